@@ -1,0 +1,73 @@
+// The contracts between inputs, filters and outputs. Everything that plugs into the pipeline
+// implements one of these; src/pipeline/pipeline.ts wires them.
+
+import type { AuditflowError } from '../errors.js';
+import type { NormalizedRecord } from '../record.js';
+import type { Logger } from '../log.js';
+
+/** A group of records an input hands over at once, with the way to tell it they are delivered. */
+export interface Batch {
+  records: NormalizedRecord[];
+  /**
+   * Called exactly once, after every output has accepted the batch (delivered, or durably
+   * spooled), including when filters dropped every record. Tailing inputs advance their
+   * checkpoint here; acks arrive in push order.
+   */
+  ack?: () => void;
+}
+
+export interface InputSink {
+  /** Hands a batch to the pipeline; resolves when there is room for more (backpressure). */
+  push(batch: Batch): Promise<void>;
+  /** A counted, logged error about the input (bad line, unreadable file); processing goes on. */
+  error(err: AuditflowError): void;
+}
+
+export interface Input {
+  readonly name: string;
+  start(sink: InputSink): Promise<void>;
+  /** Stops reading; pushes nothing after it resolves. */
+  stop(): Promise<void>;
+  stats?(): Record<string, number>;
+}
+
+export interface FilterStats { kept: number; dropped: number; modified: number }
+
+export interface Filter {
+  readonly name: string;
+  /** The record (possibly changed in place), or null to drop it. Pure apart from small state. */
+  apply(rec: NormalizedRecord): NormalizedRecord | null;
+  /** Records the filter makes itself (throttle summaries); called periodically and at shutdown. */
+  drain?(nowMs: number, final: boolean): NormalizedRecord[];
+  stats(): FilterStats;
+}
+
+export interface Output {
+  readonly name: string;
+  start(): Promise<void>;
+  /**
+   * Resolves once the records are delivered or durably queued by the output. Delivery failures
+   * are the output's to retry and count; rejecting means the output is unusable.
+   */
+  write(records: readonly NormalizedRecord[]): Promise<void>;
+  /** Flushes what it holds, giving up at the deadline (epoch ms). */
+  close(deadlineMs: number): Promise<void>;
+  /** Reopen files (SIGHUP / SIGUSR1 for logrotate users). */
+  reopen?(): Promise<void>;
+  stats?(): Record<string, number>;
+}
+
+/** What a component factory gets besides its own config. */
+export interface BuildContext {
+  stateDir: string;
+  hostName: string;
+  log: Logger;
+}
+
+/** One entry of a registry: the `type:` name, its config schema (JSON Schema), its factory. */
+export interface ComponentDef<T> {
+  type: string;
+  /** JSON Schema of the component's config object, including `type`. Unknown keys rejected. */
+  schema: Record<string, unknown>;
+  build(config: any, ctx: BuildContext): T;
+}

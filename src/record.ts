@@ -1,0 +1,98 @@
+// The normalized record: the one shape that flows from the normalizers through filters to outputs.
+// ECS field names (Elastic Common Schema) so Elasticsearch needs no second mapping. Fields that do
+// not apply are absent (never null). Numeric ids are strings, as ECS wants.
+
+import type { AuditRecord } from './audit/record.js';
+
+/** Raw source of a record (audit records of the event, or the log line), kept off the JSON. */
+export const kRaw: unique symbol = Symbol.for('auditflow.raw');
+/** Where the record came from, for checkpoints and error messages; kept off the JSON. */
+export const kOrigin: unique symbol = Symbol.for('auditflow.origin');
+
+export type EventModule = 'auditd' | 'snoopy' | 'bash' | 'auditflow';
+export type Outcome = 'success' | 'failure' | 'unknown';
+
+export interface UserRef { id?: string; name?: string }
+
+export interface NormalizedRecord {
+  '@timestamp': string;
+  event: {
+    module: EventModule;
+    kind?: 'event' | 'pipeline_error' | 'metric';
+    category?: string[];
+    type?: string[];
+    action: string;
+    outcome?: Outcome;
+    sequence?: number;
+    original?: string;
+    dataset?: string;
+  };
+  message?: string;
+  process?: {
+    pid?: number;
+    parent?: { pid?: number; name?: string; executable?: string };
+    name?: string;
+    executable?: string;
+    args?: string[];
+    args_count?: number;
+    command_line?: string;
+    working_directory?: string;
+    title?: string;
+    tty?: string;
+    exit_code?: number;
+  };
+  user?: UserRef & {
+    audit?: UserRef;
+    effective?: UserRef;
+    saved?: UserRef;
+    filesystem?: UserRef;
+    group?: UserRef;
+    target?: UserRef;
+    terminal?: string;
+  };
+  group?: UserRef;
+  file?: {
+    path?: string;
+    target_path?: string;
+    inode?: string;
+    device?: string;
+    mode?: string;
+    uid?: string;
+    gid?: string;
+    owner?: string;
+    group?: string;
+    type?: string;
+  };
+  source?: { ip?: string; port?: number; path?: string; address?: string };
+  destination?: { ip?: string; port?: number; path?: string; address?: string };
+  network?: { type?: string; direction?: string; transport?: string; family?: string };
+  host?: { name?: string; id?: string; [k: string]: unknown };
+  audit?: {
+    syscall?: string;
+    arch?: string;
+    exit?: number;
+    errno?: string;
+    keys?: string[];
+    record_types?: string[];
+    node?: string;
+    session?: string;
+    /** fields of records that have no dedicated place, by record type */
+    data?: Record<string, unknown>;
+    /** records lost before this one (sequence gap), on event.action "lost-events" */
+    lost?: number;
+  };
+  snoopy?: Record<string, string>;
+  bash?: { history_file?: string };
+  error?: { message: string; type?: string; input?: string };
+  redacted?: string[];
+  labels?: Record<string, string>;
+  /** static decorations from config (host.fields) land at top level like osquery's decorations */
+  [extra: string]: unknown;
+  [kRaw]?: AuditRecord[] | string;
+  [kOrigin]?: string;
+}
+
+/** ISO 8601 UTC with milliseconds, from epoch milliseconds. */
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
