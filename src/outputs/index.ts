@@ -1,0 +1,9 @@
+// The one place output types are registered: `type:` in config → factory + schema.
+import type { ComponentDef, Output } from '../pipeline/types.js';
+import { stdoutOutput } from './stdout.js';
+import { fileOutput } from './file.js';
+
+export const outputDefs: ComponentDef<Output>[] = [
+  stdoutOutput,
+  fileOutput,
+];
