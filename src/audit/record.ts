@@ -2,6 +2,9 @@
 // This is the hot path of every audit input, so it is a single left-to-right scan per line:
 // no regex, no split, field values kept as the raw text slices they are and decoded on demand.
 
+import { isUtf8 } from 'node:buffer';
+import { recordTypeNames } from './tables/record-types.js';
+
 export interface AuditRecord {
   /** Record type name ("SYSCALL"); "UNKNOWN[1334]" where the number has no name. */
   type: string;
@@ -14,12 +17,230 @@ export interface AuditRecord {
   serial: number;
   /**
    * Field values exactly as written after `=` (quotes kept, hex left as hex), by field name.
-   * Later duplicates of a name do not overwrite the first (the kernel never repeats one; user
-   * messages in `msg='...'` are unpacked into the same map). Use decode() for encoded fields.
+   * The first occurrence of a name wins. User messages' `msg='...'` is unpacked into the same
+   * map (and kept whole under `msg`). Use decode() for encoded (quoted-or-hex) fields.
    */
   fields: Record<string, string>;
-  /** Interpreted values of the ENRICHED format (after 0x1D), by field name (UID="root"). */
+  /** Interpreted values of the ENRICHED format (after 0x1D), by field name (UID -> "root"). */
   enriched: Record<string, string> | undefined;
   /** The record text after `): ` (the body), as received. */
   body: string;
+}
+
+/** Why a line is not a record, and where the scan stopped. */
+export interface ParseFailure {
+  error: string;
+  offset: number;
+}
+
+export type ParseResult = AuditRecord | ParseFailure;
+
+export function isFailure(r: ParseResult): r is ParseFailure {
+  return (r as ParseFailure).error !== undefined;
+}
+
+// Field maps get a prototype without Object.prototype, so a field named "constructor" or
+// "__proto__" is plain data, while objects still get V8's fast hidden classes (unlike
+// Object.create(null), which starts in dictionary mode).
+const FieldMap = function FieldMap(this: object) {} as unknown as { new (): Record<string, string> };
+FieldMap.prototype = Object.create(null);
+
+const typeIds: Map<string, number> = new Map();
+for (const k of Object.keys(recordTypeNames)) typeIds.set(recordTypeNames[+k], +k);
+
+export function recordTypeName(id: number): string {
+  return recordTypeNames[id] ?? `UNKNOWN[${id}]`;
+}
+
+function typeIdOf(name: string): number {
+  const id = typeIds.get(name);
+  if (id !== undefined) return id;
+  // "UNKNOWN[1334]" is how auditd writes types it has no name for
+  if (name.startsWith('UNKNOWN[') && name.endsWith(']')) {
+    const n = Number(name.slice(8, -1));
+    return Number.isInteger(n) ? n : 0;
+  }
+  return 0;
+}
+
+const SP = 0x20, EQ = 0x3d, DQ = 0x22, SQ = 0x27, GS = 0x1d;
+
+/**
+ * Parses one auditd log line (RAW or ENRICHED, optional `node=` prefix). Never throws; a line
+ * that is not a record gives a ParseFailure saying why.
+ */
+export function parseLine(line: string): ParseResult {
+  let i = 0;
+  const n = line.length;
+  while (i < n && line.charCodeAt(i) === SP) i++;
+  let node: string | undefined;
+  if (line.startsWith('node=', i)) {
+    const end = line.indexOf(' ', i + 5);
+    if (end < 0) return { error: 'nothing after node=', offset: i };
+    node = line.slice(i + 5, end);
+    i = end + 1;
+  }
+  if (!line.startsWith('type=', i)) return { error: 'no type= field', offset: i };
+  const typeEnd = line.indexOf(' ', i + 5);
+  if (typeEnd < 0) return { error: 'nothing after type=', offset: i };
+  const type = line.slice(i + 5, typeEnd);
+  i = typeEnd + 1;
+  if (!line.startsWith('msg=', i)) return { error: 'no msg=audit(...) after the type', offset: i };
+  return parseHeaderAndBody(line, i + 4, type, typeIdOf(type), node);
+}
+
+/**
+ * Parses a netlink payload (`audit(SEC.MS:SERIAL): body`), whose type comes from the netlink
+ * header rather than the text.
+ */
+export function parseNetlink(typeId: number, payload: string): ParseResult {
+  return parseHeaderAndBody(payload, 0, recordTypeName(typeId), typeId, undefined);
+}
+
+function parseHeaderAndBody(line: string, i: number, type: string, typeId: number, node: string | undefined): ParseResult {
+  if (!line.startsWith('audit(', i)) return { error: 'no audit( timestamp', offset: i };
+  i += 6;
+  const n = line.length;
+  let sec = 0, ms = 0, serial = 0, digits = 0;
+  for (; i < n; i++) {
+    const c = line.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    sec = sec * 10 + c; digits++;
+  }
+  if (digits === 0 || line.charCodeAt(i) !== 0x2e /* . */) return { error: 'bad timestamp seconds', offset: i };
+  i++;
+  let msDigits = 0;
+  for (; i < n; i++) {
+    const c = line.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    if (msDigits < 3) ms = ms * 10 + c;
+    msDigits++;
+  }
+  if (msDigits === 0 || line.charCodeAt(i) !== 0x3a /* : */) return { error: 'bad timestamp milliseconds', offset: i };
+  while (msDigits < 3) { ms *= 10; msDigits++; }
+  i++;
+  digits = 0;
+  for (; i < n; i++) {
+    const c = line.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    serial = serial * 10 + c; digits++;
+  }
+  if (digits === 0 || digits > 16 || line.charCodeAt(i) !== 0x29 /* ) */) return { error: 'bad serial', offset: i };
+  i++;
+  if (line.charCodeAt(i) === 0x3a) i++;
+  if (line.charCodeAt(i) === SP) i++;
+  const body = line.slice(i);
+  const fields = new FieldMap();
+  let enriched: Record<string, string> | undefined;
+  const gs = body.indexOf('\x1d');
+  if (gs >= 0) {
+    enriched = new FieldMap();
+    scanFields(body, gs + 1, body.length, enriched, true);
+    scanFields(body, 0, gs, fields, false);
+  } else {
+    scanFields(body, 0, body.length, fields, false);
+  }
+  return { type, typeId, node, time: sec * 1000 + ms, serial, fields, enriched, body };
+}
+
+/**
+ * Scans `key=value` pairs between from and to. Values are `"quoted"` (the kernel never escapes
+ * inside quotes, it hex-encodes instead), `'single quoted'` (user messages' msg=), or run to
+ * the next space. Words without `=` (AVC's `{ read }`) are skipped.
+ */
+function scanFields(s: string, from: number, to: number, out: Record<string, string>, stripQuotes: boolean): void {
+  let i = from;
+  while (i < to) {
+    let c = s.charCodeAt(i);
+    if (c === SP || c === GS) { i++; continue; }
+    const keyStart = i;
+    while (i < to) {
+      c = s.charCodeAt(i);
+      if (c === EQ || c === SP) break;
+      i++;
+    }
+    if (i >= to || c === SP) continue; // a bare word
+    const key = s.slice(keyStart, i);
+    i++; // '='
+    let value: string;
+    c = i < to ? s.charCodeAt(i) : SP;
+    if (c === DQ || c === SQ) {
+      let end = s.indexOf(c === DQ ? '"' : "'", i + 1);
+      if (end < 0 || end >= to) end = to - 1; // unterminated: take the rest, keep going
+      value = stripQuotes ? s.slice(i + 1, end) : s.slice(i, end + 1);
+      if (c === SQ && key === 'msg') scanFields(s, i + 1, end, out, false);
+      i = end + 1;
+    } else {
+      const start = i;
+      while (i < to) {
+        c = s.charCodeAt(i);
+        if (c === SP || c === GS) break;
+        i++;
+      }
+      value = s.slice(start, i);
+    }
+    if (key !== '__proto__' && out[key] === undefined) out[key] = value;
+  }
+}
+
+function isHexText(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || (n & 1) !== 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+/**
+ * Text of an encoded field (name, cwd, exe, comm, argv, proctitle, key, ...): quoted → the
+ * inside, hex → UTF-8 text, `(null)` and `?` → undefined, anything else as written. Bytes that
+ * are not valid UTF-8 come out as `\xNN`; the exact bytes stay in the record (decodeBytes).
+ */
+export function decode(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const c = raw.charCodeAt(0);
+  if (c === DQ) return raw.length > 1 && raw.charCodeAt(raw.length - 1) === DQ ? raw.slice(1, -1) : raw.slice(1);
+  if (raw === '(null)' || raw === '?') return undefined;
+  if (isHexText(raw)) return bytesToText(Buffer.from(raw, 'hex'));
+  return raw;
+}
+
+/** The exact bytes of an encoded field. */
+export function decodeBytes(raw: string | undefined): Buffer | undefined {
+  if (raw === undefined || raw === '(null)' || raw === '?') return undefined;
+  if (raw.charCodeAt(0) === DQ) return Buffer.from(raw.slice(1, raw.charCodeAt(raw.length - 1) === DQ ? -1 : undefined), 'utf8');
+  if (isHexText(raw)) return Buffer.from(raw, 'hex');
+  return Buffer.from(raw, 'utf8');
+}
+
+/** UTF-8 text of bytes; bytes that do not form valid UTF-8 become `\xNN`. */
+export function bytesToText(buf: Buffer): string {
+  if (isUtf8(buf)) return buf.toString('utf8');
+  let out = '';
+  let i = 0;
+  const n = buf.length;
+  while (i < n) {
+    const b = buf[i];
+    let len = b < 0x80 ? 1 : (b & 0xe0) === 0xc0 ? 2 : (b & 0xf0) === 0xe0 ? 3 : (b & 0xf8) === 0xf0 ? 4 : 0;
+    if (len > 1 && (i + len > n || !isUtf8(buf.subarray(i, i + len)))) len = 0;
+    if (len === 0) {
+      out += '\\x' + (b < 16 ? '0' : '') + b.toString(16);
+      i++;
+    } else {
+      out += buf.toString('utf8', i, i + len);
+      i += len;
+    }
+  }
+  return out;
+}
+
+/** Re-encodes text the way the kernel would: quoted when safe, hex otherwise. */
+export function encodeValue(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 0x20 || c === DQ || c >= 0x7f) return Buffer.from(text, 'utf8').toString('hex').toUpperCase();
+  }
+  return `"${text}"`;
 }
