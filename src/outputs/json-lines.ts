@@ -1,0 +1,9 @@
+// One JSON object per line. Symbol-keyed internals (kRaw, kOrigin) are skipped by JSON.stringify,
+// and JSON escapes newlines, so a multi-line argv never splits a record across lines.
+import type { NormalizedRecord } from '../record.js';
+
+export function toJsonLines(records: readonly NormalizedRecord[]): string {
+  let out = '';
+  for (let i = 0; i < records.length; i++) out += JSON.stringify(records[i]) + '\n';
+  return out;
+}
