@@ -1,0 +1,399 @@
+// Groups audit records into events: every record the kernel emits for one action shares
+// `audit(TIME:SERIAL)`, and one node's serials count up by one per event (uint32, rolling over).
+//
+// When is an event complete? The netlink stream ends each kernel event with an EOE record; an
+// audit.log written by auditd has none, so completion is also read from the record types:
+//   - user-space messages (USER 1005, 1100-1299, 2100-2999) are one record each;
+//   - PROCTITLE is the last record the kernel writes for a syscall event (only EOE follows);
+//   - a kernel event still open once a later event of its node has completed at least
+//     `windowSerials` serials past it is done (interleaving comes from concurrent CPUs writing
+//     at once, which spans a few serials, not dozens);
+//   - an event older than `timeoutMs` by the AUDIT clock (newest event time seen, so replaying
+//     an old file behaves like the live stream) is done;
+//   - past `maxInFlight` open events the oldest is emitted as it stands (bounded memory in
+//     floods: the real capture has 19,000 events in one second).
+// A record arriving for an event already emitted is counted `late` and emitted as its own event
+// rather than dropped. auditd's DAEMON_* records (1200-1299) carry auditd's own serial counter,
+// not the kernel's, so they are emitted at once and kept out of grouping and gap counting.
+//
+// Lost events are serials never seen. A gap is only declared lost once it can no longer be an
+// out-of-order arrival: `maxInFlight` serials or `timeoutMs` of audit time later, or at flush().
+// A jump of more than `maxGap` serials (either way) is not billions of lost events. One such
+// record alone is an outlier (a corrupted line): it is grouped and emitted like any other but
+// does not move the node's sequence nor the audit clock (`outliers`). A second record within
+// `windowSerials` of the first, with nothing in sequence between them, confirms a restart —
+// reboot, or audit logs of two boots concatenated: the sequence is re-synchronised there
+// (`resyncs`) and the jump itself is not counted as lost.
+
+import type { AuditRecord } from './record.js';
+
+const AUDIT_USER = 1005;
+const AUDIT_EOE = 1320;
+const AUDIT_PROCTITLE = 1327;
+
+export interface ReassemblerOptions {
+  /** Open events kept before the oldest is emitted as it stands. Default 1000. */
+  maxInFlight?: number;
+  /** Audit-clock milliseconds an event may stay open. Default 2000. */
+  timeoutMs?: number;
+  /** Serials a later completed event must be past an open one to close it. Default 64. */
+  windowSerials?: number;
+  /** Largest serial jump still counted as lost events rather than a restart. Default 1,000,000. */
+  maxGap?: number;
+  /** A complete event: records in arrival order (EOE records are not included). */
+  onEvent(records: AuditRecord[]): void;
+  /** Serials of `node` that never arrived. */
+  onLost?(count: number, node: string | undefined): void;
+}
+
+export interface ReassemblerCounters {
+  /** Records pushed. */
+  records: number;
+  /** Events emitted (including late records emitted on their own). */
+  events: number;
+  /** Serials never seen (declared lost). */
+  lost: number;
+  /** Events emitted because maxInFlight was exceeded. */
+  evicted: number;
+  /** Events emitted because they timed out on the audit clock. */
+  expired: number;
+  /** Records that arrived after their event had been emitted. */
+  late: number;
+  /** Serial jumps larger than maxGap confirmed as a restart. */
+  resyncs: number;
+  /** Records whose serial was far outside their node's sequence (not counted as lost). */
+  outliers: number;
+}
+
+interface OpenEvent {
+  key: number | string;
+  ns: NodeState;
+  serial: number;
+  /** Audit clock when the event opened. */
+  time: number;
+  records: AuditRecord[];
+}
+
+/** A run of `len` serials from `start` (mod 2^32) not seen yet, noticed at audit time `at`. */
+interface Gap {
+  start: number;
+  len: number;
+  at: number;
+}
+
+/** Per-node sequence state. */
+class NodeState {
+  readonly name: string | undefined;
+  hasHi = false;
+  /** Highest serial seen (uint32, rollover-aware). */
+  hi = 0;
+  /** A serial far outside the sequence, waiting for a second one to confirm a restart. */
+  hasPending = false;
+  pending = 0;
+  /** Open gaps, oldest (lowest serial) first. */
+  gaps: Gap[] = [];
+  /** Serials of recently emitted events, to tell late records from new events. */
+  private readonly recentRing: Uint32Array;
+  private recentPos = 0;
+  private recentCount = 0;
+  private readonly recentSet = new Set<number>();
+
+  constructor(name: string | undefined, recentSize: number) {
+    this.name = name;
+    this.recentRing = new Uint32Array(recentSize);
+  }
+
+  wasEmitted(serial: number): boolean {
+    return this.recentSet.has(serial);
+  }
+
+  remember(serial: number): void {
+    if (this.recentSet.has(serial)) return;
+    const ring = this.recentRing;
+    if (this.recentCount === ring.length) this.recentSet.delete(ring[this.recentPos]);
+    else this.recentCount++;
+    ring[this.recentPos] = serial;
+    this.recentPos = this.recentPos + 1 === ring.length ? 0 : this.recentPos + 1;
+    this.recentSet.add(serial);
+  }
+}
+
+/** Signed distance from a to b on the uint32 serial circle (b - a), in [-2^31, 2^31). */
+function serialDiff(a: number, b: number): number {
+  return (b - a) | 0;
+}
+
+function isUserSpace(typeId: number): boolean {
+  return typeId === AUDIT_USER || (typeId >= 1100 && typeId <= 1299) || (typeId >= 2100 && typeId <= 2999);
+}
+
+function isDaemon(typeId: number): boolean {
+  return typeId >= 1200 && typeId <= 1299;
+}
+
+// Closing older events on a completion scans the oldest open events; this bounds that scan so a
+// flood of another node's open events cannot make every completion O(maxInFlight).
+const WINDOW_SCAN_LIMIT = 64;
+
+export class Reassembler {
+  readonly counters: ReassemblerCounters = { records: 0, events: 0, lost: 0, evicted: 0, expired: 0, late: 0, resyncs: 0, outliers: 0 };
+
+  private readonly maxInFlight: number;
+  private readonly timeoutMs: number;
+  private readonly window: number;
+  private readonly maxGap: number;
+  private readonly onEvent: (records: AuditRecord[]) => void;
+  private readonly onLost: ((count: number, node: string | undefined) => void) | undefined;
+
+  /** Open events in arrival order of their first record (Map keeps insertion order). */
+  private readonly open = new Map<number | string, OpenEvent>();
+  private readonly nodes = new Map<string | undefined, NodeState>();
+  private lastNodeName: string | undefined = undefined;
+  private lastNode: NodeState | undefined;
+  /** The audit clock: newest event time seen, epoch ms. */
+  private clock = -Infinity;
+
+  constructor(opts: ReassemblerOptions) {
+    this.maxInFlight = Math.max(1, Math.floor(opts.maxInFlight ?? 1000));
+    this.timeoutMs = Math.max(0, opts.timeoutMs ?? 2000);
+    this.window = Math.max(1, Math.floor(opts.windowSerials ?? 64));
+    this.maxGap = Math.max(1, Math.min(0x3fffffff, Math.floor(opts.maxGap ?? 1_000_000)));
+    this.onEvent = opts.onEvent;
+    this.onLost = opts.onLost;
+  }
+
+  /** Open events right now. */
+  get inFlight(): number {
+    return this.open.size;
+  }
+
+  /** The audit clock (newest event time seen, epoch ms), or -Infinity before any record. */
+  get auditClock(): number {
+    return this.clock;
+  }
+
+  push(rec: AuditRecord): void {
+    this.counters.records++;
+    const typeId = rec.typeId;
+
+    // auditd's own records: own serial counter; their time does not drive the clock either
+    if (isDaemon(typeId)) {
+      this.deliver([rec]);
+      this.expireOldest();
+      return;
+    }
+
+    const serial = rec.serial >>> 0;
+    const ns = this.nodeState(rec.node);
+    if (this.track(ns, serial) && rec.time > this.clock) this.clock = rec.time;
+
+    const key = rec.node === undefined ? serial : rec.node + '\0' + serial;
+    let ev = this.open.get(key);
+
+    if (typeId === AUDIT_EOE) {
+      // EOE after PROCTITLE already closed the event is the normal netlink case, not lateness.
+      if (ev !== undefined) this.complete(ev);
+      this.expireOldest();
+      return;
+    }
+
+    if (ev === undefined) {
+      if (ns.wasEmitted(serial)) {
+        this.counters.late++;
+        this.deliver([rec]);
+        this.expireOldest();
+        return;
+      }
+      if (isUserSpace(typeId)) {
+        // one record, one event: no need to open it
+        this.closeOlder(ns, serial);
+        ns.remember(serial);
+        this.deliver([rec]);
+        this.expireOldest();
+        return;
+      }
+      // opened at the audit clock, not the record's own time: an outlier's wild time must not
+      // keep it open forever or expire it at once
+      ev = { key, ns, serial, time: this.clock, records: [rec] };
+      this.open.set(key, ev);
+      if (this.open.size > this.maxInFlight) this.evictOldest();
+    } else {
+      ev.records.push(rec);
+    }
+
+    if (typeId === AUDIT_PROCTITLE || isUserSpace(typeId)) this.complete(ev);
+    this.expireOldest();
+  }
+
+  /**
+   * Emits events that have timed out on the audit clock and declares timed-out gaps lost.
+   * `idleMs`: how long the input has had nothing new (wall time, known to the caller); it moves
+   * the audit clock forward so the last events of a quiet stream still come out.
+   */
+  maintain(idleMs = 0): void {
+    const now = this.clock + Math.max(0, idleMs);
+    for (const ev of this.open.values()) {
+      if (now - ev.time > this.timeoutMs) {
+        this.open.delete(ev.key);
+        this.counters.expired++;
+        this.emit(ev);
+      }
+    }
+    for (const ns of this.nodes.values()) this.settleGaps(ns, now, false);
+  }
+
+  /** End of input: emits every open event (per node, in serial order) and settles all gaps. */
+  flush(): void {
+    const byNode = new Map<NodeState, OpenEvent[]>();
+    for (const ev of this.open.values()) {
+      let list = byNode.get(ev.ns);
+      if (list === undefined) byNode.set(ev.ns, (list = []));
+      list.push(ev);
+    }
+    this.open.clear();
+    for (const list of byNode.values()) {
+      // rollover-aware: 4294967295 sorts before 0
+      list.sort((a, b) => serialDiff(b.serial, a.serial));
+      for (const ev of list) this.emit(ev);
+    }
+    for (const ns of this.nodes.values()) this.settleGaps(ns, this.clock, true);
+  }
+
+  private nodeState(name: string | undefined): NodeState {
+    if (this.lastNode !== undefined && name === this.lastNodeName) return this.lastNode;
+    let ns = this.nodes.get(name);
+    if (ns === undefined) {
+      ns = new NodeState(name, Math.max(4096, 2 * this.maxInFlight));
+      this.nodes.set(name, ns);
+    }
+    this.lastNodeName = name;
+    this.lastNode = ns;
+    return ns;
+  }
+
+  /** Sequence bookkeeping for one serial seen on a node; false for an outlier. */
+  private track(ns: NodeState, serial: number): boolean {
+    if (!ns.hasHi) {
+      ns.hasHi = true;
+      ns.hi = serial;
+      return true;
+    }
+    const d = serialDiff(ns.hi, serial);
+    if (d > this.maxGap || d < -this.maxGap) {
+      if (ns.hasPending && Math.abs(serialDiff(ns.pending, serial)) <= this.window) {
+        this.resync(ns, serialDiff(ns.pending, serial) > 0 ? serial : ns.pending);
+        return true;
+      }
+      ns.hasPending = true;
+      ns.pending = serial;
+      this.counters.outliers++;
+      return false;
+    }
+    ns.hasPending = false;
+    if (d === 1) {
+      ns.hi = serial;
+    } else if (d > 1) {
+      ns.gaps.push({ start: (ns.hi + 1) >>> 0, len: d - 1, at: this.clock });
+      ns.hi = serial;
+      this.settleGaps(ns, this.clock, false);
+    } else if (d < 0 && ns.gaps.length > 0) {
+      this.fillGap(ns, serial);
+    }
+    return true;
+  }
+
+  private resync(ns: NodeState, serial: number): void {
+    this.counters.resyncs++;
+    ns.hasPending = false;
+    // gaps before the restart were real losses of the old sequence
+    this.settleGaps(ns, this.clock, true);
+    ns.hi = serial;
+  }
+
+  /** A serial behind the newest arrived: if it was in a gap, it was out of order, not lost. */
+  private fillGap(ns: NodeState, serial: number): void {
+    const gaps = ns.gaps;
+    for (let i = 0; i < gaps.length; i++) {
+      const g = gaps[i];
+      const off = (serial - g.start) >>> 0;
+      if (off >= g.len) continue;
+      if (g.len === 1) gaps.splice(i, 1);
+      else if (off === 0) { g.start = (g.start + 1) >>> 0; g.len--; }
+      else if (off === g.len - 1) g.len--;
+      else {
+        gaps.splice(i + 1, 0, { start: (serial + 1) >>> 0, len: g.len - off - 1, at: g.at });
+        g.len = off;
+      }
+      return;
+    }
+  }
+
+  /** Declares gaps lost once they are too old (by serial distance or audit time) to be filled. */
+  private settleGaps(ns: NodeState, now: number, all: boolean): void {
+    const gaps = ns.gaps;
+    let n = 0;
+    let count = 0;
+    while (n < gaps.length) {
+      const g = gaps[n];
+      const last = (g.start + g.len - 1) >>> 0;
+      if (!all && serialDiff(last, ns.hi) < this.maxInFlight && now - g.at <= this.timeoutMs) break;
+      count += g.len;
+      n++;
+    }
+    if (n === 0) return;
+    gaps.splice(0, n);
+    this.counters.lost += count;
+    this.onLost?.(count, ns.name);
+  }
+
+  private complete(ev: OpenEvent): void {
+    this.open.delete(ev.key);
+    this.closeOlder(ev.ns, ev.serial);
+    this.emit(ev);
+  }
+
+  /** Closes open events of the node `window` serials or more behind a completed serial. */
+  private closeOlder(ns: NodeState, serial: number): void {
+    let scanned = 0;
+    for (const ev of this.open.values()) {
+      if (++scanned > WINDOW_SCAN_LIMIT) break;
+      if (ev.ns !== ns) continue;
+      const d = serialDiff(ev.serial, serial);
+      // arrival order follows serial order closely: the first recent one ends the scan; one
+      // ahead of the completed serial (interleaved, or an outlier) is passed over
+      if (d < 0) continue;
+      if (d < this.window) break;
+      this.open.delete(ev.key);
+      this.emit(ev);
+    }
+  }
+
+  private evictOldest(): void {
+    for (const ev of this.open.values()) {
+      this.open.delete(ev.key);
+      this.counters.evicted++;
+      this.emit(ev);
+      return;
+    }
+  }
+
+  /** Emits open events from the oldest while they have timed out. */
+  private expireOldest(): void {
+    for (const ev of this.open.values()) {
+      if (this.clock - ev.time <= this.timeoutMs) return;
+      this.open.delete(ev.key);
+      this.counters.expired++;
+      this.emit(ev);
+    }
+  }
+
+  private emit(ev: OpenEvent): void {
+    ev.ns.remember(ev.serial);
+    this.deliver(ev.records);
+  }
+
+  private deliver(records: AuditRecord[]): void {
+    this.counters.events++;
+    this.onEvent(records);
+  }
+}
