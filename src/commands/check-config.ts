@@ -1,0 +1,24 @@
+import { AuditflowError } from '../errors.js';
+import { loadConfig } from '../config/load.js';
+import { EX_CONFIG, EX_USAGE, type Command } from './types.js';
+
+export const checkConfigCommand: Command = {
+  name: 'check-config',
+  usage: 'check-config FILE',
+  summary: 'validate a config file; errors name the key and the problem',
+  async run(args, io) {
+    if (args.length !== 1 || args[0].startsWith('-')) {
+      io.stderr.write('usage: auditflow check-config FILE\n');
+      return EX_USAGE;
+    }
+    try {
+      const cfg = loadConfig(args[0]);
+      io.stdout.write(`${args[0]}: ok (${cfg.inputs.length} inputs, ${cfg.filters.length} filters, ${cfg.outputs.length} outputs)\n`);
+      return 0;
+    } catch (err) {
+      if (!(err instanceof AuditflowError)) throw err;
+      io.stderr.write(`auditflow: ${err.message}\n`);
+      return EX_CONFIG;
+    }
+  },
+};

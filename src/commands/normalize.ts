@@ -1,0 +1,230 @@
+// `auditflow normalize`: files (or stdin) in, one JSON record per event on stdout. The same
+// filters as the daemon (redaction on by default) run through the same pipeline, with stdout as
+// the only output, so what this prints is what the daemon would ship.
+
+import { createReadStream } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { AuditflowError, usageError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { loadConfig, type Config } from '../config/load.js';
+import { Pipeline } from '../pipeline/pipeline.js';
+import { createDecorator } from '../pipeline/decorate.js';
+import { buildFilterChain } from '../filters/index.js';
+import { StdoutOutput } from '../outputs/stdout.js';
+import type { NormalizedRecord } from '../record.js';
+import { AuditStream } from '../audit/stream.js';
+import { createSnoopyParser, looksLikeSnoopy } from '../inputs/snoopy/parse.js';
+import { createBashHistoryParser, looksLikeBashHistory } from '../inputs/bash/parse.js';
+import { EX_CONFIG, EX_DATAERR, EX_NOINPUT, EX_USAGE, type Command, type CommandIO } from './types.js';
+
+type Format = 'auditlog' | 'snoopy' | 'bash';
+const formats = ['auto', 'auditlog', 'snoopy', 'bash'] as const;
+
+interface Options {
+  from: (typeof formats)[number];
+  config?: string;
+  redact: boolean;
+  original: boolean;
+  strict: boolean;
+  files: string[];
+}
+
+function parseArgs(args: string[]): Options {
+  const o: Options = { from: 'auto', redact: true, original: false, strict: false, files: [] };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    const value = () => {
+      const eq = a.indexOf('=');
+      if (eq > 0) return a.slice(eq + 1);
+      if (i + 1 >= args.length) throw usageError(`${a} needs a value`);
+      return args[++i];
+    };
+    if (a === '--from' || a.startsWith('--from=')) {
+      const v = value();
+      if (!(formats as readonly string[]).includes(v)) throw usageError(`--from must be one of ${formats.join(', ')} (got "${v}")`);
+      o.from = v as Options['from'];
+    } else if (a === '--config' || a.startsWith('--config=')) o.config = value();
+    else if (a === '--no-redact') o.redact = false;
+    else if (a === '--original') o.original = true;
+    else if (a === '--strict') o.strict = true;
+    else if (a === '-' || !a.startsWith('-')) o.files.push(a);
+    else if (a === '--') o.files.push(...args.splice(i + 1));
+    else throw usageError(`unknown option ${a}`);
+  }
+  if (o.files.length === 0) throw usageError('name at least one FILE, or - for standard input');
+  return o;
+}
+
+/** Guesses the format from the first lines of a file. */
+export function sniffFormat(firstLines: string[]): Format | undefined {
+  const lines = firstLines.filter((l) => l.trim().length > 0).slice(0, 8);
+  if (lines.length === 0) return undefined;
+  if (lines.some((l) => /^(node=\S+ )?type=\S+ msg=audit\(/.test(l))) return 'auditlog';
+  if (looksLikeSnoopy(lines)) return 'snoopy';
+  if (looksLikeBashHistory(lines)) return 'bash';
+  return undefined;
+}
+
+interface LineDecoder {
+  line(text: string, lineNo: number): void;
+  end(): void;
+}
+
+class Run {
+  parseErrors = 0;
+  shownErrors = 0;
+  lines = 0;
+  records = 0;
+  missing = 0;
+  private pending: NormalizedRecord[] = [];
+
+  constructor(private readonly io: CommandIO, private readonly pipeline: Pipeline, private readonly opts: Options) {}
+
+  error(where: string, message: string): void {
+    this.parseErrors++;
+    if (this.shownErrors++ < 20) this.io.stderr.write(`auditflow: ${where}: ${message}\n`);
+  }
+
+  emit = (rec: NormalizedRecord): void => {
+    this.records++;
+    this.pending.push(rec);
+  };
+
+  private async pushPending(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const records = this.pending;
+    this.pending = [];
+    await this.pipeline.push({ records });
+  }
+
+  private decoderFor(format: Format, name: string): LineDecoder {
+    if (format === 'auditlog') {
+      const stream = new AuditStream({
+        includeOriginal: this.opts.original,
+        onRecord: this.emit,
+        onError: (where, msg) => this.error(where, msg),
+      });
+      return { line: (t, n) => stream.line(t, `${name}:${n}`), end: () => stream.flush() };
+    }
+    const parser = format === 'snoopy'
+      ? createSnoopyParser({ includeOriginal: this.opts.original })
+      : createBashHistoryParser({ file: name === '-' ? undefined : name });
+    const take = (recs: NormalizedRecord[]) => { for (const r of recs) this.emit(r); };
+    return {
+      line: (t, n) => {
+        try { take(parser.line(t, `${name}:${n}`)); }
+        catch (err) { this.error(`${name}:${n}`, (err as Error).message); }
+      },
+      end: () => take(parser.end()),
+    };
+  }
+
+  async file(name: string): Promise<void> {
+    const stream = name === '-' ? this.io.stdin : createReadStream(name, { highWaterMark: 1 << 20 });
+    const text = new StringDecoder('utf8');
+    let carry = '';
+    let lineNo = 0;
+    let decoder: LineDecoder | undefined;
+    const label = name === '-' ? '(stdin)' : name;
+    try {
+      for await (const chunk of stream) {
+        const s = carry + (typeof chunk === 'string' ? chunk : text.write(chunk as Buffer));
+        let start = 0;
+        if (!decoder) {
+          const format = this.opts.from !== 'auto' ? this.opts.from : sniffFormat(s.slice(0, 65536).split('\n', 16));
+          if (!format) throw new AuditflowError('AF_ERR_INPUT', 'cannot tell the format (not audit.log, snoopy or bash history); use --from', label);
+          decoder = this.decoderFor(format, label);
+        }
+        for (let nl = s.indexOf('\n'); nl >= 0; nl = s.indexOf('\n', start)) {
+          lineNo++;
+          const end = nl > start && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+          decoder.line(s.slice(start, end), lineNo);
+          start = nl + 1;
+        }
+        carry = s.slice(start);
+        this.lines = lineNo;
+        await this.pushPending();
+      }
+      carry += text.end();
+      if (carry.length > 0) {
+        if (!decoder) {
+          const format = this.opts.from !== 'auto' ? this.opts.from : sniffFormat([carry]);
+          if (!format) throw new AuditflowError('AF_ERR_INPUT', 'cannot tell the format (not audit.log, snoopy or bash history); use --from', label);
+          decoder = this.decoderFor(format, label);
+        }
+        decoder.line(carry, ++lineNo);
+      }
+      decoder?.end();
+      await this.pushPending();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'EPERM') {
+        this.missing++;
+        this.io.stderr.write(`auditflow: ${label}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : 'permission denied'}\n`);
+        return;
+      }
+      if (err instanceof AuditflowError && err.code === 'AF_ERR_INPUT') {
+        this.missing++;
+        this.io.stderr.write(`auditflow: ${err.message}\n`);
+        return;
+      }
+      throw err;
+    }
+  }
+}
+
+export const normalizeCommand: Command = {
+  name: 'normalize',
+  usage: 'normalize [--from auto|auditlog|snoopy|bash] [--config FILE] [--no-redact] [--original] [--strict] FILE...|-',
+  summary: 'read audit.log, snoopy or bash history files; print one JSON record per event (redacted by default)',
+  async run(args, io) {
+    let opts: Options;
+    let config: Config | undefined;
+    try {
+      opts = parseArgs(args);
+      if (opts.config) config = loadConfig(opts.config);
+    } catch (err) {
+      if (!(err instanceof AuditflowError)) throw err;
+      io.stderr.write(`auditflow: ${err.message}\n`);
+      if (err.code === 'AF_ERR_USAGE') io.stderr.write(`usage: auditflow ${normalizeCommand.usage}\n`);
+      return err.code === 'AF_ERR_CONFIG' ? EX_CONFIG : EX_USAGE;
+    }
+    const log = createLogger(config?.log_level ?? 'warn', (l) => io.stderr.write(l));
+    const items: unknown[] = [...(config?.filters ?? [])];
+    if (!opts.redact) items.push({ type: 'redact', enabled: false });
+    const ctx = { stateDir: config?.state_dir ?? '/tmp', hostName: '', log };
+    let filters;
+    try {
+      filters = buildFilterChain(items, ctx);
+    } catch (err) {
+      if (!(err instanceof AuditflowError)) throw err;
+      io.stderr.write(`auditflow: ${err.message}\n`);
+      return EX_CONFIG;
+    }
+    const pipeline = new Pipeline({
+      filters,
+      outputs: [new StdoutOutput('stdout', io.stdout)],
+      log,
+      decorate: config?.host && Object.keys(config.host).length > 0 ? createDecorator(config.host) : undefined,
+      maxInFlight: 4,
+    });
+    await pipeline.start();
+    const run = new Run(io, pipeline, opts);
+    const started = Date.now();
+    const progress = io.stderr.isTTY
+      ? setInterval(() => io.stderr.write(`\r${run.lines} lines, ${run.records} records, ${run.parseErrors} errors, ${Math.round(run.lines / ((Date.now() - started) / 1000))} lines/s `), 250)
+      : undefined;
+    try {
+      for (const f of opts.files) await run.file(f);
+    } finally {
+      if (progress) { clearInterval(progress); io.stderr.write('\r\x1b[K'); }
+      await pipeline.stop(Date.now() + 5000);
+    }
+    if (run.parseErrors > 0) {
+      io.stderr.write(`auditflow: ${run.parseErrors} line(s) could not be parsed${run.parseErrors > 20 ? ' (first 20 shown)' : ''}; ${run.records} records written\n`);
+    }
+    if (run.missing > 0) return EX_NOINPUT;
+    if (opts.strict && run.parseErrors > 0) return EX_DATAERR;
+    return 0;
+  },
+};

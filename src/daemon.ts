@@ -1,0 +1,140 @@
+// The running daemon: config → inputs, filter chain, outputs → pipeline. Reload rebuilds the
+// whole graph from a freshly validated config (a bad new config leaves the old one running).
+
+import { mkdirSync, openSync, closeSync, writeFileSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { AuditflowError } from './errors.js';
+import type { Logger } from './log.js';
+import type { Config } from './config/load.js';
+import { inputDefs } from './inputs/index.js';
+import { outputDefs } from './outputs/index.js';
+import { buildFilterChain } from './filters/index.js';
+import { Pipeline } from './pipeline/pipeline.js';
+import { createDecorator } from './pipeline/decorate.js';
+import type { BuildContext, ComponentDef, Filter, Input, Output } from './pipeline/types.js';
+
+function build<T>(defs: ComponentDef<T>[], cfg: { type: string }, ctx: BuildContext, kind: string): T {
+  const def = defs.find((d) => d.type === cfg.type);
+  if (!def) throw new AuditflowError('AF_ERR_CONFIG', `unknown ${kind} type "${cfg.type}"`);
+  return def.build(cfg, ctx);
+}
+
+interface Graph { inputs: Input[]; filters: Filter[]; outputs: Output[]; pipeline: Pipeline }
+
+export class Daemon {
+  private graph: Graph | undefined;
+  private lockPath: string | undefined;
+
+  constructor(private config: Config, private readonly log: Logger) {}
+
+  private assemble(config: Config): Graph {
+    const ctx: BuildContext = { stateDir: config.state_dir, hostName: config.host.name ?? '', log: this.log };
+    const outputs = config.outputs.map((o) => build(outputDefs, o, ctx, 'output'));
+    const filters = buildFilterChain(config.filters, ctx);
+    const inputs = config.inputs.map((i) => build(inputDefs, i, ctx, 'input'));
+    const pipeline = new Pipeline({ filters, outputs, log: this.log, decorate: createDecorator(config.host) });
+    return { inputs, filters, outputs, pipeline };
+  }
+
+  /** One daemon per state_dir: a second one is refused while the first is alive. */
+  private lock(): void {
+    mkdirSync(this.config.state_dir, { recursive: true, mode: 0o700 });
+    const path = this.config.pid_file ?? join(this.config.state_dir, 'auditflow.pid');
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(path, 'wx', 0o644);
+        writeSync(fd, `${process.pid}\n`);
+        closeSync(fd);
+        this.lockPath = path;
+        return;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        const pid = Number(readFileSync(path, 'utf8').trim());
+        if (pid > 0 && pid !== process.pid && alive(pid)) {
+          throw new AuditflowError('AF_ERR_ALREADY_RUNNING', `auditflow is already running as pid ${pid} (pid file ${path})`);
+        }
+        unlinkSync(path); // stale: its process is gone
+      }
+    }
+    writeFileSync(path, `${process.pid}\n`);
+    this.lockPath = path;
+  }
+
+  async start(): Promise<void> {
+    this.lock();
+    try {
+      this.graph = this.assemble(this.config);
+      await this.startGraph(this.graph);
+    } catch (err) {
+      this.unlock();
+      throw err;
+    }
+  }
+
+  private async startGraph(g: Graph): Promise<void> {
+    await g.pipeline.start();
+    for (const input of g.inputs) await input.start(g.pipeline.sinkFor(input));
+    this.log.info('started', { inputs: g.inputs.map((i) => i.name), outputs: g.outputs.map((o) => o.name) });
+  }
+
+  private async stopGraph(g: Graph, deadlineMs: number): Promise<void> {
+    // inputs first (they release the kernel audit pid, checkpoints stay at the last ack),
+    // then what is in flight drains to the outputs
+    for (const input of g.inputs) {
+      await input.stop().catch((err) => this.log.error(`stopping input failed: ${(err as Error).message}`, { input: input.name }));
+    }
+    await g.pipeline.stop(deadlineMs);
+  }
+
+  /** Rebuilds everything from a new, already validated config. */
+  async reload(next: Config): Promise<void> {
+    const old = this.graph;
+    let fresh: Graph;
+    try {
+      fresh = this.assemble(next);
+    } catch (err) {
+      this.log.error(`reload refused, keeping the running config: ${(err as Error).message}`);
+      return;
+    }
+    if (old) await this.stopGraph(old, Date.now() + this.config.shutdown_timeout_ms);
+    this.config = next;
+    this.graph = fresh;
+    await this.startGraph(fresh);
+    this.log.info('reloaded');
+  }
+
+  async reopenOutputs(): Promise<void> {
+    for (const o of this.graph?.outputs ?? []) await o.reopen?.();
+  }
+
+  async stop(): Promise<void> {
+    const g = this.graph;
+    this.graph = undefined;
+    try {
+      if (g) await this.stopGraph(g, Date.now() + this.config.shutdown_timeout_ms);
+    } finally {
+      this.unlock();
+    }
+  }
+
+  stats(): Record<string, unknown> {
+    const g = this.graph;
+    if (!g) return {};
+    return {
+      pipeline: g.pipeline.counters,
+      inputs: Object.fromEntries(g.inputs.map((i) => [i.name, { ...i.stats?.(), errors: g.pipeline.inputErrors.get(i.name) ?? 0 }])),
+      filters: Object.fromEntries(g.filters.map((f) => [f.name, f.stats()])),
+      outputs: Object.fromEntries(g.outputs.map((o) => [o.name, o.stats?.() ?? {}])),
+    };
+  }
+
+  private unlock(): void {
+    if (!this.lockPath) return;
+    try { unlinkSync(this.lockPath); } catch { /* already gone */ }
+    this.lockPath = undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+}

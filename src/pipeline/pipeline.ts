@@ -1,0 +1,157 @@
+// Wiring: inputs push batches; each batch is decorated, run through the filter chain in order,
+// handed to every output, and acked back to its input once every output has accepted it.
+// Backpressure: at most `maxInFlight` batches are between push() and ack; push() waits beyond.
+
+import type { AuditflowError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { NormalizedRecord } from '../record.js';
+import type { Batch, Filter, Input, InputSink, Output } from './types.js';
+
+export interface PipelineOptions {
+  filters: Filter[];
+  outputs: Output[];
+  log: Logger;
+  /** Adds host/static fields; runs before the filters so they can match on them. */
+  decorate?: (rec: NormalizedRecord) => void;
+  maxInFlight?: number;
+  /** How often filters' drain() runs (throttle summaries). */
+  drainIntervalMs?: number;
+}
+
+export interface PipelineCounters {
+  batches: number;
+  recordsIn: number;
+  recordsOut: number;
+  dropped: number;
+  inputErrors: number;
+  outputErrors: number;
+  inFlight: number;
+}
+
+export class Pipeline {
+  readonly counters: PipelineCounters = { batches: 0, recordsIn: 0, recordsOut: 0, dropped: 0, inputErrors: 0, outputErrors: 0, inFlight: 0 };
+  readonly inputErrors = new Map<string, number>();
+  private readonly maxInFlight: number;
+  private waiters: (() => void)[] = [];
+  private ackChain: Promise<void> = Promise.resolve();
+  private drainTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(private readonly opts: PipelineOptions) {
+    this.maxInFlight = opts.maxInFlight ?? 64;
+  }
+
+  async start(): Promise<void> {
+    for (const o of this.opts.outputs) await o.start();
+    if (this.opts.filters.some((f) => f.drain)) {
+      this.drainTimer = setInterval(() => this.drainFilters(false), this.opts.drainIntervalMs ?? 1000);
+      this.drainTimer.unref();
+    }
+  }
+
+  /** The sink an input pushes into; errors are counted under the input's name. */
+  sinkFor(input: Pick<Input, 'name'>): InputSink {
+    return {
+      push: (batch) => this.push(batch),
+      error: (err: AuditflowError) => {
+        this.counters.inputErrors++;
+        this.inputErrors.set(input.name, (this.inputErrors.get(input.name) ?? 0) + 1);
+        this.opts.log.warn(err.message, { input: input.name, code: err.code });
+      },
+    };
+  }
+
+  /** Runs the filters over records; what survives, in order. */
+  filter(records: NormalizedRecord[]): NormalizedRecord[] {
+    const { filters, decorate } = this.opts;
+    const out: NormalizedRecord[] = [];
+    next: for (let i = 0; i < records.length; i++) {
+      let rec: NormalizedRecord | null = records[i];
+      if (decorate) decorate(rec);
+      for (let f = 0; f < filters.length; f++) {
+        rec = filters[f].apply(rec);
+        if (rec === null) continue next;
+      }
+      out.push(rec);
+    }
+    return out;
+  }
+
+  async push(batch: Batch): Promise<void> {
+    if (this.closed) throw new Error('pipeline is stopped');
+    this.counters.batches++;
+    this.counters.recordsIn += batch.records.length;
+    const kept = this.filter(batch.records);
+    this.counters.dropped += batch.records.length - kept.length;
+    this.counters.inFlight++;
+    const delivered = this.deliver(kept);
+    // Acks go back in push order even if outputs resolve out of order.
+    const prev = this.ackChain;
+    this.ackChain = Promise.all([prev, delivered]).then(([, ok]) => {
+      this.counters.inFlight--;
+      this.wakeOne();
+      if (ok) batch.ack?.();
+    });
+    if (this.counters.inFlight >= this.maxInFlight) {
+      await new Promise<void>((resolve) => this.waiters.push(resolve));
+    }
+  }
+
+  private async deliver(records: NormalizedRecord[]): Promise<boolean> {
+    if (records.length === 0) return true;
+    const results = await Promise.allSettled(this.opts.outputs.map((o) => o.write(records)));
+    let ok = true;
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i];
+      if (r.status === 'rejected') {
+        ok = false;
+        this.counters.outputErrors++;
+        this.opts.log.error(`output failed: ${(r.reason as Error)?.message ?? r.reason}`, { output: this.opts.outputs[i].name });
+      }
+    }
+    if (ok) this.counters.recordsOut += records.length;
+    return ok;
+  }
+
+  private wakeOne(): void {
+    while (this.waiters.length > 0 && this.counters.inFlight < this.maxInFlight) this.waiters.shift()!();
+  }
+
+  private drainFilters(final: boolean): Promise<boolean> {
+    const now = Date.now();
+    const produced: NormalizedRecord[] = [];
+    const { filters } = this.opts;
+    for (let f = 0; f < filters.length; f++) {
+      const drained = filters[f].drain?.(now, final);
+      if (!drained || drained.length === 0) continue;
+      // records a filter makes pass through the filters after it, not before
+      next: for (let rec of drained as (NormalizedRecord | null)[]) {
+        for (let g = f + 1; g < filters.length; g++) {
+          rec = filters[g].apply(rec!);
+          if (rec === null) continue next;
+        }
+        produced.push(rec!);
+      }
+    }
+    if (produced.length === 0) return Promise.resolve(true);
+    this.counters.recordsIn += produced.length;
+    return this.deliver(produced);
+  }
+
+  /** Waits for everything pushed to be acked (or failed). */
+  async settle(): Promise<void> {
+    let chain;
+    do { chain = this.ackChain; await chain; } while (chain !== this.ackChain);
+  }
+
+  /** Flushes filters' summaries and outputs, giving up at the deadline (epoch ms). */
+  async stop(deadlineMs: number): Promise<void> {
+    if (this.drainTimer) clearInterval(this.drainTimer);
+    await this.drainFilters(true);
+    await this.settle();
+    this.closed = true;
+    await Promise.all(this.opts.outputs.map((o) => o.close(deadlineMs).catch((err) => {
+      this.opts.log.error(`closing output failed: ${(err as Error).message}`, { output: o.name });
+    })));
+  }
+}
