@@ -94,7 +94,14 @@ export function parseLine(line: string): ParseResult {
  * header rather than the text.
  */
 export function parseNetlink(typeId: number, payload: string): ParseResult {
-  return parseHeaderAndBody(payload, 0, recordTypeName(typeId), typeId, undefined);
+  // user-space senders often count the C string's NUL (and a newline) in the message length
+  let end = payload.length;
+  while (end > 0) {
+    const c = payload.charCodeAt(end - 1);
+    if (c !== 0 && c !== 0x0a) break;
+    end--;
+  }
+  return parseHeaderAndBody(end === payload.length ? payload : payload.slice(0, end), 0, recordTypeName(typeId), typeId, undefined);
 }
 
 function parseHeaderAndBody(line: string, i: number, type: string, typeId: number, node: string | undefined): ParseResult {
@@ -107,7 +114,8 @@ function parseHeaderAndBody(line: string, i: number, type: string, typeId: numbe
     if (c < 0 || c > 9) break;
     sec = sec * 10 + c; digits++;
   }
-  if (digits === 0 || line.charCodeAt(i) !== 0x2e /* . */) return { error: 'bad timestamp seconds', offset: i };
+  // 12 digits reach year 33658: more is corruption, and would push the audit clock to Infinity
+  if (digits === 0 || digits > 12 || line.charCodeAt(i) !== 0x2e /* . */) return { error: 'bad timestamp seconds', offset: i };
   i++;
   let msDigits = 0;
   for (; i < n; i++) {
@@ -125,7 +133,8 @@ function parseHeaderAndBody(line: string, i: number, type: string, typeId: numbe
     if (c < 0 || c > 9) break;
     serial = serial * 10 + c; digits++;
   }
-  if (digits === 0 || digits > 16 || line.charCodeAt(i) !== 0x29 /* ) */) return { error: 'bad serial', offset: i };
+  // serials are the kernel's unsigned 32-bit counter
+  if (digits === 0 || digits > 10 || serial > 0xffffffff || line.charCodeAt(i) !== 0x29 /* ) */) return { error: 'bad serial', offset: i };
   i++;
   if (line.charCodeAt(i) === 0x3a) i++;
   if (line.charCodeAt(i) === SP) i++;
@@ -146,10 +155,13 @@ function parseHeaderAndBody(line: string, i: number, type: string, typeId: numbe
 /**
  * Scans `key=value` pairs between from and to. Values are `"quoted"` (the kernel never escapes
  * inside quotes, it hex-encodes instead), `'single quoted'` (user messages' msg=), or run to
- * the next space. Words without `=` (AVC's `{ read }`) are skipped.
+ * the next space. Words without `=` (AVC's `{ read }`) are skipped, except the bare `old` and
+ * `new` of old kernels' LOGIN (`old auid=500 new auid=0`), which name the next key
+ * (`old_auid`, `new_auid`) so that `auid` does not end up holding the old value.
  */
 function scanFields(s: string, from: number, to: number, out: Record<string, string>, stripQuotes: boolean): void {
   let i = from;
+  let prefix = '';
   while (i < to) {
     let c = s.charCodeAt(i);
     if (c === SP || c === GS) { i++; continue; }
@@ -159,8 +171,13 @@ function scanFields(s: string, from: number, to: number, out: Record<string, str
       if (c === EQ || c === SP) break;
       i++;
     }
-    if (i >= to || c === SP) continue; // a bare word
-    const key = s.slice(keyStart, i);
+    if (i >= to || c === SP) { // a bare word
+      const len = i - keyStart;
+      prefix = len === 3 && (s.startsWith('old', keyStart) || s.startsWith('new', keyStart)) ? s.slice(keyStart, i) + '_' : '';
+      continue;
+    }
+    let key = s.slice(keyStart, i);
+    if (prefix !== '') { key = prefix + key; prefix = ''; }
     i++; // '='
     let value: string;
     c = i < to ? s.charCodeAt(i) : SP;
@@ -204,6 +221,10 @@ export function decode(raw: string | undefined): string | undefined {
   if (c === DQ) return raw.length > 1 && raw.charCodeAt(raw.length - 1) === DQ ? raw.slice(1, -1) : raw.slice(1);
   if (raw === '(null)' || raw === '?') return undefined;
   if (isHexText(raw)) return bytesToText(Buffer.from(raw, 'hex'));
+  // hex with a stray closing quote (seen in real logs: `key=6578656301...74"`)
+  if (raw.length > 2 && raw.charCodeAt(raw.length - 1) === DQ && isHexText(raw.slice(0, -1))) {
+    return bytesToText(Buffer.from(raw.slice(0, -1), 'hex'));
+  }
   return raw;
 }
 
@@ -212,6 +233,7 @@ export function decodeBytes(raw: string | undefined): Buffer | undefined {
   if (raw === undefined || raw === '(null)' || raw === '?') return undefined;
   if (raw.charCodeAt(0) === DQ) return Buffer.from(raw.slice(1, raw.charCodeAt(raw.length - 1) === DQ ? -1 : undefined), 'utf8');
   if (isHexText(raw)) return Buffer.from(raw, 'hex');
+  if (raw.length > 2 && raw.charCodeAt(raw.length - 1) === DQ && isHexText(raw.slice(0, -1))) return Buffer.from(raw.slice(0, -1), 'hex');
   return Buffer.from(raw, 'utf8');
 }
 
