@@ -1,0 +1,58 @@
+// `auditflow status [--json]`: what `auditctl -s` prints, plus the running daemon's own counters
+// (the netlink input writes them to <state_dir>/netlink-status.json while it runs).
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { AuditClient } from '../netlink/client.js';
+import { AUDIT_FEATURE_LOGINUID_IMMUTABLE, type AuditFeatures, type AuditStatus } from '../netlink/status.js';
+import { usageError } from '../errors.js';
+
+export interface CommandIO { stdout: (s: string) => void; stderr: (s: string) => void }
+const defaultIO: CommandIO = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
+
+/** Same lines, same order as auditctl -s (auditd 3.0.9). */
+export function formatStatus(s: AuditStatus, f: AuditFeatures | undefined): string {
+  let out = `enabled ${s.enabled}\nfailure ${s.failure}\npid ${s.pid}\nrate_limit ${s.rate_limit}\n` +
+    `backlog_limit ${s.backlog_limit}\nlost ${s.lost}\nbacklog ${s.backlog}\n` +
+    `backlog_wait_time ${s.backlog_wait_time}\nbacklog_wait_time_actual ${s.backlog_wait_time_actual}\n`;
+  if (f) {
+    const bit = 1 << AUDIT_FEATURE_LOGINUID_IMMUTABLE;
+    out += `loginuid_immutable ${f.features & bit ? 1 : 0} ${f.lock & bit ? 'locked' : 'unlocked'}\n`;
+  }
+  return out;
+}
+
+export function readDaemonCounters(stateDir: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(stateDir, 'netlink-status.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function statusCommand(args: string[], io: CommandIO = defaultIO): Promise<number> {
+  let json = false;
+  let stateDir = '/var/lib/auditflow';
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--json') json = true;
+    else if (args[i] === '--state-dir' && i + 1 < args.length) stateDir = args[++i];
+    else throw usageError(`status: unknown argument ${args[i]}`);
+  }
+  const client = new AuditClient();
+  try {
+    const status = client.getStatus();
+    const features = client.getFeatures();
+    const daemon = readDaemonCounters(stateDir);
+    // a counters file left by a daemon that no longer owns the audit pid is history, not status
+    const live = daemon && (daemon.pid === status.pid || daemon.mode === 'multicast') ? daemon : undefined;
+    if (json) {
+      io.stdout(JSON.stringify({ kernel: status, loginuid_immutable: features, auditflow: live ?? null }) + '\n');
+    } else {
+      io.stdout(formatStatus(status, features));
+      if (live) for (const [k, v] of Object.entries(live)) io.stdout(`auditflow.${k} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
+    }
+    return 0;
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,97 @@
+// nlmsghdr framing for NETLINK_AUDIT. Requests are built here; batches the addon hands over are
+// split into messages here. Audit records are one per datagram and the kernel's unicast path
+// sets nlmsg_len to the payload length only (see kauditd_send_multicast_skb's comment in
+// kernel/audit.c), so for records the datagram length, not nlmsg_len, bounds the payload.
+
+import type { RawBatch } from './native.js';
+
+export const NLMSG_HDRLEN = 16;
+export const NLMSG_NOOP = 1;
+export const NLMSG_ERROR = 2;
+export const NLMSG_DONE = 3;
+
+export const NLM_F_REQUEST = 0x1;
+export const NLM_F_MULTI = 0x2;
+export const NLM_F_ACK = 0x4;
+
+export const AUDIT_GET = 1000;
+export const AUDIT_SET = 1001;
+export const AUDIT_USER = 1005;
+export const AUDIT_SIGNAL_INFO = 1010;
+export const AUDIT_ADD_RULE = 1011;
+export const AUDIT_DEL_RULE = 1012;
+export const AUDIT_LIST_RULES = 1013;
+export const AUDIT_SET_FEATURE = 1018;
+export const AUDIT_GET_FEATURE = 1019;
+export const AUDIT_REPLACE = 1329;
+/** Records (kernel and userspace) start here; everything below is a control message. */
+export const AUDIT_FIRST_RECORD = 1100;
+export const AUDIT_EOE = 1320;
+
+export interface NetlinkMessage {
+  type: number;
+  flags: number;
+  seq: number;
+  pid: number;
+  /** message body after the header (a view into the batch buffer, not a copy) */
+  payload: Buffer;
+}
+
+export function align4(n: number): number {
+  return (n + 3) & ~3;
+}
+
+/** One request message: header + payload, padded to 4 bytes. */
+export function encodeRequest(type: number, flags: number, seq: number, payload?: Uint8Array): Buffer {
+  const plen = payload ? payload.length : 0;
+  const len = NLMSG_HDRLEN + plen;
+  const buf = Buffer.alloc(align4(len));
+  buf.writeUInt32LE(len, 0);
+  buf.writeUInt16LE(type, 4);
+  buf.writeUInt16LE(flags, 6);
+  buf.writeUInt32LE(seq >>> 0, 8);
+  buf.writeUInt32LE(0, 12);
+  if (payload) buf.set(payload, NLMSG_HDRLEN);
+  return buf;
+}
+
+/**
+ * Splits one batch into messages, in arrival order. Calls `onMessage` instead of building an
+ * array so the hot path allocates only the payload views. Malformed datagrams (shorter than a
+ * header) are reported through `onMalformed` with their length and skipped.
+ */
+export function forEachMessage(batch: RawBatch, onMessage: (m: NetlinkMessage) => void, onMalformed?: (len: number) => void): void {
+  const { data, meta } = batch;
+  for (let i = 0; i < meta.length; i += 2) {
+    const start = meta[i];
+    const end = start + meta[i + 1];
+    let off = start;
+    while (off + NLMSG_HDRLEN <= end) {
+      const nlen = data.readUInt32LE(off);
+      const type = data.readUInt16LE(off + 4);
+      const flags = data.readUInt16LE(off + 6);
+      const seq = data.readUInt32LE(off + 8);
+      const pid = data.readUInt32LE(off + 12);
+      let stop: number;
+      if (type >= AUDIT_FIRST_RECORD || nlen < NLMSG_HDRLEN || off + nlen > end) stop = end;
+      else stop = off + nlen;
+      onMessage({ type, flags, seq, pid, payload: data.subarray(off + NLMSG_HDRLEN, stop) });
+      if (stop === end) { off = end; break; }
+      off += align4(nlen);
+    }
+    if (off < end && off === start) onMalformed?.(end - start);
+  }
+}
+
+export function splitBatch(batch: RawBatch): NetlinkMessage[] {
+  const out: NetlinkMessage[] = [];
+  forEachMessage(batch, (m) => out.push(m));
+  return out;
+}
+
+/** Text of an audit record payload: the kernel may end it with NUL or newline; both are dropped. */
+export function recordText(payload: Buffer): string {
+  let end = payload.length;
+  while (end > 0 && (payload[end - 1] === 0 || payload[end - 1] === 0x0a)) end--;
+  return payload.toString('latin1', 0, end);
+}
