@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { checkConfig, loadConfig, parseConfigText } from '../src/config/load.js';
+import { AuditflowError } from '../src/errors.js';
+import { runCli } from './support/io.js';
+
+function problems(yaml: string): string {
+  try {
+    checkConfig(parseConfigText(yaml, 'test.yaml'), 'test.yaml');
+  } catch (err) {
+    assert.ok(err instanceof AuditflowError);
+    assert.equal(err.code, 'AF_ERR_CONFIG');
+    return err.message;
+  }
+  assert.fail('config was accepted');
+}
+
+describe('config', () => {
+  it('fills defaults for an empty file: stdout output, default state_dir', () => {
+    const cfg = checkConfig(parseConfigText('', 'empty.yaml'), 'empty.yaml');
+    assert.equal(cfg.state_dir, '/var/lib/auditflow');
+    assert.deepEqual(cfg.outputs, [{ type: 'stdout' }]);
+    assert.deepEqual(cfg.inputs, []);
+  });
+
+  it('names the key of an unknown top-level setting', () => {
+    assert.match(problems('state_dirr: /tmp\n'), /state_dirr: unknown key/);
+  });
+
+  it('names the list item of an unknown output type and lists the known ones', () => {
+    const msg = problems('outputs:\n  - type: stdout\n  - type: kafka\n');
+    assert.match(msg, /outputs\[1\]\.type: unknown type "kafka" \(known: [^)]*stdout[^)]*file/);
+  });
+
+  it('names a wrong value inside an output', () => {
+    assert.match(problems('outputs:\n  - type: file\n    path: 42\n'), /outputs\[0\]\.path: must be string/);
+    assert.match(problems('outputs:\n  - type: file\n'), /outputs\[0\]\.path: required/);
+    assert.match(problems('outputs:\n  - type: file\n    path: /tmp/x\n    colour: red\n'), /outputs\[0\]\.colour: unknown key/);
+  });
+
+  it('reports every problem at once', () => {
+    const msg = problems('log_level: loud\nbogus: 1\n');
+    assert.match(msg, /log_level: must be one of "debug", "info", "warn", "error"/);
+    assert.match(msg, /bogus: unknown key/);
+  });
+
+  it('rejects YAML that does not parse, with its line', () => {
+    assert.throws(() => parseConfigText('outputs:\n  - type: [file\n', 'bad.yaml'), /bad\.yaml: not valid YAML\/JSON: .*line/s);
+  });
+
+  it('reads JSON as well as YAML, and says which file it could not read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'af-config-'));
+    writeFileSync(join(dir, 'c.json'), JSON.stringify({ state_dir: dir, outputs: [{ type: 'file', path: join(dir, 'o.jsonl') }] }));
+    assert.equal(loadConfig(join(dir, 'c.json')).outputs[0].type, 'file');
+    assert.throws(() => loadConfig(join(dir, 'missing.yaml')), /missing\.yaml: cannot read config: ENOENT/);
+  });
+
+  it('check-config exits 0 for a good file and 78 naming the key for a bad one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'af-config-'));
+    writeFileSync(join(dir, 'good.yaml'), `state_dir: ${dir}\noutputs:\n  - type: stdout\n`);
+    writeFileSync(join(dir, 'bad.yaml'), 'outputs:\n  - type: file\n    path: /tmp/x\n    mode: rw\n');
+    const good = await runCli(['check-config', join(dir, 'good.yaml')]);
+    assert.equal(good.code, 0, good.stderr);
+    assert.match(good.stdout, /ok \(0 inputs, 0 filters, 1 outputs\)/);
+    const bad = await runCli(['check-config', join(dir, 'bad.yaml')]);
+    assert.equal(bad.code, 78);
+    assert.match(bad.stderr, /outputs\[0\]\.mode: must match pattern/);
+  });
+});
