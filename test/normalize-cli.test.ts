@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { jsonLines, runCli } from './support/io.js';
+
+const fixtures = fileURLToPath(new URL('./fixtures/samples/', import.meta.url));
+const auditSample = join(fixtures, 'audit-raw.sample.log');
+
+/** The serials in a raw log, which is how auditd numbers events. */
+function serialsOf(text: string): Set<number> {
+  const s = new Set<number>();
+  for (const m of text.matchAll(/msg=audit\(\d+\.\d+:(\d+)\)/g)) s.add(Number(m[1]));
+  return s;
+}
+
+describe('auditflow normalize', function () {
+  this.timeout(60_000);
+
+  it('turns every event of the real capture into exactly one record', async () => {
+    const { code, stdout, stderr } = await runCli(['normalize', auditSample]);
+    assert.equal(code, 0, stderr);
+    const recs = jsonLines(stdout);
+    const serials = serialsOf(readFileSync(auditSample, 'utf8'));
+    assert.equal(recs.length, serials.size);
+    assert.deepEqual(new Set(recs.map((r) => r.event.sequence)), serials);
+    for (const r of recs) {
+      assert.equal(r.event.module, 'auditd');
+      assert.match(r['@timestamp'], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      assert.equal(typeof r.event.action, 'string');
+    }
+    assert.equal(stderr, '');
+  });
+
+  it('reads standard input as "-" and gives the same records as the file', async () => {
+    const text = readFileSync(auditSample, 'utf8');
+    const fromFile = await runCli(['normalize', auditSample]);
+    const fromStdin = await runCli(['normalize', '-'], text);
+    assert.equal(fromStdin.code, 0);
+    assert.equal(fromStdin.stdout, fromFile.stdout);
+  });
+
+  it('redacts secrets by default and keeps them with --no-redact', async () => {
+    const redacted = await runCli(['normalize', auditSample]);
+    for (const secret of ['Secret123', 'P@ss;word!', 'pgpass', 'b0bpass', 'ghp_FAKEtoken1234567890', 'abcdef123456']) {
+      assert.ok(!redacted.stdout.includes(secret), `${secret} leaked`);
+    }
+    const plain = await runCli(['normalize', '--no-redact', auditSample]);
+    assert.ok(plain.stdout.includes('-pSecret123'));
+  });
+
+  it('detects snoopy logs and bash history without --from', async () => {
+    for (const [file, module] of [['snoopy-file.sample.log', 'snoopy'], ['snoopy-authlog.sample.log', 'snoopy'], ['bash_history.sample', 'bash']]) {
+      const { code, stdout, stderr } = await runCli(['normalize', join(fixtures, file)]);
+      assert.equal(code, 0, `${file}: ${stderr}`);
+      const recs = jsonLines(stdout);
+      assert.ok(recs.length > 0, file);
+      assert.ok(recs.every((r) => r.event.module === module), file);
+    }
+  });
+
+  it('counts lines that are not audit records, names them, and keeps the good events', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'af-norm-'));
+    const good = readFileSync(auditSample, 'utf8').split('\n').slice(0, 40);
+    const mixed = [...good.slice(0, 20), 'type=SYSCALL msg=audit(garbage', 'hello world', ...good.slice(20)].join('\n');
+    writeFileSync(join(dir, 'mixed.log'), mixed);
+    writeFileSync(join(dir, 'clean.log'), good.join('\n'));
+    const clean = jsonLines((await runCli(['normalize', join(dir, 'clean.log')])).stdout);
+    const { code, stdout, stderr } = await runCli(['normalize', join(dir, 'mixed.log')]);
+    assert.equal(code, 0);
+    assert.deepEqual(jsonLines(stdout).map((r) => r.event.sequence), clean.map((r) => r.event.sequence));
+    assert.match(stderr, /mixed\.log:21: not an audit record: bad timestamp/);
+    assert.match(stderr, /mixed\.log:22: not an audit record: no type= field/);
+    assert.match(stderr, /2 line\(s\) could not be parsed/);
+    assert.equal((await runCli(['normalize', '--strict', join(dir, 'mixed.log')])).code, 65);
+  });
+
+  it('exits 66 naming a missing file, after processing the others', async () => {
+    const { code, stdout, stderr } = await runCli(['normalize', '/nonexistent/audit.log', auditSample]);
+    assert.equal(code, 66);
+    assert.match(stderr, /\/nonexistent\/audit\.log: no such file/);
+    assert.ok(jsonLines(stdout).length > 0);
+  });
+
+  it('says when it cannot tell the format, and rejects bad options with usage', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'af-norm-'));
+    writeFileSync(join(dir, 'x.csv'), 'a,b,c\n1,2,3\n');
+    const unknown = await runCli(['normalize', join(dir, 'x.csv')]);
+    assert.equal(unknown.code, 66);
+    assert.match(unknown.stderr, /x\.csv: cannot tell the format .*use --from/);
+    const bad = await runCli(['normalize', '--from', 'evtx', auditSample]);
+    assert.equal(bad.code, 64);
+    assert.match(bad.stderr, /--from must be one of auto, auditlog, snoopy, bash/);
+    assert.equal((await runCli(['normalize'])).code, 64);
+  });
+});
