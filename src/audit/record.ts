@@ -144,22 +144,29 @@ function parseHeaderAndBody(line: string, i: number, type: string, typeId: numbe
   const gs = body.indexOf('\x1d');
   if (gs >= 0) {
     enriched = new FieldMap();
-    scanFields(body, gs + 1, body.length, enriched, true);
-    scanFields(body, 0, gs, fields, false);
+    scanFields(body, gs + 1, body.length, enriched, ENRICHED);
+    scanFields(body, 0, gs, fields, KERNEL);
   } else {
-    scanFields(body, 0, body.length, fields, false);
+    scanFields(body, 0, body.length, fields, KERNEL);
   }
   return { type, typeId, node, time: sec * 1000 + ms, serial, fields, enriched, body };
 }
+
+// What scanFields is reading: a record body, the ENRICHED part after 0x1D (its quotes are not
+// an encoding, so they are dropped), or the inside of a user message's msg='...'.
+const KERNEL = 0, ENRICHED = 1, USER_MSG = 2;
 
 /**
  * Scans `key=value` pairs between from and to. Values are `"quoted"` (the kernel never escapes
  * inside quotes, it hex-encodes instead), `'single quoted'` (user messages' msg=), or run to
  * the next space. Words without `=` (AVC's `{ read }`) are skipped, except the bare `old` and
  * `new` of old kernels' LOGIN (`old auid=500 new auid=0`), which name the next key
- * (`old_auid`, `new_auid`) so that `auid` does not end up holding the old value.
+ * (`old_auid`, `new_auid`) so that `auid` does not end up holding the old value. Old PAM
+ * messages wrap fields as `(hostname=?, addr=?, terminal=cron res=success)`: inside a user
+ * message the `(`, `,` and `)` of that form are punctuation, not part of keys and values.
  */
-function scanFields(s: string, from: number, to: number, out: Record<string, string>, stripQuotes: boolean): void {
+function scanFields(s: string, from: number, to: number, out: Record<string, string>, mode: number): void {
+  const stripQuotes = mode === ENRICHED;
   let i = from;
   let prefix = '';
   while (i < to) {
@@ -176,7 +183,7 @@ function scanFields(s: string, from: number, to: number, out: Record<string, str
       prefix = len === 3 && (s.startsWith('old', keyStart) || s.startsWith('new', keyStart)) ? s.slice(keyStart, i) + '_' : '';
       continue;
     }
-    let key = s.slice(keyStart, i);
+    let key = mode === USER_MSG && s.charCodeAt(keyStart) === 0x28 /* ( */ ? s.slice(keyStart + 1, i) : s.slice(keyStart, i);
     if (prefix !== '') { key = prefix + key; prefix = ''; }
     i++; // '='
     let value: string;
@@ -185,7 +192,7 @@ function scanFields(s: string, from: number, to: number, out: Record<string, str
       let end = s.indexOf(c === DQ ? '"' : "'", i + 1);
       if (end < 0 || end >= to) end = to - 1; // unterminated: take the rest, keep going
       value = stripQuotes ? s.slice(i + 1, end) : s.slice(i, end + 1);
-      if (c === SQ && key === 'msg') scanFields(s, i + 1, end, out, false);
+      if (c === SQ && key === 'msg') scanFields(s, i + 1, end, out, USER_MSG);
       i = end + 1;
     } else {
       const start = i;
@@ -194,7 +201,12 @@ function scanFields(s: string, from: number, to: number, out: Record<string, str
         if (c === SP || c === GS) break;
         i++;
       }
-      value = s.slice(start, i);
+      let end = i;
+      if (mode === USER_MSG && end > start) {
+        c = s.charCodeAt(end - 1);
+        if (c === 0x2c /* , */ || (c === 0x29 /* ) */ && s.charCodeAt(start) !== 0x28)) end--;
+      }
+      value = s.slice(start, end);
     }
     if (key !== '__proto__' && out[key] === undefined) out[key] = value;
   }
