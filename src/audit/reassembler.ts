@@ -186,6 +186,7 @@ export class Reassembler {
     const serial = rec.serial >>> 0;
     const ns = this.nodeState(rec.node);
     if (this.track(ns, serial) && rec.time > this.clock) this.clock = rec.time;
+    if (ns.gaps.length > 0) this.settleGaps(ns, this.clock, false);
 
     const key = rec.node === undefined ? serial : rec.node + '\0' + serial;
     let ev = this.open.get(key);
@@ -295,7 +296,6 @@ export class Reassembler {
     } else if (d > 1) {
       ns.gaps.push({ start: (ns.hi + 1) >>> 0, len: d - 1, at: this.clock });
       ns.hi = serial;
-      this.settleGaps(ns, this.clock, false);
     } else if (d < 0 && ns.gaps.length > 0) {
       this.fillGap(ns, serial);
     }
@@ -328,20 +328,34 @@ export class Reassembler {
     }
   }
 
-  /** Declares gaps lost once they are too old (by serial distance or audit time) to be filled. */
+  /**
+   * Declares missing serials lost once they are too old to arrive out of order: `maxInFlight`
+   * serials behind the newest, or a gap older than the timeout on the audit clock.
+   */
   private settleGaps(ns: NodeState, now: number, all: boolean): void {
     const gaps = ns.gaps;
     let n = 0;
     let count = 0;
     while (n < gaps.length) {
       const g = gaps[n];
-      const last = (g.start + g.len - 1) >>> 0;
-      if (!all && serialDiff(last, ns.hi) < this.maxInFlight && now - g.at <= this.timeoutMs) break;
-      count += g.len;
+      if (all || now - g.at > this.timeoutMs) {
+        count += g.len;
+        n++;
+        continue;
+      }
+      // serials of the gap at least maxInFlight behind the newest
+      const settled = Math.min(g.len, serialDiff(g.start, ns.hi) - this.maxInFlight + 1);
+      if (settled <= 0) break;
+      count += settled;
+      if (settled < g.len) {
+        g.start = (g.start + settled) >>> 0;
+        g.len -= settled;
+        break;
+      }
       n++;
     }
-    if (n === 0) return;
-    gaps.splice(0, n);
+    if (n > 0) gaps.splice(0, n);
+    if (count === 0) return;
     this.counters.lost += count;
     this.onLost?.(count, ns.name);
   }

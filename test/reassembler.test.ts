@@ -1,0 +1,352 @@
+import { strict as assert } from 'node:assert';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseLine, isFailure, type AuditRecord } from '../src/audit/record.js';
+import { Reassembler, type ReassemblerOptions } from '../src/audit/reassembler.js';
+
+const fixtures = new URL('./fixtures/audit/', import.meta.url);
+const peerStreams = new URL('../../shared/peer-corpus/go-libaudit/testdata/', import.meta.url);
+
+/** A record from an audit.log line (through the real parser). */
+function rec(line: string): AuditRecord {
+  const r = parseLine(line);
+  if (isFailure(r)) throw new Error(`bad test line ${line}: ${r.error}`);
+  return r;
+}
+
+/** `type=T msg=audit(SEC.MS:SERIAL): body`, with the time given in ms. */
+function line(type: string, serial: number, timeMs: number, body = 'x=1', node?: string): string {
+  const t = `${Math.floor(timeMs / 1000)}.${String(timeMs % 1000).padStart(3, '0')}`;
+  return `${node !== undefined ? `node=${node} ` : ''}type=${type} msg=audit(${t}:${serial}): ${body}`;
+}
+
+interface Harness {
+  r: Reassembler;
+  events: AuditRecord[][];
+  lost: [number, string | undefined][];
+  push(...lines: string[]): void;
+  /** serial:recordCount of each emitted event, in emission order */
+  shape(): string[];
+}
+
+function harness(opts: Partial<ReassemblerOptions> = {}): Harness {
+  const events: AuditRecord[][] = [];
+  const lost: [number, string | undefined][] = [];
+  const r = new Reassembler({ ...opts, onEvent: (e) => events.push(e), onLost: (n, node) => lost.push([n, node]) });
+  return {
+    r, events, lost,
+    push: (...lines) => { for (const l of lines) r.push(rec(l)); },
+    shape: () => events.map((e) => `${e[0].node ? e[0].node + '/' : ''}${e[0].serial}:${e.length}`),
+  };
+}
+
+const T0 = 1795395184000;
+
+function readLines(file: URL): string[] {
+  return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+}
+
+describe('audit event reassembler', () => {
+  describe('go-libaudit reassembler streams (peer corpus)', () => {
+    before(function () {
+      if (!existsSync(fileURLToPath(peerStreams))) this.skip(); // ../shared/peer-corpus absent
+    });
+
+    // go-libaudit's reassembler_test.go: NewReassembler(5, 2*time.Second, ...) then Close();
+    // its timeout is wall time, which never passes during that test, while these files span
+    // 9.6 s of audit time, so the like-for-like comparison uses a timeout past that span.
+    const expected: Record<string, { lost: number; events: string[] }> = {
+      normal: { lost: 0, events: ['58:2', '59:5', '60:5', '61:4', '62:1'] },
+      lost_messages: { lost: 9, events: ['49:2', '59:5', '60:5', '61:4', '62:1'] },
+      out_of_order: { lost: 0, events: ['58:2', '59:5', '60:5', '61:4', '62:1'] },
+      rollover: { lost: 0, events: ['4294967294:1', '4294967295:1', '0:1', '1:1', '2:1'] },
+    };
+    for (const [name, want] of Object.entries(expected)) {
+      it(`${name}.log gives go-libaudit's events and lost count`, () => {
+        const h = harness({ maxInFlight: 5, timeoutMs: 60_000 });
+        h.push(...readLines(new URL(`${name}.log`, peerStreams)));
+        h.r.flush();
+        assert.deepEqual(h.shape(), want.events);
+        assert.equal(h.r.counters.lost, want.lost);
+        assert.equal(h.lost.reduce((a, [n]) => a + n, 0), want.lost);
+        for (const e of h.events) for (const m of e) assert.equal(m.serial, e[0].serial);
+        assert.equal(h.r.counters.late, 0);
+      });
+    }
+
+    it('out_of_order.log with the 2 s audit-clock timeout: the straggling PATH comes out late, on its own', () => {
+      const h = harness({ maxInFlight: 5, timeoutMs: 2000 });
+      h.push(...readLines(new URL('out_of_order.log', peerStreams)));
+      h.r.flush();
+      // 61's SYSCALL moves the audit clock 7.8 s on: 58, 59 and 60 time out; 60's last PATH follows
+      assert.deepEqual(h.shape(), ['58:2', '59:5', '60:4', '60:1', '61:4', '62:1']);
+      assert.equal(h.events[3][0].type, 'PATH');
+      assert.equal(h.events[3][0].fields.item, '1');
+      assert.equal(h.r.counters.late, 1);
+      assert.equal(h.r.counters.expired, 3);
+      assert.equal(h.r.counters.lost, 0);
+    });
+  });
+
+  describe('the Debian 12 capture (RAW, no EOE)', () => {
+    const lines = readLines(new URL('audit-raw.sample.log', fixtures));
+
+    it('makes exactly its 300 events, each whole, records in file order, interleaved ones kept apart', () => {
+      const h = harness();
+      h.push(...lines);
+      const beforeFlush = h.events.length;
+      h.r.flush();
+      assert.equal(h.events.length, 300);
+      assert.ok(beforeFlush >= 290, `only ${beforeFlush} events came out before flush()`);
+
+      // expected grouping, straight from the text
+      const bySerial = new Map<string, string[]>();
+      for (const l of lines) {
+        const key = l.startsWith('type=DAEMON_') ? l : /:(\d+)\)/.exec(l)![1];
+        bySerial.set(key, [...(bySerial.get(key) ?? []), l]);
+      }
+      assert.equal(bySerial.size, 300);
+      const seen = new Set<string>();
+      for (const e of h.events) {
+        const key = e[0].type.startsWith('DAEMON_') ? lines.find((l) => l.includes(e[0].body))! : String(e[0].serial);
+        assert.ok(!seen.has(key), `event ${key} emitted twice`);
+        seen.add(key);
+        const want = bySerial.get(key)!;
+        assert.deepEqual(e.map((m) => m.body), want.map((l) => rec(l).body), `event ${key}`);
+      }
+      const c = h.r.counters;
+      assert.deepEqual([c.records, c.events, c.late, c.evicted, c.outliers, c.resyncs], [1232, 300, 0, 0, 0, 0]);
+    });
+
+    it('keeps the interleaved opens 95364..95367 apart', () => {
+      const h = harness();
+      h.push(...lines);
+      h.r.flush();
+      const ev = (s: number) => h.events.find((e) => e[0].serial === s)!;
+      for (const s of [95364, 95365, 95366, 95367]) {
+        assert.deepEqual(ev(s).map((m) => m.type), ['SYSCALL', 'CWD', 'PATH', 'PROCTITLE'], `event ${s}`);
+        assert.ok(ev(s).every((m) => m.serial === s));
+      }
+      assert.equal(ev(95364)[2].fields.name, '"/usr/lib/locale/C.UTF-8/LC_TELEPHONE"');
+      assert.equal(ev(95365)[2].fields.name, '"/usr/lib/locale/C.UTF-8/LC_IDENTIFICATION"');
+    });
+
+    it('counts as lost exactly the kernel serials the excerpt skips', () => {
+      const serials = new Set(lines.filter((l) => !l.startsWith('type=DAEMON_')).map((l) => Number(/:(\d+)\)/.exec(l)![1])));
+      const span = Math.max(...serials) - Math.min(...serials) + 1;
+      const h = harness();
+      h.push(...lines);
+      h.r.flush();
+      assert.equal(h.r.counters.lost, span - serials.size); // 59,666: the excerpt keeps 298 of 60,964
+      assert.equal(h.lost.reduce((a, [n]) => a + n, 0), h.r.counters.lost);
+      assert.ok(h.lost.every(([, node]) => node === undefined));
+    });
+
+    it('emits the standalone ANOM_ABENDs once an event 64 serials later completes, not at flush', () => {
+      const h = harness();
+      let at = -1;
+      for (const l of lines) {
+        h.push(l);
+        if (at < 0 && h.events.some((e) => e[0].serial === 102210)) at = rec(l).serial;
+      }
+      assert.ok(at >= 102210 + 64, `closed by serial ${at}`);
+      assert.ok(h.events.findIndex((e) => e[0].serial === 102199) < h.events.findIndex((e) => e[0].serial === 102210));
+    });
+  });
+
+  describe('completion', () => {
+    it('closes an event at EOE (netlink) without including the EOE, and an EOE after PROCTITLE is not late', () => {
+      const h = harness();
+      h.push(line('SYSCALL', 10, T0), line('CWD', 10, T0), line('EOE', 10, T0, ''));
+      assert.deepEqual(h.shape(), ['10:2']);
+      h.push(line('SYSCALL', 11, T0), line('PROCTITLE', 11, T0, 'proctitle=6C73'));
+      assert.deepEqual(h.shape(), ['10:2', '11:2']);
+      h.push(line('EOE', 11, T0, ''));
+      assert.deepEqual(h.shape(), ['10:2', '11:2']);
+      assert.equal(h.r.counters.late, 0);
+      assert.equal(h.r.inFlight, 0);
+    });
+
+    it('emits user-space messages (1100-1299, 2100-2999) at once', () => {
+      const h = harness();
+      h.push(line('USER_CMD', 20, T0, "pid=1 msg='cmd=\"id\" res=success'"));
+      h.push(line('ANOM_LOGIN_FAILURES', 21, T0, 'pid=1'));
+      h.push(line('DAEMON_START', 9936, T0, 'op=start'));
+      assert.deepEqual(h.shape(), ['20:1', '21:1', '9936:1']);
+      assert.equal(h.r.inFlight, 0);
+    });
+
+    it('keeps a kernel event open until an event windowSerials later completes', () => {
+      const h = harness({ windowSerials: 64 });
+      h.push(line('ANOM_ABEND', 100, T0, 'sig=11'));
+      h.push(line('SYSCALL', 110, T0), line('PROCTITLE', 110, T0, 'proctitle=6C73'));
+      assert.deepEqual(h.shape(), ['110:2'], '10 serials later is within the window');
+      h.push(line('SYSCALL', 164, T0), line('PROCTITLE', 164, T0, 'proctitle=6C73'));
+      assert.deepEqual(h.shape(), ['110:2', '100:1', '164:2']);
+    });
+
+    it('times events out by the audit clock (newest event time), never by wall time', async () => {
+      const h = harness({ timeoutMs: 2000 });
+      h.push(line('SYSCALL', 1, T0), line('CWD', 1, T0));
+      await new Promise((r) => setTimeout(r, 30));
+      h.r.maintain();
+      assert.deepEqual(h.shape(), [], 'wall time passing does nothing');
+      h.push(line('SYSCALL', 2, T0 + 2000));
+      h.r.maintain();
+      assert.deepEqual(h.shape(), [], 'exactly the timeout is not past it');
+      h.push(line('SYSCALL', 3, T0 + 2001));
+      assert.deepEqual(h.shape(), ['1:2']);
+      assert.equal(h.r.counters.expired, 1);
+      assert.equal(h.r.auditClock, T0 + 2001);
+    });
+
+    it('maintain(idleMs) lets a quiet stream\'s last events out', () => {
+      const h = harness({ timeoutMs: 2000 });
+      h.push(line('ANOM_ABEND', 5, T0, 'sig=6'));
+      h.r.maintain(1000);
+      assert.deepEqual(h.shape(), []);
+      h.r.maintain(2500);
+      assert.deepEqual(h.shape(), ['5:1']);
+    });
+
+    it('emits a record for an event already emitted as its own event and counts it late', () => {
+      const h = harness();
+      h.push(line('SYSCALL', 7, T0), line('PROCTITLE', 7, T0, 'proctitle=6C73'));
+      h.push(line('PATH', 7, T0, 'item=0 name="/etc/passwd"'));
+      assert.deepEqual(h.shape(), ['7:2', '7:1']);
+      assert.equal(h.events[1][0].type, 'PATH');
+      assert.equal(h.r.counters.late, 1);
+      assert.equal(h.r.counters.events, 2);
+    });
+
+    it('flushes open events in serial order across the uint32 rollover', () => {
+      const h = harness({ timeoutMs: 60_000 });
+      for (const s of [1, 4294967295, 0, 4294967294, 2]) h.push(line('SYSCALL', s, T0));
+      h.r.flush();
+      assert.deepEqual(h.shape(), ['4294967294:1', '4294967295:1', '0:1', '1:1', '2:1']);
+      assert.equal(h.r.counters.lost, 0);
+    });
+
+    it('emits events in completion order, records in arrival order', () => {
+      const h = harness();
+      h.push(line('SYSCALL', 31, T0), line('SYSCALL', 32, T0), line('CWD', 31, T0, 'cwd="/a"'));
+      h.push(line('PROCTITLE', 32, T0, 'proctitle=62'), line('PATH', 31, T0, 'item=0'), line('PROCTITLE', 31, T0, 'proctitle=61'));
+      assert.deepEqual(h.shape(), ['32:2', '31:4']);
+      assert.deepEqual(h.events[1].map((m) => m.type), ['SYSCALL', 'CWD', 'PATH', 'PROCTITLE']);
+    });
+  });
+
+  describe('lost events', () => {
+    it('does not count serials that arrive out of order', () => {
+      const h = harness();
+      h.push(line('SYSCALL', 1, T0), line('SYSCALL', 3, T0), line('SYSCALL', 2, T0), line('SYSCALL', 4, T0));
+      h.r.flush();
+      assert.equal(h.r.counters.lost, 0);
+      assert.deepEqual(h.lost, []);
+    });
+
+    it('counts a gap at flush when it was never filled', () => {
+      const h = harness();
+      h.push(line('SYSCALL', 1, T0), line('SYSCALL', 3, T0));
+      h.r.maintain();
+      assert.equal(h.r.counters.lost, 0, 'not lost yet: 2 may still come');
+      h.r.flush();
+      assert.deepEqual(h.lost, [[1, undefined]]);
+    });
+
+    it('declares a gap lost once maxInFlight serials have passed it', () => {
+      const h = harness({ maxInFlight: 5 });
+      h.push(line('SYSCALL', 1, T0), line('SYSCALL', 100, T0));
+      assert.deepEqual(h.lost, [[94, undefined]], '2..95 are 5 or more behind 100; 96..99 may still come');
+      h.push(line('SYSCALL', 2, T0), line('SYSCALL', 97, T0));
+      assert.equal(h.r.counters.lost, 94, 'a settled serial arriving is not counted again');
+      h.push(line('SYSCALL', 101, T0));
+      assert.deepEqual(h.lost, [[94, undefined], [1, undefined]], '96 is now 5 behind');
+      h.r.flush();
+      assert.equal(h.r.counters.lost, 97, '98 and 99 at the end');
+    });
+
+    it('declares a gap lost once it is older than the timeout on the audit clock', () => {
+      const h = harness({ timeoutMs: 2000 });
+      h.push(line('SYSCALL', 1, T0), line('SYSCALL', 4, T0));
+      h.push(line('SYSCALL', 5, T0 + 1500));
+      assert.equal(h.r.counters.lost, 0);
+      h.push(line('SYSCALL', 6, T0 + 2500));
+      assert.deepEqual(h.lost, [[2, undefined]]);
+    });
+
+    it('splits a gap around a late arrival and counts both sides', () => {
+      const h = harness();
+      h.push(line('SYSCALL', 10, T0), line('SYSCALL', 20, T0), line('SYSCALL', 15, T0), line('SYSCALL', 11, T0), line('SYSCALL', 19, T0));
+      h.r.flush();
+      assert.equal(h.r.counters.lost, 9 - 3); // 11..19 missing, then 15, 11, 19 arrive
+    });
+
+    it('counts across the uint32 rollover', () => {
+      const h = harness();
+      h.push(line('SYSCALL', 4294967293, T0), line('SYSCALL', 3, T0));
+      h.r.flush();
+      assert.equal(h.r.counters.lost, 5); // 4294967294, 4294967295, 0, 1, 2
+    });
+
+    it('keeps each node\'s sequence apart', () => {
+      const h = harness();
+      h.push(line('SYSCALL', 50, T0, 'x=1', 'a'), line('SYSCALL', 50, T0, 'x=2', 'b'), line('SYSCALL', 52, T0, 'x=3', 'a'));
+      h.push(line('SYSCALL', 51, T0, 'x=4', 'b'), line('PROCTITLE', 50, T0, 'proctitle=61', 'b'));
+      h.r.flush();
+      assert.deepEqual(h.shape().sort(), ['a/50:1', 'a/52:1', 'b/50:2', 'b/51:1']);
+      assert.deepEqual(h.lost, [[1, 'a']]);
+    });
+
+    it('treats one far-off serial as an outlier: no lost count, no sequence move', () => {
+      const h = harness();
+      h.push(line('SYSCALL', 100, T0), line('SYSCALL', 3_000_000_000, T0), line('SYSCALL', 101, T0));
+      h.r.flush();
+      assert.equal(h.r.counters.lost, 0);
+      assert.equal(h.r.counters.outliers, 1);
+      assert.equal(h.r.counters.resyncs, 0);
+      assert.equal(h.events.length, 3, 'the outlier is still emitted');
+    });
+
+    it('re-synchronises on a restart confirmed by a second record, counting nothing for the jump', () => {
+      const h = harness();
+      h.push(line('SYSCALL', 2_000_000, T0), line('PROCTITLE', 2_000_000, T0, 'proctitle=61'));
+      h.push(line('SYSCALL', 5, T0 + 10), line('PROCTITLE', 5, T0 + 10, 'proctitle=61')); // reboot: counter restarts
+      h.push(line('SYSCALL', 6, T0 + 20), line('SYSCALL', 9, T0 + 30));
+      h.r.flush();
+      assert.equal(h.r.counters.resyncs, 1);
+      assert.equal(h.r.counters.lost, 2, 'only 7 and 8 of the new sequence');
+    });
+
+    it('does not let an outlier\'s wild time move the audit clock', () => {
+      const h = harness({ timeoutMs: 2000 });
+      h.push(line('SYSCALL', 100, T0), line('SYSCALL', 3_000_000_000, T0 + 10 * 365 * 86_400_000));
+      assert.equal(h.r.auditClock, T0);
+      h.push(line('CWD', 100, T0, 'cwd="/"'), line('PROCTITLE', 100, T0, 'proctitle=61'));
+      assert.deepEqual(h.shape().filter((s) => s.startsWith('100:')), ['100:3'], 'not timed out by the outlier');
+      assert.equal(h.r.counters.expired, 0);
+    });
+  });
+
+  describe('bounded memory', () => {
+    it('holds at most maxInFlight open events in a burst of 19,000 events in one second', () => {
+      const h = harness({ maxInFlight: 1000 });
+      let peak = 0;
+      for (let i = 0; i < 19_000; i++) {
+        const t = T0 + Math.floor(i / 19);
+        h.push(line('SYSCALL', 500_000 + i, t, `pid=${i}`), line('CWD', 500_000 + i, t, 'cwd="/"'));
+        peak = Math.max(peak, h.r.inFlight);
+      }
+      assert.equal(peak, 1000);
+      assert.equal(h.r.counters.evicted, 18_000);
+      h.r.flush();
+      assert.equal(h.events.length, 19_000);
+      h.events.forEach((e, i) => {
+        assert.equal(e.length, 2);
+        assert.equal(e[0].serial, 500_000 + i);
+        assert.equal(e[0].fields.pid, String(i));
+      });
+      assert.equal(h.r.counters.lost, 0);
+    });
+  });
+});
