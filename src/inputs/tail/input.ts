@@ -1,0 +1,157 @@
+// A pipeline Input made of the tailer and a per-file line reader (snoopy, bash, audit.log).
+// The reader turns lines into records and says which offset is safe to commit: a reader may hold
+// lines back (a snoopy entry waiting for continuation lines, an audit event still in flight), and
+// the checkpoint must never pass a line whose records have not been delivered.
+
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import type { AuditflowError } from '../../errors.js';
+import { kOrigin, type NormalizedRecord } from '../../record.js';
+import type { BuildContext, Input, InputSink } from '../../pipeline/types.js';
+import { Tailer, type TailChunk, type TailedFile, type TailLine } from './tail.js';
+
+export interface LineReader {
+  /** One complete line; records that became complete go to `out` (they may be of earlier lines). */
+  line(line: TailLine, where: string, out: NormalizedRecord[]): void;
+  /** The file has nothing more right now, for idleMs of wall time: emit what can be emitted. */
+  idle(idleMs: number, out: NormalizedRecord[]): void;
+  /** Start offset of the first line whose records are still held back, or undefined if none. */
+  heldFrom(): number | undefined;
+}
+
+/** The config keys every file input shares (see tailSchemaProperties). */
+export interface TailInputConfig {
+  type: string;
+  path: string | string[];
+  exclude?: string[];
+  start_at?: 'beginning' | 'end';
+  poll_interval_ms?: number;
+  checkpoint_interval_ms?: number;
+  rotate_wait_ms?: number;
+  max_line_bytes?: number;
+  fingerprint_bytes?: number;
+  /** names the checkpoint file; defaults to a hash of type + paths */
+  id?: string;
+}
+
+export const tailSchemaProperties = {
+  path: {
+    oneOf: [
+      { type: 'string', minLength: 1 },
+      { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+    ],
+    description: 'file path or glob (micromatch), or a list of them',
+  },
+  exclude: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'globs of files to leave alone' },
+  start_at: { enum: ['beginning', 'end'], default: 'beginning', description: 'where a file with no checkpoint that exists at startup begins' },
+  poll_interval_ms: { type: 'integer', minimum: 10, maximum: 60000, default: 250 },
+  checkpoint_interval_ms: { type: 'integer', minimum: 10, maximum: 600000, default: 1000 },
+  rotate_wait_ms: { type: 'integer', minimum: 0, maximum: 3600000, default: 5000, description: 'how long a rotated-away file is kept open for late writes' },
+  max_line_bytes: { type: 'integer', minimum: 1024, maximum: 67108864, default: 1048576 },
+  fingerprint_bytes: { type: 'integer', minimum: 16, maximum: 65536, default: 1024 },
+  id: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', description: 'names the checkpoint file (default: derived from type and paths)' },
+} as const;
+
+export function checkpointPathFor(cfg: TailInputConfig, stateDir: string): string {
+  const paths = Array.isArray(cfg.path) ? cfg.path : [cfg.path];
+  const id = cfg.id ?? `${cfg.type}-${createHash('sha1').update(paths.join('\0')).digest('hex').slice(0, 12)}`;
+  return join(stateDir, 'checkpoints', `${id}.json`);
+}
+
+export interface TailInputStats { [k: string]: number }
+
+/**
+ * Builds the Input. `newReader` is called per file (and again after the file was truncated, so
+ * no state leaks across generations); `onError` of the reader's parser should go to `sinkError`.
+ */
+export function createTailInput(
+  cfg: TailInputConfig,
+  ctx: BuildContext,
+  newReader: (file: TailedFile, sinkError: (err: AuditflowError) => void) => LineReader,
+  extraStats?: () => Record<string, number>,
+): Input & { tailer(): Tailer | undefined } {
+  const paths = Array.isArray(cfg.path) ? cfg.path : [cfg.path];
+  const name = `${cfg.type}:${paths.join(',')}`;
+  let tailer: Tailer | undefined;
+  let sink: InputSink | undefined;
+  const readers = new WeakMap<TailedFile, { gen: number; reader: LineReader; lastCommit: number }>();
+  let records = 0;
+  let errors = 0;
+  const sinkError = (err: AuditflowError) => { errors++; sink?.error(err); };
+
+  const readerFor = (file: TailedFile, gen: number) => {
+    let r = readers.get(file);
+    if (!r || r.gen !== gen) {
+      r = { gen, reader: newReader(file, sinkError), lastCommit: -1 };
+      readers.set(file, r);
+    }
+    return r;
+  };
+
+  const deliver = async (file: TailedFile, gen: number, out: NormalizedRecord[], lastEnd: number | undefined, r: { reader: LineReader; lastCommit: number }) => {
+    const held = r.reader.heldFrom();
+    const offset = held ?? lastEnd;
+    const advances = offset !== undefined && offset > r.lastCommit;
+    if (!out.length && !advances) return;
+    if (advances) r.lastCommit = offset;
+    records += out.length;
+    const t = tailer!;
+    await sink!.push({
+      records: out,
+      ack: advances ? () => t.commit(file, gen, offset) : undefined,
+    });
+  };
+
+  return {
+    name,
+    tailer: () => tailer,
+    async start(s: InputSink) {
+      sink = s;
+      tailer = new Tailer({
+        include: paths,
+        exclude: cfg.exclude,
+        startAt: cfg.start_at ?? 'beginning',
+        checkpointPath: checkpointPathFor(cfg, ctx.stateDir),
+        log: ctx.log,
+        pollMs: cfg.poll_interval_ms,
+        checkpointMs: cfg.checkpoint_interval_ms,
+        rotateWaitMs: cfg.rotate_wait_ms,
+        maxLineBytes: cfg.max_line_bytes,
+        fingerprintBytes: cfg.fingerprint_bytes,
+        onError: sinkError,
+        onChunk: async (chunk: TailChunk) => {
+          const r = readerFor(chunk.file, chunk.gen);
+          const out: NormalizedRecord[] = [];
+          const path = chunk.file.path;
+          for (const line of chunk.lines) {
+            const where = `${path}@${line.start}`;
+            const before = out.length;
+            r.reader.line(line, where, out);
+            for (let i = before; i < out.length; i++) out[i][kOrigin] ??= path;
+          }
+          if (chunk.atEof) r.reader.idle(0, out);
+          const lastEnd = chunk.lines.length ? chunk.lines[chunk.lines.length - 1].end : undefined;
+          await deliver(chunk.file, chunk.gen, out, lastEnd, r);
+        },
+        onIdle: async (file, gen, idleMs) => {
+          const r = readerFor(file, gen);
+          if (r.reader.heldFrom() === undefined) return;
+          const out: NormalizedRecord[] = [];
+          r.reader.idle(idleMs, out);
+          // Everything read is consumed once nothing is held: commit up to the read position
+          // minus any partial last line (which the tailer has not handed over yet).
+          const end = file.long ? file.long.start : file.carry ? file.carryStart : file.readOffset;
+          await deliver(file, gen, out, end, r);
+        },
+      });
+      await tailer.start();
+    },
+    async stop() {
+      await tailer?.stop();
+      tailer?.close();
+    },
+    stats() {
+      return { ...(tailer?.stats() ?? {}), records, errors, ...(extraStats?.() ?? {}) } as unknown as Record<string, number>;
+    },
+  };
+}

@@ -1,0 +1,478 @@
+// The shared tailer every file input uses. It finds files (plain paths or globs, files that
+// appear later), reads them by offset, cuts complete lines and hands them over in chunks; the
+// consumer commits an offset once the records made of those lines are acknowledged, and only
+// committed offsets reach the checkpoint file. So a crash at any moment re-reads at most what was
+// read since the last checkpoint write (at-least-once, duplicates bounded by one interval).
+//
+// Rotation: a file is known by dev+inode+head fingerprint, not by name. When the name starts
+// pointing at another file (rename rotation, bash's temp+rename rewrite), the old file is read
+// to its end and kept open a grace period for late writes, while the new one is read from 0.
+// A file that shrinks (copytruncate, `> file`) or whose head changed under us is restarted at 0
+// and reported as possible loss. After a restart, a checkpointed file that is no longer at its
+// path is looked for among its siblings (audit.log → audit.log.1) and finished from there.
+//
+// Reads are synchronous pread()s of regular files (page cache; a chunk costs microseconds) with a
+// bounded budget per file per round, so one huge file cannot starve the others or the event loop.
+
+import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import { AuditflowError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { CheckpointStore, idKey } from './checkpoint.js';
+import { compilePattern, expand, matchesAny, type PathPattern } from './discover.js';
+import { FINGERPRINT_BYTES, identify, sameHead, type FileIdentity } from './identity.js';
+
+export interface TailLine {
+  text: string;
+  /** byte offset of the line's first byte */
+  start: number;
+  /** byte offset just past its newline: committing this means the line is done */
+  end: number;
+  /** set when the line was longer than maxLineBytes and only its head is in `text` */
+  truncated?: boolean;
+}
+
+export interface TailChunk {
+  file: TailedFile;
+  /** truncation generation of the file when the lines were read; commits of older ones are void */
+  gen: number;
+  lines: TailLine[];
+  /** nothing more to read in this file right now (consumers flush what they hold back) */
+  atEof: boolean;
+}
+
+export interface TailOptions {
+  include: string[];
+  exclude?: string[];
+  /** where a file with no checkpoint that exists at startup begins; files appearing later start at 0 */
+  startAt?: 'beginning' | 'end';
+  checkpointPath: string;
+  onChunk(chunk: TailChunk): Promise<void>;
+  /** A file with nothing new for `idleMs` (wall time); called about every pollMs while idle. */
+  onIdle?(file: TailedFile, gen: number, idleMs: number): Promise<void>;
+  onError?(err: AuditflowError): void;
+  log: Logger;
+  pollMs?: number;
+  scanMs?: number;
+  checkpointMs?: number;
+  /** how long a rotated-away or deleted file is kept open at EOF for late writes */
+  rotateWaitMs?: number;
+  maxLineBytes?: number;
+  readBytes?: number;
+  maxChunkLines?: number;
+  fingerprintBytes?: number;
+  checkpointTtlMs?: number;
+  /** chokidar notifications on top of polling (lower latency); on by default */
+  watch?: boolean;
+}
+
+export class TailedFile {
+  path: string;
+  id: FileIdentity;
+  fd: number;
+  /** next byte to read */
+  readOffset: number;
+  /** last offset the consumer committed (what the checkpoint holds) */
+  committed: number;
+  gen = 0;
+  /** 'active' while the path still names this file; 'rotated' once renamed away or deleted */
+  state: 'active' | 'rotated' = 'active';
+  rotatedAt = 0;
+  lastDataAt = 0;
+  /** bytes of an incomplete last line, and where it starts */
+  carry: Buffer | null = null;
+  carryStart = 0;
+  /** an over-long line whose head is kept while the rest of it is skipped */
+  long: TailLine | null = null;
+  lastSize = 0;
+  constructor(path: string, id: FileIdentity, fd: number, offset: number) {
+    this.path = path;
+    this.id = id;
+    this.fd = fd;
+    this.readOffset = offset;
+    this.committed = offset;
+  }
+}
+
+export interface TailStats {
+  files: number;
+  lines: number;
+  bytes: number;
+  truncations: number;
+  rotations: number;
+  long_lines: number;
+  recovered_rotated: number;
+  checkpoint_writes: number;
+}
+
+export class Tailer {
+  private readonly o: Required<Omit<TailOptions, 'onError' | 'onIdle' | 'exclude'>> & Pick<TailOptions, 'onError' | 'onIdle'> & { exclude: string[] };
+  private readonly patterns: PathPattern[];
+  readonly store: CheckpointStore;
+  private readonly files = new Map<string, TailedFile>();
+  /** paths we failed to open, so one unreadable file is reported once, not every scan */
+  private readonly failed = new Map<string, string>();
+  private running = false;
+  private stopped = false;
+  private loop: Promise<void> | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeResolve: (() => void) | undefined;
+  private scanRequested = true;
+  private watcher: FSWatcher | undefined;
+  private readonly buf: Buffer;
+  private readonly counters: TailStats = { files: 0, lines: 0, bytes: 0, truncations: 0, rotations: 0, long_lines: 0, recovered_rotated: 0, checkpoint_writes: 0 };
+  private firstScan = true;
+
+  constructor(opts: TailOptions) {
+    this.o = {
+      startAt: 'beginning', pollMs: 250, scanMs: 1000, checkpointMs: 1000, rotateWaitMs: 5000,
+      maxLineBytes: 1 << 20, readBytes: 1 << 16, maxChunkLines: 2048, fingerprintBytes: FINGERPRINT_BYTES,
+      checkpointTtlMs: 7 * 24 * 3600_000, watch: true, ...opts, exclude: opts.exclude ?? [],
+    };
+    this.patterns = opts.include.map(compilePattern);
+    this.store = new CheckpointStore(opts.checkpointPath);
+    this.buf = Buffer.allocUnsafe(this.o.readBytes);
+  }
+
+  async start(): Promise<void> {
+    const loaded = this.store.load();
+    this.o.log.debug('tail checkpoints loaded', { path: this.store.path, ...loaded });
+    this.running = true;
+    if (this.o.watch) this.startWatcher();
+    this.scan();
+    this.recoverRotated();
+    this.firstScan = false;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wake();
+    await this.loop;
+    await this.watcher?.close();
+    this.store.flush();
+    this.stopped = true;
+  }
+
+  /** Closes every file (after stop; acks may still commit until then). */
+  close(): void {
+    for (const f of this.files.values()) { try { closeSync(f.fd); } catch { /* already closed */ } }
+    this.files.clear();
+  }
+
+  /** The consumer's acknowledgment: every line of `file` before `offset` is delivered. */
+  commit(file: TailedFile, gen: number, offset: number): void {
+    if (gen !== file.gen || offset <= file.committed) return;
+    file.committed = offset;
+    this.store.set(file.path, file.id, offset);
+    // After stop the loop no longer flushes: late acks (outputs draining) are written at once.
+    if (this.stopped) this.flushCheckpoints();
+  }
+
+  stats(): TailStats {
+    return { ...this.counters, files: this.files.size, checkpoint_writes: this.store.writes };
+  }
+
+  /** Files currently open, for tests and status. */
+  openFiles(): { path: string; offset: number; committed: number; state: string }[] {
+    return [...this.files.values()].map((f) => ({ path: f.path, offset: f.readOffset, committed: f.committed, state: f.state }));
+  }
+
+  // ---- the loop ----
+
+  private async run(): Promise<void> {
+    let nextScan = Date.now() + this.o.scanMs;
+    let nextCheckpoint = Date.now() + this.o.checkpointMs;
+    while (this.running) {
+      const now = Date.now();
+      if (this.scanRequested || now >= nextScan) {
+        this.scanRequested = false;
+        this.scan();
+        nextScan = now + this.o.scanMs;
+      }
+      let progressed = false;
+      for (const f of [...this.files.values()]) {
+        if (!this.running) break;
+        try {
+          if (await this.pollFile(f)) progressed = true;
+          else if (this.o.onIdle) await this.o.onIdle(f, f.gen, Date.now() - f.lastDataAt);
+        } catch (err) {
+          this.report(f.path, `read failed: ${(err as Error).message}`, err);
+          this.retire(f);
+        }
+      }
+      this.retireIdle();
+      if (Date.now() >= nextCheckpoint) {
+        this.flushCheckpoints();
+        nextCheckpoint = Date.now() + this.o.checkpointMs;
+      }
+      if (!progressed && this.running) await this.sleep(this.o.pollMs);
+    }
+  }
+
+  private flushCheckpoints(): void {
+    for (const f of this.files.values()) this.store.touch(f.id);
+    this.store.expire(this.o.checkpointTtlMs);
+    try { this.store.flush(); } catch (err) { this.report(this.store.path, `checkpoint write failed: ${(err as Error).message}`, err); }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeResolve = resolve;
+      this.wakeTimer = setTimeout(() => this.wake(), ms);
+    });
+  }
+
+  private wake(): void {
+    if (this.wakeTimer) { clearTimeout(this.wakeTimer); this.wakeTimer = undefined; }
+    const r = this.wakeResolve;
+    this.wakeResolve = undefined;
+    r?.();
+  }
+
+  private startWatcher(): void {
+    const bases = [...new Set(this.patterns.map((p) => p.base))];
+    const maxDepth = Math.min(8, Math.max(...this.patterns.map((p) => (p.depth === Infinity ? 8 : p.depth))));
+    this.watcher = watch(bases, {
+      ignoreInitial: true,
+      persistent: true,
+      depth: maxDepth,
+      // Only the files we tail (and the directories on the way to them) are worth a watch.
+      ignored: (path: string, stats?: Stats) => !!stats?.isFile() && !matchesAny(path, this.patterns, this.o.exclude),
+    });
+    this.watcher.on('all', (event) => {
+      if (event !== 'change') this.scanRequested = true;
+      this.wake();
+    });
+    this.watcher.on('error', (err) => this.o.log.debug('tail watcher error (polling continues)', { error: String(err) }));
+  }
+
+  // ---- discovery ----
+
+  private scan(): void {
+    const seen = new Set<string>();
+    for (const path of expand(this.patterns, this.o.exclude)) {
+      let st: Stats;
+      try { st = statSync(path); } catch { continue; }
+      if (!st.isFile()) continue;
+      const key = idKey(st);
+      seen.add(key);
+      const known = this.files.get(key);
+      if (known) {
+        if (known.path !== path) {
+          // Renamed to another name the patterns also match: same file, follow it.
+          known.path = path;
+        }
+        continue;
+      }
+      this.open(path, st);
+    }
+    // A file whose path no longer names it was rotated away or deleted: drain it, then let go.
+    for (const f of this.files.values()) {
+      if (f.state === 'active' && !seen.has(idKey(f.id))) {
+        f.state = 'rotated';
+        f.rotatedAt = Date.now();
+        this.counters.rotations++;
+        this.o.log.info('tailed file rotated away or deleted; finishing it', { path: f.path, offset: f.readOffset });
+      }
+    }
+  }
+
+  private open(path: string, st: Stats, recovered?: { offset: number }): TailedFile | undefined {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (err) {
+      const msg = (err as NodeJS.ErrnoException).code ?? String(err);
+      if (this.failed.get(path) !== msg) {
+        this.failed.set(path, msg);
+        this.report(path, `cannot open: ${(err as Error).message}`, err);
+      }
+      return undefined;
+    }
+    this.failed.delete(path);
+    const fst = fstatSync(fd);
+    if (fst.ino !== st.ino || fst.dev !== st.dev) { closeSync(fd); this.scanRequested = true; return undefined; }
+    const id = identify(fd, fst.dev, fst.ino, fst.size, this.o.fingerprintBytes);
+    let offset: number;
+    const cp = this.store.get(fst);
+    if (recovered) {
+      offset = recovered.offset;
+    } else if (cp && sameHead(fd, cp)) {
+      offset = cp.offset;
+      if (offset > fst.size) {
+        this.truncated(path, offset, fst.size, 'shrank while auditflow was not running');
+        offset = 0;
+      }
+    } else {
+      if (cp) this.o.log.info('inode reused by a different file; reading it from the start', { path });
+      offset = this.firstScan && this.o.startAt === 'end' ? fst.size : 0;
+    }
+    const f = new TailedFile(path, id, fd, offset);
+    f.lastSize = fst.size;
+    f.lastDataAt = Date.now();
+    this.files.set(idKey(id), f);
+    this.store.set(path, id, offset);
+    this.o.log.debug('tailing file', { path, offset, size: fst.size });
+    return f;
+  }
+
+  /** After a restart: finish checkpointed files that were rotated to a sibling name. */
+  private recoverRotated(): void {
+    for (const cp of [...this.store.all()]) {
+      if (this.files.has(idKey(cp))) continue;
+      const dir = dirname(cp.path);
+      const stem = basename(cp.path);
+      let names: string[];
+      try { names = readdirSync(dir); } catch { continue; }
+      for (const name of names) {
+        if (name === stem || !name.startsWith(stem)) continue;
+        const path = join(dir, name);
+        let st: Stats;
+        try { st = statSync(path); } catch { continue; }
+        if (st.dev !== cp.dev || st.ino !== cp.ino || !st.isFile()) continue;
+        if (cp.offset >= st.size) break;
+        let fd: number;
+        try { fd = openSync(path, 'r'); } catch { break; }
+        const same = sameHead(fd, cp);
+        closeSync(fd);
+        if (!same) break;
+        const f = this.open(path, st, { offset: cp.offset });
+        if (f) {
+          f.state = 'rotated';
+          f.rotatedAt = Date.now();
+          this.counters.recovered_rotated++;
+          this.o.log.info('finishing a rotated file from its checkpoint', { path, offset: cp.offset, size: st.size });
+        }
+        break;
+      }
+    }
+  }
+
+  private retireIdle(): void {
+    const now = Date.now();
+    for (const f of this.files.values()) {
+      if (f.state === 'rotated' && f.readOffset >= f.lastSize && now - Math.max(f.rotatedAt, f.lastDataAt) >= this.o.rotateWaitMs) {
+        this.retire(f);
+      }
+    }
+  }
+
+  private retire(f: TailedFile): void {
+    let deleted = false;
+    try { deleted = fstatSync(f.fd).nlink === 0; } catch { /* closed */ }
+    try { closeSync(f.fd); } catch { /* already closed */ }
+    this.files.delete(idKey(f.id));
+    // A renamed file's entry stays (it may be found again after a restart) and expires with the
+    // TTL; a deleted file's entry is of no use to anyone.
+    if (deleted) this.store.delete(f.id);
+    this.o.log.debug('stopped tailing file', { path: f.path, offset: f.readOffset });
+  }
+
+  private truncated(path: string, offset: number, size: number, why: string): void {
+    this.counters.truncations++;
+    const err = new AuditflowError('AF_ERR_INPUT',
+      `file ${why} (offset ${offset}, size now ${size}): restarting at 0; lines written between the last read and the truncation may be lost`, path);
+    this.o.log.warn(err.message);
+    this.o.onError?.(err);
+  }
+
+  private report(where: string, message: string, cause?: unknown): void {
+    const err = new AuditflowError('AF_ERR_INPUT', message, where, { cause });
+    this.o.log.warn(err.message);
+    this.o.onError?.(err);
+  }
+
+  // ---- reading ----
+
+  /** Reads what is new in one file and hands it over; true when anything was read. */
+  private async pollFile(f: TailedFile): Promise<boolean> {
+    const st = fstatSync(f.fd);
+    if (st.size < f.readOffset || (st.size !== f.lastSize && f.id.headLen > 0 && !sameHead(f.fd, f.id))) {
+      this.truncated(f.path, f.readOffset, st.size, st.size < f.readOffset ? 'shrank (copytruncate or rewrite)' : 'was rewritten (its first bytes changed)');
+      f.gen++;
+      f.readOffset = 0;
+      f.committed = 0;
+      f.carry = null;
+      f.long = null;
+      f.id = identify(f.fd, st.dev, st.ino, st.size, this.o.fingerprintBytes);
+      this.store.set(f.path, f.id, 0);
+    }
+    f.lastSize = st.size;
+    if (f.id.headLen < this.o.fingerprintBytes && st.size > f.id.headLen) {
+      // The fingerprint grows with the file until it covers fingerprintBytes (checked above).
+      f.id = identify(f.fd, st.dev, st.ino, st.size, this.o.fingerprintBytes);
+      if (f.committed > 0 || f.readOffset > 0) this.store.set(f.path, f.id, f.committed);
+    }
+    if (f.readOffset >= st.size) return false;
+
+    const lines: TailLine[] = [];
+    let budget = this.o.readBytes * 16;
+    while (f.readOffset < st.size && lines.length < this.o.maxChunkLines && budget > 0) {
+      const want = Math.min(this.buf.length, st.size - f.readOffset);
+      const n = readSync(f.fd, this.buf, 0, want, f.readOffset);
+      if (n === 0) break;
+      this.cut(f, this.buf, n, lines);
+      f.readOffset += n;
+      budget -= n;
+      this.counters.bytes += n;
+    }
+    f.lastDataAt = Date.now();
+    this.counters.lines += lines.length;
+    const atEof = f.readOffset >= st.size;
+    if (lines.length || atEof) await this.o.onChunk({ file: f, gen: f.gen, lines, atEof });
+    return true;
+  }
+
+  /** Splits n bytes of buf (read at f.readOffset) into complete lines; the rest becomes carry. */
+  private cut(f: TailedFile, buf: Buffer, n: number, out: TailLine[]): void {
+    const base = f.readOffset;
+    const max = this.o.maxLineBytes;
+    let pos = 0;
+    while (pos < n) {
+      const nl = buf.indexOf(10, pos);
+      const stop = nl === -1 || nl >= n ? n : nl;
+      if (f.long) {
+        // Inside an over-long line: its head is kept, the rest skipped up to the newline, and only
+        // then is it handed over, so its end offset (what gets committed) is past the whole line.
+        if (stop < n) { f.long.end = base + stop + 1; out.push(f.long); f.long = null; }
+        pos = stop + 1;
+        continue;
+      }
+      if (stop === n) {
+        // No newline yet: keep the bytes until the line completes (or gets too long).
+        const piece = buf.subarray(pos, n);
+        if (!f.carry) { f.carry = Buffer.from(piece); f.carryStart = base + pos; } else f.carry = Buffer.concat([f.carry, piece]);
+        if (f.carry.length > max) {
+          f.long = { text: f.carry.toString('utf8', 0, max), start: f.carryStart, end: base + n, truncated: true };
+          this.longLine(f, f.carryStart);
+          f.carry = null;
+        }
+        return;
+      }
+      if (f.carry) {
+        const whole = stop === pos ? f.carry : Buffer.concat([f.carry, buf.subarray(pos, stop)]);
+        if (whole.length > max) {
+          out.push({ text: whole.toString('utf8', 0, max), start: f.carryStart, end: base + stop + 1, truncated: true });
+          this.longLine(f, f.carryStart);
+        } else {
+          out.push({ text: whole.toString('utf8'), start: f.carryStart, end: base + stop + 1 });
+        }
+        f.carry = null;
+      } else if (stop - pos > max) {
+        out.push({ text: buf.toString('utf8', pos, pos + max), start: base + pos, end: base + stop + 1, truncated: true });
+        this.longLine(f, base + pos);
+      } else {
+        out.push({ text: buf.toString('utf8', pos, stop), start: base + pos, end: base + stop + 1 });
+      }
+      pos = stop + 1;
+    }
+  }
+
+  private longLine(f: TailedFile, start: number): void {
+    this.counters.long_lines++;
+    this.report(`${f.path}@${start}`, `line longer than ${this.o.maxLineBytes} bytes: kept its first ${this.o.maxLineBytes} bytes`);
+  }
+}
