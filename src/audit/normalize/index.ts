@@ -1,0 +1,168 @@
+// The records of one audit event (same node and serial, arrival order, possibly incomplete) →
+// one normalized record. Never throws: whatever a malformed event lacks is left out, and an
+// event the normalizer cannot read at all still comes out as a generic record carrying the
+// error, so nothing is silently dropped.
+
+import { isoTime, kRaw, type NormalizedRecord } from '../../record.js';
+import type { AuditRecord } from '../record.js';
+import { decode } from '../record.js';
+import { groups, users, createIdNameTable, type IdNameTable } from '../../users.js';
+import { recordTypeActions } from './actions.js';
+import { summary } from './message.js';
+import { IdNamer } from './names.js';
+import { EventParts } from './parts.js';
+import { dataOf, fillGenericType, fillRecordType } from './record-types.js';
+import { fillSubject } from './subject.js';
+import { fillSyscallAudit, fillSyscallObject, syscallInfo } from './syscall.js';
+
+export interface NormalizerOptions {
+  /** Resolve uid/gid to names from this host's passwd/group files. Default true. */
+  resolveNames?: boolean;
+  /** Keep the raw records as event.original (joined by \n). Default false. */
+  includeOriginal?: boolean;
+  /** passwd/group files to resolve from (default /etc/passwd, /etc/group). */
+  passwdFile?: string;
+  groupFile?: string;
+}
+
+export interface Normalizer {
+  normalize(records: AuditRecord[]): NormalizedRecord;
+  /** Events that could not be read and came out as generic error records. */
+  readonly errors: number;
+}
+
+export function createNormalizer(opts: NormalizerOptions = {}): Normalizer {
+  const resolve = opts.resolveNames ?? true;
+  let userTable: IdNameTable | undefined;
+  let groupTable: IdNameTable | undefined;
+  if (resolve) {
+    userTable = opts.passwdFile !== undefined ? createIdNameTable(opts.passwdFile) : users();
+    groupTable = opts.groupFile !== undefined ? createIdNameTable(opts.groupFile) : groups();
+  }
+  return new AuditNormalizer(new IdNamer(resolve, userTable, groupTable), opts.includeOriginal === true);
+}
+
+class AuditNormalizer implements Normalizer {
+  errors = 0;
+  constructor(private readonly namer: IdNamer, private readonly includeOriginal: boolean) {}
+
+  normalize(records: AuditRecord[]): NormalizedRecord {
+    let out: NormalizedRecord;
+    try {
+      out = build(records, this.namer);
+    } catch (err) {
+      this.errors++;
+      out = unreadable(records, err);
+    }
+    if (this.includeOriginal) out.event.original = original(records);
+    out[kRaw] = records;
+    return out;
+  }
+}
+
+function build(records: AuditRecord[], namer: IdNamer): NormalizedRecord {
+  if (records.length === 0) throw new Error('event with no records');
+  const first = records[0];
+  const parts = new EventParts(records);
+  const out: NormalizedRecord = {
+    '@timestamp': isoTime(first.time),
+    event: { module: 'auditd', kind: 'event', action: '', sequence: first.serial },
+  };
+  const audit: NonNullable<NormalizedRecord['audit']> = (out.audit = {});
+  if (first.node !== undefined) audit.node = first.node;
+  audit.record_types = parts.types;
+
+  const sc = parts.syscall;
+  const primary = parts.primary;
+  const typeSpec = primary !== undefined ? recordTypeActions[primary.type] : undefined;
+  if (sc !== undefined) {
+    fillSubject(out, sc, namer);
+    const info = syscallInfo(sc);
+    fillSyscallAudit(out, sc, info);
+    out.event.action = info.spec.action;
+    out.event.category = info.spec.category as string[];
+    out.event.type = info.spec.type as string[];
+    fillSyscallObject(out, parts, info, namer);
+    if (primary !== undefined) {
+      // the record type names the event (LOGIN during write(2), CONFIG_CHANGE during sendto(2))
+      if (typeSpec !== undefined) fillRecordType(out, primary, typeSpec, namer, true);
+      else setPrimaryData(out, primary);
+    }
+  } else if (primary !== undefined) {
+    fillSubject(out, primary, namer);
+    if (typeSpec !== undefined) fillRecordType(out, primary, typeSpec, namer, false);
+    else fillGenericType(out, primary);
+  } else {
+    // no SYSCALL and nothing but auxiliary records (a lost SYSCALL): name it by its first record
+    const spec = recordTypeActions[first.type];
+    fillSubject(out, first, namer);
+    if (spec !== undefined) fillRecordType(out, first, spec, namer, false);
+    else fillGenericType(out, first);
+    if (parts.cwd !== undefined) {
+      const cwd = decode(parts.cwd.fields.cwd);
+      if (cwd !== undefined) (out.process ??= {}).working_directory = cwd;
+    }
+  }
+
+  if (parts.proctitle !== undefined) {
+    const title = proctitle(parts.proctitle.fields.proctitle);
+    if (title !== undefined) (out.process ??= {}).title = title;
+  }
+  out.event.outcome ??= 'unknown';
+  out.message = summary(out);
+  return out;
+}
+
+/** A non-auxiliary record without a table entry inside a syscall event: keep its fields. */
+function setPrimaryData(out: NormalizedRecord, rec: AuditRecord): void {
+  const data = dataOf(rec);
+  const audit = out.audit!;
+  audit.data = audit.data === undefined ? data : Object.assign(audit.data, data);
+}
+
+/** PROCTITLE is argv as one NUL-separated buffer (truncated by the kernel at 128 bytes). */
+function proctitle(raw: string | undefined): string | undefined {
+  const t = decode(raw);
+  if (t === undefined) return undefined;
+  let end = t.length;
+  while (end > 0 && t.charCodeAt(end - 1) === 0) end--;
+  const s = end === t.length ? t : t.slice(0, end);
+  return s.includes('\0') ? s.replaceAll('\0', ' ') : s;
+}
+
+function original(records: readonly AuditRecord[]): string {
+  let s = '';
+  for (let i = 0; i < records.length; i++) {
+    const r = records[i];
+    if (i > 0) s += '\n';
+    const sec = Math.floor(r.time / 1000);
+    const ms = r.time - sec * 1000;
+    s += `${r.node !== undefined ? `node=${r.node} ` : ''}type=${r.type} msg=audit(${sec}.${String(ms).padStart(3, '0')}:${r.serial}): ${r.body}`;
+  }
+  return s;
+}
+
+function unreadable(records: readonly AuditRecord[], err: unknown): NormalizedRecord {
+  const first = records[0] as AuditRecord | undefined;
+  const types: string[] = [];
+  for (const r of records) if (!types.includes(r.type)) types.push(r.type);
+  const reason = err instanceof Error ? err.message : String(err);
+  const where = first !== undefined ? `audit event ${first.node !== undefined ? first.node + ':' : ''}${first.serial}` : 'audit event';
+  const out: NormalizedRecord = {
+    '@timestamp': isoTime(first?.time ?? 0),
+    event: { module: 'auditd', kind: 'event', action: first !== undefined ? first.type.toLowerCase().replaceAll('_', '-') : 'unknown', outcome: 'unknown' },
+    audit: { record_types: types },
+    error: { message: `${where}: could not normalize: ${reason}`, type: 'AF_ERR_PARSE', input: where },
+  };
+  if (first !== undefined) {
+    out.event.sequence = first.serial;
+    if (first.node !== undefined) out.audit!.node = first.node;
+    try {
+      out.audit!.data = dataOf(first);
+    } catch {
+      // the fields themselves are what failed; the raw records still travel in [kRaw]
+    }
+  }
+  out.message = `unreadable audit event (${types.join(',')}): ${reason}`;
+  return out;
+}
