@@ -314,6 +314,7 @@ describe('audit event reassembler', () => {
       h.push(line('SYSCALL', 5, T0 + 10), line('PROCTITLE', 5, T0 + 10, 'proctitle=61')); // reboot: counter restarts
       h.push(line('SYSCALL', 6, T0 + 20), line('SYSCALL', 9, T0 + 30));
       h.r.flush();
+      assert.deepEqual(h.shape(), ['2000000:2', '5:2', '6:1', '9:1'], 'the restart\'s first event is kept whole');
       assert.equal(h.r.counters.resyncs, 1);
       assert.equal(h.r.counters.lost, 2, 'only 7 and 8 of the new sequence');
     });
@@ -325,6 +326,30 @@ describe('audit event reassembler', () => {
       h.push(line('CWD', 100, T0, 'cwd="/"'), line('PROCTITLE', 100, T0, 'proctitle=61'));
       assert.deepEqual(h.shape().filter((s) => s.startsWith('100:')), ['100:3'], 'not timed out by the outlier');
       assert.equal(h.r.counters.expired, 0);
+    });
+  });
+
+  describe('outliers (corrupted serials)', () => {
+    it('does not let an outlier completing close real open events', () => {
+      const h = harness({ windowSerials: 64 });
+      h.push(line('SYSCALL', 1000, T0), line('CWD', 1000, T0));
+      h.push(line('PROCTITLE', 1_500_000_000, T0, 'proctitle=61'), line('USER_CMD', 1_600_000_000, T0, 'res=success'));
+      assert.deepEqual(h.shape(), ['1500000000:1', '1600000000:1']);
+      h.push(line('PATH', 1000, T0, 'item=0'), line('PROCTITLE', 1000, T0, 'proctitle=61'));
+      assert.deepEqual(h.shape(), ['1500000000:1', '1600000000:1', '1000:4']);
+      assert.equal(h.r.counters.outliers, 2);
+    });
+
+    it('keeps outliers out of maxInFlight, so a run of garbage cannot evict real events', () => {
+      const h = harness({ maxInFlight: 10 });
+      h.push(line('SYSCALL', 77, T0), line('CWD', 77, T0));
+      for (let i = 0; i < 1000; i++) h.push(line('SYSCALL', 1_000_000_000 + i * 7919, T0));
+      assert.ok(h.r.inFlight <= 10 + 256, `inFlight ${h.r.inFlight}`);
+      h.push(line('PROCTITLE', 77, T0, 'proctitle=61'));
+      assert.deepEqual(h.events.filter((e) => e[0].serial === 77).map((e) => e.length), [3]);
+      assert.equal(h.r.counters.evicted, 0);
+      h.r.flush();
+      assert.equal(h.events.length, 1001);
     });
   });
 

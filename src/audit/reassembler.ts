@@ -19,8 +19,9 @@
 // Lost events are serials never seen. A gap is only declared lost once it can no longer be an
 // out-of-order arrival: `maxInFlight` serials or `timeoutMs` of audit time later, or at flush().
 // A jump of more than `maxGap` serials (either way) is not billions of lost events. One such
-// record alone is an outlier (a corrupted line): it is grouped and emitted like any other but
-// does not move the node's sequence nor the audit clock (`outliers`). A second record within
+// record alone is an outlier (a corrupted line): it does not move the node's sequence nor the
+// audit clock, nor close other events, and it waits apart from the real events (at most
+// STRAY_LIMIT of them, so a run of garbage cannot push real events out of maxInFlight). A second record within
 // `windowSerials` of the first, with nothing in sequence between them, confirms a restart —
 // reboot, or audit logs of two boots concatenated: the sequence is re-synchronised there
 // (`resyncs`) and the jump itself is not counted as lost.
@@ -67,6 +68,8 @@ export interface ReassemblerCounters {
 
 interface OpenEvent {
   key: number | string;
+  /** The map holding it: `open`, or `strays` for an outlier's event. */
+  map: Map<number | string, OpenEvent>;
   ns: NodeState;
   serial: number;
   /** Audit clock when the event opened. */
@@ -131,6 +134,11 @@ function isDaemon(typeId: number): boolean {
   return typeId >= 1200 && typeId <= 1299;
 }
 
+const IN_SEQUENCE = 0, OUTLIER = 1, RESYNC = 2;
+
+// Open events of outlier serials kept apart from the real ones; past this the oldest goes out.
+const STRAY_LIMIT = 256;
+
 // Closing older events on a completion scans the oldest open events; this bounds that scan so a
 // flood of another node's open events cannot make every completion O(maxInFlight).
 const WINDOW_SCAN_LIMIT = 64;
@@ -147,6 +155,8 @@ export class Reassembler {
 
   /** Open events in arrival order of their first record (Map keeps insertion order). */
   private readonly open = new Map<number | string, OpenEvent>();
+  /** Open events of outlier serials, in arrival order. */
+  private readonly strays = new Map<number | string, OpenEvent>();
   private readonly nodes = new Map<string | undefined, NodeState>();
   private lastNodeName: string | undefined = undefined;
   private lastNode: NodeState | undefined;
@@ -164,7 +174,7 @@ export class Reassembler {
 
   /** Open events right now. */
   get inFlight(): number {
-    return this.open.size;
+    return this.open.size + this.strays.size;
   }
 
   /** The audit clock (newest event time seen, epoch ms), or -Infinity before any record. */
@@ -185,11 +195,21 @@ export class Reassembler {
 
     const serial = rec.serial >>> 0;
     const ns = this.nodeState(rec.node);
-    if (this.track(ns, serial) && rec.time > this.clock) this.clock = rec.time;
+    const seq = this.track(ns, serial);
+    if (seq !== OUTLIER && rec.time > this.clock) this.clock = rec.time;
     if (ns.gaps.length > 0) this.settleGaps(ns, this.clock, false);
 
     const key = rec.node === undefined ? serial : rec.node + '\0' + serial;
     let ev = this.open.get(key);
+    if (ev === undefined && this.strays.size > 0) {
+      ev = this.strays.get(key);
+      if (ev !== undefined && seq === RESYNC) {
+        // the restart's first record was held as a stray: its event is a real one after all
+        this.strays.delete(key);
+        ev.map = this.open;
+        this.open.set(key, ev);
+      }
+    }
 
     if (typeId === AUDIT_EOE) {
       // EOE after PROCTITLE already closed the event is the normal netlink case, not lateness.
@@ -207,17 +227,21 @@ export class Reassembler {
       }
       if (isUserSpace(typeId)) {
         // one record, one event: no need to open it
-        this.closeOlder(ns, serial);
-        ns.remember(serial);
+        if (seq !== OUTLIER) {
+          this.closeOlder(ns, serial);
+          ns.remember(serial);
+        }
         this.deliver([rec]);
         this.expireOldest();
         return;
       }
       // opened at the audit clock, not the record's own time: an outlier's wild time must not
       // keep it open forever or expire it at once
-      ev = { key, ns, serial, time: this.clock, records: [rec] };
-      this.open.set(key, ev);
+      const map = seq === OUTLIER ? this.strays : this.open;
+      ev = { key, map, ns, serial, time: this.clock, records: [rec] };
+      map.set(key, ev);
       if (this.open.size > this.maxInFlight) this.evictOldest();
+      if (this.strays.size > STRAY_LIMIT) this.emitOldest(this.strays);
     } else {
       ev.records.push(rec);
     }
@@ -233,25 +257,22 @@ export class Reassembler {
    */
   maintain(idleMs = 0): void {
     const now = this.clock + Math.max(0, idleMs);
-    for (const ev of this.open.values()) {
-      if (now - ev.time > this.timeoutMs) {
-        this.open.delete(ev.key);
-        this.counters.expired++;
-        this.emit(ev);
-      }
-    }
+    this.expire(this.open, now);
+    this.expire(this.strays, now);
     for (const ns of this.nodes.values()) this.settleGaps(ns, now, false);
   }
 
   /** End of input: emits every open event (per node, in serial order) and settles all gaps. */
   flush(): void {
     const byNode = new Map<NodeState, OpenEvent[]>();
-    for (const ev of this.open.values()) {
-      let list = byNode.get(ev.ns);
-      if (list === undefined) byNode.set(ev.ns, (list = []));
-      list.push(ev);
+    for (const map of [this.open, this.strays]) {
+      for (const ev of map.values()) {
+        let list = byNode.get(ev.ns);
+        if (list === undefined) byNode.set(ev.ns, (list = []));
+        list.push(ev);
+      }
+      map.clear();
     }
-    this.open.clear();
     for (const list of byNode.values()) {
       // rollover-aware: 4294967295 sorts before 0
       list.sort((a, b) => serialDiff(b.serial, a.serial));
@@ -272,23 +293,23 @@ export class Reassembler {
     return ns;
   }
 
-  /** Sequence bookkeeping for one serial seen on a node; false for an outlier. */
-  private track(ns: NodeState, serial: number): boolean {
+  /** Sequence bookkeeping for one serial seen on a node: IN_SEQUENCE, OUTLIER or RESYNC. */
+  private track(ns: NodeState, serial: number): number {
     if (!ns.hasHi) {
       ns.hasHi = true;
       ns.hi = serial;
-      return true;
+      return IN_SEQUENCE;
     }
     const d = serialDiff(ns.hi, serial);
     if (d > this.maxGap || d < -this.maxGap) {
       if (ns.hasPending && Math.abs(serialDiff(ns.pending, serial)) <= this.window) {
         this.resync(ns, serialDiff(ns.pending, serial) > 0 ? serial : ns.pending);
-        return true;
+        return RESYNC;
       }
       ns.hasPending = true;
       ns.pending = serial;
       this.counters.outliers++;
-      return false;
+      return OUTLIER;
     }
     ns.hasPending = false;
     if (d === 1) {
@@ -299,7 +320,7 @@ export class Reassembler {
     } else if (d < 0 && ns.gaps.length > 0) {
       this.fillGap(ns, serial);
     }
-    return true;
+    return IN_SEQUENCE;
   }
 
   private resync(ns: NodeState, serial: number): void {
@@ -361,8 +382,8 @@ export class Reassembler {
   }
 
   private complete(ev: OpenEvent): void {
-    this.open.delete(ev.key);
-    this.closeOlder(ev.ns, ev.serial);
+    ev.map.delete(ev.key);
+    if (ev.map === this.open) this.closeOlder(ev.ns, ev.serial);
     this.emit(ev);
   }
 
@@ -374,8 +395,8 @@ export class Reassembler {
       if (ev.ns !== ns) continue;
       const d = serialDiff(ev.serial, serial);
       // arrival order follows serial order closely: the first recent one ends the scan; one
-      // ahead of the completed serial (interleaved, or an outlier) is passed over
-      if (d < 0) continue;
+      // ahead of the completed serial (interleaved) or too far from it to compare is passed over
+      if (d < 0 || d > this.maxGap) continue;
       if (d < this.window) break;
       this.open.delete(ev.key);
       this.emit(ev);
@@ -383,9 +404,13 @@ export class Reassembler {
   }
 
   private evictOldest(): void {
-    for (const ev of this.open.values()) {
-      this.open.delete(ev.key);
-      this.counters.evicted++;
+    this.counters.evicted++;
+    this.emitOldest(this.open);
+  }
+
+  private emitOldest(map: Map<number | string, OpenEvent>): void {
+    for (const ev of map.values()) {
+      map.delete(ev.key);
       this.emit(ev);
       return;
     }
@@ -393,16 +418,23 @@ export class Reassembler {
 
   /** Emits open events from the oldest while they have timed out. */
   private expireOldest(): void {
-    for (const ev of this.open.values()) {
-      if (this.clock - ev.time <= this.timeoutMs) return;
-      this.open.delete(ev.key);
+    this.expire(this.open, this.clock);
+    if (this.strays.size > 0) this.expire(this.strays, this.clock);
+  }
+
+  /** Events open in arrival order, so their open times only grow: stop at the first fresh one. */
+  private expire(map: Map<number | string, OpenEvent>, now: number): void {
+    for (const ev of map.values()) {
+      if (now - ev.time <= this.timeoutMs) return;
+      map.delete(ev.key);
       this.counters.expired++;
       this.emit(ev);
     }
   }
 
   private emit(ev: OpenEvent): void {
-    ev.ns.remember(ev.serial);
+    // a stray's serial is not the node's: remembering it would make a restart's records late
+    if (ev.map === this.open) ev.ns.remember(ev.serial);
     this.deliver(ev.records);
   }
 
