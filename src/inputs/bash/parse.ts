@@ -1,0 +1,148 @@
+// bash history lines → one record per command. With HISTTIMEFORMAT set bash writes `#<epoch>`
+// before each entry, and with `lithist` a multi-line command keeps its newlines: every line up to
+// the next `#<epoch>` belongs to the entry, so an entry is complete only when the next one starts
+// or the input pauses (end()). Without timestamps each line is a command of its own (bash itself
+// reads such a file back that way).
+//
+// Duplicates: `history -a` appends the new entries, a later `history -w` (or exit with
+// histappend after -a in some sequences) writes them again, and a HISTFILESIZE trim or `-w`
+// rewrites the whole file. Timestamped entries are deduplicated on epoch+command (the same
+// command typed twice within one second is therefore reported once); the set is shared across
+// rewrites of one path through the `seen` option.
+//
+// Time: the entry's `#epoch` when present, else `fallbackTime()` — the tailing input passes the
+// file's mtime (bash writes the file when the session ends or on `history -a`, so that is when the
+// commands were last typed, not when auditflow happened to read them).
+
+import { isoTime, type NormalizedRecord, type UserRef } from '../../record.js';
+
+export interface BashParserOptions {
+  user?: UserRef;
+  /** history file path, reported as bash.history_file */
+  file: string;
+  /** time for entries with no `#epoch` (epoch ms); default Date.now */
+  fallbackTime?: () => number;
+  /** epoch+command keys already reported for this path (shared across rewrites) */
+  seen?: SeenSet;
+  keepOriginal?: boolean;
+}
+
+export interface BashHistoryParser {
+  line(text: string, where: string, offset?: number): NormalizedRecord[];
+  end(): NormalizedRecord[];
+  heldFrom(): number | undefined;
+  readonly counts: { commands: number; duplicates: number };
+}
+
+/** Bounded set of epoch+command keys (oldest forgotten first). */
+export class SeenSet {
+  private readonly keys = new Set<string>();
+  constructor(private readonly max = 20000) {}
+  /** true if the key was new (and is now remembered) */
+  add(key: string): boolean {
+    if (this.keys.has(key)) return false;
+    this.keys.add(key);
+    if (this.keys.size > this.max) this.keys.delete(this.keys.values().next().value as string);
+    return true;
+  }
+  get size(): number { return this.keys.size; }
+}
+
+/** `#` followed only by digits: bash's timestamp line. */
+function epochOf(text: string): number | undefined {
+  const n = text.length;
+  if (n < 2 || n > 12 || text.charCodeAt(0) !== 35) return undefined;
+  let v = 0;
+  for (let i = 1; i < n; i++) {
+    const c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return undefined;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+export function createBashHistoryParser(opts: BashParserOptions): BashHistoryParser {
+  const fallbackTime = opts.fallbackTime ?? Date.now;
+  const seen = opts.seen ?? new SeenSet();
+  const counts = { commands: 0, duplicates: 0 };
+  let epoch = 0;
+  let lines: string[] = [];
+  let heldOffset: number | undefined;
+  let held = false;
+
+  const emit = (out: NormalizedRecord[], cmd: string, time: number, ts: number | undefined) => {
+    if (ts !== undefined && !seen.add(ts + '\0' + cmd)) { counts.duplicates++; return; }
+    counts.commands++;
+    out.push(buildRecord(cmd, time, opts));
+  };
+
+  const flush = (out: NormalizedRecord[]) => {
+    if (!held) return;
+    // lithist keeps a here-document's final newline as an empty last line
+    while (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+    const cmd = lines.join('\n');
+    if (cmd.length) emit(out, cmd, epoch * 1000, epoch);
+    held = false;
+    lines = [];
+    heldOffset = undefined;
+  };
+
+  return {
+    counts,
+    heldFrom: () => (held ? heldOffset : undefined),
+    line(text, _where, offset) {
+      const out: NormalizedRecord[] = [];
+      const ts = epochOf(text);
+      if (ts !== undefined) {
+        flush(out);
+        epoch = ts;
+        held = true;
+        heldOffset = offset;
+        return out;
+      }
+      if (held) { lines.push(text); return out; }
+      if (text.length) emit(out, text, fallbackTime(), undefined);
+      return out;
+    },
+    end() {
+      const out: NormalizedRecord[] = [];
+      flush(out);
+      return out;
+    },
+  };
+}
+
+function buildRecord(cmd: string, time: number, opts: BashParserOptions): NormalizedRecord {
+  const rec: NormalizedRecord = {
+    '@timestamp': isoTime(time),
+    event: { module: 'bash', kind: 'event', category: ['process'], type: ['start'], action: 'executed-command', outcome: 'unknown' },
+    process: { command_line: cmd },
+    bash: { history_file: opts.file },
+  };
+  if (opts.keepOriginal) rec.event.original = cmd;
+  const u = opts.user;
+  if (u && (u.id !== undefined || u.name !== undefined)) {
+    rec.user = {};
+    if (u.id !== undefined) rec.user.id = u.id;
+    if (u.name !== undefined) rec.user.name = u.name;
+  }
+  const who = u?.name ?? (u?.id !== undefined ? `uid ${u.id}` : 'someone');
+  rec.message = `${who} ran in bash: ${cmd.replace(/[\n\t]/g, ' ')}`;
+  return rec;
+}
+
+/**
+ * Cheap sniff for `--from auto`: a history file with timestamps (`#<epoch>` every few lines,
+ * nothing that is an audit record or a snoopy bracket). Untimestamped history is plain text and
+ * is not guessed: name it with `--from bash`.
+ */
+export function looksLikeBashHistory(firstLines: string[]): boolean {
+  let stamps = 0, seen = 0;
+  for (const line of firstLines) {
+    if (!line) continue;
+    seen++;
+    if (epochOf(line) !== undefined && line.length >= 10) stamps++;
+    else if (line.startsWith('type=') || line.startsWith('node=')) return false;
+  }
+  return stamps > 0 && epochOf(firstLines.find((l) => l.length > 0) ?? '') !== undefined;
+}
