@@ -1,0 +1,25 @@
+// A filter that keeps or drops whole records by a test, with the kept/dropped counters every
+// filter reports. Most config filters (uid, tty, comm, keys, globs, match/drop) are one of these.
+import type { NormalizedRecord } from '../record.js';
+import type { Filter, FilterStats } from '../pipeline/types.js';
+
+export type Keep = (rec: NormalizedRecord) => boolean;
+
+export class PredicateFilter implements Filter {
+  private kept = 0;
+  private dropped = 0;
+  constructor(readonly name: string, private readonly keep: Keep) {}
+
+  apply(rec: NormalizedRecord): NormalizedRecord | null {
+    if (this.keep(rec)) {
+      this.kept++;
+      return rec;
+    }
+    this.dropped++;
+    return null;
+  }
+
+  stats(): FilterStats {
+    return { kept: this.kept, dropped: this.dropped, modified: 0 };
+  }
+}

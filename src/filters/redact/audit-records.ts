@@ -1,0 +1,147 @@
+// Redaction of the raw audit records an event keeps for the auditlog output (ausearch must still
+// read them): EXECVE arguments (including ones the kernel split into aN[k] pieces across several
+// records), PROCTITLE and USER_CMD's cmd, rewritten in `fields` and in `body`, encoded the way
+// they were (quoted stays quoted when it still can, hex stays hex). Bytes are handled as latin1
+// so anything that is not a secret comes back exactly as it was, valid UTF-8 or not.
+import type { AuditRecord } from '../../audit/record.js';
+import type { Redactor } from './redactor.js';
+
+const DQ = 34;
+
+function isHex(raw: string): boolean {
+  if (raw.length === 0 || raw.length % 2 !== 0) return false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}
+
+/** Raw field value → bytes as a latin1 string (one char per byte). */
+function rawToBytes(raw: string): string {
+  if (raw.charCodeAt(0) === DQ) {
+    const inner = raw.slice(1, raw.charCodeAt(raw.length - 1) === DQ ? -1 : undefined);
+    return Buffer.from(inner, 'utf8').toString('latin1');
+  }
+  if (isHex(raw)) return Buffer.from(raw, 'hex').toString('latin1');
+  return Buffer.from(raw, 'utf8').toString('latin1');
+}
+
+/** Bytes (latin1 string) → a raw value: quoted when asked and the kernel would have, else hex. */
+function bytesToRaw(bytes: string, quoted: boolean): string {
+  if (quoted) {
+    let safe = true;
+    for (let i = 0; i < bytes.length && safe; i++) {
+      const c = bytes.charCodeAt(i);
+      if (c <= 0x20 || c === DQ || c >= 0x7f) safe = false;
+    }
+    if (safe) return `"${Buffer.from(bytes, 'latin1').toString('utf8')}"`;
+  }
+  return Buffer.from(bytes, 'latin1').toString('hex').toUpperCase();
+}
+
+/** Replaces (or, with next undefined, removes) `name=old` in the body. */
+function rewriteBody(rec: AuditRecord, name: string, old: string, next: string | undefined): void {
+  const needle = `${name}=${old}`;
+  let at = rec.body.indexOf(needle);
+  // the field must start a word: "a1=" must not hit inside "ta1=" or a value
+  while (at > 0 && rec.body.charCodeAt(at - 1) !== 32 && rec.body.charCodeAt(at - 1) !== 39 /* ' */) at = rec.body.indexOf(needle, at + 1);
+  if (at < 0) return;
+  if (next === undefined) {
+    const from = at > 0 && rec.body.charCodeAt(at - 1) === 32 ? at - 1 : at;
+    rec.body = rec.body.slice(0, from) + rec.body.slice(at + needle.length);
+  } else {
+    rec.body = rec.body.slice(0, at) + `${name}=${next}` + rec.body.slice(at + needle.length);
+  }
+}
+
+function setField(rec: AuditRecord, name: string, next: string | undefined): void {
+  const old = rec.fields[name];
+  if (old === undefined) return;
+  rewriteBody(rec, name, old, next);
+  if (next === undefined) delete rec.fields[name];
+  else rec.fields[name] = next;
+}
+
+interface Piece { rec: AuditRecord; name: string; raw: string }
+
+function redactExecve(recs: AuditRecord[], r: Redactor): boolean {
+  const args: Piece[][] = [];
+  const lenField: (Piece | undefined)[] = [];
+  for (const rec of recs) {
+    for (const name in rec.fields) {
+      if (name.charCodeAt(0) !== 97 /* a */) continue;
+      const m = /^a(\d+)(?:\[(\d+)\]|(_len))?$/.exec(name);
+      if (!m) continue;
+      const i = Number(m[1]);
+      const piece = { rec, name, raw: rec.fields[name] };
+      if (m[3]) lenField[i] = piece;
+      else (args[i] ??= [])[m[2] === undefined ? 0 : Number(m[2])] = piece;
+    }
+  }
+  const argv: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const pieces = args[i] ?? [];
+    let bytes = '';
+    for (const p of pieces) if (p) bytes += rawToBytes(p.raw);
+    argv.push(bytes);
+  }
+  if (argv.length === 0) return false;
+  const red = r.args(argv);
+  if (red === undefined) return false;
+  for (let i = 0; i < red.length; i++) {
+    if (red[i] === argv[i]) continue;
+    const pieces = (args[i] ?? []).filter(Boolean);
+    if (pieces.length === 0) continue;
+    const quoted = pieces.every((p) => p.raw.charCodeAt(0) === DQ);
+    const enc = bytesToRaw(red[i], quoted);
+    if (pieces.length === 1) {
+      setField(pieces[0].rec, pieces[0].name, enc);
+      continue;
+    }
+    // split argument: the kernel's pieces were at most this long; refill them in order
+    const size = Math.max(...pieces.map((p) => p.raw.length));
+    let pos = 0;
+    for (const p of pieces) {
+      const chunk = enc.slice(pos, pos + size);
+      pos += size;
+      setField(p.rec, p.name, chunk === '' ? undefined : chunk);
+    }
+    const len = lenField[i];
+    if (len) setField(len.rec, len.name, String(enc.length));
+  }
+  return true;
+}
+
+function redactValue(rec: AuditRecord, name: string, r: Redactor, asArgv: boolean): boolean {
+  const raw = rec.fields[name];
+  if (raw === undefined || raw === '(null)' || raw === '?') return false;
+  const bytes = rawToBytes(raw);
+  let red: string | undefined;
+  if (asArgv) red = r.args(bytes.split('\0'))?.join('\0');
+  else red = r.text(bytes);
+  if (red === undefined || red === bytes) return false;
+  setField(rec, name, bytesToRaw(red, raw.charCodeAt(0) === DQ));
+  return true;
+}
+
+/** Redacts an event's raw records in place; true when anything changed. */
+export function redactAuditRecords(recs: AuditRecord[], r: Redactor): boolean {
+  let changed = false;
+  let execve: AuditRecord[] | undefined;
+  for (const rec of recs) {
+    switch (rec.type) {
+      case 'EXECVE':
+        (execve ??= []).push(rec);
+        break;
+      case 'PROCTITLE':
+        if (redactValue(rec, 'proctitle', r, true)) changed = true;
+        break;
+      case 'USER_CMD':
+        if (redactValue(rec, 'cmd', r, false)) changed = true;
+        break;
+    }
+  }
+  if (execve && redactExecve(execve, r)) changed = true;
+  return changed;
+}

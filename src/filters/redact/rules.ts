@@ -1,0 +1,81 @@
+// Secret shapes found anywhere in a string (no command context needed): URL credentials,
+// HTTP auth headers, secret query parameters, well-known token formats, private key blocks.
+// Each pattern marks the secret with a named group `s`; the rest of the match is kept, so
+// `https://bob:****@host` and `Authorization: Bearer ****` still say what was there.
+import { configError } from '../../errors.js';
+import { isSecretName } from './names.js';
+
+export interface PatternRule {
+  name: string;
+  re: RegExp;
+  /** Extra test on the match (a parameter's name), when the shape alone is not enough. */
+  accept?: (m: RegExpExecArray) => boolean;
+  /** The capture group holding the secret when it is not named `s` (user rules). */
+  group?: number;
+}
+
+const rule = (name: string, source: string, flags = '', accept?: PatternRule['accept']): PatternRule => ({
+  name,
+  re: new RegExp(source, `${flags}gd`),
+  accept,
+});
+
+export const builtinPatterns: PatternRule[] = [
+  rule('private-key', String.raw`-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?<s>[\s\S]*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)`),
+  rule('url-credentials', String.raw`\b[a-z][a-z0-9+.-]{1,30}://[^\s:@/?#'"]*:(?<s>[^\s@/?#'"]+)@`, 'i'),
+  rule('authorization-header', String.raw`\b(?:proxy-)?authorization\s*[:=]\s*(?:(?:bearer|basic|token|digest|negotiate|bot|apikey|key|sso-key)\s+)?(?<s>[^\s'",;]+)`, 'i'),
+  rule('secret-header', String.raw`\b(?:x-api-key|api-key|apikey|x-auth-token|x-access-token|private-token|job-token|x-vault-token|x-amz-security-token|cookie|set-cookie)\s*:\s*(?<s>[^\s'",;]+)`, 'i'),
+  rule('bearer', String.raw`\bbearer\s+(?<s>[A-Za-z0-9._~+/=-]{8,})`, 'i'),
+  rule('query-parameter', String.raw`[?&;](?<n>[A-Za-z0-9_.\-\[\]]{2,64})=(?<s>[^&#\s;'"]+)`, '', (m) => isSecretName(m.groups!.n.replace(/[[\]]/g, ''))),
+  rule('aws-access-key-id', String.raw`\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)(?<s>[A-Z0-9]{16})\b`),
+  rule('github-token', String.raw`\b(?:gh[pousr]_|github_pat_)(?<s>[A-Za-z0-9_]{8,})`),
+  rule('gitlab-token', String.raw`\b(?:glpat|gldt|glrt|glptt|glft|glsoat)-(?<s>[A-Za-z0-9_-]{8,})`),
+  rule('slack-token', String.raw`\bxox[abposre]-(?<s>[A-Za-z0-9-]{8,})`),
+  rule('slack-webhook', String.raw`hooks\.slack\.com/(?:services|workflows)/(?<s>[A-Za-z0-9/_-]{8,})`),
+  rule('google-api-key', String.raw`\bAIza(?<s>[0-9A-Za-z_-]{30,})`),
+  rule('stripe-key', String.raw`\b(?:sk|rk)_(?:live|test)_(?<s>[0-9A-Za-z]{10,})`),
+  rule('npm-token', String.raw`\bnpm_(?<s>[A-Za-z0-9]{30,})`),
+  rule('jwt', String.raw`\b(?<s>eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+)`),
+];
+
+/**
+ * A cheap first look: every builtin rule (patterns above, the token rules and the tools) needs
+ * one of these substrings, so a string without any is clean and costs one scan.
+ */
+export const builtinTrigger =
+  /pass|pwd|secret|token|key|auth|sig|psk|pin|credential|bearer|cookie|:\/\/[^/\s]*@|mysql|maria|redis|valkey|keydb|mongo|curl|openssl|smb|rpcclient|ldap|docker|podman|nerdctl|buildah|skopeo|helm|crane|oras|useradd|usermod|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|gh[pousr]_|github_pat_|gl[a-z]{2,4}-|xox[abposre]-|AIza|_live_|_test_|npm_|eyJ|hooks\.slack|-----BEGIN/i;
+
+export interface UserRuleConfig {
+  pattern: string;
+  flags?: string;
+  name?: string;
+}
+
+/**
+ * A user rule: the whole match is the secret, unless the pattern has a group named `secret`
+ * or any capturing group (then the `secret` group, else group 1, is replaced and the rest kept).
+ */
+export function compileUserRule(cfg: UserRuleConfig, where: string): PatternRule {
+  const flags = (cfg.flags ?? '').replace(/[gdy]/g, '');
+  let re: RegExp;
+  try {
+    re = new RegExp(cfg.pattern, `${flags}gd`);
+  } catch (err) {
+    throw configError(where, `invalid regular expression: ${(err as Error).message}`);
+  }
+  if (re.test('')) throw configError(where, 'pattern matches the empty string; it would redact nothing but cost every record');
+  re.lastIndex = 0;
+  const hasNamed = cfg.pattern.includes('(?<secret>');
+  // capturing groups of the pattern: an alternative with the empty string always matches
+  const groups = new RegExp(`${cfg.pattern}|`, flags).exec('')!.length - 1;
+  const name = cfg.name ?? `user:${cfg.pattern}`;
+  if (hasNamed) return { name, re: new RegExp(cfg.pattern.replace('(?<secret>', '(?<s>'), `${flags}gd`) };
+  if (groups > 0) return { name, re, group: 1 };
+  return { name, re: new RegExp(`(?<s>${cfg.pattern})`, `${flags}gd`) };
+}
+
+/** Where the secret of a match is: the `s` group, or group 1 for user rules without one. */
+export function secretSpan(rule: PatternRule, m: RegExpExecArray): [number, number] | undefined {
+  const idx = m.indices!;
+  return (rule.group !== undefined ? idx[rule.group] : idx.groups?.s) ?? undefined;
+}
