@@ -64,7 +64,9 @@ export function execArgs(records: readonly AuditRecord[]): ExecArgs {
       continue;
     }
     const text = joinChunks(parts);
-    if (text.holes || (lens?.[n] !== undefined && text.bytes !== lens[n])) complete = false;
+    // aN_len counts what the kernel wrote: hex digits, i.e. twice the bytes, for encoded args
+    const len = lens?.[n];
+    if (text.holes || (len !== undefined && text.bytes * 2 !== len && text.bytes !== len)) complete = false;
     args.push(text.text);
   }
   return { args, argc, complete };
