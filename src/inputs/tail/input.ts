@@ -88,18 +88,43 @@ export function createTailInput(
     return r;
   };
 
+  // Acks arrive in push order, and the pipeline skips the ack of a batch an output rejected. So
+  // when a batch is acked while an earlier one of the same input still waits, the earlier one
+  // failed: its file's checkpoint is frozen there (its lines are read again after a restart)
+  // instead of letting later acks carry the checkpoint past undelivered lines.
+  const pending: { file: TailedFile; gen: number; offset: number; acked: boolean }[] = [];
+  const frozen = new WeakSet<TailedFile>();
+  let failedBatches = 0;
+  const settle = () => {
+    let lastAcked = -1;
+    for (let i = pending.length - 1; i >= 0; i--) if (pending[i].acked) { lastAcked = i; break; }
+    while (pending.length && (pending[0].acked || lastAcked > 0)) {
+      const p = pending.shift()!;
+      lastAcked--;
+      if (!p.acked) {
+        failedBatches++;
+        if (!frozen.has(p.file)) {
+          frozen.add(p.file);
+          ctx.log.warn('a batch was not delivered: checkpoint held so its lines are read again after a restart', { input: name, path: p.file.path, offset: p.file.committed });
+        }
+        continue;
+      }
+      if (!frozen.has(p.file)) tailer!.commit(p.file, p.gen, p.offset);
+    }
+  };
+
   const deliver = async (file: TailedFile, gen: number, out: NormalizedRecord[], lastEnd: number | undefined, r: { reader: LineReader; lastCommit: number }) => {
     const held = r.reader.heldFrom();
     const offset = held ?? lastEnd;
     const advances = offset !== undefined && offset > r.lastCommit;
     if (!out.length && !advances) return;
-    if (advances) r.lastCommit = offset;
     records += out.length;
-    const t = tailer!;
-    await sink!.push({
-      records: out,
-      ack: advances ? () => t.commit(file, gen, offset) : undefined,
-    });
+    // Every batch is tracked, even one that does not move the offset: if it fails, a later
+    // batch of the same file must not carry the checkpoint past its lines.
+    if (advances) r.lastCommit = offset;
+    const entry = { file, gen, offset: r.lastCommit, acked: false };
+    pending.push(entry);
+    await sink!.push({ records: out, ack: () => { entry.acked = true; settle(); } });
   };
 
   return {
@@ -151,7 +176,7 @@ export function createTailInput(
       tailer?.close();
     },
     stats() {
-      return { ...(tailer?.stats() ?? {}), records, errors, ...(extraStats?.() ?? {}) } as unknown as Record<string, number>;
+      return { ...(tailer?.stats() ?? {}), records, errors, failed_batches: failedBatches, ...(extraStats?.() ?? {}) } as unknown as Record<string, number>;
     },
   };
 }

@@ -306,8 +306,12 @@ export class Tailer {
         this.truncated(path, offset, fst.size, 'shrank while auditflow was not running');
         offset = 0;
       }
+    } else if (cp) {
+      // Same dev+inode, different first bytes: truncated and rewritten while we were away (or
+      // the inode went to a new file). Either way read it all, and say lines may be missing.
+      this.truncated(path, cp.offset, fst.size, 'was rewritten or replaced (same inode, different first bytes) while auditflow was not running');
+      offset = 0;
     } else {
-      if (cp) this.o.log.info('inode reused by a different file; reading it from the start', { path });
       offset = this.firstScan && this.o.startAt === 'end' ? fst.size : 0;
     }
     const f = new TailedFile(path, id, fd, offset);

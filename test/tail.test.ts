@@ -1,0 +1,292 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Tailer, type TailChunk, type TailOptions } from '../src/inputs/tail/tail.js';
+import { CheckpointStore } from '../src/inputs/tail/checkpoint.js';
+import type { AuditflowError } from '../src/errors.js';
+import { silentLogger } from '../src/log.js';
+
+async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+interface Harness {
+  tailer: Tailer;
+  lines: { path: string; text: string; start: number; end: number; truncated?: boolean }[];
+  errors: AuditflowError[];
+  texts(): string[];
+}
+
+/** A tailer that records every line and commits at once (unless commit is false). */
+async function startTailer(dir: string, opts: Partial<TailOptions> & { include: string[] }, commit = true): Promise<Harness> {
+  const h: Harness = {
+    tailer: undefined as unknown as Tailer, lines: [], errors: [],
+    texts: () => h.lines.map((l) => l.text),
+  };
+  h.tailer = new Tailer({
+    checkpointPath: join(dir, 'state', 'cp.json'),
+    log: silentLogger,
+    pollMs: 20, scanMs: 50, checkpointMs: 30, rotateWaitMs: 300,
+    onChunk: async (c: TailChunk) => {
+      for (const l of c.lines) h.lines.push({ path: c.file.path, ...l });
+      if (commit && c.lines.length) h.tailer.commit(c.file, c.gen, c.lines[c.lines.length - 1].end);
+    },
+    onError: (e) => h.errors.push(e),
+    ...opts,
+  });
+  await h.tailer.start();
+  return h;
+}
+
+async function stopTailer(h: Harness) { await h.tailer.stop(); h.tailer.close(); }
+
+describe('tailer', function () {
+  let dir: string;
+  const open: Harness[] = [];
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'af-tail-')); });
+  afterEach(async () => {
+    for (const h of open.splice(0)) await stopTailer(h).catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const start = async (...a: Parameters<typeof startTailer>) => { const h = await startTailer(...a); open.push(h); return h; };
+
+  it('reads a file from the beginning, then what is appended, with byte offsets', async () => {
+    const f = join(dir, 'a.log');
+    writeFileSync(f, 'one\ntwo\n');
+    const h = await start(dir, { include: [f] });
+    await waitFor('2 lines', () => h.lines.length === 2);
+    appendFileSync(f, 'three\n');
+    await waitFor('3 lines', () => h.lines.length === 3);
+    assert.deepEqual(h.lines.map(({ text, start, end }) => ({ text, start, end })), [
+      { text: 'one', start: 0, end: 4 }, { text: 'two', start: 4, end: 8 }, { text: 'three', start: 8, end: 14 },
+    ]);
+  });
+
+  it('start_at end skips what exists at startup, but a file appearing later is read whole', async () => {
+    const f = join(dir, 'a.log');
+    writeFileSync(f, 'old1\nold2\n');
+    const h = await start(dir, { include: [join(dir, '*.log')], startAt: 'end' });
+    appendFileSync(f, 'new1\n');
+    writeFileSync(join(dir, 'b.log'), 'b1\nb2\n');
+    await waitFor('3 lines', () => h.lines.length === 3);
+    assert.deepEqual(h.texts().sort(), ['b1', 'b2', 'new1']);
+  });
+
+  it('holds a partial last line until its newline arrives', async () => {
+    const f = join(dir, 'a.log');
+    writeFileSync(f, 'complete\npart');
+    const h = await start(dir, { include: [f] });
+    await waitFor('1 line', () => h.lines.length === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(h.texts(), ['complete']);
+    appendFileSync(f, 'ial line\n');
+    await waitFor('2 lines', () => h.lines.length === 2);
+    assert.deepEqual(h.lines[1], { path: f, text: 'partial line', start: 9, end: 22 });
+  });
+
+  it('reads a 128 KiB line whole and cuts a line over max_line_bytes, reporting it, without stalling', async () => {
+    const f = join(dir, 'a.log');
+    const big = 'type=EXECVE msg=audit(1.2:3): argc=2 a0="x" a1="' + 'A'.repeat(128 * 1024) + '"';
+    const huge = 'B'.repeat(3 << 20);
+    writeFileSync(f, `${big}\n${huge}\nafter\n`);
+    const h = await start(dir, { include: [f], maxLineBytes: 1 << 20 });
+    await waitFor('3 lines', () => h.lines.length === 3);
+    assert.equal(h.lines[0].text, big);
+    assert.equal(h.lines[1].text.length, 1 << 20);
+    assert.equal(h.lines[1].truncated, true);
+    assert.equal(h.lines[1].end, big.length + 1 + huge.length + 1);
+    assert.deepEqual(h.lines[2], { path: f, text: 'after', start: big.length + huge.length + 2, end: big.length + huge.length + 8 });
+    assert.equal(h.errors.length, 1);
+    assert.match(h.errors[0].message, /longer than 1048576 bytes/);
+    assert.equal(h.tailer.stats().long_lines, 1);
+  });
+
+  it('passes bytes that are not UTF-8 as replacement characters and goes on', async () => {
+    const f = join(dir, 'a.log');
+    writeFileSync(f, Buffer.concat([Buffer.from('ok '), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from(' latin1 caf\xe9\nnext\n', 'latin1')]));
+    const h = await start(dir, { include: [f] });
+    await waitFor('2 lines', () => h.lines.length === 2);
+    assert.deepEqual(h.texts(), ['ok \uFFFD\uFFFD\uFFFD( latin1 caf\uFFFD', 'next']);
+  });
+
+  it('rename rotation: finishes the old file (late writes included), then reads the new one from 0', async () => {
+    const f = join(dir, 'app.log');
+    const fd = openSync(f, 'a');
+    writeSync(fd, 'a1\na2\n');
+    const h = await start(dir, { include: [f] });
+    await waitFor('2 lines', () => h.lines.length === 2);
+    renameSync(f, f + '.1');
+    writeSync(fd, 'a3-late\n');            // the writer has not reopened yet
+    writeFileSync(f, 'b1\n');
+    await new Promise((r) => setTimeout(r, 100));
+    writeSync(fd, 'a4-later\n');
+    closeSync(fd);
+    appendFileSync(f, 'b2\n');
+    await waitFor('6 lines', () => h.lines.length === 6);
+    assert.deepEqual(h.lines.filter((l) => l.path.endsWith('.1') || l.text.startsWith('a')).map((l) => l.text), ['a1', 'a2', 'a3-late', 'a4-later']);
+    assert.deepEqual(h.lines.filter((l) => l.text.startsWith('b')).map((l) => l.text), ['b1', 'b2']);
+    assert.equal(h.tailer.stats().rotations, 1);
+    await waitFor('old file let go', () => h.tailer.openFiles().length === 1, 3000);
+    assert.deepEqual(h.errors, []);
+  });
+
+  it('copytruncate: notices the shrink, reports possible loss, reads the new content from 0', async () => {
+    const f = join(dir, 'app.log');
+    writeFileSync(f, 'x1\nx2\nx3\n');
+    const h = await start(dir, { include: [f] });
+    await waitFor('3 lines', () => h.lines.length === 3);
+    copyFileSync(f, f + '.1');
+    truncateSync(f, 0);
+    await new Promise((r) => setTimeout(r, 100));
+    appendFileSync(f, 'y1\n');
+    await waitFor('4 lines', () => h.lines.length === 4);
+    assert.deepEqual(h.lines[3], { path: f, text: 'y1', start: 0, end: 3 });
+    assert.equal(h.tailer.stats().truncations, 1);
+    assert.equal(h.errors.length, 1);
+    assert.equal(h.errors[0].code, 'AF_ERR_INPUT');
+    assert.equal(h.errors[0].where, f);
+    assert.match(h.errors[0].message, /shrank.*may be lost/);
+  });
+
+  it('a truncate-and-rewrite that grows past the offset before we look is caught by the head fingerprint', async () => {
+    const f = join(dir, 'app.log');
+    writeFileSync(f, 'line-0001\n');
+    const h = await start(dir, { include: [f], pollMs: 200, watch: false });
+    await waitFor('1 line', () => h.lines.length === 1);
+    writeFileSync(f, 'other-001\nother-002\n'); // truncate + write in one go
+    await waitFor('3 lines', () => h.lines.length === 3);
+    assert.deepEqual(h.texts(), ['line-0001', 'other-001', 'other-002']);
+    assert.equal(h.tailer.stats().truncations, 1);
+    assert.match(h.errors[0].message, /rewritten/);
+  });
+
+  it('restarts from the committed checkpoint: committed lines are not read again, uncommitted ones are', async () => {
+    const f = join(dir, 'a.log');
+    writeFileSync(f, 'l1\nl2\nl3\n');
+    let h = await start(dir, { include: [f] });
+    await waitFor('3 lines', () => h.lines.length === 3);
+    await stopTailer(h);
+    const cp = JSON.parse(readFileSync(join(dir, 'state', 'cp.json'), 'utf8'));
+    assert.equal(cp.version, 1);
+    assert.equal(cp.checkpoints.length, 1);
+    assert.equal(cp.checkpoints[0].offset, 9);
+    assert.equal(cp.checkpoints[0].path, f);
+    assert.equal(cp.checkpoints[0].ino, statSync(f).ino);
+
+    appendFileSync(f, 'l4\nl5\n');
+    h = await start(dir, { include: [f] }, false); // reads but never commits
+    await waitFor('2 lines', () => h.lines.length === 2);
+    assert.deepEqual(h.texts(), ['l4', 'l5']);
+    await stopTailer(h);
+    assert.equal(JSON.parse(readFileSync(join(dir, 'state', 'cp.json'), 'utf8')).checkpoints[0].offset, 9);
+
+    h = await start(dir, { include: [f] });
+    await waitFor('2 lines', () => h.lines.length === 2);
+    assert.deepEqual(h.texts(), ['l4', 'l5'], 'the uncommitted lines come again');
+  });
+
+  it('ignores a checkpoint whose inode now holds a different file (head fingerprint), reporting it', async () => {
+    const f = join(dir, 'a.log');
+    writeFileSync(f, 'new content 1\nnew content 2\n');
+    const st = statSync(f);
+    const store = new CheckpointStore(join(dir, 'state', 'cp.json'));
+    store.set(f, { dev: st.dev, ino: st.ino, headLen: 14, head: 'aa'.repeat(20) }, 14);
+    store.flush();
+    const h = await start(dir, { include: [f] });
+    await waitFor('2 lines', () => h.lines.length === 2);
+    assert.deepEqual(h.texts(), ['new content 1', 'new content 2']);
+    assert.match(h.errors[0].message, /same inode, different first bytes/);
+  });
+
+  it('after a restart, finishes a checkpointed file that was rotated to a sibling name meanwhile', async () => {
+    const f = join(dir, 'snoopy.log');
+    writeFileSync(f, 'r1\nr2\n');
+    let h = await start(dir, { include: [f] });
+    await waitFor('2 lines', () => h.lines.length === 2);
+    await stopTailer(h);
+    appendFileSync(f, 'r3\n');                  // written while auditflow was down
+    renameSync(f, f + '.1');                    // then rotated
+    writeFileSync(f, 's1\n');
+    h = await start(dir, { include: [f] });
+    await waitFor('2 lines', () => h.lines.length === 2);
+    assert.deepEqual(h.texts().sort(), ['r3', 's1']);
+    assert.equal(h.tailer.stats().recovered_rotated, 1);
+  });
+
+  it('discovers files matching a glob in directories created later (/home/*/.bash_history style)', async () => {
+    const home = join(dir, 'home');
+    mkdirSync(join(home, 'alice'), { recursive: true });
+    writeFileSync(join(home, 'alice', '.bash_history'), 'ls\n');
+    writeFileSync(join(home, 'alice', '.profile'), 'not me\n');
+    const h = await start(dir, { include: [join(home, '*', '.bash_history')] });
+    await waitFor('1 line', () => h.lines.length === 1);
+    mkdirSync(join(home, 'bob'));
+    writeFileSync(join(home, 'bob', '.bash_history'), 'id\n');
+    await waitFor('2 lines', () => h.lines.length === 2);
+    assert.deepEqual(h.lines.map((l) => [l.path, l.text]), [[join(home, 'alice', '.bash_history'), 'ls'], [join(home, 'bob', '.bash_history'), 'id']]);
+  });
+
+  it('drains a deleted file, lets it go, and drops its checkpoint', async () => {
+    const f = join(dir, 'a.log');
+    const fd = openSync(f, 'a');
+    writeSync(fd, 'd1\n');
+    const h = await start(dir, { include: [f] });
+    await waitFor('1 line', () => h.lines.length === 1);
+    unlinkSync(f);
+    writeSync(fd, 'd2\n');
+    closeSync(fd);
+    await waitFor('2 lines', () => h.lines.length === 2);
+    await waitFor('file let go', () => h.tailer.openFiles().length === 0, 3000);
+    await stopTailer(h);
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, 'state', 'cp.json'), 'utf8')).checkpoints, []);
+  });
+});
+
+describe('checkpoint store', () => {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'af-cp-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  const id = { dev: 1, ino: 2, headLen: 3, head: 'abc' };
+
+  it('writes only when something changed', () => {
+    const s = new CheckpointStore(join(dir, 'cp.json'));
+    s.set('/x', id, 10);
+    assert.equal(s.flush(), true);
+    s.set('/x', id, 10);
+    s.touch(id);
+    assert.equal(s.flush(), false);
+    s.set('/x', id, 11);
+    assert.equal(s.flush(), true);
+    assert.equal(s.writes, 2);
+    assert.equal(existsSync(join(dir, 'cp.json.tmp')), false);
+  });
+
+  it('recovers from a complete temp file left by a crash before the rename, and ignores a torn one', () => {
+    const p = join(dir, 'cp.json');
+    const s = new CheckpointStore(p);
+    s.set('/x', id, 10);
+    s.flush();
+    writeFileSync(p + '.tmp', JSON.stringify({ version: 1, checkpoints: [{ path: '/x', ...id, offset: 20, seen: 1 }] }));
+    const a = new CheckpointStore(p);
+    assert.deepEqual(a.load(), { source: 'tmp', entries: 1 });
+    assert.equal(a.get(id)!.offset, 20);
+    assert.equal(existsSync(p + '.tmp'), false, 'the temp state became the stable one');
+    writeFileSync(p + '.tmp', '{"version":1,"checkpoints":[{"pa');
+    const b = new CheckpointStore(p);
+    assert.deepEqual(b.load(), { source: 'stable', entries: 1 });
+    assert.equal(b.get(id)!.offset, 20);
+  });
+
+  it('expires entries not seen for the TTL', () => {
+    const s = new CheckpointStore(join(dir, 'cp.json'));
+    s.set('/old', { ...id, ino: 5 }, 1, 1000);
+    s.set('/new', id, 1, 5000);
+    assert.equal(s.expire(2000, 5500), 1);
+    assert.deepEqual([...s.all()].map((c) => c.path), ['/new']);
+  });
+});
