@@ -4,7 +4,9 @@ import type { NormalizedRecord } from '../record.js';
 import { PredicateFilter } from './predicate.js';
 
 export function hasTty(rec: NormalizedRecord): boolean {
-  const tty = rec.process?.tty ?? rec.user?.terminal;
+  let tty = rec.process?.tty ?? rec.user?.terminal;
+  // snoopy's default format writes "tty:(none) ((none)/(none))" or "tty:/dev/pts/0 (0/root)"
+  if (tty === undefined && rec.snoopy?.tty !== undefined) tty = rec.snoopy.tty.split(' ', 1)[0];
   return tty !== undefined && tty !== '' && tty !== '(none)' && tty !== 'none' && tty !== '?';
 }
 

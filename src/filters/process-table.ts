@@ -110,12 +110,21 @@ export class ProcessTable {
     if (p === undefined || p.pid === undefined || rec.event.action !== 'executed') return;
     if (rec.event.outcome === 'failure') return; // a failed exec did not replace the image
     const comm = p.name ?? (p.executable !== undefined ? baseName(p.executable) : undefined);
-    const ppid = p.parent?.pid ?? this.map.get(p.pid)?.ppid ?? 0;
+    // a source without the parent (snoopy's default format): the live process may still tell
+    const ppid = p.parent?.pid ?? this.map.get(p.pid)?.ppid ?? (this.proc ? this.procPpid(p.pid) : 0);
     this.put(p.pid, { ppid, comm, exe: p.executable, seen: this.now() });
     // the parent may be known only by name (snoopy's rpname, the kernel's ppid)
     const parent = p.parent;
     if (parent?.pid !== undefined && parent.name !== undefined && !this.map.has(parent.pid)) {
       this.put(parent.pid, { ppid: 0, comm: parent.name, exe: parent.executable, seen: this.now() });
+    }
+  }
+
+  private procPpid(pid: number): number {
+    try {
+      return parseStat(readFileSync(`${this.root}/${pid}/stat`, 'latin1'))?.ppid ?? 0;
+    } catch {
+      return 0;
     }
   }
 
@@ -145,6 +154,10 @@ export class ProcessTable {
     const p = rec.process;
     if (p === undefined) return false;
     let pid = p.parent?.pid;
+    if (pid === undefined && p.pid !== undefined) {
+      const self = this.map.get(p.pid);
+      if (self !== undefined && self.ppid > 0) pid = self.ppid;
+    }
     if (pid === undefined) {
       const pn = p.parent?.name;
       return pn !== undefined && names.has(pn);

@@ -40,9 +40,13 @@ function bytesToRaw(bytes: string, quoted: boolean): string {
   return Buffer.from(bytes, 'latin1').toString('hex').toUpperCase();
 }
 
+/** What changed, as text substitutions (`a2="-pX"` → `a2="-p****"`), for copies of the records. */
+export type Substitutions = [from: string, to: string][];
+
 /** Replaces (or, with next undefined, removes) `name=old` in the body. */
-function rewriteBody(rec: AuditRecord, name: string, old: string, next: string | undefined): void {
+function rewriteBody(rec: AuditRecord, name: string, old: string, next: string | undefined, subs: Substitutions | undefined): void {
   const needle = `${name}=${old}`;
+  subs?.push(next === undefined ? [` ${needle}`, ''] : [needle, `${name}=${next}`]);
   let at = rec.body.indexOf(needle);
   // the field must start a word: "a1=" must not hit inside "ta1=" or a value
   while (at > 0 && rec.body.charCodeAt(at - 1) !== 32 && rec.body.charCodeAt(at - 1) !== 39 /* ' */) at = rec.body.indexOf(needle, at + 1);
@@ -55,17 +59,17 @@ function rewriteBody(rec: AuditRecord, name: string, old: string, next: string |
   }
 }
 
-function setField(rec: AuditRecord, name: string, next: string | undefined): void {
+function setField(rec: AuditRecord, name: string, next: string | undefined, subs: Substitutions | undefined): void {
   const old = rec.fields[name];
   if (old === undefined) return;
-  rewriteBody(rec, name, old, next);
+  rewriteBody(rec, name, old, next, subs);
   if (next === undefined) delete rec.fields[name];
   else rec.fields[name] = next;
 }
 
 interface Piece { rec: AuditRecord; name: string; raw: string }
 
-function redactExecve(recs: AuditRecord[], r: Redactor): boolean {
+function redactExecve(recs: AuditRecord[], r: Redactor, subs: Substitutions | undefined): boolean {
   const args: Piece[][] = [];
   const lenField: (Piece | undefined)[] = [];
   for (const rec of recs) {
@@ -96,7 +100,7 @@ function redactExecve(recs: AuditRecord[], r: Redactor): boolean {
     const quoted = pieces.every((p) => p.raw.charCodeAt(0) === DQ);
     const enc = bytesToRaw(red[i], quoted);
     if (pieces.length === 1) {
-      setField(pieces[0].rec, pieces[0].name, enc);
+      setField(pieces[0].rec, pieces[0].name, enc, subs);
       continue;
     }
     // split argument: the kernel's pieces were at most this long; refill them in order
@@ -105,15 +109,15 @@ function redactExecve(recs: AuditRecord[], r: Redactor): boolean {
     for (const p of pieces) {
       const chunk = enc.slice(pos, pos + size);
       pos += size;
-      setField(p.rec, p.name, chunk === '' ? undefined : chunk);
+      setField(p.rec, p.name, chunk === '' ? undefined : chunk, subs);
     }
     const len = lenField[i];
-    if (len) setField(len.rec, len.name, String(enc.length));
+    if (len) setField(len.rec, len.name, String(enc.length), subs);
   }
   return true;
 }
 
-function redactValue(rec: AuditRecord, name: string, r: Redactor, asArgv: boolean): boolean {
+function redactValue(rec: AuditRecord, name: string, r: Redactor, asArgv: boolean, subs: Substitutions | undefined): boolean {
   const raw = rec.fields[name];
   if (raw === undefined || raw === '(null)' || raw === '?') return false;
   const bytes = rawToBytes(raw);
@@ -121,12 +125,16 @@ function redactValue(rec: AuditRecord, name: string, r: Redactor, asArgv: boolea
   if (asArgv) red = r.args(bytes.split('\0'))?.join('\0');
   else red = r.text(bytes);
   if (red === undefined || red === bytes) return false;
-  setField(rec, name, bytesToRaw(red, raw.charCodeAt(0) === DQ));
+  setField(rec, name, bytesToRaw(red, raw.charCodeAt(0) === DQ), subs);
   return true;
 }
 
-/** Redacts an event's raw records in place; true when anything changed. */
-export function redactAuditRecords(recs: AuditRecord[], r: Redactor): boolean {
+/**
+ * Redacts an event's raw records in place; true when anything changed. `subs`, when given,
+ * collects each change as a text substitution, to apply to text made from the records before
+ * (event.original).
+ */
+export function redactAuditRecords(recs: AuditRecord[], r: Redactor, subs?: Substitutions): boolean {
   let changed = false;
   let execve: AuditRecord[] | undefined;
   for (const rec of recs) {
@@ -135,13 +143,13 @@ export function redactAuditRecords(recs: AuditRecord[], r: Redactor): boolean {
         (execve ??= []).push(rec);
         break;
       case 'PROCTITLE':
-        if (redactValue(rec, 'proctitle', r, true)) changed = true;
+        if (redactValue(rec, 'proctitle', r, true, subs)) changed = true;
         break;
       case 'USER_CMD':
-        if (redactValue(rec, 'cmd', r, false)) changed = true;
+        if (redactValue(rec, 'cmd', r, false, subs)) changed = true;
         break;
     }
   }
-  if (execve && redactExecve(execve, r)) changed = true;
+  if (execve && redactExecve(execve, r, subs)) changed = true;
   return changed;
 }

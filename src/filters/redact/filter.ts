@@ -6,7 +6,7 @@ import type { Filter, FilterStats } from '../../pipeline/types.js';
 import { kRaw, type NormalizedRecord } from '../../record.js';
 import type { UserRuleConfig } from './rules.js';
 import { Redactor } from './redactor.js';
-import { redactAuditRecords } from './audit-records.js';
+import { redactAuditRecords, type Substitutions } from './audit-records.js';
 
 export interface RedactConfig {
   type: 'redact';
@@ -87,25 +87,31 @@ export class RedactFilter implements Filter {
         list = this.touched(rec, 'message', list);
       }
     }
-    if (rec.event.original !== undefined) {
-      const t = r.text(rec.event.original);
-      if (t !== undefined) {
-        rec.event.original = t;
-        list = this.touched(rec, 'event.original', list);
-      }
-    }
     if (rec.snoopy !== undefined) list = this.redactMap(rec, rec.snoopy, 'snoopy', list, 0);
     const data = rec.audit?.data;
     if (data !== undefined) list = this.redactMap(rec, data, 'audit.data', list, 1);
     const raw = rec[kRaw];
     let rawChanged = false;
+    let subs: Substitutions | undefined;
     if (typeof raw === 'string') {
       const t = r.text(raw);
       if (t !== undefined) {
         rec[kRaw] = t;
         rawChanged = true;
       }
-    } else if (raw !== undefined && redactAuditRecords(raw, r)) rawChanged = true;
+    } else if (raw !== undefined && redactAuditRecords(raw, r, (subs = []))) rawChanged = true;
+    const orig = rec.event.original;
+    if (orig !== undefined) {
+      // made from the raw records: the same field rewrites first (hex proctitle, EXECVE aN),
+      // then the text rules for whatever else it holds
+      let o = orig;
+      if (subs !== undefined) for (const [from, to] of subs) o = o.split(from).join(to);
+      o = r.text(o) ?? o;
+      if (o !== orig) {
+        rec.event.original = o;
+        list = this.touched(rec, 'event.original', list);
+      }
+    }
     if (rawChanged) this.byField.set('raw', (this.byField.get('raw') ?? 0) + 1);
     if (list !== undefined || rawChanged) this.modified++;
     return rec;

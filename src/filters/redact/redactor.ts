@@ -98,7 +98,9 @@ export class Redactor {
     const user = (opts.rules ?? []).map((r, i) => compileUserRule(r, `${where}.rules[${i}]`));
     this.patterns = [...(this.builtin ? builtinPatterns : []), ...user];
     // one combined look for the user's rules too, when their flags allow it
-    this.userTrigger = user.length === 0 ? undefined : new RegExp(user.map((r) => `(?:${r.re.source})`).join('|'), user.every((r) => r.re.flags.includes('i')) ? 'i' : '');
+    // (group names may repeat across rules, so the combined look drops them)
+    const unnamed = (src: string): string => src.replace(/\(\?<([A-Za-z_$][\w$]*)>/g, '(?:');
+    this.userTrigger = user.length === 0 ? undefined : new RegExp(user.map((r) => `(?:${unnamed(r.re.source)})`).join('|'), user.every((r) => r.re.flags.includes('i')) ? 'i' : '');
     if (this.userTrigger && user.some((r) => r.re.flags.includes('i')) && !this.userTrigger.flags.includes('i')) {
       // mixed case-sensitivity cannot share one regex; test them one by one
       const res = user.map((r) => new RegExp(r.re.source, r.re.flags.replace(/[gd]/g, '')));

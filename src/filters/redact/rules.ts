@@ -23,8 +23,8 @@ const rule = (name: string, source: string, flags = '', accept?: PatternRule['ac
 export const builtinPatterns: PatternRule[] = [
   rule('private-key', String.raw`-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?<s>[\s\S]*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)`),
   rule('url-credentials', String.raw`\b[a-z][a-z0-9+.-]{1,30}://[^\s:@/?#'"]*:(?<s>[^\s@/?#'"]+)@`, 'i'),
-  rule('authorization-header', String.raw`\b(?:proxy-)?authorization\s*[:=]\s*(?:(?:bearer|basic|token|digest|negotiate|bot|apikey|key|sso-key)\s+)?(?<s>[^\s'",;]+)`, 'i'),
-  rule('secret-header', String.raw`\b(?:x-api-key|api-key|apikey|x-auth-token|x-access-token|private-token|job-token|x-vault-token|x-amz-security-token|cookie|set-cookie)\s*:\s*(?<s>[^\s'",;]+)`, 'i'),
+  rule('authorization-header', String.raw`(?<![\w/@.-])(?:proxy-)?authorization\s*[:=]\s*(?:(?:bearer|basic|token|digest|negotiate|bot|apikey|key|sso-key)\s+)?(?<s>[^\s'",;]+)`, 'i'),
+  rule('secret-header', String.raw`(?<![\w/@.-])(?:x-api-key|api-key|apikey|x-auth-token|x-access-token|private-token|job-token|x-vault-token|x-amz-security-token|cookie|set-cookie)\s*:\s*(?<s>[^\s'",;]+)`, 'i'),
   rule('bearer', String.raw`\bbearer\s+(?<s>[A-Za-z0-9._~+/=-]{8,})`, 'i'),
   rule('query-parameter', String.raw`[?&;](?<n>[A-Za-z0-9_.\-\[\]]{2,64})=(?<s>[^&#\s;'"]+)`, '', (m) => isSecretName(m.groups!.n.replace(/[[\]]/g, ''))),
   rule('aws-access-key-id', String.raw`\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)(?<s>[A-Z0-9]{16})\b`),
