@@ -1,0 +1,263 @@
+// A bounded queue in front of any output, so a sink that is down or slow never loses records and
+// never grows memory without bound: up to `memory_records` wait in memory, beyond that records
+// go to a size-capped disk spool in state_dir; when that is full too, writers are blocked
+// (backpressure up to the inputs) or the oldest records are dropped and a `lost-events` record
+// says how many. A drainer hands records to the output in order, one write at a time. On close,
+// whatever the output could not take before the deadline is saved to the spool, and the next run
+// delivers it first.
+//
+// Records spooled to disk are JSON: symbol-keyed internals (raw audit records, origin) do not
+// survive a trip through the spool.
+
+import { join } from 'node:path';
+import type { NormalizedRecord } from '../../record.js';
+import type { BuildContext, Output } from '../../pipeline/types.js';
+import type { Logger } from '../../log.js';
+import { AuditflowError } from '../../errors.js';
+import { resolveQueueConfig, type QueueConfig, type ResolvedQueueConfig } from './config.js';
+import { DiskSpool, type SpoolRead } from './segments.js';
+
+interface Chunk { records: NormalizedRecord[]; from: SpoolRead | null }
+
+export class QueuedOutput implements Output {
+  readonly name: string;
+  private readonly cfg: ResolvedQueueConfig;
+  private readonly log: Logger;
+  private readonly spool: DiskSpool;
+  private mem: NormalizedRecord[] = [];
+  private memHead = 0;
+  private inflight: Chunk | null = null;
+  /** writers going to disk, admitted one at a time in arrival order */
+  private admission: Promise<void> = Promise.resolve();
+  private admitting = 0;
+  private roomWaiter: (() => void) | null = null;
+  /** serializes every disk operation */
+  private disk: Promise<unknown> = Promise.resolve();
+  private wakeDrainer: (() => void) | null = null;
+  private signalled = false;
+  private drainer: Promise<void> | null = null;
+  private stopping = false;
+  private closed = false;
+  private lostPending = 0;
+  private readonly hostName: string;
+  private readonly counters = { queued: 0, spooled: 0, delivered: 0, lost: 0, spool_corrupt: 0, write_failures: 0, blocked_writes: 0 };
+
+  constructor(readonly inner: Output, cfg: QueueConfig, ctx: BuildContext) {
+    this.name = inner.name;
+    this.cfg = resolveQueueConfig(cfg);
+    this.log = ctx.log;
+    this.hostName = ctx.hostName;
+    this.spool = new DiskSpool(join(ctx.stateDir, 'spool', inner.name.replace(/[^A-Za-z0-9_.-]+/g, '_')), this.cfg.segmentBytes, this.cfg.fsync, ctx.log);
+  }
+
+  async start(): Promise<void> {
+    await this.spool.open();
+    await this.inner.start();
+    this.drainer = this.drain();
+  }
+
+  get memoryRecords(): number {
+    return this.mem.length - this.memHead;
+  }
+
+  write(records: readonly NormalizedRecord[]): Promise<void> {
+    if (this.closed) return Promise.reject(new AuditflowError('AF_ERR_OUTPUT', 'output is closed', this.name));
+    if (records.length === 0) return Promise.resolve();
+    // memory only while nothing older sits on disk or waits: that keeps delivery in order
+    if (this.admitting === 0 && this.spool.empty && this.memoryRecords + records.length <= this.cfg.memoryRecords) {
+      for (let i = 0; i < records.length; i++) this.mem.push(records[i]);
+      this.counters.queued += records.length;
+      this.signal();
+      return Promise.resolve();
+    }
+    this.admitting++;
+    const turn = this.admission.then(() => this.toDisk(records)).finally(() => { this.admitting--; });
+    this.admission = turn.catch(() => {});
+    return turn;
+  }
+
+  private signal(): void {
+    this.signalled = true;
+    this.wakeDrainer?.();
+  }
+
+  private async toDisk(records: readonly NormalizedRecord[]): Promise<void> {
+    let text = '';
+    for (let i = 0; i < records.length; i++) text += JSON.stringify(records[i]) + '\n';
+    const bytes = Buffer.byteLength(text);
+    let waited = false;
+    // at shutdown a waiting writer goes in regardless: the cap is overshot by what was in flight
+    while (!this.stopping && !this.roomFor(bytes)) {
+      if (this.cfg.whenFull === 'drop_oldest') {
+        await this.serial(() => this.dropOldest(bytes));
+        if (this.roomFor(bytes)) break;
+      }
+      if (!waited) { this.counters.blocked_writes++; waited = true; }
+      await new Promise<void>((resolve) => { this.roomWaiter = resolve; });
+      this.roomWaiter = null;
+    }
+    await this.serial(() => this.spool.append(text, records.length));
+    this.counters.queued += records.length;
+    this.counters.spooled += records.length;
+    this.signal();
+  }
+
+  /** Room in the spool: an empty spool takes any one batch, so a huge batch cannot wait forever. */
+  private roomFor(bytes: number): boolean {
+    return this.spool.empty || this.spool.bytes + bytes <= this.cfg.diskBytes;
+  }
+
+  private async dropOldest(bytes: number): Promise<void> {
+    // the spool's oldest segment makes the room; memory holds older records still, but dropping
+    // them would not free a byte of disk
+    while (!this.roomFor(bytes)) {
+      const lost = await this.spool.dropOldest(this.inflight?.from);
+      if (lost === 0 && this.spool.empty) break;
+      this.lostPending += lost;
+      this.counters.lost += lost;
+      this.signal();
+      this.log.error('queue full, oldest spooled records dropped', { output: this.name, lost, when_full: 'drop_oldest' });
+    }
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.disk.then(fn, fn);
+    this.disk = next.catch(() => {});
+    return next;
+  }
+
+  private lossRecord(n: number): NormalizedRecord {
+    return {
+      '@timestamp': new Date().toISOString(),
+      event: { module: 'auditflow', kind: 'pipeline_error', action: 'lost-events', outcome: 'failure', category: ['host'], type: ['info'] },
+      message: `${n} records dropped because the queue of output ${this.name} was full (when_full: drop_oldest)`,
+      error: { message: `queue full: ${n} records dropped`, type: 'queue_full' },
+      audit: { lost: n },
+      host: { name: this.hostName },
+    };
+  }
+
+  /** Next records to hand over, oldest first: memory, then the spool. */
+  private async next(): Promise<Chunk | null> {
+    if (this.memoryRecords > 0) {
+      const end = Math.min(this.mem.length, this.memHead + this.cfg.batchRecords);
+      const records = this.mem.slice(this.memHead, end);
+      this.memHead = end;
+      if (this.memHead === this.mem.length) { this.mem = []; this.memHead = 0; }
+      else if (this.memHead > 65536) { this.mem = this.mem.slice(this.memHead); this.memHead = 0; }
+      return { records, from: null };
+    }
+    if (this.spool.empty) return null;
+    const r = await this.serial(() => this.spool.read(this.cfg.batchRecords));
+    if (!r) return null;
+    const records: NormalizedRecord[] = [];
+    for (const line of r.lines) {
+      try { records.push(JSON.parse(line)); } catch {
+        this.counters.spool_corrupt++;
+        this.log.error('unreadable record in spool skipped', { output: this.name, dir: this.spool.dir, segment: r.segment });
+      }
+    }
+    return { records, from: r };
+  }
+
+  private async drain(): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      this.signalled = false;
+      try {
+        if (this.lostPending > 0) {
+          // the loss is reported before the records that came after it
+          const n = this.lostPending;
+          await this.inner.write([this.lossRecord(n)]);
+          this.lostPending -= n;
+        }
+        const chunk = this.inflight ?? (await this.next());
+        if (!chunk) {
+          if (this.signalled || this.stopping) continue;
+          await new Promise<void>((resolve) => { this.wakeDrainer = resolve; });
+          this.wakeDrainer = null;
+          continue;
+        }
+        this.inflight = chunk;
+        if (chunk.records.length) await this.inner.write(chunk.records);
+        this.inflight = null;
+        if (chunk.from) await this.serial(() => this.spool.commit(chunk.from!, chunk.from!.lines.length));
+        this.counters.delivered += chunk.records.length;
+        failures = 0;
+        // room was made
+        this.roomWaiter?.();
+      } catch (err) {
+        if (this.stopping) break; // `inflight` is saved by close()
+        this.counters.write_failures++;
+        const ms = Math.min(30000, 100 * 2 ** Math.min(failures++, 9));
+        this.log.error(`delivery failed, retrying in ${ms} ms: ${(err as Error).message}`, { output: this.name });
+        await new Promise((r) => setTimeout(r, ms));
+      }
+    }
+  }
+
+  async close(deadlineMs: number): Promise<void> {
+    this.closed = true;
+    // keep delivering while there is time, leaving a share of it to save what is left
+    const saveBy = deadlineMs - Math.min(2000, Math.max(0, (deadlineMs - Date.now()) / 4));
+    while ((this.inflight || this.memoryRecords > 0 || !this.spool.empty || this.admitting > 0) && Date.now() < saveBy) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    this.stopping = true;
+    this.roomWaiter?.();
+    this.wakeDrainer?.();
+    await this.inner.close(saveBy).catch((err) => this.log.error(`closing output failed: ${(err as Error).message}`, { output: this.name }));
+    await this.drainer;
+    await this.admission;
+    await this.disk;
+    // what memory still holds is older than the spool: it goes in front
+    const left: NormalizedRecord[] = [];
+    if (this.lostPending > 0) left.push(this.lossRecord(this.lostPending));
+    // a chunk read from the spool stays there (its cursor was not advanced)
+    if (this.inflight && !this.inflight.from) left.push(...this.inflight.records);
+    for (let i = this.memHead; i < this.mem.length; i++) left.push(this.mem[i]);
+    let text = '';
+    for (const r of left) text += JSON.stringify(r) + '\n';
+    await this.spool.prepend(text, left.length);
+    await this.spool.close();
+    if (left.length || !this.spool.empty) {
+      this.log.warn('output closed with records undelivered, kept in the spool for the next run', { output: this.name, records: this.spool.records, dir: this.spool.dir });
+    }
+    this.mem = [];
+    this.memHead = 0;
+  }
+
+  async reopen(): Promise<void> {
+    await this.inner.reopen?.();
+  }
+
+  stats(): Record<string, number> {
+    return {
+      ...this.inner.stats?.(),
+      ...this.counters,
+      spool_corrupt: this.counters.spool_corrupt + this.spool.corrupt,
+      queue_records: this.memoryRecords + (this.inflight?.records.length ?? 0),
+      spool_records: this.spool.records,
+      spool_bytes: this.spool.bytes,
+    };
+  }
+}
+
+/** Wraps an output in its queue and spool. */
+export function withQueue(output: Output, cfg: QueueConfig, ctx: BuildContext): Output {
+  return new QueuedOutput(output, cfg, ctx);
+}
+
+/** Outputs that talk to a remote sink get a queue unless their config says `queue: {enabled: false}`. */
+const QUEUED_BY_DEFAULT = new Set(['syslog', 'elasticsearch']);
+
+/**
+ * What the daemon calls for every output it builds: wraps it in a queue when its config has a
+ * `queue` section (or by default for syslog and elasticsearch), returns it unchanged otherwise.
+ */
+export function applyQueue(output: Output, config: { type: string; queue?: QueueConfig }, ctx: BuildContext): Output {
+  const q = config.queue;
+  if (q?.enabled === false) return output;
+  if (!q && !QUEUED_BY_DEFAULT.has(config.type)) return output;
+  return withQueue(output, q ?? {}, ctx);
+}
