@@ -245,3 +245,13 @@ export const auxiliaryTypes: ReadonlySet<string> = new Set([
   'MQ_GETSETATTR', 'EOE', 'NETFILTER_PKT', 'OPENAT2', 'URINGOP', 'UNKNOWN[1420]', 'MAC_IPSEC_EVENT',
   'KERN_MODULE', 'TIME_ADJNTPVAL', 'TIME_INJOFFSET',
 ]);
+
+/**
+ * Auxiliary records whose fields say something no ECS field holds (the NTP adjustment, the
+ * pipe's fds, mmap flags...): their fields go to audit.data. The others are either read into
+ * ECS fields (EXECVE, PATH, SOCKADDR, OBJ_PID...) or noise on every event (BPRM_FCAPS).
+ */
+export const dataTypes: ReadonlySet<string> = new Set([
+  'TIME_ADJNTPVAL', 'TIME_INJOFFSET', 'NETFILTER_PKT', 'FD_PAIR', 'MMAP', 'CAPSET', 'OPENAT2',
+  'MQ_OPEN', 'MQ_SENDRECV', 'MQ_NOTIFY', 'MQ_GETSETATTR', 'IPC', 'IPC_SET_PERM', 'URINGOP',
+]);

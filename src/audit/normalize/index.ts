@@ -7,7 +7,7 @@ import { isoTime, kRaw, type NormalizedRecord } from '../../record.js';
 import type { AuditRecord } from '../record.js';
 import { decode } from '../record.js';
 import { groups, users, createIdNameTable, type IdNameTable } from '../../users.js';
-import { recordTypeActions } from './actions.js';
+import { dataTypes, recordTypeActions } from './actions.js';
 import { summary } from './message.js';
 import { IdNamer } from './names.js';
 import { EventParts } from './parts.js';
@@ -104,6 +104,11 @@ function build(records: AuditRecord[], namer: IdNamer): NormalizedRecord {
     }
   }
 
+  for (let i = 0; i < parts.others.length; i++) {
+    const r = parts.others[i];
+    if (r !== primary && dataTypes.has(r.type)) setPrimaryData(out, r);
+  }
+
   if (parts.proctitle !== undefined) {
     const title = proctitle(parts.proctitle.fields.proctitle);
     if (title !== undefined) (out.process ??= {}).title = title;
@@ -113,11 +118,15 @@ function build(records: AuditRecord[], namer: IdNamer): NormalizedRecord {
   return out;
 }
 
-/** A non-auxiliary record without a table entry inside a syscall event: keep its fields. */
+/** Fields of a record with no ECS home go to audit.data; the first record's value of a name wins. */
 function setPrimaryData(out: NormalizedRecord, rec: AuditRecord): void {
   const data = dataOf(rec);
   const audit = out.audit!;
-  audit.data = audit.data === undefined ? data : Object.assign(audit.data, data);
+  if (audit.data === undefined) {
+    audit.data = data;
+    return;
+  }
+  for (const k in data) if (!(k in audit.data)) audit.data[k] = data[k];
 }
 
 /** PROCTITLE is argv as one NUL-separated buffer (truncated by the kernel at 128 bytes). */

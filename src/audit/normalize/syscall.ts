@@ -65,7 +65,10 @@ export function fillSyscallAudit(out: NormalizedRecord, sc: AuditRecord, info: S
     }
   }
   out.event.outcome = info.success === true ? 'success' : info.success === false ? 'failure' : 'unknown';
-  const keys = decode(f.key);
+  // "(null)" glued to more text is an ENRICHED record whose 0x1D separator got lost on the way
+  // (`key=(null)ARCH=x86_64`): there is no key.
+  const rawKey = f.key;
+  const keys = rawKey === undefined || rawKey.startsWith('(null)') ? undefined : decode(rawKey);
   if (keys !== undefined) audit.keys = keys.includes('\x01') ? keys.split('\x01') : [keys];
 }
 
