@@ -189,8 +189,10 @@ export class Tailer {
       const now = Date.now();
       if (this.scanRequested || now >= nextScan) {
         this.scanRequested = false;
-        this.scan();
+        this.scan(true);
         nextScan = now + this.o.scanMs;
+      } else {
+        this.scan(false);
       }
       let progressed = false;
       for (const f of [...this.files.values()]) {
@@ -243,7 +245,7 @@ export class Tailer {
       ignored: (path: string, stats?: Stats) => !!stats?.isFile() && !matchesAny(path, this.patterns, this.o.exclude),
     });
     this.watcher.on('all', (event) => {
-      if (event !== 'change') this.scanRequested = true;
+      if (event !== 'change') this.scanRequested = true; // change: the quick scan covers it
       this.wake();
     });
     this.watcher.on('error', (err) => this.o.log.debug('tail watcher error (polling continues)', { error: String(err) }));
@@ -251,9 +253,16 @@ export class Tailer {
 
   // ---- discovery ----
 
-  private scan(): void {
+  /**
+   * Finds files: a full scan walks the globs (every scanMs, or when the watcher saw a file come
+   * or go); a quick scan only stats the plain paths and the files being tailed, every round, so
+   * a rotation is noticed within one poll interval even without watcher events.
+   */
+  private scan(full = true): void {
+    const paths = full ? expand(this.patterns, this.o.exclude) : this.quickPaths();
+    const examined = new Set(paths);
     const seen = new Set<string>();
-    for (const path of expand(this.patterns, this.o.exclude)) {
+    for (const path of paths) {
       let st: Stats;
       try { st = statSync(path); } catch { continue; }
       if (!st.isFile()) continue;
@@ -262,22 +271,30 @@ export class Tailer {
       const known = this.files.get(key);
       if (known) {
         if (known.path !== path) {
+          if (known.state === 'active' && !full && examined.has(known.path)) continue;
           // Renamed to another name the patterns also match: same file, follow it.
           known.path = path;
         }
         continue;
       }
+      if (!full && !matchesAny(path, this.patterns, this.o.exclude)) continue;
       this.open(path, st);
     }
     // A file whose path no longer names it was rotated away or deleted: drain it, then let go.
     for (const f of this.files.values()) {
-      if (f.state === 'active' && !seen.has(idKey(f.id))) {
+      if (f.state === 'active' && examined.has(f.path) && !seen.has(idKey(f.id))) {
         f.state = 'rotated';
         f.rotatedAt = Date.now();
         this.counters.rotations++;
         this.o.log.info('tailed file rotated away or deleted; finishing it', { path: f.path, offset: f.readOffset });
       }
     }
+  }
+
+  private quickPaths(): string[] {
+    const out = this.patterns.filter((p) => !p.isGlob).map((p) => p.pattern);
+    for (const f of this.files.values()) if (f.state === 'active') out.push(f.path);
+    return out;
   }
 
   private open(path: string, st: Stats, recovered?: { offset: number }): TailedFile | undefined {
@@ -379,14 +396,12 @@ export class Tailer {
     this.counters.truncations++;
     const err = new AuditflowError('AF_ERR_INPUT',
       `file ${why} (offset ${offset}, size now ${size}): restarting at 0; lines written between the last read and the truncation may be lost`, path);
-    this.o.log.warn(err.message);
-    this.o.onError?.(err);
+    if (this.o.onError) this.o.onError(err); else this.o.log.warn(err.message);
   }
 
   private report(where: string, message: string, cause?: unknown): void {
     const err = new AuditflowError('AF_ERR_INPUT', message, where, { cause });
-    this.o.log.warn(err.message);
-    this.o.onError?.(err);
+    if (this.o.onError) this.o.onError(err); else this.o.log.warn(err.message);
   }
 
   // ---- reading ----
