@@ -1,5 +1,9 @@
 // The one place input types are registered: `type:` in config → factory + schema.
 import type { ComponentDef, Input } from '../pipeline/types.js';
+import { snoopyInput } from './snoopy/input.js';
+import { bashInput } from './bash/input.js';
 
 export const inputDefs: ComponentDef<Input>[] = [
+  snoopyInput,
+  bashInput,
 ];
