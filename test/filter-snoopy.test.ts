@@ -1,0 +1,168 @@
+// Our filter_chain against real snoopy 2.5 (Debian's package, loaded with LD_PRELOAD): the same
+// workload runs once per chain under snoopy, and the commands snoopy logged must be exactly the
+// ones our filters keep from the records of an unfiltered run. snoopy 2.5.1 ignores SNOOPY_INI
+// (it opens /etc/snoopy.ini only, checked with strace), so each run gets its own snoopy.ini
+// bind-mounted over /etc/snoopy.ini inside a private mount namespace (unshare -m): the host's
+// file is never touched, and other tests using snoopy at the same time are not disturbed.
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildFilterChain } from '../src/filters/index.js';
+import type { NormalizedRecord } from '../src/record.js';
+import { silentLogger } from '../src/log.js';
+
+const LIB = '/lib/x86_64-linux-gnu/libsnoopy.so';
+// The process table reads /proc for what the records do not say: here the test runner and its
+// ancestors (alive, so what /proc says is true), exactly what snoopy's walk reaches past the
+// workload. Every workload process is itself in the records.
+const ctx = { stateDir: '/tmp', hostName: 'test', log: silentLogger };
+
+function unavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root (setpriv, mount namespaces)';
+  if (!existsSync(LIB)) return `snoopy not installed (${LIB})`;
+  for (const tool of ['unshare', 'mount', 'setpriv', 'script']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} not found`;
+  }
+  const probe = spawnSync('unshare', ['--mount', '--propagation', 'private', 'true']);
+  if (probe.status !== 0) return `cannot create a mount namespace: ${probe.stderr.toString().trim()}`;
+  return undefined;
+}
+
+/** One exec as snoopy saw it: AF|pid|ppid|uid|euid|tty|filename|cmdline */
+interface Exec { pid: number; ppid: number; uid: string; euid: string; tty: string; filename: string; cmdline: string }
+
+function parseLog(text: string): Exec[] {
+  return text.split('\n').filter((l) => l.startsWith('AF|')).map((l) => {
+    const f = l.split('|');
+    return { pid: Number(f[1]), ppid: Number(f[2]), uid: f[3], euid: f[4], tty: f[5], filename: f[6], cmdline: f.slice(7).join('|') };
+  });
+}
+
+/** The record an input would make of that exec (the fields the filters read). */
+function toRecord(e: Exec): NormalizedRecord {
+  const slash = e.filename.lastIndexOf('/');
+  return {
+    '@timestamp': new Date().toISOString(),
+    event: { module: 'snoopy', kind: 'event', action: 'executed', category: ['process'], type: ['start'] },
+    process: {
+      pid: e.pid,
+      parent: { pid: e.ppid },
+      name: e.filename.slice(slash + 1, slash + 1 + 15),
+      executable: e.filename,
+      command_line: e.cmdline,
+      tty: e.tty,
+    },
+    user: { id: e.uid, effective: { id: e.euid } },
+  };
+}
+
+describe('filter_chain decisions against real snoopy 2.5', function () {
+  this.timeout(60_000);
+  let dir = '';
+  let baseline: Exec[] = [];
+
+  function runSnoopy(chain: string): Exec[] {
+    const log = join(dir, 'snoopy.log');
+    writeFileSync(log, '');
+    chmodSync(log, 0o666); // commands run as nobody log too
+    const ini = join(dir, 'snoopy.ini');
+    writeFileSync(ini, `[snoopy]\noutput = file:${log}\nfilter_chain = "${chain}"\nmessage_format = "AF|%{pid}|%{ppid}|%{uid}|%{euid}|%{tty}|%{filename}|%{cmdline}"\n`);
+    // one process all the way (unshare → sh → env → sh -c → sh work.sh, each exec'ing the next),
+    // so the workload shell's parent is this test process and its own exec is logged by the
+    // preloaded `sh -c`: the records know every ancestor snoopy's /proc walk will see
+    execFileSync('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c',
+      `mount --bind "${ini}" /etc/snoopy.ini && exec env LD_PRELOAD=${LIB} /bin/sh -c 'exec /bin/sh "${join(dir, 'work.sh')}"'`], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+    return parseLog(readFileSync(log, 'utf8'));
+  }
+
+  before(function () {
+    const why = unavailable();
+    if (why !== undefined) {
+      if (process.env.CI === 'true') throw new Error(`real snoopy test cannot run in CI: ${why}`);
+      this.skip();
+    }
+    dir = mkdtempSync(join(tmpdir(), 'af-snoopy-'));
+    chmodSync(dir, 0o755);
+    // a "cron daemon": any program will do, snoopy and we only look at its name
+    copyFileSync('/bin/sh', join(dir, 'crond'));
+    chmodSync(join(dir, 'crond'), 0o755);
+    const crond = join(dir, 'crond');
+    const nobody = 'setpriv --reuid=65534 --regid=65534 --clear-groups';
+    writeFileSync(join(dir, 'work.sh'), [
+      '/bin/true M1',
+      `${nobody} /bin/true M2`,
+      `${nobody} sh -c "/bin/true M2b; /bin/true M2c"`,
+      'setpriv --euid=65534 /bin/true M3',
+      'script -qec "/bin/true M4" /dev/null </dev/null >/dev/null',
+      `${crond} -c "/bin/true M5; /bin/true M6"`,
+      `${crond} -c "sh -c '/bin/true M7; /bin/true M7b'; /bin/true M7c"`,
+      `${crond} -c "${nobody} /bin/true M7d"`,
+      'sh -c "/bin/true M8; /bin/true M8b"',
+      '',
+    ].join('\n'));
+    baseline = runSnoopy('');
+  });
+
+  after(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('the workload covers the cases (uids, a tty, spawns of crond)', () => {
+    const cmds = baseline.map((e) => e.cmdline);
+    assert.ok(cmds.includes('/bin/true M5') && cmds.includes('/bin/true M8'), cmds.join('\n'));
+    assert.ok(baseline.some((e) => e.ppid === process.pid && e.filename === '/bin/sh'), 'the workload shell is in the log, child of this process');
+    assert.ok(baseline.some((e) => e.uid === '65534'), 'something ran as nobody');
+    assert.ok(baseline.some((e) => e.tty.startsWith('/dev/pts/')), 'something ran on a tty');
+  });
+
+  it('exclude_spawns_of:crond drops everything crond started, however deep, and keeps its siblings', () => {
+    const filters = buildFilterChain([{ filter_chain: 'exclude_spawns_of:crond' }, { type: 'redact', enabled: false }], ctx);
+    const kept = new Set<string>();
+    for (const e of baseline) {
+      let r: NormalizedRecord | null = toRecord(e);
+      for (const f of filters) if (r) r = f.apply(r);
+      if (r) kept.add(e.cmdline);
+    }
+    for (const spawned of ['/bin/true M5', '/bin/true M6', "sh -c /bin/true M7; /bin/true M7b", '/bin/true M7', '/bin/true M7b', '/bin/true M7c', '/bin/true M7d']) {
+      assert.ok(!kept.has(spawned), `${spawned} (started by crond) kept`);
+    }
+    for (const sibling of ['/bin/true M1', '/bin/true M2', '/bin/true M4', 'sh -c /bin/true M8; /bin/true M8b', '/bin/true M8', '/bin/true M8b']) {
+      assert.ok(kept.has(sibling), `${sibling} (not under crond) dropped`);
+    }
+    assert.ok([...kept].some((c) => c.includes('crond -c /bin/true M5')), 'crond itself was started by the workload shell, not by crond');
+  });
+
+  const chains = [
+    'exclude_uid:0',
+    'exclude_uid:65534,1',
+    'only_uid:65534',
+    'only_uid:0,,65534',
+    'only_uid:',
+    'exclude_uid:',
+    'only_root',
+    'only_tty',
+    'exclude_spawns_of:crond',
+    'exclude_spawns_of:script,crond',
+    'exclude_spawns_of:sh',
+    'only_root;exclude_spawns_of:crond',
+    'exclude_uid:65534;only_tty',
+    ';;exclude_uid:65534;;',
+  ];
+  for (const chain of chains) {
+    it(`keeps what snoopy logs with filter_chain = ${chain}`, () => {
+      const logged = runSnoopy(chain).map((e) => e.cmdline).sort();
+      const filters = buildFilterChain([{ type: 'filter_chain', filter_chain: chain }, { type: 'redact', enabled: false }], ctx);
+      const kept: string[] = [];
+      for (const e of baseline) {
+        let r: NormalizedRecord | null = toRecord(e);
+        for (const f of filters) if (r) r = f.apply(r);
+        if (r) kept.push(e.cmdline);
+      }
+      assert.deepEqual(kept.sort(), logged);
+      // a chain that changes nothing would make this comparison empty of meaning
+      if (!['exclude_uid:', 'only_uid:0,,65534'].includes(chain)) assert.notEqual(kept.length, baseline.length, `${chain} should drop something from this workload`);
+    });
+  }
+});
