@@ -128,7 +128,7 @@ describe('filter_chain decisions against real snoopy 2.5', function () {
     for (const spawned of ['/bin/true M5', '/bin/true M6', "sh -c /bin/true M7; /bin/true M7b", '/bin/true M7', '/bin/true M7b', '/bin/true M7c', '/bin/true M7d']) {
       assert.ok(!kept.has(spawned), `${spawned} (started by crond) kept`);
     }
-    for (const sibling of ['/bin/true M1', '/bin/true M2', '/bin/true M4', 'sh -c /bin/true M8; /bin/true M8b', '/bin/true M8', '/bin/true M8b']) {
+    for (const sibling of ['/bin/true M1', '/bin/true M2b', '/bin/true M4', 'sh -c /bin/true M8; /bin/true M8b', '/bin/true M8', '/bin/true M8b']) {
       assert.ok(kept.has(sibling), `${sibling} (not under crond) dropped`);
     }
     assert.ok([...kept].some((c) => c.includes('crond -c /bin/true M5')), 'crond itself was started by the workload shell, not by crond');
