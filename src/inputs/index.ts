@@ -2,8 +2,10 @@
 import type { ComponentDef, Input } from '../pipeline/types.js';
 import { snoopyInput } from './snoopy/input.js';
 import { bashInput } from './bash/input.js';
+import { netlinkInput } from './netlink.js';
 
 export const inputDefs: ComponentDef<Input>[] = [
   snoopyInput,
   bashInput,
+  netlinkInput,
 ];

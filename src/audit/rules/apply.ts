@@ -17,6 +17,8 @@ export interface ApplyOptions {
   ignoreErrors?: boolean;
   /** -c from the command line */
   continueOnError?: boolean;
+  /** told of every command the kernel accepted (the daemon remembers its rules to remove them) */
+  onApplied?: (cmd: RuleCommand) => void;
 }
 
 export interface ApplyResult {
@@ -101,6 +103,7 @@ export function applyRules(client: AuditClient, entries: RuleEntry[], opts: Appl
       try {
         const what = applyCommand(client, cmd, entry.where, opts);
         if (what !== 'none') res[what]++;
+        opts.onApplied?.(cmd);
       } catch (err) {
         const e = err instanceof RuleError ? err
           : err instanceof NetlinkError ? new RuleError(entry.where, describe(cmd, err))

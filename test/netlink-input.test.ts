@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { NetlinkInput, lostEventsRecord } from '../src/inputs/netlink.js';
+import { silentLogger } from '../src/log.js';
+import type { NormalizedRecord } from '../src/record.js';
+import type { AuditflowError } from '../src/errors.js';
+import { AuditClient } from '../src/netlink/client.js';
+import { requireKernel, auditctlList, auditctlStatus } from './fixtures/netlink/kernel-guard.js';
+import { prepareKernel, restoreKernel, type SavedAudit } from './fixtures/netlink/audit-state.js';
+import { runAs, waitFor } from './fixtures/netlink/workload.js';
+
+const AUID = 61001;
+
+function collector() {
+  const records: NormalizedRecord[] = [];
+  const errors: AuditflowError[] = [];
+  return { records, errors, sink: { push: async (b: { records: NormalizedRecord[] }) => { records.push(...b.records); }, error: (e: AuditflowError) => { errors.push(e); } } };
+}
+
+describe('netlink input: lost-events records', () => {
+  it('says where the loss was seen and how many', () => {
+    const r = lostEventsRecord(3, 'kernel', Date.UTC(2026, 0, 1));
+    assert.equal(r['@timestamp'], '2026-01-01T00:00:00.000Z');
+    assert.equal(r.event.action, 'lost-events');
+    assert.equal(r.audit?.lost, 3);
+    assert.match(r.message!, /kernel audit lost 3 events/);
+  });
+});
+
+describe('netlink input against the kernel (unicast)', function () {
+  this.timeout(60000);
+  let saved: SavedAudit | undefined;
+  let dir: string;
+
+  before(function () {
+    requireKernel(this);
+    saved = prepareKernel();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'af-nl-'));
+  });
+  after(() => {
+    if (saved) restoreKernel(saved);
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('registers, loads scoped rules, delivers one exec record per exec, then gives everything back', async () => {
+    const rules = path.join(dir, 'test.rules');
+    writeFileSync(rules, `-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-exec\n`);
+    // exclude_self off: this test process has no audit uid, and every rule a test loads names one
+    // (the daemon test runs auditflow under the test auid and checks the self-exclusion there)
+    const input = new NetlinkInput({ type: 'netlink', mode: 'unicast', rules: [rules], status_interval_ms: 200, exclude_self: false },
+      { stateDir: dir, hostName: 'test', log: silentLogger });
+    const c = collector();
+    await input.start(c.sink);
+    try {
+      const s = auditctlStatus();
+      assert.equal(s.pid, process.pid);
+      assert.equal(s.enabled, 1);
+      assert.equal(s.backlog_wait_time, 0);
+      assert.match(auditctlList(), new RegExp(`-a always,exit -F arch=b64 -S execve -F auid=${AUID} -F key=af-exec`));
+      const marker = `marker-${process.pid}-${Date.now()}`;
+      assert.equal(runAs(AUID, ['/bin/echo', marker, 'two words', '']).status, 0);
+      const rec = await waitFor(() => c.records.find((r) => r.process?.args?.[1] === marker), 10000, 'the exec record');
+      assert.equal(rec.event.action, 'executed');
+      assert.equal(rec.process?.executable, '/usr/bin/echo');
+      assert.deepEqual(rec.process?.args, ['/bin/echo', marker, 'two words', '']);
+      assert.equal(rec.user?.audit?.id, String(AUID));
+      assert.deepEqual(rec.audit?.keys, ['af-exec']);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(c.records.filter((r) => r.process?.args?.[1] === marker).length, 1, 'exactly once');
+      assert.deepEqual(c.errors, []);
+    } finally {
+      await input.stop();
+    }
+    const s = auditctlStatus();
+    assert.equal(s.pid, 0, 'audit pid released');
+    assert.equal(s.enabled, 0, 'enabled restored');
+    assert.equal(auditctlList(), 'No rules\n', 'rules removed');
+    assert.ok(input.stats().records > 0);
+  });
+
+  it('refuses clearly when another process holds the audit pid', async function () {
+    const holder = new AuditClient();
+    // a child process holds the pid (the kernel only lets a process register itself)
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, ['--import', 'tsx', '-e', `
+      import('${path.resolve('src/netlink/client.js').replace(/\\/g, '/')}').then(({ AuditClient }) => {
+        const c = new AuditClient();
+        c.setStatus({ pid: process.pid });
+        process.stdout.write('held\\n');
+        process.stdin.on('data', () => { c.setStatus({ pid: 0 }); process.exit(0); });
+      });`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on('data', (d) => { if (String(d).includes('held')) resolve(); });
+        child.on('exit', (code) => reject(new Error(`holder exited ${code}`)));
+      });
+      assert.equal(holder.getStatus().pid, child.pid);
+      const input = new NetlinkInput({ type: 'netlink', mode: 'unicast', exclude_self: false }, { stateDir: dir, hostName: 'test', log: silentLogger });
+      await assert.rejects(input.start(collector().sink), (e: AuditflowError) => e.code === 'AF_ERR_ALREADY_RUNNING' && /held by pid \d+/.test(e.message));
+      assert.equal(auditctlList(), 'No rules\n', 'a failed start leaves no rules behind');
+      assert.equal(auditctlStatus().enabled, 0);
+    } finally {
+      child.stdin.write('x');
+      await new Promise((r) => child.once('exit', r));
+      holder.close();
+    }
+    assert.equal(auditctlStatus().pid, 0);
+  });
+});
