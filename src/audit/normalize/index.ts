@@ -4,6 +4,7 @@
 // error, so nothing is silently dropped.
 
 import { isoTime, kRaw, type NormalizedRecord } from '../../record.js';
+import { IsoClock } from './iso-time.js';
 import type { AuditRecord } from '../record.js';
 import { decode } from '../record.js';
 import { groups, users, createIdNameTable, type IdNameTable } from '../../users.js';
@@ -44,12 +45,13 @@ export function createNormalizer(opts: NormalizerOptions = {}): Normalizer {
 
 class AuditNormalizer implements Normalizer {
   errors = 0;
+  private readonly clock = new IsoClock();
   constructor(private readonly namer: IdNamer, private readonly includeOriginal: boolean) {}
 
   normalize(records: AuditRecord[]): NormalizedRecord {
     let out: NormalizedRecord;
     try {
-      out = build(records, this.namer);
+      out = build(records, this.namer, this.clock);
     } catch (err) {
       this.errors++;
       out = unreadable(records, err);
@@ -60,12 +62,12 @@ class AuditNormalizer implements Normalizer {
   }
 }
 
-function build(records: AuditRecord[], namer: IdNamer): NormalizedRecord {
+function build(records: AuditRecord[], namer: IdNamer, clock: IsoClock): NormalizedRecord {
   if (records.length === 0) throw new Error('event with no records');
   const first = records[0];
   const parts = new EventParts(records);
   const out: NormalizedRecord = {
-    '@timestamp': isoTime(first.time),
+    '@timestamp': clock.iso(first.time),
     event: { module: 'auditd', kind: 'event', action: '', sequence: first.serial },
   };
   const audit: NonNullable<NormalizedRecord['audit']> = (out.audit = {});

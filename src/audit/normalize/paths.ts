@@ -86,10 +86,20 @@ export function absolutePath(name: string, cwd: string | undefined, relativeToCw
   return posix.join(cwd, name);
 }
 
-// posix.normalize is not free; most kernel names are already clean.
+// posix.normalize is not free; most kernel names are already clean: no "//", no "." or ".."
+// segment, no trailing slash.
 function needsNormalize(p: string): boolean {
-  return p.includes('//') || p.includes('/./') || p.includes('/../') || p.endsWith('/.') || p.endsWith('/..') ||
-    (p.length > 1 && p.charCodeAt(p.length - 1) === 0x2f);
+  const n = p.length;
+  if (n > 1 && p.charCodeAt(n - 1) === 0x2f) return true;
+  for (let i = p.indexOf('/'); i >= 0 && i < n - 1; i = p.indexOf('/', i + 1)) {
+    const c = p.charCodeAt(i + 1);
+    if (c === 0x2f) return true;
+    if (c === 0x2e) {
+      const d = i + 2 < n ? p.charCodeAt(i + 2) : 0x2f;
+      if (d === 0x2f || (d === 0x2e && (i + 3 >= n || p.charCodeAt(i + 3) === 0x2f))) return true;
+    }
+  }
+  return false;
 }
 
 export function pathName(rec: AuditRecord): string | undefined {
