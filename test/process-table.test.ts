@@ -1,0 +1,111 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProcessTable, parseStat } from '../src/filters/process-table.js';
+import { buildFilterChain } from '../src/filters/index.js';
+import type { NormalizedRecord } from '../src/record.js';
+import { silentLogger } from '../src/log.js';
+import { auditRecords } from './fixtures/filters/records.js';
+
+function exec(pid: number, ppid: number | undefined, name: string): NormalizedRecord {
+  return {
+    '@timestamp': '2026-11-23T00:53:05.000Z',
+    event: { module: 'auditd', kind: 'event', action: 'executed' },
+    process: { pid, parent: ppid === undefined ? undefined : { pid: ppid }, name, executable: `/usr/bin/${name}` },
+  };
+}
+
+describe('process table', () => {
+  it('reads /proc/PID/stat, where comm may hold spaces and parentheses', () => {
+    assert.deepEqual(parseStat('1234 (my (odd) prog) S 99 1234 1234 0 -1'), { pid: 1234, comm: 'my (odd) prog', ppid: 99 });
+    assert.equal(parseStat('garbage'), undefined);
+  });
+
+  it('walks ancestors learnt from exec events, not counting pid 1 (as snoopy)', () => {
+    const t = new ProcessTable({ proc: false });
+    t.observe(exec(100, 1, 'cron'));
+    t.observe(exec(200, 100, 'sh'));
+    t.observe(exec(300, 200, 'backup'));
+    const names = (...n: string[]) => new Set(n);
+    assert.equal(t.hasAncestorNamed(exec(400, 300, 'tar'), names('cron')), true);
+    assert.equal(t.hasAncestorNamed(exec(400, 300, 'tar'), names('sh')), true);
+    assert.equal(t.hasAncestorNamed(exec(400, 300, 'tar'), names('tar')), false, 'the process itself is not its ancestor');
+    assert.equal(t.hasAncestorNamed(exec(200, 100, 'sh'), names('backup')), false, 'descendants do not count');
+    t.observe(exec(1, 0, 'systemd'));
+    assert.equal(t.hasAncestorNamed(exec(400, 300, 'tar'), names('systemd')), false, 'init is never checked');
+    // an exec replaces the image: pid 200 is no longer sh
+    t.observe(exec(200, 100, 'python3'));
+    assert.equal(t.hasAncestorNamed(exec(400, 300, 'tar'), names('sh')), false);
+  });
+
+  it('stays bounded, forgetting the least recently used first', () => {
+    const t = new ProcessTable({ proc: false, maxEntries: 3 });
+    t.observe(exec(10, 1, 'a'));
+    t.observe(exec(11, 1, 'b'));
+    t.observe(exec(12, 1, 'c'));
+    assert.ok(t.get(10)); // 10 is now the most recently used
+    t.observe(exec(13, 1, 'd'));
+    assert.equal(t.size, 3);
+    assert.equal(t.get(11), undefined, '11 was the least recently used');
+    assert.ok(t.get(10) && t.get(12) && t.get(13));
+    assert.equal(t.evicted, 1);
+  });
+
+  it('prunes entries idle for long whose process is gone', () => {
+    let now = 0;
+    const t = new ProcessTable({ proc: false, idleMs: 1000, now: () => now });
+    t.observe(exec(10, 1, 'a'));
+    now = 500;
+    t.observe(exec(11, 1, 'b'));
+    now = 1200;
+    assert.equal(t.prune(), 1);
+    assert.equal(t.get(10), undefined);
+    assert.ok(t.get(11));
+  });
+
+  it('learns every exec of the real sample with its parent', () => {
+    const t = new ProcessTable({ proc: false });
+    const recs = auditRecords();
+    for (const r of recs) t.observe(r);
+    const execs = recs.filter((r) => r.event.action === 'executed' && r.event.outcome !== 'failure' && r.process?.pid !== undefined);
+    assert.ok(execs.length > 20);
+    const last = execs.at(-1)!;
+    assert.equal(t.get(last.process!.pid!)!.ppid, last.process!.parent!.pid);
+  });
+
+  describe('with processes that started before auditflow', () => {
+    let dir = '';
+    let crond: ChildProcess | undefined;
+    before(function () {
+      if (process.platform !== 'linux') this.skip();
+      dir = mkdtempSync(join(tmpdir(), 'af-ptable-'));
+      copyFileSync('/bin/sh', join(dir, 'crond'));
+      chmodSync(join(dir, 'crond'), 0o755);
+    });
+    after(() => {
+      crond?.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('fills the table from /proc, so their children are recognised without ever seeing their exec', async () => {
+      // a "cron daemon" running a job: crond → sleep (the `; true` keeps sh from exec'ing sleep)
+      crond = spawn(join(dir, 'crond'), ['-c', 'sleep 30; true'], { stdio: 'ignore' });
+      const crondPid = crond.pid!;
+      let jobPid: number | undefined;
+      for (let i = 0; i < 100 && jobPid === undefined; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        const kids = readFileSync(`/proc/${crondPid}/task/${crondPid}/children`, 'utf8').trim();
+        if (kids !== '') jobPid = Number(kids.split(' ')[0]);
+      }
+      assert.ok(jobPid, 'the job started');
+      const filters = buildFilterChain([{ filter_chain: 'exclude_spawns_of:crond' }], { stateDir: '/tmp', hostName: 't', log: silentLogger });
+      const apply = (r: NormalizedRecord) => filters.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), r);
+      // the job's child execs: its ancestry (job → crond) comes from /proc
+      assert.equal(apply(exec(jobPid! + 100_000, jobPid, 'date')), null, 'grandchild of crond dropped');
+      // a sibling: started by this test process, not by crond
+      assert.notEqual(apply(exec(process.pid + 100_000, process.pid, 'date')), null, 'sibling kept');
+    });
+  });
+});
