@@ -18,7 +18,7 @@ export interface IdNameTable {
 }
 
 export interface IdNameTableOptions {
-  /** Milliseconds between mtime checks. Default 1000; 0 checks on every lookup. */
+  /** Milliseconds between mtime checks (at most every 256 lookups). Default 1000; 0 checks on every lookup. */
   checkIntervalMs?: number;
   /** Clock, for tests. */
   now?: () => number;
@@ -53,7 +53,8 @@ class ColonFileTable implements IdNameTable {
 
   private refresh(): void {
     // a clock read per lookup adds up at 8 lookups an event; once loaded, look every 256th
-    if (this.loads > 0 && (++this.calls & 255) !== 0) return;
+    // (checkIntervalMs 0 means every lookup: tests, and callers that must see edits at once)
+    if (this.interval > 0 && this.loads > 0 && (++this.calls & 255) !== 0) return;
     const t = this.now();
     if (t < this.nextCheck) return;
     this.nextCheck = t + this.interval;
