@@ -4,11 +4,15 @@ import { EX_USAGE } from './commands/types.js';
 import { normalizeCommand } from './commands/normalize.js';
 import { checkConfigCommand } from './commands/check-config.js';
 import { runCommand } from './commands/run.js';
+import { rulesCmd } from './commands/rules.js';
+import { statusCmd } from './commands/status.js';
 
 const commands: Command[] = [
   runCommand,
   normalizeCommand,
   checkConfigCommand,
+  rulesCmd,
+  statusCmd,
 ];
 
 function help(io: CommandIO): void {

@@ -10,7 +10,8 @@ import { decodeRule } from '../audit/rules/encode.js';
 import { printRules } from '../audit/rules/print.js';
 import { parseRuleArgs, RuleError } from '../audit/rules/parse.js';
 import { AUDIT_KEY_SEPARATOR, F } from '../audit/rules/constants.js';
-import type { CommandIO } from './status.js';
+import { runWithCliIO, type CommandIO } from './status.js';
+import type { Command } from './types.js';
 
 const defaultIO: CommandIO = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
 
@@ -105,3 +106,10 @@ export async function rulesCommand(args: string[], io: CommandIO = defaultIO): P
       throw usageError(usage);
   }
 }
+
+export const rulesCmd: Command = {
+  name: 'rules',
+  usage: 'rules load [--force-immutable] [-i|-c] FILE|DIR... | rules list [-k KEY] | rules delete-all [-k KEY] | rules apply AUDITCTL-ARGS...',
+  summary: 'kernel audit rules like auditctl -R (rules.d in order, like augenrules), -l (same text), -D; apply runs one auditctl command line (-b 8192, -e 1, -a ...)',
+  run: (args, io) => runWithCliIO((simple) => rulesCommand(args, simple), io),
+};

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AuditClient } from '../netlink/client.js';
 import { AUDIT_FEATURE_LOGINUID_IMMUTABLE, type AuditFeatures, type AuditStatus } from '../netlink/status.js';
-import { usageError } from '../errors.js';
+import { AuditflowError, usageError } from '../errors.js';
+import { EX_USAGE, type Command, type CommandIO as CliIO } from './types.js';
 
 export interface CommandIO { stdout: (s: string) => void; stderr: (s: string) => void }
 const defaultIO: CommandIO = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
@@ -56,3 +57,22 @@ export async function statusCommand(args: string[], io: CommandIO = defaultIO): 
     client.close();
   }
 }
+
+/** Runs one of these commands with the CLI's streams; usage and kernel errors become exit codes. */
+export async function runWithCliIO(fn: (io: CommandIO) => Promise<number>, io: CliIO): Promise<number> {
+  const simple: CommandIO = { stdout: (s) => { io.stdout.write(s); }, stderr: (s) => { io.stderr.write(s); } };
+  try {
+    return await fn(simple);
+  } catch (err) {
+    if (!(err instanceof AuditflowError)) throw err;
+    io.stderr.write(`auditflow: ${err.message}\n`);
+    return err.code === 'AF_ERR_USAGE' ? EX_USAGE : 1;
+  }
+}
+
+export const statusCmd: Command = {
+  name: 'status',
+  usage: 'status [--json] [--state-dir DIR]',
+  summary: 'the kernel audit status like auditctl -s, plus the running daemon\'s netlink counters',
+  run: (args, io) => runWithCliIO((simple) => statusCommand(args, simple), io),
+};
