@@ -38,9 +38,9 @@ async function makeInput(): Promise<{ path: string; events: number; records: num
   for (let k = 0; k < copies; k++) {
     let chunk = '';
     for (const p of parsed) chunk += `${p.pre}audit(${p.sec + k * secSpan}.${p.ms}:${p.serial + k * serialSpan})${p.post}\n`;
-    if (!w.write(chunk)) await new Promise((r) => w.once('drain', r));
+    if (!w.write(chunk)) await new Promise<void>((r) => w.once('drain', () => r()));
   }
-  await new Promise((r) => w.end(r));
+  await new Promise<void>((r) => w.end(() => r()));
   return { path, events, records: lines.length * copies };
 }
 

@@ -2,7 +2,7 @@
 // filters as the daemon (redaction on by default) run through the same pipeline, with stdout as
 // the only output, so what this prints is what the daemon would ship.
 
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { AuditflowError, usageError } from '../errors.js';
 import { createLogger } from '../log.js';
@@ -15,6 +15,7 @@ import type { NormalizedRecord } from '../record.js';
 import { AuditStream } from '../audit/stream.js';
 import { createSnoopyParser, looksLikeSnoopy } from '../inputs/snoopy/parse.js';
 import { createBashHistoryParser, looksLikeBashHistory } from '../inputs/bash/parse.js';
+import { historyOwner } from '../inputs/bash/input.js';
 import { EX_CONFIG, EX_DATAERR, EX_NOINPUT, EX_USAGE, type Command, type CommandIO } from './types.js';
 
 type Format = 'auditlog' | 'snoopy' | 'bash';
@@ -65,6 +66,10 @@ export function sniffFormat(firstLines: string[]): Format | undefined {
   return undefined;
 }
 
+const ownerOf = (path: string): number | undefined => { try { return statSync(path).uid; } catch { return undefined; } };
+/** Entries with no `#epoch` line get the file's mtime: the latest they can have been typed. */
+const mtimeOf = (path: string): number => { try { return statSync(path).mtimeMs; } catch { return Date.now(); } };
+
 interface LineDecoder {
   line(text: string, lineNo: number): void;
   end(): void;
@@ -107,8 +112,8 @@ class Run {
       return { line: (t, n) => stream.line(t, `${name}:${n}`), end: () => stream.flush() };
     }
     const parser = format === 'snoopy'
-      ? createSnoopyParser({ includeOriginal: this.opts.original })
-      : createBashHistoryParser({ file: name === '-' ? undefined : name });
+      ? createSnoopyParser({ keepOriginal: this.opts.original })
+      : createBashHistoryParser({ file: name, user: historyOwner(name, ownerOf(name)), keepOriginal: this.opts.original, fallbackTime: () => mtimeOf(name) });
     const take = (recs: NormalizedRecord[]) => { for (const r of recs) this.emit(r); };
     return {
       line: (t, n) => {
