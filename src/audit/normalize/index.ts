@@ -12,6 +12,8 @@ import { dataTypes, recordTypeActions } from './actions.js';
 import { summary } from './message.js';
 import { IdNamer } from './names.js';
 import { EventParts } from './parts.js';
+import { execArgs } from './execve.js';
+import { pickExec } from './paths.js';
 import { dataOf, fillGenericType, fillRecordType } from './record-types.js';
 import { fillSubject } from './subject.js';
 import { fillSyscallAudit, fillSyscallObject, syscallInfo } from './syscall.js';
@@ -99,6 +101,7 @@ function build(records: AuditRecord[], namer: IdNamer, clock: IsoClock): Normali
     const spec = recordTypeActions[first.type];
     fillSubject(out, first, namer);
     if (spec !== undefined) fillRecordType(out, first, spec, namer, false);
+    else if (parts.execve.length > 0) orphanExec(out, parts);
     else fillGenericType(out, first);
     if (parts.cwd !== undefined) {
       const cwd = decode(parts.cwd.fields.cwd);
@@ -176,4 +179,22 @@ function unreadable(records: readonly AuditRecord[], err: unknown): NormalizedRe
   }
   out.message = `unreadable audit event (${types.join(',')}): ${reason}`;
   return out;
+}
+
+/**
+ * EXECVE without its SYSCALL (lost, or cut off by a log excerpt): the kernel only writes argv
+ * for an exec that got as far as loading the program, so it is still an exec, outcome unknown.
+ */
+function orphanExec(out: NormalizedRecord, parts: EventParts): void {
+  out.event.action = 'executed';
+  out.event.category = ['process'];
+  out.event.type = ['start'];
+  const ex = execArgs(parts.execve);
+  const proc = (out.process ??= {});
+  proc.args = ex.args;
+  if (ex.argc !== undefined) proc.args_count = ex.argc;
+  proc.command_line = ex.args.join(' ');
+  const p = pickExec(parts.paths);
+  const name = p !== undefined ? decode(p.fields.name) : undefined;
+  if (name !== undefined && name !== '') (out.file ??= {}).path = name;
 }

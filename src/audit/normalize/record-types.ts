@@ -9,6 +9,8 @@ import { decode } from '../record.js';
 import { UNSET_ID } from '../../users.js';
 import type { RecordTypeSpec } from './actions.js';
 import type { IdNamer } from './names.js';
+import { archOf } from '../tables/arch.js';
+import { syscallTables } from '../tables/syscalls.js';
 import { num, unquote } from './subject.js';
 
 /** Fields the kernel or libaudit hex-encode when they hold unsafe bytes (auparse's list). */
@@ -140,8 +142,22 @@ export function fillRecordType(out: NormalizedRecord, rec: AuditRecord, spec: Re
       setData(audit, data);
       break;
     }
+    case 'anomaly': {
+      const data = dataOf(rec);
+      // SECCOMP names the syscall the filter acted on, by arch and number like SYSCALL does
+      if (f.syscall !== undefined && f.arch !== undefined && audit.syscall === undefined) {
+        const arch = archOf(f.arch);
+        const nr = num(f.syscall);
+        const table = arch?.table !== undefined ? syscallTables[arch.table] : undefined;
+        audit.arch = arch?.name ?? f.arch;
+        audit.syscall = (nr !== undefined ? table?.[nr] : undefined) ?? f.syscall;
+        delete data.arch;
+        delete data.syscall;
+      }
+      setData(audit, data);
+      break;
+    }
     case 'config':
-    case 'anomaly':
     case 'daemon':
     case 'plain': {
       setData(audit, dataOf(rec));
