@@ -2,8 +2,10 @@
 import type { ComponentDef, Output } from '../pipeline/types.js';
 import { stdoutOutput } from './stdout.js';
 import { fileOutput } from './file.js';
+import { auditlogOutput } from './auditlog.js';
 
 export const outputDefs: ComponentDef<Output>[] = [
   stdoutOutput,
   fileOutput,
+  auditlogOutput,
 ];
