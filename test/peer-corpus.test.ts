@@ -304,6 +304,28 @@ describe('peer corpus: laurel record goldens', function () {
 
   it('pairs every record-*.json with its .txt (14 of them)', () => assert.equal(paired.length, 14));
 
+  it('the process-tree traces (fork, exec, exit storms): one record per event, none unreadable', () => {
+    const traces = [
+      ...readdirSync(laurelDir).filter((n) => n.endsWith('.txt') && !n.startsWith('record-')),
+      ...readdirSync(laurelDir + 'tree/').filter((n) => /^\d+\.txt$/.test(n)).map((n) => `tree/${n}`),
+    ];
+    let events = 0;
+    const actions = new Set<string>();
+    for (const t of traces) {
+      // the traces start with a '#' comment drawing the process tree
+      const text = readFileSync(laurelDir + t, 'utf8').split('\n').filter((l) => !l.startsWith('#')).join('\n');
+      for (const ev of byEvent(records(text))) {
+        const r = normalizer.normalize(ev);
+        assert.equal(r.error, undefined, `${t} ${ev[0].serial}`);
+        assert.equal(r.event.sequence, ev[0].serial);
+        actions.add(r.event.action);
+        events++;
+      }
+    }
+    assert.ok(events >= 130, `events: ${events}`);
+    assert.deepEqual([...actions].sort(), ['called-syscall', 'executed', 'was-authorized']);
+  });
+
   it('big-endian ppc64 bind: the sockaddr laurel leaves raw decodes to 0.0.0.0:55555', () => {
     const [ev] = byEvent(records(readFileSync(laurelDir + 'record-bind-ipv4-bigendian.txt', 'utf8')));
     const r = normalizer.normalize(ev);

@@ -64,6 +64,8 @@ function object(rec: NormalizedRecord): string | undefined {
       return data?.target_pid !== undefined ? `${data.target_pid}${data.target_name !== undefined ? ` (${data.target_name})` : ''}` : undefined;
     case 'changed-login-id-to':
       return refName(rec.user?.audit);
+    case 'called-syscall':
+      return rec.audit?.syscall;
     case 'ran-command':
       return typeof data?.cmd === 'string' ? data.cmd : undefined;
     case 'changed-audit-configuration': {
