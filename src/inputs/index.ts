@@ -2,10 +2,12 @@
 import type { ComponentDef, Input } from '../pipeline/types.js';
 import { snoopyInput } from './snoopy/input.js';
 import { bashInput } from './bash/input.js';
+import { auditlogInput } from './auditlog.js';
 import { netlinkInput } from './netlink.js';
 
 export const inputDefs: ComponentDef<Input>[] = [
   snoopyInput,
   bashInput,
+  auditlogInput,
   netlinkInput,
 ];

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAuditlogInput, type AuditlogInputConfig } from '../src/inputs/auditlog.js';
+import { silentLogger } from '../src/log.js';
+import type { NormalizedRecord } from '../src/record.js';
+import type { AuditflowError } from '../src/errors.js';
+import type { Input } from '../src/pipeline/types.js';
+
+const sampleLines = readFileSync(new URL('./fixtures/tail/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter((l) => l);
+
+async function waitFor(what: string, cond: () => boolean, timeoutMs = 10000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('auditlog input', function () {
+  this.timeout(30000);
+  let dir: string;
+  let input: Input | undefined;
+  let records: NormalizedRecord[];
+  let errors: AuditflowError[];
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'af-auditlog-')); records = []; errors = []; });
+  afterEach(async () => { await input?.stop(); input = undefined; rmSync(dir, { recursive: true, force: true }); });
+
+  async function start(cfg: Partial<AuditlogInputConfig>) {
+    input = createAuditlogInput({ type: 'auditlog', path: join(dir, 'audit.log'), poll_interval_ms: 20, checkpoint_interval_ms: 20, resolve_names: false, ...cfg },
+      { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger });
+    await input.start({ push: async (b) => { records.push(...b.records); b.ack?.(); }, error: (e) => errors.push(e) });
+  }
+  const events = () => records.filter((r) => r.event.action !== 'lost-events');
+  const checkpoint = () => {
+    const d = join(dir, 'state', 'checkpoints');
+    const cp = JSON.parse(readFileSync(join(d, readdirSync(d).find((n) => n.endsWith('.json'))!), 'utf8'));
+    return cp.checkpoints as { path: string; offset: number }[];
+  };
+
+  it('turns the real auditd sample (1,232 records) into its 300 events, through an auditd-style rotation', async () => {
+    const log = join(dir, 'audit.log');
+    const half = 600;
+    writeFileSync(log, sampleLines.slice(0, half).join('\n') + '\n');
+    await start({});
+    await waitFor('events of the first half', () => events().length > 100);
+    renameSync(log, log + '.1');                       // auditd: rotate, then write the new file
+    writeFileSync(log, sampleLines.slice(half).join('\n') + '\n');
+    await waitFor('300 events', () => events().length >= 300);
+    await new Promise((r) => setTimeout(r, 200));
+    // an event whose records straddle the rotation comes out in two parts, so count serials
+    const serials = new Set(events().map((r) => r.event.sequence));
+    assert.equal(serials.size, 300);
+    assert.deepEqual(errors, []);
+    for (const r of events()) assert.equal(r.event.module, 'auditd');
+    const lost = records.filter((r) => r.event.action === 'lost-events').reduce((n, r) => n + r.audit!.lost!, 0);
+    assert.ok(lost > 0, 'the excerpt skips serials, reported as lost-events records');
+  });
+
+  it('never checkpoints past the first line of an event still in flight', async () => {
+    const log = join(dir, 'audit.log');
+    const done = 'type=SYSCALL msg=audit(1795395190.000:100): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="true" exe="/usr/bin/true" key=(null)\n'
+      + 'type=PROCTITLE msg=audit(1795395190.000:100): proctitle=74727565\n';
+    const open = 'type=SYSCALL msg=audit(1795395190.001:101): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=3 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="id" exe="/usr/bin/id" key=(null)\n'
+      + 'type=EXECVE msg=audit(1795395190.001:101): argc=1 a0="id"\n';
+    writeFileSync(log, done + open);
+    await start({ event_timeout_ms: 600000 });
+    await waitFor('the first event', () => events().length === 1);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(events().length, 1);
+    assert.equal(checkpoint()[0].offset, Buffer.byteLength(done), 'held at the open event');
+    appendFileSync(log, 'type=PROCTITLE msg=audit(1795395190.001:101): proctitle=6964\n');
+    await waitFor('the second event', () => events().length === 2);
+    assert.deepEqual(events()[1].process!.args, ['id']);
+    await waitFor('checkpoint at the end', () => checkpoint()[0].offset === readFileSync(log).length);
+  });
+
+  it('counts and names a line that is not an audit record, and reads a 128 KiB EXECVE line', async () => {
+    const log = join(dir, 'audit.log');
+    const big = 'x'.repeat(128 * 1024);
+    writeFileSync(log,
+      'this is not audit\n'
+      + 'type=SYSCALL msg=audit(1795395191.000:200): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="echo" exe="/usr/bin/echo" key=(null)\n'
+      + `type=EXECVE msg=audit(1795395191.000:200): argc=2 a0="echo" a1="${big}"\n`
+      + 'type=PROCTITLE msg=audit(1795395191.000:200): proctitle=6563686F\n');
+    await start({});
+    await waitFor('the event', () => events().length === 1);
+    assert.deepEqual(events()[0].process!.args, ['echo', big]);
+    assert.equal(errors.length, 1);
+    assert.equal(errors[0].code, 'AF_ERR_PARSE');
+    assert.equal(errors[0].where, `${log}@0`);
+    assert.match(errors[0].message, /not an audit record/);
+  });
+});
