@@ -1,6 +1,7 @@
 // Config of the Elasticsearch / OpenSearch output: the JSON Schema (validated once at load) and
 // the resolved runtime settings. Unknown keys are rejected.
 
+import { queueSchema, type QueueConfig } from '../spool/config.js';
 import { join } from 'node:path';
 
 export interface ElasticsearchConfig {
@@ -22,7 +23,7 @@ export interface ElasticsearchConfig {
   request_timeout_ms?: number;
   /** JSON lines of records Elasticsearch refused (4xx other than 409/429), with the reason. */
   dead_letter_path?: string;
-  queue?: Record<string, unknown>;
+  queue?: QueueConfig;
 }
 
 export const elasticsearchSchema = {
@@ -81,8 +82,8 @@ export const elasticsearchSchema = {
     },
     request_timeout_ms: { type: 'integer', minimum: 100 },
     dead_letter_path: { type: 'string', minLength: 1 },
-    // the queue/spool wrapper's settings (src/outputs/spool), validated by its own schema
-    queue: { type: 'object' },
+    // applied by the daemon around this output (src/outputs/spool)
+    queue: queueSchema,
   },
   not: { required: ['auth', 'api_key'] },
 } as const;

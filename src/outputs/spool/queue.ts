@@ -17,6 +17,9 @@ import { AuditflowError } from '../../errors.js';
 import { resolveQueueConfig, type QueueConfig, type ResolvedQueueConfig } from './config.js';
 import { DiskSpool, type SpoolRead } from './segments.js';
 
+/** An output that can hand back records it sent but cannot confirm (see syslog's resend window). */
+export interface InDoubt { takeUndelivered(): NormalizedRecord[] }
+
 interface Chunk { records: NormalizedRecord[]; from: SpoolRead | null }
 
 export class QueuedOutput implements Output {
@@ -213,6 +216,9 @@ export class QueuedOutput implements Output {
     // what memory still holds is older than the spool: it goes in front
     const left: NormalizedRecord[] = [];
     if (this.lostPending > 0) left.push(this.lossRecord(this.lostPending));
+    // records the output had sent but could not confirm (a dropped syslog connection): older still
+    const doubt = (this.inner as Partial<InDoubt>).takeUndelivered?.() ?? [];
+    for (const r of doubt) left.push(r);
     // a chunk read from the spool stays there (its cursor was not advanced)
     if (this.inflight && !this.inflight.from) left.push(...this.inflight.records);
     for (let i = this.memHead; i < this.mem.length; i++) left.push(this.mem[i]);

@@ -1,6 +1,8 @@
 // Config of the syslog output: the JSON Schema (validated once at load) and the resolved runtime
 // settings with defaults applied. Unknown keys are rejected.
 
+import { queueSchema, type QueueConfig } from '../spool/config.js';
+
 export type SyslogProtocol = 'udp' | 'tcp' | 'tls';
 export type SyslogFormat = 'rfc5424' | 'rfc3164';
 export type SyslogFraming = 'octet_counting' | 'newline';
@@ -39,7 +41,7 @@ export interface SyslogConfig {
   reconnect?: { initial_ms?: number; max_ms?: number };
   /** Bytes of most recently written messages sent again after a dropped TCP/TLS connection. */
   resend_bytes?: number;
-  queue?: Record<string, unknown>;
+  queue?: QueueConfig;
 }
 
 export const FACILITIES: Record<string, number> = {
@@ -93,8 +95,8 @@ export const syslogSchema = {
       },
     },
     resend_bytes: { type: 'integer', minimum: 0 },
-    // the queue/spool wrapper's settings (src/outputs/spool), validated by its own schema
-    queue: { type: 'object' },
+    // applied by the daemon around this output (src/outputs/spool)
+    queue: queueSchema,
   },
 } as const;
 

@@ -92,7 +92,7 @@ export class SyslogOutput implements Output {
     }
     if (n === 0) return;
     if (!octets) bytes = Buffer.byteLength(out);
-    await this.stream!.send(out, bytes, n);
+    await this.stream!.send(out, bytes, n, records);
     this.counters.records_out += n;
     this.counters.bytes_out += bytes;
   }
@@ -100,6 +100,16 @@ export class SyslogOutput implements Output {
   async close(deadlineMs: number): Promise<void> {
     await this.udp?.close();
     await this.stream?.close(deadlineMs);
+  }
+
+  /**
+   * Records whose messages were sent but in doubt: the connection dropped right after and they
+   * were waiting to be sent again when the output closed. The queue saves them in its spool.
+   */
+  takeUndelivered(): NormalizedRecord[] {
+    const out: NormalizedRecord[] = [];
+    for (const src of this.stream?.inDoubt() ?? []) out.push(...(src as readonly NormalizedRecord[]));
+    return out;
   }
 
   stats(): Record<string, number> {

@@ -15,7 +15,10 @@ interface Chunk {
   data: string;
   bytes: number;
   messages: number;
+  /** resolves the send(); null once resolved (a chunk in the resend window) */
   done: ((err?: Error) => void) | null;
+  /** what the data was made from, handed back if it is in doubt at close */
+  source: unknown;
 }
 
 export interface StreamStats {
@@ -41,6 +44,7 @@ export class StreamTransport {
   private windowBytes = 0;
   private readonly tlsOptions: tls.ConnectionOptions | null;
   private lastError = '';
+  private readonly doubt: unknown[] = [];
 
   constructor(private readonly cfg: ResolvedSyslogConfig, private readonly log: Logger) {
     this.tlsOptions = cfg.protocol === 'tls' ? buildTlsOptions(cfg) : null;
@@ -51,26 +55,37 @@ export class StreamTransport {
   }
 
   /** Resolves once the kernel accepted the data on a live connection. */
-  send(data: string, bytes: number, messages: number): Promise<void> {
+  send(data: string, bytes: number, messages: number, source: unknown): Promise<void> {
     if (this.closed) return Promise.reject(new AuditflowError('AF_ERR_OUTPUT', 'output is closed', this.cfg.name));
     return new Promise((resolve, reject) => {
-      this.pending.push({ data, bytes, messages, done: (err) => (err ? reject(err) : resolve()) });
+      this.pending.push({ data, bytes, messages, source, done: (err) => (err ? reject(err) : resolve()) });
       if (this.socket && !this.connecting) this.flush();
     });
+  }
+
+  /** Sources of resolved sends that were still waiting to be resent when the transport closed. */
+  inDoubt(): unknown[] {
+    return this.doubt.splice(0);
   }
 
   get backlog(): number {
     return this.pending.length + this.inflight.length;
   }
 
-  /** Waits for queued data to be written until the deadline, then drops the connection. */
+  /**
+   * Waits for queued data to be written until the deadline, then drops the connection. Sends not
+   * yet resolved are rejected (their callers keep the records); data whose send had resolved but
+   * that was waiting to be resent after a dropped connection is returned by inDoubt().
+   */
   async close(deadlineMs: number): Promise<void> {
     while (this.backlog > 0 && Date.now() < deadlineMs) await new Promise((r) => setTimeout(r, 20));
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     const err = new AuditflowError('AF_ERR_OUTPUT', `closed with ${this.backlog} undelivered writes (${this.lastError || 'receiver not reachable'})`, this.cfg.name);
-    for (const c of this.inflight.splice(0)) c.done?.(err);
-    for (const c of this.pending.splice(0)) c.done?.(err);
+    for (const c of [...this.inflight.splice(0), ...this.pending.splice(0)]) {
+      if (c.done) c.done(err);
+      else this.doubt.push(c.source);
+    }
     const s = this.socket;
     this.socket = null;
     if (s) await new Promise<void>((r) => { s.once('close', () => r()); s.end(); setTimeout(() => { s.destroy(); r(); }, Math.max(0, deadlineMs - Date.now())).unref(); });
