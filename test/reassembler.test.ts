@@ -256,7 +256,7 @@ describe('audit event reassembler', () => {
 
     it('declares a gap lost once maxInFlight serials have passed it', () => {
       const h = harness({ maxInFlight: 5 });
-      h.push(line('SYSCALL', 1, T0), line('SYSCALL', 100, T0));
+      h.push(line('SYSCALL', 1, T0), line('CWD', 1, T0), line('SYSCALL', 100, T0), line('CWD', 100, T0));
       assert.deepEqual(h.lost, [[94, undefined]], '2..95 are 5 or more behind 100; 96..99 may still come');
       h.push(line('SYSCALL', 2, T0), line('SYSCALL', 97, T0));
       assert.equal(h.r.counters.lost, 94, 'a settled serial arriving is not counted again');
@@ -298,9 +298,20 @@ describe('audit event reassembler', () => {
       assert.deepEqual(h.lost, [[1, 'a']]);
     });
 
+    it('believes a node\'s first serial only once a second record agrees', () => {
+      const h = harness();
+      h.push(line('SYSCALL', 3_000_000_000, T0 + 99_999_999), line('SYSCALL', 500, T0), line('CWD', 500, T0));
+      assert.equal(h.r.auditClock, T0, 'the lone first record did not start the clock');
+      h.push(line('SYSCALL', 501, T0), line('SYSCALL', 503, T0));
+      h.r.flush();
+      assert.equal(h.r.counters.outliers, 1);
+      assert.equal(h.r.counters.lost, 1, '502 only, nothing between 500 and 3,000,000,000');
+      assert.deepEqual(h.shape(), ['500:2', '501:1', '503:1', '3000000000:1']);
+    });
+
     it('treats one far-off serial as an outlier: no lost count, no sequence move', () => {
       const h = harness();
-      h.push(line('SYSCALL', 100, T0), line('SYSCALL', 3_000_000_000, T0), line('SYSCALL', 101, T0));
+      h.push(line('SYSCALL', 100, T0), line('CWD', 100, T0), line('SYSCALL', 3_000_000_000, T0), line('SYSCALL', 101, T0));
       h.r.flush();
       assert.equal(h.r.counters.lost, 0);
       assert.equal(h.r.counters.outliers, 1);
@@ -321,10 +332,10 @@ describe('audit event reassembler', () => {
 
     it('does not let an outlier\'s wild time move the audit clock', () => {
       const h = harness({ timeoutMs: 2000 });
-      h.push(line('SYSCALL', 100, T0), line('SYSCALL', 3_000_000_000, T0 + 10 * 365 * 86_400_000));
+      h.push(line('SYSCALL', 100, T0), line('AVC', 100, T0), line('SYSCALL', 3_000_000_000, T0 + 10 * 365 * 86_400_000));
       assert.equal(h.r.auditClock, T0);
       h.push(line('CWD', 100, T0, 'cwd="/"'), line('PROCTITLE', 100, T0, 'proctitle=61'));
-      assert.deepEqual(h.shape().filter((s) => s.startsWith('100:')), ['100:3'], 'not timed out by the outlier');
+      assert.deepEqual(h.shape().filter((s) => s.startsWith('100:')), ['100:4'], 'not timed out by the outlier');
       assert.equal(h.r.counters.expired, 0);
     });
   });
@@ -337,7 +348,8 @@ describe('audit event reassembler', () => {
       assert.deepEqual(h.shape(), ['1500000000:1', '1600000000:1']);
       h.push(line('PATH', 1000, T0, 'item=0'), line('PROCTITLE', 1000, T0, 'proctitle=61'));
       assert.deepEqual(h.shape(), ['1500000000:1', '1600000000:1', '1000:4']);
-      assert.equal(h.r.counters.outliers, 2);
+      h.r.flush();
+      assert.equal(h.r.counters.outliers, 2, 'neither far-off serial was ever confirmed');
     });
 
     it('keeps outliers out of maxInFlight, so a run of garbage cannot evict real events', () => {

@@ -18,13 +18,17 @@
 //
 // Lost events are serials never seen. A gap is only declared lost once it can no longer be an
 // out-of-order arrival: `maxInFlight` serials or `timeoutMs` of audit time later, or at flush().
-// A jump of more than `maxGap` serials (either way) is not billions of lost events. One such
-// record alone is an outlier (a corrupted line): it does not move the node's sequence nor the
-// audit clock, nor close other events, and it waits apart from the real events (at most
-// STRAY_LIMIT of them, so a run of garbage cannot push real events out of maxInFlight). A second record within
-// `windowSerials` of the first, with nothing in sequence between them, confirms a restart —
-// reboot, or audit logs of two boots concatenated: the sequence is re-synchronised there
-// (`resyncs`) and the jump itself is not counted as lost.
+//
+// A serial more than `windowSerials` ahead of the newest (or more than `maxGap` behind it) is a
+// jump, and one record is not enough to believe it: a corrupted line (a digit lost or flipped)
+// looks exactly like that. Such a record waits apart from the real events as a stray (at most
+// STRAY_LIMIT of them, so a run of garbage cannot push real events out of maxInFlight); it moves
+// neither the node's sequence nor the audit clock, and closes no other event. A second record
+// within `windowSerials` of it, with nothing in sequence between them (the next record of the
+// same event, normally), confirms the jump and the stray becomes a real open event. A confirmed
+// jump of up to `maxGap` serials counts its missing serials as lost; a bigger one (either way) is
+// a restart — reboot, or logs of two boots concatenated — counted as `resyncs`, not as billions
+// of lost events. A stray never confirmed is counted in `outliers`.
 
 import type { AuditRecord } from './record.js';
 
@@ -62,7 +66,7 @@ export interface ReassemblerCounters {
   late: number;
   /** Serial jumps larger than maxGap confirmed as a restart. */
   resyncs: number;
-  /** Records whose serial was far outside their node's sequence (not counted as lost). */
+  /** Records whose serial jumped away from their node's sequence and were never confirmed. */
   outliers: number;
 }
 
@@ -90,9 +94,15 @@ class NodeState {
   hasHi = false;
   /** Highest serial seen (uint32, rollover-aware). */
   hi = 0;
-  /** A serial far outside the sequence, waiting for a second one to confirm a restart. */
-  hasPending = false;
-  pending = 0;
+  /**
+   * Serials that jumped away from the sequence, each waiting for a second record to confirm it;
+   * CANDIDATES of them, so that garbage lines between a real jump's first and second record do
+   * not push the real one out (one pushed out is counted in `outliers`, its serial as lost). `confirmed`: the candidate the last confirmed jump started from.
+   */
+  readonly candidates = new Uint32Array(CANDIDATES);
+  candidateCount = 0;
+  private candidatePos = 0;
+  confirmed = 0;
   /** Open gaps, oldest (lowest serial) first. */
   gaps: Gap[] = [];
   /** Serials of recently emitted events, to tell late records from new events. */
@@ -104,6 +114,34 @@ class NodeState {
   constructor(name: string | undefined, recentSize: number) {
     this.name = name;
     this.recentRing = new Uint32Array(recentSize);
+  }
+
+  /** The candidate within `window` of serial, removed from the list; -1 if none. */
+  takeCandidate(serial: number, window: number): number {
+    const c = this.candidates;
+    for (let i = 0; i < this.candidateCount; i++) {
+      const d = serialDiff(c[i], serial);
+      if (d > window || d < -window) continue;
+      const found = c[i];
+      // order among candidates does not matter: fill the hole with the last one
+      this.candidateCount--;
+      c[i] = c[this.candidateCount];
+      this.candidatePos = this.candidateCount;
+      return found;
+    }
+    return -1;
+  }
+
+  /** Adds a candidate; returns true when that pushed an older one (never confirmed) out. */
+  addCandidate(serial: number): boolean {
+    if (this.candidateCount < CANDIDATES) {
+      this.candidates[this.candidateCount++] = serial;
+      this.candidatePos = this.candidateCount % CANDIDATES;
+      return false;
+    }
+    this.candidates[this.candidatePos] = serial;
+    this.candidatePos = (this.candidatePos + 1) % CANDIDATES;
+    return true;
   }
 
   wasEmitted(serial: number): boolean {
@@ -121,6 +159,8 @@ class NodeState {
   }
 }
 
+const CANDIDATES = 16;
+
 /** Signed distance from a to b on the uint32 serial circle (b - a), in [-2^31, 2^31). */
 function serialDiff(a: number, b: number): number {
   return (b - a) | 0;
@@ -134,7 +174,8 @@ function isDaemon(typeId: number): boolean {
   return typeId >= 1200 && typeId <= 1299;
 }
 
-const IN_SEQUENCE = 0, OUTLIER = 1, RESYNC = 2;
+// How a serial relates to its node's sequence (track()).
+const IN_SEQUENCE = 0, OUTLIER = 1, CONFIRMED_JUMP = 2;
 
 // Open events of outlier serials kept apart from the real ones; past this the oldest goes out.
 const STRAY_LIMIT = 256;
@@ -195,21 +236,15 @@ export class Reassembler {
 
     const serial = rec.serial >>> 0;
     const ns = this.nodeState(rec.node);
-    const seq = this.track(ns, serial);
+    const seq = this.track(ns, serial, rec.time > this.clock ? rec.time : this.clock);
     if (seq !== OUTLIER && rec.time > this.clock) this.clock = rec.time;
     if (ns.gaps.length > 0) this.settleGaps(ns, this.clock, false);
 
     const key = rec.node === undefined ? serial : rec.node + '\0' + serial;
+    // the jump's first record was held as a stray: its event is a real one after all
+    if (seq === CONFIRMED_JUMP && this.strays.size > 0) this.promote(rec.node, ns.confirmed);
     let ev = this.open.get(key);
-    if (ev === undefined && this.strays.size > 0) {
-      ev = this.strays.get(key);
-      if (ev !== undefined && seq === RESYNC) {
-        // the restart's first record was held as a stray: its event is a real one after all
-        this.strays.delete(key);
-        ev.map = this.open;
-        this.open.set(key, ev);
-      }
-    }
+    if (ev === undefined && this.strays.size > 0) ev = this.strays.get(key);
 
     if (typeId === AUDIT_EOE) {
       // EOE after PROCTITLE already closed the event is the normal netlink case, not lateness.
@@ -236,9 +271,9 @@ export class Reassembler {
         return;
       }
       // opened at the audit clock, not the record's own time: an outlier's wild time must not
-      // keep it open forever or expire it at once
+      // keep it open forever or expire it at once (before the clock starts there is only that)
       const map = seq === OUTLIER ? this.strays : this.open;
-      ev = { key, map, ns, serial, time: this.clock, records: [rec] };
+      ev = { key, map, ns, serial, time: this.clock === -Infinity ? rec.time : this.clock, records: [rec] };
       map.set(key, ev);
       if (this.open.size > this.maxInFlight) this.evictOldest();
       if (this.strays.size > STRAY_LIMIT) this.emitOldest(this.strays);
@@ -256,29 +291,37 @@ export class Reassembler {
    * the audit clock forward so the last events of a quiet stream still come out.
    */
   maintain(idleMs = 0): void {
-    const now = this.clock + Math.max(0, idleMs);
+    // idle longer than the timeout: every open event has had its chance, whatever the clock says
+    const now = idleMs > this.timeoutMs ? Infinity : this.clock + Math.max(0, idleMs);
     this.expire(this.open, now);
     this.expire(this.strays, now);
     for (const ns of this.nodes.values()) this.settleGaps(ns, now, false);
   }
 
-  /** End of input: emits every open event (per node, in serial order) and settles all gaps. */
+  /**
+   * End of input: emits every open event (per node, in serial order), then the strays, and
+   * settles all gaps.
+   */
   flush(): void {
-    const byNode = new Map<NodeState, OpenEvent[]>();
     for (const map of [this.open, this.strays]) {
+      const byNode = new Map<NodeState, OpenEvent[]>();
       for (const ev of map.values()) {
         let list = byNode.get(ev.ns);
         if (list === undefined) byNode.set(ev.ns, (list = []));
         list.push(ev);
       }
       map.clear();
+      for (const list of byNode.values()) {
+        // rollover-aware: 4294967295 sorts before 0
+        list.sort((a, b) => serialDiff(b.serial, a.serial));
+        for (const ev of list) this.emit(ev);
+      }
     }
-    for (const list of byNode.values()) {
-      // rollover-aware: 4294967295 sorts before 0
-      list.sort((a, b) => serialDiff(b.serial, a.serial));
-      for (const ev of list) this.emit(ev);
+    for (const ns of this.nodes.values()) {
+      this.counters.outliers += ns.candidateCount;
+      ns.candidateCount = 0;
+      this.settleGaps(ns, this.clock, true);
     }
-    for (const ns of this.nodes.values()) this.settleGaps(ns, this.clock, true);
   }
 
   private nodeState(name: string | undefined): NodeState {
@@ -293,29 +336,29 @@ export class Reassembler {
     return ns;
   }
 
-  /** Sequence bookkeeping for one serial seen on a node: IN_SEQUENCE, OUTLIER or RESYNC. */
-  private track(ns: NodeState, serial: number): number {
-    if (!ns.hasHi) {
-      ns.hasHi = true;
-      ns.hi = serial;
-      return IN_SEQUENCE;
-    }
-    const d = serialDiff(ns.hi, serial);
-    if (d > this.maxGap || d < -this.maxGap) {
-      if (ns.hasPending && Math.abs(serialDiff(ns.pending, serial)) <= this.window) {
-        this.resync(ns, serialDiff(ns.pending, serial) > 0 ? serial : ns.pending);
-        return RESYNC;
+  /**
+   * Sequence bookkeeping for one serial seen on a node: IN_SEQUENCE, OUTLIER (a jump not
+   * confirmed yet) or CONFIRMED_JUMP (ns.confirmed then holds the jump's first serial).
+   * `now`: the audit clock this record will set if it is believed (gaps are dated with it).
+   */
+  private track(ns: NodeState, serial: number, now: number): number {
+    // a node's first serial is a jump from nowhere: it too needs a second record to agree
+    const d = ns.hasHi ? serialDiff(ns.hi, serial) : this.window + 1;
+    if (d > this.window || d < -this.maxGap) {
+      const first = ns.candidateCount > 0 ? ns.takeCandidate(serial, this.window) : -1;
+      if (first >= 0) {
+        ns.confirmed = first;
+        const p = serialDiff(first, serial);
+        this.jump(ns, p >= 0 ? first : serial, p >= 0 ? serial : first, now);
+        return CONFIRMED_JUMP;
       }
-      ns.hasPending = true;
-      ns.pending = serial;
-      this.counters.outliers++;
+      if (ns.addCandidate(serial)) this.counters.outliers++;
       return OUTLIER;
     }
-    ns.hasPending = false;
     if (d === 1) {
       ns.hi = serial;
     } else if (d > 1) {
-      ns.gaps.push({ start: (ns.hi + 1) >>> 0, len: d - 1, at: this.clock });
+      ns.gaps.push({ start: (ns.hi + 1) >>> 0, len: d - 1, at: now });
       ns.hi = serial;
     } else if (d < 0 && ns.gaps.length > 0) {
       this.fillGap(ns, serial);
@@ -323,12 +366,33 @@ export class Reassembler {
     return IN_SEQUENCE;
   }
 
-  private resync(ns: NodeState, serial: number): void {
-    this.counters.resyncs++;
-    ns.hasPending = false;
-    // gaps before the restart were real losses of the old sequence
-    this.settleGaps(ns, this.clock, true);
-    ns.hi = serial;
+  /** Moves the sequence to a confirmed jump whose two records have serials lo <= hi. */
+  private jump(ns: NodeState, lo: number, hi: number, now: number): void {
+    const d = serialDiff(ns.hi, lo);
+    if (!ns.hasHi) {
+      ns.hasHi = true;
+    } else if (d > 0 && d - 1 <= this.maxGap) {
+      if (d > 1) ns.gaps.push({ start: (ns.hi + 1) >>> 0, len: d - 1, at: now });
+    } else {
+      this.counters.resyncs++;
+      // gaps before the restart were real losses of the old sequence
+      this.settleGaps(ns, this.clock, true);
+    }
+    const between = serialDiff(lo, hi);
+    if (between > 1) ns.gaps.push({ start: (lo + 1) >>> 0, len: between - 1, at: now });
+    ns.hi = hi;
+  }
+
+  /** The stray event of a serial whose jump was confirmed joins the real open events. */
+  private promote(node: string | undefined, serial: number): void {
+    const key = node === undefined ? serial : node + '\0' + serial;
+    const ev = this.strays.get(key);
+    if (ev === undefined) return;
+    this.strays.delete(key);
+    ev.map = this.open;
+    // a stray may have opened before the clock started; it is as fresh as the confirmation
+    ev.time = this.clock;
+    this.open.set(key, ev);
   }
 
   /** A serial behind the newest arrived: if it was in a gap, it was out of order, not lost. */
@@ -425,7 +489,8 @@ export class Reassembler {
   /** Events open in arrival order, so their open times only grow: stop at the first fresh one. */
   private expire(map: Map<number | string, OpenEvent>, now: number): void {
     for (const ev of map.values()) {
-      if (now - ev.time <= this.timeoutMs) return;
+      // written so that NaN (clock not started) means "not expired"
+      if (!(now - ev.time > this.timeoutMs)) return;
       map.delete(ev.key);
       this.counters.expired++;
       this.emit(ev);

@@ -1,0 +1,205 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { parseLine, parseNetlink, isFailure, decode, decodeBytes, type AuditRecord } from '../src/audit/record.js';
+import { Reassembler } from '../src/audit/reassembler.js';
+
+// Deterministic: a failure here reproduces with the same seed.
+const SEED = 0x5eed_a0d1;
+
+/** mulberry32: small, fast, good enough to drive mutations. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sample = readFileSync(new URL('./fixtures/audit/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter((l) => l !== '');
+
+// Characters that matter to the scanner, plus broken text.
+const SPECIAL = ['"', "'", '\x1d', '\0', '=', ' ', '(', ')', ':', '.', '\n', '\x01', '\uFFFD', '\uD800', 'é', '🚀', 'msg=\'', 'audit(', 'type=', 'node='];
+
+class Mutator {
+  readonly rand: () => number;
+  constructor(seed: number) {
+    this.rand = prng(seed);
+  }
+  int(n: number): number {
+    return Math.floor(this.rand() * n);
+  }
+  pick<T>(a: readonly T[]): T {
+    return a[this.int(a.length)];
+  }
+  char(): string {
+    return this.rand() < 0.5 ? this.pick(SPECIAL) : String.fromCharCode(this.int(256));
+  }
+
+  /**
+   * A corrupted copy of a real record that still carries the real serial is indistinguishable
+   * from the real thing, so garbage made from sample lines gets a serial of its own, far from
+   * the sample's: 2,100,000,000 and up, so that even a flipped digit keeps it far away.
+   */
+  restamp(line: string): string {
+    const serial = 2_100_000_000 + this.int(2_000_000_000);
+    return line.replace(/:\d+\)/, `:${serial})`);
+  }
+
+  garbage(): string {
+    const src = this.restamp(this.pick(sample));
+    switch (this.int(9)) {
+      case 0: { // byte flips
+        const a = [...src];
+        for (let k = 1 + this.int(4); k > 0; k--) a[this.int(a.length)] = this.char();
+        return a.join('');
+      }
+      case 1: // truncation
+        return src.slice(0, this.int(src.length + 1));
+      case 2: { // inserted quotes / 0x1D / NULs
+        let s = src;
+        for (let k = 1 + this.int(5); k > 0; k--) {
+          const at = this.int(s.length + 1);
+          s = s.slice(0, at) + this.char() + s.slice(at);
+        }
+        return s;
+      }
+      case 3: { // a slice cut out
+        const a = this.int(src.length), b = a + this.int(40);
+        return src.slice(0, a) + src.slice(b);
+      }
+      case 4: { // huge values (mostly big, sometimes very big: the scan must stay linear)
+        const big = this.rand() < 0.9
+          ? this.pick(['A'.repeat(20_000), '41'.repeat(15_000), '"' + 'x'.repeat(30_000), '9'.repeat(5000), 'a=b '.repeat(5000)])
+          : this.pick(['41'.repeat(500_000), 'a=b '.repeat(100_000), '"' + 'x'.repeat(1_000_000)]);
+        const at = src.indexOf('=', src.indexOf('): ') + 3);
+        return at < 0 ? src + big : src.slice(0, at + 1) + big + src.slice(at + 1);
+      }
+      case 5: { // huge header numbers
+        const serial = 2_100_000_000 + this.int(2_000_000_000);
+        return src.replace(/audit\(\d+\.\d+:\d+\)/, this.pick([
+          'audit(99999999999999999999.123:5)', 'audit(1795395184.672:99999999999999999999)',
+          'audit(1795395184.672:-5)', `audit(1795395184.99999999999:${serial})`, `audit(NaN.1:${serial})`,
+          `audit(1795395184.672:${serial}`, 'audit()', 'audit(1795395184.672:)', `audit(999999999999.999:${serial})`,
+        ]));
+      }
+      case 6: { // random bytes, decoded the way an input would (invalid UTF-8 → U+FFFD) or raw
+        const buf = Buffer.alloc(this.int(300));
+        for (let i = 0; i < buf.length; i++) buf[i] = this.int(256);
+        return buf.toString(this.rand() < 0.5 ? 'utf8' : 'latin1');
+      }
+      case 7: { // unterminated quotes in user messages and values
+        const at = src.indexOf('"');
+        return at < 0 ? src + " msg='op=x acct=\"y" : src.slice(0, at + 1) + src.slice(at + 1).replace(/"/g, '');
+      }
+      default: // header-shaped nonsense
+        return this.pick([
+          '', ' ', '=', '==', 'type=', 'type= msg=', 'node= type=SYSCALL', 'type=SYSCALL msg=audit(',
+          `type=PROCTITLE msg=audit(1795395185.000:${2_100_000_000 + this.int(1e9)}): proctitle=`,
+          `type=EOE msg=audit(1795395185.000:${2_100_000_000 + this.int(1e9)}): `,
+          `type=USER_CMD msg=audit(1795395185.000:${2_100_000_000 + this.int(1e9)}): msg='`,
+          `type=SYSCALL msg=audit(1795395185.000:${2_100_000_000 + this.int(1e9)}): ` + '\x1d'.repeat(100),
+        ]);
+    }
+  }
+}
+
+describe('fuzz: parser and reassembler on garbage', function () {
+  it('parses 20,000 mutated lines and netlink payloads without throwing, into well-formed results', () => {
+    const m = new Mutator(SEED);
+    let records = 0, failures = 0;
+    for (let i = 0; i < 20_000; i++) {
+      const line = m.garbage();
+      const r = i % 2 === 0 ? parseLine(line) : parseNetlink(1300 + m.int(1700), line.slice(line.indexOf('audit(') >= 0 ? line.indexOf('audit(') : 0));
+      if (isFailure(r)) {
+        failures++;
+        assert.equal(typeof r.error, 'string');
+        assert.ok(r.offset >= 0 && r.offset <= line.length, `offset ${r.offset} of ${line.length}`);
+        continue;
+      }
+      records++;
+      assert.ok(Number.isFinite(r.time) && r.time >= 0, `time ${r.time}`);
+      assert.ok(Number.isInteger(r.serial) && r.serial >= 0 && r.serial <= 0xffffffff, `serial ${r.serial}`);
+      assert.equal(typeof r.type, 'string');
+      for (const k in r.fields) {
+        decode(r.fields[k]);
+        decodeBytes(r.fields[k]);
+      }
+    }
+    // both outcomes are exercised, not just one
+    assert.ok(records > 2000 && failures > 2000, `${records} records, ${failures} failures`);
+  });
+
+  it('keeps all 300 sample events whole, and their lost count, with 5,000 garbage lines among them', () => {
+    const m = new Mutator(SEED ^ 0x1234);
+    // garbage goes anywhere, also between records of one event and inside interleaved events
+    const slots: string[][] = sample.map(() => []);
+    const garbageLines: string[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const g = m.garbage();
+      garbageLines.push(g);
+      slots[m.int(slots.length)].push(g);
+    }
+
+    const events: AuditRecord[][] = [];
+    const r = new Reassembler({ onEvent: (e) => events.push(e) });
+    const good = new Set<AuditRecord>();
+    const badRecords = new Set<AuditRecord>();
+    const errors: string[] = [];
+    let n = 0;
+    const feed = (line: string, isGood: boolean) => {
+      n++;
+      const p = parseLine(line);
+      if (isFailure(p)) {
+        assert.ok(!isGood, `good line ${n} rejected: ${p.error}`);
+        errors.push(`line ${n}: ${p.error} at ${p.offset}`); // what an input reports and counts
+        return;
+      }
+      (isGood ? good : badRecords).add(p);
+      r.push(p);
+    };
+    sample.forEach((line, i) => {
+      for (const g of slots[i]) feed(g, false);
+      feed(line, true);
+    });
+    r.flush();
+
+    // every garbage line was either rejected or came out as a record: nothing vanished
+    assert.equal(errors.length + badRecords.size, garbageLines.length);
+    assert.ok(errors.length > 1000 && badRecords.size > 1000, `${errors.length} rejected, ${badRecords.size} parsed`);
+    // EOE only marks an event's end and is never part of one (its serial's event is elsewhere)
+    const eoe = [...badRecords].filter((x) => x.typeId === 1320).length;
+    const out = events.flat();
+    assert.equal(out.length, good.size + badRecords.size - eoe);
+    assert.equal(new Set(out).size, out.length, 'no record emitted twice');
+
+    // the good events: exactly the sample's 300, each complete, records in file order, unmixed
+    const goodEvents = events.filter((e) => good.has(e[0]));
+    assert.equal(goodEvents.length, 300);
+    const expected = new Map<string, string[]>();
+    for (const l of sample) {
+      const key = l.startsWith('type=DAEMON_') ? l : /:(\d+)\)/.exec(l)![1];
+      expected.set(key, [...(expected.get(key) ?? []), l]);
+    }
+    for (const e of goodEvents) {
+      assert.ok(e.every((x) => good.has(x)), `event ${e[0].serial} has garbage in it`);
+      const key = e[0].type.startsWith('DAEMON_') ? sample.find((l) => l.endsWith(e[0].body))! : String(e[0].serial);
+      assert.deepEqual(e.map((x) => x.body), expected.get(key)!.map((l) => l.slice(l.indexOf('): ') + 3)), `event ${key}`);
+    }
+
+    // Lost = serials of the sample's span that nothing claimed. Garbage whose serial lost digits
+    // can land inside that span, and a serial seen is not lost, so those are taken out; garbage
+    // far from the span (the outliers) must not count at all.
+    const kernel = [...good].filter((x) => !x.type.startsWith('DAEMON_')).map((x) => x.serial);
+    const lo = Math.min(...kernel), hi = Math.max(...kernel);
+    const claimed = new Set([...good, ...badRecords].filter((x) => !x.type.startsWith('DAEMON_') && x.serial >= lo && x.serial <= hi).map((x) => x.serial));
+    assert.equal(r.counters.lost, hi - lo + 1 - claimed.size);
+    assert.ok(r.counters.lost <= 59_666 && r.counters.lost > 59_000, `lost ${r.counters.lost}`);
+    assert.ok(r.counters.outliers > 1000, `outliers ${r.counters.outliers}`);
+    assert.equal(r.counters.resyncs, 0);
+    assert.equal(r.counters.late, 0);
+    assert.equal(r.counters.evicted, 0);
+  });
+});
