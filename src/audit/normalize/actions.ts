@@ -28,6 +28,10 @@ export interface ActionSpec {
 
 type Extra = Partial<Omit<ActionSpec, 'action' | 'category' | 'type' | 'object'>>;
 
+// Records share these arrays (one allocation per table entry, not per event). They are frozen
+// so a filter that wants to add a category must copy rather than change every record at once.
+const frozen = <T>(a: readonly T[]): readonly T[] => Object.freeze(a.slice());
+
 const FILE = ['file'] as const;
 const PROCESS = ['process'] as const;
 const NETWORK = ['network'] as const;
@@ -41,11 +45,12 @@ const INTRUSION = ['intrusion_detection'] as const;
 
 const syscallTable: Record<string, ActionSpec> = Object.create(null);
 function syscalls(names: string, action: string, category: readonly string[], type: readonly string[], object: ObjectKind, extra?: Extra): void {
-  for (const name of names.split(' ')) syscallTable[name] = { action, category, type, object, ...extra };
+  const spec = { action, category: frozen(category), type: frozen(type), object, ...extra };
+  for (const name of names.split(' ')) syscallTable[name] = spec;
 }
 /** Same meaning, but each call has its own register layout. */
 function syscall(name: string, action: string, category: readonly string[], type: readonly string[], object: ObjectKind, extra?: Extra): void {
-  syscallTable[name] = { action, category, type, object, ...extra };
+  syscallTable[name] = { action, category: frozen(category), type: frozen(type), object, ...extra };
 }
 
 // processes
@@ -113,7 +118,7 @@ syscalls('sethostname setdomainname', 'changed-system-name', HOST, ['change'], '
 export const syscallActions: Readonly<Record<string, ActionSpec>> = syscallTable;
 
 /** Any syscall not in the table: still an event, of the process that made it. */
-export const genericSyscall: ActionSpec = { action: 'called-syscall', category: PROCESS, type: ['info'], object: 'file' };
+export const genericSyscall: ActionSpec = { action: 'called-syscall', category: frozen(PROCESS), type: frozen(['info']), object: 'file' };
 
 // i386 multiplexes the socket API through socketcall(2); a0 is the call number (linux/net.h).
 export const socketcallNames: readonly string[] = [
@@ -143,7 +148,8 @@ export interface RecordTypeSpec {
 
 const typeTable: Record<string, RecordTypeSpec> = Object.create(null);
 function types(names: string, action: string, category: readonly string[], type: readonly string[], shape: RecordShape): void {
-  for (const name of names.split(' ')) typeTable[name] = { action, category, type, shape };
+  const spec = { action, category: frozen(category), type: frozen(type), shape };
+  for (const name of names.split(' ')) typeTable[name] = spec;
 }
 
 // authentication and sessions
