@@ -270,7 +270,8 @@ const laurelActions: Record<string, string[]> = {
   'record-ptrace': ['traced-pid'],
   'record-syscall-key': ['executed', 'read-file', 'read-file'],
   'record-syscall-nullkey': ['executed', 'wrote-to-file', 'checked-metadata-of'],
-  'record-uringop': ['uringop'],
+  // uring_op=18 is IORING_OP_OPENAT: an open done through io_uring (laurel leaves the number)
+  'record-uringop': ['opened-file'],
   'record-weblogic': ['executed'],
 };
 
@@ -333,6 +334,17 @@ describe('peer corpus: laurel record goldens', function () {
     assert.equal(r.audit?.syscall, 'bind');
     assert.deepEqual({ ...r.source }, { ip: '0.0.0.0', port: 55555 });
     assert.equal(r.process?.title, 'nc -l -p 55555');
+  });
+
+  it('io_uring: URINGOP uring_op=18 reads as openat done through the ring', () => {
+    const [ev] = byEvent(records(readFileSync(laurelDir + 'record-uringop.txt', 'utf8')));
+    const r = normalizer.normalize(ev);
+    assert.equal(r.audit?.syscall, 'openat');
+    assert.equal(r.event.action, 'opened-file');
+    assert.equal(r.event.outcome, 'success');
+    assert.equal(r.process?.pid, 3178806);
+    assert.equal(r.audit?.data?.uring_op, '18');
+    assert.deepEqual(r.audit?.record_types, ['URINGOP']);
   });
 
   it('the two record files without a golden: connect over IPv4 and IPv6, and SERVICE_START', () => {

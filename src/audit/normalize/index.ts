@@ -16,7 +16,7 @@ import { execArgs } from './execve.js';
 import { pickExec } from './paths.js';
 import { dataOf, fillGenericType, fillRecordType } from './record-types.js';
 import { fillSubject } from './subject.js';
-import { fillSyscallAudit, fillSyscallObject, syscallInfo } from './syscall.js';
+import { fillSyscallAudit, fillSyscallObject, syscallInfo, uringInfo } from './syscall.js';
 
 export interface NormalizerOptions {
   /** Resolve uid/gid to names from this host's passwd/group files. Default true. */
@@ -76,17 +76,17 @@ function build(records: AuditRecord[], namer: IdNamer, clock: IsoClock): Normali
   if (first.node !== undefined) audit.node = first.node;
   audit.record_types = parts.types;
 
-  const sc = parts.syscall;
+  const sc = parts.syscall ?? parts.byType('URINGOP');
   const primary = parts.primary;
   const typeSpec = primary !== undefined ? recordTypeActions[primary.type] : undefined;
   if (sc !== undefined) {
     fillSubject(out, sc, namer);
-    const info = syscallInfo(sc);
+    const info = sc.type === 'URINGOP' ? uringInfo(sc) : syscallInfo(sc);
     fillSyscallAudit(out, sc, info);
     out.event.action = info.spec.action;
     out.event.category = info.spec.category as string[];
     out.event.type = info.spec.type as string[];
-    fillSyscallObject(out, parts, info, namer);
+    fillSyscallObject(out, sc, parts, info, namer);
     if (primary !== undefined) {
       // the record type names the event (LOGIN during write(2), CONFIG_CHANGE during sendto(2))
       if (typeSpec !== undefined) fillRecordType(out, primary, typeSpec, namer, true);

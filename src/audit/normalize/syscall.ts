@@ -8,6 +8,7 @@ import { decode } from '../record.js';
 import { archOf, type ArchInfo } from '../tables/arch.js';
 import { syscallTables } from '../tables/syscalls.js';
 import { errnoNames } from '../tables/errno.js';
+import { ioUringOps } from '../tables/io-uring.js';
 import { genericSyscall, socketcallNames, syscallActions, type ActionSpec } from './actions.js';
 import { execArgs } from './execve.js';
 import {
@@ -50,7 +51,23 @@ export function syscallInfo(sc: AuditRecord): SyscallInfo {
   };
 }
 
-/** audit.* and event.outcome from SYSCALL. */
+/**
+ * io_uring work done by the kernel on the process's behalf (URINGOP, no SYSCALL): the op is
+ * read like the syscall of the same name, so an openat through a ring is an opened-file too.
+ */
+export function uringInfo(rec: AuditRecord): SyscallInfo {
+  const op = num(rec.fields.uring_op);
+  const name = (op !== undefined ? ioUringOps[op] : undefined) ?? `uring_op_${unquote(rec.fields.uring_op)}`;
+  const ok = unquote(rec.fields.success);
+  return {
+    name,
+    arch: undefined,
+    spec: syscallActions[name] ?? genericSyscall,
+    success: ok === 'yes' ? true : ok === 'no' ? false : undefined,
+  };
+}
+
+/** audit.* and event.outcome from SYSCALL (or URINGOP). */
 export function fillSyscallAudit(out: NormalizedRecord, sc: AuditRecord, info: SyscallInfo): void {
   const f = sc.fields;
   const audit = (out.audit ??= {});
@@ -92,8 +109,7 @@ function idArg(sc: AuditRecord, n: number, info: SyscallInfo): string | undefine
   return String(narrow ? v & 0xffff : v);
 }
 
-export function fillSyscallObject(out: NormalizedRecord, parts: EventParts, info: SyscallInfo, namer: IdNamer): void {
-  const sc = parts.syscall!;
+export function fillSyscallObject(out: NormalizedRecord, sc: AuditRecord, parts: EventParts, info: SyscallInfo, namer: IdNamer): void {
   const spec = info.spec;
   const cwd = parts.cwd !== undefined ? decode(parts.cwd.fields.cwd) : undefined;
   if (cwd !== undefined) (out.process ??= {}).working_directory = cwd;
