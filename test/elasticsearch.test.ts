@@ -173,6 +173,18 @@ describe('elasticsearch output against a _bulk test server', function () {
     assert.equal(existsSync(join(stateDir, 'dead-letter')), false, 'an outage is never a reason to dead-letter');
   });
 
+  it('schema: accepts the documented keys, rejects unknown ones and auth with api_key together', async () => {
+    const { Ajv } = await import('ajv');
+    const { elasticsearchOutput } = await import('../src/outputs/elasticsearch/index.js');
+    const v = new Ajv({ strict: false }).compile(elasticsearchOutput.schema);
+    assert.equal(v({ type: 'elasticsearch', url: 'https://es.example:9200', data_stream: { dataset: 'auditflow', namespace: 'prod' }, api_key: 'abc', tls: { ca_file: '/ca.pem' }, template: { install: true, priority: 300 }, batch: { max_events: 500, max_bytes: 1048576, timeout_ms: 500 }, retry: { initial_ms: 100, max_ms: 5000 }, request_timeout_ms: 10000, dead_letter_path: '/var/lib/auditflow/dlq.jsonl', queue: { disk_bytes: 1073741824 } }), true);
+    assert.equal(v({ type: 'elasticsearch', url: 'http://x:9200', index: 'audit-{yyyy.MM.dd}' }), true);
+    assert.equal(v({ type: 'elasticsearch' }), false);
+    assert.equal(v({ type: 'elasticsearch', url: 'http://x:9200', auth: { user: 'u', password: 'p' }, api_key: 'k' }), false);
+    assert.equal(v({ type: 'elasticsearch', url: 'http://x:9200', index: 'Audit' }), false);
+    assert.equal(v({ type: 'elasticsearch', url: 'http://x:9200', bulk_size: 5 }), false);
+  });
+
   it('parseBulkResponse refuses a response that does not account for every item', () => {
     assert.throws(() => parseBulkResponse('{"errors":false,"items":[{"create":{"status":201}}]}', 2), /1 items for 2 sent/);
     assert.deepEqual(parseBulkResponse('{"errors":true,"items":[{"create":{"status":409,"error":{"type":"version_conflict_engine_exception","reason":"r"}}}]}', 1),

@@ -27,6 +27,20 @@ function sequences(got: Received[]): number[] {
 
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => 1000 + from + i);
 
+describe('syslog output config', () => {
+  it('schema: accepts the documented keys, rejects unknown ones and bad values', async () => {
+    const { Ajv } = await import('ajv');
+    const { syslogOutput } = await import('../src/outputs/syslog/index.js');
+    const v = new Ajv({ strict: false }).compile(syslogOutput.schema);
+    assert.equal(v({ type: 'syslog', host: 'logs.example', port: 6514, protocol: 'tls', format: 'rfc5424', framing: 'octet_counting', facility: 'authpriv', severity: 'info', app_name: 'auditflow', cee_cookie: true, max_message_bytes: 8192, on_oversize: 'drop', tls: { ca_file: '/etc/ssl/ca.pem', cert_file: '/c.pem', key_file: '/k.pem', server_name: 'logs.example' }, reconnect: { initial_ms: 100, max_ms: 10000 }, queue: { memory_records: 1000, when_full: 'drop_oldest' } }), true);
+    assert.equal(v({ type: 'syslog', protcol: 'udp' }), false);
+    assert.equal(v({ type: 'syslog', facility: 'local9' }), false);
+    assert.equal(v({ type: 'syslog', app_name: 'has space' }), false);
+    assert.equal(v({ type: 'syslog', tls: { cert_file: '/c.pem' } }), false, 'a client certificate needs its key');
+    assert.equal(v({ type: 'syslog', queue: { memory: 1 } }), false);
+  });
+});
+
 describe('syslog output into a real rsyslog', function () {
   this.timeout(60000);
   let rs: Rsyslog | null = null;

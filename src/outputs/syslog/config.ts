@@ -84,7 +84,7 @@ export const syslogSchema = {
         server_name: { type: 'string' },
         verify: { type: 'boolean' },
       },
-      dependentRequired: { cert_file: ['key_file'], key_file: ['cert_file'] },
+      dependencies: { cert_file: ['key_file'], key_file: ['cert_file'] },
     },
     reconnect: {
       type: 'object',
