@@ -169,23 +169,25 @@ function scanFields(s: string, from: number, to: number, out: Record<string, str
   const stripQuotes = mode === ENRICHED;
   let i = from;
   let prefix = '';
+  // next '=' at or after i (to when none): cached, so a run of bare words is not rescanned
+  let eq = -1;
   while (i < to) {
     let c = s.charCodeAt(i);
     if (c === SP || c === GS) { i++; continue; }
-    const keyStart = i;
-    while (i < to) {
-      c = s.charCodeAt(i);
-      if (c === EQ || c === SP) break;
-      i++;
+    if (eq < i) {
+      eq = s.indexOf('=', i);
+      if (eq < 0 || eq > to) eq = to;
     }
-    if (i >= to || c === SP) { // a bare word
-      const len = i - keyStart;
-      prefix = len === 3 && (s.startsWith('old', keyStart) || s.startsWith('new', keyStart)) ? s.slice(keyStart, i) + '_' : '';
+    if (eq === to) return; // only bare words left
+    const sp = nextSeparator(s, i, to, mode);
+    if (sp < eq) { // a bare word
+      prefix = sp - i === 3 && (s.startsWith('old', i) || s.startsWith('new', i)) ? s.slice(i, sp) + '_' : '';
+      i = sp + 1;
       continue;
     }
-    let key = mode === USER_MSG && s.charCodeAt(keyStart) === 0x28 /* ( */ ? s.slice(keyStart + 1, i) : s.slice(keyStart, i);
+    let key = mode === USER_MSG && c === 0x28 /* ( */ ? s.slice(i + 1, eq) : s.slice(i, eq);
     if (prefix !== '') { key = prefix + key; prefix = ''; }
-    i++; // '='
+    i = eq + 1;
     let value: string;
     c = i < to ? s.charCodeAt(i) : SP;
     if (c === DQ || c === SQ) {
@@ -195,21 +197,33 @@ function scanFields(s: string, from: number, to: number, out: Record<string, str
       if (c === SQ && key === 'msg') scanFields(s, i + 1, end, out, USER_MSG);
       i = end + 1;
     } else {
-      const start = i;
-      while (i < to) {
-        c = s.charCodeAt(i);
-        if (c === SP || c === GS) break;
-        i++;
-      }
-      let end = i;
-      if (mode === USER_MSG && end > start) {
+      // the separator found from the key's start is past the '=', so it ends this value
+      let end = sp;
+      if (mode === USER_MSG && end > i) {
         c = s.charCodeAt(end - 1);
-        if (c === 0x2c /* , */ || (c === 0x29 /* ) */ && s.charCodeAt(start) !== 0x28)) end--;
+        if (c === 0x2c /* , */ || (c === 0x29 /* ) */ && s.charCodeAt(i) !== 0x28)) end--;
       }
-      value = s.slice(start, end);
+      value = s.slice(i, end);
+      i = sp + 1;
     }
     if (key !== '__proto__' && out[key] === undefined) out[key] = value;
   }
+}
+
+/**
+ * Index of the next field separator at or after i, or `to`. Outside the ENRICHED part there is
+ * no 0x1D (the first one starts that part), so a native search for the space does it.
+ */
+function nextSeparator(s: string, i: number, to: number, mode: number): number {
+  if (mode !== ENRICHED) {
+    const sp = s.indexOf(' ', i);
+    return sp < 0 || sp > to ? to : sp;
+  }
+  for (; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === SP || c === GS) return i;
+  }
+  return to;
 }
 
 function isHexText(s: string): boolean {
