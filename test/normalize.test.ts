@@ -404,6 +404,14 @@ describe('normalize: options and bad input', () => {
     assert.equal(r.process?.tty, 'pts0');
   });
 
+  it('a corrupt argc (4294967295) is reported, not iterated', () => {
+    const r = createNormalizer({ resolveNames: false }).normalize([
+      parse('type=EXECVE msg=audit(10.000:2): argc=4294967295 a0="ls"'),
+    ]);
+    assert.deepEqual(r.process?.args, ['ls']);
+    assert.equal(r.process?.args_count, 4294967295);
+  });
+
   it('abstract and v4-mapped sockaddrs (constructed records: the sample has neither)', () => {
     const n = createNormalizer({ resolveNames: false });
     const sc = (serial: number, syscall: number) =>

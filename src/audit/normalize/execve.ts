@@ -49,9 +49,11 @@ export function execArgs(records: readonly AuditRecord[]): ExecArgs {
       }
     }
   }
-  const last = Math.max(whole.length, chunks?.length ?? 0, argc ?? 0);
+  // argc only says how many should have come; the loop runs over what did (a corrupt
+  // argc=4294967295 must not become four billion iterations)
+  const last = Math.max(whole.length, chunks?.length ?? 0);
   const args: string[] = [];
-  let complete = true;
+  let complete = argc === undefined || argc <= last;
   for (let n = 0; n < last; n++) {
     const w = whole[n];
     if (w !== undefined) {
