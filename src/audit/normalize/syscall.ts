@@ -104,7 +104,9 @@ function idArg(sc: AuditRecord, n: number, info: SyscallInfo): string | undefine
   const raw = sc.fields[REGS[n]];
   if (raw === undefined) return undefined;
   const narrow = info.arch?.bits === 32 && !info.name.endsWith('32') && (info.arch.name === 'i386' || info.arch.name === 'arm');
-  const v = parseInt(raw.length > 8 ? raw.slice(-8) : raw, 16) >>> 0;
+  const parsed = parseInt(raw.length > 8 ? raw.slice(-8) : raw, 16);
+  if (!Number.isFinite(parsed)) return undefined; // garbage must not read as uid 0
+  const v = parsed >>> 0;
   if (narrow ? (v & 0xffff) === 0xffff : v === 0xffffffff) return undefined;
   return String(narrow ? v & 0xffff : v);
 }
