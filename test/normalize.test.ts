@@ -404,6 +404,17 @@ describe('normalize: options and bad input', () => {
     assert.equal(r.process?.tty, 'pts0');
   });
 
+  it('an arch without a syscall table falls back to the ENRICHED names of the origin host', () => {
+    const r = createNormalizer({ resolveNames: false }).normalize([
+      parse('type=SYSCALL msg=audit(10.000:3): arch=c00000f3 syscall=221 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="ls" exe="/bin/ls" key=(null)\x1dARCH=riscv64 SYSCALL=execve AUID="root" UID="root"'),
+      parse('type=EXECVE msg=audit(10.000:3): argc=1 a0="ls"'),
+    ]);
+    assert.equal(r.audit?.arch, 'riscv64');
+    assert.equal(r.audit?.syscall, 'execve');
+    assert.equal(r.event.action, 'executed');
+    assert.equal(r.user?.name, 'root');
+  });
+
   it('a corrupt argc (4294967295) is reported, not iterated', () => {
     const r = createNormalizer({ resolveNames: false }).normalize([
       parse('type=EXECVE msg=audit(10.000:2): argc=4294967295 a0="ls"'),

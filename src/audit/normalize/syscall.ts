@@ -35,8 +35,9 @@ export function syscallInfo(sc: AuditRecord): SyscallInfo {
   const nr = num(f.syscall);
   let name: string;
   const table = arch?.table !== undefined ? syscallTables[arch.table] : undefined;
+  // ENRICHED logs name the syscall on the origin host: the fallback for arches we have no table for
   if (nr === undefined) name = unquote(f.syscall) ?? 'unknown';
-  else name = table?.[nr] ?? String(nr);
+  else name = table?.[nr] ?? sc.enriched?.SYSCALL ?? String(nr);
   if (name === 'socketcall') {
     const call = parseInt(f.a0 ?? '', 16);
     const sub = socketcallNames[call];
@@ -72,7 +73,7 @@ export function fillSyscallAudit(out: NormalizedRecord, sc: AuditRecord, info: S
   const f = sc.fields;
   const audit = (out.audit ??= {});
   audit.syscall = info.name;
-  audit.arch = info.arch?.name ?? unquote(f.arch);
+  audit.arch = info.arch?.name ?? sc.enriched?.ARCH ?? unquote(f.arch);
   const exit = num(f.exit);
   if (exit !== undefined) {
     audit.exit = exit;
