@@ -125,7 +125,7 @@ class Run {
   }
 
   async file(name: string): Promise<void> {
-    const stream = name === '-' ? this.io.stdin : createReadStream(name, { highWaterMark: 1 << 20 });
+    const stream = name === '-' ? this.io.stdin : createReadStream(name, { highWaterMark: 1 << 16 });
     const text = new StringDecoder('utf8');
     let carry = '';
     let lineNo = 0;

@@ -14,9 +14,9 @@ export class StdoutOutput implements Output {
     this.written += records.length;
     const text = toJsonLines(records);
     return new Promise((resolve, reject) => {
-      if (this.stream.write(text)) resolve();
+      const ok = this.stream.write(text, (err) => { if (err) reject(err); });
+      if (ok) resolve();
       else this.stream.once('drain', resolve);
-      this.stream.once('error', reject);
     });
   }
   async close(): Promise<void> {}
