@@ -41,9 +41,12 @@ async function stopDaemon(d: Daemon): Promise<number | null> {
   return code;
 }
 
+/** The complete lines of a JSON-lines file the daemon is still writing. */
 function jsonl(file: string): any[] {
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l).map((l) => JSON.parse(l));
+  const lines = readFileSync(file, 'utf8').split('\n');
+  lines.pop(); // '' after the last newline, or a line still being written
+  return lines.filter((l) => l).map((l) => JSON.parse(l));
 }
 
 const workload = `
@@ -263,7 +266,8 @@ for i in range(20000):
       // still working: a later exec arrives
       const marker = `after${process.pid}x${Date.now()}`;
       assert.equal(runAs(AUID, ['/bin/echo', marker]).status, 0);
-      await waitFor(() => jsonl(events).find((r) => r.process?.args?.[1] === marker), 30000, 'an exec after the overflow');
+      await waitFor(() => jsonl(events).find((r) => r.process?.args?.[1] === marker), 30000, 'an exec after the overflow')
+        .catch((e) => { throw new Error(`${e.message}; daemon: ${readFileSync(path.join(dir, 'flood-state', 'netlink-status.json'), 'utf8')} ${d.stderr()} kernel: ${JSON.stringify(auditctlStatus())} ${JSON.stringify(jsonl(events).filter((r) => r.event.action === 'executed').map((r) => r.process.args))}`); });
     } finally {
       const code = await stopDaemon(d);
       assert.equal(code, 0, d.stderr());

@@ -41,6 +41,16 @@ describe('netlink protocol', () => {
     assert.equal(recordText(m.payload), text);
   });
 
+  it('reads LOGIN (1006) and USER (1005) records whole despite their short nlmsg_len', () => {
+    const login = 'audit(1700000000.5:7): pid=1 uid=0 old-auid=4294967295 auid=1000 tty=(none) old-ses=4294967295 ses=3 res=1';
+    const user = "audit(1700000000.6:8): pid=2 uid=0 auid=0 ses=1 msg='text=hello'";
+    const msgs = splitBatch(batchOf(
+      Buffer.concat([header(login.length, 1006, 0, 0), Buffer.from(login)]),
+      Buffer.concat([header(user.length, 1005, 0, 0), Buffer.from(user)]),
+    ));
+    assert.deepEqual(msgs.map((m) => [m.type, recordText(m.payload)]), [[1006, login], [1005, user]]);
+  });
+
   it('walks several control messages in one datagram and keeps datagram order', () => {
     const err = Buffer.concat([header(36, NLMSG_ERROR, 0, 9), Buffer.alloc(20)]);
     const done = header(16, 3, 2, 9);

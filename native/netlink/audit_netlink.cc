@@ -236,6 +236,20 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
     Napi::Env env = self->Env();
     Napi::HandleScope scope(env);
     self->wakeups_++;
+    if (status == UV_EBADF) {
+      // libuv reports POLLERR as EBADF and stops the handle. On a netlink socket POLLERR is the
+      // pending ENOBUFS of an overrun (the kernel dropped datagrams for us): take the error
+      // (which clears it), count it, and keep polling; anything else is a real failure.
+      int soerr = 0;
+      socklen_t len = sizeof soerr;
+      if (getsockopt(self->fd_, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && (soerr == ENOBUFS || soerr == 0)) {
+        if (soerr == ENOBUFS) self->enobufs_++;
+        int r = uv_poll_start(handle, UV_READABLE, OnReadable);
+        status = r < 0 ? r : 0;
+      } else {
+        status = soerr ? -soerr : UV_EBADF;
+      }
+    }
     int err = status < 0 ? -status : self->Drain();
     if (err == 0 && self->meta_.empty()) return;
     Napi::Value arg;

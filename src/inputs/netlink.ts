@@ -20,7 +20,7 @@ import { AuditStream } from '../audit/stream.js';
 import { AuditClient, NetlinkError } from '../netlink/client.js';
 import { loadNative } from '../netlink/load.js';
 import type { RawAuditSocket, RawBatch } from '../netlink/native.js';
-import { AUDIT_FIRST_RECORD, AUDIT_REPLACE, forEachMessage, recordText } from '../netlink/protocol.js';
+import { forEachMessage, isRecordType, recordText } from '../netlink/protocol.js';
 import type { AuditStatus } from '../netlink/status.js';
 import { loadRules } from '../audit/rules/load.js';
 import { applyRules } from '../audit/rules/apply.js';
@@ -292,7 +292,7 @@ export class NetlinkInput implements Input {
     this.counters.wakeups++;
     this.counters.datagrams += batch.meta.length / 2;
     forEachMessage(batch, (m) => {
-      if (m.type < AUDIT_FIRST_RECORD || m.type === AUDIT_REPLACE) return;
+      if (!isRecordType(m.type)) return;
       this.counters.records++;
       stream.netlink(m.type, recordText(m.payload));
     });

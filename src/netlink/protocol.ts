@@ -24,9 +24,18 @@ export const AUDIT_LIST_RULES = 1013;
 export const AUDIT_SET_FEATURE = 1018;
 export const AUDIT_GET_FEATURE = 1019;
 export const AUDIT_REPLACE = 1329;
-/** Records (kernel and userspace) start here; everything below is a control message. */
+/** Records (kernel and userspace) start here; below it only AUDIT_USER and AUDIT_LOGIN are records. */
 export const AUDIT_FIRST_RECORD = 1100;
+export const AUDIT_LOGIN = 1006;
 export const AUDIT_EOE = 1320;
+
+/**
+ * Is this message an audit record (as opposed to a reply, ACK or AUDIT_REPLACE probe)? Records
+ * are what auditd logs: 1100 and up, plus the two old types below, AUDIT_USER and AUDIT_LOGIN.
+ */
+export function isRecordType(type: number): boolean {
+  return type >= AUDIT_FIRST_RECORD ? type !== AUDIT_REPLACE : type === AUDIT_USER || type === AUDIT_LOGIN;
+}
 
 export interface NetlinkMessage {
   type: number;
@@ -73,7 +82,7 @@ export function forEachMessage(batch: RawBatch, onMessage: (m: NetlinkMessage) =
       const seq = data.readUInt32LE(off + 8);
       const pid = data.readUInt32LE(off + 12);
       let stop: number;
-      if (type >= AUDIT_FIRST_RECORD || nlen < NLMSG_HDRLEN || off + nlen > end) stop = end;
+      if (isRecordType(type) || nlen < NLMSG_HDRLEN || off + nlen > end) stop = end;
       else stop = off + nlen;
       onMessage({ type, flags, seq, pid, payload: data.subarray(off + NLMSG_HDRLEN, stop) });
       if (stop === end) { off = end; break; }
