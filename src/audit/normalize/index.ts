@@ -6,7 +6,7 @@
 import { isoTime, kRaw, type NormalizedRecord } from '../../record.js';
 import { IsoClock } from './iso-time.js';
 import type { AuditRecord } from '../record.js';
-import { decode } from '../record.js';
+import { bytesToText, decode, decodeBytes } from '../record.js';
 import { groups, users, createIdNameTable, type IdNameTable } from '../../users.js';
 import { dataTypes, recordTypeActions } from './actions.js';
 import { summary } from './message.js';
@@ -134,14 +134,19 @@ function setPrimaryData(out: NormalizedRecord, rec: AuditRecord): void {
   for (const k in data) if (!(k in audit.data)) audit.data[k] = data[k];
 }
 
-/** PROCTITLE is argv as one NUL-separated buffer (truncated by the kernel at 128 bytes). */
+/**
+ * PROCTITLE is argv as one NUL-separated buffer (cut by the kernel at 128 bytes), hex-encoded
+ * whenever it holds a NUL, so NULs become spaces in the bytes before the one text decode.
+ */
 function proctitle(raw: string | undefined): string | undefined {
-  const t = decode(raw);
-  if (t === undefined) return undefined;
-  let end = t.length;
-  while (end > 0 && t.charCodeAt(end - 1) === 0) end--;
-  const s = end === t.length ? t : t.slice(0, end);
-  return s.includes('\0') ? s.replaceAll('\0', ' ') : s;
+  if (raw === undefined) return undefined;
+  if (raw.charCodeAt(0) === 0x22) return decode(raw);
+  const b = decodeBytes(raw);
+  if (b === undefined) return undefined;
+  let end = b.length;
+  while (end > 0 && b[end - 1] === 0) end--;
+  for (let i = 0; i < end; i++) if (b[i] === 0) b[i] = 0x20;
+  return bytesToText(end === b.length ? b : b.subarray(0, end));
 }
 
 function original(records: readonly AuditRecord[]): string {

@@ -100,14 +100,13 @@ export function summary(rec: NormalizedRecord): string {
 }
 
 /** Escapes C0 controls and DEL so a summary never spans lines or moves a terminal cursor. */
+const CONTROL = /[\x00-\x1f\x7f]/;
+
 export function oneLine(s: string): string {
-  let i = 0;
+  const first = s.search(CONTROL); // the regex engine scans faster than a charCodeAt loop
+  if (first < 0) return s;
+  let i = first;
   const n = s.length;
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f) break;
-  }
-  if (i === n) return s;
   let out = s.slice(0, i);
   for (; i < n; i++) {
     const c = s.charCodeAt(i);
