@@ -69,3 +69,24 @@ describe('config', () => {
     assert.match(bad.stderr, /outputs\[0\]\.mode: must match pattern/);
   });
 });
+
+describe('config examples', () => {
+  it('every shipped config passes check-config', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { fileURLToPath } = await import('node:url');
+    const dir = fileURLToPath(new URL('../config/', import.meta.url));
+    const files = ['default.yaml', ...readdirSync(join(dir, 'examples')).map((f) => join('examples', f))];
+    for (const f of files) {
+      const r = await runCli(['check-config', join(dir, f)]);
+      assert.equal(r.code, 0, `${f}: ${r.stderr}`);
+    }
+  });
+
+  it('check-config compiles filter chains: a misspelt filter name is named', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'af-config-'));
+    writeFileSync(join(dir, 'c.yaml'), 'filters:\n  - filter_chain: "exclude_uid:992;exlude_comm:mysql"\n');
+    const r = await runCli(['check-config', join(dir, 'c.yaml')]);
+    assert.equal(r.code, 78);
+    assert.match(r.stderr, /filters\[0\]\.filter_chain: unknown filter "exlude_comm"/);
+  });
+});

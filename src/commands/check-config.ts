@@ -1,5 +1,7 @@
 import { AuditflowError } from '../errors.js';
 import { loadConfig } from '../config/load.js';
+import { buildFilterChain } from '../filters/index.js';
+import { silentLogger } from '../log.js';
 import { EX_CONFIG, EX_USAGE, type Command } from './types.js';
 
 export const checkConfigCommand: Command = {
@@ -13,6 +15,9 @@ export const checkConfigCommand: Command = {
     }
     try {
       const cfg = loadConfig(args[0]);
+      // filter_chain strings and match expressions are compiled too: an unknown filter name in
+      // "exclude_uid:1;exlude_comm:x" is only found there
+      buildFilterChain(cfg.filters, { stateDir: cfg.state_dir, hostName: '', log: silentLogger });
       io.stdout.write(`${args[0]}: ok (${cfg.inputs.length} inputs, ${cfg.filters.length} filters, ${cfg.outputs.length} outputs)\n`);
       return 0;
     } catch (err) {
