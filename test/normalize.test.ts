@@ -415,6 +415,22 @@ describe('normalize: options and bad input', () => {
     assert.equal(r.user?.name, 'root');
   });
 
+  it('kernel modules: finit_module names the module from KERN_MODULE; delete_module too (constructed records)', () => {
+    const n = createNormalizer({ resolveNames: false });
+    const sc = (serial: number, nr: number) =>
+      parse(`type=SYSCALL msg=audit(20.000:${serial}): arch=c000003e syscall=${nr} success=yes exit=0 a0=3 a1=5581 a2=0 a3=0 items=0 ppid=1 pid=900 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=3 comm="modprobe" exe="/usr/bin/kmod" key="modules"`);
+    const load = n.normalize([sc(1, 313), parse('type=KERN_MODULE msg=audit(20.000:1): name="nf_tables"')]);
+    assert.equal(load.audit?.syscall, 'finit_module');
+    assert.equal(load.event.action, 'loaded-kernel-module');
+    assert.deepEqual(load.event.category, ['driver']);
+    assert.equal(load.audit?.data?.module, 'nf_tables');
+    assert.equal(load.message, '1000 as 0 loaded-kernel-module nf_tables');
+    const unload = n.normalize([sc(2, 176), parse('type=KERN_MODULE msg=audit(20.000:2): name="nf_tables"')]);
+    assert.equal(unload.event.action, 'unloaded-kernel-module');
+    assert.deepEqual(unload.event.type, ['end']);
+    assert.equal(unload.audit?.data?.module, 'nf_tables');
+  });
+
   it('a corrupt argc (4294967295) is reported, not iterated', () => {
     const r = createNormalizer({ resolveNames: false }).normalize([
       parse('type=EXECVE msg=audit(10.000:2): argc=4294967295 a0="ls"'),

@@ -439,6 +439,14 @@ describe('peer corpus: go-libaudit raw audit logs through the normalizer', funct
     assert.ok(tty.startsWith('eh\x7f\x7fecho test\rvim /etc/pam.d/'), tty.slice(0, 40));
   });
 
+  it('kill(2): the target pid and the signal', () => {
+    const r = ev('auparse/testdata/audit-rhel7.log', 1095517);
+    assert.equal(r.event.action, 'killed-pid');
+    assert.equal(r.audit?.data?.target_pid, 8158);
+    assert.equal(r.audit?.data?.signal, 1);
+    assert.deepEqual(r.audit?.keys, ['kill_signals']);
+  });
+
   it('a failed ssh login from an invalid user', () => {
     const r = ev('auparse/testdata/audit-ubuntu16.log', 19955);
     assert.equal(r.event.action, 'logged-in');
