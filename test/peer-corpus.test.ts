@@ -439,6 +439,15 @@ describe('peer corpus: go-libaudit raw audit logs through the normalizer', funct
     assert.ok(tty.startsWith('eh\x7f\x7fecho test\rvim /etc/pam.d/'), tty.slice(0, 40));
   });
 
+  it('auditd\'s own records: "?" ids are no ids (DAEMON_END auid=? pid=?)', () => {
+    const end = ev('auparse/testdata/audit-rhel7.log', 7799);
+    assert.equal(end.event.action, 'shutdown-audit');
+    assert.equal(end.user, undefined);
+    assert.equal(end.process, undefined);
+    assert.equal(end.event.outcome, 'success');
+    assert.equal(end.message, 'unknown shutdown-audit');
+  });
+
   it('kill(2): the target pid and the signal', () => {
     const r = ev('auparse/testdata/audit-rhel7.log', 1095517);
     assert.equal(r.event.action, 'killed-pid');

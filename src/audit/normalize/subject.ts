@@ -23,6 +23,12 @@ export function num(v: string | undefined): number | undefined {
   return Number.isFinite(n) && v !== '' ? n : undefined;
 }
 
+/** An id field: "?" (auditd's "not known", e.g. DAEMON_END's auid=?) is no id at all. */
+function idField(v: string | undefined): string | undefined {
+  const u = unquote(v);
+  return u === undefined || u === '?' || u === '' || u === '(none)' ? undefined : u;
+}
+
 export function fillSubject(out: NormalizedRecord, rec: AuditRecord, namer: IdNamer): void {
   const f = rec.fields;
   const e = rec.enriched;
@@ -39,25 +45,25 @@ export function fillSubject(out: NormalizedRecord, rec: AuditRecord, namer: IdNa
   if (tty !== undefined && tty !== '(none)' && tty !== '?') proc.tty = tty;
   if (proc.pid !== undefined || proc.name !== undefined || proc.executable !== undefined) out.process = proc;
 
-  const uidRaw = unquote(f.uid);
+  const uidRaw = idField(f.uid);
   const user: User = out.user ?? {};
   if (uidRaw !== undefined) {
     const u = namer.user(uidRaw, e?.UID)!;
     user.id = u.id;
     if (u.name !== undefined) user.name = u.name;
   }
-  const auid = unquote(f.auid);
+  const auid = idField(f.auid);
   if (auid !== undefined) user.audit = namer.user(auid, e?.AUID);
-  const euid = unquote(f.euid);
+  const euid = idField(f.euid);
   if (euid !== undefined) user.effective = namer.user(euid, e?.EUID);
-  const suid = unquote(f.suid);
+  const suid = idField(f.suid);
   if (suid !== undefined && suid !== uidRaw) user.saved = namer.user(suid, e?.SUID);
-  const fsuid = unquote(f.fsuid);
+  const fsuid = idField(f.fsuid);
   if (fsuid !== undefined && fsuid !== euid) user.filesystem = namer.user(fsuid, e?.FSUID);
-  const gid = unquote(f.gid);
+  const gid = idField(f.gid);
   if (gid !== undefined) user.group = namer.group(gid, e?.GID);
   if (uidRaw !== undefined || auid !== undefined || euid !== undefined) out.user = user;
 
-  const ses = unquote(f.ses);
+  const ses = idField(f.ses);
   if (ses !== undefined && ses !== UNSET_ID) (out.audit ??= {}).session = ses;
 }
