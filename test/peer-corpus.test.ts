@@ -174,6 +174,16 @@ describe('peer corpus: go-libaudit aucoalesce goldens', function () {
 
   it('covers all 48 cases', () => assert.equal(cases, 48));
 
+  it('USER_ERR with acct="?": no target account, the remote address kept', () => {
+    const y = parseYaml(readFileSync(goDir + 'ubuntu-17.04-linux-4.10.0.yaml', 'utf8'));
+    const r = normalizer.normalize(byEvent(records(y.tests.USER_ERR))[0]);
+    assert.equal(r.event.action, 'error');
+    assert.equal(r.event.outcome, 'failure');
+    assert.equal(r.user?.target, undefined);
+    assert.deepEqual({ ...r.source }, { ip: '185.56.82.22' });
+    assert.equal(r.audit?.data?.op, 'PAM:bad_ident');
+  });
+
   it('exceptions hold: make-device names the created node, SERVICE_START shows the parser quirk', () => {
     const mk = readFileSync(goDir + 'rhel-7-linux-3.10.0.yaml', 'utf8');
     const ev = normalizer.normalize(byEvent(records(parseYaml(mk).tests['make-device']))[0]);

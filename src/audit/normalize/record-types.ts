@@ -72,8 +72,11 @@ export function fillRecordType(out: NormalizedRecord, rec: AuditRecord, spec: Re
   switch (spec.shape) {
     case 'user-session':
     case 'account': {
-      const acct = f.acct !== undefined ? fieldValue('acct', f.acct) : undefined;
-      const id = unquote(f.id);
+      // acct="?" is how PAM says it does not know the account (sshd's bad_ident)
+      let acct = f.acct !== undefined ? fieldValue('acct', f.acct) : undefined;
+      if (acct === '?' || acct === '') acct = undefined;
+      let id = unquote(f.id);
+      if (id === '?' || id === '') id = undefined;
       if (acct !== undefined || id !== undefined) {
         const target = id !== undefined ? namer.user(id, rec.enriched?.ID)! : { id: namer.userIdOf(acct!) };
         if (acct !== undefined) target.name = acct;
