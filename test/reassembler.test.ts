@@ -88,6 +88,56 @@ describe('audit event reassembler', () => {
     });
   });
 
+  describe('laurel streams (ENRICHED with EOE, peer corpus)', () => {
+    const dir = new URL('../../shared/peer-corpus/laurel/testdata/', import.meta.url);
+    before(function () {
+      if (!existsSync(fileURLToPath(dir))) this.skip(); // ../shared/peer-corpus absent
+    });
+
+    /** Expected grouping straight from the text: serial → record lines without EOE, in order. */
+    function groups(lines: string[]): Map<number, string[]> {
+      const m = new Map<number, string[]>();
+      for (const l of lines) {
+        if (l.includes('type=EOE ')) continue;
+        const s = Number(/:(\d+)\)/.exec(l)![1]);
+        m.set(s, [...(m.get(s) ?? []), l]);
+      }
+      return m;
+    }
+
+    for (const name of ['shell-proc-trace-reordered', 'shell-proc-trace-confusion', 'shell-proc-trace', 'record-syscall-nullkey', 'record-connect']) {
+      it(`${name}.txt: every event closes at its EOE, before flush, whole`, () => {
+        const lines = readLines(new URL(`${name}.txt`, dir)).filter((l) => l.includes('type='));
+        const want = groups(lines);
+        const h = harness();
+        h.push(...lines);
+        assert.equal(h.events.length, want.size, 'all out before flush()');
+        assert.equal(h.events.length, lines.filter((l) => l.includes('type=EOE ')).length);
+        for (const e of h.events) assert.deepEqual(e.map((m) => m.body), want.get(e[0].serial)!.map((l) => rec(l).body), `event ${e[0].serial}`);
+        assert.equal(h.r.inFlight, 0);
+        h.r.flush();
+        assert.equal(h.events.length, want.size);
+        assert.deepEqual([h.r.counters.late, h.r.counters.evicted, h.r.counters.expired, h.r.counters.outliers], [0, 0, 0, 0]);
+      });
+    }
+
+    it('shell-proc-trace-reordered.txt: nine interleaved events come out in EOE order', () => {
+      const h = harness();
+      h.push(...readLines(new URL('shell-proc-trace-reordered.txt', dir)).filter((l) => l.includes('type=')));
+      assert.deepEqual(h.events.map((e) => e[0].serial), [29245, 29244, 29243, 29242, 29241, 29240, 29239, 29238, 29237]);
+    });
+
+    it('shell-proc-trace-confusion.txt: the 49,157-serial jump after the first event is confirmed and counted', () => {
+      const h = harness();
+      h.push(...readLines(new URL('shell-proc-trace-confusion.txt', dir)).filter((l) => l.includes('type=')));
+      h.r.flush();
+      const serials = [...new Set(h.events.map((e) => e[0].serial))];
+      const span = Math.max(...serials) - Math.min(...serials) + 1;
+      assert.equal(h.r.counters.lost, span - serials.length);
+      assert.equal(h.r.counters.resyncs, 0);
+    });
+  });
+
   describe('the Debian 12 capture (RAW, no EOE)', () => {
     const lines = readLines(new URL('audit-raw.sample.log', fixtures));
 
@@ -227,6 +277,16 @@ describe('audit event reassembler', () => {
       assert.equal(h.r.counters.lost, 0);
     });
 
+    it('closes on PROCTITLE only once the event holds its SYSCALL (laurel has one written backwards)', () => {
+      const h = harness();
+      h.push(line('PROCTITLE', 225, T0, 'proctitle=61'), line('PATH', 225, T0, 'item=0'));
+      assert.deepEqual(h.shape(), []);
+      h.push(line('SYSCALL', 225, T0), line('EOE', 225, T0, ''));
+      assert.deepEqual(h.shape(), ['225:3']);
+      h.push(line('URINGOP', 226, T0, 'uring_op=18'), line('PROCTITLE', 226, T0, 'proctitle=61'));
+      assert.deepEqual(h.shape(), ['225:3', '226:2']);
+    });
+
     it('emits events in completion order, records in arrival order', () => {
       const h = harness();
       h.push(line('SYSCALL', 31, T0), line('SYSCALL', 32, T0), line('CWD', 31, T0, 'cwd="/a"'));
@@ -344,7 +404,7 @@ describe('audit event reassembler', () => {
     it('does not let an outlier completing close real open events', () => {
       const h = harness({ windowSerials: 64 });
       h.push(line('SYSCALL', 1000, T0), line('CWD', 1000, T0));
-      h.push(line('PROCTITLE', 1_500_000_000, T0, 'proctitle=61'), line('USER_CMD', 1_600_000_000, T0, 'res=success'));
+      h.push(line('USER_AVC', 1_500_000_000, T0, 'pid=1'), line('USER_CMD', 1_600_000_000, T0, 'res=success'));
       assert.deepEqual(h.shape(), ['1500000000:1', '1600000000:1']);
       h.push(line('PATH', 1000, T0, 'item=0'), line('PROCTITLE', 1000, T0, 'proctitle=61'));
       assert.deepEqual(h.shape(), ['1500000000:1', '1600000000:1', '1000:4']);

@@ -138,6 +138,13 @@ describe('audit record parser', () => {
       assert.equal(r.fields.UID, undefined);
     });
 
+    it('keeps a braced, spaced ENRICHED socket address whole', () => {
+      const r = ok(parseLine('type=SOCKADDR msg=audit(1634728455.294:53733): saddr=01002F7661722F72756E2F6E7363642F736F636B6574\x1dSADDR={ saddr_fam=local path=/var/run/nscd/socket } X=1'));
+      assert.equal(r.enriched!.SADDR, '{ saddr_fam=local path=/var/run/nscd/socket }');
+      assert.equal(r.enriched!.X, '1');
+      assert.equal(r.enriched!.path, undefined);
+    });
+
     it('handles an interpreted user message (enriched part after the closing quote)', () => {
       const r = ok(parseLine("type=USER_CMD msg=audit(1795395186.072:99960): pid=13681 uid=0 auid=4242 ses=5 msg='cwd=\"/root\" cmd=\"true\" exe=\"/usr/bin/sudo\" terminal=? res=success'\x1dUID=\"root\" AUID=\"alice\""));
       assert.equal(decode(r.fields.cmd), 'true');
@@ -278,6 +285,84 @@ describe('audit record parser', () => {
         const r = ok(parseLine(line));
         for (const f of need[r.type] ?? []) assert.ok(r.fields[f] !== undefined, `${r.type} ${r.serial}: no ${f}`);
       }
+    });
+  });
+
+  describe('laurel corpus: ENRICHED lines with laurel\'s JSON (peer corpus)', () => {
+    const dir = new URL('laurel/testdata/', peerCorpus);
+    const present = existsSync(fileURLToPath(dir));
+    const txts = present
+      ? [...readdirSync(dir).filter((f) => f.endsWith('.txt')), ...readdirSync(new URL('tree/', dir)).filter((f) => /^\d+\.txt$/.test(f)).map((f) => `tree/${f}`)]
+      : [];
+
+    before(function () {
+      if (!present) this.skip(); // peer corpus not on this machine (../shared/peer-corpus)
+    });
+
+    it('parses every record line, with the interpreted part after 0x1D in `enriched`', () => {
+      let lines = 0, enrichedLines = 0;
+      for (const f of txts) {
+        for (const line of readFileSync(new URL(f, dir), 'utf8').split('\n')) {
+          if (!line.includes('type=')) continue; // blank lines
+          const r = ok(parseLine(line));
+          lines++;
+          if (line.includes('\x1d')) {
+            enrichedLines++;
+            assert.ok(r.enriched !== undefined && Object.keys(r.enriched).length > 0, `${f}: ${line.slice(0, 80)}`);
+            assert.ok(!r.body.slice(0, r.body.indexOf('\x1d')).includes('\x1d'));
+          } else {
+            assert.equal(r.enriched, undefined);
+          }
+          if (r.type === 'SYSCALL' && r.enriched?.ARCH) {
+            const arch = archOf(r.fields.arch);
+            assert.equal(r.enriched.ARCH, arch?.name, `${f}: ARCH`);
+            assert.equal(r.enriched.SYSCALL, syscallTables[arch!.table!][Number(r.fields.syscall)], `${f}: SYSCALL`);
+            if (r.fields.uid === '0') assert.equal(r.enriched.UID, 'root');
+          }
+        }
+      }
+      assert.ok(lines > 500 && enrichedLines > 80, `${lines} lines, ${enrichedLines} enriched`);
+    });
+
+    // laurel's own spellings of the same values
+    const hex = (v: string) => BigInt('0x' + v);
+    const urlBytes = (v: string) => Buffer.concat([...v.matchAll(/%([0-9a-f]{2})|([^%])/gi)].map((m) => (m[1] ? Buffer.from([parseInt(m[1], 16)]) : Buffer.from(m[2], 'latin1'))));
+    function same(r: AuditRecord, k: string, v: string | number | null): boolean {
+      const raw = r.fields[k];
+      if (/^[A-Z][A-Z_-]*$/.test(k)) return r.enriched?.[k]?.replace(/^\{ /, '{').replace(/ \}$/, '}') === v;
+      if (v === null) return decode(raw) === undefined;
+      if (typeof v === 'number') return raw === String(v);
+      if (k === 'saddr') return decodeBytes(raw)!.equals(urlBytes(v));
+      if (v.startsWith('0x')) return raw !== undefined && hex(raw) === BigInt(v);
+      if (v.startsWith('0o')) return raw !== undefined && parseInt(raw, 8) === parseInt(v.slice(2), 8);
+      return decode(raw) === v;
+    }
+
+    it('gives the field values laurel gives, record by record', function () {
+      const jsons = txts.filter((f) => f.startsWith('record-') && existsSync(fileURLToPath(new URL(f.replace(/\.txt$/, '.json'), dir))));
+      if (jsons.length === 0) this.skip();
+      let compared = 0;
+      for (const f of jsons) {
+        const records = readFileSync(new URL(f, dir), 'utf8').split('\n').filter((l) => l.includes('type=')).map((l) => ok(parseLine(l)));
+        for (const jl of readFileSync(new URL(f.replace(/\.txt$/, '.json'), dir), 'utf8').split('\n').filter(Boolean)) {
+          const ev = JSON.parse(jl) as Record<string, unknown>;
+          const serial = Number(String(ev.ID).split(':')[1]);
+          if (ev.NODE !== undefined) assert.ok(records.some((r) => r.node === ev.NODE), `${f}: node ${ev.NODE}`);
+          for (const [type, body] of Object.entries(ev)) {
+            if (!/^[A-Z_]+$/.test(type) || typeof body !== 'object' || body === null) continue;
+            const mine = records.filter((r) => r.serial === serial && r.type === type);
+            (Array.isArray(body) ? body : [body]).forEach((o: Record<string, unknown>, i) => {
+              assert.ok(mine[i], `${f}: no ${type} record #${i}`);
+              for (const [k, v] of Object.entries(o)) {
+                if (typeof v === 'object' && v !== null) continue; // ARGV lists and such: the normalizer's
+                assert.ok(same(mine[i], k, v as string | number | null), `${f} ${type}.${k}: laurel ${JSON.stringify(v)}, raw ${JSON.stringify(mine[i].fields[k])}, enriched ${JSON.stringify(mine[i].enriched?.[k])}`);
+                compared++;
+              }
+            });
+          }
+        }
+      }
+      assert.ok(compared > 600, `${compared} values compared`);
     });
   });
 

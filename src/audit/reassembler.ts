@@ -4,7 +4,9 @@
 // When is an event complete? The netlink stream ends each kernel event with an EOE record; an
 // audit.log written by auditd has none, so completion is also read from the record types:
 //   - user-space messages (USER 1005, 1100-1299, 2100-2999) are one record each;
-//   - PROCTITLE is the last record the kernel writes for a syscall event (only EOE follows);
+//   - PROCTITLE is the last record the kernel writes for a syscall event (only EOE follows),
+//     after the SYSCALL (URINGOP for io_uring) record, so it closes an event holding one
+//     (a PROCTITLE that arrives first, out of order, closes nothing);
 //   - a kernel event still open once a later event of its node has completed at least
 //     `windowSerials` serials past it is done (interleaving comes from concurrent CPUs writing
 //     at once, which spans a few serials, not dozens);
@@ -33,8 +35,10 @@
 import type { AuditRecord } from './record.js';
 
 const AUDIT_USER = 1005;
+const AUDIT_SYSCALL = 1300;
 const AUDIT_EOE = 1320;
 const AUDIT_PROCTITLE = 1327;
+const AUDIT_URINGOP = 1336;
 
 export interface ReassemblerOptions {
   /** Open events kept before the oldest is emitted as it stands. Default 1000. */
@@ -79,6 +83,8 @@ interface OpenEvent {
   /** Audit clock when the event opened. */
   time: number;
   records: AuditRecord[];
+  /** Holds the SYSCALL (or URINGOP) record, after which PROCTITLE is the last one. */
+  hasSyscall: boolean;
 }
 
 /** A run of `len` serials from `start` (mod 2^32) not seen yet, noticed at audit time `at`. */
@@ -273,7 +279,7 @@ export class Reassembler {
       // opened at the audit clock, not the record's own time: an outlier's wild time must not
       // keep it open forever or expire it at once (before the clock starts there is only that)
       const map = seq === OUTLIER ? this.strays : this.open;
-      ev = { key, map, ns, serial, time: this.clock === -Infinity ? rec.time : this.clock, records: [rec] };
+      ev = { key, map, ns, serial, time: this.clock === -Infinity ? rec.time : this.clock, records: [rec], hasSyscall: false };
       map.set(key, ev);
       if (this.open.size > this.maxInFlight) this.evictOldest();
       if (this.strays.size > STRAY_LIMIT) this.emitOldest(this.strays);
@@ -281,7 +287,8 @@ export class Reassembler {
       ev.records.push(rec);
     }
 
-    if (typeId === AUDIT_PROCTITLE || isUserSpace(typeId)) this.complete(ev);
+    if (typeId === AUDIT_SYSCALL || typeId === AUDIT_URINGOP) ev.hasSyscall = true;
+    else if ((typeId === AUDIT_PROCTITLE && ev.hasSyscall) || isUserSpace(typeId)) this.complete(ev);
     this.expireOldest();
   }
 

@@ -158,9 +158,10 @@ const KERNEL = 0, ENRICHED = 1, USER_MSG = 2;
 
 /**
  * Scans `key=value` pairs between from and to. Values are `"quoted"` (the kernel never escapes
- * inside quotes, it hex-encodes instead), `'single quoted'` (user messages' msg=), or run to
- * the next space. Words without `=` (AVC's `{ read }`) are skipped, except the bare `old` and
- * `new` of old kernels' LOGIN (`old auid=500 new auid=0`), which name the next key
+ * inside quotes, it hex-encodes instead), `'single quoted'` (user messages' msg=), `{ braced }`
+ * (ENRICHED SADDR), or run to the next space. Words without `=` (AVC's `{ read }`) are skipped,
+ * except the bare `old` and `new` of old kernels' LOGIN (`old auid=500 new auid=0`), which name
+ * the next key
  * (`old_auid`, `new_auid`) so that `auid` does not end up holding the old value. Old PAM
  * messages wrap fields as `(hostname=?, addr=?, terminal=cron res=success)`: inside a user
  * message the `(`, `,` and `)` of that form are punctuation, not part of keys and values.
@@ -195,6 +196,12 @@ function scanFields(s: string, from: number, to: number, out: Record<string, str
       if (end < 0 || end >= to) end = to - 1; // unterminated: take the rest, keep going
       value = stripQuotes ? s.slice(i + 1, end) : s.slice(i, end + 1);
       if (c === SQ && key === 'msg') scanFields(s, i + 1, end, out, USER_MSG);
+      i = end + 1;
+    } else if (c === 0x7b /* { */ && stripQuotes) {
+      // ENRICHED socket addresses are braced and spaced: SADDR={ fam=inet laddr=10.0.0.1 lport=22 }
+      let end = s.indexOf('}', i + 1);
+      if (end < 0 || end >= to) end = to - 1;
+      value = s.slice(i, end + 1);
       i = end + 1;
     } else {
       // the separator found from the key's start is past the '=', so it ends this value
