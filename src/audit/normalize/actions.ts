@@ -102,7 +102,7 @@ syscalls('mknod', 'make-device', FILE, ['creation'], 'file');
 syscall('mknodat', 'make-device', FILE, ['creation'], 'file', { dirfd: 0 });
 syscalls('mount', 'mounted', FILE, ['creation'], 'file');
 syscalls('umount umount2', 'unmounted', FILE, ['deletion'], 'file');
-syscalls('utime utimes futimesat futimens utimensat', 'changed-timestamp-of', FILE, ['change'], 'file');
+syscalls('utime utimes futimesat utimensat', 'changed-timestamp-of', FILE, ['change'], 'file');
 syscalls('access stat stat64 lstat lstat64 fstat fstat64 getxattr lgetxattr fgetxattr statx', 'checked-metadata-of', FILE, ['info'], 'file');
 syscalls('faccessat faccessat2 newfstatat fstatat64', 'checked-metadata-of', FILE, ['info'], 'file', { dirfd: 0 });
 syscalls('statfs statfs64 fstatfs fstatfs64', 'checked-filesystem-metadata-of', FILE, ['info'], 'file');
