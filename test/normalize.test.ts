@@ -431,6 +431,13 @@ describe('normalize: options and bad input', () => {
     assert.equal(unload.audit?.data?.module, 'nf_tables');
   });
 
+  it('an EOE record (netlink delivers them) changes nothing', () => {
+    const n = createNormalizer({ resolveNames: false });
+    const with_ = n.normalize([...recs, parse('type=EOE msg=audit(1795395185.804:96740): ')]);
+    const without = n.normalize(recs);
+    assert.deepEqual(json(with_), json(without));
+  });
+
   it('a corrupt argc (4294967295) is reported, not iterated', () => {
     const r = createNormalizer({ resolveNames: false }).normalize([
       parse('type=EXECVE msg=audit(10.000:2): argc=4294967295 a0="ls"'),

@@ -19,6 +19,7 @@ export class EventParts {
     for (let i = 0; i < records.length; i++) {
       const r = records[i];
       const t = r.type;
+      if (t === 'EOE') continue; // only ends the event; says nothing about it
       if (!this.types.includes(t)) this.types.push(t);
       switch (t) {
         case 'SYSCALL': this.syscall ??= r; break;
@@ -26,7 +27,6 @@ export class EventParts {
         case 'PATH': this.paths.push(r); break;
         case 'CWD': this.cwd ??= r; break;
         case 'PROCTITLE': this.proctitle ??= r; break;
-        case 'EOE': break;
         default:
           this.others.push(r);
           if (this.primary === undefined && !auxiliaryTypes.has(t)) this.primary = r;
