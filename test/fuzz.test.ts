@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { parseLine, parseNetlink, isFailure, decode, decodeBytes, type AuditRecord } from '../src/audit/record.js';
+import { parseLine, parseNetlink, isFailure, decode, decodeBytes, recordTypeName, type AuditRecord } from '../src/audit/record.js';
 import { Reassembler } from '../src/audit/reassembler.js';
 
 // Deterministic: a failure here reproduces with the same seed.
@@ -130,6 +130,69 @@ describe('fuzz: parser and reassembler on garbage', function () {
     }
     // both outcomes are exercised, not just one
     assert.ok(records > 2000 && failures > 2000, `${records} records, ${failures} failures`);
+  });
+
+  it('reassembles 50,000 random records (serials, jumps, nodes, types, times) keeping its invariants', () => {
+    const rand = prng(SEED ^ 0xbeef);
+    const int = (n: number) => Math.floor(rand() * n);
+    const types = [1300, 1302, 1307, 1309, 1306, 1327, 1320, 1320, 1100, 1123, 1200, 1701, 1305, 1336, 2100, 1005, 1400, 0];
+    const nodes = [undefined, undefined, undefined, 'a', 'b'];
+    const maxInFlight = 50;
+    const emitted: AuditRecord[] = [];
+    const events: AuditRecord[][] = [];
+    let callbacks = 0, lostCalls = 0;
+    const r = new Reassembler({
+      maxInFlight, timeoutMs: 500, windowSerials: 16,
+      onEvent: (e) => {
+        callbacks++;
+        assert.ok(e.length > 0, 'empty event');
+        for (const x of e) {
+          assert.equal(x.serial, e[0].serial, 'mixed serials in one event');
+          assert.equal(x.node, e[0].node, 'mixed nodes in one event');
+        }
+        emitted.push(...e);
+        events.push(e);
+      },
+      onLost: (n) => { lostCalls += n; assert.ok(n > 0 && Number.isInteger(n)); },
+    });
+    const pushed: AuditRecord[] = [];
+    let serial = 4294967000; // crosses the uint32 rollover on the way
+    let time = 1795395184000;
+    for (let i = 0; i < 50_000; i++) {
+      const roll = rand();
+      if (roll < 0.6) serial = (serial + int(3)) >>> 0; // same, next, or one skipped
+      else if (roll < 0.9) serial = (serial - int(20)) >>> 0; // a straggler
+      else if (roll < 0.97) serial = (serial + 20 + int(5000)) >>> 0; // a gap
+      else serial = int(0x100000000); // anywhere
+      time += rand() < 0.9 ? int(3) : rand() < 0.5 ? -int(5000) : int(100_000);
+      const typeId = types[int(types.length)];
+      const rec: AuditRecord = {
+        type: typeId === 0 ? 'WHATEVER' : recordTypeName(typeId), typeId, node: nodes[int(nodes.length)],
+        time, serial, fields: {}, enriched: undefined, body: String(i),
+      };
+      r.push(rec);
+      if (typeId !== 1320) pushed.push(rec);
+      assert.ok(r.inFlight <= maxInFlight + 256, `inFlight ${r.inFlight}`);
+      if (i % 1000 === 0) r.maintain(int(2) * 1000);
+    }
+    r.flush();
+    assert.equal(r.inFlight, 0);
+    assert.equal(callbacks, r.counters.events);
+    assert.equal(lostCalls, r.counters.lost);
+    assert.equal(r.counters.records, 50_000);
+    // every record but EOE out exactly once
+    assert.equal(emitted.length, pushed.length);
+    assert.equal(new Set(emitted).size, emitted.length);
+    // and each event keeps its records in arrival order
+    const order = new Map(pushed.map((x, i) => [x, i]));
+    for (const e of events) {
+      for (let k = 1; k < e.length; k++) assert.ok(order.get(e[k - 1])! < order.get(e[k])!, `records of ${e[0].serial} out of arrival order`);
+    }
+    // the stream exercised every way out, not just one
+    const c = r.counters;
+    for (const k of ['evicted', 'expired', 'late', 'outliers', 'resyncs', 'lost'] as const) assert.ok(c[k] > 0, `${k} never happened`);
+    // bounded lost count: every jump counted is at most maxGap (default 1,000,000)
+    assert.ok(r.counters.lost < 50_000 * 5000, `lost ${r.counters.lost}`);
   });
 
   it('keeps all 300 sample events whole, and their lost count, with 5,000 garbage lines among them', () => {
