@@ -56,6 +56,20 @@ describe('audit record parser', () => {
       assert.equal(decode(r.fields.cwd), '/root');
     });
 
+    it('reads the kernel\'s printk form (dmesg, kern.log, journal): numeric type, no msg=', () => {
+      const r = ok(parseLine('audit: type=1400 audit(1795395186.204:102199): apparmor="DENIED" operation="open" profile="snap.x" name="/etc/shadow" pid=13737 comm="cat"'));
+      assert.equal(r.type, 'AVC');
+      assert.equal(r.typeId, 1400);
+      assert.equal(r.time, 1795395186204);
+      assert.equal(r.serial, 102199);
+      assert.equal(decode(r.fields.name), '/etc/shadow');
+      const bare = ok(parseLine('type=1300 audit(1795395186.204:102200): arch=c000003e syscall=2'));
+      assert.deepEqual([bare.type, bare.typeId, bare.fields.syscall], ['SYSCALL', 1300, '2']);
+      assert.equal(ok(parseLine('type=1999 audit(1.000:1): x=1')).type, 'UNKNOWN[1999]');
+      assert.ok(isFailure(parseLine('type=13x0 audit(1.000:1): x=1')));
+      assert.ok(isFailure(parseLine('type=SYSCALL arch=c000003e')), 'a named type still needs its header');
+    });
+
     it('takes the number of an UNKNOWN[n] type and names a known type from its number', () => {
       const r = ok(parseLine('type=UNKNOWN[1334] msg=audit(1492037291.036:59): op=x'));
       assert.equal(r.type, 'UNKNOWN[1334]');

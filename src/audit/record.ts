@@ -66,7 +66,9 @@ function typeIdOf(name: string): number {
 const SP = 0x20, EQ = 0x3d, DQ = 0x22, SQ = 0x27, GS = 0x1d;
 
 /**
- * Parses one auditd log line (RAW or ENRICHED, optional `node=` prefix). Never throws; a line
+ * Parses one auditd log line (RAW or ENRICHED, optional `node=` prefix), or one kernel printk
+ * line as dmesg, kern.log and the journal show them when no audit daemon is listening
+ * (`audit: type=1400 audit(SEC.MS:SERIAL): ...`: numeric type, no msg=). Never throws; a line
  * that is not a record gives a ParseFailure saying why.
  */
 export function parseLine(line: string): ParseResult {
@@ -79,14 +81,26 @@ export function parseLine(line: string): ParseResult {
     if (end < 0) return { error: 'nothing after node=', offset: i };
     node = line.slice(i + 5, end);
     i = end + 1;
+  } else if (line.startsWith('audit: ', i)) {
+    i += 7;
   }
   if (!line.startsWith('type=', i)) return { error: 'no type= field', offset: i };
   const typeEnd = line.indexOf(' ', i + 5);
   if (typeEnd < 0) return { error: 'nothing after type=', offset: i };
-  const type = line.slice(i + 5, typeEnd);
+  let type = line.slice(i + 5, typeEnd);
+  let typeId: number;
+  const c = type.charCodeAt(0);
+  if (c >= 48 && c <= 57) { // the kernel's own form gives the number
+    typeId = Number(type);
+    if (!Number.isInteger(typeId) || typeId > 0xffff) return { error: 'bad numeric type', offset: i + 5 };
+    type = recordTypeName(typeId);
+  } else {
+    typeId = typeIdOf(type);
+  }
   i = typeEnd + 1;
-  if (!line.startsWith('msg=', i)) return { error: 'no msg=audit(...) after the type', offset: i };
-  return parseHeaderAndBody(line, i + 4, type, typeIdOf(type), node);
+  if (line.startsWith('msg=', i)) i += 4;
+  else if (!line.startsWith('audit(', i)) return { error: 'no msg=audit(...) after the type', offset: i };
+  return parseHeaderAndBody(line, i, type, typeId, node);
 }
 
 /**
