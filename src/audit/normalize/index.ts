@@ -141,7 +141,10 @@ function setPrimaryData(out: NormalizedRecord, rec: AuditRecord): void {
 function proctitle(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   if (raw.charCodeAt(0) === 0x22) return decode(raw);
-  const b = decodeBytes(raw);
+  // Buffer's hex parser stops at the first non-hex digit, so the length check is the validation
+  // (one pass instead of a separate isHex scan)
+  let b: Buffer | undefined = Buffer.from(raw, 'hex');
+  if (b.length * 2 !== raw.length) b = decodeBytes(raw);
   if (b === undefined) return undefined;
   let end = b.length;
   while (end > 0 && b[end - 1] === 0) end--;
