@@ -85,7 +85,7 @@ function object(rec: NormalizedRecord): string | undefined {
     return from !== undefined ? `${t} from ${from}` : t;
   }
   if (path !== undefined) return path;
-  if (typeof data?.dev === 'string') return data.dev;
+  if (action === 'changed-promiscuous-mode-on-device' && typeof data?.dev === 'string') return data.dev;
   if (action === 'crashed-program') return rec.process?.executable ?? rec.process?.name;
   return undefined;
 }
