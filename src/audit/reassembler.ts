@@ -209,6 +209,8 @@ export class Reassembler {
   private lastNode: NodeState | undefined;
   /** The audit clock: newest event time seen, epoch ms. */
   private clock = -Infinity;
+  /** No open event opened before this audit time: while clock - floor <= timeout, none expired. */
+  private floor = Infinity;
 
   constructor(opts: ReassemblerOptions) {
     this.maxInFlight = Math.max(1, Math.floor(opts.maxInFlight ?? 1000));
@@ -281,6 +283,7 @@ export class Reassembler {
       const map = seq === OUTLIER ? this.strays : this.open;
       ev = { key, map, ns, serial, time: this.clock === -Infinity ? rec.time : this.clock, records: [rec], hasSyscall: false };
       map.set(key, ev);
+      if (ev.time < this.floor) this.floor = ev.time;
       if (this.open.size > this.maxInFlight) this.evictOldest();
       if (this.strays.size > STRAY_LIMIT) this.emitOldest(this.strays);
     } else {
@@ -300,8 +303,7 @@ export class Reassembler {
   maintain(idleMs = 0): void {
     // idle longer than the timeout: every open event has had its chance, whatever the clock says
     const now = idleMs > this.timeoutMs ? Infinity : this.clock + Math.max(0, idleMs);
-    this.expire(this.open, now);
-    this.expire(this.strays, now);
+    this.expireUpTo(now);
     for (const ns of this.nodes.values()) this.settleGaps(ns, now, false);
   }
 
@@ -399,6 +401,7 @@ export class Reassembler {
     ev.map = this.open;
     // a stray may have opened before the clock started; it is as fresh as the confirmation
     ev.time = this.clock;
+    if (ev.time < this.floor) this.floor = ev.time;
     this.open.set(key, ev);
   }
 
@@ -487,21 +490,35 @@ export class Reassembler {
     }
   }
 
-  /** Emits open events from the oldest while they have timed out. */
+  /** Emits the events that have timed out; on most records one comparison says there are none. */
   private expireOldest(): void {
-    this.expire(this.open, this.clock);
-    if (this.strays.size > 0) this.expire(this.strays, this.clock);
+    // written so that NaN (clock not started) means "not expired"
+    if (this.clock - this.floor > this.timeoutMs) this.expireUpTo(this.clock);
   }
 
-  /** Events open in arrival order, so their open times only grow: stop at the first fresh one. */
-  private expire(map: Map<number | string, OpenEvent>, now: number): void {
-    for (const ev of map.values()) {
-      // written so that NaN (clock not started) means "not expired"
-      if (!(now - ev.time > this.timeoutMs)) return;
-      map.delete(ev.key);
+  private expireUpTo(now: number): void {
+    // real events open in arrival order at a clock that only grows: stop at the first fresh one
+    let floor = Infinity;
+    for (const ev of this.open.values()) {
+      if (!(now - ev.time > this.timeoutMs)) {
+        floor = ev.time;
+        break;
+      }
+      this.open.delete(ev.key);
       this.counters.expired++;
       this.emit(ev);
     }
+    // strays can open before the clock starts, at their own times: all of them (few) are looked at
+    for (const ev of this.strays.values()) {
+      if (!(now - ev.time > this.timeoutMs)) {
+        if (ev.time < floor) floor = ev.time;
+        continue;
+      }
+      this.strays.delete(ev.key);
+      this.counters.expired++;
+      this.emit(ev);
+    }
+    this.floor = floor;
   }
 
   private emit(ev: OpenEvent): void {
