@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createNormalizer } from '../src/audit/normalize/index.js';
 import { parseLine, isFailure, type AuditRecord } from '../src/audit/record.js';
 import { kRaw, type NormalizedRecord } from '../src/record.js';
+import { Reassembler } from '../src/audit/reassembler.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/normalize/${name}`, import.meta.url));
 const sampleText = readFileSync(fixture('audit-raw.sample.log'), 'utf8');
@@ -57,6 +58,16 @@ describe('normalize: the real auditd sample', () => {
       assert.deepEqual(out.audit?.record_types, [...new Set(recs.map((r) => r.type))]);
       assert.ok(out.message && !out.message.includes('\n'), `event ${key} has a one-line message`);
     }
+  });
+
+  it('gives the same records when the events come from the reassembler', () => {
+    const viaReassembler = new Map<number, NormalizedRecord>();
+    const n = createNormalizer({ passwdFile: fixture('passwd'), groupFile: fixture('group') });
+    const ra = new Reassembler({ onEvent: (recs) => viaReassembler.set(recs[0].serial, n.normalize(recs)) });
+    for (const line of sampleText.split('\n')) if (line !== '') ra.push(parse(line));
+    ra.flush();
+    assert.equal(viaReassembler.size, 300);
+    for (const [serial, r] of viaReassembler) assert.deepEqual(json(r), json(ev(serial)), `event ${serial}`);
   });
 
   it('reassembles an argument split over four EXECVE records (a1_len=24000 hex digits = 12,000 bytes)', () => {
