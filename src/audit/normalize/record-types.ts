@@ -13,14 +13,16 @@ import { archOf } from '../tables/arch.js';
 import { syscallTables } from '../tables/syscalls.js';
 import { num, unquote } from './subject.js';
 
-/** Fields the kernel or libaudit hex-encode when they hold unsafe bytes (auparse's list). */
+/**
+ * Fields the kernel or libaudit hex-encode when they hold unsafe bytes (after auparse's list).
+ * Only these are decoded: elsewhere an even run of hex digits is a number (CONFIG_CHANGE's
+ * old=8192). saddr stays hex: it is a struct, decoded by sockaddr.ts where it means something.
+ */
 const encodedFields = new Set([
   'name', 'path', 'cwd', 'comm', 'exe', 'proctitle', 'key', 'acct', 'cmd', 'data', 'dir', 'file',
-  'watch', 'ocomm', 'new', 'old', 'root_dir', 'sw', 'unit', 'vm', 'vm-ctx', 'img-ctx', 'device',
-  'hostname', 'addr', 'terminal', 'profile', 'operation', 'info', 'ipx-net', 'saddr', 'cgroup',
+  'watch', 'ocomm', 'root_dir', 'sw', 'unit', 'vm', 'vm-ctx', 'img-ctx', 'device', 'hostname',
+  'addr', 'terminal', 'profile', 'operation', 'info', 'cgroup',
 ]);
-// 'old' and 'new' are encoded for some types only (and numeric for others: CONFIG_CHANGE's
-// old=8192 is valid hex), so those two are kept as written unless quoted.
 
 /** Fields already placed in ECS fields by fillSubject (or meaningless once parsed). */
 const subjectFields = new Set([
@@ -31,7 +33,7 @@ const subjectFields = new Set([
 export function fieldValue(key: string, raw: string): string | undefined {
   if (raw.charCodeAt(0) === 0x22) return raw.length > 1 ? raw.slice(1, -1) : '';
   if (raw === '?' || raw === '(null)' || raw === '(none)') return undefined;
-  if (encodedFields.has(key) && !(key === 'old' || key === 'new')) return decode(raw);
+  if (encodedFields.has(key)) return decode(raw);
   return raw;
 }
 
