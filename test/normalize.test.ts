@@ -57,6 +57,7 @@ describe('normalize: the real auditd sample', () => {
       assert.strictEqual(out[kRaw], recs);
       assert.deepEqual(out.audit?.record_types, [...new Set(recs.map((r) => r.type))]);
       assert.ok(out.message && !out.message.includes('\n'), `event ${key} has a one-line message`);
+      assert.ok(!JSON.stringify(out).includes(':null'), `event ${key}: fields that do not apply are left out, not null`);
     }
   });
 
