@@ -132,18 +132,19 @@ function redactValue(rec: AuditRecord, name: string, r: Redactor, asArgv: boolea
 /**
  * Redacts an event's raw records in place; true when anything changed. `subs`, when given,
  * collects each change as a text substitution, to apply to text made from the records before
- * (event.original).
+ * (event.original). `look` lets a caller that already knows the decoded argv or title is clean
+ * (the normalized record's process.args / process.title) skip decoding those records.
  */
-export function redactAuditRecords(recs: AuditRecord[], r: Redactor, subs?: Substitutions): boolean {
+export function redactAuditRecords(recs: AuditRecord[], r: Redactor, subs?: Substitutions, look: { execve: boolean; proctitle: boolean } = { execve: true, proctitle: true }): boolean {
   let changed = false;
   let execve: AuditRecord[] | undefined;
   for (const rec of recs) {
     switch (rec.type) {
       case 'EXECVE':
-        (execve ??= []).push(rec);
+        if (look.execve) (execve ??= []).push(rec);
         break;
       case 'PROCTITLE':
-        if (redactValue(rec, 'proctitle', r, true, subs)) changed = true;
+        if (look.proctitle && redactValue(rec, 'proctitle', r, true, subs)) changed = true;
         break;
       case 'USER_CMD':
         if (redactValue(rec, 'cmd', r, false, subs)) changed = true;

@@ -57,8 +57,19 @@ export class RedactFilter implements Filter {
     const r = this.redactor;
     let list: string[] | undefined;
     const p = rec.process;
+    // The raw EXECVE/PROCTITLE records hold the same bytes as process.args/title: when those
+    // are clean (almost always) the raw records are too, and need no decoding at all.
+    let argsSuspect = true;
+    let titleSuspect = true;
     if (p !== undefined) {
       if (p.args !== undefined) {
+        argsSuspect = false;
+        for (let i = 0; i < p.args.length && !argsSuspect; i++) argsSuspect = r.suspect(p.args[i]);
+      }
+      if (p.title !== undefined) titleSuspect = r.suspect(p.title);
+    }
+    if (p !== undefined) {
+      if (p.args !== undefined && argsSuspect) {
         const a = r.args(p.args);
         if (a !== undefined) {
           p.args = a;
@@ -72,7 +83,7 @@ export class RedactFilter implements Filter {
           list = this.touched(rec, 'process.command_line', list);
         }
       }
-      if (p.title !== undefined) {
+      if (p.title !== undefined && titleSuspect) {
         const t = r.text(p.title);
         if (t !== undefined) {
           p.title = t;
@@ -99,14 +110,19 @@ export class RedactFilter implements Filter {
         rec[kRaw] = t;
         rawChanged = true;
       }
-    } else if (raw !== undefined && redactAuditRecords(raw, r, (subs = []))) rawChanged = true;
+    } else if (raw !== undefined && redactAuditRecords(raw, r, (subs = []), { execve: argsSuspect, proctitle: titleSuspect })) rawChanged = true;
     const orig = rec.event.original;
     if (orig !== undefined) {
       // made from the raw records: the same field rewrites first (hex proctitle, EXECVE aN),
       // then the text rules for whatever else it holds
       let o = orig;
-      if (subs !== undefined) for (const [from, to] of subs) o = o.split(from).join(to);
-      o = r.text(o) ?? o;
+      if (subs !== undefined) {
+        // audit text: every field that can carry a secret (EXECVE, PROCTITLE, USER_CMD) was
+        // redacted in the records; the rest is ids, paths and hex pointers, not worth a scan
+        for (let i = 0; i < subs.length; i++) o = o.split(subs[i][0]).join(subs[i][1]);
+      } else {
+        o = r.text(o) ?? o;
+      }
       if (o !== orig) {
         rec.event.original = o;
         list = this.touched(rec, 'event.original', list);

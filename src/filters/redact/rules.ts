@@ -40,10 +40,13 @@ export const builtinPatterns: PatternRule[] = [
 
 /**
  * A cheap first look: every builtin rule (patterns above, the token rules and the tools) needs
- * one of these substrings, so a string without any is clean and costs one scan.
+ * one of these substrings, so a string without any is clean and costs one scan. Alternatives are
+ * grouped by first letter (a trie) so the regex engine rejects most positions on one character;
+ * short words (key, pin, sig, psk, pwd) only count next to a name separator, as in API_KEY= or
+ * ?sig=, or "keyboard" and "ping" would send every other command through the full rules.
  */
 export const builtinTrigger =
-  /pass|pwd|secret|token|key|auth|sig|psk|pin|credential|bearer|cookie|:\/\/[^/\s]*@|mysql|maria|redis|valkey|keydb|mongo|curl|openssl|smb|rpcclient|ldap|docker|podman|nerdctl|buildah|skopeo|helm|crane|oras|useradd|usermod|AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA|gh[pousr]_|github_pat_|gl[a-z]{2,4}-|xox[abposre]-|AIza|_live_|_test_|npm_|eyJ|hooks\.slack|-----BEGIN/i;
+  /p(?:ass|sk[=_:-]|wd[=_:-]|in[=_:-]|odman)|s(?:ecret|ignature|ig[=_:-]|mb|kopeo)|token|ke(?:y[=_:-]|ydb)|a(?:uth|kia|sia|gpa|ida|roa|npa|nva|ipa|iza|pikey)|c(?:redential|url|ookie|rane)|b(?:earer|uildah)|:\/\/[^/\s]*@|m(?:ysql|aria|ongo)|r(?:edis|pcclient)|valkey|o(?:penssl|ras)|ldap|docker|n(?:erdctl|pm_)|h(?:elm|ooks\.slack)|user(?:add|mod)|g(?:h[pousr]_|ithub_pat_|l[a-z]{2,4}-)|xox[abposre]-|_(?:live|test)_|eyj|-----begin|[_.-](?:key|pin|sig|psk|pwd)/i;
 
 export interface UserRuleConfig {
   pattern: string;
