@@ -72,4 +72,20 @@ for (const [name, reassemble] of [['parseLine', false], ['parseLine + Reassemble
   const eps = reassemble ? `; ${per(events, ms)} events/s wall, ${per(events, cpuMs)} events/s CPU (${events.toLocaleString()} events)` : '';
   console.log(`${name}: median of ${runs} runs ${ms.toFixed(0)} ms wall / ${cpuMs.toFixed(0)} ms CPU: ${per(lines.length, ms)} records/s wall, ${per(lines.length, cpuMs)} records/s CPU, ${(bytes / 1048576 / (cpuMs / 1000)).toFixed(0)} MiB/s CPU${eps}`);
 }
+// Shapes that would be quadratic for a scanner that searches from every field start: each should
+// take about as long per MiB as an ordinary line.
+const H = 'type=SYSCALL msg=audit(1795395184.672:94972): ';
+const worst: Record<string, string> = {
+  'bare words': H + 'x '.repeat(500_000) + 'a=1',
+  'no spaces, nested msg=\'': H + "msg='".repeat(200_000),
+  'one quote after another': H + '"'.repeat(1_000_000),
+  'ENRICHED braces': H + '\x1d' + 'A={ '.repeat(250_000),
+  '200,000 distinct fields': H + Array.from({ length: 200_000 }, (_, i) => `k${i}=${i}`).join(' '),
+};
+for (const [name, line] of Object.entries(worst)) {
+  const c0 = process.cpuUsage();
+  parseLine(line);
+  const c = process.cpuUsage(c0);
+  console.log(`worst case "${name}": ${(line.length / 1048576).toFixed(1)} MiB in ${((c.user + c.system) / 1000).toFixed(1)} ms CPU`);
+}
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

@@ -132,6 +132,26 @@ describe('fuzz: parser and reassembler on garbage', function () {
     assert.ok(records > 2000 && failures > 2000, `${records} records, ${failures} failures`);
   });
 
+  it('reads pathological megabyte lines (bare words, lone quotes, nested msg=\', 0x1D runs) into the right fields', () => {
+    const H = 'type=SYSCALL msg=audit(1795395184.672:94972): ';
+    const cases: [string, Record<string, string>][] = [
+      [H + 'x '.repeat(500_000) + 'a=1', { a: '1' }],
+      [H + ' '.repeat(1_000_000) + 'a=1', { a: '1' }],
+      [H + '='.repeat(1_000_000), { '': '='.repeat(999_999) }],
+      [H + '"'.repeat(1_000_000), {}],
+      [H + "msg='".repeat(200_000), { msg: "'msg='" }],
+      [H + 'old new '.repeat(125_000) + 'auid=1', { new_auid: '1' }],
+      [H + '\x1d'.repeat(1_000_000), {}],
+      [H + 'a=1\x1d' + 'A={ '.repeat(250_000), { a: '1' }],
+    ];
+    for (const [line, want] of cases) {
+      const r = parseLine(line);
+      if (isFailure(r)) assert.fail(r.error);
+      for (const [k, v] of Object.entries(want)) assert.equal(r.fields[k], v, `${line.slice(47, 60)}…: ${k}`);
+      if (Object.keys(want).length === 0) assert.deepEqual(Object.keys(r.fields), []);
+    }
+  });
+
   it('reassembles 50,000 random records (serials, jumps, nodes, types, times) keeping its invariants', () => {
     const rand = prng(SEED ^ 0xbeef);
     const int = (n: number) => Math.floor(rand() * n);

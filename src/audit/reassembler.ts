@@ -21,16 +21,16 @@
 // Lost events are serials never seen. A gap is only declared lost once it can no longer be an
 // out-of-order arrival: `maxInFlight` serials or `timeoutMs` of audit time later, or at flush().
 //
-// A serial more than `windowSerials` ahead of the newest (or more than `maxGap` behind it) is a
-// jump, and one record is not enough to believe it: a corrupted line (a digit lost or flipped)
-// looks exactly like that. Such a record waits apart from the real events as a stray (at most
-// STRAY_LIMIT of them, so a run of garbage cannot push real events out of maxInFlight); it moves
-// neither the node's sequence nor the audit clock, and closes no other event. A second record
-// within `windowSerials` of it, with nothing in sequence between them (the next record of the
-// same event, normally), confirms the jump and the stray becomes a real open event. A confirmed
-// jump of up to `maxGap` serials counts its missing serials as lost; a bigger one (either way) is
-// a restart — reboot, or logs of two boots concatenated — counted as `resyncs`, not as billions
-// of lost events. A stray never confirmed is counted in `outliers`.
+// A serial more than `windowSerials` ahead of the newest (or more than `maxGap` behind it), and a
+// node's very first serial, is a jump, and one record is not enough to believe it: a corrupted
+// line (a digit lost or flipped) looks exactly like that. Such a record waits apart from the real
+// events as a stray (at most STRAY_LIMIT of them, so a run of garbage cannot push real events out
+// of maxInFlight); it moves neither the node's sequence nor the audit clock, and closes no other
+// event. A later record within `windowSerials` of one of the last CANDIDATES such serials (the
+// next record of the same event, normally) confirms the jump, and the stray becomes a real open
+// event. A confirmed jump of up to `maxGap` serials counts its missing serials as lost; a bigger
+// one (either way) is a restart — reboot, or logs of two boots concatenated — counted as
+// `resyncs`, not as billions of lost events. A jump never confirmed is counted in `outliers`.
 
 import type { AuditRecord } from './record.js';
 
@@ -87,6 +87,9 @@ interface OpenEvent {
   hasSyscall: boolean;
 }
 
+// Jump candidates kept per node (see NodeState.candidates).
+const CANDIDATES = 16;
+
 /** A run of `len` serials from `start` (mod 2^32) not seen yet, noticed at audit time `at`. */
 interface Gap {
   start: number;
@@ -103,7 +106,8 @@ class NodeState {
   /**
    * Serials that jumped away from the sequence, each waiting for a second record to confirm it;
    * CANDIDATES of them, so that garbage lines between a real jump's first and second record do
-   * not push the real one out (one pushed out is counted in `outliers`, its serial as lost). `confirmed`: the candidate the last confirmed jump started from.
+   * not push the real one out (one pushed out is counted in `outliers`, its serial as lost).
+   * `confirmed`: the candidate the last confirmed jump started from.
    */
   readonly candidates = new Uint32Array(CANDIDATES);
   candidateCount = 0;
@@ -164,8 +168,6 @@ class NodeState {
     this.recentSet.add(serial);
   }
 }
-
-const CANDIDATES = 16;
 
 /** Signed distance from a to b on the uint32 serial circle (b - a), in [-2^31, 2^31). */
 function serialDiff(a: number, b: number): number {

@@ -180,12 +180,15 @@ const KERNEL = 0, ENRICHED = 1, USER_MSG = 2;
  * messages wrap fields as `(hostname=?, addr=?, terminal=cron res=success)`: inside a user
  * message the `(`, `,` and `)` of that form are punctuation, not part of keys and values.
  */
-function scanFields(s: string, from: number, to: number, out: Record<string, string>, mode: number): void {
+function scanFields(s: string, from: number, to: number, out: Record<string, string>, mode: number, firstSep = -1): void {
   const stripQuotes = mode === ENRICHED;
   let i = from;
   let prefix = '';
-  // next '=' at or after i (to when none): cached, so a run of bare words is not rescanned
+  // next '=' and next separator at or after i (to when none), cached so that a run of bare
+  // words or a line without spaces is not searched again from every field: linear in the line.
+  // A nested msg='...' scan starts with its parent's next separator (firstSep).
   let eq = -1;
+  let sp = firstSep;
   while (i < to) {
     let c = s.charCodeAt(i);
     if (c === SP || c === GS) { i++; continue; }
@@ -194,7 +197,7 @@ function scanFields(s: string, from: number, to: number, out: Record<string, str
       if (eq < 0 || eq > to) eq = to;
     }
     if (eq === to) return; // only bare words left
-    const sp = nextSeparator(s, i, to, mode);
+    if (sp < i) sp = nextSeparator(s, i, to, mode);
     if (sp < eq) { // a bare word
       prefix = sp - i === 3 && (s.startsWith('old', i) || s.startsWith('new', i)) ? s.slice(i, sp) + '_' : '';
       i = sp + 1;
@@ -209,7 +212,11 @@ function scanFields(s: string, from: number, to: number, out: Record<string, str
       let end = s.indexOf(c === DQ ? '"' : "'", i + 1);
       if (end < 0 || end >= to) end = to - 1; // unterminated: take the rest, keep going
       value = stripQuotes ? s.slice(i + 1, end) : s.slice(i, end + 1);
-      if (c === SQ && key === 'msg') scanFields(s, i + 1, end, out, USER_MSG);
+      if (c === SQ && key === 'msg') {
+        // the whole message first, so that a msg= inside it cannot take its place
+        if (out.msg === undefined) out.msg = value;
+        scanFields(s, i + 1, end, out, USER_MSG, sp < end ? sp : end);
+      }
       i = end + 1;
     } else if (c === 0x7b /* { */ && stripQuotes) {
       // ENRICHED socket addresses are braced and spaced: SADDR={ fam=inet laddr=10.0.0.1 lport=22 }
