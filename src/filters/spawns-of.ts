@@ -58,7 +58,8 @@ export class ProcessTableObserver implements Filter {
     return [];
   }
 
-  stats(): FilterStats {
-    return { kept: this.seen, dropped: 0, modified: 0 };
+  stats(): FilterStats & { entries: number; hits: number; misses: number; evicted: number; pruned: number } {
+    const t = this.table;
+    return { kept: this.seen, dropped: 0, modified: 0, entries: t.size, hits: t.hits, misses: t.misses, evicted: t.evicted, pruned: t.pruned };
   }
 }

@@ -15,7 +15,20 @@ const NOT_SECRET_LAST = new Set([
 ]);
 const NOT_SECRET = new Set(['PWD', 'OLDPWD', 'AUTH', 'KEY', 'PIN', 'SIG', 'XAUTHORITY', 'GPG_TTY', 'SSH_AUTH_SOCK']);
 
+// Names repeat (PGPASSWORD, --password, token=): remember the answers, within bounds.
+const memo = new Map<string, boolean>();
+
 export function isSecretName(name: string): boolean {
+  let v = memo.get(name);
+  if (v === undefined) {
+    v = judge(name);
+    if (memo.size >= 4096) memo.clear();
+    memo.set(name, v);
+  }
+  return v;
+}
+
+function judge(name: string): boolean {
   if (name.length < 3 || name.length > 64) return false;
   const up = name.toUpperCase();
   if (NOT_SECRET.has(up)) return false;

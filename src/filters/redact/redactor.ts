@@ -163,7 +163,9 @@ export class Redactor {
   }
 
   private patternSpans(s: string, spans: number[]): void {
+    const lower = s.toLowerCase();
     for (const rule of this.patterns) {
+      if (rule.hints !== undefined && !rule.hints.some((h) => lower.includes(h))) continue;
       const re = rule.re;
       re.lastIndex = 0;
       let m: RegExpExecArray | null;

@@ -8,34 +8,40 @@ import { isSecretName } from './names.js';
 export interface PatternRule {
   name: string;
   re: RegExp;
+  /**
+   * Lowercase substrings one of which any match contains: the rule's regex only runs on a
+   * string whose lowercase form has one (a few includes() cost far less than a regex scan).
+   */
+  hints?: string[];
   /** Extra test on the match (a parameter's name), when the shape alone is not enough. */
   accept?: (m: RegExpExecArray) => boolean;
   /** The capture group holding the secret when it is not named `s` (user rules). */
   group?: number;
 }
 
-const rule = (name: string, source: string, flags = '', accept?: PatternRule['accept']): PatternRule => ({
+const rule = (name: string, hints: string[], source: string, flags = '', accept?: PatternRule['accept']): PatternRule => ({
   name,
+  hints,
   re: new RegExp(source, `${flags}gd`),
   accept,
 });
 
 export const builtinPatterns: PatternRule[] = [
-  rule('private-key', String.raw`-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?<s>[\s\S]*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)`),
-  rule('url-credentials', String.raw`\b[a-z][a-z0-9+.-]{1,30}://[^\s:@/?#'"]*:(?<s>[^\s@/?#'"]+)@`, 'i'),
-  rule('authorization-header', String.raw`(?<![\w/@.-])(?:proxy-)?authorization\s*[:=]\s*(?:(?:bearer|basic|token|digest|negotiate|bot|apikey|key|sso-key)\s+)?(?<s>[^\s'",;]+)`, 'i'),
-  rule('secret-header', String.raw`(?<![\w/@.-])(?:x-api-key|api-key|apikey|x-auth-token|x-access-token|private-token|job-token|x-vault-token|x-amz-security-token|cookie|set-cookie)\s*:\s*(?<s>[^\s'",;]+)`, 'i'),
-  rule('bearer', String.raw`\bbearer\s+(?<s>[A-Za-z0-9._~+/=-]{8,})`, 'i'),
-  rule('query-parameter', String.raw`[?&;](?<n>[A-Za-z0-9_.\-\[\]]{2,64})=(?<s>[^&#\s;'"]+)`, '', (m) => isSecretName(m.groups!.n.replace(/[[\]]/g, ''))),
-  rule('aws-access-key-id', String.raw`\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)(?<s>[A-Z0-9]{16})\b`),
-  rule('github-token', String.raw`\b(?:gh[pousr]_|github_pat_)(?<s>[A-Za-z0-9_]{8,})`),
-  rule('gitlab-token', String.raw`\b(?:glpat|gldt|glrt|glptt|glft|glsoat)-(?<s>[A-Za-z0-9_-]{8,})`),
-  rule('slack-token', String.raw`\bxox[abposre]-(?<s>[A-Za-z0-9-]{8,})`),
-  rule('slack-webhook', String.raw`hooks\.slack\.com/(?:services|workflows)/(?<s>[A-Za-z0-9/_-]{8,})`),
-  rule('google-api-key', String.raw`\bAIza(?<s>[0-9A-Za-z_-]{30,})`),
-  rule('stripe-key', String.raw`\b(?:sk|rk)_(?:live|test)_(?<s>[0-9A-Za-z]{10,})`),
-  rule('npm-token', String.raw`\bnpm_(?<s>[A-Za-z0-9]{30,})`),
-  rule('jwt', String.raw`\b(?<s>eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+)`),
+  rule('private-key', ['-----begin'], String.raw`-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?<s>[\s\S]*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)`),
+  rule('url-credentials', ['://'], String.raw`\b[a-z][a-z0-9+.-]{1,30}://[^\s:@/?#'"]*:(?<s>[^\s@/?#'"]+)@`, 'i'),
+  rule('authorization-header', ['authorization'], String.raw`(?<![\w/@.-])(?:proxy-)?authorization\s*[:=]\s*(?:(?:bearer|basic|token|digest|negotiate|bot|apikey|key|sso-key)\s+)?(?<s>[^\s'",;]+)`, 'i'),
+  rule('secret-header', ['api-key', 'apikey', 'token', 'cookie'], String.raw`(?<![\w/@.-])(?:x-api-key|api-key|apikey|x-auth-token|x-access-token|private-token|job-token|x-vault-token|x-amz-security-token|cookie|set-cookie)\s*:\s*(?<s>[^\s'",;]+)`, 'i'),
+  rule('bearer', ['bearer'], String.raw`\bbearer\s+(?<s>[A-Za-z0-9._~+/=-]{8,})`, 'i'),
+  rule('query-parameter', ['='], String.raw`[?&;](?<n>[A-Za-z0-9_.\-\[\]]{2,64})=(?<s>[^&#\s;'"]+)`, '', (m) => isSecretName(m.groups!.n.replace(/[[\]]/g, ''))),
+  rule('aws-access-key-id', ['akia', 'asia', 'agpa', 'aida', 'aroa', 'anpa', 'anva', 'aipa'], String.raw`\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)(?<s>[A-Z0-9]{16})\b`),
+  rule('github-token', ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'], String.raw`\b(?:gh[pousr]_|github_pat_)(?<s>[A-Za-z0-9_]{8,})`),
+  rule('gitlab-token', ['glpat-', 'gldt-', 'glrt-', 'glptt-', 'glft-', 'glsoat-'], String.raw`\b(?:glpat|gldt|glrt|glptt|glft|glsoat)-(?<s>[A-Za-z0-9_-]{8,})`),
+  rule('slack-token', ['xox'], String.raw`\bxox[abposre]-(?<s>[A-Za-z0-9-]{8,})`),
+  rule('slack-webhook', ['hooks.slack.com'], String.raw`hooks\.slack\.com/(?:services|workflows)/(?<s>[A-Za-z0-9/_-]{8,})`),
+  rule('google-api-key', ['aiza'], String.raw`\bAIza(?<s>[0-9A-Za-z_-]{30,})`),
+  rule('stripe-key', ['_live_', '_test_'], String.raw`\b(?:sk|rk)_(?:live|test)_(?<s>[0-9A-Za-z]{10,})`),
+  rule('npm-token', ['npm_'], String.raw`\bnpm_(?<s>[A-Za-z0-9]{30,})`),
+  rule('jwt', ['eyj'], String.raw`\b(?<s>eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+)`),
 ];
 
 /**
