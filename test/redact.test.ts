@@ -143,6 +143,10 @@ const COMMANDS: [string[], string[], string[]][] = [
   [['curl', '-X', 'POST', '--data', 'payload', 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX'], ['T000/B000/XXXXXXXXXXXXXXXX'], ['curl', '-X', 'POST', '--data', 'payload', 'https://hooks.slack.com/services/****']],
   [['sh', '-c', 'mysql -uroot -pInnerPw -e "select 1" | tee out'], ['InnerPw'], ['sh', '-c', 'mysql -uroot -p**** -e "select 1" | tee out']],
   [['sudo', 'mysql', '-pSudoPw'], ['SudoPw'], ['sudo', 'mysql', '-p****']],
+  [['docker', 'run', '-e', 'MYSQL_ROOT_PASSWORD=DockEnv1', '--env=REDIS_PASSWORD=DockEnv2', 'mariadb:11'], ['DockEnv1', 'DockEnv2'],
+    ['docker', 'run', '-e', 'MYSQL_ROOT_PASSWORD=****', '--env=REDIS_PASSWORD=****', 'mariadb:11']],
+  [['curl', '-d', '{"username":"svc","password":"JsonPw1","api_key":"JsonKey2"}', 'https://h/login'], ['JsonPw1', 'JsonKey2'],
+    ['curl', '-d', '{"username":"svc","password":"****","api_key":"****"}', 'https://h/login']],
 ];
 
 // Lines as typed into bash (history), with the shell's quoting: [line, secrets, expected].

@@ -51,6 +51,8 @@ export class Throttle implements Filter {
   private kept = 0;
   private dropped = 0;
   private summaries = 0;
+  private lastTs = '';
+  private lastT = Number.NaN;
 
   constructor(cfg: ThrottleConfig, private readonly now: () => number = Date.now) {
     this.paths = cfg.key ?? DEFAULT_KEY;
@@ -75,7 +77,11 @@ export class Throttle implements Filter {
     // our own summaries must never be throttled away
     if (rec.event.kind === 'metric' && rec.event.module === 'auditflow') return rec;
     const key = this.keyOf(rec);
-    let t = Date.parse(rec['@timestamp']);
+    // records of one burst share their timestamp: parse each distinct one once
+    const ts = rec['@timestamp'];
+    let t = ts === this.lastTs ? this.lastT : Date.parse(ts);
+    this.lastTs = ts;
+    this.lastT = t;
     if (Number.isNaN(t)) t = this.now();
     let b = this.buckets.get(key);
     if (b === undefined) {

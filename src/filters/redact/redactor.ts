@@ -296,7 +296,9 @@ export class Redactor {
       if ((st.tool === 'curl' && (opt === 'user' || opt === 'proxy-user')) ) return value(eqAt + 1, Pending.UserPass);
       if (st.tool === 'smb' && opt === 'user') return value(eqAt + 1, Pending.UserPct);
       if (isSecretOption(opt)) return value(eqAt + 1, Pending.Value);
-      return -1;
+      // --env=DB_PASSWORD=x, --build-arg=NPM_TOKEN=x: an assignment inside the option
+      const inner = secretAssignment(s, eqAt + 1, b);
+      return inner > 0 ? value(inner, Pending.Value) : -1;
     }
     if (long) {
       const opt = tok.slice(2).toLowerCase();

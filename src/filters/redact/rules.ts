@@ -33,6 +33,7 @@ export const builtinPatterns: PatternRule[] = [
   rule('secret-header', ['api-key', 'apikey', 'token', 'cookie'], String.raw`(?<![\w/@.-])(?:x-api-key|api-key|apikey|x-auth-token|x-access-token|private-token|job-token|x-vault-token|x-amz-security-token|cookie|set-cookie)\s*:\s*(?<s>[^\s'",;]+)`, 'i'),
   rule('bearer', ['bearer'], String.raw`\bbearer\s+(?<s>[A-Za-z0-9._~+/=-]{8,})`, 'i'),
   rule('query-parameter', ['='], String.raw`[?&;](?<n>[A-Za-z0-9_.\-\[\]]{2,64})=(?<s>[^&#\s;'"]+)`, '', (m) => isSecretName(m.groups!.n.replace(/[[\]]/g, ''))),
+  rule('json-field', ['"'], String.raw`"(?<n>[A-Za-z0-9_.-]{2,64})"\s*:\s*"(?<s>[^"\\]+)"`, '', (m) => isSecretName(m.groups!.n)),
   rule('aws-access-key-id', ['akia', 'asia', 'agpa', 'aida', 'aroa', 'anpa', 'anva', 'aipa'], String.raw`\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)(?<s>[A-Z0-9]{16})\b`),
   rule('github-token', ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'], String.raw`\b(?:gh[pousr]_|github_pat_)(?<s>[A-Za-z0-9_]{8,})`),
   rule('gitlab-token', ['glpat-', 'gldt-', 'glrt-', 'glptt-', 'glft-', 'glsoat-'], String.raw`\b(?:glpat|gldt|glrt|glptt|glft|glsoat)-(?<s>[A-Za-z0-9_-]{8,})`),
