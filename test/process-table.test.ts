@@ -109,3 +109,18 @@ describe('process table', () => {
     });
   });
 });
+
+describe('exclude_spawns_of on audit.log records', () => {
+  it('drops what `timeout` started in the sample (python3), keeping timeout itself and its siblings', () => {
+    const filters = buildFilterChain([{ filter_chain: 'exclude_spawns_of:timeout' }, { type: 'redact', enabled: false }], { stateDir: '/tmp', hostName: 't', log: silentLogger, procTable: false });
+    const recs = auditRecords();
+    const kept = recs.filter((r) => filters.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), r) !== null);
+    const keptPids = new Set(kept.map((r) => r.process?.pid));
+    const python = recs.filter((r) => r.process?.name === 'python3' && r.process.parent?.pid === 13574);
+    assert.ok(python.length > 0, 'the sample has timeout → python3');
+    assert.ok(!keptPids.has(13576), 'python3 under timeout dropped');
+    assert.ok(keptPids.has(13574), 'timeout itself kept');
+    assert.ok(keptPids.has(13575), 'its sibling sleep kept');
+    assert.equal(kept.length, recs.length - recs.filter((r) => r.process?.pid === 13576).length);
+  });
+});

@@ -104,15 +104,27 @@ export class ProcessTable {
     }
   }
 
-  /** Learns from an exec event; other records leave the table alone. */
+  /**
+   * Learns from a record. An exec event says what the process now is; any other record of a
+   * process (a syscall's pid, ppid and comm) says what it is at that moment, which fills in
+   * parents whose exec happened before we were looking.
+   */
   observe(rec: NormalizedRecord): void {
     const p = rec.process;
-    if (p === undefined || p.pid === undefined || rec.event.action !== 'executed') return;
-    if (rec.event.outcome === 'failure') return; // a failed exec did not replace the image
+    if (p === undefined || p.pid === undefined) return;
+    // a failed exec did not replace the image; its record may name the file it tried
+    if (rec.event.outcome === 'failure' && rec.event.action === 'executed') return;
     const comm = p.name ?? (p.executable !== undefined ? baseName(p.executable) : undefined);
+    const known = this.map.get(p.pid);
+    const ppid = p.parent?.pid;
+    if (known !== undefined && known.comm === comm && (ppid === undefined || known.ppid === ppid) && known.comm !== undefined) {
+      known.seen = this.now();
+      return;
+    }
+    if (comm === undefined && rec.event.action !== 'executed') return;
     // a source without the parent (snoopy's default format): the live process may still tell
-    const ppid = p.parent?.pid ?? this.map.get(p.pid)?.ppid ?? (this.proc ? this.procPpid(p.pid) : 0);
-    this.put(p.pid, { ppid, comm, exe: p.executable, seen: this.now() });
+    const pp = ppid ?? known?.ppid ?? (this.proc ? this.procPpid(p.pid) : 0);
+    this.put(p.pid, { ppid: pp, comm, exe: p.executable, seen: this.now() });
     // the parent may be known only by name (snoopy's rpname, the kernel's ppid)
     const parent = p.parent;
     if (parent?.pid !== undefined && parent.name !== undefined && !this.map.has(parent.pid)) {
