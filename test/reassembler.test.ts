@@ -8,6 +8,13 @@ import { Reassembler, type ReassemblerOptions } from '../src/audit/reassembler.j
 const fixtures = new URL('./fixtures/audit/', import.meta.url);
 const peerStreams = new URL('../../shared/peer-corpus/go-libaudit/testdata/', import.meta.url);
 
+/** Skips the block, saying why, when the peer corpus (../shared/peer-corpus) is not on this machine. */
+function needCorpus(ctx: Mocha.Context, dir: URL): void {
+  if (existsSync(fileURLToPath(dir))) return;
+  console.log(`      skipped: ${fileURLToPath(dir)} is not here (the peer corpus lives beside the repo)`);
+  ctx.skip();
+}
+
 /** A record from an audit.log line (through the real parser). */
 function rec(line: string): AuditRecord {
   const r = parseLine(line);
@@ -50,7 +57,7 @@ function readLines(file: URL): string[] {
 describe('audit event reassembler', () => {
   describe('go-libaudit reassembler streams (peer corpus)', () => {
     before(function () {
-      if (!existsSync(fileURLToPath(peerStreams))) this.skip(); // ../shared/peer-corpus absent
+      needCorpus(this, peerStreams);
     });
 
     // go-libaudit's reassembler_test.go: NewReassembler(5, 2*time.Second, ...) then Close();
@@ -93,7 +100,7 @@ describe('audit event reassembler', () => {
     const dir = new URL('../../shared/peer-corpus/go-libaudit/aucoalesce/testdata/', import.meta.url);
     const present = existsSync(fileURLToPath(dir));
     before(function () {
-      if (!present) this.skip(); // ../shared/peer-corpus absent
+      needCorpus(this, dir);
     });
 
     it('groups each test event\'s records into one event per serial, closed by EOE where it has one', () => {
@@ -128,7 +135,7 @@ describe('audit event reassembler', () => {
   describe('laurel streams (ENRICHED with EOE, peer corpus)', () => {
     const dir = new URL('../../shared/peer-corpus/laurel/testdata/', import.meta.url);
     before(function () {
-      if (!existsSync(fileURLToPath(dir))) this.skip(); // ../shared/peer-corpus absent
+      needCorpus(this, dir);
     });
 
     /** Expected grouping straight from the text: serial → record lines without EOE, in order. */
