@@ -88,6 +88,17 @@ describe('throttle', () => {
     assert.equal(t.apply(s), s);
   });
 
+  it('its summaries pass the chain filters after it (they are about commands, not auditflow)', () => {
+    const filters = buildFilterChain([{ type: 'throttle', rate: 1, burst: 1 }, { filter_chain: 'only_tty;only_uid:65534' }], { stateDir: '/tmp', hostName: 't', log: silentLogger });
+    const t = filters.find((f) => f instanceof Throttle)!;
+    t.apply(exec(T0));
+    t.apply(exec(T0));
+    const [s] = t.drain!(T0, true);
+    const after = filters.slice(filters.indexOf(t) + 1);
+    assert.equal(after.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), s), s);
+    assert.equal(after.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), exec(T0)), null, 'a command without a tty is still dropped');
+  });
+
   it('emits a summary once the interval has passed, and nothing when nothing was suppressed', () => {
     let now = 1_000_000;
     const t = new Throttle({ type: 'throttle', rate: 1, burst: 1, summary_interval: 5 }, () => now);

@@ -17,7 +17,7 @@ export function excludeAuid(arg: string, where: string): PredicateFilter {
   return new PredicateFilter('exclude_auid', (rec) => {
     const id = auidOf(rec);
     return id === undefined || !ids.has(id);
-  });
+  }, true);
 }
 
 export function onlyAuid(arg: string, where: string): PredicateFilter {
@@ -25,5 +25,5 @@ export function onlyAuid(arg: string, where: string): PredicateFilter {
   return new PredicateFilter('only_auid', (rec) => {
     const id = auidOf(rec);
     return id !== undefined && ids.has(id);
-  });
+  }, true);
 }

@@ -31,10 +31,10 @@ function commMatcher(arg: string): (rec: NormalizedRecord) => boolean | undefine
 
 export function excludeComm(arg: string): PredicateFilter {
   const m = commMatcher(arg);
-  return new PredicateFilter('exclude_comm', (rec) => m(rec) !== true);
+  return new PredicateFilter('exclude_comm', (rec) => m(rec) !== true, true);
 }
 
 export function onlyComm(arg: string): PredicateFilter {
   const m = commMatcher(arg);
-  return new PredicateFilter('only_comm', (rec) => m(rec) === true);
+  return new PredicateFilter('only_comm', (rec) => m(rec) === true, true);
 }

@@ -14,7 +14,7 @@ function globFilter(name: string, path: string, arg: string): PredicateFilter {
   return new PredicateFilter(name, (rec) => {
     const v = get(rec);
     return typeof v !== 'string' || !isMatch(v);
-  });
+  }, true);
 }
 
 export const excludeExe = (arg: string): PredicateFilter => globFilter('exclude_exe', 'process.executable', arg);

@@ -10,5 +10,5 @@ export function excludeKeys(arg: string): PredicateFilter {
     if (ks === undefined || ks.length === 0) return true;
     for (let i = 0; i < ks.length; i++) if (!keys.has(ks[i])) return true;
     return false;
-  });
+  }, true);
 }

@@ -11,5 +11,5 @@ export function hasTty(rec: NormalizedRecord): boolean {
 }
 
 export function onlyTty(): PredicateFilter {
-  return new PredicateFilter('only_tty', hasTty);
+  return new PredicateFilter('only_tty', hasTty, true);
 }

@@ -8,7 +8,7 @@ export function excludeUid(arg: string, where: string): PredicateFilter {
   return new PredicateFilter('exclude_uid', (rec) => {
     const id = rec.user?.id;
     return id === undefined || !uids.has(id);
-  });
+  }, true);
 }
 
 export function onlyUid(arg: string, where: string): PredicateFilter {
@@ -16,9 +16,9 @@ export function onlyUid(arg: string, where: string): PredicateFilter {
   return new PredicateFilter('only_uid', (rec) => {
     const id = rec.user?.id;
     return id !== undefined && uids.has(id);
-  });
+  }, true);
 }
 
 export function onlyRoot(): PredicateFilter {
-  return new PredicateFilter('only_root', (rec) => rec.user?.id === '0');
+  return new PredicateFilter('only_root', (rec) => rec.user?.id === '0', true);
 }

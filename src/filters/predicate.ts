@@ -8,10 +8,14 @@ export type Keep = (rec: NormalizedRecord) => boolean;
 export class PredicateFilter implements Filter {
   private kept = 0;
   private dropped = 0;
-  constructor(readonly name: string, private readonly keep: Keep) {}
+  /**
+   * @param passOwn let auditflow's own records (lost-events errors, throttle summaries) through:
+   * filters about who ran what (only_uid, only_tty...) have nothing to say about those.
+   */
+  constructor(readonly name: string, private readonly keep: Keep, private readonly passOwn = false) {}
 
   apply(rec: NormalizedRecord): NormalizedRecord | null {
-    if (this.keep(rec)) {
+    if ((this.passOwn && rec.event.module === 'auditflow') || this.keep(rec)) {
       this.kept++;
       return rec;
     }
