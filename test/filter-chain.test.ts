@@ -165,7 +165,7 @@ describe('filters in the config file', () => {
     }, 'test.yaml');
     assert.equal(ok.filters.length, 5);
     const filters = buildFilterChain(ok.filters, ctx);
-    assert.deepEqual(filters.map((f) => f.name), ['process_table', 'filter_chain(exclude_uid:992;exclude_spawns_of:crond)', 'exclude_comm', 'drop', 'redact', 'throttle']);
+    assert.deepEqual(filters.map((f) => f.name), ['process_table', 'filter_chain(exclude_uid:992;exclude_spawns_of:crond)', 'exclude_comm', 'drop(filters[2])', 'redact', 'throttle']);
     configErr(() => checkConfig({ filters: [{ type: 'throttle', rate: 5, brust: 20 }] }, 'test.yaml'), /filters\[0\]\.brust: unknown key/);
     configErr(() => checkConfig({ filters: [{ type: 'redact', rules: [{ pattern: 'x', flag: 'i' }] }] }, 'test.yaml'), /rules\[0\]\.flag: unknown key/);
     configErr(() => checkConfig({ filters: [{ type: 'sample' }] }, 'test.yaml'), /unknown type "sample"/);

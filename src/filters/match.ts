@@ -139,7 +139,8 @@ export interface MatchConfig {
 /** `match` keeps only matching records; `drop` drops them. */
 export function buildMatch(cfg: MatchConfig, at: string): PredicateFilter {
   const matches = compileWhere(cfg.where, `${at}.where`);
-  const name = cfg.name ?? cfg.type;
+  // several drop/match items are common: the position keeps their counters apart in status
+  const name = cfg.name ?? `${cfg.type}(${at})`;
   return cfg.type === 'match' ? new PredicateFilter(name, matches) : new PredicateFilter(name, (r) => !matches(r));
 }
 
