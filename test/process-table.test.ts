@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessTable, parseStat } from '../src/filters/process-table.js';
@@ -122,5 +122,44 @@ describe('exclude_spawns_of on audit.log records', () => {
     assert.ok(keptPids.has(13574), 'timeout itself kept');
     assert.ok(keptPids.has(13575), 'its sibling sleep kept');
     assert.equal(kept.length, recs.length - recs.filter((r) => r.process?.pid === 13576).length);
+  });
+});
+
+describe('exclude_spawns_of on laurel\'s process-tree trace (peer corpus)', () => {
+  const trace = new URL('../../shared/peer-corpus/laurel/testdata/proc-trace-dpkg-l.txt', import.meta.url);
+  let recs: NormalizedRecord[] = [];
+  before(function () {
+    if (!existsSync(trace)) {
+      if (process.env.CI === 'true') throw new Error(`peer corpus missing in CI: ${trace.pathname}`);
+      this.skip();
+    }
+    // `dpkg -l` typed into an ssh session: sshd → bash → (locale-check, lesspipe → basename,
+    // lesspipe → dirname, dircolors) and bash → dpkg (exec'd into dpkg-query) → sh → pager
+    recs = auditRecords(readFileSync(trace, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#')).join('\n'));
+  });
+
+  function keptPids(chain: string): Set<number | undefined> {
+    const filters = buildFilterChain([{ filter_chain: chain }, { type: 'redact', enabled: false }], { stateDir: '/tmp', hostName: 't', log: silentLogger, procTable: false });
+    return new Set(recs.filter((r) => filters.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), r) !== null).map((r) => r.process?.pid));
+  }
+
+  it('sshd: the whole session goes, sshd itself stays', () => {
+    assert.deepEqual([...keptPids('exclude_spawns_of:sshd')], [1140452]);
+  });
+
+  it('dpkg-query: its shell and pager go, bash and the rest stay', () => {
+    const kept = keptPids('exclude_spawns_of:dpkg-query');
+    for (const gone of [1140463, 1140464]) assert.ok(!kept.has(gone), `${gone} kept`);
+    for (const stays of [1140452, 1140453, 1140454, 1140457, 1140458, 1140462]) assert.ok(kept.has(stays), `${stays} dropped`);
+  });
+
+  it('dpkg: nothing goes, the process exec\'d itself into dpkg-query before starting anything', () => {
+    assert.equal(keptPids('exclude_spawns_of:dpkg').size, new Set(recs.map((r) => r.process?.pid)).size);
+  });
+
+  it('lesspipe: basename and dirname go, through a forked lesspipe subshell learnt from its clone record', () => {
+    const kept = keptPids('exclude_spawns_of:lesspipe');
+    for (const gone of [1140458, 1140459, 1140460]) assert.ok(!kept.has(gone), `${gone} kept`);
+    assert.ok(kept.has(1140457) && kept.has(1140461));
   });
 });
