@@ -273,3 +273,43 @@ describe('the redact filter in the chain', () => {
     assert.deepEqual(f.stats(), { kept: 2, dropped: 0, modified: 1, fields: { 'process.args': 1, 'snoopy.cmdline': 1 } });
   });
 });
+
+describe('redaction robustness', () => {
+  it('is idempotent: a second pass over the redacted samples changes nothing', () => {
+    const f = new RedactFilter();
+    const recs = [...auditRecords(), ...snoopyRecords(), ...bashRecords()];
+    for (const r of recs) f.apply(r);
+    const first = f.stats().modified;
+    assert.ok(first > 30, `${first} records redacted`);
+    const before = recs.map((r) => everything(r));
+    for (const r of recs) f.apply(r);
+    assert.equal(f.stats().modified, first);
+    assert.deepEqual(recs.map((r) => everything(r)), before);
+  });
+
+  it('never throws and never changes strings without a trigger, on random bytes', () => {
+    const r = new Redactor();
+    let seed = 42;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    for (let i = 0; i < 2000; i++) {
+      const len = Math.floor(rnd() * 80);
+      let s = '';
+      for (let j = 0; j < len; j++) s += String.fromCharCode(Math.floor(rnd() * 256));
+      const out = r.text(s);
+      const args = r.args(s.split(/[ \0]/));
+      if (!r.suspect(s)) {
+        assert.equal(out, undefined, JSON.stringify(s));
+        assert.equal(args, undefined, JSON.stringify(s));
+      }
+    }
+  });
+
+  it('handles a megabyte argument and an unterminated private key block', () => {
+    const r = new Redactor();
+    const big = 'x'.repeat(1 << 20);
+    assert.equal(r.text(big), undefined);
+    const blob = `--password=${'y'.repeat(1 << 20)} https://u:${'p'.repeat(5000)}@h/ -----BEGIN OPENSSH PRIVATE KEY-----\nb3Blbn`;
+    const out = r.text(blob)!;
+    assert.equal(out, '--password=**** https://u:****@h/ -----BEGIN OPENSSH PRIVATE KEY-----****');
+  });
+});
