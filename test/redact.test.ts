@@ -313,3 +313,17 @@ describe('redaction robustness', () => {
     assert.equal(out, '--password=**** https://u:****@h/ -----BEGIN OPENSSH PRIVATE KEY-----****');
   });
 });
+
+describe('user rules with their own flags', () => {
+  it('keeps each rule\'s flags and backreferences when looking for candidates', () => {
+    const r = new Redactor({ builtin: false, rules: [
+      { pattern: 'BEGIN SECRET.(?<secret>.+?).END', flags: 's' },
+      { pattern: '(["\'])code=(?<secret>\\w+)\\1' },
+      { pattern: 'ticket-(\\d+)', flags: 'i' },
+    ] });
+    assert.equal(r.text('x BEGIN SECRET\nabc\ndef\nEND y'), 'x BEGIN SECRET\n****\nEND y');
+    assert.equal(r.text(`say 'code=s3cr3t' now`), `say 'code=****' now`);
+    assert.equal(r.text('TICKET-991'), 'TICKET-****');
+    assert.equal(r.text('nothing here'), undefined);
+  });
+});

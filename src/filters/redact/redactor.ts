@@ -86,26 +86,34 @@ function applySpans(s: string, spans: number[], marker: string): string {
   return out + s.slice(pos);
 }
 
+/**
+ * One look for all the user's rules: a single alternation when they share their flags and use no
+ * backreferences (numbering shifts in the combination; group names may repeat, so they go),
+ * else each rule in turn.
+ */
+function userTrigger(rules: PatternRule[]): { test(s: string): boolean } {
+  const flags = (r: PatternRule): string => r.re.flags.replace(/[gd]/g, '');
+  const combinable = rules.every((r) => flags(r) === flags(rules[0]) && !/\\[1-9]|\\k</.test(r.re.source));
+  if (combinable) {
+    const unnamed = (src: string): string => src.replace(/\(\?<([A-Za-z_$][\w$]*)>/g, '(?:');
+    return new RegExp(rules.map((r) => `(?:${unnamed(r.re.source)})`).join('|'), flags(rules[0]));
+  }
+  const each = rules.map((r) => new RegExp(r.re.source, flags(r)));
+  return { test: (s) => each.some((re) => re.test(s)) };
+}
+
 export class Redactor {
   readonly marker: string;
   private readonly patterns: PatternRule[];
   private readonly builtin: boolean;
-  private readonly userTrigger: RegExp | undefined;
+  private readonly userTrigger: { test(s: string): boolean } | undefined;
 
   constructor(opts: RedactorOptions = {}, where = 'redact') {
     this.marker = opts.marker ?? '****';
     this.builtin = opts.builtin ?? true;
     const user = (opts.rules ?? []).map((r, i) => compileUserRule(r, `${where}.rules[${i}]`));
     this.patterns = [...(this.builtin ? builtinPatterns : []), ...user];
-    // one combined look for the user's rules too, when their flags allow it
-    // (group names may repeat across rules, so the combined look drops them)
-    const unnamed = (src: string): string => src.replace(/\(\?<([A-Za-z_$][\w$]*)>/g, '(?:');
-    this.userTrigger = user.length === 0 ? undefined : new RegExp(user.map((r) => `(?:${unnamed(r.re.source)})`).join('|'), user.every((r) => r.re.flags.includes('i')) ? 'i' : '');
-    if (this.userTrigger && user.some((r) => r.re.flags.includes('i')) && !this.userTrigger.flags.includes('i')) {
-      // mixed case-sensitivity cannot share one regex; test them one by one
-      const res = user.map((r) => new RegExp(r.re.source, r.re.flags.replace(/[gd]/g, '')));
-      this.userTrigger = { test: (s: string) => res.some((r) => r.test(s)) } as RegExp;
-    }
+    this.userTrigger = user.length === 0 ? undefined : userTrigger(user);
   }
 
   /** Whether the string might hold a secret (false means it certainly does not). */
