@@ -1,6 +1,7 @@
 // The redact filter, on by default: every place a secret can reach an output — argv, the command
-// line, the title (proctitle), the message, event.original, snoopy's and audit.data's strings,
-// and the raw records/lines the auditlog output and event.original are made from.
+// line, the title (proctitle), the message, event.original, error.message, snoopy's and
+// audit.data's strings, and the raw records/lines the auditlog output and event.original are
+// made from.
 // `redacted[]` names the fields it changed (never the secret).
 import type { Filter, FilterStats } from '../../pipeline/types.js';
 import { kRaw, type NormalizedRecord } from '../../record.js';
@@ -98,6 +99,15 @@ export class RedactFilter implements Filter {
         list = this.touched(rec, 'message', list);
       }
     }
+    // a pipeline_error quotes the line it could not read
+    const err = rec.error;
+    if (err !== undefined && typeof err.message === 'string') {
+      const t = r.text(err.message);
+      if (t !== undefined) {
+        err.message = t;
+        list = this.touched(rec, 'error.message', list);
+      }
+    }
     if (rec.snoopy !== undefined) list = this.redactMap(rec, rec.snoopy, 'snoopy', list, 0);
     const data = rec.audit?.data;
     if (data !== undefined) list = this.redactMap(rec, data, 'audit.data', list, 1);
@@ -113,8 +123,8 @@ export class RedactFilter implements Filter {
     } else if (raw !== undefined && redactAuditRecords(raw, r, (subs = []), { execve: argsSuspect, proctitle: titleSuspect })) rawChanged = true;
     const orig = rec.event.original;
     if (orig !== undefined) {
-      // made from the raw records: the same field rewrites first (hex proctitle, EXECVE aN),
-      // then the text rules for whatever else it holds
+      // made from the raw records: replay the same field rewrites (hex proctitle, EXECVE aN);
+      // a line-based original (snoopy, bash) goes through the text rules
       let o = orig;
       if (subs !== undefined) {
         // audit text: every field that can carry a secret (EXECVE, PROCTITLE, USER_CMD) was
