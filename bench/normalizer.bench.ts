@@ -9,7 +9,7 @@ import { parseLine, isFailure, type AuditRecord } from '../src/audit/record.js';
 import { createNormalizer } from '../src/audit/normalize/index.js';
 
 const target = Number(process.argv[2] ?? 200_000);
-const sample = readFileSync(fileURLToPath(new URL('../test/fixtures/normalize/audit-raw.sample.log', import.meta.url)), 'utf8');
+const sample = readFileSync(fileURLToPath(new URL('../test/fixtures/samples/audit-raw.sample.log', import.meta.url)), 'utf8');
 const lines = sample.split('\n').filter((l) => l !== '');
 
 function group(ls: string[]): AuditRecord[][] {

@@ -16,7 +16,7 @@ function arg(name: string, dflt: number): number {
 const copies = arg('--copies', 200);
 const runs = arg('--runs', 5);
 
-const sample = readFileSync(new URL('../test/fixtures/audit/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter(Boolean);
+const sample = readFileSync(new URL('../test/fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter(Boolean);
 const parts = sample.map((l) => {
   const m = /audit\((\d+)\.(\d+):(\d+)\)/.exec(l)!;
   return { pre: l.slice(0, m.index), post: l.slice(m.index + m[0].length), sec: +m[1], ms: m[2], serial: +m[3], daemon: l.startsWith('type=DAEMON_') };

@@ -18,7 +18,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const sample = readFileSync(new URL('./fixtures/audit/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter((l) => l !== '');
+const sample = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter((l) => l !== '');
 
 // Characters that matter to the scanner, plus broken text.
 const SPECIAL = ['"', "'", '\x1d', '\0', '=', ' ', '(', ')', ':', '.', '\n', '\x01', '\uFFFD', '\uD800', 'é', '🚀', 'msg=\'', 'audit(', 'type=', 'node='];

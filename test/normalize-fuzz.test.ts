@@ -18,7 +18,7 @@ function prng(seed: number): () => number {
   };
 }
 
-const sample = readFileSync(fileURLToPath(new URL('./fixtures/normalize/audit-raw.sample.log', import.meta.url)), 'utf8');
+const sample = readFileSync(fileURLToPath(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url)), 'utf8');
 const events = new Map<number, AuditRecord[]>();
 for (const line of sample.split('\n')) {
   const r = parseLine(line);

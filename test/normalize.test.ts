@@ -7,7 +7,7 @@ import { kRaw, type NormalizedRecord } from '../src/record.js';
 import { Reassembler } from '../src/audit/reassembler.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/normalize/${name}`, import.meta.url));
-const sampleText = readFileSync(fixture('audit-raw.sample.log'), 'utf8');
+const sampleText = readFileSync(fileURLToPath(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url)), 'utf8');
 
 function parse(line: string): AuditRecord {
   const r = parseLine(line);

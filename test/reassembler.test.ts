@@ -183,7 +183,7 @@ describe('audit event reassembler', () => {
   });
 
   describe('the Debian 12 capture (RAW, no EOE)', () => {
-    const lines = readLines(new URL('audit-raw.sample.log', fixtures));
+    const lines = readLines(new URL('../samples/audit-raw.sample.log', fixtures));
 
     it('makes exactly its 300 events, each whole, records in file order, interleaved ones kept apart', () => {
       const h = harness();

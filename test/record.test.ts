@@ -284,8 +284,8 @@ describe('audit record parser', () => {
     });
   });
 
-  describe('the Debian 12 capture (test/fixtures/audit/audit-raw.sample.log)', () => {
-    const lines = readFileSync(new URL('audit-raw.sample.log', fixtures), 'utf8').split('\n').filter((l) => l !== '');
+  describe('the Debian 12 capture (test/fixtures/samples/audit-raw.sample.log)', () => {
+    const lines = readFileSync(new URL('../samples/audit-raw.sample.log', fixtures), 'utf8').split('\n').filter((l) => l !== '');
 
     it('parses every one of its 1,232 lines into a known record type', () => {
       assert.equal(lines.length, 1232);

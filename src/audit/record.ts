@@ -210,8 +210,9 @@ function scanFields(s: string, from: number, to: number, out: Record<string, str
     c = i < to ? s.charCodeAt(i) : SP;
     if (c === DQ || c === SQ) {
       let end = s.indexOf(c === DQ ? '"' : "'", i + 1);
-      if (end < 0 || end >= to) end = to - 1; // unterminated: take the rest, keep going
-      value = stripQuotes ? s.slice(i + 1, end) : s.slice(i, end + 1);
+      // unterminated (a line cut short): the value runs to the end, nothing is dropped
+      if (end < 0 || end >= to) end = to;
+      value = stripQuotes ? s.slice(i + 1, end) : s.slice(i, end === to ? to : end + 1);
       if (c === SQ && key === 'msg') {
         // the whole message first, so that a msg= inside it cannot take its place
         if (out.msg === undefined) out.msg = value;

@@ -23,10 +23,13 @@ export class AuditStream {
   records = 0;
   events = 0;
   private readonly reassembler: Reassembler;
+  private readonly normalizer: ReturnType<typeof createNormalizer>;
   private sinceMaintain = 0;
+  /** Wall time of the last record, so a quiet source still closes what it has open. */
+  private lastRecordAt = Date.now();
 
   constructor(private readonly opts: AuditStreamOptions) {
-    const normalizer = createNormalizer(opts);
+    const normalizer = (this.normalizer = createNormalizer(opts));
     this.reassembler = new Reassembler({
       maxInFlight: opts.maxInFlight,
       timeoutMs: opts.timeoutMs,
@@ -56,6 +59,7 @@ export class AuditStream {
       return;
     }
     this.records++;
+    this.lastRecordAt = Date.now();
     this.reassembler.push(r);
     // the reassembler expires by audit time; asking every 256 records keeps memory flat in bursts
     if (++this.sinceMaintain >= 256) {
@@ -64,9 +68,22 @@ export class AuditStream {
     }
   }
 
-  /** Expire events whose time is up (call on a timer for live sources). */
+  /**
+   * Expire events whose time is up (call on a timer for live sources). The audit clock only
+   * moves with new records, so the wall time since the last one is passed on: on a quiet host a
+   * lone kernel record without EOE (ANOM_ABEND, CONFIG_CHANGE) still comes out.
+   */
   maintain(): void {
-    this.reassembler.maintain();
+    this.reassembler.maintain(Date.now() - this.lastRecordAt);
+  }
+
+  /** Events the normalizer could only turn into a generic record with an error. */
+  get normalizeErrors(): number {
+    return this.normalizer.errors;
+  }
+
+  get reassembly() {
+    return this.reassembler.counters;
   }
 
   /** End of input: emit everything still in flight. */
