@@ -99,6 +99,17 @@ describe('throttle', () => {
     assert.equal(after.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), exec(T0)), null, 'a command without a tty is still dropped');
   });
 
+  it('stays within max_keys and still reports what an evicted key suppressed', () => {
+    const t = new Throttle({ type: 'throttle', rate: 1, burst: 1, max_keys: 2 });
+    for (const exe of ['/a', '/b', '/c']) {
+      t.apply(exec(T0, exe));
+      t.apply(exec(T0, exe));
+    }
+    assert.equal(t.stats().keys, 2);
+    const msgs = t.drain(T0, true).map((s) => s.message).sort();
+    assert.deepEqual(msgs, ['/a', '/b', '/c'].map((e) => `1 similar events suppressed (event.action=executed process.executable=${e} user.id=0)`));
+  });
+
   it('emits a summary once the interval has passed, and nothing when nothing was suppressed', () => {
     let now = 1_000_000;
     const t = new Throttle({ type: 'throttle', rate: 1, burst: 1, summary_interval: 5 }, () => now);

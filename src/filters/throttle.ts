@@ -52,6 +52,8 @@ export class Throttle implements Filter {
   private dropped = 0;
   private summaries = 0;
   private lastTs = '';
+  /** summaries of keys evicted while suppressing, handed out at the next drain */
+  private evicted: NormalizedRecord[] = [];
   private lastT = Number.NaN;
 
   constructor(cfg: ThrottleConfig, private readonly now: () => number = Date.now) {
@@ -108,7 +110,10 @@ export class Throttle implements Filter {
     return null;
   }
 
-  /** Drops the oldest key; its pending count is not lost but reported at the next drain. */
+  /**
+   * Drops the least recently created key, preferring one with nothing pending; a pending count
+   * is not lost but becomes a summary at the next drain.
+   */
   private evictOne(): void {
     for (const [k, b] of this.buckets) {
       if (b.suppressed === 0) {
@@ -116,6 +121,9 @@ export class Throttle implements Filter {
         return;
       }
     }
+    const [k, b] = this.buckets.entries().next().value as [string, Bucket];
+    this.buckets.delete(k);
+    this.evicted.push(this.summary(b, b.lastSuppressed));
   }
 
   private summary(b: Bucket, nowMs: number): NormalizedRecord {
@@ -139,7 +147,9 @@ export class Throttle implements Filter {
   }
 
   drain(nowMs: number, final: boolean): NormalizedRecord[] {
-    const out: NormalizedRecord[] = [];
+    const out: NormalizedRecord[] = this.evicted;
+    this.summaries += out.length;
+    this.evicted = [];
     for (const [k, b] of this.buckets) {
       if (b.suppressed > 0 && (final || b.lastSuppressed - b.firstSuppressed >= this.intervalMs || nowMs - b.wallFirst >= this.intervalMs)) {
         out.push(this.summary(b, nowMs));
