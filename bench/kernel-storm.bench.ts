@@ -1,0 +1,237 @@
+// The same scoped exec storm handled by three audit daemons in turn:
+//   auditflow  (`auditflow run`, netlink unicast → JSON lines file)
+//   auditd     (Debian's auditd 3.0.9, log_format RAW, no plugins)
+//   auditd+laurel (the same auditd feeding laurel as its plugin, laurel writing its JSON log)
+// Reported per daemon: exec events/s the storm reached, events the daemon wrote, CPU seconds
+// (user+system of the daemon processes, from /proc/<pid>/stat) per 10,000 events, and how much
+// the kernel's `lost` counter grew.
+//
+// The storm: W parallel shells each running /bin/true N times under the bench audit uid (written
+// to /proc/self/loginuid first); the only rule is `-a always,exit -F arch=b64 -S execve
+// -F auid=<bench uid> -k af-storm`. Kernel safety: backlog_limit >= 8192, backlog_wait_time 0
+// (a full backlog loses records instead of slowing the storm, so `lost` shows it), and on any
+// exit the rules are deleted, the daemons stopped, the audit pid released, enabled 0, limits back.
+//
+// Run as root: node --import tsx bench/kernel-storm.bench.ts [execs=20000] [workers=2]
+
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import os from 'node:os';
+import path from 'node:path';
+import { AuditClient } from '../src/netlink/client.js';
+
+const AUID = 61200;
+const root = fileURLToPath(new URL('..', import.meta.url));
+const cli = path.join(root, 'test/fixtures/netlink/run-cli.ts');
+const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1) ?? dflt);
+const EXECS = arg('execs', 20000);
+const WORKERS = arg('workers', 2);
+const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+const RULE = `-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-storm`;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    return (Number(rest[11]) + Number(rest[12])) / TICK; // utime, stime
+  } catch {
+    return 0;
+  }
+}
+
+function children(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Lines that contain every needle (one line per exec event in each daemon's output). */
+function countLines(file: string, ...needles: string[]): number {
+  if (!existsSync(file)) return 0;
+  let n = 0;
+  for (const line of readFileSync(file, 'utf8').split('\n')) if (needles.every((x) => line.includes(x))) n++;
+  return n;
+}
+
+async function waitFor(check: () => boolean, ms: number, what: string): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+async function runStorm(): Promise<number> {
+  const t0 = Date.now();
+  const per = Math.ceil(EXECS / WORKERS);
+  await Promise.all(Array.from({ length: WORKERS }, () => new Promise<void>((resolve, reject) => {
+    const p = spawn('/bin/sh', ['-c', `echo ${AUID} > /proc/self/loginuid && i=0; while [ $i -lt ${per} ]; do /bin/true; i=$((i+1)); done`], { stdio: 'ignore' });
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`storm worker exited ${code}`))));
+  })));
+  return Date.now() - t0;
+}
+
+interface Daemon { name: string; pids: () => number[]; delivered: () => number; stop: () => Promise<void> }
+
+interface Result { name: string; stormMs: number; execsPerSec: number; delivered: number; cpuS: number; cpuPer10k: number; lost: number }
+
+/** Samples the daemons' CPU until it stops growing (they have written what they got). */
+async function settle(d: Daemon): Promise<void> {
+  let last = -1, stable = 0;
+  for (let i = 0; i < 600 && stable < 10; i++) {
+    const n = d.delivered();
+    stable = n === last ? stable + 1 : 0;
+    last = n;
+    await sleep(100);
+  }
+}
+
+async function measure(client: AuditClient, d: Daemon): Promise<Result> {
+  const cpu0 = d.pids().reduce((s, p) => s + cpuSeconds(p), 0);
+  const lost0 = client.getStatus().lost;
+  const stormMs = await runStorm();
+  await settle(d);
+  const cpuS = d.pids().reduce((s, p) => s + cpuSeconds(p), 0) - cpu0;
+  const lost = client.getStatus().lost - lost0;
+  const delivered = d.delivered();
+  return { name: d.name, stormMs, execsPerSec: Math.round(EXECS / (stormMs / 1000)), delivered, cpuS, cpuPer10k: (cpuS * 10000) / Math.max(1, delivered), lost };
+}
+
+async function startAuditflow(dir: string): Promise<Daemon> {
+  const rules = path.join(dir, 'storm.rules');
+  writeFileSync(rules, RULE + '\n');
+  const out = path.join(dir, 'auditflow.jsonl');
+  const cfg = path.join(dir, 'auditflow.json');
+  writeFileSync(cfg, JSON.stringify({
+    state_dir: path.join(dir, 'af-state'),
+    inputs: [{ type: 'netlink', mode: 'unicast', rules: [rules], status_interval_ms: 1000 }],
+    outputs: [{ type: 'file', path: out }],
+  }));
+  // under the bench uid, so its self-exclusion rule is scoped like every rule here
+  const child = spawn('/bin/sh', ['-c', `echo ${AUID} > /proc/self/loginuid && exec "$@"`, 'sh', process.execPath, '--import', 'tsx', cli, 'run', '--config', cfg],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const client = new AuditClient();
+  try {
+    await waitFor(() => client.getStatus().pid === child.pid && client.listRules().length >= 2, 30000, 'auditflow to register');
+  } finally {
+    client.close();
+  }
+  await sleep(500);
+  return {
+    name: 'auditflow',
+    pids: () => [child.pid!],
+    delivered: () => countLines(out, '"af-storm"', '"executed"'),
+    stop: () => stopChild(child),
+  };
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 15000).unref();
+  });
+}
+
+async function startAuditd(dir: string, withLaurel: boolean): Promise<Daemon> {
+  const name = withLaurel ? 'auditd+laurel' : 'auditd';
+  const conf = path.join(dir, name);
+  const plugins = path.join(conf, 'plugins.d');
+  mkdirSync(plugins, { recursive: true });
+  const log = path.join(conf, 'audit.log');
+  writeFileSync(path.join(conf, 'auditd.conf'), [
+    'local_events = yes', 'write_logs = yes', `log_file = ${log}`, 'log_format = RAW', 'flush = INCREMENTAL_ASYNC', 'freq = 50',
+    'max_log_file = 1000', 'num_logs = 2', 'max_log_file_action = IGNORE', 'name_format = NONE', 'priority_boost = 4',
+    'space_left = 2', 'space_left_action = IGNORE', 'admin_space_left = 1', 'admin_space_left_action = IGNORE',
+    'disk_full_action = IGNORE', 'disk_error_action = SYSLOG', 'q_depth = 2000', 'overflow_action = SYSLOG', 'max_restarts = 0',
+    `plugin_dir = ${plugins}`, 'end_of_event_timeout = 2', '',
+  ].join('\n'));
+  let laurelLog = '';
+  if (withLaurel) {
+    const ldir = path.join(conf, 'laurel');
+    mkdirSync(ldir, { recursive: true });
+    chownSync(ldir, Number(execFileSync('id', ['-u', '_laurel'], { encoding: 'utf8' })), Number(execFileSync('id', ['-g', '_laurel'], { encoding: 'utf8' })));
+    chmodSync(conf, 0o755);
+    chmodSync(dir, 0o755);
+    laurelLog = path.join(ldir, 'audit.log');
+    const toml = path.join(conf, 'laurel.toml');
+    writeFileSync(toml, [`directory = "${ldir}"`, 'user = "_laurel"', 'statusreport-period = 0', '[auditlog]', 'file = "audit.log"',
+      'size = 1000000000', 'generations = 2', '[transform]', 'execve-argv = [ "array" ]', '[enrich]', 'pid = true', ''].join('\n'));
+    writeFileSync(path.join(plugins, 'laurel.conf'), ['active = yes', 'direction = out', 'type = always', 'format = string',
+      'path = /usr/sbin/laurel', `args = --config ${toml}`, ''].join('\n'));
+  }
+  const child = spawn('/sbin/auditd', ['-n', '-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const client = new AuditClient();
+  try {
+    await waitFor(() => client.getStatus().pid === child.pid, 30000, `${name} to register`);
+  } finally {
+    client.close();
+  }
+  execFileSync('auditctl', RULE.split(' '));
+  if (withLaurel) await waitFor(() => children(child.pid!).length > 0, 10000, 'laurel to start');
+  await sleep(500);
+  return {
+    name,
+    pids: () => [child.pid!, ...children(child.pid!)],
+    delivered: () => (withLaurel ? countLines(laurelLog, '"af-storm"', '"EXECVE"') : countLines(log, 'type=SYSCALL', 'key="af-storm"')),
+    stop: async () => {
+      await stopChild(child);
+      execFileSync('auditctl', ['-D']);
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('run as root');
+  const client = new AuditClient();
+  const before = client.getStatus();
+  if (before.pid !== 0) throw new Error(`audit pid ${before.pid} is held: stop auditd first`);
+  if (client.listRules().length) throw new Error('kernel holds audit rules already; refusing');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'af-bench-storm-'));
+  let current: Daemon | undefined;
+  let restored = false;
+  const restore = () => {
+    if (restored) return;
+    restored = true;
+    try { for (const r of client.listRules()) client.deleteRule(r); } catch { /* keep going */ }
+    try { client.setStatus({ enabled: 0 }); } catch { /* keep going */ }
+    try { if (client.getStatus().pid !== 0) client.setStatus({ pid: 0 }); } catch { /* the daemon's own release is the normal path */ }
+    try { client.setStatus({ backlog_limit: before.backlog_limit, backlog_wait_time: before.backlog_wait_time }); } catch { /* keep going */ }
+  };
+  process.on('exit', () => { for (const p of current?.pids() ?? []) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } } restore(); });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(1));
+  const results: Result[] = [];
+  try {
+    client.setStatus({ backlog_limit: Math.max(before.backlog_limit, 8192), backlog_wait_time: 0 });
+    for (const start of [() => startAuditflow(dir), () => startAuditd(dir, false), () => startAuditd(dir, true)]) {
+      current = await start();
+      client.setStatus({ enabled: 1 });
+      try {
+        results.push(await measure(client, current));
+      } finally {
+        await current.stop();
+        current = undefined;
+        client.setStatus({ enabled: 0 });
+        for (const r of client.listRules()) client.deleteRule(r);
+      }
+      await sleep(500);
+    }
+  } finally {
+    restore();
+    client.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`exec storm: ${EXECS} execs of /bin/true from ${WORKERS} parallel shells, ${os.cpus().length} cores`);
+  console.log('daemon          execs/s   events written   CPU s   CPU s/10k events   kernel lost');
+  for (const r of results) {
+    console.log(`${r.name.padEnd(15)} ${String(r.execsPerSec).padStart(7)} ${String(r.delivered).padStart(16)} ${r.cpuS.toFixed(2).padStart(7)} ${r.cpuPer10k.toFixed(2).padStart(18)} ${String(r.lost).padStart(13)}`);
+  }
+}
+
+await main();
