@@ -87,9 +87,10 @@ export class Throttle implements Filter {
     if (Number.isNaN(t)) t = this.now();
     let b = this.buckets.get(key);
     if (b === undefined) {
+      // make room first, so the newcomer is never the one evicted
+      if (this.buckets.size >= this.maxKeys) this.evictOne();
       b = { tokens: this.burst, at: t, suppressed: 0, firstSuppressed: 0, lastSuppressed: 0, wallFirst: 0, wallSeen: 0, values: this.getters.map((g) => g(rec)) };
       this.buckets.set(key, b);
-      if (this.buckets.size > this.maxKeys) this.evictOne();
     } else if (t > b.at) {
       b.tokens = Math.min(this.burst, b.tokens + ((t - b.at) / 1000) * this.rate);
       b.at = t;
