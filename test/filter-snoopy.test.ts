@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { buildFilterChain } from '../src/filters/index.js';
 import type { NormalizedRecord } from '../src/record.js';
 import { silentLogger } from '../src/log.js';
+import { createSnoopyParser } from '../src/inputs/snoopy/parse.js';
 
 const LIB = '/lib/x86_64-linux-gnu/libsnoopy.so';
 // The process table reads /proc for what the records do not say: here the test runner and its
@@ -64,17 +65,22 @@ describe('filter_chain decisions against real snoopy 2.5', function () {
   let baseline: Exec[] = [];
 
   function runSnoopy(chain: string): Exec[] {
+    return parseLog(runSnoopyRaw(chain, 'message_format = "AF|%{pid}|%{ppid}|%{uid}|%{euid}|%{tty}|%{filename}|%{cmdline}"\n'));
+  }
+
+  /** The log text of one run; `format` is extra ini lines (none: Debian's default message format). */
+  function runSnoopyRaw(chain: string, format: string): string {
     const log = join(dir, 'snoopy.log');
     writeFileSync(log, '');
     chmodSync(log, 0o666); // commands run as nobody log too
     const ini = join(dir, 'snoopy.ini');
-    writeFileSync(ini, `[snoopy]\noutput = file:${log}\nfilter_chain = "${chain}"\nmessage_format = "AF|%{pid}|%{ppid}|%{uid}|%{euid}|%{tty}|%{filename}|%{cmdline}"\n`);
+    writeFileSync(ini, `[snoopy]\noutput = file:${log}\nfilter_chain = "${chain}"\n${format}`);
     // one process all the way (unshare → sh → env → sh -c → sh work.sh, each exec'ing the next),
     // so the workload shell's parent is this test process and its own exec is logged by the
     // preloaded `sh -c`: the records know every ancestor snoopy's /proc walk will see
     execFileSync('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c',
       `mount --bind "${ini}" /etc/snoopy.ini && exec env LD_PRELOAD=${LIB} /bin/sh -c 'exec /bin/sh "${join(dir, 'work.sh')}"'`], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
-    return parseLog(readFileSync(log, 'utf8'));
+    return readFileSync(log, 'utf8');
   }
 
   before(function () {
@@ -132,6 +138,24 @@ describe('filter_chain decisions against real snoopy 2.5', function () {
       assert.ok(kept.has(sibling), `${sibling} (not under crond) dropped`);
     }
     assert.ok([...kept].some((c) => c.includes('crond -c /bin/true M5')), 'crond itself was started by the workload shell, not by crond');
+  });
+
+  it('gives the same decisions on records made by our snoopy parser from snoopy\'s default format', () => {
+    const parse = (text: string): NormalizedRecord[] => {
+      const p = createSnoopyParser();
+      // whole lines only, as the tailer hands them over (no empty remainder after the last \n)
+      const out = text.replace(/\n$/, '').split('\n').flatMap((l, i) => p.line(l, `snoopy.log:${i + 1}`));
+      return [...out, ...p.end()];
+    };
+    const all = parse(runSnoopyRaw('', ''));
+    assert.ok(all.length >= 10, `${all.length} records`);
+    for (const chain of ['exclude_uid:0', 'only_uid:65534', 'only_tty', 'only_root;only_tty']) {
+      const logged = parse(runSnoopyRaw(chain, '')).map((r) => r.process!.command_line).sort();
+      const filters = buildFilterChain([{ filter_chain: chain }, { type: 'redact', enabled: false }], ctx);
+      const kept = all.filter((r) => filters.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), r) !== null).map((r) => r.process!.command_line).sort();
+      assert.deepEqual(kept, logged, chain);
+      assert.notEqual(kept.length, all.length, `${chain} drops something`);
+    }
   });
 
   const chains = [
