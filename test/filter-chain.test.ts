@@ -171,6 +171,12 @@ describe('filters in the config file', () => {
     configErr(() => checkConfig({ filters: [{ type: 'sample' }] }, 'test.yaml'), /unknown type "sample"/);
   });
 
+  it('checks items built without the config loader too', () => {
+    configErr(() => buildFilterChain([{ type: 'filter_chain', filter_chain: 12 }], ctx), /filters\[0\]\.filter_chain: must be string/);
+    configErr(() => buildFilterChain([{ type: 'throttle', burst: 0 }], ctx), /filters\[0\]\.burst: must be >= 1/);
+    configErr(() => buildFilterChain([{ type: 'redact', enable: false }], ctx), /filters\[0\]\.enable: unknown key/);
+  });
+
   it('every filter type has a closed schema', () => {
     for (const d of filterDefs) {
       assert.equal(d.schema.additionalProperties, false, d.type);

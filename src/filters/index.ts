@@ -1,6 +1,7 @@
 // The one place filter types are registered: `type:` in config → factory + schema. The config
 // loader validates each item against these schemas; buildFilterChain() turns the validated list
 // into running filters, with redaction appended when the config does not mention it.
+import { Ajv, type ValidateFunction } from 'ajv';
 import { configError } from '../errors.js';
 import type { BuildContext, ComponentDef, Filter } from '../pipeline/types.js';
 import { buildChain, chainFilters, type ChainContext } from './chain.js';
@@ -56,6 +57,29 @@ export const filterDefs: ComponentDef<Filter>[] = [
 
 const defsByType = new Map(filterDefs.map((d) => [d.type, d]));
 
+// The loader validates the whole config; callers that build filters from items of their own
+// (tests, `normalize --no-redact`) get the same checks here. Compiled once per type.
+let ajv: Ajv | undefined;
+const validators = new Map<string, ValidateFunction>();
+function checkItem(def: ComponentDef<Filter>, item: unknown, where: string): void {
+  let v = validators.get(def.type);
+  if (v === undefined) {
+    ajv ??= new Ajv({ allErrors: true, strict: false });
+    v = ajv.compile(def.schema);
+    validators.set(def.type, v);
+  }
+  if (v(item)) return;
+  const e = v.errors![0];
+  let path = where + e.instancePath.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? `[${k}]` : `.${k}`)).join('');
+  let message = e.message ?? 'invalid';
+  if (e.keyword === 'additionalProperties') {
+    path += `.${(e.params as { additionalProperty: string }).additionalProperty}`;
+    message = 'unknown key';
+  }
+  throw configError(path, message);
+}${at}${detail.startsWith('.') ? detail.split(':')[0] : ''}`, detail.startsWith('.') ? 'unknown key' : detail.slice(2));
+}
+
 /** `{filter_chain: "..."}` (snoopy's spelling) → `{type: filter_chain, filter_chain: "..."}`. */
 export function normalizeFilterItem(item: unknown): unknown {
   if (item !== null && typeof item === 'object' && !Array.isArray(item) && !('type' in item) && 'filter_chain' in item) {
@@ -87,6 +111,7 @@ export function buildFilterChain(items: unknown[], ctx: BuildContext & Partial<C
     if (def === undefined) {
       throw configError(`filters[${i}].type`, `unknown filter type ${JSON.stringify((item as { type: string }).type)} (known: ${[...defsByType.keys()].join(', ')})`);
     }
+    checkItem(def, item, `filters[${i}]`);
     return item as { type: string; enabled?: boolean; filter_chain?: string };
   });
   const redactOff = typed.some((t) => t.type === 'redact' && t.enabled === false);
