@@ -77,7 +77,6 @@ function checkItem(def: ComponentDef<Filter>, item: unknown, where: string): voi
     message = 'unknown key';
   }
   throw configError(path, message);
-}${at}${detail.startsWith('.') ? detail.split(':')[0] : ''}`, detail.startsWith('.') ? 'unknown key' : detail.slice(2));
 }
 
 /** `{filter_chain: "..."}` (snoopy's spelling) → `{type: filter_chain, filter_chain: "..."}`. */
