@@ -24,6 +24,8 @@ class TokenState {
   opensslPasswd = false;
   htpasswdBatch = false;
   registryLogin = false;
+  /** the previous word that was not an option (aws configure set NAME VALUE) */
+  lastWord: string | undefined = undefined;
   /** htpasswd -b: the last positional so far (its password), as [spans, start, end] */
   lastPositional: [number[], number, number] | undefined = undefined;
 
@@ -36,6 +38,7 @@ class TokenState {
     this.pending = Pending.None;
     this.opensslPasswd = this.htpasswdBatch = this.registryLogin = false;
     this.lastPositional = undefined;
+    this.lastWord = undefined;
   }
 
   setTool(tool: ToolKind): void {
@@ -56,14 +59,17 @@ function isSecretOption(opt: string): boolean {
   return !NOT_SECRET_OPTIONS.has(opt) && isSecretName(opt);
 }
 
-/** `NAME=` at the start of tok[a..b): the offset after '=' when NAME holds a secret, else -1. */
+/**
+ * `NAME=` at the start of tok[a..b): the offset after '=' when NAME holds a secret, else -1.
+ * Names may be dotted or dashed too (git -c user.password=..., helm --set db.password=...).
+ */
 function secretAssignment(s: string, a: number, b: number): number {
   let i = a;
   const c0 = s.charCodeAt(i);
   if (!((c0 >= 65 && c0 <= 90) || (c0 >= 97 && c0 <= 122) || c0 === 95)) return -1;
   while (i < b) {
     const c = s.charCodeAt(i);
-    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95) i++;
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 45) i++;
     else break;
   }
   if (i >= b || s.charCodeAt(i) !== 61 /* = */) return -1;
@@ -290,6 +296,14 @@ export class Redactor {
           break;
         case 'mysqladmin':
           if (tok === 'password') st.pending = Pending.Value;
+          break;
+        case 'aws':
+          // aws configure set aws_secret_access_key SECRET
+          if (st.lastWord !== undefined && isSecretName(st.lastWord)) {
+            st.lastWord = undefined;
+            return value(a, Pending.Value);
+          }
+          st.lastWord = tok;
           break;
       }
       return -1;

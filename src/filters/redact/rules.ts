@@ -41,6 +41,7 @@ export const builtinPatterns: PatternRule[] = [
   rule('slack-webhook', ['hooks.slack.com'], String.raw`hooks\.slack\.com/(?:services|workflows)/(?<s>[A-Za-z0-9/_-]{8,})`),
   rule('google-api-key', ['aiza'], String.raw`\bAIza(?<s>[0-9A-Za-z_-]{30,})`),
   rule('stripe-key', ['_live_', '_test_'], String.raw`\b(?:sk|rk)_(?:live|test)_(?<s>[0-9A-Za-z]{10,})`),
+  rule('vault-token', ['hvs.', 'hvb.', 'hvr.'], String.raw`\bhv[sbr]\.(?<s>[A-Za-z0-9_-]{20,})`),
   rule('npm-token', ['npm_'], String.raw`\bnpm_(?<s>[A-Za-z0-9]{30,})`),
   rule('jwt', ['eyj'], String.raw`\b(?<s>eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+)`),
 ];
@@ -53,7 +54,7 @@ export const builtinPatterns: PatternRule[] = [
  * ?sig=, or "keyboard" and "ping" would send every other command through the full rules.
  */
 export const builtinTrigger =
-  /p(?:ass|sk[=_:-]|wd[=_:-]|in[=_:-]|odman)|s(?:ecret|ignature|ig[=_:-]|mb|kopeo)|token|ke(?:y[=_:-]|ydb)|a(?:uth|kia|sia|gpa|ida|roa|npa|nva|ipa|iza|pikey)|c(?:redential|url|ookie|rane)|b(?:earer|uildah)|:\/\/[^/\s]*@|m(?:ysql|aria|ongo)|r(?:edis|pcclient)|valkey|o(?:penssl|ras)|ldap|docker|n(?:erdctl|pm_)|h(?:elm|ooks\.slack)|user(?:add|mod)|g(?:h[pousr]_|ithub_pat_|l[a-z]{2,4}-)|xox[abposre]-|_(?:live|test)_|eyj|-----begin|[_.-](?:key|pin|sig|psk|pwd)/i;
+  /p(?:ass|sk[=_:-]|wd[=_:-]|in[=_:-]|odman)|s(?:ecret|ignature|ig[=_:-]|mb|kopeo)|token|ke(?:y[=_:-]|ydb)|a(?:uth|kia|sia|gpa|ida|roa|npa|nva|ipa|iza|pikey)|c(?:redential|url|ookie|rane)|b(?:earer|uildah)|:\/\/[^/\s]*@|m(?:ysql|aria|ongo)|r(?:edis|pcclient)|valkey|o(?:penssl|ras)|ldap|docker|n(?:erdctl|pm_)|h(?:elm|ooks\.slack|v[sbr]\.)|user(?:add|mod)|g(?:h[pousr]_|ithub_pat_|l[a-z]{2,4}-)|xox[abposre]-|_(?:live|test)_|eyj|-----begin|[_.-](?:key|pin|sig|psk|pwd)/i;
 
 export interface UserRuleConfig {
   pattern: string;

@@ -3,7 +3,7 @@
 
 export type ToolKind =
   | 'mysql' | 'sshpass' | 'redis' | 'mongo' | 'curl' | 'openssl' | 'htpasswd' | 'smb' | 'ldap'
-  | 'registry' | 'useradd' | 'mysqladmin';
+  | 'registry' | 'useradd' | 'mysqladmin' | 'aws';
 
 const table: Record<string, ToolKind> = {};
 const add = (kind: ToolKind, names: string[]): void => {
@@ -22,6 +22,7 @@ add('smb', ['smbclient', 'rpcclient', 'smbcacls', 'smbget', 'net', 'smbmap']);
 add('ldap', ['ldapsearch', 'ldapadd', 'ldapmodify', 'ldapdelete', 'ldapwhoami', 'ldappasswd', 'ldapmodrdn', 'ldapcompare', 'ldapexop']);
 add('registry', ['docker', 'podman', 'nerdctl', 'buildah', 'skopeo', 'helm', 'crane', 'oras']);
 add('useradd', ['useradd', 'usermod']);
+add('aws', ['aws']);
 
 export const toolNames: readonly string[] = Object.keys(table);
 
