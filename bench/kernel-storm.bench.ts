@@ -12,7 +12,7 @@
 // (a full backlog loses records instead of slowing the storm, so `lost` shows it), and on any
 // exit the rules are deleted, the daemons stopped, the audit pid released, enabled 0, limits back.
 //
-// Run as root: node --import tsx bench/kernel-storm.bench.ts [execs=20000] [workers=2]
+// Run as root: node --import tsx bench/kernel-storm.bench.ts [execs=20000] [workers=2] [only=auditflow,auditd,laurel]
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -209,7 +209,9 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   try {
     client.setStatus({ backlog_limit: Math.max(before.backlog_limit, 8192), backlog_wait_time: 0 });
-    for (const start of [() => startAuditflow(dir), () => startAuditd(dir, false), () => startAuditd(dir, true)]) {
+    const only = (process.argv.find((a) => a.startsWith('only='))?.slice(5) ?? 'auditflow,auditd,laurel').split(',');
+    const runs = [['auditflow', () => startAuditflow(dir)], ['auditd', () => startAuditd(dir, false)], ['laurel', () => startAuditd(dir, true)]] as const;
+    for (const [, start] of runs.filter(([n]) => only.includes(n))) {
       current = await start();
       client.setStatus({ enabled: 1 });
       try {

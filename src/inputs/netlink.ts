@@ -50,6 +50,10 @@ export interface NetlinkInputConfig {
   exclude_self?: boolean;
   /** remove the rules loaded from `rules` at stop (default true) */
   remove_rules_on_stop?: boolean;
+  /** records handed to the pipeline together: at most this many... */
+  batch_max_records?: number;
+  /** ...or whatever is ready once the first of them has waited this long */
+  batch_max_wait_ms?: number;
   max_in_flight?: number;
   reassembly_timeout_ms?: number;
   include_original?: boolean;
@@ -75,6 +79,8 @@ export const netlinkSchema = {
     status_interval_ms: { type: 'integer', minimum: 50, default: 1000 },
     exclude_self: { type: 'boolean', default: true },
     remove_rules_on_stop: { type: 'boolean', default: true },
+    batch_max_records: { type: 'integer', minimum: 1, default: 512, description: 'records per pipeline batch at most' },
+    batch_max_wait_ms: { type: 'integer', minimum: 0, default: 20, description: 'how long a ready record may wait for others to share its batch' },
     max_in_flight: { type: 'integer', minimum: 1 },
     reassembly_timeout_ms: { type: 'integer', minimum: 1 },
     include_original: { type: 'boolean', default: false },
@@ -147,6 +153,7 @@ export class NetlinkInput implements Input {
   private polling = false;
   private stopped = false;
   private statusTimer: NodeJS.Timeout | undefined;
+  private batchTimer: NodeJS.Timeout | undefined;
   private maintainTimer: NodeJS.Timeout | undefined;
   private readonly statePath: string;
 
@@ -209,7 +216,7 @@ export class NetlinkInput implements Input {
     this.resume();
     const interval = this.cfg.status_interval_ms ?? 1000;
     this.statusTimer = setInterval(() => this.pollStatus(), interval);
-    this.maintainTimer = setInterval(() => { this.stream?.maintain(); this.flushPending(); }, 250);
+    this.maintainTimer = setInterval(() => { this.stream?.maintain(); this.scheduleFlush(); }, 250);
     this.ctx.log.info('netlink input started', { mode: this.mode, pid: process.pid, rules: this.ourRules.length });
   }
 
@@ -296,7 +303,24 @@ export class NetlinkInput implements Input {
       this.counters.records++;
       stream.netlink(m.type, recordText(m.payload));
     });
-    this.flushPending();
+    this.scheduleFlush();
+  }
+
+  /**
+   * Batches are what the pipeline pays for (filters, every output's write): at a few thousand
+   * events a second each wake-up holds one or two events, so records wait up to
+   * batch_max_wait_ms for company, unless batch_max_records are already there.
+   */
+  private scheduleFlush(): void {
+    if (this.pending.length === 0) return;
+    const wait = this.cfg.batch_max_wait_ms ?? 20;
+    if (this.pending.length >= (this.cfg.batch_max_records ?? 512) || wait === 0) {
+      this.flushPending();
+      return;
+    }
+    if (!this.batchTimer) {
+      this.batchTimer = setTimeout(() => { this.batchTimer = undefined; this.flushPending(); }, wait);
+    }
   }
 
   /**
@@ -305,6 +329,7 @@ export class NetlinkInput implements Input {
    */
   private flushPending(): void {
     if (this.pushing || this.pending.length === 0 || !this.sink) return;
+    if (this.batchTimer) { clearTimeout(this.batchTimer); this.batchTimer = undefined; }
     const records = this.pending;
     this.pending = [];
     this.counters.batches_pushed++;
@@ -314,7 +339,7 @@ export class NetlinkInput implements Input {
       settled = true;
       this.pushing = undefined;
       this.resume();
-      this.flushPending();
+      this.scheduleFlush();
     }, (err) => {
       settled = true;
       this.pushing = undefined;
@@ -344,11 +369,11 @@ export class NetlinkInput implements Input {
     }
     this.lastLost = s.lost;
     if (this.events) this.counters.enobufs = this.events.stats().enobufs;
+    this.scheduleFlush();
     if (this.mode === 'unicast' && this.registered && s.pid !== process.pid) {
       this.sink?.error(new AuditflowError('AF_ERR_NETLINK', `the kernel audit pid is now ${s.pid}, not ours (${process.pid}): records go elsewhere`, this.name));
       this.registered = false;
     }
-    this.flushPending();
     this.writeState(s);
   }
 
@@ -404,6 +429,8 @@ export class NetlinkInput implements Input {
     this.stopped = true;
     clearInterval(this.statusTimer);
     clearInterval(this.maintainTimer);
+    clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
     // drain what the kernel already queued for us before letting go of the pid
     if (this.events && this.polling) {
       this.events.stop();
