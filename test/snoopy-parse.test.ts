@@ -55,7 +55,7 @@ describe('snoopy parser', () => {
       });
       assert.deepEqual(r.user, { id: '0', name: 'root', effective: { id: '0', name: 'root' }, audit: { name: 'root' } });
       assert.deepEqual(r.source, { ip: '127.0.0.1', port: 51004 });
-      assert.deepEqual(r.snoopy, {
+      assert.deepEqual({ ...r.snoopy }, {
         login: 'root', ssh: '(127.0.0.1 51004 127.0.0.1 22)', sid: '4137', tty: '(none) ((none)/(none))',
         uid: 'root(0)/root(0)', cwd: '/tmp/snoopywork',
       });

@@ -12,6 +12,11 @@ export interface Bracket {
   cmdStart: number;
 }
 
+// Field maps get a prototype without Object.prototype, so a key named "__proto__" is plain data,
+// while objects keep V8's fast hidden classes (Object.create(null) starts in dictionary mode).
+const FieldMap = function FieldMap(this: object) {} as unknown as { new (): Record<string, string> };
+FieldMap.prototype = Object.create(null);
+
 const isKeyStart = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 const isKeyChar = (c: number) => isKeyStart(c) || (c >= 48 && c <= 57) || c === 45 || c === 46;
 
@@ -31,7 +36,7 @@ const isClose = (s: string, j: number) => s.charCodeAt(j) === 93 && s.charCodeAt
  */
 export function parseBracket(s: string, start: number, pickClose: (key: string, candidates: string[]) => number): Bracket | undefined {
   if (s.charCodeAt(start) !== 91 /* [ */) return undefined;
-  const fields: Record<string, string> = Object.create(null);
+  const fields = new FieldMap();
   let i = start + 1;
   while (i < s.length) {
     const colon = keyAt(s, i);

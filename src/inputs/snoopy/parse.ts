@@ -11,7 +11,8 @@
 
 import { statSync } from 'node:fs';
 import { parseError, type AuditflowError } from '../../errors.js';
-import { isoTime, type NormalizedRecord, type UserRef } from '../../record.js';
+import type { NormalizedRecord, UserRef } from '../../record.js';
+import { IsoClock } from '../../audit/normalize/iso-time.js';
 import { parseBracket } from './bracket.js';
 import { parseSyslogHeader, unescapeRsyslog } from './syslog.js';
 
@@ -71,9 +72,10 @@ export function createSnoopyParser(opts: SnoopyParserOptions = {}): SnoopyParser
     return 0;
   };
 
+  const clock = new IsoClock();
   const flush = (out: NormalizedRecord[]) => {
     if (!held) return;
-    out.push(buildRecord(held));
+    out.push(buildRecord(held, clock));
     counts.entries++;
     held = undefined;
   };
@@ -154,11 +156,11 @@ function parseUser(v: string | undefined): UserRef | undefined {
     const id = v.slice(p + 1, -1);
     const name = v.slice(0, p);
     const u: UserRef = {};
-    if (/^\d+$/.test(id)) u.id = id;
+    if (isDigits(id)) u.id = id;
     if (name && name[0] !== '(') u.name = name;
     return u.id || u.name ? u : undefined;
   }
-  return /^\d+$/.test(v) ? { id: v } : { name: v };
+  return isDigits(v) ? { id: v } : { name: v };
 }
 
 /** `uid:root(0)/root(0)` is real/effective; a plain value is the real one only. */
@@ -172,11 +174,11 @@ function splitPair(v: string | undefined): [UserRef | undefined, UserRef | undef
 const unset = (v: string | undefined): boolean =>
   v === undefined || v === '' || v === '(none)' || v === '(unknown)' || v === '(undefined)' || v === '-1';
 
-function buildRecord(h: Held): NormalizedRecord {
+function buildRecord(h: Held, clock: IsoClock): NormalizedRecord {
   const f = h.fields;
   const cmd = h.cmd;
   const rec: NormalizedRecord = {
-    '@timestamp': isoTime(h.time),
+    '@timestamp': clock.iso(Math.floor(h.time)),
     event: { module: 'snoopy', kind: 'event', category: ['process'], type: ['start'], action: 'executed', outcome: 'unknown' },
   };
   if (h.original !== undefined) rec.event.original = h.original;
@@ -226,21 +228,27 @@ function buildRecord(h: Held): NormalizedRecord {
     }
   }
 
-  const snoopy: Record<string, string> = {};
-  for (const k in f) snoopy[k] = f[k];
-  if (cmd.length * 3 >= SNOOPY_CMDLINE_MAX && Buffer.byteLength(cmd) >= SNOOPY_CMDLINE_MAX) snoopy.cmdline_truncated = 'true';
-  rec.snoopy = snoopy;
+  // the bracket's own key/values, as snoopy wrote them
+  if (cmd.length * 3 >= SNOOPY_CMDLINE_MAX && Buffer.byteLength(cmd) >= SNOOPY_CMDLINE_MAX) f.cmdline_truncated = 'true';
+  rec.snoopy = f;
 
   const who = user.audit?.name && user.name && user.audit.name !== user.name
     ? `${user.audit.name} as ${user.name}`
     : user.name ?? user.audit?.name ?? (user.id !== undefined ? `uid ${user.id}` : 'someone');
-  rec.message = `${who} executed ${cmd.replace(/[\n\t]/g, ' ')}${proc.working_directory ? ` (cwd ${proc.working_directory})` : ''}`;
+  rec.message = `${who} executed ${oneLine(cmd)}${proc.working_directory ? ` (cwd ${proc.working_directory})` : ''}`;
   return rec;
 }
 
+const oneLine = (s: string): string => (s.indexOf('\n') === -1 && s.indexOf('\t') === -1 ? s : s.replace(/[\n\t]/g, ' '));
+
+function isDigits(v: string): boolean {
+  if (v.length === 0 || v.length > 15) return false;
+  for (let i = 0; i < v.length; i++) { const c = v.charCodeAt(i); if (c < 48 || c > 57) return false; }
+  return true;
+}
+
 function toInt(v: string | undefined): number | undefined {
-  if (v === undefined || !/^\d+$/.test(v)) return undefined;
-  return Number(v);
+  return v !== undefined && isDigits(v) ? Number(v) : undefined;
 }
 
 /** Cheap sniff for `--from auto`: do these first lines look like a snoopy log? */

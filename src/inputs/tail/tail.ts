@@ -127,7 +127,7 @@ export class Tailer {
   constructor(opts: TailOptions) {
     this.o = {
       startAt: 'beginning', pollMs: 250, scanMs: 1000, checkpointMs: 1000, rotateWaitMs: 5000,
-      maxLineBytes: 1 << 20, readBytes: 1 << 16, maxChunkLines: 2048, fingerprintBytes: FINGERPRINT_BYTES,
+      maxLineBytes: 1 << 20, readBytes: 1 << 16, maxChunkLines: 512, fingerprintBytes: FINGERPRINT_BYTES,
       checkpointTtlMs: 7 * 24 * 3600_000, watch: true, ...opts, exclude: opts.exclude ?? [],
     };
     this.patterns = opts.include.map(compilePattern);
@@ -428,7 +428,7 @@ export class Tailer {
     if (f.readOffset >= st.size) return false;
 
     const lines: TailLine[] = [];
-    let budget = this.o.readBytes * 16;
+    let budget = this.o.readBytes * 4;
     while (f.readOffset < st.size && lines.length < this.o.maxChunkLines && budget > 0) {
       const want = Math.min(this.buf.length, st.size - f.readOffset);
       const n = readSync(f.fd, this.buf, 0, want, f.readOffset);
