@@ -9,6 +9,7 @@ import path from 'node:path';
 import { requireKernel, auditctlList, auditctlStatus } from './fixtures/netlink/kernel-guard.js';
 import { prepareKernel, restoreKernel, type SavedAudit } from './fixtures/netlink/audit-state.js';
 import { runAs, waitFor } from './fixtures/netlink/workload.js';
+import { statusCommand } from '../src/commands/status.js';
 
 // The daemon (`auditflow run`) against the real kernel. It runs under the test audit uid, so its
 // self-exclusion rule names that uid too, and the file rule covers the daemon's own state dir:
@@ -167,6 +168,24 @@ describe('auditflow run against the kernel', function () {
       // the daemon's own status writes under the audited dir never came back as events
       assert.equal(all.filter((r) => r.process?.pid === d.child.pid).length, 0, 'no record of the daemon itself');
       assert.ok(recs.length > 0);
+
+      // `auditflow status` shows the kernel's side and the running daemon's counters
+      let status = '';
+      assert.equal(await statusCommand(['--state-dir', state], { stdout: (x) => { status += x; }, stderr: () => {} }), 0);
+      assert.match(status, new RegExp(`^pid ${d.child.pid}$`, 'm'));
+      assert.match(status, /^auditflow\.records [1-9]\d*$/m);
+      assert.match(status, /^auditflow\.mode unicast$/m);
+
+      // SIGHUP reloads the rules: a new file in rules.d is in force afterwards, the daemon still registered
+      writeFileSync(path.join(rules, '40-hup.rules'), `-a always,exit -F arch=b64 -S uname -F auid=${AUID} -F key=af-hup\n`);
+      d.child.kill('SIGHUP');
+      await waitFor(() => (/-F key=af-hup/.test(auditctlList()) && auditctlStatus().pid === d.child.pid ? true : undefined), 20000, `reload (stderr: ${d.stderr()})`);
+      const unamePid = await new Promise<number>((resolve) => {
+        const c = spawn('/bin/sh', ['-c', `echo ${AUID} > /proc/self/loginuid && exec /bin/uname -a`], { stdio: 'ignore' });
+        c.on('exit', () => resolve(c.pid!));
+      });
+      const after = await waitFor(() => find().find((r) => r.process?.pid === unamePid && r.audit?.keys?.includes('af-hup')), 15000, 'the new rule at work');
+      assert.equal(after.audit.syscall, 'uname');
     } finally {
       const code = await stopDaemon(d);
       assert.equal(code, 0, `daemon exit status (stderr: ${d.stderr()})`);
