@@ -5,6 +5,7 @@
 // so anything that is not a secret comes back exactly as it was, valid UTF-8 or not.
 import type { AuditRecord } from '../../audit/record.js';
 import type { Redactor } from './redactor.js';
+import type { Memo } from './memo.js';
 
 const DQ = 34;
 
@@ -117,15 +118,18 @@ function redactExecve(recs: AuditRecord[], r: Redactor, subs: Substitutions | un
   return true;
 }
 
-function redactValue(rec: AuditRecord, name: string, r: Redactor, asArgv: boolean, subs: Substitutions | undefined): boolean {
+function redactValue(rec: AuditRecord, name: string, r: Redactor, asArgv: boolean, subs: Substitutions | undefined, memo: Memo<string> | undefined): boolean {
   const raw = rec.fields[name];
   if (raw === undefined || raw === '(null)' || raw === '?') return false;
-  const bytes = rawToBytes(raw);
-  let red: string | undefined;
-  if (asArgv) red = r.args(bytes.split('\0'))?.join('\0');
-  else red = r.text(bytes);
-  if (red === undefined || red === bytes) return false;
-  setField(rec, name, bytesToRaw(red, raw.charCodeAt(0) === DQ), subs);
+  let next = memo?.get(raw);
+  if (next === undefined) {
+    const bytes = rawToBytes(raw);
+    const red = asArgv ? r.args(bytes.split('\0'))?.join('\0') : r.text(bytes);
+    next = red === undefined || red === bytes ? raw : bytesToRaw(red, raw.charCodeAt(0) === DQ);
+    memo?.set(raw, next);
+  }
+  if (next === raw) return false;
+  setField(rec, name, next, subs);
   return true;
 }
 
@@ -135,7 +139,14 @@ function redactValue(rec: AuditRecord, name: string, r: Redactor, asArgv: boolea
  * (event.original). `look` lets a caller that already knows the decoded argv or title is clean
  * (the normalized record's process.args / process.title) skip decoding those records.
  */
-export function redactAuditRecords(recs: AuditRecord[], r: Redactor, subs?: Substitutions, look: { execve: boolean; proctitle: boolean } = { execve: true, proctitle: true }): boolean {
+export function redactAuditRecords(
+  recs: AuditRecord[],
+  r: Redactor,
+  subs?: Substitutions,
+  look: { execve: boolean; proctitle: boolean } = { execve: true, proctitle: true },
+  /** raw proctitle → its redacted form, shared across events (one process, many events) */
+  memo?: Memo<string>,
+): boolean {
   let changed = false;
   let execve: AuditRecord[] | undefined;
   for (const rec of recs) {
@@ -144,10 +155,10 @@ export function redactAuditRecords(recs: AuditRecord[], r: Redactor, subs?: Subs
         if (look.execve) (execve ??= []).push(rec);
         break;
       case 'PROCTITLE':
-        if (look.proctitle && redactValue(rec, 'proctitle', r, true, subs)) changed = true;
+        if (look.proctitle && redactValue(rec, 'proctitle', r, true, subs, memo)) changed = true;
         break;
       case 'USER_CMD':
-        if (redactValue(rec, 'cmd', r, false, subs)) changed = true;
+        if (redactValue(rec, 'cmd', r, false, subs, undefined)) changed = true;
         break;
     }
   }

@@ -7,6 +7,7 @@ import type { Filter, FilterStats } from '../../pipeline/types.js';
 import { kRaw, type NormalizedRecord } from '../../record.js';
 import type { UserRuleConfig } from './rules.js';
 import { Redactor } from './redactor.js';
+import { Memo } from './memo.js';
 import { redactAuditRecords, type Substitutions } from './audit-records.js';
 
 export interface RedactConfig {
@@ -24,6 +25,9 @@ export class RedactFilter implements Filter {
   private modified = 0;
   /** secrets found, by field */
   private readonly byField = new Map<string, number>();
+  /** a process's every event repeats its title: redact each distinct one once */
+  private readonly titles = new Memo<string | null>();
+  private readonly proctitles = new Memo<string>();
 
   constructor(cfg: Omit<RedactConfig, 'type'> = {}, where = 'redact') {
     this.redactor = new Redactor(cfg, where);
@@ -85,8 +89,12 @@ export class RedactFilter implements Filter {
         }
       }
       if (p.title !== undefined && titleSuspect) {
-        const t = r.text(p.title);
-        if (t !== undefined) {
+        let t = this.titles.get(p.title);
+        if (t === undefined) {
+          t = r.text(p.title) ?? null;
+          this.titles.set(p.title, t);
+        }
+        if (t !== null) {
           p.title = t;
           list = this.touched(rec, 'process.title', list);
         }
@@ -120,7 +128,7 @@ export class RedactFilter implements Filter {
         rec[kRaw] = t;
         rawChanged = true;
       }
-    } else if (raw !== undefined && redactAuditRecords(raw, r, (subs = []), { execve: argsSuspect, proctitle: titleSuspect })) rawChanged = true;
+    } else if (raw !== undefined && redactAuditRecords(raw, r, (subs = []), { execve: argsSuspect, proctitle: titleSuspect }, this.proctitles)) rawChanged = true;
     const orig = rec.event.original;
     if (orig !== undefined) {
       // made from the raw records: replay the same field rewrites (hex proctitle, EXECVE aN);
