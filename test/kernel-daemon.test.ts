@@ -50,6 +50,31 @@ function jsonl(file: string): any[] {
   return lines.filter((l) => l).map((l) => JSON.parse(l));
 }
 
+/** Another process that holds the audit pid (unicast) and reads and drops what it gets. */
+function startHolder() {
+  const src = (f: string) => JSON.stringify(path.join(root, f));
+  const proc = spawn(process.execPath, ['--import', 'tsx', '-e', `
+    const { AuditClient } = await import(${src('src/netlink/client.ts')});
+    const { loadNative } = await import(${src('src/netlink/load.ts')});
+    const sock = new (loadNative().AuditSocket)(0, 256);
+    sock.setReceiveBuffer(32 << 20);
+    new AuditClient({ socket: sock }).setStatus({ pid: process.pid });
+    let n = 0;
+    sock.start((err, b) => { if (b) n += b.meta.length / 2; });
+    process.stdout.write('held\\n');
+    process.stdin.on('data', () => { sock.stop(); const c = new AuditClient(); c.setStatus({ pid: 0 }); c.close(); process.stdout.write('got ' + n + '\\n'); process.exit(0); });
+  `], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  proc.stdout!.on('data', (x) => { out += x; });
+  const exited = new Promise((r) => proc.once('exit', r));
+  return {
+    proc,
+    output: () => out,
+    ready: waitFor(() => (out.includes('held') ? true : undefined), 20000, 'the pid holder'),
+    release: async () => { if (proc.exitCode === null) { proc.stdin!.write('x'); await exited; } },
+  };
+}
+
 const workload = `
 import os, socket, sys
 tcp, udp, unix_path, work = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
@@ -206,25 +231,12 @@ describe('auditflow run against the kernel', function () {
   it('multicast mode reads beside another process that holds the audit pid', async () => {
     const rules = path.join(dir, 'mc.rules');
     writeFileSync(rules, `-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-mc\n`);
-    // the holder: registers itself as the audit daemon and reads (and drops) what it gets
-    const holderSrc = path.join(root, 'src/netlink/client.ts');
-    const holder = spawn(process.execPath, ['--import', 'tsx', '-e', `
-      const { AuditClient } = await import(${JSON.stringify(holderSrc)});
-      const { loadNative } = await import(${JSON.stringify(path.join(root, 'src/netlink/load.ts'))});
-      const sock = new (loadNative().AuditSocket)(0, 256);
-      new AuditClient({ socket: sock }).setStatus({ pid: process.pid });
-      let n = 0;
-      sock.start((err, b) => { if (b) n += b.meta.length / 2; });
-      process.stdout.write('held\\n');
-      process.stdin.on('data', () => { sock.stop(); const c = new AuditClient(); c.setStatus({ pid: 0 }); c.close(); process.stdout.write('got ' + n + '\\n'); process.exit(0); });
-    `], { stdio: ['pipe', 'pipe', 'inherit'] });
-    let holderOut = '';
-    holder.stdout!.on('data', (x) => { holderOut += x; });
+    const h = startHolder();
     const events = path.join(dir, 'mc-events.jsonl');
     let d: Daemon | undefined;
     try {
-      await waitFor(() => (holderOut.includes('held') ? true : undefined), 20000, 'the holder');
-      assert.equal(auditctlStatus().pid, holder.pid);
+      await h.ready;
+      assert.equal(auditctlStatus().pid, h.proc.pid);
       d = startDaemon({
         state_dir: path.join(dir, 'mc-state'),
         inputs: [{ type: 'netlink', mode: 'multicast', rules: [rules], enabled: 1, status_interval_ms: 200 }],
@@ -236,18 +248,69 @@ describe('auditflow run against the kernel', function () {
       assert.equal(runAs(AUID, ['/bin/echo', marker]).status, 0);
       const rec = await waitFor(() => jsonl(events).find((r) => r.process?.args?.[1] === marker), 15000, 'the exec via multicast');
       assert.equal(rec.event.action, 'executed');
-      assert.equal(auditctlStatus().pid, holder.pid, 'the holder kept the audit pid');
+      assert.equal(auditctlStatus().pid, h.proc.pid, 'the holder kept the audit pid');
       assert.equal(await stopDaemon(d), 0, d.stderr());
       d = undefined;
       assert.equal(auditctlList(), 'No rules\n');
       assert.equal(auditctlStatus().enabled, 0);
     } finally {
       if (d) await stopDaemon(d);
-      holder.stdin!.write('x');
-      await new Promise((r) => holder.once('exit', r));
+      await h.release();
     }
-    assert.match(holderOut, /got [1-9]\d*/, 'the holder received the same events by unicast');
+    assert.match(h.output(), /got [1-9]\d*/, 'the holder received the same events by unicast');
     assert.equal(auditctlStatus().pid, 0);
+  });
+
+  it('multicast: a reader that falls behind reports the serials it missed as lost, and keeps going', async () => {
+    const flood = path.join(dir, 'mc-flood');
+    mkdirSync(flood);
+    const rules = path.join(dir, 'mc-flood.rules');
+    writeFileSync(rules, `-a always,exit -F arch=b64 -S openat -F dir=${flood} -F auid=${AUID} -k af-mcflood\n-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-exec\n`);
+    const events = path.join(dir, 'mc-flood-events.jsonl');
+    const state = path.join(dir, 'mc-flood-state');
+    const h = startHolder();
+    let d: Daemon | undefined;
+    try {
+      await h.ready;
+      d = startDaemon({
+        state_dir: state,
+        inputs: [{ type: 'netlink', mode: 'multicast', rules: [rules], enabled: 1, receive_buffer: 4096, status_interval_ms: 200 }],
+        outputs: [{ type: 'file', path: events }],
+      }, dir);
+      const dd = d;
+      await waitFor(() => (/af-mcflood/.test(auditctlList()) && auditctlStatus().enabled === 1 ? true : undefined), 20000, `daemon up (stderr: ${dd.stderr()})`);
+      await new Promise((r) => setTimeout(r, 300));
+      // while it does not read, its 4 KiB buffer overflows: the kernel drops multicast copies
+      d.child.kill('SIGSTOP');
+      const storm = runAs(AUID, [PYTHON, '-c', `
+import os
+p = os.path.join(${JSON.stringify(flood)}, "f")
+for i in range(2000):
+    os.close(os.open(p, os.O_RDONLY | os.O_CREAT, 0o600))
+`]);
+      d.child.kill('SIGCONT');
+      assert.equal(storm.status, 0, storm.stderr);
+      const marker = `mcafter${process.pid}x${Date.now()}`;
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(runAs(AUID, ['/bin/echo', marker]).status, 0);
+      await waitFor(() => jsonl(events).find((r) => r.process?.args?.[1] === marker), 20000, 'an exec after the drops');
+      assert.equal(await stopDaemon(d), 0, d.stderr());
+      d = undefined;
+      const all = jsonl(events);
+      const seen = all.filter((r) => r.audit?.keys?.includes('af-mcflood')).length;
+      const lost = all.filter((r) => r.event.action === 'lost-events' && r.audit?.data?.source === 'sequence').reduce((n, r) => n + r.audit.lost, 0);
+      assert.ok(lost > 0, `serial gaps reported as lost (saw ${seen} of 2000 opens)`);
+      assert.ok(seen < 2000, 'the reader really missed events');
+      // every open is either seen or counted lost (other events of this uid fill the rest)
+      assert.ok(seen + lost >= 2000, `seen ${seen} + lost ${lost} cover the 2000 opens`);
+      const counters = JSON.parse(readFileSync(path.join(state, 'netlink-status.json'), 'utf8'));
+      assert.ok(counters.enobufs > 0, 'ENOBUFS counted');
+    } finally {
+      if (d) await stopDaemon(d);
+      await h.release();
+    }
+    assert.equal(auditctlStatus().pid, 0);
+    assert.equal(auditctlList(), 'No rules\n');
   });
 
   it('reports a forced overflow as lost events and keeps going', async () => {
