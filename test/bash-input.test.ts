@@ -65,6 +65,27 @@ describe('bash input', function () {
     assert.equal(stats.rotations, 1, 'history -w replaced the file');
   });
 
+  it('untimestamped history trimmed by HISTFILESIZE at exit (real bash): nothing reported twice', async function () {
+    try { execFileSync('python3', ['-c', 'import pty']); } catch {
+      if (process.env.CI === 'true') throw new Error('python3 is required in CI');
+      this.skip();
+    }
+    const hist = join(dir, '.bash_history');
+    writeFileSync(hist, '');
+    await start(hist);
+    const env = { ...process.env, AF_NO_TIMESTAMPS: '1', HISTFILESIZE: '4' };
+    execFileSync('python3', [driver, hist, 'echo a1', 'echo a2'], { timeout: 20000, env });
+    await waitFor('session 1', () => records.length === 4);
+    execFileSync('python3', [driver, hist, 'echo b1', 'echo b2'], { timeout: 20000, env });
+    await waitFor('session 2', () => records.length >= 8);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.deepEqual(records.map((r) => r.process!.command_line), [
+      'shopt -s cmdhist lithist histappend', 'echo a1', 'echo a2', 'exit',
+      'shopt -s cmdhist lithist histappend', 'echo b1', 'echo b2', 'exit',
+    ]);
+    assert.equal(input!.stats!().rotations, 1, 'the trim replaced the file');
+  });
+
   it('untimestamped history: one record per line, time from the file mtime', async () => {
     const hist = join(dir, '.bash_history');
     writeFileSync(hist, 'ls\ncd /tmp\n');

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createBashHistoryParser, looksLikeBashHistory, SeenSet } from '../src/inputs/bash/parse.js';
+import { createBashHistoryParser, looksLikeBashHistory, RecentCommands, SeenSet } from '../src/inputs/bash/parse.js';
 import type { NormalizedRecord } from '../src/record.js';
 
 const fixture = (name: string) => new URL(`./fixtures/bash/${name}`, import.meta.url);
@@ -91,6 +91,39 @@ describe('bash history parser', () => {
     const b = parseAll(['#101', 'pwd', '#102', 'id'], { seen });
     assert.deepEqual(a.recs.map((r) => r.process!.command_line), ['ls', 'pwd']);
     assert.deepEqual(b.recs.map((r) => r.process!.command_line), ['id']);
+  });
+
+  describe('untimestamped rewrites (HISTFILESIZE trim, history -w)', () => {
+    const cmds = (r: { recs: NormalizedRecord[] }) => r.recs.map((x) => x.process!.command_line);
+    it('drops the leading run of already-reported commands, reports what follows', () => {
+      const recent = new RecentCommands();
+      assert.deepEqual(cmds(parseAll(['a', 'b', 'c', 'd'], { recent })), ['a', 'b', 'c', 'd']);
+      const trimmed = parseAll(['c', 'd', 'e'], { recent, rewrite: true });
+      assert.deepEqual(cmds(trimmed), ['e']);
+      assert.equal(trimmed.counts.duplicates, 2);
+      assert.deepEqual(cmds(parseAll(['d', 'e', 'f'], { recent, rewrite: true })), ['f']);
+    });
+    it('finds the run among repeated commands', () => {
+      const recent = new RecentCommands();
+      parseAll(['ls', 'pwd', 'ls', 'pwd'], { recent });
+      assert.deepEqual(cmds(parseAll(['ls', 'pwd', 'id'], { recent, rewrite: true })), ['id']);
+    });
+    it('reports everything when the new file is not a continuation', () => {
+      const recent = new RecentCommands();
+      parseAll(['a', 'b', 'c'], { recent });
+      assert.deepEqual(cmds(parseAll(['b', 'z'], { recent, rewrite: true })), ['b', 'z']);
+      assert.deepEqual(cmds(parseAll(['x', 'y'], { recent, rewrite: true })), ['x', 'y']);
+    });
+    it('holds the run (heldFrom) until it is decided', () => {
+      const recent = new RecentCommands();
+      parseAll(['a', 'b', 'c'], { recent });
+      const p = createBashHistoryParser({ file: 'h', recent, rewrite: true });
+      assert.deepEqual(p.line('b', 'h:1', 0), []);
+      assert.equal(p.heldFrom(), 0);
+      assert.deepEqual(p.line('c', 'h:2', 2), []);
+      assert.equal(p.heldFrom(), undefined, 'run reached the end of the old content: duplicates');
+      assert.equal(p.line('d', 'h:3', 4)[0].process!.command_line, 'd');
+    });
   });
 
   it('sniffs timestamped history', () => {

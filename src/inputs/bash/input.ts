@@ -9,7 +9,7 @@ import type { ComponentDef, Input, BuildContext } from '../../pipeline/types.js'
 import type { UserRef } from '../../record.js';
 import { userName } from '../../users.js';
 import { createTailInput, tailSchemaProperties, type LineReader, type TailInputConfig } from '../tail/input.js';
-import { createBashHistoryParser, SeenSet } from './parse.js';
+import { createBashHistoryParser, RecentCommands, SeenSet } from './parse.js';
 
 export interface BashInputConfig extends TailInputConfig {
   type: 'bash';
@@ -44,15 +44,18 @@ export function historyOwner(path: string, uid: number | undefined): UserRef {
 }
 
 export function createBashInput(cfg: BashInputConfig, ctx: BuildContext): Input {
-  const seenByPath = new Map<string, SeenSet>();
+  const byPath = new Map<string, { seen: SeenSet; recent: RecentCommands }>();
   return createTailInput(cfg, ctx, (file): LineReader => {
-    let seen = seenByPath.get(file.path);
-    if (!seen) seenByPath.set(file.path, (seen = new SeenSet()));
+    // a second reader for a path: the file was replaced or truncated and rewritten
+    const rewrite = byPath.has(file.path);
+    let state = byPath.get(file.path);
+    if (!state) byPath.set(file.path, (state = { seen: new SeenSet(), recent: new RecentCommands() }));
+    const { seen, recent } = state;
     let uid: number | undefined;
     try { uid = fstatSync(file.fd).uid; } catch { /* closed: no owner */ }
-    const mtime = () => { try { return fstatSync(file.fd).mtimeMs; } catch { return Date.now(); } };
+    const mtime = () => { try { return Math.floor(fstatSync(file.fd).mtimeMs); } catch { return Date.now(); } };
     const p = createBashHistoryParser({
-      user: historyOwner(file.path, uid), file: file.path, seen, fallbackTime: mtime, keepOriginal: cfg.keep_original,
+      user: historyOwner(file.path, uid), file: file.path, seen, recent, rewrite, fallbackTime: mtime, keepOriginal: cfg.keep_original,
     });
     return {
       line(line, where, out) {

@@ -10,6 +10,12 @@
 // command typed twice within one second is therefore reported once); the set is shared across
 // rewrites of one path through the `seen` option.
 //
+// Without timestamps there is nothing to deduplicate on, so a rewrite is recognised by content:
+// the new file of a path starts with a run of the commands the old file ended with (a trim keeps
+// the last HISTFILESIZE lines, `-w` writes the whole list). Such a run, matched line by line
+// against the commands already seen for the path (`recent`, shared across rewrites), is dropped;
+// the first line that breaks the run ends the check and everything from there is reported.
+//
 // Time: the entry's `#epoch` when present, else `fallbackTime()` — the tailing input passes the
 // file's mtime (bash writes the file when the session ends or on `history -a`, so that is when the
 // commands were last typed, not when auditflow happened to read them).
@@ -24,6 +30,10 @@ export interface BashParserOptions {
   fallbackTime?: () => number;
   /** epoch+command keys already reported for this path (shared across rewrites) */
   seen?: SeenSet;
+  /** untimestamped commands already reported for this path, in file order (shared across rewrites) */
+  recent?: RecentCommands;
+  /** this file replaces one already read: drop its leading run of already-reported commands */
+  rewrite?: boolean;
   keepOriginal?: boolean;
 }
 
@@ -48,6 +58,24 @@ export class SeenSet {
   get size(): number { return this.keys.size; }
 }
 
+/** The last commands of a history file, in order (bounded). */
+export class RecentCommands {
+  private list: string[] = [];
+  constructor(private readonly max = 10000) {}
+  push(cmd: string): void {
+    this.list.push(cmd);
+    if (this.list.length > this.max * 2) this.list = this.list.slice(-this.max);
+  }
+  get length(): number { return this.list.length; }
+  at(i: number): string | undefined { return this.list[i]; }
+  /** indices holding `cmd` (where a rewritten file could resume the old content) */
+  positions(cmd: string): number[] {
+    const out: number[] = [];
+    for (let i = Math.max(0, this.list.length - this.max); i < this.list.length; i++) if (this.list[i] === cmd) out.push(i);
+    return out;
+  }
+}
+
 /** `#` followed only by digits: bash's timestamp line. */
 function epochOf(text: string): number | undefined {
   const n = text.length;
@@ -70,10 +98,38 @@ export function createBashHistoryParser(opts: BashParserOptions): BashHistoryPar
   let heldOffset: number | undefined;
   let held = false;
 
+  const recent = opts.recent ?? new RecentCommands();
   const emit = (out: NormalizedRecord[], cmd: string, time: number, ts: number | undefined) => {
     if (ts !== undefined && !seen.add(ts + '\0' + cmd)) { counts.duplicates++; return; }
     counts.commands++;
     out.push(buildRecord(cmd, time, opts));
+  };
+
+  // the rewrite check for untimestamped lines (see the top of the file)
+  let resyncing = !!opts.rewrite && recent.length > 0;
+  let candidates: number[] = [];
+  let pending: { cmd: string; time: number; offset: number | undefined }[] = [];
+  const emitUntimed = (out: NormalizedRecord[], cmd: string, offset: number | undefined) => {
+    const time = fallbackTime();
+    if (resyncing) {
+      const k = pending.length;
+      candidates = k === 0 ? recent.positions(cmd) : candidates.filter((j) => recent.at(j + k) === cmd);
+      if (candidates.length) {
+        pending.push({ cmd, time, offset });
+        if (candidates.some((j) => j + pending.length === recent.length)) {
+          // the run reaches the end of what was read before: all of it was reported already
+          counts.duplicates += pending.length;
+          pending = [];
+          resyncing = false;
+        }
+        return;
+      }
+      resyncing = false;
+      for (const p of pending) { emit(out, p.cmd, p.time, undefined); recent.push(p.cmd); }
+      pending = [];
+    }
+    emit(out, cmd, time, undefined);
+    recent.push(cmd);
   };
 
   const flush = (out: NormalizedRecord[]) => {
@@ -89,7 +145,7 @@ export function createBashHistoryParser(opts: BashParserOptions): BashHistoryPar
 
   return {
     counts,
-    heldFrom: () => (held ? heldOffset : undefined),
+    heldFrom: () => (pending.length ? pending[0].offset : held ? heldOffset : undefined),
     line(text, _where, offset) {
       const out: NormalizedRecord[] = [];
       const ts = epochOf(text);
@@ -101,12 +157,18 @@ export function createBashHistoryParser(opts: BashParserOptions): BashHistoryPar
         return out;
       }
       if (held) { lines.push(text); return out; }
-      if (text.length) emit(out, text, fallbackTime(), undefined);
+      if (text.length) emitUntimed(out, text, offset);
       return out;
     },
     end() {
       const out: NormalizedRecord[] = [];
       flush(out);
+      if (pending.length) {
+        // the whole new file so far is a run of old commands (bash writes a file in one go)
+        counts.duplicates += pending.length;
+        pending = [];
+        resyncing = false;
+      }
       return out;
     },
   };
