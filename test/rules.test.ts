@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { parseRuleLine, tokenize, cNumber, RuleError, type ParseOptions, type RuleCommand } from '../src/audit/rules/parse.js';
 import { encodeRule, decodeRule } from '../src/audit/rules/encode.js';
 import { printRule } from '../src/audit/rules/print.js';
+import { loadRules } from '../src/audit/rules/load.js';
 
 const corpus = fileURLToPath(new URL('../../shared/peer-corpus/go-libaudit/rule/testdata/', import.meta.url));
 
@@ -174,4 +176,33 @@ describe('rules: printing like auditctl -l', () => {
       assert.equal(printRule(rule, 'x86_64'), want);
     });
   }
+});
+
+describe('rules: loading a rules.d directory like augenrules', () => {
+  const dir = fileURLToPath(new URL('./fixtures/rules/rules.d', import.meta.url));
+
+  it('reads *.rules in natural order, keeps only the first -D and moves the last -e to the end', () => {
+    const { files, entries } = loadRules([dir], { machine: 'x86_64', pathKind: () => 'other' });
+    assert.deepEqual(files.map((f) => f.slice(dir.length + 1)), ['2-b.rules', '10-a.rules', '99-c.rules']);
+    const summary = entries.map((e) => {
+      assert.ok(!(e instanceof RuleError), String(e));
+      const c = e.commands[0];
+      return `${e.where.slice(dir.length + 1)} ${c.kind === 'add' ? `add ${printRule(c.rule, 'x86_64')}` : c.kind === 'set' ? `set ${c.setting}=${c.value}` : c.kind}`;
+    });
+    assert.deepEqual(summary, [
+      '2-b.rules:1 add -a always,exit -F arch=b64 -S open -F auid=60001 -F key=two',
+      '10-a.rules:1 delete-all',
+      '10-a.rules:2 set backlog_limit=8192',
+      '10-a.rules:3 add -a always,exit -F arch=b64 -S execve -F auid=60001 -F key=ten',
+      '99-c.rules:3 add -w /etc/hosts -p wa -k ninety-nine',
+      '2-b.rules:2 set enabled=1',
+    ]);
+  });
+
+  it('keeps a bad line as an error naming file:line, between the good ones', () => {
+    const { entries } = loadRules([path.join(dir, '..', 'bad.rules')], { machine: 'x86_64' });
+    assert.equal(entries.length, 3);
+    assert.ok(entries[1] instanceof RuleError);
+    assert.match((entries[1] as RuleError).message, /bad\.rules:2: Syscall name unknown: frobnicate/);
+  });
 });
