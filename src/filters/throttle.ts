@@ -47,6 +47,8 @@ export class Throttle implements Filter {
   private readonly intervalMs: number;
   private readonly maxKeys: number;
   private readonly idleMs: number;
+  /** index of the default key's executable, which falls back to the name or command line */
+  private standIn = -1;
   private readonly buckets = new Map<string, Bucket>();
   private kept = 0;
   private dropped = 0;
@@ -59,6 +61,12 @@ export class Throttle implements Filter {
   constructor(cfg: ThrottleConfig, private readonly now: () => number = Date.now) {
     this.paths = cfg.key ?? DEFAULT_KEY;
     this.getters = this.paths.map(compilePath);
+    // snoopy and bash records have no executable: without a stand-in, all of a user's commands
+    // would share one bucket under the default key
+    if (cfg.key === undefined) {
+      this.getters[1] = (r) => r.process?.executable ?? r.process?.name ?? r.process?.command_line;
+      this.standIn = 1;
+    }
     this.rate = cfg.rate ?? 10;
     this.burst = cfg.burst ?? 100;
     this.intervalMs = (cfg.summary_interval ?? 60) * 1000;
@@ -142,7 +150,8 @@ export class Throttle implements Filter {
     // the key's own fields, where they are not the summary's event.* fields, so the summary
     // lands next to the events it stands for in searches by user or executable
     this.paths.forEach((p, i) => {
-      if (!p.startsWith('event.') && b.values[i] !== undefined) setPath(rec as Record<string, any>, p, b.values[i]);
+      // (a stand-in value is not what the field holds, so it stays in throttle.key only)
+      if (!p.startsWith('event.') && i !== this.standIn && b.values[i] !== undefined) setPath(rec as Record<string, any>, p, b.values[i]);
     });
     return rec;
   }
