@@ -79,6 +79,30 @@ describe('redaction of the sample logs (default chain)', () => {
     assert.equal(decode(reparsed.fields.a2), '-p****');
   });
 
+  it('keeps every raw audit record readable, its EXECVE arguments equal to the redacted process.args', () => {
+    const filters = buildFilterChain([], ctx);
+    let checked = 0;
+    for (const rec of auditRecords().map((r) => run(filters, r)!)) {
+      const raw = rec[kRaw] as AuditRecord[];
+      for (const r of raw) {
+        const again = parseLine(`type=${r.type} msg=audit(${Math.floor(r.time / 1000)}.${String(r.time % 1000).padStart(3, '0')}:${r.serial}): ${r.body}`);
+        assert.ok(!isFailure(again), `${r.type} ${r.serial} no longer parses: ${r.body}`);
+        assert.deepEqual(again.fields, r.fields, `${r.type} ${r.serial}: body and fields disagree`);
+      }
+      const execve = raw.filter((r) => r.type === 'EXECVE');
+      if (execve.length === 0 || rec.process?.args === undefined || !rec.redacted?.includes('process.args')) continue;
+      const argc = Number(execve[0].fields.argc);
+      const argv: string[] = [];
+      for (let i = 0; i < argc; i++) {
+        const whole = execve.map((r) => r.fields[`a${i}`]).find((v) => v !== undefined);
+        argv.push(whole !== undefined ? decode(whole)! : execve.flatMap((r) => Object.keys(r.fields).filter((k) => k.startsWith(`a${i}[`)).map((k) => decode(r.fields[k])!)).join(''));
+      }
+      assert.deepEqual(argv, rec.process.args, `event ${rec.event.sequence}`);
+      checked++;
+    }
+    assert.ok(checked >= 4, `${checked} redacted exec events checked`);
+  });
+
   it('leaves no secret in the snoopy file and syslog samples', () => {
     const filters = buildFilterChain([], ctx);
     for (const name of ['snoopy-file.sample.log', 'snoopy-authlog.sample.log']) {
