@@ -10,6 +10,7 @@ import { AuditClient } from '../src/netlink/client.js';
 import { requireKernel, auditctlList, auditctlStatus } from './fixtures/netlink/kernel-guard.js';
 import { prepareKernel, restoreKernel, type SavedAudit } from './fixtures/netlink/audit-state.js';
 import { runAs, waitFor } from './fixtures/netlink/workload.js';
+import { spawnSync } from 'node:child_process';
 
 const AUID = 61001;
 
@@ -78,6 +79,20 @@ describe('netlink input against the kernel (unicast)', function () {
     assert.equal(s.enabled, 0, 'enabled restored');
     assert.equal(auditctlList(), 'No rules\n', 'rules removed');
     assert.ok(input.stats().records > 0);
+  });
+
+  it('takes over its own rules left loaded by a crashed run and removes them at stop', async () => {
+    const rules = path.join(dir, 'left.rules');
+    const line = `-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-left`;
+    writeFileSync(rules, line + '\n');
+    spawnSync('auditctl', line.split(' '));
+    assert.match(auditctlList(), /af-left/);
+    const input = new NetlinkInput({ type: 'netlink', mode: 'unicast', rules: [rules], exclude_self: false }, { stateDir: dir, hostName: 'test', log: silentLogger });
+    const c = collector();
+    await input.start(c.sink);
+    await input.stop();
+    assert.deepEqual(c.errors.map((e) => e.message), [], 'no "Rule exists" error');
+    assert.equal(auditctlList(), 'No rules\n');
   });
 
   it('refuses clearly when another process holds the audit pid', async function () {

@@ -269,6 +269,7 @@ export class NetlinkInput implements Input {
     }
     const res = applyRules(this.control!, loaded.entries, {
       continueOnError: true,
+      existingIsOk: true,
       onApplied: (cmd) => { if (cmd.kind === 'add') this.ourRules.push(asStored(encodeRule(cmd.rule))); },
     });
     // like auditd with augenrules: a bad line is reported and the rest still load

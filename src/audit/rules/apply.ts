@@ -19,6 +19,11 @@ export interface ApplyOptions {
   continueOnError?: boolean;
   /** told of every command the kernel accepted (the daemon remembers its rules to remove them) */
   onApplied?: (cmd: RuleCommand) => void;
+  /**
+   * A rule the kernel already holds counts as added (a daemon restarted after a crash finds its
+   * own rules still loaded) instead of failing with EEXIST.
+   */
+  existingIsOk?: boolean;
 }
 
 export interface ApplyResult {
@@ -51,7 +56,11 @@ export function deleteAllRules(client: AuditClient, key?: string): number {
 export function applyCommand(client: AuditClient, cmd: RuleCommand, where: string, opts: ApplyOptions): 'added' | 'deleted' | 'settings' | 'none' {
   switch (cmd.kind) {
     case 'add':
-      client.addRule(encodeRule(cmd.rule));
+      try {
+        client.addRule(encodeRule(cmd.rule));
+      } catch (err) {
+        if (!(opts.existingIsOk && err instanceof NetlinkError && err.errno === 'EEXIST')) throw err;
+      }
       return 'added';
     case 'delete':
       client.deleteRule(encodeRule(cmd.rule));
