@@ -61,7 +61,7 @@ describe('filter_chain parsing (snoopy 2.5 rules)', () => {
     assert.ok(run(rec({ user: { id: '0' }, process: { tty: 'pts0' } })));
     assert.equal(run(rec({ user: { id: '0' }, process: { tty: '(none)' } })), null);
     assert.equal(run(rec({ user: { id: '1000' }, process: { tty: 'pts0' } })), null);
-    assert.deepEqual(c.stats(), { kept: 1, dropped: 2, modified: 0 });
+    assert.deepEqual(c.stats(), { kept: 1, dropped: 2, modified: 0, only_root_dropped: 1, only_tty_dropped: 1 });
     assert.deepEqual(c.parts.map((p) => [p.name, p.stats()]), [
       ['only_root', { kept: 2, dropped: 1, modified: 0 }],
       ['only_tty', { kept: 1, dropped: 1, modified: 0 }],

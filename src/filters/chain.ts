@@ -87,8 +87,14 @@ export class FilterChain implements Filter {
     return [];
   }
 
-  stats(): FilterStats {
-    return { kept: this.kept, dropped: this.dropped, modified: 0 };
+  /** The chain's counters, plus what each part dropped (`exclude_uid_dropped`, ...) for status and metrics. */
+  stats(): FilterStats & Record<string, number> {
+    const out: FilterStats & Record<string, number> = { kept: this.kept, dropped: this.dropped, modified: 0 };
+    for (const p of this.parts) {
+      const key = `${p.name}_dropped`;
+      out[key] = (out[key] ?? 0) + p.stats().dropped;
+    }
+    return out;
   }
 }
 
