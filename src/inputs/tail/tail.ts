@@ -67,6 +67,9 @@ export interface TailOptions {
   watch?: boolean;
 }
 
+/** How long stop() waits for a round in progress (a push blocked by a down output) to finish. */
+const STOP_GRACE_MS = 2000;
+
 export class TailedFile {
   path: string;
   id: FileIdentity;
@@ -150,7 +153,11 @@ export class Tailer {
     if (!this.running) return;
     this.running = false;
     this.wake();
-    await this.loop;
+    // A push blocked on backpressure (outputs down) has already handed its batch over, and the
+    // loop pushes nothing once it sees running=false: stop need not wait for the pipeline.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.loop, new Promise<void>((r) => { timer = setTimeout(r, STOP_GRACE_MS); })]);
+    clearTimeout(timer);
     await this.watcher?.close();
     this.store.flush();
     this.stopped = true;
@@ -199,7 +206,7 @@ export class Tailer {
         if (!this.running) break;
         try {
           if (await this.pollFile(f)) progressed = true;
-          else if (this.o.onIdle) await this.o.onIdle(f, f.gen, Date.now() - f.lastDataAt);
+          else if (this.o.onIdle && this.running) await this.o.onIdle(f, f.gen, Date.now() - f.lastDataAt);
         } catch (err) {
           this.report(f.path, `read failed: ${(err as Error).message}`, err);
           this.retire(f);
