@@ -191,6 +191,23 @@ describe('snoopy parser', () => {
     });
   });
 
+  it('never throws on garbage: every line is an entry, a continuation, skipped or a counted error', () => {
+    let seed = 12345;
+    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+    const alphabet = ['[', ']', ':', ': ', ']: ', '(', ')', ' ', '#012', '#', 'uid', 'cwd', 'tty', 'a', '0', '/', '\uFFFD', '\t', 'snoopy[1]: ', 'Nov 23 01:02:03 h ', '2026-11-23T00:00:00Z h '];
+    const lines: string[] = [];
+    for (let i = 0; i < 20000; i++) {
+      let l = rnd(3) === 0 ? '[uid:' : '';
+      for (let k = rnd(12); k > 0; k--) l += alphabet[rnd(alphabet.length)];
+      lines.push(l);
+    }
+    const { recs, errors, counts } = parseAll(lines);
+    assert.ok(recs.length > 0 && errors.length > 0);
+    assert.equal(counts.errors, errors.length);
+    for (const r of recs) assert.equal(typeof r.process!.command_line, 'string');
+    for (let i = 0; i < lines.length; i += 50) looksLikeSnoopy(lines.slice(i, i + 50));
+  });
+
   describe('syslog helpers', () => {
     it('unescapes only control-character escapes', () => {
       assert.equal(unescapeRsyslog('a#012b#011c #123 #0'), 'a\nb\tc #123 #0');
