@@ -15,6 +15,8 @@ export interface BulkServerOptions {
   authorization?: string;
   /** bodies larger than this get 413, like http.max_content_length */
   maxBodyBytes?: number;
+  /** keep only the ids, not the documents (benchmarks) */
+  idsOnly?: boolean;
 }
 
 export interface ReceivedRequest { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }
@@ -62,7 +64,15 @@ export class BulkServer {
     return this.docs.get(name) ?? new Map();
   }
 
+  private readonly dsCache = new Map<string, boolean>();
+
   private isDataStream(index: string): boolean {
+    let v = this.dsCache.get(index);
+    if (v === undefined) { v = this.matchDataStream(index); this.dsCache.set(index, v); }
+    return v;
+  }
+
+  private matchDataStream(index: string): boolean {
     for (const t of this.templates.values()) {
       if (!t.body?.data_stream) continue;
       for (const p of t.body.index_patterns ?? []) if (globMatch(p, index)) return true;
@@ -93,6 +103,7 @@ export class BulkServer {
         try { parsed = JSON.parse(body); } catch { return answer(400, { error: { type: 'parse_exception', reason: 'request body is not JSON' }, status: 400 }); }
         if (!Array.isArray(parsed.index_patterns)) return answer(400, { error: { type: 'action_request_validation_exception', reason: 'index patterns are missing' }, status: 400 });
         this.templates.set(parts[1], { name: parts[1], body: parsed });
+        this.dsCache.clear();
         return answer(200, { acknowledged: true });
       }
       const bulkAt = parts.indexOf('_bulk');
@@ -158,8 +169,12 @@ export class BulkServer {
   private item(op: string, index: string | undefined, id: string, source: string): ItemVerdict {
     if (!index) return { status: 400, type: 'action_request_validation_exception', reason: 'index is missing' };
     let doc: any;
-    try { doc = JSON.parse(source); } catch {
-      return { status: 400, type: 'document_parsing_exception', reason: 'failed to parse document' };
+    // idsOnly (benchmarks) measures the client: documents are counted, not parsed
+    if (this.opts.idsOnly) doc = { '@timestamp': '' };
+    else {
+      try { doc = JSON.parse(source); } catch {
+        return { status: 400, type: 'document_parsing_exception', reason: 'failed to parse document' };
+      }
     }
     const attempt = (this.attempts.get(id) ?? 0) + 1;
     this.attempts.set(id, attempt);
@@ -174,7 +189,7 @@ export class BulkServer {
       this.counts.conflicts++;
       return { status: 409, type: 'version_conflict_engine_exception', reason: `[${id}]: version conflict, document already exists (current version [1])` };
     }
-    m.set(id ?? `auto-${m.size}`, doc);
+    m.set(id ?? `auto-${m.size}`, this.opts.idsOnly ? true : doc);
     this.counts.created++;
     return { status: 201 };
   }

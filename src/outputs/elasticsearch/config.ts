@@ -21,6 +21,8 @@ export interface ElasticsearchConfig {
   batch?: { max_events?: number; max_bytes?: number; timeout_ms?: number };
   retry?: { initial_ms?: number; max_ms?: number };
   request_timeout_ms?: number;
+  /** `_bulk` requests in flight at once */
+  concurrency?: number;
   /** JSON lines of records Elasticsearch refused (4xx other than 409/429), with the reason. */
   dead_letter_path?: string;
   queue?: QueueConfig;
@@ -81,6 +83,7 @@ export const elasticsearchSchema = {
       properties: { initial_ms: { type: 'integer', minimum: 1 }, max_ms: { type: 'integer', minimum: 1 } },
     },
     request_timeout_ms: { type: 'integer', minimum: 100 },
+    concurrency: { type: 'integer', minimum: 1, maximum: 32 },
     dead_letter_path: { type: 'string', minLength: 1 },
     // applied by the daemon around this output (src/outputs/spool)
     queue: queueSchema,
@@ -104,6 +107,7 @@ export interface ResolvedElasticsearchConfig {
   retryInitialMs: number;
   retryMaxMs: number;
   requestTimeoutMs: number;
+  concurrency: number;
   deadLetterPath: string;
 }
 
@@ -133,12 +137,13 @@ export function resolveElasticsearchConfig(c: ElasticsearchConfig, stateDir: str
       // above the built-in logs-*-* template (priority 100) so our mappings win for our stream
       priority: c.template?.priority ?? 200,
     },
-    maxEvents: c.batch?.max_events ?? 1000,
+    maxEvents: c.batch?.max_events ?? 500,
     maxBytes: c.batch?.max_bytes ?? 5 * 1024 * 1024,
     timeoutMs: c.batch?.timeout_ms ?? 1000,
     retryInitialMs: c.retry?.initial_ms ?? 500,
     retryMaxMs: c.retry?.max_ms ?? 30000,
     requestTimeoutMs: c.request_timeout_ms ?? 30000,
+    concurrency: c.concurrency ?? 2,
     deadLetterPath: c.dead_letter_path ?? join(stateDir, 'dead-letter', `${name.replace(/[^A-Za-z0-9_.-]+/g, '_')}.jsonl`),
   };
 }

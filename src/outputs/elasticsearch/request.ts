@@ -2,7 +2,12 @@
 // the deterministic document _id, the `_bulk` NDJSON body, the index template, and the per-item
 // reading of a `_bulk` response.
 
-import { createHash } from 'node:crypto';
+import crypto from 'node:crypto';
+
+// one-shot hashing (Node ≥ 20.12) skips a Hash object per record
+const sha256: (data: string) => string = typeof (crypto as any).hash === 'function'
+  ? (data) => (crypto as any).hash('sha256', data, 'base64url')
+  : (data) => crypto.createHash('sha256').update(data).digest('base64url');
 import type { NormalizedRecord } from '../../record.js';
 
 /**
@@ -11,14 +16,11 @@ import type { NormalizedRecord } from '../../record.js';
  * are identified by node + serial + time; anything else by its content.
  */
 export function documentId(rec: NormalizedRecord, json: string): string {
-  const h = createHash('sha256');
   const seq = rec.event?.sequence;
-  if (rec.event?.module === 'auditd' && typeof seq === 'number') {
-    h.update(`auditd\0${rec.audit?.node ?? rec.host?.name ?? ''}\0${seq}\0${rec['@timestamp']}\0${rec.event.action}`);
-  } else {
-    h.update(json);
-  }
-  return h.digest('base64url').slice(0, 32);
+  const key = rec.event?.module === 'auditd' && typeof seq === 'number'
+    ? `auditd\0${rec.audit?.node ?? rec.host?.name ?? ''}\0${seq}\0${rec['@timestamp']}\0${rec.event.action}`
+    : json;
+  return sha256(key).slice(0, 32);
 }
 
 // `{yyyy.MM.dd}`, `{yyyy}-{MM}`...: date parts of the record's @timestamp (UTC)
@@ -37,22 +39,37 @@ export function indexResolver(target: string): (rec: NormalizedRecord) => string
   };
 }
 
-/** One `_bulk` item: the action line and the source line, newline-terminated (NDJSON). */
+/** One `_bulk` item: in the body, `action` then `doc` then a newline (NDJSON). */
 export interface BulkItem {
   id: string;
   index: string;
-  /** `{"create":{...}}\n{doc}\n` */
-  lines: string;
-  bytes: number;
-  /** the document JSON, for the dead-letter file */
+  /** `{"create":{...}}\n` */
+  action: string;
+  /** the document JSON (also what the dead-letter file keeps) */
   doc: string;
+  /** size estimate for batching (UTF-16 units; a 413 splits batches this underestimates) */
+  bytes: number;
   attempts: number;
 }
 
+const actionPrefix = new Map<string, string>();
+
 export function bulkItem(index: string, id: string, doc: string): BulkItem {
   // data streams accept only `create`; with a fixed _id, create also makes a replay a 409
-  const lines = `{"create":{"_index":${JSON.stringify(index)},"_id":"${id}"}}\n${doc}\n`;
-  return { id, index, lines, bytes: Buffer.byteLength(lines), doc, attempts: 0 };
+  let prefix = actionPrefix.get(index);
+  if (prefix === undefined) {
+    prefix = `{"create":{"_index":${JSON.stringify(index)},"_id":"`;
+    if (actionPrefix.size < 1024) actionPrefix.set(index, prefix);
+  }
+  const action = prefix + id + '"}}\n';
+  return { id, index, action, doc, bytes: action.length + doc.length + 1, attempts: 0 };
+}
+
+/** The `_bulk` body of some items. */
+export function bulkBody(items: readonly BulkItem[]): string {
+  let out = '';
+  for (let i = 0; i < items.length; i++) out += items[i].action + items[i].doc + '\n';
+  return out;
 }
 
 export type ItemOutcome = 'created' | 'duplicate' | 'retry' | 'rejected';

@@ -24,9 +24,9 @@ export class EsService {
           throw new AuditflowError('AF_ERR_CONFIG', `cannot read CA file ${cfg.caFile}: ${(err as Error).message}`, `${cfg.name}.tls.ca_file`);
         }
       }
-      this.agent = new https.Agent({ keepAlive: true, maxSockets: 4, ca, rejectUnauthorized: cfg.verify });
+      this.agent = new https.Agent({ keepAlive: true, maxSockets: cfg.concurrency, ca, rejectUnauthorized: cfg.verify });
     } else {
-      this.agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+      this.agent = new http.Agent({ keepAlive: true, maxSockets: cfg.concurrency });
     }
   }
 

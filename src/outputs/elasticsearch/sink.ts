@@ -1,5 +1,5 @@
 // The Elasticsearch output: records become `_bulk` create items with deterministic ids, batched
-// by count, bytes and time, sent one request at a time. Per item: 2xx and 409 are done, 429/5xx
+// by count, bytes and time, up to `concurrency` requests at a time. Per item: 2xx and 409 are done, 429/5xx
 // are sent again with backoff and jitter, other 4xx go to the dead-letter file with the reason.
 // write() resolves when every one of its records reached one of those ends.
 
@@ -24,7 +24,7 @@ export class ElasticsearchOutput implements Output {
   private readonly indexFor: (rec: NormalizedRecord) => string;
   private queue: Pending[] = [];
   private queueBytes = 0;
-  private running = false;
+  private active = 0;
   private timer: NodeJS.Timeout | null = null;
   private flushing = false;
   private closed = false;
@@ -64,30 +64,23 @@ export class ElasticsearchOutput implements Output {
     });
   }
 
-  private kick(): void {
-    if (this.running) return;
-    if (this.flushing || this.queue.length >= this.cfg.maxEvents || this.queueBytes >= this.cfg.maxBytes || this.cfg.timeoutMs === 0) {
-      if (this.timer) { clearTimeout(this.timer); this.timer = null; }
-      void this.run();
-    } else if (!this.timer && this.queue.length > 0) {
-      this.timer = setTimeout(() => { this.timer = null; void this.run(); }, this.cfg.timeoutMs);
-    }
-  }
-
-  private async run(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    try {
-      while (this.queue.length > 0 && !this.closed) {
-        const batch = this.take();
-        await this.send(batch);
-        // a partial batch waits for more records, unless shutting down
-        if (!this.flushing && this.queue.length < this.cfg.maxEvents && this.queueBytes < this.cfg.maxBytes) break;
+  /**
+   * Starts sends while fewer than `concurrency` are running: full batches at once, a partial one
+   * when its timer fires (or at shutdown).
+   */
+  private kick(partialDue = false): void {
+    while (!this.closed && this.active < this.cfg.concurrency && this.queue.length > 0) {
+      const full = this.queue.length >= this.cfg.maxEvents || this.queueBytes >= this.cfg.maxBytes;
+      if (!full && !partialDue && !this.flushing && this.cfg.timeoutMs > 0) {
+        this.timer ??= setTimeout(() => { this.timer = null; this.kick(true); }, this.cfg.timeoutMs);
+        return;
       }
-    } finally {
-      this.running = false;
+      partialDue = false;
+      if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+      const batch = this.take();
+      this.active++;
+      void this.send(batch).finally(() => { this.active--; this.kick(); });
     }
-    if (this.queue.length > 0 && !this.closed) this.kick();
   }
 
   private take(): Pending[] {
@@ -114,7 +107,7 @@ export class ElasticsearchOutput implements Output {
       try {
         await this.ensureTemplate();
         let payload = '';
-        for (let i = 0; i < todo.length; i++) payload += todo[i].item.lines;
+        for (let i = 0; i < todo.length; i++) payload += todo[i].item.action + todo[i].item.doc + '\n';
         this.counters.requests++;
         const ans = await this.service.request('POST', '_bulk', payload, 'application/x-ndjson');
         status = ans.status;
@@ -178,8 +171,16 @@ export class ElasticsearchOutput implements Output {
     }
   }
 
-  private async ensureTemplate(): Promise<void> {
-    if (this.templateDone) return;
+  private templating: Promise<void> | null = null;
+
+  /** Installs the index template once, before the first bulk; concurrent sends wait for it. */
+  private ensureTemplate(): Promise<void> {
+    if (this.templateDone) return Promise.resolve();
+    this.templating ??= this.installTemplate().finally(() => { this.templating = null; });
+    return this.templating;
+  }
+
+  private async installTemplate(): Promise<void> {
     const t = this.cfg.template;
     const ans = await this.service.request('PUT', `_index_template/${encodeURIComponent(t.name)}`,
       JSON.stringify(indexTemplate(this.cfg.target, this.cfg.dataStream, t.priority)));
@@ -241,14 +242,14 @@ export class ElasticsearchOutput implements Output {
     this.flushing = true;
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
     this.kick();
-    while ((this.running || this.queue.length > 0) && Date.now() < deadlineMs) await new Promise((r) => setTimeout(r, 20));
+    while ((this.active > 0 || this.queue.length > 0) && Date.now() < deadlineMs) await new Promise((r) => setTimeout(r, 20));
     this.closed = true;
     this.wake?.();
     this.service.destroy();
     const left = this.queue.splice(0);
     this.queueBytes = 0;
     this.fail(left);
-    while (this.running) await new Promise((r) => setTimeout(r, 5));
+    while (this.active > 0) await new Promise((r) => setTimeout(r, 5));
   }
 
   stats(): Record<string, number> {

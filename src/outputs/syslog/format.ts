@@ -20,9 +20,30 @@ function printable(s: string, max: number): string {
 
 // RFC 5424 §6.3.3: '"', '\' and ']' are escaped in PARAM-VALUE. Control characters are not
 // forbidden there, but a raw newline would break newline-framed TCP, so they become spaces.
-function sdValue(s: string): string {
+function escapeSd(s: string): string {
   // eslint-disable-next-line no-control-regex
   return s.replace(/[\\"\]]/g, '\\$&').replace(/[\x00-\x1f\x7f]/g, ' ');
+}
+
+// host, module and action come from small sets: each distinct value is escaped once
+const sdCache = new Map<string, string>();
+function sdValue(s: string): string {
+  let v = sdCache.get(s);
+  if (v === undefined) {
+    v = escapeSd(s);
+    if (sdCache.size < 4096) sdCache.set(s, v);
+  }
+  return v;
+}
+
+const msgIds = new Map<string, string>();
+function msgId(module: string): string {
+  let v = msgIds.get(module);
+  if (v === undefined) {
+    v = printable(module, 32);
+    if (msgIds.size < 256) msgIds.set(module, v);
+  }
+  return v;
 }
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
@@ -66,7 +87,7 @@ export function createFormatter(cfg: ResolvedSyslogConfig, hostName: string): Sy
       const module = rec.event?.module;
       const recHost = typeof rec.host?.name === 'string' ? rec.host.name : hostName;
       const action = typeof rec.event?.action === 'string' ? rec.event.action : '';
-      return pri + '1 ' + (isIsoUtc(ts) ? ts : '-') + middle + (module ? printable(module, 32) : '-') + ' ' +
+      return pri + '1 ' + (isIsoUtc(ts) ? ts : '-') + middle + (module ? msgId(module) : '-') + ' ' +
         sdOpen + sdValue(recHost) + '" module="' + sdValue(module ?? '') + '" action="' + sdValue(action) + '"] ';
     },
   };
