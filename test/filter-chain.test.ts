@@ -101,6 +101,11 @@ describe('chain filters on records from every source', () => {
     assert.ok(human.every((r) => noDaemons(r) !== null));
     const onlyHuman = chain([{ type: 'only_auid', values: [4242] }]);
     assert.equal(audit.filter((r) => onlyHuman(r)).length, human.length);
+    // snoopy knows the login by name only (login:root)
+    const snoopy = snoopyRecords().filter((r) => r.user?.audit?.name === 'root');
+    assert.ok(snoopy.length > 100 && snoopy.every((r) => r.user!.audit!.id === undefined));
+    assert.equal(snoopy.filter((r) => chain([{ filter_chain: 'exclude_auid:0' }])(r)).length, 0);
+    assert.equal(snoopy.filter((r) => chain([{ filter_chain: 'only_auid:root' }])(r)).length, snoopy.length);
   });
 
   it('exclude_keys drops events only their listed rule keys wanted', () => {
