@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAuditlogInput, type AuditlogInputConfig } from '../src/inputs/auditlog.js';
@@ -33,10 +33,12 @@ describe('auditlog input', function () {
     await input.start({ push: async (b) => { records.push(...b.records); b.ack?.(); }, error: (e) => errors.push(e) });
   }
   const events = () => records.filter((r) => r.event.action !== 'lost-events');
-  const checkpoint = () => {
+  /** The checkpoint entries, or one entry at offset -1 before the first write. */
+  const checkpoint = (): { path: string; offset: number }[] => {
     const d = join(dir, 'state', 'checkpoints');
-    const cp = JSON.parse(readFileSync(join(d, readdirSync(d).find((n) => n.endsWith('.json'))!), 'utf8'));
-    return cp.checkpoints as { path: string; offset: number }[];
+    const name = existsSync(d) ? readdirSync(d).find((n) => n.endsWith('.json')) : undefined;
+    if (!name) return [{ path: '', offset: -1 }];
+    return JSON.parse(readFileSync(join(d, name), 'utf8')).checkpoints;
   };
 
   it('turns the real auditd sample (1,232 records) into its 300 events, through an auditd-style rotation', async () => {
@@ -74,6 +76,19 @@ describe('auditlog input', function () {
     await waitFor('the second event', () => events().length === 2);
     assert.deepEqual(events()[1].process!.args, ['id']);
     await waitFor('checkpoint at the end', () => checkpoint()[0].offset === readFileSync(log).length);
+  });
+
+  it('an EOE after the event closed, and auditd\'s own records, do not hold the checkpoint', async () => {
+    const log = join(dir, 'audit.log');
+    writeFileSync(log,
+      'type=DAEMON_START msg=audit(1795395182.673:9936): op=start ver=3.0.9 format=raw kernel=6.1 auid=4294967295 pid=1 uid=0 ses=4294967295 res=success\n'
+      + 'type=SYSCALL msg=audit(1795395192.000:300): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="true" exe="/usr/bin/true" key=(null)\n'
+      + 'type=PROCTITLE msg=audit(1795395192.000:300): proctitle=74727565\n'
+      + 'type=EOE msg=audit(1795395192.000:300): \n');
+    await start({ event_timeout_ms: 600000 });
+    await waitFor('2 events', () => events().length === 2);
+    await waitFor('checkpoint at the end', () => checkpoint()[0].offset === readFileSync(log).length);
+    assert.deepEqual(errors, []);
   });
 
   it('counts and names a line that is not an audit record, and reads a 128 KiB EXECVE line', async () => {

@@ -37,6 +37,9 @@ export const auditlogSchema = {
   },
 } as const;
 
+const AUDIT_EOE = 1320;
+const isDaemonRecord = (typeId: number) => typeId >= 1200 && typeId <= 1299;
+
 /** What lost serials become: a record, so the gap is visible downstream, not only in a counter. */
 function lostRecord(count: number, node: string | undefined, time: number): NormalizedRecord {
   const rec: NormalizedRecord = {
@@ -65,7 +68,7 @@ export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext)
       maxInFlight: cfg.max_in_flight,
       timeoutMs: cfg.event_timeout_ms,
       onEvent: (records) => {
-        open.delete(keyOf(records[0]));
+        if (!isDaemonRecord(records[0].typeId)) open.delete(keyOf(records[0]));
         events++;
         const rec = normalizer.normalize(records);
         out.push(rec);
@@ -85,8 +88,12 @@ export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext)
           return;
         }
         lastTime = r.time;
-        const key = keyOf(r);
-        if (!open.has(key)) open.set(key, line.start);
+        // auditd's own records (own serial counter) are emitted at once, and an EOE only closes
+        // an event: neither opens one to hold the checkpoint for
+        if (r.typeId !== AUDIT_EOE && !isDaemonRecord(r.typeId)) {
+          const key = keyOf(r);
+          if (!open.has(key)) open.set(key, line.start);
+        }
         out = sink;
         reassembler.push(r);
       },
