@@ -301,8 +301,11 @@ for i in range(2000):
       const lost = all.filter((r) => r.event.action === 'lost-events' && r.audit?.data?.source === 'sequence').reduce((n, r) => n + r.audit.lost, 0);
       assert.ok(lost > 0, `serial gaps reported as lost (saw ${seen} of 2000 opens)`);
       assert.ok(seen < 2000, 'the reader really missed events');
-      // every open is either seen or counted lost (other events of this uid fill the rest)
-      assert.ok(seen + lost >= 2000, `seen ${seen} + lost ${lost} cover the 2000 opens`);
+      // every open is seen, counted lost, or arrived in part (its SYSCALL record, which carries
+      // the key, dropped while a later record of the event made it)
+      const partial = all.filter((r) => r.event.action !== 'lost-events' && !r.audit?.record_types?.includes('SYSCALL')).length;
+      if (seen + lost + partial < 2000) writeFileSync(path.join(os.tmpdir(), 'af-mc-flood-failure.jsonl'), readFileSync(events));
+      assert.ok(seen + lost + partial >= 2000, `seen ${seen} + lost ${lost} + partial ${partial} cover the 2000 opens (events kept in ${os.tmpdir()}/af-mc-flood-failure.jsonl)`);
       const counters = JSON.parse(readFileSync(path.join(state, 'netlink-status.json'), 'utf8'));
       assert.ok(counters.enobufs > 0, 'ENOBUFS counted');
     } finally {
