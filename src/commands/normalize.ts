@@ -197,7 +197,8 @@ export const normalizeCommand: Command = {
     const log = createLogger(config?.log_level ?? 'warn', (l) => io.stderr.write(l));
     const items: unknown[] = [...(config?.filters ?? [])];
     if (!opts.redact) items.push({ type: 'redact', enabled: false });
-    const ctx = { stateDir: config?.state_dir ?? '/tmp', hostName: '', log };
+    // replayed logs name pids of another time (or host): the live /proc must not answer for them
+    const ctx = { stateDir: config?.state_dir ?? '/tmp', hostName: '', log, procTable: false };
     let filters;
     try {
       filters = buildFilterChain(items, ctx);
