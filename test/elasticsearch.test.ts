@@ -6,6 +6,7 @@ import { ElasticsearchOutput, documentId, parseBulkResponse, type ElasticsearchC
 import { silentLogger } from '../src/log.js';
 import { BulkServer } from './support/bulk-server.js';
 import { execRecord, records } from './support/records.js';
+import { makePki, needTool } from './support/rsyslog.js';
 
 describe('elasticsearch output against a _bulk test server', function () {
   this.timeout(30000);
@@ -158,6 +159,28 @@ describe('elasticsearch output against a _bulk test server', function () {
     assert.equal(server.requests.at(-1)!.headers.authorization, 'ApiKey VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==');
     await key.close(Date.now() + 50);
     await assert.rejects(w, (e: any) => e.code === 'AF_ERR_OUTPUT');
+  });
+
+  it('over HTTPS: trusts the configured CA, and refuses a server it cannot verify', async function () {
+    needTool(this, 'openssl', 'the HTTPS test makes its own CA');
+    const pki = makePki(mkdtempSync(join(tmpdir(), 'auditflow-es-pki-')));
+    await server.stop();
+    server = new BulkServer({ tls: { certFile: pki.serverCert, keyFile: pki.serverKey } });
+    await server.start();
+    try {
+      const ok = make({ tls: { ca_file: pki.ca } });
+      await ok.write(records(5));
+      assert.equal(server.index('logs-auditflow-default').size, 5);
+      const untrusted = make({ data_stream: { namespace: 'other' } });
+      const w = untrusted.write(records(5, 5));
+      w.catch(() => {});
+      await new Promise((r) => setTimeout(r, 200));
+      await untrusted.close(Date.now() + 50);
+      await assert.rejects(w, (e: any) => e.code === 'AF_ERR_OUTPUT' && /self[- ]signed|unable to verify|certificate/i.test(e.message));
+      assert.equal(server.index('logs-auditflow-other').size, 0);
+    } finally {
+      rmSync(pki.dir, { recursive: true, force: true });
+    }
   });
 
   it('during an outage, close() gives up at its deadline and rejects what was not delivered', async () => {

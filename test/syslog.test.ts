@@ -146,6 +146,31 @@ describe('syslog output into a real rsyslog', function () {
     assert.deepEqual([drops.stats().truncated, drops.stats().dropped_oversize, drops.stats().records_out], [0, 1, 1]);
   });
 
+  it('TCP: rsyslog restarted under a running output, reconnects with backoff and resends what was in doubt', async () => {
+    const port = await freeTcpPort();
+    rs = new Rsyslog({ tcpPort: port });
+    await rs.start();
+    const out = output({ protocol: 'tcp', port, reconnect: { initial_ms: 20, max_ms: 200 } });
+    await out.start();
+    for (let b = 0; b < 10; b++) await out.write(records(100, b * 100));
+    await rs.waitFor(1000);
+    await rs.stop();
+    // written while the receiver is gone: the first writes may still be accepted by the kernel
+    const during = (async () => { for (let b = 10; b < 20; b++) await out.write(records(100, b * 100)); })();
+    await sleep(300);
+    await rs.start();
+    await during;
+    for (let b = 20; b < 25; b++) await out.write(records(100, b * 100));
+    // duplicates count towards the number of messages: wait for every distinct record instead
+    let got = rs.received();
+    for (let i = 0; i < 300 && new Set(sequences(got)).size < 2500; i++) { await sleep(50); got = rs.received(); }
+    await out.close(Date.now() + 2000);
+    const seen = new Set(sequences(got));
+    assert.deepEqual(range(0, 2500).filter((s) => !seen.has(s)), [], `nothing lost (${got.length} received, stats ${JSON.stringify(out.stats())})`);
+    assert.equal(out.stats().connects, 2);
+    assert.ok(out.stats().disconnects >= 1);
+  });
+
   describe('TLS (RFC 5425)', () => {
     let pkiDir = '';
     let pki: ReturnType<typeof makePki>;

@@ -6,6 +6,8 @@
 // answers, and per-item 429/400/5xx verdicts.
 
 import http from 'node:http';
+import https from 'node:https';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 
 export interface ItemVerdict { status: number; type?: string; reason?: string }
@@ -17,6 +19,8 @@ export interface BulkServerOptions {
   maxBodyBytes?: number;
   /** keep only the ids, not the documents (benchmarks) */
   idsOnly?: boolean;
+  /** serve HTTPS with this certificate (PEM files) */
+  tls?: { certFile: string; keyFile: string };
 }
 
 export interface ReceivedRequest { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }
@@ -37,15 +41,18 @@ export class BulkServer {
   down: number | null = null;
   readonly attempts = new Map<string, number>();
   readonly counts = { bulkRequests: 0, items: 0, created: 0, conflicts: 0, injected: 0 };
-  private server: http.Server | null = null;
+  private server: http.Server | https.Server | null = null;
   port = 0;
 
   constructor(private readonly opts: BulkServerOptions = {}) {}
 
-  get url(): string { return `http://127.0.0.1:${this.port}`; }
+  get url(): string { return `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`; }
 
   async start(): Promise<void> {
-    this.server = http.createServer((req, res) => this.handle(req, res));
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res);
+    this.server = this.opts.tls
+      ? https.createServer({ cert: readFileSync(this.opts.tls.certFile), key: readFileSync(this.opts.tls.keyFile) }, handler)
+      : http.createServer(handler);
     this.server.keepAliveTimeout = 5000;
     await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', () => r()));
     this.port = (this.server.address() as AddressInfo).port;
