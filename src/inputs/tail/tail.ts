@@ -130,7 +130,7 @@ export class Tailer {
   constructor(opts: TailOptions) {
     this.o = {
       startAt: 'beginning', pollMs: 250, scanMs: 1000, checkpointMs: 1000, rotateWaitMs: 5000,
-      maxLineBytes: 1 << 20, readBytes: 1 << 16, maxChunkLines: 512, fingerprintBytes: FINGERPRINT_BYTES,
+      maxLineBytes: 1 << 20, readBytes: 1 << 16, maxChunkLines: 128, fingerprintBytes: FINGERPRINT_BYTES,
       checkpointTtlMs: 7 * 24 * 3600_000, watch: true, ...opts, exclude: opts.exclude ?? [],
     };
     this.patterns = opts.include.map(compilePattern);
