@@ -6,6 +6,9 @@ import { AuditClient, NetlinkError } from '../src/netlink/client.js';
 import { formatStatus } from '../src/commands/status.js';
 import { requireKernel, auditctlStatus } from './fixtures/netlink/kernel-guard.js';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 function batchOf(...datagrams: Buffer[]) {
   const data = Buffer.concat(datagrams);
@@ -113,6 +116,24 @@ describe('netlink kernel exchange', function () {
       assert.equal(client.getStatus().enabled, 0);
     } finally {
       client.close();
+    }
+  });
+
+  it('status --config finds the daemon counters in the config\'s state_dir', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'af-status-'));
+    try {
+      writeFileSync(path.join(dir, 'netlink-status.json'), JSON.stringify({ pid: 4242, mode: 'multicast', records: 17 }));
+      const cfg = path.join(dir, 'config.json');
+      writeFileSync(cfg, JSON.stringify({ state_dir: dir, inputs: [], outputs: [{ type: 'stdout' }] }));
+      let out = '';
+      const { statusCommand } = await import('../src/commands/status.js');
+      assert.equal(await statusCommand(['--config', cfg], { stdout: (x) => { out += x; }, stderr: () => {} }), 0);
+      assert.match(out, /^auditflow\.mode multicast\nauditflow\.records 17\n/m);
+      out = '';
+      await statusCommand(['--config', cfg, '--json'], { stdout: (x) => { out += x; }, stderr: () => {} });
+      assert.equal(JSON.parse(out).auditflow.records, 17);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

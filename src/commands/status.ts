@@ -1,5 +1,6 @@
 // `auditflow status [--json]`: what `auditctl -s` prints, plus the running daemon's own counters
-// (the netlink input writes them to <state_dir>/netlink-status.json while it runs).
+// (the netlink input writes them to <state_dir>/netlink-status.json while it runs; --config or
+// --state-dir says where, default /var/lib/auditflow).
 
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -7,6 +8,7 @@ import { AuditClient } from '../netlink/client.js';
 import { AUDIT_FEATURE_LOGINUID_IMMUTABLE, type AuditFeatures, type AuditStatus } from '../netlink/status.js';
 import { AuditflowError, usageError } from '../errors.js';
 import { EX_USAGE, type Command, type CommandIO as CliIO } from './types.js';
+import { loadConfig } from '../config/load.js';
 
 export interface CommandIO { stdout: (s: string) => void; stderr: (s: string) => void }
 const defaultIO: CommandIO = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
@@ -37,6 +39,7 @@ export async function statusCommand(args: string[], io: CommandIO = defaultIO): 
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--json') json = true;
     else if (args[i] === '--state-dir' && i + 1 < args.length) stateDir = args[++i];
+    else if (args[i] === '--config' && i + 1 < args.length) stateDir = loadConfig(args[++i]).state_dir;
     else throw usageError(`status: unknown argument ${args[i]}`);
   }
   const client = new AuditClient();
@@ -72,7 +75,7 @@ export async function runWithCliIO(fn: (io: CommandIO) => Promise<number>, io: C
 
 export const statusCmd: Command = {
   name: 'status',
-  usage: 'status [--json] [--state-dir DIR]',
+  usage: 'status [--json] [--config FILE | --state-dir DIR]',
   summary: 'the kernel audit status like auditctl -s, plus the running daemon\'s netlink counters',
   run: (args, io) => runWithCliIO((simple) => statusCommand(args, simple), io),
 };

@@ -99,6 +99,8 @@ export interface NetlinkCounters {
   backlog: number;
   backlog_max: number;
   wakeups: number;
+  /** datagrams too short to hold a netlink header */
+  malformed: number;
   batches_pushed: number;
   paused: number;
 }
@@ -137,7 +139,7 @@ export class NetlinkInput implements Input {
   readonly name: string;
   readonly counters: NetlinkCounters = {
     datagrams: 0, records: 0, events: 0, parse_errors: 0, enobufs: 0, kernel_lost: 0, serial_gaps: 0, backlog: 0,
-    backlog_max: 0, wakeups: 0, batches_pushed: 0, paused: 0,
+    backlog_max: 0, wakeups: 0, malformed: 0, batches_pushed: 0, paused: 0,
   };
   private control: AuditClient | undefined;
   private events: RawAuditSocket | undefined;
@@ -303,6 +305,9 @@ export class NetlinkInput implements Input {
       if (!isRecordType(m.type)) return;
       this.counters.records++;
       stream.netlink(m.type, recordText(m.payload));
+    }, (len) => {
+      this.counters.malformed++;
+      this.sink?.error(parseError(`${this.name} datagram`, `${len} bytes, shorter than a netlink header`));
     });
     this.scheduleFlush();
   }
