@@ -3,7 +3,7 @@ import { SyslogOutput } from '../src/outputs/syslog/index.js';
 import type { SyslogConfig } from '../src/outputs/syslog/config.js';
 import { silentLogger } from '../src/log.js';
 import { execRecord, records } from './support/records.js';
-import { Rsyslog, freeTcpPort, freeUdpPort, makePki, needTool, sleep, type Received } from './support/rsyslog.js';
+import { Rsyslog, freeTcpPort, freeUdpPort, makePki, needRsyslogTls, needTool, sleep, type Received } from './support/rsyslog.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -171,11 +171,25 @@ describe('syslog output into a real rsyslog', function () {
     assert.ok(out.stats().disconnects >= 1);
   });
 
+  it('UDP with no receiver: writes go on, refused sends are counted', async () => {
+    const port = await freeUdpPort();
+    const out = output({ protocol: 'udp', port });
+    await out.start();
+    for (let b = 0; b < 5; b++) {
+      await out.write(records(2, b * 2));
+      await sleep(20); // the ICMP answer arrives after the send; the next send reports it
+    }
+    await out.close(Date.now() + 500);
+    assert.equal(out.stats().records_out, 10);
+    assert.ok(out.stats().send_errors >= 1, `ECONNREFUSED counted (${out.stats().send_errors})`);
+  });
+
   describe('TLS (RFC 5425)', () => {
     let pkiDir = '';
     let pki: ReturnType<typeof makePki>;
     before(function () {
       needTool(this, 'openssl', 'the TLS test makes its own CA');
+      needRsyslogTls(this);
       pkiDir = mkdtempSync(join(tmpdir(), 'auditflow-pki-'));
       pki = makePki(pkiDir);
     });

@@ -22,6 +22,17 @@ export function needTool(ctx: Mocha.Context, bin: string, why: string): void {
   }
 }
 
+/** rsyslog's TLS needs its OpenSSL netstream driver (Debian package rsyslog-openssl). */
+export function needRsyslogTls(ctx: Mocha.Context): void {
+  const found = ['/usr/lib/x86_64-linux-gnu/rsyslog', '/usr/lib/aarch64-linux-gnu/rsyslog', '/usr/lib/rsyslog', '/usr/lib64/rsyslog']
+    .some((d) => existsSync(join(d, 'lmnsd_ossl.so')));
+  if (found) return;
+  const msg = 'rsyslog TLS driver lmnsd_ossl.so missing (apt-get install rsyslog-openssl)';
+  if (process.env.CI === 'true') throw new Error(`${msg} (required under CI)`);
+  console.log(`      skipped: ${msg}`);
+  ctx.skip();
+}
+
 export function rsyslogdPath(): string {
   for (const p of ['/usr/sbin/rsyslogd', '/sbin/rsyslogd']) if (existsSync(p)) return p;
   return 'rsyslogd';

@@ -20,6 +20,9 @@ import { DiskSpool, type SpoolRead } from './segments.js';
 /** An output that can hand back records it sent but cannot confirm (see syslog's resend window). */
 export interface InDoubt { takeUndelivered(): NormalizedRecord[] }
 
+/** at shutdown, a sink that delivered nothing for this long is taken to be down */
+const STALL_MS = 2000;
+
 interface Chunk { records: NormalizedRecord[]; from: SpoolRead | null }
 
 export class QueuedOutput implements Output {
@@ -203,8 +206,14 @@ export class QueuedOutput implements Output {
     this.closed = true;
     // keep delivering while there is time, leaving a share of it to save what is left
     const saveBy = deadlineMs - Math.min(2000, Math.max(0, (deadlineMs - Date.now()) / 4));
+    // a sink that has stopped taking records (it is down) is not waited for: what is left goes
+    // to the spool now instead of holding up the shutdown until the deadline
+    let progress = this.counters.delivered;
+    let progressAt = Date.now();
     while ((this.inflight || this.memoryRecords > 0 || !this.spool.empty || this.admitting > 0) && Date.now() < saveBy) {
       await new Promise((r) => setTimeout(r, 10));
+      if (this.counters.delivered !== progress) { progress = this.counters.delivered; progressAt = Date.now(); }
+      else if (Date.now() - progressAt > STALL_MS) break;
     }
     this.stopping = true;
     this.roomWaiter?.();
