@@ -41,7 +41,7 @@ describe('rules: golden bytes auditctl sent (go-libaudit corpus)', function () {
   const files = present ? readdirSync(corpus).filter((f) => f.endsWith('.rules')).sort() : [];
 
   if (!present) {
-    it('peer corpus', function () { this.skip(); /* ../shared/peer-corpus absent: nothing to compare with */ });
+    it(`skipped: go-libaudit's rule goldens are not at ${corpus} (../shared/peer-corpus absent)`, function () { this.skip(); });
     return;
   }
 
