@@ -40,13 +40,16 @@ export const auditlogSchema = {
 const AUDIT_EOE = 1320;
 const isDaemonRecord = (typeId: number) => typeId >= 1200 && typeId <= 1299;
 
-/** What lost serials become: a record, so the gap is visible downstream, not only in a counter. */
+/**
+ * What lost serials become: a record, so the gap is visible downstream, not only in a counter.
+ * Same shape as the netlink input's sequence-gap records.
+ */
 function lostRecord(count: number, node: string | undefined, time: number): NormalizedRecord {
   const rec: NormalizedRecord = {
     '@timestamp': new Date(Number.isFinite(time) ? time : Date.now()).toISOString(),
-    event: { module: 'auditd', kind: 'event', action: 'lost-events', outcome: 'unknown' },
-    audit: { lost: count },
-    message: `${count} audit event${count === 1 ? '' : 's'} missing from the log (serial gap)${node ? ` on ${node}` : ''}`,
+    event: { module: 'auditd', kind: 'event', category: ['host'], type: ['info'], action: 'lost-events', outcome: 'failure' },
+    message: `${count} audit event${count === 1 ? '' : 's'} never arrived (serial gap)`,
+    audit: { lost: count, data: { source: 'sequence' } },
   };
   if (node !== undefined) rec.audit!.node = node;
   return rec;
