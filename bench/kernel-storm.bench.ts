@@ -1,4 +1,4 @@
-// The same scoped exec storm handled by three audit daemons in turn:
+// The same scoped exec (or open) storm handled by three audit daemons in turn:
 //   auditflow  (`auditflow run`, netlink unicast → JSON lines file)
 //   auditd     (Debian's auditd 3.0.9, log_format RAW, no plugins)
 //   auditd+laurel (the same auditd feeding laurel as its plugin, laurel writing its JSON log)
@@ -12,7 +12,8 @@
 // (a full backlog loses records instead of slowing the storm, so `lost` shows it), and on any
 // exit the rules are deleted, the daemons stopped, the audit pid released, enabled 0, limits back.
 //
-// Run as root: node --import tsx bench/kernel-storm.bench.ts [execs=20000] [workers=2] [only=auditflow,auditd,laurel]
+// Run as root: node --import tsx bench/kernel-storm.bench.ts [kind=exec|open] [execs=20000 | opens=100000] [workers=2]
+//   [backlog=8192] [only=auditflow,auditd,laurel]   (kind=open: openat storm in a rule-scoped directory)
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -25,10 +26,19 @@ const AUID = 61200;
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = path.join(root, 'test/fixtures/netlink/run-cli.ts');
 const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1) ?? dflt);
-const EXECS = arg('execs', 20000);
+const KIND = process.argv.find((a) => a.startsWith('kind='))?.slice(5) === 'open' ? 'open' : 'exec';
+const EXECS = arg(KIND === 'open' ? 'opens' : 'execs', KIND === 'open' ? 100000 : 20000);
 const WORKERS = arg('workers', 2);
+const BACKLOG = arg('backlog', 8192);
+let stormDir = '';
 const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-const RULE = `-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-storm`;
+const rule = () => (KIND === 'open'
+  ? `-a always,exit -F arch=b64 -S openat -F dir=${stormDir} -F auid=${AUID} -k af-storm`
+  : `-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-storm`);
+/** What marks one storm event in each daemon's output (besides the key). */
+const marks = () => (KIND === 'open'
+  ? { auditflow: '"openat"', auditd: 'type=SYSCALL', laurel: '"SYSCALL"' }
+  : { auditflow: '"executed"', auditd: 'type=SYSCALL', laurel: '"EXECVE"' });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -69,8 +79,16 @@ async function waitFor(check: () => boolean, ms: number, what: string): Promise<
 async function runStorm(): Promise<number> {
   const t0 = Date.now();
   const per = Math.ceil(EXECS / WORKERS);
+  const loop = KIND === 'open'
+    ? `exec /usr/bin/python3 -c "
+import os
+p = os.path.join('${stormDir}', 'f%d' % os.getpid())
+for i in range(${per}):
+    os.close(os.open(p, os.O_RDONLY | os.O_CREAT, 0o600))
+"`
+    : `i=0; while [ $i -lt ${per} ]; do /bin/true; i=$((i+1)); done`;
   await Promise.all(Array.from({ length: WORKERS }, () => new Promise<void>((resolve, reject) => {
-    const p = spawn('/bin/sh', ['-c', `echo ${AUID} > /proc/self/loginuid && i=0; while [ $i -lt ${per} ]; do /bin/true; i=$((i+1)); done`], { stdio: 'ignore' });
+    const p = spawn('/bin/sh', ['-c', `echo ${AUID} > /proc/self/loginuid && ${loop}`], { stdio: 'ignore' });
     p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`storm worker exited ${code}`))));
   })));
   return Date.now() - t0;
@@ -104,12 +122,12 @@ async function measure(client: AuditClient, d: Daemon): Promise<Result> {
 
 async function startAuditflow(dir: string): Promise<Daemon> {
   const rules = path.join(dir, 'storm.rules');
-  writeFileSync(rules, RULE + '\n');
+  writeFileSync(rules, rule() + '\n');
   const out = path.join(dir, 'auditflow.jsonl');
   const cfg = path.join(dir, 'auditflow.json');
   writeFileSync(cfg, JSON.stringify({
     state_dir: path.join(dir, 'af-state'),
-    inputs: [{ type: 'netlink', mode: 'unicast', rules: [rules], status_interval_ms: 1000 }],
+    inputs: [{ type: 'netlink', mode: 'unicast', rules: [rules], status_interval_ms: 1000, backlog_limit: BACKLOG }],
     outputs: [{ type: 'file', path: out }],
   }));
   // under the bench uid, so its self-exclusion rule is scoped like every rule here
@@ -125,7 +143,7 @@ async function startAuditflow(dir: string): Promise<Daemon> {
   return {
     name: 'auditflow',
     pids: () => [child.pid!],
-    delivered: () => countLines(out, '"af-storm"', '"executed"'),
+    delivered: () => countLines(out, '"af-storm"', marks().auditflow),
     stop: () => stopChild(child),
   };
 }
@@ -173,13 +191,13 @@ async function startAuditd(dir: string, withLaurel: boolean): Promise<Daemon> {
   } finally {
     client.close();
   }
-  execFileSync('auditctl', RULE.split(' '));
+  execFileSync('auditctl', rule().split(' '));
   if (withLaurel) await waitFor(() => children(child.pid!).length > 0, 10000, 'laurel to start');
   await sleep(500);
   return {
     name,
     pids: () => [child.pid!, ...children(child.pid!)],
-    delivered: () => (withLaurel ? countLines(laurelLog, '"af-storm"', '"EXECVE"') : countLines(log, 'type=SYSCALL', 'key="af-storm"')),
+    delivered: () => (withLaurel ? countLines(laurelLog, '"af-storm"', marks().laurel) : countLines(log, marks().auditd, 'key="af-storm"')),
     stop: async () => {
       await stopChild(child);
       execFileSync('auditctl', ['-D']);
@@ -194,6 +212,8 @@ async function main(): Promise<void> {
   if (before.pid !== 0) throw new Error(`audit pid ${before.pid} is held: stop auditd first`);
   if (client.listRules().length) throw new Error('kernel holds audit rules already; refusing');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'af-bench-storm-'));
+  stormDir = path.join(dir, 'storm');
+  mkdirSync(stormDir);
   let current: Daemon | undefined;
   let restored = false;
   const restore = () => {
@@ -208,7 +228,7 @@ async function main(): Promise<void> {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(1));
   const results: Result[] = [];
   try {
-    client.setStatus({ backlog_limit: Math.max(before.backlog_limit, 8192), backlog_wait_time: 0 });
+    client.setStatus({ backlog_limit: Math.max(BACKLOG, 8192), backlog_wait_time: 0 });
     const only = (process.argv.find((a) => a.startsWith('only='))?.slice(5) ?? 'auditflow,auditd,laurel').split(',');
     const runs = [['auditflow', () => startAuditflow(dir)], ['auditd', () => startAuditd(dir, false)], ['laurel', () => startAuditd(dir, true)]] as const;
     for (const [, start] of runs.filter(([n]) => only.includes(n))) {
@@ -229,8 +249,11 @@ async function main(): Promise<void> {
     client.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`exec storm: ${EXECS} execs of /bin/true from ${WORKERS} parallel shells, ${os.cpus().length} cores`);
-  console.log('daemon          execs/s   events written   CPU s   CPU s/10k events   kernel lost');
+  console.log(KIND === 'open'
+    ? `open storm: ${EXECS} openat calls from ${WORKERS} parallel python3 loops, ${os.cpus().length} cores`
+    : `exec storm: ${EXECS} execs of /bin/true from ${WORKERS} parallel shells, ${os.cpus().length} cores`);
+  console.log(`kernel backlog_limit ${Math.max(BACKLOG, 8192)}, backlog_wait_time 0`);
+  console.log(`daemon         ${KIND}s/s   events written   CPU s   CPU s/10k events   kernel lost`);
   for (const r of results) {
     console.log(`${r.name.padEnd(15)} ${String(r.execsPerSec).padStart(7)} ${String(r.delivered).padStart(16)} ${r.cpuS.toFixed(2).padStart(7)} ${r.cpuPer10k.toFixed(2).padStart(18)} ${String(r.lost).padStart(13)}`);
   }
