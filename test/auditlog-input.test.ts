@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAuditlogInput, type AuditlogInputConfig } from '../src/inputs/auditlog.js';
@@ -89,6 +89,24 @@ describe('auditlog input', function () {
     await waitFor('2 events', () => events().length === 2);
     await waitFor('checkpoint at the end', () => checkpoint()[0].offset === readFileSync(log).length);
     assert.deepEqual(errors, []);
+  });
+
+  it('a truncation does not drop the event that was in flight in the old content', async () => {
+    const log = join(dir, 'audit.log');
+    const ev = (serial: number, comm: string, proctitle: boolean) =>
+      `type=SYSCALL msg=audit(1795395193.000:${serial}): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="${comm}" exe="/usr/bin/${comm}" key=(null)\n`
+      + (proctitle ? `type=PROCTITLE msg=audit(1795395193.000:${serial}): proctitle=6964\n` : '');
+    writeFileSync(log, ev(400, 'first', false));
+    await start({ event_timeout_ms: 600000 });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(events().length, 0, 'in flight');
+    truncateSync(log, 0);
+    await new Promise((r) => setTimeout(r, 100));
+    appendFileSync(log, ev(401, 'second', true));
+    await waitFor('both events', () => events().length === 2);
+    assert.deepEqual(events().map((r) => r.process!.name), ['first', 'second']);
+    assert.equal(errors.length, 1, 'the truncation is reported');
+    assert.match(errors[0].message, /shrank/);
   });
 
   it('counts and names a line that is not an audit record, and reads a 128 KiB EXECVE line', async () => {

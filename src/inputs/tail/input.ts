@@ -79,9 +79,12 @@ export function createTailInput(
   let errors = 0;
   const sinkError = (err: AuditflowError) => { errors++; sink?.error(err); };
 
-  const readerFor = (file: TailedFile, gen: number) => {
+  // After a truncation the file's old reader may still hold complete lines of the old content
+  // (an audit event in flight): they are emitted into `out`, not dropped with the reader.
+  const readerFor = (file: TailedFile, gen: number, out: NormalizedRecord[]) => {
     let r = readers.get(file);
     if (!r || r.gen !== gen) {
+      if (r) r.reader.idle(Infinity, out);
       r = { gen, reader: newReader(file, sinkError), lastCommit: -1 };
       readers.set(file, r);
     }
@@ -145,8 +148,8 @@ export function createTailInput(
         fingerprintBytes: cfg.fingerprint_bytes,
         onError: sinkError,
         onChunk: async (chunk: TailChunk) => {
-          const r = readerFor(chunk.file, chunk.gen);
           const out: NormalizedRecord[] = [];
+          const r = readerFor(chunk.file, chunk.gen, out);
           const path = chunk.file.path;
           for (const line of chunk.lines) {
             const where = `${path}@${line.start}`;
@@ -159,9 +162,9 @@ export function createTailInput(
           await deliver(chunk.file, chunk.gen, out, lastEnd, r);
         },
         onIdle: async (file, gen, idleMs) => {
-          const r = readerFor(file, gen);
-          if (r.reader.heldFrom() === undefined) return;
           const out: NormalizedRecord[] = [];
+          const r = readerFor(file, gen, out);
+          if (r.reader.heldFrom() === undefined && !out.length) return;
           r.reader.idle(idleMs, out);
           // Everything read is consumed once nothing is held: commit up to the read position
           // minus any partial last line (which the tailer has not handed over yet).
