@@ -54,6 +54,13 @@ describe('netlink protocol', () => {
     assert.deepEqual(msgs.map((m) => [m.type, recordText(m.payload)]), [[1006, login], [1005, user]]);
   });
 
+  it('reads a relayed user message as UTF-8 when it is, byte for byte when it is not', () => {
+    const utf8 = Buffer.from("audit(1.0:1): pid=1 uid=0 msg='text=héllo'\n");
+    assert.equal(recordText(utf8), "audit(1.0:1): pid=1 uid=0 msg='text=héllo'");
+    const raw = Buffer.from([...Buffer.from("audit(1.0:2): msg='x="), 0xff, 0x41, 0x27]);
+    assert.equal(recordText(raw), "audit(1.0:2): msg='x=\u00ffA'");
+  });
+
   it('walks several control messages in one datagram and keeps datagram order', () => {
     const err = Buffer.concat([header(36, NLMSG_ERROR, 0, 9), Buffer.alloc(20)]);
     const done = header(16, 3, 2, 9);

@@ -3,6 +3,7 @@
 // sets nlmsg_len to the payload length only (see kauditd_send_multicast_skb's comment in
 // kernel/audit.c), so for records the datagram length, not nlmsg_len, bounds the payload.
 
+import { isUtf8 } from 'node:buffer';
 import type { RawBatch } from './native.js';
 
 export const NLMSG_HDRLEN = 16;
@@ -98,9 +99,19 @@ export function splitBatch(batch: RawBatch): NetlinkMessage[] {
   return out;
 }
 
-/** Text of an audit record payload: the kernel may end it with NUL or newline; both are dropped. */
+/**
+ * Text of an audit record payload; the NUL or newline the kernel may end it with is dropped.
+ * Kernel records are ASCII (it hex-encodes anything else); user-space messages relayed by the
+ * kernel may carry UTF-8, read as such when it is valid, byte for byte (latin1) when not.
+ */
 export function recordText(payload: Buffer): string {
   let end = payload.length;
   while (end > 0 && (payload[end - 1] === 0 || payload[end - 1] === 0x0a)) end--;
+  for (let i = 0; i < end; i++) {
+    if (payload[i] >= 0x80) {
+      const body = payload.subarray(0, end);
+      return isUtf8(body) ? body.toString('utf8') : body.toString('latin1');
+    }
+  }
   return payload.toString('latin1', 0, end);
 }
