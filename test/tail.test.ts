@@ -231,6 +231,16 @@ describe('tailer', function () {
     assert.deepEqual(h.lines.map((l) => [l.path, l.text]), [[join(home, 'alice', '.bash_history'), 'ls'], [join(home, 'bob', '.bash_history'), 'id']]);
   });
 
+  it('leaves files matching exclude alone (rotated and compressed siblings of a glob)', async () => {
+    writeFileSync(join(dir, 'a.log'), 'a\n');
+    writeFileSync(join(dir, 'a.log.1'), 'old\n');
+    writeFileSync(join(dir, 'a.log.2.gz'), 'gz\n');
+    const h = await start(dir, { include: [join(dir, 'a.log*')], exclude: [join(dir, '*.gz')] });
+    await waitFor('2 lines', () => h.lines.length === 2);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(h.texts().sort(), ['a', 'old']);
+  });
+
   it('drains a deleted file, lets it go, and drops its checkpoint', async () => {
     const f = join(dir, 'a.log');
     const fd = openSync(f, 'a');
