@@ -162,6 +162,37 @@ describe('output queue and disk spool', function () {
     await q2.close(Date.now() + 500);
   });
 
+  it('by default a resolved write is on disk: a crash (no close) loses nothing acked', async () => {
+    const sink1 = new TestSink();
+    sink1.up = false;
+    const q1 = withQueue(sink1, {}, ctx()) as QueuedOutput;
+    await q1.start();
+    for (let b = 0; b < 5; b++) await q1.write(records(20, b * 20));
+    assert.equal(q1.stats().queue_records + q1.stats().spool_records, 100);
+    // the process dies here: no close(), the first run's files are left as they are
+    const sink2 = new TestSink();
+    const q2 = withQueue(sink2, {}, ctx());
+    await q2.start();
+    await until(() => sink2.received.length === 100);
+    assert.deepEqual(seqs(sink2.received), range(0, 100));
+    await q2.close(Date.now() + 500);
+  });
+
+  it('writers arriving together share one append and fsync (group commit), order kept', async () => {
+    const sink = new TestSink();
+    sink.up = false;
+    const q = withQueue(sink, { fsync: true }, ctx()) as QueuedOutput;
+    await q.start();
+    // like the pipeline: many batches in flight at once
+    await Promise.all(Array.from({ length: 50 }, (_, b) => q.write(records(10, b * 10))));
+    assert.equal(q.stats().spooled, 500);
+    assert.ok(q.stats().group_commits < 50, `${q.stats().group_commits} commits for 50 writes`);
+    sink.up = true;
+    await until(() => sink.received.length === 500);
+    assert.deepEqual(seqs(sink.received), range(0, 500));
+    await q.close(Date.now() + 500);
+  });
+
   it('applyQueue wraps syslog and elasticsearch by default, others only when asked', () => {
     const sink = new TestSink();
     assert.ok(applyQueue(sink, { type: 'syslog' }, ctx()) instanceof QueuedOutput);

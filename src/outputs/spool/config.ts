@@ -4,7 +4,10 @@ export type WhenFull = 'block' | 'drop_oldest';
 
 export interface QueueConfig {
   enabled?: boolean;
-  /** records held in memory before spilling to disk; 0 = every record goes to disk before write() resolves */
+  /**
+   * records that may wait in memory before the spool (write() resolves when they are queued; a
+   * crash loses them). 0, the default: every record is on disk before write() resolves.
+   */
   memory_records?: number;
   /** cap of the disk spool in state_dir/spool/<output> */
   disk_bytes?: number;
@@ -41,7 +44,7 @@ export interface ResolvedQueueConfig {
 export function resolveQueueConfig(c: QueueConfig = {}): ResolvedQueueConfig {
   const diskBytes = c.disk_bytes ?? 256 * 1024 * 1024;
   return {
-    memoryRecords: c.memory_records ?? 10000,
+    memoryRecords: c.memory_records ?? 0,
     diskBytes,
     whenFull: c.when_full ?? 'block',
     fsync: c.fsync ?? true,

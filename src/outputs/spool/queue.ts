@@ -1,6 +1,9 @@
 // A bounded queue in front of any output, so a sink that is down or slow never loses records and
-// never grows memory without bound: up to `memory_records` wait in memory, beyond that records
-// go to a size-capped disk spool in state_dir; when that is full too, writers are blocked
+// never grows memory without bound. By default every record is appended to a size-capped disk
+// spool in state_dir before write() resolves (group commit: writers that arrive together share
+// one append and one fsync), so an ack means the record survives a crash. `memory_records: N`
+// lets up to N records wait in memory first (faster; write() then resolves when they are queued,
+// and a crash, unlike a clean stop, loses them). When the spool is full, writers are blocked
 // (backpressure up to the inputs) or the oldest records are dropped and a `lost-events` record
 // says how many. A drainer hands records to the output in order, one write at a time. On close,
 // whatever the output could not take before the deadline is saved to the spool, and the next run
@@ -37,6 +40,11 @@ export class QueuedOutput implements Output {
   private admission: Promise<void> = Promise.resolve();
   private admitting = 0;
   private roomWaiter: (() => void) | null = null;
+  /** admitted records waiting for the next group commit */
+  private group: { text: string; records: number; bytes: number; waiters: { resolve: () => void; reject: (e: Error) => void }[] } | null = null;
+  private groupBytes = 0;
+  private committing = false;
+  private committer: Promise<void> = Promise.resolve();
   /** serializes every disk operation */
   private disk: Promise<unknown> = Promise.resolve();
   private wakeDrainer: (() => void) | null = null;
@@ -46,7 +54,7 @@ export class QueuedOutput implements Output {
   private closed = false;
   private lostPending = 0;
   private readonly hostName: string;
-  private readonly counters = { queued: 0, spooled: 0, delivered: 0, lost: 0, spool_corrupt: 0, write_failures: 0, blocked_writes: 0 };
+  private readonly counters = { queued: 0, spooled: 0, delivered: 0, lost: 0, spool_corrupt: 0, write_failures: 0, blocked_writes: 0, group_commits: 0 };
 
   constructor(readonly inner: Output, cfg: QueueConfig, ctx: BuildContext) {
     this.name = inner.name;
@@ -70,16 +78,16 @@ export class QueuedOutput implements Output {
     if (this.closed) return Promise.reject(new AuditflowError('AF_ERR_OUTPUT', 'output is closed', this.name));
     if (records.length === 0) return Promise.resolve();
     // memory only while nothing older sits on disk or waits: that keeps delivery in order
-    if (this.admitting === 0 && this.spool.empty && this.memoryRecords + records.length <= this.cfg.memoryRecords) {
+    if (this.admitting === 0 && this.groupBytes === 0 && this.spool.empty && this.memoryRecords + records.length <= this.cfg.memoryRecords) {
       for (let i = 0; i < records.length; i++) this.mem.push(records[i]);
       this.counters.queued += records.length;
       this.signal();
       return Promise.resolve();
     }
     this.admitting++;
-    const turn = this.admission.then(() => this.toDisk(records)).finally(() => { this.admitting--; });
-    this.admission = turn.catch(() => {});
-    return turn;
+    const admitted = this.admission.then(() => this.admit(records));
+    this.admission = admitted.then(() => {}, () => {});
+    return admitted.then((a) => a.onDisk).finally(() => { this.admitting--; });
   }
 
   private signal(): void {
@@ -87,14 +95,20 @@ export class QueuedOutput implements Output {
     this.wakeDrainer?.();
   }
 
-  private async toDisk(records: readonly NormalizedRecord[]): Promise<void> {
+  /**
+   * Waits (in arrival order) for room, then adds the records to the next group commit; returns
+   * the promise of their being on disk. Writers that arrive while a commit runs share the next
+   * one: one append and one fsync for all of them.
+   */
+  // (the promise is wrapped: an async function returning a promise would wait for it)
+  private async admit(records: readonly NormalizedRecord[]): Promise<{ onDisk: Promise<void> }> {
     let text = '';
     for (let i = 0; i < records.length; i++) text += JSON.stringify(records[i]) + '\n';
     const bytes = Buffer.byteLength(text);
     let waited = false;
     // at shutdown a waiting writer goes in regardless: the cap is overshot by what was in flight
     while (!this.stopping && !this.roomFor(bytes)) {
-      if (this.cfg.whenFull === 'drop_oldest') {
+      if (this.cfg.whenFull === 'drop_oldest' && this.groupBytes === 0) {
         await this.serial(() => this.dropOldest(bytes));
         if (this.roomFor(bytes)) break;
       }
@@ -102,15 +116,45 @@ export class QueuedOutput implements Output {
       await new Promise<void>((resolve) => { this.roomWaiter = resolve; });
       this.roomWaiter = null;
     }
-    await this.serial(() => this.spool.append(text, records.length));
-    this.counters.queued += records.length;
-    this.counters.spooled += records.length;
-    this.signal();
+    const g = (this.group ??= { text: '', records: 0, bytes: 0, waiters: [] });
+    g.text += text;
+    g.records += records.length;
+    g.bytes += bytes;
+    this.groupBytes += bytes;
+    const onDisk = new Promise<void>((resolve, reject) => g.waiters.push({ resolve, reject }));
+    if (!this.committing) this.committer = this.commitGroups();
+    return { onDisk };
+  }
+
+  private async commitGroups(): Promise<void> {
+    this.committing = true;
+    try {
+      while (this.group) {
+        const g = this.group;
+        this.group = null;
+        try {
+          await this.serial(() => this.spool.append(g.text, g.records));
+        } catch (err) {
+          this.groupBytes -= g.bytes;
+          const e = new AuditflowError('AF_ERR_SPOOL', `cannot append to the spool: ${(err as Error).message}`, this.spool.dir, { cause: err });
+          for (const w of g.waiters) w.reject(e);
+          continue;
+        }
+        this.groupBytes -= g.bytes;
+        this.counters.queued += g.records;
+        this.counters.spooled += g.records;
+        this.counters.group_commits++;
+        this.signal();
+        for (const w of g.waiters) w.resolve();
+      }
+    } finally {
+      this.committing = false;
+    }
   }
 
   /** Room in the spool: an empty spool takes any one batch, so a huge batch cannot wait forever. */
   private roomFor(bytes: number): boolean {
-    return this.spool.empty || this.spool.bytes + bytes <= this.cfg.diskBytes;
+    return (this.spool.empty && this.groupBytes === 0) || this.spool.bytes + this.groupBytes + bytes <= this.cfg.diskBytes;
   }
 
   private async dropOldest(bytes: number): Promise<void> {
@@ -210,7 +254,7 @@ export class QueuedOutput implements Output {
     // to the spool now instead of holding up the shutdown until the deadline
     let progress = this.counters.delivered;
     let progressAt = Date.now();
-    while ((this.inflight || this.memoryRecords > 0 || !this.spool.empty || this.admitting > 0) && Date.now() < saveBy) {
+    while ((this.inflight || this.memoryRecords > 0 || !this.spool.empty || this.admitting > 0 || this.groupBytes > 0) && Date.now() < saveBy) {
       await new Promise((r) => setTimeout(r, 10));
       if (this.counters.delivered !== progress) { progress = this.counters.delivered; progressAt = Date.now(); }
       else if (Date.now() - progressAt > STALL_MS) break;
@@ -221,6 +265,7 @@ export class QueuedOutput implements Output {
     await this.inner.close(saveBy).catch((err) => this.log.error(`closing output failed: ${(err as Error).message}`, { output: this.name }));
     await this.drainer;
     await this.admission;
+    await this.committer;
     await this.disk;
     // what memory still holds is older than the spool: it goes in front
     const left: NormalizedRecord[] = [];
@@ -251,7 +296,8 @@ export class QueuedOutput implements Output {
       ...this.inner.stats?.(),
       ...this.counters,
       spool_corrupt: this.counters.spool_corrupt + this.spool.corrupt,
-      queue_records: this.memoryRecords + (this.inflight?.records.length ?? 0),
+      // records held in memory (a chunk read back from the spool is counted there, not here)
+      queue_records: this.memoryRecords + (this.inflight && !this.inflight.from ? this.inflight.records.length : 0),
       spool_records: this.spool.records,
       spool_bytes: this.spool.bytes,
     };
