@@ -168,7 +168,9 @@ export class Rsyslog {
     if (!existsSync(this.out)) return [];
     const text = readFileSync(this.out, 'utf8');
     const out: Received[] = [];
-    for (const line of text.split('\n')) if (line) out.push(JSON.parse(line));
+    const lines = text.split('\n');
+    lines.pop(); // rsyslog may be in the middle of writing the last line
+    for (const line of lines) if (line) out.push(JSON.parse(line));
     return out;
   }
 
