@@ -205,6 +205,9 @@ describe('auditflow run against the kernel', function () {
       writeFileSync(path.join(rules, '40-hup.rules'), `-a always,exit -F arch=b64 -S uname -F auid=${AUID} -F key=af-hup\n`);
       d.child.kill('SIGHUP');
       await waitFor(() => (/-F key=af-hup/.test(auditctlList()) && auditctlStatus().pid === d.child.pid ? true : undefined), 20000, `reload (stderr: ${d.stderr()})`);
+      const reloaded = auditctlList().split('\n');
+      assert.equal(reloaded.filter((l) => l.includes(`-F pid=${d.child.pid}`)).length, 1, 'the -A self-exclusion is not doubled by the reload');
+      assert.equal(reloaded.filter((l) => l.includes('key=af-exec')).length, 1, 'nor the rules both configs have');
       const unamePid = await new Promise<number>((resolve) => {
         const c = spawn('/bin/sh', ['-c', `echo ${AUID} > /proc/self/loginuid && exec /bin/uname -a`], { stdio: 'ignore' });
         c.on('exit', () => resolve(c.pid!));

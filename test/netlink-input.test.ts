@@ -50,7 +50,7 @@ describe('netlink input against the kernel (unicast)', function () {
     writeFileSync(rules, `-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-exec\n`);
     // exclude_self off: this test process has no audit uid, and every rule a test loads names one
     // (the daemon test runs auditflow under the test auid and checks the self-exclusion there)
-    const input = new NetlinkInput({ type: 'netlink', mode: 'unicast', rules: [rules], status_interval_ms: 200, exclude_self: false },
+    const input = new NetlinkInput({ type: 'netlink', mode: 'unicast', rules: [rules], status_interval_ms: 200, exclude_self: false, reload_handoff_ms: 0 },
       { stateDir: dir, hostName: 'test', log: silentLogger });
     const c = collector();
     await input.start(c.sink);
@@ -87,11 +87,48 @@ describe('netlink input against the kernel (unicast)', function () {
     writeFileSync(rules, line + '\n');
     spawnSync('auditctl', line.split(' '));
     assert.match(auditctlList(), /af-left/);
-    const input = new NetlinkInput({ type: 'netlink', mode: 'unicast', rules: [rules], exclude_self: false }, { stateDir: dir, hostName: 'test', log: silentLogger });
+    const input = new NetlinkInput({ type: 'netlink', mode: 'unicast', rules: [rules], exclude_self: false, reload_handoff_ms: 0 }, { stateDir: dir, hostName: 'test', log: silentLogger });
     const c = collector();
     await input.start(c.sink);
     await input.stop();
     assert.deepEqual(c.errors.map((e) => e.message), [], 'no "Rule exists" error');
+    assert.equal(auditctlList(), 'No rules\n');
+  });
+
+  it('hands the kernel over to the next input of the process (reload): no gap, old rules out, new rules in', async () => {
+    const r1 = path.join(dir, 'r1.rules'), r2 = path.join(dir, 'r2.rules');
+    writeFileSync(r1, `-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-one\n-a always,exit -F arch=b64 -S uname -F auid=${AUID} -k af-both\n`);
+    writeFileSync(r2, `-a always,exit -F arch=b64 -S uname -F auid=${AUID} -k af-both\n-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-two\n`);
+    const ctx = { stateDir: dir, hostName: 'test', log: silentLogger };
+    const first = new NetlinkInput({ type: 'netlink', mode: 'unicast', rules: [r1], exclude_self: false, reload_handoff_ms: 5000 }, ctx);
+    const c1 = collector();
+    await first.start(c1.sink);
+    await first.stop();
+    // parked: still the audit daemon, still enabled, rules still in place
+    assert.equal(auditctlStatus().pid, process.pid);
+    assert.equal(auditctlStatus().enabled, 1);
+    assert.match(auditctlList(), /af-one/);
+    // what happens while nobody reads is queued on the parked socket and read by the next input
+    const gap = `gap${process.pid}x${Date.now()}`;
+    assert.equal(runAs(AUID, ['/bin/echo', gap]).status, 0);
+    const second = new NetlinkInput({ type: 'netlink', mode: 'unicast', rules: [r2], exclude_self: false, reload_handoff_ms: 0, status_interval_ms: 200 }, ctx);
+    const c2 = collector();
+    await second.start(c2.sink);
+    try {
+      const listed = auditctlList();
+      assert.doesNotMatch(listed, /af-one/, 'a rule the new config dropped is gone');
+      assert.match(listed, /af-both/);
+      assert.match(listed, /af-two/);
+      assert.equal(listed.split('\n').filter((l) => /af-both/.test(l)).length, 1, 'a rule both configs have is there once');
+      // auditing never stopped: an exec between the two inputs was audited and reaches the second
+      const rec = await waitFor(() => c2.records.find((r) => r.process?.args?.[1] === gap), 10000, 'the exec made between the two inputs');
+      assert.deepEqual(rec.audit?.keys, ['af-one'], 'matched by the rule in force at the time');
+      assert.deepEqual([...c1.errors, ...c2.errors], []);
+    } finally {
+      await second.stop();
+    }
+    assert.equal(auditctlStatus().pid, 0);
+    assert.equal(auditctlStatus().enabled, 0);
     assert.equal(auditctlList(), 'No rules\n');
   });
 
@@ -112,7 +149,7 @@ describe('netlink input against the kernel (unicast)', function () {
         child.on('exit', (code) => reject(new Error(`holder exited ${code}`)));
       });
       assert.equal(holder.getStatus().pid, child.pid);
-      const input = new NetlinkInput({ type: 'netlink', mode: 'unicast', exclude_self: false }, { stateDir: dir, hostName: 'test', log: silentLogger });
+      const input = new NetlinkInput({ type: 'netlink', mode: 'unicast', exclude_self: false, reload_handoff_ms: 0 }, { stateDir: dir, hostName: 'test', log: silentLogger });
       await assert.rejects(input.start(collector().sink), (e: AuditflowError) => e.code === 'AF_ERR_ALREADY_RUNNING' && /held by pid \d+/.test(e.message));
       assert.equal(auditctlList(), 'No rules\n', 'a failed start leaves no rules behind');
       assert.equal(auditctlStatus().enabled, 0);

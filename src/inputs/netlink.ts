@@ -23,10 +23,9 @@ import type { RawAuditSocket, RawBatch } from '../netlink/native.js';
 import { forEachMessage, isRecordType, recordText } from '../netlink/protocol.js';
 import type { AuditStatus } from '../netlink/status.js';
 import { loadRules } from '../audit/rules/load.js';
-import { applyRules } from '../audit/rules/apply.js';
+import { applyRules, storedForm } from '../audit/rules/apply.js';
 import { encodeRule } from '../audit/rules/encode.js';
 import { parseRuleArgs } from '../audit/rules/parse.js';
-import { AUDIT_FILTER_PREPEND } from '../audit/rules/constants.js';
 
 export interface NetlinkInputConfig {
   type: 'netlink';
@@ -50,6 +49,12 @@ export interface NetlinkInputConfig {
   exclude_self?: boolean;
   /** remove the rules loaded from `rules` at stop (default true) */
   remove_rules_on_stop?: boolean;
+  /**
+   * At stop, keep the audit pid, rules and enabled flag this long for a netlink input started
+   * next in the same process (a SIGHUP rebuild), so a reload neither disables auditing nor
+   * drops what the kernel sends meanwhile. Released at once when the process exits.
+   */
+  reload_handoff_ms?: number;
   /** records handed to the pipeline together: at most this many... */
   batch_max_records?: number;
   /** ...or whatever is ready once the first of them has waited this long */
@@ -79,6 +84,7 @@ export const netlinkSchema = {
     status_interval_ms: { type: 'integer', minimum: 50, default: 1000 },
     exclude_self: { type: 'boolean', default: true },
     remove_rules_on_stop: { type: 'boolean', default: true },
+    reload_handoff_ms: { type: 'integer', minimum: 0, default: 1000, description: 'how long a stopped input keeps the kernel state for the next one (reload)' },
     batch_max_records: { type: 'integer', minimum: 1, default: 512, description: 'records per pipeline batch at most' },
     batch_max_wait_ms: { type: 'integer', minimum: 0, default: 20, description: 'how long a ready record may wait for others to share its batch' },
     max_in_flight: { type: 'integer', minimum: 1 },
@@ -107,18 +113,54 @@ export interface NetlinkCounters {
 
 const UNSET_AUID = 4294967295;
 
+/** Kernel state a stopped input leaves for the next netlink input of this process. */
+interface Parked {
+  mode: 'unicast' | 'multicast';
+  events: RawAuditSocket;
+  registered: boolean;
+  rules: Buffer[];
+  removeRules: boolean;
+  initial: AuditStatus;
+  enabledChanged: boolean;
+  timer: NodeJS.Timeout;
+  log: BuildContext['log'];
+}
+let parked: Parked | undefined;
+let exitHookInstalled = false;
+
+/** Gives the parked kernel state back (synchronous: it also runs from the process 'exit' event). */
+function releaseParked(): void {
+  const p = parked;
+  if (!p) return;
+  parked = undefined;
+  clearTimeout(p.timer);
+  const problems: string[] = [];
+  const attempt = (what: string, fn: () => void) => { try { fn(); } catch (err) { problems.push(`${what}: ${(err as Error).message}`); } };
+  let control: AuditClient | undefined;
+  attempt('open control socket', () => { control = new AuditClient(); });
+  if (control) {
+    const c = control;
+    if (p.registered) attempt('release audit pid', () => c.setStatus({ pid: 0 }));
+    if (p.removeRules) for (const bytes of p.rules) attempt('remove rule', () => deleteIfPresent(c, bytes));
+    if (p.enabledChanged) attempt('restore enabled', () => c.setStatus({ enabled: p.initial.enabled }));
+    c.close();
+  }
+  p.events.close();
+  if (problems.length) p.log.error('netlink input could not restore everything', { problems });
+}
+
+function deleteIfPresent(c: AuditClient, bytes: Buffer): void {
+  try { c.deleteRule(bytes); } catch (err) { if (!(err instanceof NetlinkError && err.errno === 'ENOENT')) throw err; }
+}
+
+const ruleKey = (b: Buffer) => b.toString('hex');
+
 function ownLoginUid(): number {
   try {
     return Number(readFileSync('/proc/self/loginuid', 'utf8').trim());
   } catch {
     return UNSET_AUID;
   }
-}
-
-/** The kernel drops AUDIT_FILTER_PREPEND once the rule is in place; a delete must match that. */
-function asStored(bytes: Buffer): Buffer {
-  bytes.writeUInt32LE(bytes.readUInt32LE(0) & ~AUDIT_FILTER_PREPEND, 0);
-  return bytes;
 }
 
 export function lostEventsRecord(count: number, source: 'kernel' | 'sequence', nowMs: number, node?: string): NormalizedRecord {
@@ -149,6 +191,10 @@ export class NetlinkInput implements Input {
   private registered = false;
   private enabledChanged = false;
   private ourRules: Buffer[] = [];
+  /** rules this start() put (or found) in place, by their bytes */
+  private readonly appliedNow = new Set<string>();
+  /** rules the kernel held when this start() began (a reload finds the previous config's) */
+  private present = new Set<string>();
   private lastLost = 0;
   private pending: NormalizedRecord[] = [];
   private pushing: Promise<void> | undefined;
@@ -184,14 +230,30 @@ export class NetlinkInput implements Input {
         this.pending.push(lostEventsRecord(count, 'sequence', Date.now(), node));
       },
     });
+    let previousRules: Buffer[] = [];
     try {
       this.control = new AuditClient();
-      this.initial = this.control.getStatus();
-      this.lastLost = this.initial.lost;
-
-      this.events = new native.AuditSocket(unicast ? 0 : native.AUDIT_NLGRP_READLOG, this.cfg.max_batch ?? 1024);
+      const now = this.control.getStatus();
+      this.lastLost = now.lost;
+      const handed = parked && parked.mode === this.mode ? parked : undefined;
+      if (handed) {
+        // a reload: take over the previous input's socket, registration and rules as they are
+        parked = undefined;
+        clearTimeout(handed.timer);
+        this.events = handed.events;
+        this.registered = handed.registered;
+        this.initial = handed.initial;
+        this.enabledChanged = handed.enabledChanged;
+        previousRules = handed.rules;
+        // still ours until this start decides: a failed start releases them too
+        this.ourRules = [...handed.rules];
+      } else {
+        releaseParked();
+        this.initial = now;
+        this.events = new native.AuditSocket(unicast ? 0 : native.AUDIT_NLGRP_READLOG, this.cfg.max_batch ?? 1024);
+        if (unicast) this.register();
+      }
       this.events.setReceiveBuffer(this.cfg.receive_buffer ?? 8 * 1024 * 1024);
-      if (unicast) this.register();
 
       const settings: Partial<Record<'backlog_limit' | 'backlog_wait_time' | 'rate_limit' | 'failure', number>> = {};
       const bl = this.cfg.backlog_limit ?? (unicast ? 8192 : undefined);
@@ -202,13 +264,22 @@ export class NetlinkInput implements Input {
       if (this.cfg.failure !== undefined) settings.failure = this.cfg.failure;
       if (Object.keys(settings).length) this.control.setStatus(settings);
 
-      if (this.cfg.exclude_self ?? true) this.excludeSelf();
+      this.present = new Set(this.control.listRules().map(ruleKey));
+      // rules first: a -D among them (Debian's 10-base-config.rules has one) would delete the
+      // self-exclusion; -A puts the latter first in the list all the same
       if (this.cfg.rules?.length) this.loadConfiguredRules(this.cfg.rules);
+      if (this.cfg.exclude_self ?? true) this.excludeSelf();
+      // rules of the previous config that this one no longer has
+      for (const bytes of previousRules) {
+        if (this.appliedNow.has(ruleKey(bytes))) continue;
+        deleteIfPresent(this.control, bytes);
+        this.ourRules = this.ourRules.filter((b) => !b.equals(bytes));
+      }
 
       const enabled = this.cfg.enabled ?? (unicast ? 1 : undefined);
-      if (enabled !== undefined && enabled !== this.initial.enabled) {
+      if (enabled !== undefined && enabled !== this.control.getStatus().enabled) {
         this.control.setStatus({ enabled });
-        this.enabledChanged = true;
+        this.enabledChanged = enabled !== this.initial.enabled;
       }
     } catch (err) {
       await this.release();
@@ -252,14 +323,23 @@ export class NetlinkInput implements Input {
     for (const cmd of line.commands) {
       if (cmd.kind !== 'add') continue;
       const bytes = encodeRule(cmd.rule);
+      if (this.present.has(ruleKey(storedForm(encodeRule(cmd.rule))))) {
+        this.keepRule(storedForm(bytes));
+        continue;
+      }
       try {
         this.control!.addRule(bytes);
       } catch (err) {
         // left over from a previous run of this very pid (a restart inside the process): fine
         if (!(err instanceof NetlinkError && err.errno === 'EEXIST')) throw err;
       }
-      this.ourRules.push(asStored(bytes));
+      this.keepRule(storedForm(bytes));
     }
+  }
+
+  private keepRule(stored: Buffer): void {
+    this.appliedNow.add(ruleKey(stored));
+    if (!this.ourRules.some((b) => b.equals(stored))) this.ourRules.push(stored);
   }
 
   private loadConfiguredRules(targets: string[]): void {
@@ -272,7 +352,8 @@ export class NetlinkInput implements Input {
     const res = applyRules(this.control!, loaded.entries, {
       continueOnError: true,
       existingIsOk: true,
-      onApplied: (cmd) => { if (cmd.kind === 'add') this.ourRules.push(asStored(encodeRule(cmd.rule))); },
+      present: this.present,
+      onApplied: (cmd) => { if (cmd.kind === 'add') this.keepRule(storedForm(encodeRule(cmd.rule))); },
     });
     // like auditd with augenrules: a bad line is reported and the rest still load
     for (const e of res.errors) this.sink!.error(e);
@@ -411,11 +492,7 @@ export class NetlinkInput implements Input {
       if (this.registered) attempt('release audit pid', () => control.setStatus({ pid: 0 }));
       this.registered = false;
       if (this.cfg.remove_rules_on_stop ?? true) {
-        for (const bytes of this.ourRules) {
-          attempt('remove rule', () => {
-            try { control.deleteRule(bytes); } catch (err) { if (!(err instanceof NetlinkError && err.errno === 'ENOENT')) throw err; }
-          });
-        }
+        for (const bytes of this.ourRules) attempt('remove rule', () => deleteIfPresent(control, bytes));
         this.ourRules = [];
       }
       if (this.enabledChanged && this.initial) attempt('restore enabled', () => control.setStatus({ enabled: this.initial!.enabled }));
@@ -428,6 +505,26 @@ export class NetlinkInput implements Input {
       this.events = undefined;
     }
     if (problems.length) this.ctx.log.error('netlink input could not restore everything', { problems });
+  }
+
+  /** Leaves the kernel state for the next input of this process (see reload_handoff_ms). */
+  private park(ms: number): void {
+    releaseParked();
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.on('exit', releaseParked);
+    }
+    parked = {
+      mode: this.mode, events: this.events!, registered: this.registered, rules: this.ourRules,
+      removeRules: this.cfg.remove_rules_on_stop ?? true, initial: this.initial!, enabledChanged: this.enabledChanged,
+      timer: setTimeout(releaseParked, ms), log: this.ctx.log,
+    };
+    this.events = undefined;
+    this.registered = false;
+    this.ourRules = [];
+    this.enabledChanged = false;
+    this.control!.close();
+    this.control = undefined;
   }
 
   async stop(): Promise<void> {
@@ -451,7 +548,9 @@ export class NetlinkInput implements Input {
       }
     }
     this.pollStatusFinal();
-    await this.release();
+    const handoff = this.cfg.reload_handoff_ms ?? 1000;
+    if (handoff > 0 && this.events && this.control) this.park(handoff);
+    else await this.release();
     this.stream?.flush();
     while (this.pushing) await this.pushing;
     if (this.pending.length && this.sink) {

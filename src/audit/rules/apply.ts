@@ -5,7 +5,7 @@
 import type { AuditClient } from '../../netlink/client.js';
 import { NetlinkError } from '../../netlink/client.js';
 import { AUDIT_FEATURE_LOGINUID_IMMUTABLE } from '../../netlink/status.js';
-import { AUDIT_FILTER_MASK, AUDIT_KEY_SEPARATOR, F } from './constants.js';
+import { AUDIT_FILTER_MASK, AUDIT_FILTER_PREPEND, AUDIT_KEY_SEPARATOR, F } from './constants.js';
 import { decodeRule, encodeRule } from './encode.js';
 import { RuleError, type RuleCommand } from './parse.js';
 import type { RuleEntry } from './load.js';
@@ -24,6 +24,18 @@ export interface ApplyOptions {
    * own rules still loaded) instead of failing with EEXIST.
    */
   existingIsOk?: boolean;
+  /**
+   * Rules the kernel holds, as it lists them (hex of the bytes): one of these is not sent again.
+   * Needed for -A rules: the kernel drops the prepend flag once a rule is in, so sending it again
+   * would not be EEXIST but a second copy.
+   */
+  present?: Set<string>;
+}
+
+/** A rule's bytes as the kernel lists them once it holds it (no AUDIT_FILTER_PREPEND). */
+export function storedForm(bytes: Buffer): Buffer {
+  bytes.writeUInt32LE(bytes.readUInt32LE(0) & ~AUDIT_FILTER_PREPEND, 0);
+  return bytes;
 }
 
 export interface ApplyResult {
@@ -56,6 +68,10 @@ export function deleteAllRules(client: AuditClient, key?: string): number {
 export function applyCommand(client: AuditClient, cmd: RuleCommand, where: string, opts: ApplyOptions): 'added' | 'deleted' | 'settings' | 'none' {
   switch (cmd.kind) {
     case 'add':
+      if (opts.present) {
+        const stored = storedForm(encodeRule(cmd.rule)).toString('hex');
+        if (opts.present.has(stored)) return 'added';
+      }
       try {
         client.addRule(encodeRule(cmd.rule));
       } catch (err) {
@@ -64,9 +80,11 @@ export function applyCommand(client: AuditClient, cmd: RuleCommand, where: strin
       return 'added';
     case 'delete':
       client.deleteRule(encodeRule(cmd.rule));
+      opts.present?.delete(storedForm(encodeRule(cmd.rule)).toString('hex'));
       return 'deleted';
     case 'delete-all':
       deleteAllRules(client, cmd.key);
+      opts.present?.clear();
       return 'deleted';
     case 'set':
       if (cmd.setting === 'enabled' && cmd.value === 2 && !opts.forceImmutable) {
