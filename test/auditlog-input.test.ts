@@ -122,7 +122,7 @@ describe('auditlog input', function () {
     assert.deepEqual(events()[0].process!.args, ['echo', big]);
     assert.equal(errors.length, 1);
     assert.equal(errors[0].code, 'AF_ERR_PARSE');
-    assert.equal(errors[0].where, `${log}@0`);
+    assert.equal(errors[0].where, `${log}:1`);
     assert.match(errors[0].message, /not an audit record/);
   });
 });

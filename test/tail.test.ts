@@ -17,7 +17,7 @@ async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Pro
 
 interface Harness {
   tailer: Tailer;
-  lines: { path: string; text: string; start: number; end: number; truncated?: boolean }[];
+  lines: { path: string; text: string; start: number; end: number; line: number; truncated?: boolean }[];
   errors: AuditflowError[];
   texts(): string[];
 }
@@ -34,7 +34,7 @@ async function startTailer(dir: string, opts: Partial<TailOptions> & { include: 
     pollMs: 20, scanMs: 50, checkpointMs: 30, rotateWaitMs: 300,
     onChunk: async (c: TailChunk) => {
       for (const l of c.lines) h.lines.push({ path: c.file.path, ...l });
-      if (commit && c.lines.length) h.tailer.commit(c.file, c.gen, c.lines[c.lines.length - 1].end);
+      if (commit && c.lines.length) { const last = c.lines[c.lines.length - 1]; h.tailer.commit(c.file, c.gen, last.end, last.line); }
     },
     onError: (e) => h.errors.push(e),
     ...opts,
@@ -86,7 +86,7 @@ describe('tailer', function () {
     assert.deepEqual(h.texts(), ['complete']);
     appendFileSync(f, 'ial line\n');
     await waitFor('2 lines', () => h.lines.length === 2);
-    assert.deepEqual(h.lines[1], { path: f, text: 'partial line', start: 9, end: 22 });
+    assert.deepEqual(h.lines[1], { path: f, text: 'partial line', start: 9, end: 22, line: 2 });
   });
 
   it('reads a 128 KiB line whole and cuts a line over max_line_bytes, reporting it, without stalling', async () => {
@@ -100,7 +100,8 @@ describe('tailer', function () {
     assert.equal(h.lines[1].text.length, 1 << 20);
     assert.equal(h.lines[1].truncated, true);
     assert.equal(h.lines[1].end, big.length + 1 + huge.length + 1);
-    assert.deepEqual(h.lines[2], { path: f, text: 'after', start: big.length + huge.length + 2, end: big.length + huge.length + 8 });
+    assert.deepEqual(h.lines[2], { path: f, text: 'after', start: big.length + huge.length + 2, end: big.length + huge.length + 8, line: 3 });
+    assert.equal(h.lines[1].line, 2);
     assert.equal(h.errors.length, 1);
     assert.match(h.errors[0].message, /longer than 1048576 bytes/);
     assert.equal(h.tailer.stats().long_lines, 1);
@@ -145,7 +146,7 @@ describe('tailer', function () {
     await new Promise((r) => setTimeout(r, 100));
     appendFileSync(f, 'y1\n');
     await waitFor('4 lines', () => h.lines.length === 4);
-    assert.deepEqual(h.lines[3], { path: f, text: 'y1', start: 0, end: 3 });
+    assert.deepEqual(h.lines[3], { path: f, text: 'y1', start: 0, end: 3, line: 1 });
     assert.equal(h.tailer.stats().truncations, 1);
     assert.equal(h.errors.length, 1);
     assert.equal(h.errors[0].code, 'AF_ERR_INPUT');
@@ -177,11 +178,13 @@ describe('tailer', function () {
     assert.equal(cp.checkpoints[0].offset, 9);
     assert.equal(cp.checkpoints[0].path, f);
     assert.equal(cp.checkpoints[0].ino, statSync(f).ino);
+    assert.equal(cp.checkpoints[0].line, 3, 'lines before the offset, so messages can name lines after a restart');
 
     appendFileSync(f, 'l4\nl5\n');
     h = await start(dir, { include: [f] }, false); // reads but never commits
     await waitFor('2 lines', () => h.lines.length === 2);
     assert.deepEqual(h.texts(), ['l4', 'l5']);
+    assert.deepEqual(h.lines.map((l) => l.line), [4, 5]);
     await stopTailer(h);
     assert.equal(JSON.parse(readFileSync(join(dir, 'state', 'cp.json'), 'utf8')).checkpoints[0].offset, 9);
 
@@ -294,8 +297,8 @@ describe('checkpoint store', () => {
 
   it('expires entries not seen for the TTL', () => {
     const s = new CheckpointStore(join(dir, 'cp.json'));
-    s.set('/old', { ...id, ino: 5 }, 1, 1000);
-    s.set('/new', id, 1, 5000);
+    s.set('/old', { ...id, ino: 5 }, 1, undefined, 1000);
+    s.set('/new', id, 1, undefined, 5000);
     assert.equal(s.expire(2000, 5500), 1);
     assert.deepEqual([...s.all()].map((c) => c.path), ['/new']);
   });

@@ -13,6 +13,8 @@ export interface Checkpoint extends FileIdentity {
   path: string;
   /** byte offset up to which every line was delivered and acknowledged */
   offset: number;
+  /** lines before `offset`, when known (error messages name lines; absent: bytes) */
+  line?: number;
   /** epoch ms the entry was last touched (seen by a scan or advanced) */
   seen: number;
 }
@@ -57,14 +59,16 @@ export class CheckpointStore {
   }
 
   /** Records the acknowledged offset of a file (creates the entry if needed). */
-  set(path: string, id: FileIdentity, offset: number, now = Date.now()): void {
+  set(path: string, id: FileIdentity, offset: number, line?: number, now = Date.now()): void {
     const key = idKey(id);
     const cp = this.entries.get(key);
-    if (cp && cp.offset === offset && cp.path === path && cp.headLen === id.headLen && cp.head === id.head) {
+    if (cp && cp.offset === offset && cp.path === path && cp.headLen === id.headLen && cp.head === id.head && cp.line === line) {
       cp.seen = now; // liveness only: not worth a write on its own
       return;
     }
-    this.entries.set(key, { path, dev: id.dev, ino: id.ino, headLen: id.headLen, head: id.head, offset, seen: now });
+    const entry: Checkpoint = { path, dev: id.dev, ino: id.ino, headLen: id.headLen, head: id.head, offset, seen: now };
+    if (line !== undefined) entry.line = line;
+    this.entries.set(key, entry);
     this.dirty = true;
   }
 
@@ -127,7 +131,9 @@ function parseState(text: string): StateFile | undefined {
   for (const c of (v as StateFile).checkpoints) {
     if (c && typeof c.path === 'string' && Number.isSafeInteger(c.dev) && Number.isSafeInteger(c.ino)
       && Number.isSafeInteger(c.offset) && c.offset >= 0 && Number.isSafeInteger(c.headLen) && typeof c.head === 'string') {
-      out.push({ path: c.path, dev: c.dev, ino: c.ino, headLen: c.headLen, head: c.head, offset: c.offset, seen: Number(c.seen) || 0 });
+      const cp: Checkpoint = { path: c.path, dev: c.dev, ino: c.ino, headLen: c.headLen, head: c.head, offset: c.offset, seen: Number(c.seen) || 0 };
+      if (typeof c.line === 'number' && Number.isSafeInteger(c.line) && c.line >= 0) cp.line = c.line;
+      out.push(cp);
     }
   }
   return { version: 1, checkpoints: out };

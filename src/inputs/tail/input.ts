@@ -74,7 +74,8 @@ export function createTailInput(
   const name = `${cfg.type}:${paths.join(',')}`;
   let tailer: Tailer | undefined;
   let sink: InputSink | undefined;
-  const readers = new WeakMap<TailedFile, { gen: number; reader: LineReader; lastCommit: number }>();
+  interface ReaderState { gen: number; reader: LineReader; lastCommit: number; lastLines: number | undefined }
+  const readers = new WeakMap<TailedFile, ReaderState>();
   let records = 0;
   let errors = 0;
   const sinkError = (err: AuditflowError) => { errors++; sink?.error(err); };
@@ -85,7 +86,7 @@ export function createTailInput(
     let r = readers.get(file);
     if (!r || r.gen !== gen) {
       if (r) r.reader.idle(Infinity, out);
-      r = { gen, reader: newReader(file, sinkError), lastCommit: -1 };
+      r = { gen, reader: newReader(file, sinkError), lastCommit: -1, lastLines: undefined };
       readers.set(file, r);
     }
     return r;
@@ -95,7 +96,7 @@ export function createTailInput(
   // when a batch is acked while an earlier one of the same input still waits, the earlier one
   // failed: its file's checkpoint is frozen there (its lines are read again after a restart)
   // instead of letting later acks carry the checkpoint past undelivered lines.
-  const pending: { file: TailedFile; gen: number; offset: number; acked: boolean }[] = [];
+  const pending: { file: TailedFile; gen: number; offset: number; lines: number | undefined; acked: boolean }[] = [];
   const frozen = new WeakSet<TailedFile>();
   let failedBatches = 0;
   const settle = () => {
@@ -112,11 +113,12 @@ export function createTailInput(
         }
         continue;
       }
-      if (!frozen.has(p.file)) tailer!.commit(p.file, p.gen, p.offset);
+      if (!frozen.has(p.file)) tailer!.commit(p.file, p.gen, p.offset, p.lines);
     }
   };
 
-  const deliver = async (file: TailedFile, gen: number, out: NormalizedRecord[], lastEnd: number | undefined, r: { reader: LineReader; lastCommit: number }) => {
+  /** `lastEnd`/`linesBefore`: the end of what was consumed and how many lines precede it (0: unknown). */
+  const deliver = async (file: TailedFile, gen: number, out: NormalizedRecord[], lastEnd: number | undefined, linesBefore: number, r: ReaderState) => {
     const held = r.reader.heldFrom();
     const offset = held ?? lastEnd;
     const advances = offset !== undefined && offset > r.lastCommit;
@@ -124,8 +126,8 @@ export function createTailInput(
     records += out.length;
     // Every batch is tracked, even one that does not move the offset: if it fails, a later
     // batch of the same file must not carry the checkpoint past its lines.
-    if (advances) r.lastCommit = offset;
-    const entry = { file, gen, offset: r.lastCommit, acked: false };
+    if (advances) { r.lastCommit = offset; r.lastLines = held === undefined && linesBefore > 0 ? linesBefore : undefined; }
+    const entry = { file, gen, offset: r.lastCommit, lines: r.lastLines, acked: false };
     pending.push(entry);
     await sink!.push({ records: out, ack: () => { entry.acked = true; settle(); } });
   };
@@ -150,16 +152,15 @@ export function createTailInput(
         onChunk: async (chunk: TailChunk) => {
           const out: NormalizedRecord[] = [];
           const r = readerFor(chunk.file, chunk.gen, out);
-          const path = chunk.file.path;
           for (const line of chunk.lines) {
-            const where = `${path}@${line.start}`;
+            const where = chunk.file.where(line);
             const before = out.length;
             r.reader.line(line, where, out);
-            for (let i = before; i < out.length; i++) out[i][kOrigin] ??= path;
+            for (let i = before; i < out.length; i++) out[i][kOrigin] ??= chunk.file.path;
           }
           if (chunk.atEof) r.reader.idle(0, out);
-          const lastEnd = chunk.lines.length ? chunk.lines[chunk.lines.length - 1].end : undefined;
-          await deliver(chunk.file, chunk.gen, out, lastEnd, r);
+          const last = chunk.lines.length ? chunk.lines[chunk.lines.length - 1] : undefined;
+          await deliver(chunk.file, chunk.gen, out, last?.end, last?.line ?? 0, r);
         },
         onIdle: async (file, gen, idleMs) => {
           const out: NormalizedRecord[] = [];
@@ -169,7 +170,7 @@ export function createTailInput(
           // Everything read is consumed once nothing is held: commit up to the read position
           // minus any partial last line (which the tailer has not handed over yet).
           const end = file.long ? file.long.start : file.carry ? file.carryStart : file.readOffset;
-          await deliver(file, gen, out, end, r);
+          await deliver(file, gen, out, end, Math.max(0, file.lineNo), r);
         },
       });
       await tailer.start();

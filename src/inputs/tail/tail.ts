@@ -31,6 +31,8 @@ export interface TailLine {
   end: number;
   /** set when the line was longer than maxLineBytes and only its head is in `text` */
   truncated?: boolean;
+  /** 1-based line number, or 0 when unknown (reading resumed from a checkpoint without one) */
+  line: number;
 }
 
 export interface TailChunk {
@@ -78,6 +80,8 @@ export class TailedFile {
   readOffset: number;
   /** last offset the consumer committed (what the checkpoint holds) */
   committed: number;
+  /** complete lines before readOffset, or -1 when unknown */
+  lineNo: number;
   gen = 0;
   /** 'active' while the path still names this file; 'rotated' once renamed away or deleted */
   state: 'active' | 'rotated' = 'active';
@@ -89,12 +93,18 @@ export class TailedFile {
   /** an over-long line whose head is kept while the rest of it is skipped */
   long: TailLine | null = null;
   lastSize = 0;
-  constructor(path: string, id: FileIdentity, fd: number, offset: number) {
+  constructor(path: string, id: FileIdentity, fd: number, offset: number, lineNo: number) {
     this.path = path;
     this.id = id;
     this.fd = fd;
     this.readOffset = offset;
     this.committed = offset;
+    this.lineNo = lineNo;
+  }
+
+  /** Where a line is, for messages: `path:LINE` when the line number is known, else `path@BYTE`. */
+  where(line: TailLine): string {
+    return line.line > 0 ? `${this.path}:${line.line}` : `${this.path}@${line.start}`;
   }
 }
 
@@ -169,11 +179,14 @@ export class Tailer {
     this.files.clear();
   }
 
-  /** The consumer's acknowledgment: every line of `file` before `offset` is delivered. */
-  commit(file: TailedFile, gen: number, offset: number): void {
+  /**
+   * The consumer's acknowledgment: every line of `file` before `offset` is delivered. `lines`:
+   * how many lines precede offset, when the consumer knows (kept so messages can name lines).
+   */
+  commit(file: TailedFile, gen: number, offset: number, lines?: number): void {
     if (gen !== file.gen || offset <= file.committed) return;
     file.committed = offset;
-    this.store.set(file.path, file.id, offset);
+    this.store.set(file.path, file.id, offset, lines !== undefined && lines > 0 ? lines : undefined);
     // After stop the loop no longer flushes: late acks (outputs draining) are written at once.
     if (this.stopped) this.flushCheckpoints();
   }
@@ -321,11 +334,14 @@ export class Tailer {
     if (fst.ino !== st.ino || fst.dev !== st.dev) { closeSync(fd); this.scanRequested = true; return undefined; }
     const id = identify(fd, fst.dev, fst.ino, fst.size, this.o.fingerprintBytes);
     let offset: number;
+    let lineNo = -1;
     const cp = this.store.get(fst);
     if (recovered) {
       offset = recovered.offset;
+      lineNo = cp?.line ?? -1;
     } else if (cp && sameHead(fd, cp)) {
       offset = cp.offset;
+      lineNo = cp.line ?? -1;
       if (offset > fst.size) {
         this.truncated(path, offset, fst.size, 'shrank while auditflow was not running');
         offset = 0;
@@ -338,11 +354,12 @@ export class Tailer {
     } else {
       offset = this.firstScan && this.o.startAt === 'end' ? fst.size : 0;
     }
-    const f = new TailedFile(path, id, fd, offset);
+    if (offset === 0) lineNo = 0;
+    const f = new TailedFile(path, id, fd, offset, lineNo);
     f.lastSize = fst.size;
     f.lastDataAt = Date.now();
     this.files.set(idKey(id), f);
-    this.store.set(path, id, offset);
+    this.store.set(path, id, offset, lineNo > 0 ? lineNo : undefined);
     this.o.log.debug('tailing file', { path, offset, size: fst.size });
     return f;
   }
@@ -421,6 +438,7 @@ export class Tailer {
       f.gen++;
       f.readOffset = 0;
       f.committed = 0;
+      f.lineNo = 0;
       f.carry = null;
       f.long = null;
       f.id = identify(f.fd, st.dev, st.ino, st.size, this.o.fingerprintBytes);
@@ -430,7 +448,7 @@ export class Tailer {
     if (f.id.headLen < this.o.fingerprintBytes && st.size > f.id.headLen) {
       // The fingerprint grows with the file until it covers fingerprintBytes (checked above).
       f.id = identify(f.fd, st.dev, st.ino, st.size, this.o.fingerprintBytes);
-      if (f.committed > 0 || f.readOffset > 0) this.store.set(f.path, f.id, f.committed);
+      if (f.committed > 0 || f.readOffset > 0) this.store.set(f.path, f.id, f.committed, this.store.get(f.id)?.line);
     }
     if (f.readOffset >= st.size) return false;
 
@@ -463,7 +481,7 @@ export class Tailer {
       if (f.long) {
         // Inside an over-long line: its head is kept, the rest skipped up to the newline, and only
         // then is it handed over, so its end offset (what gets committed) is past the whole line.
-        if (stop < n) { f.long.end = base + stop + 1; out.push(f.long); f.long = null; }
+        if (stop < n) { f.long.end = base + stop + 1; f.long.line = f.lineNo < 0 ? 0 : ++f.lineNo; out.push(f.long); f.long = null; }
         pos = stop + 1;
         continue;
       }
@@ -472,8 +490,8 @@ export class Tailer {
         const piece = buf.subarray(pos, n);
         if (!f.carry) { f.carry = Buffer.from(piece); f.carryStart = base + pos; } else f.carry = Buffer.concat([f.carry, piece]);
         if (f.carry.length > max) {
-          f.long = { text: f.carry.toString('utf8', 0, max), start: f.carryStart, end: base + n, truncated: true };
-          this.longLine(f, f.carryStart);
+          f.long = { text: f.carry.toString('utf8', 0, max), start: f.carryStart, end: base + n, truncated: true, line: 0 };
+          this.longLine(f, f.carryStart, f.lineNo < 0 ? 0 : f.lineNo + 1);
           f.carry = null;
         }
         return;
@@ -481,24 +499,24 @@ export class Tailer {
       if (f.carry) {
         const whole = stop === pos ? f.carry : Buffer.concat([f.carry, buf.subarray(pos, stop)]);
         if (whole.length > max) {
-          out.push({ text: whole.toString('utf8', 0, max), start: f.carryStart, end: base + stop + 1, truncated: true });
-          this.longLine(f, f.carryStart);
+          out.push({ text: whole.toString('utf8', 0, max), start: f.carryStart, end: base + stop + 1, truncated: true, line: f.lineNo < 0 ? 0 : ++f.lineNo });
+          this.longLine(f, f.carryStart, f.lineNo < 0 ? 0 : f.lineNo);
         } else {
-          out.push({ text: whole.toString('utf8'), start: f.carryStart, end: base + stop + 1 });
+          out.push({ text: whole.toString('utf8'), start: f.carryStart, end: base + stop + 1, line: f.lineNo < 0 ? 0 : ++f.lineNo });
         }
         f.carry = null;
       } else if (stop - pos > max) {
-        out.push({ text: buf.toString('utf8', pos, pos + max), start: base + pos, end: base + stop + 1, truncated: true });
-        this.longLine(f, base + pos);
+        out.push({ text: buf.toString('utf8', pos, pos + max), start: base + pos, end: base + stop + 1, truncated: true, line: f.lineNo < 0 ? 0 : ++f.lineNo });
+        this.longLine(f, base + pos, f.lineNo < 0 ? 0 : f.lineNo);
       } else {
-        out.push({ text: buf.toString('utf8', pos, stop), start: base + pos, end: base + stop + 1 });
+        out.push({ text: buf.toString('utf8', pos, stop), start: base + pos, end: base + stop + 1, line: f.lineNo < 0 ? 0 : ++f.lineNo });
       }
       pos = stop + 1;
     }
   }
 
-  private longLine(f: TailedFile, start: number): void {
+  private longLine(f: TailedFile, start: number, line: number): void {
     this.counters.long_lines++;
-    this.report(`${f.path}@${start}`, `line longer than ${this.o.maxLineBytes} bytes: kept its first ${this.o.maxLineBytes} bytes`);
+    this.report(f.where({ text: '', start, end: start, line }), `line longer than ${this.o.maxLineBytes} bytes: kept its first ${this.o.maxLineBytes} bytes`);
   }
 }
