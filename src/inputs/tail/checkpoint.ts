@@ -44,7 +44,10 @@ export class CheckpointStore {
       if (!state) continue;
       for (const cp of state.checkpoints) this.entries.set(idKey(cp), cp);
       // A valid temp file is newer than the stable one; make it the stable one now.
-      if (source === 'tmp') { this.dirty = true; this.flush(); }
+      if (source === 'tmp') {
+        this.dirty = true;
+        try { this.flush(); } catch { /* stays dirty: written by the next flush that succeeds */ }
+      }
       return { source, entries: this.entries.size };
     }
     return { source: 'none', entries: 0 };
@@ -100,7 +103,8 @@ export class CheckpointStore {
     mkdirSync(dirname(this.path), { recursive: true });
     const fd = openSync(tmp, 'w', 0o600);
     try {
-      writeSync(fd, JSON.stringify(state));
+      const bytes = Buffer.from(JSON.stringify(state));
+      for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -11,6 +11,7 @@
 // and reported as possible loss. After a restart, a checkpointed file that is no longer at its
 // path is looked for among its siblings (audit.log → audit.log.1) and finished from there.
 //
+// Lines are decoded as UTF-8; bytes that are not UTF-8 become U+FFFD (the line is never dropped).
 // Reads are synchronous pread()s of regular files (page cache; a chunk costs microseconds) with a
 // bounded budget per file per round, so one huge file cannot starve the others or the event loop.
 
@@ -136,6 +137,7 @@ export class Tailer {
   private readonly buf: Buffer;
   private readonly counters: TailStats = { files: 0, lines: 0, bytes: 0, truncations: 0, rotations: 0, long_lines: 0, recovered_rotated: 0, checkpoint_writes: 0 };
   private firstScan = true;
+  private checkpointError: string | undefined;
 
   constructor(opts: TailOptions) {
     this.o = {
@@ -169,7 +171,7 @@ export class Tailer {
     await Promise.race([this.loop, new Promise<void>((r) => { timer = setTimeout(r, STOP_GRACE_MS); })]);
     clearTimeout(timer);
     await this.watcher?.close();
-    this.store.flush();
+    this.flushCheckpoints();
     this.stopped = true;
   }
 
@@ -237,7 +239,16 @@ export class Tailer {
   private flushCheckpoints(): void {
     for (const f of this.files.values()) this.store.touch(f.id);
     this.store.expire(this.o.checkpointTtlMs);
-    try { this.store.flush(); } catch (err) { this.report(this.store.path, `checkpoint write failed: ${(err as Error).message}`, err); }
+    try {
+      this.store.flush();
+      this.checkpointError = undefined;
+    } catch (err) {
+      // reported once per distinct failure (a full disk would otherwise report every interval);
+      // the state stays dirty and is written as soon as the disk takes it
+      const msg = (err as Error).message;
+      if (msg !== this.checkpointError) this.report(this.store.path, `checkpoint write failed: ${msg}`, err);
+      this.checkpointError = msg;
+    }
   }
 
   private sleep(ms: number): Promise<void> {
