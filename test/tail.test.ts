@@ -244,6 +244,20 @@ describe('tailer', function () {
     assert.deepEqual(h.texts().sort(), ['a', 'old']);
   });
 
+  it('keeps tailing when checkpoints cannot be written, reporting it once', async () => {
+    const f = join(dir, 'a.log');
+    writeFileSync(f, 'c1\n');
+    writeFileSync(join(dir, 'not-a-dir'), '');
+    const h = await start(dir, { include: [f], checkpointPath: join(dir, 'not-a-dir', 'cp.json') });
+    await waitFor('1 line', () => h.lines.length === 1);
+    appendFileSync(f, 'c2\n');
+    await waitFor('2 lines', () => h.lines.length === 2);
+    await new Promise((r) => setTimeout(r, 150)); // several checkpoint intervals
+    await stopTailer(h);
+    assert.equal(h.errors.length, 1);
+    assert.match(h.errors[0].message, /checkpoint write failed/);
+  });
+
   it('drains a deleted file, lets it go, and drops its checkpoint', async () => {
     const f = join(dir, 'a.log');
     const fd = openSync(f, 'a');
