@@ -437,8 +437,9 @@ export class NetlinkInput implements Input {
     setImmediate(() => { if (!settled && this.pushing) this.pause(); });
   }
 
-  private pollStatus(): void {
-    if (!this.control || this.stopped) return;
+  /** AUDIT_GET: kernel lost/backlog into counters and records; `final` is the one at stop(). */
+  private pollStatus(final = false): void {
+    if (!this.control || (this.stopped && !final)) return;
     let s: AuditStatus;
     try {
       s = this.control.getStatus();
@@ -547,7 +548,7 @@ export class NetlinkInput implements Input {
         this.onBatch(batch);
       }
     }
-    this.pollStatusFinal();
+    this.pollStatus(true);
     const handoff = this.cfg.reload_handoff_ms ?? 1000;
     if (handoff > 0 && this.events && this.control) this.park(handoff);
     else await this.release();
@@ -558,12 +559,6 @@ export class NetlinkInput implements Input {
       this.pending = [];
       await this.sink.push({ records });
     }
-  }
-
-  private pollStatusFinal(): void {
-    const wasStopped = this.stopped;
-    this.stopped = false;
-    try { this.pollStatus(); } finally { this.stopped = wasStopped; }
   }
 }
 
