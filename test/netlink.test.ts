@@ -129,7 +129,8 @@ describe('netlink kernel exchange', function () {
   it('status --config finds the daemon counters in the config\'s state_dir', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'af-status-'));
     try {
-      writeFileSync(path.join(dir, 'netlink-status.json'), JSON.stringify({ pid: 4242, mode: 'multicast', records: 17 }));
+      // a live multicast reader (this process stands in for it)
+      writeFileSync(path.join(dir, 'netlink-status.json'), JSON.stringify({ pid: process.pid, mode: 'multicast', records: 17 }));
       const cfg = path.join(dir, 'config.json');
       writeFileSync(cfg, JSON.stringify({ state_dir: dir, inputs: [], outputs: [{ type: 'stdout' }] }));
       let out = '';
@@ -139,6 +140,11 @@ describe('netlink kernel exchange', function () {
       out = '';
       await statusCommand(['--config', cfg, '--json'], { stdout: (x) => { out += x; }, stderr: () => {} });
       assert.equal(JSON.parse(out).auditflow.records, 17);
+      // the file of a reader that is gone is not shown
+      writeFileSync(path.join(dir, 'netlink-status.json'), JSON.stringify({ pid: 2 ** 22 + 1, mode: 'multicast', records: 17 }));
+      out = '';
+      await statusCommand(['--config', cfg], { stdout: (x) => { out += x; }, stderr: () => {} });
+      assert.doesNotMatch(out, /auditflow\./);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

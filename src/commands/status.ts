@@ -33,6 +33,11 @@ export function readDaemonCounters(stateDir: string): Record<string, unknown> | 
   }
 }
 
+function alive(pid: number): boolean {
+  if (!(pid > 0)) return false;
+  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+}
+
 export async function statusCommand(args: string[], io: CommandIO = defaultIO): Promise<number> {
   let json = false;
   let stateDir = '/var/lib/auditflow';
@@ -47,8 +52,8 @@ export async function statusCommand(args: string[], io: CommandIO = defaultIO): 
     const status = client.getStatus();
     const features = client.getFeatures();
     const daemon = readDaemonCounters(stateDir);
-    // a counters file left by a daemon that no longer owns the audit pid is history, not status
-    const live = daemon && (daemon.pid === status.pid || daemon.mode === 'multicast') ? daemon : undefined;
+    // a counters file left by a daemon that is gone, or no longer owns the audit pid, is history
+    const live = daemon && alive(Number(daemon.pid)) && (daemon.pid === status.pid || daemon.mode === 'multicast') ? daemon : undefined;
     if (json) {
       io.stdout(JSON.stringify({ kernel: status, loginuid_immutable: features, auditflow: live ?? null }) + '\n');
     } else {
