@@ -201,6 +201,20 @@ describe('auditflow run against the kernel', function () {
       assert.match(status, /^auditflow\.records [1-9]\d*$/m);
       assert.match(status, /^auditflow\.mode unicast$/m);
 
+      // a second daemon (its own state dir, so not stopped by the pid-file lock) is refused by
+      // the kernel registration, clearly, and leaves the first one's setup alone
+      const before = auditctlList();
+      const second = startDaemon({
+        state_dir: path.join(dir, 'state2'),
+        inputs: [{ type: 'netlink', mode: 'unicast', rules: [rules] }],
+        outputs: [{ type: 'file', path: path.join(dir, 'out', 'second.jsonl') }],
+      }, dir, AUID + 1); // another audit uid: its own start-up (tsx's IPC connect...) matches none of the test rules
+      const code2 = await second.exited;
+      assert.equal(code2, 75, second.stderr());
+      assert.match(second.stderr(), new RegExp(`audit pid is held by pid ${d.child.pid}`));
+      assert.equal(auditctlStatus().pid, d.child.pid);
+      assert.equal(auditctlList(), before);
+
       // SIGHUP reloads the rules: a new file in rules.d is in force afterwards, the daemon still registered
       writeFileSync(path.join(rules, '40-hup.rules'), `-a always,exit -F arch=b64 -S uname -F auid=${AUID} -F key=af-hup\n`);
       d.child.kill('SIGHUP');
