@@ -44,6 +44,10 @@ export interface BashHistoryParser {
   readonly counts: { commands: number; duplicates: number };
 }
 
+// shared by every record (like the normalizer's tables): records never change these arrays
+const CATEGORY = ['process'];
+const TYPE = ['start'];
+
 /** Bounded set of epoch+command keys (oldest forgotten first). */
 export class SeenSet {
   private readonly keys = new Set<string>();
@@ -177,7 +181,7 @@ export function createBashHistoryParser(opts: BashParserOptions): BashHistoryPar
 function buildRecord(cmd: string, time: number, opts: BashParserOptions): NormalizedRecord {
   const rec: NormalizedRecord = {
     '@timestamp': isoTime(time),
-    event: { module: 'bash', kind: 'event', category: ['process'], type: ['start'], action: 'executed-command', outcome: 'unknown' },
+    event: { module: 'bash', kind: 'event', category: CATEGORY, type: TYPE, action: 'executed-command', outcome: 'unknown' },
     process: { command_line: cmd },
     bash: { history_file: opts.file },
   };

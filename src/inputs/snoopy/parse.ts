@@ -50,6 +50,10 @@ interface Held {
   syslog: boolean;
 }
 
+// shared by every record (like the normalizer's tables): records never change these arrays
+const CATEGORY = ['process'];
+const TYPE = ['start'];
+
 /** snoopy cuts a command line to fit its 2048-byte buffer (2047 bytes + NUL). */
 const SNOOPY_CMDLINE_MAX = 2047;
 
@@ -179,7 +183,7 @@ function buildRecord(h: Held, clock: IsoClock): NormalizedRecord {
   const cmd = h.cmd;
   const rec: NormalizedRecord = {
     '@timestamp': clock.iso(Math.floor(h.time)),
-    event: { module: 'snoopy', kind: 'event', category: ['process'], type: ['start'], action: 'executed', outcome: 'unknown' },
+    event: { module: 'snoopy', kind: 'event', category: CATEGORY, type: TYPE, action: 'executed', outcome: 'unknown' },
   };
   if (h.original !== undefined) rec.event.original = h.original;
 
