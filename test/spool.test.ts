@@ -193,6 +193,27 @@ describe('output queue and disk spool', function () {
     await q.close(Date.now() + 500);
   });
 
+  it('while the sink keeps up, spooled records are handed over from memory, not read back from disk', async () => {
+    const sink = new TestSink();
+    const q = withQueue(sink, { fsync: false }, ctx()) as QueuedOutput;
+    await q.start();
+    const first = records(50);
+    await q.write(first);
+    for (let b = 1; b < 20; b++) await q.write(records(50, b * 50));
+    await until(() => sink.received.length === 1000);
+    assert.equal(q.stats().spooled, 1000);
+    assert.equal(q.stats().read_back, 0);
+    assert.strictEqual(sink.received[0], first[0], 'the very objects written, not copies parsed back');
+    // a backlog larger than the in-memory copies is read back from disk, still in order
+    sink.up = false;
+    for (let b = 0; b < 30; b++) await q.write(records(1000, 1000 + b * 1000));
+    sink.up = true;
+    await until(() => sink.received.length === 31000, 20000);
+    assert.ok(q.stats().read_back > 0);
+    assert.deepEqual(seqs(sink.received), range(0, 31000));
+    await q.close(Date.now() + 500);
+  });
+
   it('applyQueue wraps syslog and elasticsearch by default, others only when asked', () => {
     const sink = new TestSink();
     assert.ok(applyQueue(sink, { type: 'syslog' }, ctx()) instanceof QueuedOutput);

@@ -18,6 +18,12 @@ export interface ElasticsearchConfig {
   api_key?: string;
   tls?: { ca_file?: string; verify?: boolean };
   template?: { install?: boolean; name?: string; priority?: number };
+  /**
+   * max_events/max_bytes cap one request. timeout_ms 0 (default): a partial batch goes as soon as
+   * a request slot is free, so batches grow by themselves while requests are in flight; > 0: a
+   * partial batch waits that long for more records first (fewer, larger requests at low rates,
+   * at the price of latency; behind a queue every write waits that long).
+   */
   batch?: { max_events?: number; max_bytes?: number; timeout_ms?: number };
   retry?: { initial_ms?: number; max_ms?: number };
   request_timeout_ms?: number;
@@ -139,7 +145,7 @@ export function resolveElasticsearchConfig(c: ElasticsearchConfig, stateDir: str
     },
     maxEvents: c.batch?.max_events ?? 500,
     maxBytes: c.batch?.max_bytes ?? 5 * 1024 * 1024,
-    timeoutMs: c.batch?.timeout_ms ?? 1000,
+    timeoutMs: c.batch?.timeout_ms ?? 0,
     retryInitialMs: c.retry?.initial_ms ?? 500,
     retryMaxMs: c.retry?.max_ms ?? 30000,
     requestTimeoutMs: c.request_timeout_ms ?? 30000,

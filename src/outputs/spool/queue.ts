@@ -18,7 +18,7 @@ import type { BuildContext, Output } from '../../pipeline/types.js';
 import type { Logger } from '../../log.js';
 import { AuditflowError } from '../../errors.js';
 import { resolveQueueConfig, type QueueConfig, type ResolvedQueueConfig } from './config.js';
-import { DiskSpool, type SpoolRead } from './segments.js';
+import { DiskSpool, type SpoolPosition, type SpoolRead } from './segments.js';
 
 /** An output that can hand back records it sent but cannot confirm (see syslog's resend window). */
 export interface InDoubt { takeUndelivered(): NormalizedRecord[] }
@@ -41,7 +41,13 @@ export class QueuedOutput implements Output {
   private admitting = 0;
   private roomWaiter: (() => void) | null = null;
   /** admitted records waiting for the next group commit */
-  private group: { text: string; records: number; bytes: number; waiters: { resolve: () => void; reject: (e: Error) => void }[] } | null = null;
+  private group: { text: string; records: number; objs: NormalizedRecord[]; bytes: number; waiters: { resolve: () => void; reject: (e: Error) => void }[] } | null = null;
+  /**
+   * In-memory copies of recently spooled groups, by spool position: while the sink keeps up the
+   * drainer hands these over instead of reading and parsing the same records back from disk.
+   */
+  private hot: { at: SpoolPosition; bytes: number; records: NormalizedRecord[] }[] = [];
+  private hotRecords = 0;
   private groupBytes = 0;
   private committing = false;
   private committer: Promise<void> = Promise.resolve();
@@ -54,13 +60,15 @@ export class QueuedOutput implements Output {
   private closed = false;
   private lostPending = 0;
   private readonly hostName: string;
-  private readonly counters = { queued: 0, spooled: 0, delivered: 0, lost: 0, spool_corrupt: 0, write_failures: 0, blocked_writes: 0, group_commits: 0 };
+  private readonly hotLimit: number;
+  private readonly counters = { queued: 0, spooled: 0, delivered: 0, lost: 0, spool_corrupt: 0, write_failures: 0, blocked_writes: 0, group_commits: 0, read_back: 0 };
 
   constructor(readonly inner: Output, cfg: QueueConfig, ctx: BuildContext) {
     this.name = inner.name;
     this.cfg = resolveQueueConfig(cfg);
     this.log = ctx.log;
     this.hostName = ctx.hostName;
+    this.hotLimit = Math.max(10000, this.cfg.batchRecords * 4);
     this.spool = new DiskSpool(join(ctx.stateDir, 'spool', inner.name.replace(/[^A-Za-z0-9_.-]+/g, '_')), this.cfg.segmentBytes, this.cfg.fsync, ctx.log);
   }
 
@@ -116,9 +124,10 @@ export class QueuedOutput implements Output {
       await new Promise<void>((resolve) => { this.roomWaiter = resolve; });
       this.roomWaiter = null;
     }
-    const g = (this.group ??= { text: '', records: 0, bytes: 0, waiters: [] });
+    const g = (this.group ??= { text: '', records: 0, objs: [], bytes: 0, waiters: [] });
     g.text += text;
     g.records += records.length;
+    for (let i = 0; i < records.length; i++) g.objs.push(records[i]);
     g.bytes += bytes;
     this.groupBytes += bytes;
     const onDisk = new Promise<void>((resolve, reject) => g.waiters.push({ resolve, reject }));
@@ -133,7 +142,11 @@ export class QueuedOutput implements Output {
         const g = this.group;
         this.group = null;
         try {
-          await this.serial(() => this.spool.append(g.text, g.records));
+          const at = await this.serial(() => this.spool.append(g.text, g.records));
+          if (this.hotRecords + g.records <= this.hotLimit) {
+            this.hot.push({ at, bytes: g.bytes, records: g.objs });
+            this.hotRecords += g.records;
+          }
         } catch (err) {
           this.groupBytes -= g.bytes;
           const e = new AuditflowError('AF_ERR_SPOOL', `cannot append to the spool: ${(err as Error).message}`, this.spool.dir, { cause: err });
@@ -197,9 +210,16 @@ export class QueuedOutput implements Output {
       else if (this.memHead > 65536) { this.mem = this.mem.slice(this.memHead); this.memHead = 0; }
       return { records, from: null };
     }
-    if (this.spool.empty) return null;
+    if (this.spool.empty) {
+      this.hot.length = 0;
+      this.hotRecords = 0;
+      return null;
+    }
+    const cached = this.fromHot();
+    if (cached) return cached;
     const r = await this.serial(() => this.spool.read(this.cfg.batchRecords));
     if (!r) return null;
+    this.counters.read_back += r.count;
     const records: NormalizedRecord[] = [];
     for (const line of r.lines) {
       try { records.push(JSON.parse(line)); } catch {
@@ -208,6 +228,38 @@ export class QueuedOutput implements Output {
       }
     }
     return { records, from: r };
+  }
+
+  /**
+   * The in-memory copies of the records at the spool's read position, if still held: consecutive
+   * groups of one segment are handed over together, up to batch_records.
+   */
+  private fromHot(): Chunk | null {
+    const head = this.spool.head();
+    if (!head) return null;
+    // drop copies behind the read position (read from disk meanwhile, or dropped)
+    while (this.hot.length) {
+      const h = this.hot[0];
+      if (h.at.segment > head.segment || (h.at.segment === head.segment && h.at.offset >= head.offset)) break;
+      this.hot.shift();
+      this.hotRecords -= h.records.length;
+    }
+    const first = this.hot[0];
+    if (!first || first.at.segment !== head.segment || first.at.offset !== head.offset) return null;
+    let records = first.records;
+    let bytes = first.bytes;
+    let n = 1;
+    while (n < this.hot.length) {
+      const h = this.hot[n];
+      if (h.at.segment !== head.segment || h.at.offset !== head.offset + bytes) break;
+      if (records.length + h.records.length > this.cfg.batchRecords) break;
+      records = n === 1 ? records.concat(h.records) : (records.push(...h.records), records);
+      bytes += h.bytes;
+      n++;
+    }
+    this.hot.splice(0, n);
+    this.hotRecords -= records.length;
+    return { records, from: { lines: [], count: records.length, bytes, segment: head.segment } };
   }
 
   private async drain(): Promise<void> {
@@ -231,7 +283,7 @@ export class QueuedOutput implements Output {
         this.inflight = chunk;
         if (chunk.records.length) await this.inner.write(chunk.records);
         this.inflight = null;
-        if (chunk.from) await this.serial(() => this.spool.commit(chunk.from!, chunk.from!.lines.length));
+        if (chunk.from) await this.serial(() => this.spool.commit(chunk.from!, chunk.from!.count));
         this.counters.delivered += chunk.records.length;
         failures = 0;
         // room was made

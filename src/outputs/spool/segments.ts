@@ -19,11 +19,16 @@ interface Segment {
 }
 
 export interface SpoolRead {
+  /** the lines read (empty when the records came from the queue's in-memory copy) */
   lines: string[];
+  /** how many records this covers */
+  count: number;
   /** bytes of those lines in the segment, to commit once delivered */
   bytes: number;
   segment: number;
 }
+
+export interface SpoolPosition { segment: number; offset: number }
 
 const CURSOR = 'cursor.json';
 const NAME = /^(\d{12})\.jsonl$/;
@@ -35,6 +40,7 @@ export class DiskSpool {
   private segments: Segment[] = [];
   private tail: FileHandle | null = null;
   private tailId = -1;
+  private nextId = FIRST_ID;
   private readBuf = Buffer.allocUnsafe(1 << 20);
   /** lines that could not be parsed back (torn write after a crash, disk corruption) */
   corrupt = 0;
@@ -64,6 +70,7 @@ export class DiskSpool {
       const [doneBytes, doneRecords] = cursor[String(id)] ?? [0, 0];
       if (doneBytes >= end) { await unlink(join(this.dir, n)).catch(() => {}); continue; }
       this.segments.push({ id, bytes: end, records, doneBytes, doneRecords });
+      this.nextId = Math.max(this.nextId, id + 1);
     }
     if (this.segments.length) this.log.info('spool has records from a previous run', { dir: this.dir, records: this.records, bytes: this.bytes });
   }
@@ -85,28 +92,38 @@ export class DiskSpool {
     return this.segments.length === 0;
   }
 
-  /** Appends newline-terminated JSON lines as the newest records. */
-  async append(text: string, records: number): Promise<void> {
+  /** Where the next read starts, or null when nothing is spooled. */
+  head(): SpoolPosition | null {
+    const s = this.segments[0];
+    return s ? { segment: s.id, offset: s.doneBytes } : null;
+  }
+
+  /** Appends newline-terminated JSON lines as the newest records; returns where they start. */
+  async append(text: string, records: number): Promise<SpoolPosition> {
     let last = this.segments[this.segments.length - 1];
     if (!last || last.id !== this.tailId || last.bytes >= this.segmentBytes) {
       await this.closeTail();
-      const id = last ? last.id + 1 : FIRST_ID;
+      // ids only grow, even across an emptied spool, so a position never means two places
+      const id = Math.max(last ? last.id + 1 : FIRST_ID, this.nextId);
+      this.nextId = id + 1;
       this.tail = await open(join(this.dir, fileOf(id)), 'a+', 0o600);
       this.tailId = id;
       last = { id, bytes: 0, records: 0, doneBytes: 0, doneRecords: 0 };
       this.segments.push(last);
     }
     const buf = Buffer.from(text);
+    const at = { segment: last.id, offset: last.bytes };
     await this.tail!.write(buf, 0, buf.length, null);
     if (this.fsync) await this.tail!.sync();
     last.bytes += buf.length;
     last.records += records;
+    return at;
   }
 
   /** Puts records in front of everything spooled (memory queue saved at shutdown). */
   async prepend(text: string, records: number): Promise<void> {
     if (records === 0) return;
-    if (this.segments.length === 0) return this.append(text, records);
+    if (this.segments.length === 0) { await this.append(text, records); return; }
     const id = this.segments[0].id - 1;
     const buf = Buffer.from(text);
     const fh = await open(join(this.dir, fileOf(id)), 'w', 0o600);
@@ -154,7 +171,7 @@ export class DiskSpool {
           pos += start;
           consumed += start;
         }
-        return { lines, bytes: consumed, segment: s.id };
+        return { lines, count: lines.length, bytes: consumed, segment: s.id };
       } finally {
         if (fh !== this.tail) await fh.close();
       }
@@ -181,7 +198,7 @@ export class DiskSpool {
     const s = this.segments[0];
     if (!s) return 0;
     let lost = s.records - s.doneRecords;
-    if (reading && reading.segment === s.id) lost -= reading.lines.length;
+    if (reading && reading.segment === s.id) lost -= reading.count;
     if (s.id === this.tailId) await this.resetTail(s);
     else await this.dropHead(s);
     await this.saveCursor();
