@@ -143,10 +143,15 @@ describe('snoopy parser', () => {
       const { recs } = parseAll([line], { isDirectory: (p) => p === '/tmp/we]: ird' });
       assert.equal(recs[0].process!.working_directory, '/tmp/we]: ird');
       assert.equal(recs[0].process!.command_line, 'ls -l');
-      // with no such directory, the first "]: " ends the bracket (the usual case)
+      // with no such directory (an old log read elsewhere), a first word running into the next
+      // "]: " says the first one was inside the cwd
       const { recs: r2 } = parseAll([line]);
-      assert.equal(r2[0].process!.working_directory, '/tmp/we');
-      assert.equal(r2[0].process!.command_line, 'ird]: ls -l');
+      assert.equal(r2[0].process!.working_directory, '/tmp/we]: ird');
+      assert.equal(r2[0].process!.command_line, 'ls -l');
+      // but a cwd "/tmp/a]: b c" cannot be told from a command line "b c]: ..." without the directory
+      const { recs: r3 } = parseAll(['[uid:0 sid:1 tty:(none) cwd:/tmp/a]: b c]: ls']);
+      assert.equal(r3[0].process!.working_directory, '/tmp/a');
+      assert.equal(r3[0].process!.command_line, 'b c]: ls');
     });
 
     it('reads RFC 3164 headers (year from the clock, never a day in the future) and a <PRI>', () => {

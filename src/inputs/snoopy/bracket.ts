@@ -31,8 +31,9 @@ function keyAt(s: string, i: number): number {
 const isClose = (s: string, j: number) => s.charCodeAt(j) === 93 && s.charCodeAt(j + 1) === 58 && s.charCodeAt(j + 2) === 32;
 
 /**
- * Parses the bracket starting at `start` (which holds `[`). `pickClose` chooses between several
- * places the last value could end (see parseSnoopyMessage); undefined when this is no bracket.
+ * Parses the bracket starting at `start` (which holds `[`). When the last value could end at
+ * several `]: `, `pickClose` chooses among the candidate values (index), or returns -1 to leave
+ * it to the shape of the command line. Undefined when this is no bracket.
  */
 export function parseBracket(s: string, start: number, pickClose: (key: string, candidates: string[]) => number): Bracket | undefined {
   if (s.charCodeAt(start) !== 91 /* [ */) return undefined;
@@ -51,9 +52,15 @@ export function parseBracket(s: string, start: number, pickClose: (key: string, 
       const more: number[] = [];
       for (let k = s.indexOf(']: ', at + 3); k !== -1; k = s.indexOf(']: ', k + 3)) more.push(k);
       if (more.length) {
-        const candidates = [s.slice(vStart, at), ...more.map((k) => s.slice(vStart, k))];
-        const pick = pickClose(key, candidates);
-        if (pick > 0) at = more[pick - 1];
+        const closes = [at, ...more];
+        let pick = pickClose(key, closes.map((k) => s.slice(vStart, k)));
+        if (pick < 0) {
+          // Nothing known to exist: a command line whose first word would run into the next
+          // `]: ` ("ird]: ls" after a cwd "/tmp/we]: ird") means that `]: ` ended the bracket.
+          pick = 0;
+          while (pick + 1 < closes.length && s.indexOf(' ', closes[pick] + 3) > closes[pick + 1]) pick++;
+        }
+        at = closes[pick];
       }
       fields[key] = s.slice(vStart, at);
       return { fields, cmdStart: at + 3 };

@@ -68,12 +68,13 @@ export function createSnoopyParser(opts: SnoopyParserOptions = {}): SnoopyParser
   const counts = { entries: 0, skipped: 0, errors: 0 };
   let held: Held | undefined;
 
-  // Among several `]: ` the bracket could end at, the cwd that exists wins; else the first
-  // (a `]: ` in a command line is far more common than in a directory name).
+  // Among several `]: ` the bracket could end at, the cwd that exists wins; else the bracket
+  // reader looks at the command line's shape, defaulting to the first (a `]: ` in a command line
+  // is far more common than in a directory name).
   const pickClose = (key: string, candidates: string[]): number => {
-    if (key !== 'cwd') return 0;
+    if (key !== 'cwd') return -1;
     for (let k = 0; k < candidates.length; k++) if (isDirectory(candidates[k])) return k;
-    return 0;
+    return -1;
   };
 
   const clock = new IsoClock();
@@ -270,7 +271,7 @@ export function looksLikeSnoopy(firstLines: string[]): boolean {
       if (h.program !== 'snoopy') continue;
       msg = line.slice(h.msgStart);
     } else framed++;
-    if (parseBracket(msg, 0, () => 0)) hits++;
+    if (parseBracket(msg, 0, () => -1)) hits++;
   }
   // Continuation lines are unframed, but a snoopy log is mostly entries (or syslog lines).
   return hits > 0 && framed * 2 >= seen;
