@@ -2,7 +2,7 @@
 // files as path.1 (newest) … path.N like logrotate; reopen() (SIGUSR1) picks up a file that
 // logrotate moved away. fsync policy: after every batch, at most every interval, or never.
 
-import { open, mkdir, rename, unlink, stat, type FileHandle } from 'node:fs/promises';
+import { open, mkdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BuildContext, ComponentDef, Output } from '../pipeline/types.js';
 import type { NormalizedRecord } from '../record.js';
