@@ -8,7 +8,7 @@ import type { BuildContext, Output } from '../../pipeline/types.js';
 import type { Logger } from '../../log.js';
 import { AuditflowError } from '../../errors.js';
 import { resolveElasticsearchConfig, type ElasticsearchConfig, type ResolvedElasticsearchConfig } from './config.js';
-import { bulkItem, documentId, indexResolver, indexTemplate, parseBulkResponse, type BulkItem } from './request.js';
+import { bulkBody, bulkItem, documentId, indexResolver, indexTemplate, parseBulkResponse, type BulkItem } from './request.js';
 import { EsService } from './service.js';
 import { DeadLetterFile } from './dead-letter.js';
 
@@ -106,8 +106,7 @@ export class ElasticsearchOutput implements Output {
       let body = '';
       try {
         await this.ensureTemplate();
-        let payload = '';
-        for (let i = 0; i < todo.length; i++) payload += todo[i].item.action + todo[i].item.doc + '\n';
+        const payload = bulkBody(todo.map((p) => p.item));
         this.counters.requests++;
         const ans = await this.service.request('POST', '_bulk', payload, 'application/x-ndjson');
         status = ans.status;
