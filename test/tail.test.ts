@@ -234,6 +234,22 @@ describe('tailer', function () {
     assert.deepEqual(h.lines.map((l) => [l.path, l.text]), [[join(home, 'alice', '.bash_history'), 'ls'], [join(home, 'bob', '.bash_history'), 'id']]);
   });
 
+  it('many files appended to at once: every line once, in order per file, and a restart resumes each', async () => {
+    const files = Array.from({ length: 20 }, (_, i) => join(dir, `f${i}.log`));
+    for (const f of files) writeFileSync(f, '');
+    let h = await start(dir, { include: [join(dir, '*.log')] });
+    for (let n = 0; n < 50; n++) for (const f of files) appendFileSync(f, `${n}\n`);
+    await waitFor('1000 lines', () => h.lines.length === 1000);
+    for (const f of files) assert.deepEqual(h.lines.filter((l) => l.path === f).map((l) => l.text), Array.from({ length: 50 }, (_, n) => String(n)));
+    await stopTailer(h);
+    for (const f of files) appendFileSync(f, '50\n');
+    h = await start(dir, { include: [join(dir, '*.log')] });
+    await waitFor('20 more lines', () => h.lines.length === 20);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(h.texts(), Array(20).fill('50'));
+    assert.deepEqual(h.lines.map((l) => l.line), Array(20).fill(51), 'line numbers carried by the checkpoints');
+  });
+
   it('leaves files matching exclude alone (rotated and compressed siblings of a glob)', async () => {
     writeFileSync(join(dir, 'a.log'), 'a\n');
     writeFileSync(join(dir, 'a.log.1'), 'old\n');
