@@ -176,6 +176,7 @@ describe('output queue and disk spool', function () {
     await until(() => sink2.received.length === 100);
     assert.deepEqual(seqs(sink2.received), range(0, 100));
     await q2.close(Date.now() + 500);
+    await q1.close(Date.now()); // only to release the dead run's file handles
   });
 
   it('writers arriving together share one append and fsync (group commit), order kept', async () => {
