@@ -24,7 +24,7 @@ import { AuditClient } from '../src/netlink/client.js';
 
 const AUID = 61200;
 const root = fileURLToPath(new URL('..', import.meta.url));
-const cli = path.join(root, 'test/fixtures/netlink/run-cli.ts');
+const cli = path.join(root, 'test/support/run-cli.ts');
 const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1) ?? dflt);
 const KIND = process.argv.find((a) => a.startsWith('kind='))?.slice(5) === 'open' ? 'open' : 'exec';
 const EXECS = arg(KIND === 'open' ? 'opens' : 'execs', KIND === 'open' ? 100000 : 20000);

@@ -9,6 +9,7 @@ import type { Config } from './config/load.js';
 import { inputDefs } from './inputs/index.js';
 import { outputDefs } from './outputs/index.js';
 import { buildFilterChain } from './filters/index.js';
+import { applyQueue } from './outputs/spool/index.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { createDecorator } from './pipeline/decorate.js';
 import type { BuildContext, ComponentDef, Filter, Input, Output } from './pipeline/types.js';
@@ -29,7 +30,8 @@ export class Daemon {
 
   private assemble(config: Config): Graph {
     const ctx: BuildContext = { stateDir: config.state_dir, hostName: config.host.name ?? '', log: this.log };
-    const outputs = config.outputs.map((o) => build(outputDefs, o, ctx, 'output'));
+    // network outputs get a disk-backed queue by default: the kernel input cannot replay
+    const outputs = config.outputs.map((o) => applyQueue(build(outputDefs, o, ctx, 'output'), o, ctx));
     const filters = buildFilterChain(config.filters, ctx);
     const inputs = config.inputs.map((i) => build(inputDefs, i, ctx, 'input'));
     const pipeline = new Pipeline({ filters, outputs, log: this.log, decorate: createDecorator(config.host) });

@@ -15,7 +15,7 @@ import { statusCommand } from '../src/commands/status.js';
 // self-exclusion rule names that uid too, and the file rule covers the daemon's own state dir:
 // without the exclusion every status write would be audited and fed back in.
 const AUID = 61002;
-const cli = fileURLToPath(new URL('./fixtures/netlink/run-cli.ts', import.meta.url));
+const cli = fileURLToPath(new URL('./support/run-cli.ts', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));
 // Debian's python3 itself (a pyenv shim on PATH would add dozens of execs to the workload)
 const PYTHON = '/usr/bin/python3';

@@ -2,6 +2,7 @@ import { AuditflowError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { defaultConfigPath, loadConfig } from '../config/load.js';
 import { Daemon } from '../daemon.js';
+import { startMetrics, type MetricsServer } from '../metrics/index.js';
 import { EX_CONFIG, EX_SOFTWARE, EX_TEMPFAIL, EX_USAGE, type Command } from './types.js';
 
 export const runCommand: Command = {
@@ -28,8 +29,10 @@ export const runCommand: Command = {
     }
     const log = createLogger(config.log_level, (l) => io.stderr.write(l));
     const daemon = new Daemon(config, log);
+    let metrics: MetricsServer | null = null;
     try {
       await daemon.start();
+      if (config.metrics) metrics = await startMetrics(config.metrics, () => daemon.stats(), log);
     } catch (err) {
       if (err instanceof AuditflowError) {
         log.error(err.message, { code: err.code });
@@ -47,7 +50,7 @@ export const runCommand: Command = {
         if (stopping) return;
         stopping = true;
         log.info(`${sig}: stopping`);
-        busy.then(() => daemon.stop()).then(() => { cleanup(); resolve(0); }, (err) => {
+        busy.then(() => daemon.stop()).then(() => metrics?.close()).then(() => { cleanup(); resolve(0); }, (err) => {
           log.error(`stop failed: ${(err as Error).message}`);
           cleanup();
           resolve(EX_SOFTWARE);

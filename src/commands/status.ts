@@ -9,6 +9,7 @@ import { AUDIT_FEATURE_LOGINUID_IMMUTABLE, type AuditFeatures, type AuditStatus 
 import { AuditflowError, usageError } from '../errors.js';
 import { EX_USAGE, type Command, type CommandIO as CliIO } from './types.js';
 import { loadConfig } from '../config/load.js';
+import { fetchStatus } from '../metrics/index.js';
 
 export interface CommandIO { stdout: (s: string) => void; stderr: (s: string) => void }
 const defaultIO: CommandIO = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
@@ -33,6 +34,14 @@ export function readDaemonCounters(stateDir: string): Record<string, unknown> | 
   }
 }
 
+/** `prefix.a.b value` lines, one per number or string, like auditctl -s. */
+function flatten(prefix: string, o: unknown): string {
+  if (o === null || typeof o !== 'object') return `${prefix} ${o}\n`;
+  let out = '';
+  for (const [k, v] of Object.entries(o)) out += flatten(`${prefix}.${k}`, v);
+  return out;
+}
+
 function alive(pid: number): boolean {
   if (!(pid > 0)) return false;
   try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
@@ -41,12 +50,18 @@ function alive(pid: number): boolean {
 export async function statusCommand(args: string[], io: CommandIO = defaultIO): Promise<number> {
   let json = false;
   let stateDir = '/var/lib/auditflow';
+  let listen: string | undefined;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--json') json = true;
     else if (args[i] === '--state-dir' && i + 1 < args.length) stateDir = args[++i];
-    else if (args[i] === '--config' && i + 1 < args.length) stateDir = loadConfig(args[++i]).state_dir;
-    else throw usageError(`status: unknown argument ${args[i]}`);
+    else if (args[i] === '--config' && i + 1 < args.length) {
+      const cfg = loadConfig(args[++i]);
+      stateDir = cfg.state_dir;
+      if (cfg.metrics && cfg.metrics.enabled !== false) listen = cfg.metrics.listen ?? '127.0.0.1:9464';
+    } else throw usageError(`status: unknown argument ${args[i]}`);
   }
+  // the whole daemon's counters (pipeline, every input, filter and output) when its endpoint answers
+  const pipelineCounters = listen ? await fetchStatus(listen, 1000).catch(() => undefined) : undefined;
   const client = new AuditClient();
   try {
     const status = client.getStatus();
@@ -55,10 +70,11 @@ export async function statusCommand(args: string[], io: CommandIO = defaultIO): 
     // a counters file left by a daemon that is gone, or no longer owns the audit pid, is history
     const live = daemon && alive(Number(daemon.pid)) && (daemon.pid === status.pid || daemon.mode === 'multicast') ? daemon : undefined;
     if (json) {
-      io.stdout(JSON.stringify({ kernel: status, loginuid_immutable: features, auditflow: live ?? null }) + '\n');
+      io.stdout(JSON.stringify({ kernel: status, loginuid_immutable: features, auditflow: live ?? null, daemon: pipelineCounters ?? null }) + '\n');
     } else {
       io.stdout(formatStatus(status, features));
       if (live) for (const [k, v] of Object.entries(live)) io.stdout(`auditflow.${k} ${typeof v === 'object' ? JSON.stringify(v) : v}\n`);
+      if (pipelineCounters) io.stdout(flatten('auditflow.daemon', pipelineCounters));
     }
     return 0;
   } finally {

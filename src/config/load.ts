@@ -8,6 +8,7 @@ import { inputDefs } from '../inputs/index.js';
 import { filterDefs } from '../filters/index.js';
 import { outputDefs } from '../outputs/index.js';
 import { buildSchema } from './schema.js';
+import { metricsSchema, type MetricsConfig } from '../metrics/index.js';
 import { packageRoot } from '../paths.js';
 import { join } from 'node:path';
 
@@ -20,6 +21,7 @@ export interface Config {
   filters: { type: string; [k: string]: unknown }[];
   outputs: { type: string; [k: string]: unknown }[];
   shutdown_timeout_ms: number;
+  metrics?: MetricsConfig;
   [k: string]: unknown;
 }
 
@@ -27,7 +29,7 @@ export const defaultConfigPath = (): string => join(packageRoot(), 'config', 'de
 
 let validator: ReturnType<Ajv['compile']> | undefined;
 export function configSchema(): Record<string, unknown> {
-  return buildSchema(inputDefs, filterDefs, outputDefs);
+  return buildSchema(inputDefs, filterDefs, outputDefs, { metrics: metricsSchema });
 }
 
 function validate(doc: unknown): readonly ErrorObject[] {

@@ -147,8 +147,13 @@ export class Pipeline {
   /** Flushes filters' summaries and outputs, giving up at the deadline (epoch ms). */
   async stop(deadlineMs: number): Promise<void> {
     if (this.drainTimer) clearInterval(this.drainTimer);
-    await this.drainFilters(true);
-    await this.settle();
+    const timeLeft = () => Math.max(0, deadlineMs - Date.now());
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeLeft()); });
+    // a dead sink without a queue, or a full spool set to block, must not hold shutdown forever:
+    // outputs are closed at the deadline with whatever they still hold
+    await Promise.race([this.drainFilters(true).then(() => this.settle()), deadline]);
+    clearTimeout(timer);
     this.closed = true;
     await Promise.all(this.opts.outputs.map((o) => o.close(deadlineMs).catch((err) => {
       this.opts.log.error(`closing output failed: ${(err as Error).message}`, { output: o.name });
