@@ -32,13 +32,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---- inputs ----
 
-const snoopySample = readFileSync(new URL('../test/fixtures/snoopy/snoopy-file.sample.log', import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('['));
+const snoopySample = readFileSync(new URL('../test/fixtures/samples/snoopy-file.sample.log', import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('['));
 const snoopyLine = (i: number, token = '') => {
   const l = snoopySample[i % snoopySample.length];
   return (token ? l.slice(0, l.indexOf(']: ') + 3) + `/bin/echo ${token}` : l) + '\n';
 };
 
-const auditSample = readFileSync(new URL('../test/fixtures/tail/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('type='));
+const auditSample = readFileSync(new URL('../test/fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('type='));
 /** The sample's events again and again, serials and times renumbered so every event is new. */
 function* auditLines(): Generator<string> {
   let serial = 1_000_000;

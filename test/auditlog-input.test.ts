@@ -8,7 +8,7 @@ import type { NormalizedRecord } from '../src/record.js';
 import type { AuditflowError } from '../src/errors.js';
 import type { Input } from '../src/pipeline/types.js';
 
-const sampleLines = readFileSync(new URL('./fixtures/tail/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter((l) => l);
+const sampleLines = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter((l) => l);
 
 async function waitFor(what: string, cond: () => boolean, timeoutMs = 10000): Promise<void> {
   const end = Date.now() + timeoutMs;

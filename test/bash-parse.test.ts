@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { createBashHistoryParser, looksLikeBashHistory, RecentCommands, SeenSet } from '../src/inputs/bash/parse.js';
 import type { NormalizedRecord } from '../src/record.js';
 
-const fixture = (name: string) => new URL(`./fixtures/bash/${name}`, import.meta.url);
 
 function linesOf(buf: Buffer): string[] {
   const text = buf.toString('utf8');
@@ -25,7 +24,7 @@ function parseAll(lines: string[], opts: Partial<Parameters<typeof createBashHis
 
 describe('bash history parser', () => {
   it('reads the real sample: #epoch times, lithist multi-line commands, history -a/-w duplicates once', () => {
-    const { recs, counts } = parseAll(linesOf(readFileSync(fixture('bash_history.sample'))));
+    const { recs, counts } = parseAll(linesOf(readFileSync(new URL('./fixtures/samples/bash_history.sample', import.meta.url))));
     assert.deepEqual(recs.map((r) => r.process!.command_line), [
       'ls -la /etc | head -3',
       'cd /tmp && pwd',
@@ -127,7 +126,7 @@ describe('bash history parser', () => {
   });
 
   it('sniffs timestamped history', () => {
-    assert.equal(looksLikeBashHistory(linesOf(readFileSync(fixture('bash_history.sample'))).slice(0, 8)), true);
+    assert.equal(looksLikeBashHistory(linesOf(readFileSync(new URL('./fixtures/samples/bash_history.sample', import.meta.url))).slice(0, 8)), true);
     assert.equal(looksLikeBashHistory(['type=SYSCALL msg=audit(1.2:3): x=1']), false);
     assert.equal(looksLikeBashHistory(['[uid:0 sid:1 tty:(none) cwd:/]: ls']), false);
   });

@@ -5,7 +5,6 @@ import { parseSyslogHeader, unescapeRsyslog } from '../src/inputs/snoopy/syslog.
 import type { NormalizedRecord } from '../src/record.js';
 import type { AuditflowError } from '../src/errors.js';
 
-const fixture = (name: string) => new URL(`./fixtures/snoopy/${name}`, import.meta.url);
 
 /** Splits a file the way the tailer does: bytes on \n, each line decoded as UTF-8. */
 function linesOf(buf: Buffer): string[] {
@@ -32,7 +31,7 @@ function parseAll(lines: string[], opts: Parameters<typeof createSnoopyParser>[0
 
 describe('snoopy parser', () => {
   describe('snoopy 2.5 file output (real sample)', () => {
-    const lines = linesOf(readFileSync(fixture('snoopy-file.sample.log')));
+    const lines = linesOf(readFileSync(new URL('./fixtures/samples/snoopy-file.sample.log', import.meta.url)));
     const { recs, errors } = parseAll(lines);
 
     it('makes one exec record per entry, continuation lines folded in, no errors', () => {
@@ -91,7 +90,7 @@ describe('snoopy parser', () => {
   });
 
   describe('syslog-wrapped (real rsyslog auth.log sample)', () => {
-    const lines = linesOf(readFileSync(fixture('snoopy-authlog.sample.log')));
+    const lines = linesOf(readFileSync(new URL('./fixtures/samples/snoopy-authlog.sample.log', import.meta.url)));
     const { recs, errors, counts } = parseAll(lines);
 
     it('takes the snoopy lines, skips the other programs, decodes #012/#011', () => {
@@ -189,8 +188,8 @@ describe('snoopy parser', () => {
     });
 
     it('sniffs snoopy logs and not audit.log or bash history', () => {
-      assert.equal(looksLikeSnoopy(linesOf(readFileSync(fixture('snoopy-file.sample.log'))).slice(0, 10)), true);
-      assert.equal(looksLikeSnoopy(linesOf(readFileSync(fixture('snoopy-authlog.sample.log'))).slice(0, 10)), true);
+      assert.equal(looksLikeSnoopy(linesOf(readFileSync(new URL('./fixtures/samples/snoopy-file.sample.log', import.meta.url))).slice(0, 10)), true);
+      assert.equal(looksLikeSnoopy(linesOf(readFileSync(new URL('./fixtures/samples/snoopy-authlog.sample.log', import.meta.url))).slice(0, 10)), true);
       assert.equal(looksLikeSnoopy(['type=SYSCALL msg=audit(1.2:3): arch=c000003e syscall=59']), false);
       assert.equal(looksLikeSnoopy(['#1795395360', 'ls -la /etc | head -3', '[ -d /tmp ] && echo y']), false);
     });
