@@ -5,7 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { parseLine, parseNetlink, isFailure, type AuditRecord } from '../src/audit/record.js';
 import { Reassembler, type ReassemblerOptions } from '../src/audit/reassembler.js';
 
-const fixtures = new URL('./fixtures/audit/', import.meta.url);
+const fixtures = new URL('./fixtures/samples/', import.meta.url);
 const peerStreams = new URL('../../shared/peer-corpus/go-libaudit/testdata/', import.meta.url);
 
 /** Skips the block, saying why, when the peer corpus (../shared/peer-corpus) is not on this machine. */
@@ -183,7 +183,7 @@ describe('audit event reassembler', () => {
   });
 
   describe('the Debian 12 capture (RAW, no EOE)', () => {
-    const lines = readLines(new URL('../samples/audit-raw.sample.log', fixtures));
+    const lines = readLines(new URL('audit-raw.sample.log', fixtures));
 
     it('makes exactly its 300 events, each whole, records in file order, interleaved ones kept apart', () => {
       const h = harness();
@@ -370,6 +370,15 @@ describe('audit event reassembler', () => {
   });
 
   describe('lost events', () => {
+    it('counts an event of which only the EOE arrived as lost (its other records were dropped)', () => {
+      const h = harness();
+      h.push(line('SYSCALL', 1, T0), line('EOE', 1, T0), line('EOE', 2, T0), line('SYSCALL', 3, T0), line('EOE', 3, T0));
+      h.r.flush();
+      assert.deepEqual(h.shape(), ['1:1', '3:1']);
+      assert.deepEqual(h.lost, [[1, undefined]]);
+      assert.equal(h.r.counters.lost, 1);
+    });
+
     it('does not count serials that arrive out of order', () => {
       const h = harness();
       h.push(line('SYSCALL', 1, T0), line('SYSCALL', 3, T0), line('SYSCALL', 2, T0), line('SYSCALL', 4, T0));

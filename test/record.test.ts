@@ -9,7 +9,7 @@ import { archOf } from '../src/audit/tables/arch.js';
 import { syscallTables } from '../src/audit/tables/syscalls.js';
 import { errnoNames } from '../src/audit/tables/errno.js';
 
-const fixtures = new URL('./fixtures/audit/', import.meta.url);
+const fixtures = new URL('./fixtures/samples/', import.meta.url);
 const peerCorpus = new URL('../../shared/peer-corpus/', import.meta.url);
 
 /** Skips the block, saying why, when the peer corpus (../shared/peer-corpus) is not on this machine. */
@@ -285,7 +285,7 @@ describe('audit record parser', () => {
   });
 
   describe('the Debian 12 capture (test/fixtures/samples/audit-raw.sample.log)', () => {
-    const lines = readFileSync(new URL('../samples/audit-raw.sample.log', fixtures), 'utf8').split('\n').filter((l) => l !== '');
+    const lines = readFileSync(new URL('audit-raw.sample.log', fixtures), 'utf8').split('\n').filter((l) => l !== '');
 
     it('parses every one of its 1,232 lines into a known record type', () => {
       assert.equal(lines.length, 1232);

@@ -259,6 +259,13 @@ export class Reassembler {
     if (typeId === AUDIT_EOE) {
       // EOE after PROCTITLE already closed the event is the normal netlink case, not lateness.
       if (ev !== undefined) this.complete(ev);
+      else if (seq !== OUTLIER && !ns.wasEmitted(serial)) {
+        // an EOE alone: the kernel sent this event but every other record of it was dropped
+        // (a multicast reader's full buffer). The serial was seen, so no gap will count it.
+        ns.remember(serial);
+        this.counters.lost++;
+        this.onLost?.(1, rec.node);
+      }
       this.expireOldest();
       return;
     }
