@@ -259,12 +259,16 @@ export class Reassembler {
     if (typeId === AUDIT_EOE) {
       // EOE after PROCTITLE already closed the event is the normal netlink case, not lateness.
       if (ev !== undefined) this.complete(ev);
-      else if (seq !== OUTLIER && !ns.wasEmitted(serial)) {
-        // an EOE alone: the kernel sent this event but every other record of it was dropped
-        // (a multicast reader's full buffer). The serial was seen, so no gap will count it.
-        ns.remember(serial);
-        this.counters.lost++;
-        this.onLost?.(1, rec.node);
+      else if (!ns.wasEmitted(serial)) {
+        // an EOE alone: every other record of the event was dropped (a multicast reader's full
+        // buffer), or they are still to come (a garbled stream). Its serial was seen, so no gap
+        // counts it: it waits as an empty event, and one that closes still empty is counted lost.
+        const map = seq === OUTLIER ? this.strays : this.open;
+        const time = this.clock === -Infinity ? rec.time : this.clock;
+        map.set(key, { key, map, ns, serial, time, records: [], hasSyscall: false });
+        if (time < this.floor) this.floor = time;
+        if (this.open.size > this.maxInFlight) this.evictOldest();
+        if (this.strays.size > STRAY_LIMIT) this.emitOldest(this.strays);
       }
       this.expireOldest();
       return;
@@ -533,6 +537,14 @@ export class Reassembler {
   private emit(ev: OpenEvent): void {
     // a stray's serial is not the node's: remembering it would make a restart's records late
     if (ev.map === this.open) ev.ns.remember(ev.serial);
+    if (ev.records.length === 0) {
+      // a stray EOE never confirmed is a garbled serial, not an event
+      if (ev.map === this.open) {
+        this.counters.lost++;
+        this.onLost?.(1, ev.ns.name);
+      }
+      return;
+    }
     this.deliver(ev.records);
   }
 
