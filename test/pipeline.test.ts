@@ -79,6 +79,19 @@ describe('pipeline', () => {
     assert.equal(third, true);
   });
 
+  it('also waits once maxInFlightRecords records are undelivered, whatever the batch count', async () => {
+    const out = new HeldOutput();
+    const p = new Pipeline({ filters: [], outputs: [out], log: silentLogger, maxInFlight: 100, maxInFlightRecords: 3 });
+    await p.start();
+    let returned = false;
+    const big = p.push({ records: [rec('1'), rec('2'), rec('3')] }).then(() => { returned = true; });
+    await new Promise((r) => setImmediate(r));
+    assert.equal(returned, false, 'push returned with 3 records in flight');
+    out.releaseAllReversed();
+    await big;
+    assert.equal(p.counters.recordsInFlight, 0);
+  });
+
   it('passes records a filter makes at drain time through the filters after it only', async () => {
     const out = new HeldOutput();
     const summary: Filter = {

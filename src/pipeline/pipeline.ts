@@ -1,6 +1,7 @@
 // Wiring: inputs push batches; each batch is decorated, run through the filter chain in order,
 // handed to every output, and acked back to its input once every output has accepted it.
-// Backpressure: at most `maxInFlight` batches are between push() and ack; push() waits beyond.
+// Backpressure: push() waits while `maxInFlight` batches or `maxInFlightRecords` records are
+// between push() and ack, whichever comes first (a tailer's batches can be large).
 
 import type { AuditflowError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -14,6 +15,7 @@ export interface PipelineOptions {
   /** Adds host/static fields; runs before the filters so they can match on them. */
   decorate?: (rec: NormalizedRecord) => void;
   maxInFlight?: number;
+  maxInFlightRecords?: number;
   /** How often filters' drain() runs (throttle summaries). */
   drainIntervalMs?: number;
 }
@@ -26,12 +28,14 @@ export interface PipelineCounters {
   inputErrors: number;
   outputErrors: number;
   inFlight: number;
+  recordsInFlight: number;
 }
 
 export class Pipeline {
-  readonly counters: PipelineCounters = { batches: 0, recordsIn: 0, recordsOut: 0, dropped: 0, inputErrors: 0, outputErrors: 0, inFlight: 0 };
+  readonly counters: PipelineCounters = { batches: 0, recordsIn: 0, recordsOut: 0, dropped: 0, inputErrors: 0, outputErrors: 0, inFlight: 0, recordsInFlight: 0 };
   readonly inputErrors = new Map<string, number>();
   private readonly maxInFlight: number;
+  private readonly maxInFlightRecords: number;
   private waiters: (() => void)[] = [];
   private ackChain: Promise<void> = Promise.resolve();
   private drainTimer: NodeJS.Timeout | undefined;
@@ -39,6 +43,7 @@ export class Pipeline {
 
   constructor(private readonly opts: PipelineOptions) {
     this.maxInFlight = opts.maxInFlight ?? 64;
+    this.maxInFlightRecords = opts.maxInFlightRecords ?? 16_384;
   }
 
   async start(): Promise<void> {
@@ -84,15 +89,17 @@ export class Pipeline {
     const kept = this.filter(batch.records);
     this.counters.dropped += batch.records.length - kept.length;
     this.counters.inFlight++;
+    this.counters.recordsInFlight += kept.length;
     const delivered = this.deliver(kept);
     // Acks go back in push order even if outputs resolve out of order.
     const prev = this.ackChain;
     this.ackChain = Promise.all([prev, delivered]).then(([, ok]) => {
       this.counters.inFlight--;
+      this.counters.recordsInFlight -= kept.length;
       this.wakeOne();
       if (ok) batch.ack?.();
     });
-    if (this.counters.inFlight >= this.maxInFlight) {
+    if (this.full()) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
   }
@@ -113,8 +120,12 @@ export class Pipeline {
     return ok;
   }
 
+  private full(): boolean {
+    return this.counters.inFlight >= this.maxInFlight || this.counters.recordsInFlight >= this.maxInFlightRecords;
+  }
+
   private wakeOne(): void {
-    while (this.waiters.length > 0 && this.counters.inFlight < this.maxInFlight) this.waiters.shift()!();
+    while (this.waiters.length > 0 && !this.full()) this.waiters.shift()!();
   }
 
   private drainFilters(final: boolean): Promise<boolean> {
