@@ -8,7 +8,7 @@ import { fstatSync } from 'node:fs';
 import type { ComponentDef, Input, BuildContext } from '../../pipeline/types.js';
 import type { UserRef } from '../../record.js';
 import { userName } from '../../users.js';
-import { createTailInput, tailSchemaProperties, type LineReader, type TailInputConfig } from '../tail/input.js';
+import { createTailInput, holdingLineReader, tailSchemaProperties, type LineReader, type TailInputConfig } from '../tail/input.js';
 import { createBashHistoryParser, RecentCommands, SeenSet } from './parse.js';
 
 export interface BashInputConfig extends TailInputConfig {
@@ -54,21 +54,10 @@ export function createBashInput(cfg: BashInputConfig, ctx: BuildContext): Input 
     let uid: number | undefined;
     try { uid = fstatSync(file.fd).uid; } catch { /* closed: no owner */ }
     const mtime = () => { try { return Math.floor(fstatSync(file.fd).mtimeMs); } catch { return Date.now(); } };
-    const p = createBashHistoryParser({
+    // bash appends a whole entry in one write
+    return holdingLineReader(createBashHistoryParser({
       user: historyOwner(file.path, uid), file: file.path, seen, recent, rewrite, fallbackTime: mtime, keepOriginal: cfg.keep_original,
-    });
-    return {
-      line(line, where, out) {
-        const recs = p.line(line.text, where, line.start);
-        for (let i = 0; i < recs.length; i++) out.push(recs[i]);
-      },
-      // bash appends a whole entry in one write: at a pause the held entry is complete
-      idle(_idleMs, out) {
-        const recs = p.end();
-        for (let i = 0; i < recs.length; i++) out.push(recs[i]);
-      },
-      heldFrom: () => p.heldFrom(),
-    };
+    }));
   });
 }
 

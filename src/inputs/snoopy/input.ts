@@ -3,7 +3,7 @@
 // whose continuation lines may still come, and the checkpoint never passes it.
 
 import type { ComponentDef, Input } from '../../pipeline/types.js';
-import { createTailInput, tailSchemaProperties, type LineReader, type TailInputConfig } from '../tail/input.js';
+import { createTailInput, holdingLineReader, tailSchemaProperties, type LineReader, type TailInputConfig } from '../tail/input.js';
 import { createSnoopyParser } from './parse.js';
 
 export interface SnoopyInputConfig extends TailInputConfig {
@@ -23,22 +23,9 @@ export const snoopySchema = {
 } as const;
 
 export function createSnoopyInput(cfg: SnoopyInputConfig, ctx: Parameters<ComponentDef<Input>['build']>[1]): Input {
-  return createTailInput(cfg, ctx, (_file, onError): LineReader => {
-    const p = createSnoopyParser({ onError, keepOriginal: cfg.keep_original });
-    return {
-      line(line, where, out) {
-        const recs = p.line(line.text, where, line.start);
-        for (let i = 0; i < recs.length; i++) out.push(recs[i]);
-      },
-      // snoopy writes a message (continuation lines included) in one write(2): at a pause the
-      // held entry is complete.
-      idle(_idleMs, out) {
-        const recs = p.end();
-        for (let i = 0; i < recs.length; i++) out.push(recs[i]);
-      },
-      heldFrom: () => p.heldFrom(),
-    };
-  });
+  // snoopy writes a message (continuation lines included) in one write(2)
+  return createTailInput(cfg, ctx, (_file, onError): LineReader =>
+    holdingLineReader(createSnoopyParser({ onError, keepOriginal: cfg.keep_original })));
 }
 
 export const snoopyInput: ComponentDef<Input> = {

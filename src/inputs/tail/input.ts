@@ -19,6 +19,31 @@ export interface LineReader {
   heldFrom(): number | undefined;
 }
 
+/** A line parser that may hold an entry back until its continuation lines have come. */
+export interface HoldingParser {
+  line(text: string, where: string, offset?: number): NormalizedRecord[];
+  end(): NormalizedRecord[];
+  heldFrom(): number | undefined;
+}
+
+/**
+ * The LineReader of a parser whose source writes a whole entry in one write(2) (snoopy, bash):
+ * at a pause the held entry is complete.
+ */
+export function holdingLineReader(p: HoldingParser): LineReader {
+  return {
+    line(line, where, out) {
+      const recs = p.line(line.text, where, line.start);
+      for (let i = 0; i < recs.length; i++) out.push(recs[i]);
+    },
+    idle(_idleMs, out) {
+      const recs = p.end();
+      for (let i = 0; i < recs.length; i++) out.push(recs[i]);
+    },
+    heldFrom: () => p.heldFrom(),
+  };
+}
+
 /** The config keys every file input shares (see tailSchemaProperties). */
 export interface TailInputConfig {
   type: string;
