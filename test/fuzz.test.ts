@@ -1,22 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
+import { prng } from './support/prng.js';
 import { parseLine, parseNetlink, isFailure, decode, decodeBytes, recordTypeName, type AuditRecord } from '../src/audit/record.js';
 import { Reassembler } from '../src/audit/reassembler.js';
 
 // Deterministic: a failure here reproduces with the same seed.
 const SEED = 0x5eed_a0d1;
 
-/** mulberry32: small, fast, good enough to drive mutations. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sample = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter((l) => l !== '');
 

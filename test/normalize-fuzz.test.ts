@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { prng } from './support/prng.js';
 import { fileURLToPath } from 'node:url';
 import { createNormalizer } from '../src/audit/normalize/index.js';
 import { parseLine, isFailure, type AuditRecord } from '../src/audit/record.js';
@@ -7,16 +8,6 @@ import { parseLine, isFailure, type AuditRecord } from '../src/audit/record.js';
 // Deterministic: a failure reproduces with the same seed.
 const SEED = 0x0a0d17;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sample = readFileSync(fileURLToPath(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url)), 'utf8');
 const events = new Map<number, AuditRecord[]>();
