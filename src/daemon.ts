@@ -34,7 +34,7 @@ export class Daemon {
     const outputs = config.outputs.map((o) => applyQueue(build(outputDefs, o, ctx, 'output'), o, ctx));
     const filters = buildFilterChain(config.filters, ctx);
     const inputs = config.inputs.map((i) => build(inputDefs, i, ctx, 'input'));
-    const pipeline = new Pipeline({ filters, outputs, log: this.log, decorate: createDecorator(config.host) });
+    const pipeline = new Pipeline({ filters, outputs, log: this.log, decorate: createDecorator(config.host), errorRecords: config.error_records });
     return { inputs, filters, outputs, pipeline };
   }
 

@@ -76,6 +76,18 @@ describe('auditflow normalize', function () {
     assert.equal((await runCli(['normalize', '--strict', join(dir, 'mixed.log')])).code, 65);
   });
 
+  it('with error_records in the config, ships each bad line as a pipeline_error record too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'af-norm-'));
+    writeFileSync(join(dir, 'c.yaml'), 'error_records: true\n');
+    writeFileSync(join(dir, 'bad.log'), readFileSync(auditSample, 'utf8').split('\n').slice(0, 5).join('\n') + '\ntype=PATH msg=audit(1.x\n');
+    const { code, stdout } = await runCli(['normalize', '--config', join(dir, 'c.yaml'), join(dir, 'bad.log')]);
+    assert.equal(code, 0);
+    const errs = jsonLines(stdout).filter((r) => r.event.kind === 'pipeline_error');
+    assert.equal(errs.length, 1);
+    assert.equal(errs[0].error.type, 'AF_ERR_PARSE');
+    assert.match(errs[0].error.input, /bad\.log:6$/);
+  });
+
   it('exits 66 naming a missing file, after processing the others', async () => {
     const { code, stdout, stderr } = await runCli(['normalize', '/nonexistent/audit.log', auditSample]);
     assert.equal(code, 66);

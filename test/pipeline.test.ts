@@ -3,6 +3,7 @@ import { Pipeline } from '../src/pipeline/pipeline.js';
 import type { Filter, Output } from '../src/pipeline/types.js';
 import type { NormalizedRecord } from '../src/record.js';
 import { silentLogger } from '../src/log.js';
+import { parseError } from '../src/errors.js';
 
 const rec = (action: string, uid = '0'): NormalizedRecord => ({ '@timestamp': '2026-11-23T00:00:00.000Z', event: { module: 'auditd', action }, user: { id: uid } });
 
@@ -90,6 +91,19 @@ describe('pipeline', () => {
     out.releaseAllReversed();
     await big;
     assert.equal(p.counters.recordsInFlight, 0);
+  });
+
+  it('ships input errors as pipeline_error records when asked to', async () => {
+    const got: NormalizedRecord[] = [];
+    const out: Output = { name: 'collect', start: async () => {}, write: async (r) => { got.push(...r); }, close: async () => {} };
+    const p = new Pipeline({ filters: [], outputs: [out], log: silentLogger, errorRecords: true });
+    await p.start();
+    p.sinkFor({ name: 'auditlog:/var/log/audit/audit.log' }).error(parseError('/var/log/audit/audit.log:17', 'not an audit record: bad serial'));
+    await p.settle();
+    assert.equal(got.length, 1);
+    assert.equal(got[0].event.kind, 'pipeline_error');
+    assert.deepEqual(got[0].error, { message: '/var/log/audit/audit.log:17: not an audit record: bad serial', type: 'AF_ERR_PARSE', input: '/var/log/audit/audit.log:17' });
+    assert.equal(p.counters.inputErrors, 1);
   });
 
   it('passes records a filter makes at drain time through the filters after it only', async () => {

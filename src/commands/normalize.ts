@@ -7,7 +7,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { AuditflowError, usageError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { loadConfig, type Config } from '../config/load.js';
-import { Pipeline } from '../pipeline/pipeline.js';
+import { Pipeline, pipelineErrorRecord } from '../pipeline/pipeline.js';
 import { createDecorator } from '../pipeline/decorate.js';
 import { buildFilterChain } from '../filters/index.js';
 import { StdoutOutput } from '../outputs/stdout.js';
@@ -83,11 +83,12 @@ class Run {
   missing = 0;
   private pending: NormalizedRecord[] = [];
 
-  constructor(private readonly io: CommandIO, private readonly pipeline: Pipeline, private readonly opts: Options) {}
+  constructor(private readonly io: CommandIO, private readonly pipeline: Pipeline, private readonly opts: Options, private readonly errorRecords = false) {}
 
   error(where: string, message: string): void {
     this.parseErrors++;
     if (this.shownErrors++ < 20) this.io.stderr.write(`auditflow: ${where}: ${message}\n`);
+    if (this.errorRecords) this.pending.push(pipelineErrorRecord(new AuditflowError('AF_ERR_PARSE', message, where), 'normalize'));
   }
 
   emit = (rec: NormalizedRecord): void => {
@@ -215,7 +216,7 @@ export const normalizeCommand: Command = {
       maxInFlight: 4,
     });
     await pipeline.start();
-    const run = new Run(io, pipeline, opts);
+    const run = new Run(io, pipeline, opts, config?.error_records === true);
     const started = Date.now();
     const progress = io.stderr.isTTY
       ? setInterval(() => io.stderr.write(`\r${run.lines} lines, ${run.records} records, ${run.parseErrors} errors, ${Math.round(run.lines / ((Date.now() - started) / 1000))} lines/s `), 250)

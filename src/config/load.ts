@@ -21,6 +21,7 @@ export interface Config {
   filters: { type: string; [k: string]: unknown }[];
   outputs: { type: string; [k: string]: unknown }[];
   shutdown_timeout_ms: number;
+  error_records?: boolean;
   metrics?: MetricsConfig;
   [k: string]: unknown;
 }

@@ -37,6 +37,7 @@ export function buildSchema(inputs: ComponentDef<unknown>[], filters: ComponentD
       filters: listOf(filters),
       outputs: listOf(outputs),
       shutdown_timeout_ms: { type: 'integer', minimum: 0 },
+      error_records: { type: 'boolean', description: 'ship input errors (unparseable lines...) as event.kind: pipeline_error records' },
       ...extra,
     },
   };

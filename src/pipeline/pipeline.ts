@@ -16,6 +16,8 @@ export interface PipelineOptions {
   decorate?: (rec: NormalizedRecord) => void;
   maxInFlight?: number;
   maxInFlightRecords?: number;
+  /** Also ship each input error as an `event.kind: pipeline_error` record. */
+  errorRecords?: boolean;
   /** How often filters' drain() runs (throttle summaries). */
   drainIntervalMs?: number;
 }
@@ -29,6 +31,16 @@ export interface PipelineCounters {
   outputErrors: number;
   inFlight: number;
   recordsInFlight: number;
+}
+
+/** An input error as a record, so it reaches the same place as the events it is about. */
+export function pipelineErrorRecord(err: AuditflowError, input: string): NormalizedRecord {
+  return {
+    '@timestamp': new Date().toISOString(),
+    event: { module: 'auditflow', kind: 'pipeline_error', action: 'pipeline-error', outcome: 'failure' },
+    message: `${input}: ${err.message}`,
+    error: { message: err.message, type: err.code, input: err.where ?? input },
+  };
 }
 
 export class Pipeline {
@@ -62,6 +74,9 @@ export class Pipeline {
         this.counters.inputErrors++;
         this.inputErrors.set(input.name, (this.inputErrors.get(input.name) ?? 0) + 1);
         this.opts.log.warn(err.message, { input: input.name, code: err.code });
+        if (this.opts.errorRecords && !this.closed) {
+          this.push({ records: [pipelineErrorRecord(err, input.name)] }).catch(() => { /* stopped meanwhile */ });
+        }
       },
     };
   }
