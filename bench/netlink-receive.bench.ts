@@ -60,7 +60,7 @@ function reader(kind: string): void {
     const sock = new native.AuditSocket(kind === 'sink' ? 0 : native.AUDIT_NLGRP_READLOG, 1024);
     rcvbuf = sock.setReceiveBuffer(RCVBUF);
     if (kind === 'sink') new AuditClient({ socket: sock }).setStatus({ pid: process.pid });
-    sock.start((err, batch) => { if (batch) datagrams += batch.meta.length / 2; });
+    sock.start((_err, batch) => { if (batch) datagrams += batch.meta.length / 2; });
     close = () => {
       enobufs = sock.stats().enobufs;
       sock.stop();

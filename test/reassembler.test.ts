@@ -98,7 +98,6 @@ describe('audit event reassembler', () => {
 
   describe('go-libaudit aucoalesce events from several kernels (peer corpus)', () => {
     const dir = new URL('../../shared/peer-corpus/go-libaudit/aucoalesce/testdata/', import.meta.url);
-    const present = existsSync(fileURLToPath(dir));
     before(function () {
       needCorpus(this, dir);
     });

@@ -63,7 +63,7 @@ function typeIdOf(name: string): number {
   return 0;
 }
 
-const SP = 0x20, EQ = 0x3d, DQ = 0x22, SQ = 0x27, GS = 0x1d;
+const SP = 0x20, DQ = 0x22, SQ = 0x27, GS = 0x1d;
 
 /**
  * Parses one auditd log line (RAW or ENRICHED, optional `node=` prefix), or one kernel printk
