@@ -132,15 +132,16 @@ class Run {
     let lineNo = 0;
     let decoder: LineDecoder | undefined;
     const label = name === '-' ? '(stdin)' : name;
+    const open = (head: string): LineDecoder => {
+      const format = this.opts.from !== 'auto' ? this.opts.from : sniffFormat(head.slice(0, 65536).split('\n', 16));
+      if (!format) throw new AuditflowError('AF_ERR_INPUT', 'cannot tell the format (not audit.log, snoopy or bash history); use --from', label);
+      return this.decoderFor(format, label);
+    };
     try {
       for await (const chunk of stream) {
         const s = carry + (typeof chunk === 'string' ? chunk : text.write(chunk as Buffer));
         let start = 0;
-        if (!decoder) {
-          const format = this.opts.from !== 'auto' ? this.opts.from : sniffFormat(s.slice(0, 65536).split('\n', 16));
-          if (!format) throw new AuditflowError('AF_ERR_INPUT', 'cannot tell the format (not audit.log, snoopy or bash history); use --from', label);
-          decoder = this.decoderFor(format, label);
-        }
+        decoder ??= open(s);
         for (let nl = s.indexOf('\n'); nl >= 0; nl = s.indexOf('\n', start)) {
           lineNo++;
           const end = nl > start && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
@@ -152,14 +153,7 @@ class Run {
         await this.pushPending();
       }
       carry += text.end();
-      if (carry.length > 0) {
-        if (!decoder) {
-          const format = this.opts.from !== 'auto' ? this.opts.from : sniffFormat([carry]);
-          if (!format) throw new AuditflowError('AF_ERR_INPUT', 'cannot tell the format (not audit.log, snoopy or bash history); use --from', label);
-          decoder = this.decoderFor(format, label);
-        }
-        decoder.line(carry, ++lineNo);
-      }
+      if (carry.length > 0) (decoder ??= open(carry)).line(carry, ++lineNo);
       decoder?.end();
       await this.pushPending();
     } catch (err) {
