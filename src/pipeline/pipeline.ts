@@ -55,7 +55,7 @@ export class Pipeline {
 
   constructor(private readonly opts: PipelineOptions) {
     this.maxInFlight = opts.maxInFlight ?? 64;
-    this.maxInFlightRecords = opts.maxInFlightRecords ?? 16_384;
+    this.maxInFlightRecords = opts.maxInFlightRecords ?? 2048;
   }
 
   async start(): Promise<void> {
