@@ -95,6 +95,22 @@ describe('netlink input against the kernel (unicast)', function () {
     assert.equal(auditctlList(), 'No rules\n');
   });
 
+  it('starts without rules when a configured rules.d does not exist (no auditd ever installed), saying so', async () => {
+    const missing = path.join(dir, 'no-such-rules.d');
+    const rules = path.join(dir, 'present.rules');
+    writeFileSync(rules, `-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-present\n`);
+    const input = new NetlinkInput({ type: 'netlink', mode: 'unicast', rules: [missing, rules], exclude_self: false, reload_handoff_ms: 0 }, { stateDir: dir, hostName: 'test', log: silentLogger });
+    const c = collector();
+    await input.start(c.sink);
+    try {
+      assert.match(auditctlList(), /af-present/);
+      assert.deepEqual(c.errors.map((e) => e.message), [`netlink-unicast: ${missing} does not exist: no rules loaded from it`]);
+    } finally {
+      await input.stop();
+    }
+    assert.equal(auditctlList(), 'No rules\n');
+  });
+
   it('hands the kernel over to the next input of the process (reload): no gap, old rules out, new rules in', async () => {
     const r1 = path.join(dir, 'r1.rules'), r2 = path.join(dir, 'r2.rules');
     writeFileSync(r1, `-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-one\n-a always,exit -F arch=b64 -S uname -F auid=${AUID} -k af-both\n`);

@@ -11,7 +11,7 @@
 // never arrived (reassembler gaps; covers drops at our socket), and ENOBUFS on our socket is
 // counted (the kernel says "some were dropped", not how many; the serial gap gives the count).
 
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AuditflowError, parseError } from '../errors.js';
 import { isoTime, type NormalizedRecord } from '../record.js';
@@ -342,7 +342,14 @@ export class NetlinkInput implements Input {
     if (!this.ourRules.some((b) => b.equals(stored))) this.ourRules.push(stored);
   }
 
-  private loadConfiguredRules(targets: string[]): void {
+  private loadConfiguredRules(configured: string[]): void {
+    // a rules.d that does not exist (no auditd package ever installed) is "no rules", as for
+    // auditd: reported, and the daemon still listens
+    const targets = configured.filter((t) => {
+      if (existsSync(t)) return true;
+      this.sink!.error(new AuditflowError('AF_ERR_RULE', `${t} does not exist: no rules loaded from it`, this.name));
+      return false;
+    });
     let loaded;
     try {
       loaded = loadRules(targets);
