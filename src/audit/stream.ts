@@ -14,6 +14,10 @@ export interface AuditStreamOptions extends NormalizerOptions {
   onError(where: string, message: string): void;
   /** Sequence gap: events the kernel numbered but nobody saw. */
   onLost?(count: number, node: string | undefined): void;
+  /** Each parsed record, just before the reassembler takes it (checkpoint bookkeeping). */
+  onParsed?(rec: AuditRecord): void;
+  /** Each complete event's records, just before they are normalized. */
+  onEvent?(records: AuditRecord[]): void;
   maxInFlight?: number;
   timeoutMs?: number;
 }
@@ -35,6 +39,7 @@ export class AuditStream {
       timeoutMs: opts.timeoutMs,
       onEvent: (records: AuditRecord[]) => {
         this.events++;
+        opts.onEvent?.(records);
         opts.onRecord(normalizer.normalize(records));
       },
       onLost: (count: number, node: string | undefined) => opts.onLost?.(count, node),
@@ -60,6 +65,7 @@ export class AuditStream {
     }
     this.records++;
     this.lastRecordAt = Date.now();
+    this.opts.onParsed?.(r);
     this.reassembler.push(r);
     // the reassembler expires by audit time; asking every 256 records keeps memory flat in bursts
     if (++this.sinceMaintain >= 256) {
@@ -73,8 +79,8 @@ export class AuditStream {
    * moves with new records, so the wall time since the last one is passed on: on a quiet host a
    * lone kernel record without EOE (ANOM_ABEND, CONFIG_CHANGE) still comes out.
    */
-  maintain(): void {
-    this.reassembler.maintain(Date.now() - this.lastRecordAt);
+  maintain(idleMs = Date.now() - this.lastRecordAt): void {
+    this.reassembler.maintain(idleMs);
   }
 
   /** Events the normalizer could only turn into a generic record with an error. */

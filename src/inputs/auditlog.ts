@@ -7,9 +7,9 @@
 import { parseError } from '../errors.js';
 import type { ComponentDef, Input, BuildContext } from '../pipeline/types.js';
 import type { NormalizedRecord } from '../record.js';
-import { isFailure, parseLine, type AuditRecord } from '../audit/record.js';
-import { Reassembler } from '../audit/reassembler.js';
-import { createNormalizer } from '../audit/normalize/index.js';
+import type { AuditRecord } from '../audit/record.js';
+import { AuditStream } from '../audit/stream.js';
+import { lostEventsRecord } from '../audit/lost.js';
 import { createTailInput, tailSchemaProperties, type LineReader, type TailInputConfig } from './tail/input.js';
 
 export interface AuditlogInputConfig extends TailInputConfig {
@@ -40,24 +40,8 @@ export const auditlogSchema = {
 const AUDIT_EOE = 1320;
 const isDaemonRecord = (typeId: number) => typeId >= 1200 && typeId <= 1299;
 
-/**
- * What lost serials become: a record, so the gap is visible downstream, not only in a counter.
- * Same shape as the netlink input's sequence-gap records.
- */
-function lostRecord(count: number, node: string | undefined, time: number): NormalizedRecord {
-  const rec: NormalizedRecord = {
-    '@timestamp': new Date(Number.isFinite(time) ? time : Date.now()).toISOString(),
-    event: { module: 'auditd', kind: 'event', category: ['host'], type: ['info'], action: 'lost-events', outcome: 'failure' },
-    message: `${count} audit event${count === 1 ? '' : 's'} never arrived (serial gap)`,
-    audit: { lost: count, data: { source: 'sequence' } },
-  };
-  if (node !== undefined) rec.audit!.node = node;
-  return rec;
-}
-
 export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext): Input {
   const full = { ...cfg, path: cfg.path ?? '/var/log/audit/audit.log' };
-  const normalizer = createNormalizer({ includeOriginal: cfg.keep_original ?? false, resolveNames: cfg.resolve_names ?? true });
   let lost = 0;
   let parseErrors = 0;
   let events = 0;
@@ -65,44 +49,47 @@ export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext)
     // first line offset of every event still open, in line order (so the first entry is the oldest)
     const open = new Map<string | number, number>();
     let out: NormalizedRecord[] = [];
+    let lineStart = 0;
     let lastTime = NaN;
     const keyOf = (r: AuditRecord) => (r.node === undefined ? r.serial >>> 0 : r.node + '\0' + (r.serial >>> 0));
-    const reassembler = new Reassembler({
+    const stream = new AuditStream({
+      includeOriginal: cfg.keep_original ?? false,
+      resolveNames: cfg.resolve_names ?? true,
       maxInFlight: cfg.max_in_flight,
       timeoutMs: cfg.event_timeout_ms,
-      onEvent: (records) => {
-        if (!isDaemonRecord(records[0].typeId)) open.delete(keyOf(records[0]));
-        events++;
-        const rec = normalizer.normalize(records);
-        out.push(rec);
-      },
-      onLost: (count, node) => {
-        lost += count;
-        out.push(lostRecord(count, node, lastTime));
-      },
-    });
-    return {
-      line(line, where, sink) {
-        if (line.text.length === 0) return;
-        const r = parseLine(line.text);
-        if (isFailure(r)) {
-          parseErrors++;
-          onError(parseError(where, `not an audit record: ${r.error} (at column ${r.offset + 1})`));
-          return;
-        }
+      onParsed: (r) => {
         lastTime = r.time;
         // auditd's own records (own serial counter) are emitted at once, and an EOE only closes
         // an event: neither opens one to hold the checkpoint for
         if (r.typeId !== AUDIT_EOE && !isDaemonRecord(r.typeId)) {
           const key = keyOf(r);
-          if (!open.has(key)) open.set(key, line.start);
+          if (!open.has(key)) open.set(key, lineStart);
         }
+      },
+      onEvent: (records) => {
+        if (!isDaemonRecord(records[0].typeId)) open.delete(keyOf(records[0]));
+        events++;
+      },
+      onRecord: (rec) => out.push(rec),
+      onError: (where, message) => {
+        parseErrors++;
+        onError(parseError(where, message));
+      },
+      // dated by the log's own clock: the gap is about then, not about when it was read
+      onLost: (count, node) => {
+        lost += count;
+        out.push(lostEventsRecord(count, 'sequence', lastTime, node));
+      },
+    });
+    return {
+      line(line, where, sink) {
         out = sink;
-        reassembler.push(r);
+        lineStart = line.start;
+        stream.line(line.text, where);
       },
       idle(idleMs, sink) {
         out = sink;
-        reassembler.maintain(idleMs);
+        stream.maintain(idleMs);
       },
       heldFrom() {
         for (const start of open.values()) return start;

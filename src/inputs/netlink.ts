@@ -14,9 +14,10 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AuditflowError, parseError } from '../errors.js';
-import { isoTime, type NormalizedRecord } from '../record.js';
+import type { NormalizedRecord } from '../record.js';
 import type { BuildContext, ComponentDef, Input, InputSink } from '../pipeline/types.js';
 import { AuditStream } from '../audit/stream.js';
+import { lostEventsRecord } from '../audit/lost.js';
 import { AuditClient, NetlinkError } from '../netlink/client.js';
 import { loadNative } from '../netlink/load.js';
 import type { RawAuditSocket, RawBatch } from '../netlink/native.js';
@@ -161,20 +162,6 @@ function ownLoginUid(): number {
   } catch {
     return UNSET_AUID;
   }
-}
-
-export function lostEventsRecord(count: number, source: 'kernel' | 'sequence', nowMs: number, node?: string): NormalizedRecord {
-  const message = source === 'kernel'
-    ? `kernel audit lost ${count} event${count === 1 ? '' : 's'} (backlog overflow or rate limit)`
-    : `${count} audit event${count === 1 ? '' : 's'} never arrived (serial gap)`;
-  const rec: NormalizedRecord = {
-    '@timestamp': isoTime(nowMs),
-    event: { module: 'auditd', kind: 'event', category: ['host'], type: ['info'], action: 'lost-events', outcome: 'failure' },
-    message,
-    audit: { lost: count, data: { source } },
-  };
-  if (node) rec.audit!.node = node;
-  return rec;
 }
 
 export class NetlinkInput implements Input {
