@@ -4,8 +4,9 @@
 // equal what auditctl sends. One difference on purpose: a value in "double" or 'single' quotes
 // may contain spaces (as go-libaudit allows); auditctl itself only knows backslash-space.
 
-import { statSync, readFileSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { errnoNames } from '../tables/errno.js';
+import { groups, users } from '../../users.js';
 import { recordTypeNames } from '../tables/record-types.js';
 import { AuditflowError } from '../../errors.js';
 import {
@@ -124,20 +125,9 @@ export function cNumber(s: string, unsigned: boolean): number {
 
 const isDigit = (c: string | undefined) => c !== undefined && c >= '0' && c <= '9';
 
-let passwd: Map<string, number> | undefined;
-let group: Map<string, number> | undefined;
-function idFile(path: string): Map<string, number> {
-  const m = new Map<string, number>();
-  try {
-    for (const line of readFileSync(path, 'utf8').split('\n')) {
-      const parts = line.split(':');
-      if (parts.length >= 3 && !m.has(parts[0])) m.set(parts[0], Number(parts[2]));
-    }
-  } catch { /* no file: names do not resolve */ }
-  return m;
-}
-const defaultUidOf = (n: string) => (passwd ??= idFile('/etc/passwd')).get(n);
-const defaultGidOf = (n: string) => (group ??= idFile('/etc/group')).get(n);
+const numeric = (id: string | undefined) => (id === undefined ? undefined : Number(id));
+const defaultUidOf = (n: string) => numeric(users().id(n));
+const defaultGidOf = (n: string) => numeric(groups().id(n));
 const defaultPathKind = (p: string): 'dir' | 'other' => {
   try { return statSync(p).isDirectory() ? 'dir' : 'other'; } catch { return 'other'; }
 };
