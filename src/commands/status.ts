@@ -10,6 +10,7 @@ import { AuditflowError, usageError } from '../errors.js';
 import { EX_USAGE, type Command, type CommandIO as CliIO } from './types.js';
 import { loadConfig } from '../config/load.js';
 import { fetchStatus } from '../metrics/index.js';
+import { alive } from '../daemon.js';
 
 export interface CommandIO { stdout: (s: string) => void; stderr: (s: string) => void }
 const defaultIO: CommandIO = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
@@ -40,11 +41,6 @@ function flatten(prefix: string, o: unknown): string {
   let out = '';
   for (const [k, v] of Object.entries(o)) out += flatten(`${prefix}.${k}`, v);
   return out;
-}
-
-function alive(pid: number): boolean {
-  if (!(pid > 0)) return false;
-  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
 }
 
 export async function statusCommand(args: string[], io: CommandIO = defaultIO): Promise<number> {
