@@ -159,13 +159,20 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
     assert.ok([...counts.keys()].every((k) => k >= 1 && k <= last), 'nothing made up');
   });
 
-  it('a blocked output: the checkpoint does not move (not even across a SIGKILL); once it returns everything arrives once', async () => {
+  /** A snoopy log, the daemon stand-in tailing it into out.jsonl, and a writer of numbered entries. */
+  function snoopyDaemon() {
     const log = join(dir, 'snoopy.log');
     const out = join(dir, 'out.jsonl');
     const stateDir = join(dir, 'state');
-    daemon = new Daemon({ type: 'snoopy', path: log, stateDir, out, checkpoint_interval_ms: 50, poll_interval_ms: 20 });
+    const d = new Daemon({ type: 'snoopy', path: log, stateDir, out, checkpoint_interval_ms: 50, poll_interval_ms: 20 });
     let n = 0;
     const append = (k: number) => { let s = ''; for (let i = 0; i < k; i++) s += entry(++n); writeFileSync(log, s, { flag: 'a' }); };
+    return { log, out, stateDir, append, d };
+  }
+
+  it('a blocked output: the checkpoint does not move (not even across a SIGKILL); once it returns everything arrives once', async () => {
+    const { log, out, stateDir, append, d } = snoopyDaemon();
+    daemon = d;
     append(50);
     await daemon.start();
     await waitFor('50 delivered', () => received(out).length === 50);
@@ -190,12 +197,8 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
   });
 
   it('a failing output (rejecting writes): the checkpoint freezes at the failed lines; after a restart they arrive', async () => {
-    const log = join(dir, 'snoopy.log');
-    const out = join(dir, 'out.jsonl');
-    const stateDir = join(dir, 'state');
-    daemon = new Daemon({ type: 'snoopy', path: log, stateDir, out, checkpoint_interval_ms: 50, poll_interval_ms: 20 });
-    let n = 0;
-    const append = (k: number) => { let s = ''; for (let i = 0; i < k; i++) s += entry(++n); writeFileSync(log, s, { flag: 'a' }); };
+    const { log, out, stateDir, append, d } = snoopyDaemon();
+    daemon = d;
     append(20);
     await daemon.start();
     await waitFor('20 delivered', () => received(out).length === 20);
