@@ -13,10 +13,10 @@ import type { Input } from '../src/pipeline/types.js';
 
 const driver = new URL('./fixtures/bash/drive-bash.py', import.meta.url).pathname;
 
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 10000): Promise<void> {
+async function waitFor(what: string, cond: () => boolean, timeoutMs = 10000, got: () => unknown = () => ''): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(got())}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -52,9 +52,14 @@ describe('bash input', function () {
       return;
     }
     execFileSync('python3', [driver, hist, 'echo one'], { timeout: 20000 });
-    await waitFor('session 1', () => records.length === 4);
+    const commands = () => records.map((r) => `${r['@timestamp']} ${r.process!.command_line}`);
+    await waitFor('session 1', () => records.length === 4, 10000, commands);
+    // both sessions start with the same shopt line, and entries dedupe on epoch+command: typed
+    // within the same second it would be one entry (see parse.ts), so session 2 starts a second later
+    const lastSecond = Date.parse(records[3]['@timestamp']);
+    await new Promise((r) => setTimeout(r, Math.max(0, lastSecond + 1000 - Date.now())));
     execFileSync('python3', [driver, hist, 'echo s2a', 'history -w', 'echo s2b'], { timeout: 20000 });
-    await waitFor('session 2', () => records.length >= 9);
+    await waitFor('session 2', () => records.length >= 9, 10000, commands);
     await new Promise((r) => setTimeout(r, 500));
     assert.deepEqual(records.map((r) => r.process!.command_line), [
       'ls -la /etc',

@@ -64,12 +64,19 @@ describe('filter_chain decisions against real snoopy 2.5', function () {
   let dir = '';
   let baseline: Exec[] = [];
 
-  function runSnoopy(chain: string): Exec[] {
-    return parseLog(runSnoopyRaw(chain, 'message_format = "AF|%{pid}|%{ppid}|%{uid}|%{euid}|%{tty}|%{filename}|%{cmdline}"\n'));
+  const AF_FORMAT = 'message_format = "AF|%{pid}|%{ppid}|%{uid}|%{euid}|%{tty}|%{filename}|%{cmdline}"\n';
+  function runSnoopy(chain: string, shell = '/bin/bash'): Exec[] {
+    return parseLog(runSnoopyRaw(chain, AF_FORMAT, shell));
   }
 
-  /** The log text of one run; `format` is extra ini lines (none: Debian's default message format). */
-  function runSnoopyRaw(chain: string, format: string): string {
+  /**
+   * The log text of one run; `format` is extra ini lines (none: Debian's default message format).
+   * `shell` is $SHELL, which `script -c` runs the command with: through execl, which snoopy's
+   * preload does not see. bash execs the command in place, so the unlogged shell leaves no process
+   * behind; dash (/bin/sh, also what script runs when SHELL is unset) forks it, and that parent
+   * is in no record.
+   */
+  function runSnoopyRaw(chain: string, format: string, shell = '/bin/bash'): string {
     const log = join(dir, 'snoopy.log');
     writeFileSync(log, '');
     chmodSync(log, 0o666); // commands run as nobody log too
@@ -79,7 +86,7 @@ describe('filter_chain decisions against real snoopy 2.5', function () {
     // so the workload shell's parent is this test process and its own exec is logged by the
     // preloaded `sh -c`: the records know every ancestor snoopy's /proc walk will see
     execFileSync('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c',
-      `mount --bind "${ini}" /etc/snoopy.ini && exec env LD_PRELOAD=${LIB} /bin/sh -c 'exec /bin/sh "${join(dir, 'work.sh')}"'`], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+      `mount --bind "${ini}" /etc/snoopy.ini && exec env SHELL=${shell} LD_PRELOAD=${LIB} /bin/sh -c 'exec /bin/sh "${join(dir, 'work.sh')}"'`], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
     return readFileSync(log, 'utf8');
   }
 
@@ -156,6 +163,17 @@ describe('filter_chain decisions against real snoopy 2.5', function () {
       assert.deepEqual(kept, logged, chain);
       assert.notEqual(kept.length, all.length, `${chain} drops something`);
     }
+  });
+
+  it('keeps a spawn whose parent is in no record and gone (snoopy, reading /proc live, drops it)', () => {
+    const run = runSnoopy('', '/bin/sh');
+    const m4 = run.find((e) => e.cmdline === '/bin/true M4')!;
+    assert.ok(!run.some((e) => e.pid === m4.ppid), 'the shell script ran M4 with is in no record');
+    assert.ok(runSnoopy('exclude_spawns_of:script', '/bin/sh').every((e) => e.cmdline !== '/bin/true M4'), 'snoopy drops M4');
+    const filters = buildFilterChain([{ filter_chain: 'exclude_spawns_of:script' }, { type: 'redact', enabled: false }], ctx);
+    // unknown ancestry fails open: an exclude filter never drops what it cannot show is excluded
+    const kept = run.filter((e) => filters.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), toRecord(e)) !== null);
+    assert.ok(kept.includes(m4), 'we keep M4');
   });
 
   const chains = [
