@@ -13,7 +13,8 @@
 // exit the rules are deleted, the daemons stopped, the audit pid released, enabled 0, limits back.
 //
 // Run as root: node --import tsx bench/kernel-storm.bench.ts [kind=exec|open] [execs=20000 | opens=100000] [workers=2]
-//   [backlog=8192] [only=auditflow,auditd,laurel]   (kind=open: openat storm in a rule-scoped directory)
+//   [backlog=8192] [only=auditflow,auditd,laurel] [rate=opens/s] [prof=DIR]
+//   (kind=open: openat storm in a rule-scoped directory, as fast as it goes or paced at rate=)
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -30,6 +31,12 @@ const KIND = process.argv.find((a) => a.startsWith('kind='))?.slice(5) === 'open
 const EXECS = arg(KIND === 'open' ? 'opens' : 'execs', KIND === 'open' ? 100000 : 20000);
 const WORKERS = arg('workers', 2);
 const BACKLOG = arg('backlog', 8192);
+// kind=open only: opens/s for all workers together (0: as fast as they go); paced storms find the
+// highest rate a daemon takes with lost = 0
+const RATE = arg('rate', 0);
+// prof=DIR: auditflow runs with --cpu-prof into DIR (written when it stops)
+const profDir = process.argv.find((a) => a.startsWith('prof='))?.slice(5);
+const PROF = profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`] : [];
 let stormDir = '';
 const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 const rule = () => (KIND === 'open'
@@ -81,10 +88,15 @@ async function runStorm(): Promise<number> {
   const per = Math.ceil(EXECS / WORKERS);
   const loop = KIND === 'open'
     ? `exec /usr/bin/python3 -c "
-import os
+import os, time
 p = os.path.join('${stormDir}', 'f%d' % os.getpid())
+rate = ${RATE / WORKERS}
+t0 = time.monotonic()
 for i in range(${per}):
     os.close(os.open(p, os.O_RDONLY | os.O_CREAT, 0o600))
+    if rate and i % 20 == 19:
+        d = t0 + (i + 1) / rate - time.monotonic()
+        if d > 0: time.sleep(d)
 "`
     : `i=0; while [ $i -lt ${per} ]; do /bin/true; i=$((i+1)); done`;
   await Promise.all(Array.from({ length: WORKERS }, () => new Promise<void>((resolve, reject) => {
@@ -131,7 +143,7 @@ async function startAuditflow(dir: string): Promise<Daemon> {
     outputs: [{ type: 'file', path: out }],
   }));
   // under the bench uid, so its self-exclusion rule is scoped like every rule here
-  const child = spawn('/bin/sh', ['-c', `echo ${AUID} > /proc/self/loginuid && exec "$@"`, 'sh', process.execPath, '--import', 'tsx', cli, 'run', '--config', cfg],
+  const child = spawn('/bin/sh', ['-c', `echo ${AUID} > /proc/self/loginuid && exec "$@"`, 'sh', process.execPath, ...PROF, '--import', 'tsx', cli, 'run', '--config', cfg],
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   const client = new AuditClient();
   try {
@@ -250,7 +262,7 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   console.log(KIND === 'open'
-    ? `open storm: ${EXECS} openat calls from ${WORKERS} parallel python3 loops, ${os.cpus().length} cores`
+    ? `open storm: ${EXECS} openat calls from ${WORKERS} parallel python3 loops${RATE ? ` paced at ${RATE}/s in all` : ''}, ${os.cpus().length} cores`
     : `exec storm: ${EXECS} execs of /bin/true from ${WORKERS} parallel shells, ${os.cpus().length} cores`);
   console.log(`kernel backlog_limit ${Math.max(BACKLOG, 8192)}, backlog_wait_time 0`);
   console.log(`daemon         ${KIND}s/s   events written   CPU s   CPU s/10k events   kernel lost`);

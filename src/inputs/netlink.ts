@@ -21,7 +21,7 @@ import { lostEventsRecord } from '../audit/lost.js';
 import { AuditClient, NetlinkError } from '../netlink/client.js';
 import { loadNative } from '../netlink/load.js';
 import type { RawAuditSocket, RawBatch } from '../netlink/native.js';
-import { forEachMessage, isRecordType, recordText } from '../netlink/protocol.js';
+import { forEachRecord } from '../netlink/protocol.js';
 import type { AuditStatus } from '../netlink/status.js';
 import { loadRules } from '../audit/rules/load.js';
 import { applyRules, storedForm } from '../audit/rules/apply.js';
@@ -376,10 +376,9 @@ export class NetlinkInput implements Input {
     const stream = this.stream!;
     this.counters.wakeups++;
     this.counters.datagrams += batch.meta.length / 2;
-    forEachMessage(batch, (m) => {
-      if (!isRecordType(m.type)) return;
+    forEachRecord(batch, (type, text) => {
       this.counters.records++;
-      stream.netlink(m.type, recordText(m.payload));
+      stream.netlink(type, text);
     }, (len) => {
       this.counters.malformed++;
       this.sink?.error(parseError(`${this.name} datagram`, `${len} bytes, shorter than a netlink header`));

@@ -100,18 +100,46 @@ export function splitBatch(batch: RawBatch): NetlinkMessage[] {
 }
 
 /**
+ * The audit records of a batch, as (type, text), in arrival order: the receive hot path, so no
+ * message object or payload view is made per datagram. A record takes the rest of its datagram
+ * (some kernels set its nlmsg_len wrong); other messages are skipped.
+ */
+export function forEachRecord(batch: RawBatch, onRecord: (type: number, text: string) => void, onMalformed?: (len: number) => void): void {
+  const { data, meta } = batch;
+  for (let i = 0; i < meta.length; i += 2) {
+    const start = meta[i];
+    const end = start + meta[i + 1];
+    let off = start;
+    while (off + NLMSG_HDRLEN <= end) {
+      const nlen = data.readUInt32LE(off);
+      const type = data.readUInt16LE(off + 4);
+      if (isRecordType(type)) {
+        onRecord(type, textAt(data, off + NLMSG_HDRLEN, end));
+        off = end;
+        break;
+      }
+      if (nlen < NLMSG_HDRLEN || off + nlen > end) { off = end; break; }
+      off += align4(nlen);
+    }
+    if (off < end && off === start) onMalformed?.(end - start);
+  }
+}
+
+const NON_ASCII = /[\x80-\xff]/;
+
+/**
  * Text of an audit record payload; the NUL or newline the kernel may end it with is dropped.
  * Kernel records are ASCII (it hex-encodes anything else); user-space messages relayed by the
  * kernel may carry UTF-8, read as such when it is valid, byte for byte (latin1) when not.
  */
 export function recordText(payload: Buffer): string {
-  let end = payload.length;
-  while (end > 0 && (payload[end - 1] === 0 || payload[end - 1] === 0x0a)) end--;
-  for (let i = 0; i < end; i++) {
-    if (payload[i] >= 0x80) {
-      const body = payload.subarray(0, end);
-      return isUtf8(body) ? body.toString('utf8') : body.toString('latin1');
-    }
-  }
-  return payload.toString('latin1', 0, end);
+  return textAt(payload, 0, payload.length);
+}
+
+function textAt(data: Buffer, start: number, end: number): string {
+  while (end > start && (data[end - 1] === 0 || data[end - 1] === 0x0a)) end--;
+  const text = data.toString('latin1', start, end);
+  if (!NON_ASCII.test(text)) return text;
+  const body = data.subarray(start, end);
+  return isUtf8(body) ? body.toString('utf8') : text;
 }
