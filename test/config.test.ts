@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkConfig, loadConfig, parseConfigText } from '../src/config/load.js';
 import { AuditflowError } from '../src/errors.js';
-import { runCli } from './support/io.js';
+import { runCli, tempDir } from './support/io.js';
 
 function problems(yaml: string): string {
   try {
@@ -51,14 +50,14 @@ describe('config', () => {
   });
 
   it('reads JSON as well as YAML, and says which file it could not read', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'af-config-'));
+    const dir = tempDir('af-config-');
     writeFileSync(join(dir, 'c.json'), JSON.stringify({ state_dir: dir, outputs: [{ type: 'file', path: join(dir, 'o.jsonl') }] }));
     assert.equal(loadConfig(join(dir, 'c.json')).outputs[0].type, 'file');
     assert.throws(() => loadConfig(join(dir, 'missing.yaml')), /missing\.yaml: cannot read config: ENOENT/);
   });
 
   it('check-config exits 0 for a good file and 78 naming the key for a bad one', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'af-config-'));
+    const dir = tempDir('af-config-');
     writeFileSync(join(dir, 'good.yaml'), `state_dir: ${dir}\noutputs:\n  - type: stdout\n`);
     writeFileSync(join(dir, 'bad.yaml'), 'outputs:\n  - type: file\n    path: /tmp/x\n    mode: rw\n');
     const good = await runCli(['check-config', join(dir, 'good.yaml')]);
@@ -83,7 +82,7 @@ describe('config examples', () => {
   });
 
   it('check-config compiles filter chains: a misspelt filter name is named', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'af-config-'));
+    const dir = tempDir('af-config-');
     writeFileSync(join(dir, 'c.yaml'), 'filters:\n  - filter_chain: "exclude_uid:992;exlude_comm:mysql"\n');
     const r = await runCli(['check-config', join(dir, 'c.yaml')]);
     assert.equal(r.code, 78);

@@ -3,8 +3,8 @@
 // a bad config on SIGHUP leaves the running one in place, SIGTERM stops cleanly.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { tempDir } from './support/io.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fetchStatus } from '../src/metrics/index.js';
@@ -38,7 +38,7 @@ describe('auditflow run (file inputs)', function () {
   this.timeout(60_000);
 
   it('ships a tailed audit.log, reports counters, refuses a second daemon, survives a bad reload, stops on SIGTERM', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'af-daemon-'));
+    const dir = tempDir('af-daemon-');
     const log = join(dir, 'audit.log');
     const out = join(dir, 'events.jsonl');
     const port = 20000 + Math.floor(Math.random() * 20000);

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { jsonLines, runCli } from './support/io.js';
+import { jsonLines, runCli, tempDir } from './support/io.js';
 
 const fixtures = fileURLToPath(new URL('./fixtures/samples/', import.meta.url));
 const auditSample = join(fixtures, 'audit-raw.sample.log');
@@ -61,7 +60,7 @@ describe('auditflow normalize', function () {
   });
 
   it('counts lines that are not audit records, names them, and keeps the good events', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'af-norm-'));
+    const dir = tempDir('af-norm-');
     const good = readFileSync(auditSample, 'utf8').split('\n').slice(0, 40);
     const mixed = [...good.slice(0, 20), 'type=SYSCALL msg=audit(garbage', 'hello world', ...good.slice(20)].join('\n');
     writeFileSync(join(dir, 'mixed.log'), mixed);
@@ -77,7 +76,7 @@ describe('auditflow normalize', function () {
   });
 
   it('with error_records in the config, ships each bad line as a pipeline_error record too', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'af-norm-'));
+    const dir = tempDir('af-norm-');
     writeFileSync(join(dir, 'c.yaml'), 'error_records: true\n');
     writeFileSync(join(dir, 'bad.log'), readFileSync(auditSample, 'utf8').split('\n').slice(0, 5).join('\n') + '\ntype=PATH msg=audit(1.x\n');
     const { code, stdout } = await runCli(['normalize', '--config', join(dir, 'c.yaml'), join(dir, 'bad.log')]);
@@ -96,7 +95,7 @@ describe('auditflow normalize', function () {
   });
 
   it('says when it cannot tell the format, and rejects bad options with usage', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'af-norm-'));
+    const dir = tempDir('af-norm-');
     writeFileSync(join(dir, 'x.csv'), 'a,b,c\n1,2,3\n');
     const unknown = await runCli(['normalize', join(dir, 'x.csv')]);
     assert.equal(unknown.code, 66);
