@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { encodeRequest, splitBatch, recordText, NLMSG_ERROR, NLM_F_ACK, NLM_F_REQUEST, AUDIT_GET } from '../src/netlink/protocol.js';
+import { encodeRequest, forEachRecord, splitBatch, recordText, NLMSG_ERROR, NLM_F_ACK, NLM_F_REQUEST, AUDIT_GET } from '../src/netlink/protocol.js';
 import { decodeStatus, encodeStatusChange, AUDIT_STATUS_PID, AUDIT_STATUS_BACKLOG_LIMIT } from '../src/netlink/status.js';
 import { candidatePaths, loadNative } from '../src/netlink/load.js';
 import { AuditClient, NetlinkError } from '../src/netlink/client.js';
@@ -59,6 +59,21 @@ describe('netlink protocol', () => {
     assert.equal(recordText(utf8), "audit(1.0:1): pid=1 uid=0 msg='text=héllo'");
     const raw = Buffer.from([...Buffer.from("audit(1.0:2): msg='x="), 0xff, 0x41, 0x27]);
     assert.equal(recordText(raw), "audit(1.0:2): msg='x=\u00ffA'");
+  });
+
+  it('hands the input each record as (type, text): user messages as UTF-8, kernel records byte for byte, control messages and runts skipped', () => {
+    const user = "audit(1.0:1): pid=1 uid=0 msg='op=login acct=\"josé\" res=success'";
+    const kernel = Buffer.from([...Buffer.from('audit(1.0:2): comm="'), 0xc3, 0xa9, 0x22]);
+    const got: [number, string][] = [];
+    const runts: number[] = [];
+    forEachRecord(batchOf(
+      Buffer.concat([header(user.length, 1112, 0, 0), Buffer.from(user + '\n\0')]),
+      header(16, 3, 2, 9),
+      Buffer.from([1, 2, 3]),
+      Buffer.concat([header(kernel.length, 1300, 0, 0), kernel]),
+    ), (type, text) => got.push([type, text]), (len) => runts.push(len));
+    assert.deepEqual(got, [[1112, user], [1300, 'audit(1.0:2): comm="Ã©"']]);
+    assert.deepEqual(runts, [3]);
   });
 
   it('walks several control messages in one datagram and keeps datagram order', () => {

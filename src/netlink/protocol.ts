@@ -114,7 +114,7 @@ export function forEachRecord(batch: RawBatch, onRecord: (type: number, text: st
       const nlen = data.readUInt32LE(off);
       const type = data.readUInt16LE(off + 4);
       if (isRecordType(type)) {
-        onRecord(type, textAt(data, off + NLMSG_HDRLEN, end));
+        onRecord(type, textAt(data, off + NLMSG_HDRLEN, end, isUserMessage(type)));
         off = end;
         break;
       }
@@ -127,19 +127,28 @@ export function forEachRecord(batch: RawBatch, onRecord: (type: number, text: st
 
 const NON_ASCII = /[\x80-\xff]/;
 
+/** Types user space sends (AUDIT_USER, AUDIT_FIRST_USER_MSG..AUDIT_LAST_USER_MSG, ..._MSG2): free text. */
+function isUserMessage(type: number): boolean {
+  return type === 1005 || (type >= 1100 && type <= 1199) || (type >= 2100 && type <= 2999);
+}
+
 /**
  * Text of an audit record payload; the NUL or newline the kernel may end it with is dropped.
  * Kernel records are ASCII (it hex-encodes anything else); user-space messages relayed by the
  * kernel may carry UTF-8, read as such when it is valid, byte for byte (latin1) when not.
  */
 export function recordText(payload: Buffer): string {
-  return textAt(payload, 0, payload.length);
+  return textAt(payload, 0, payload.length, true);
 }
 
-function textAt(data: Buffer, start: number, end: number): string {
+/**
+ * `mayBeUtf8` false for the kernel's own records: it hex-encodes every untrusted string, so the
+ * check for UTF-8 is skipped (latin1 would keep a stray byte anyway, one char per byte).
+ */
+function textAt(data: Buffer, start: number, end: number, mayBeUtf8: boolean): string {
   while (end > start && (data[end - 1] === 0 || data[end - 1] === 0x0a)) end--;
   const text = data.toString('latin1', start, end);
-  if (!NON_ASCII.test(text)) return text;
+  if (!mayBeUtf8 || !NON_ASCII.test(text)) return text;
   const body = data.subarray(start, end);
   return isUtf8(body) ? body.toString('utf8') : text;
 }
