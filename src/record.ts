@@ -6,8 +6,6 @@ import type { AuditRecord } from './audit/record.js';
 
 /** Raw source of a record (audit records of the event, or the log line), kept off the JSON. */
 export const kRaw: unique symbol = Symbol.for('auditflow.raw');
-/** Where the record came from, for checkpoints and error messages; kept off the JSON. */
-export const kOrigin: unique symbol = Symbol.for('auditflow.origin');
 
 export type EventModule = 'auditd' | 'snoopy' | 'bash' | 'auditflow';
 export type Outcome = 'success' | 'failure' | 'unknown';
@@ -89,7 +87,6 @@ export interface NormalizedRecord {
   /** static decorations from config (host.fields) land at top level like osquery's decorations */
   [extra: string]: unknown;
   [kRaw]?: AuditRecord[] | string;
-  [kOrigin]?: string;
 }
 
 /** ISO 8601 UTC with milliseconds, from epoch milliseconds. */

@@ -152,7 +152,10 @@ function parseHeaderAndBody(line: string, i: number, type: string, typeId: numbe
   i++;
   if (line.charCodeAt(i) === 0x3a) i++;
   if (line.charCodeAt(i) === SP) i++;
-  const body = line.slice(i);
+  return withFields(type, typeId, node, sec * 1000 + ms, serial, line.slice(i));
+}
+
+function withFields(type: string, typeId: number, node: string | undefined, time: number, serial: number, body: string): AuditRecord {
   const fields = new FieldMap();
   let enriched: Record<string, string> | undefined;
   const gs = body.indexOf('\x1d');
@@ -163,7 +166,12 @@ function parseHeaderAndBody(line: string, i: number, type: string, typeId: numbe
   } else {
     scanFields(body, 0, body.length, fields, KERNEL);
   }
-  return { type, typeId, node, time: sec * 1000 + ms, serial, fields, enriched, body };
+  return { type, typeId, node, time, serial, fields, enriched, body };
+}
+
+/** A record rebuilt from what an audit.log line keeps (the disk spool stores records so). */
+export function auditRecordOf(type: string, node: string | undefined, time: number, serial: number, body: string): AuditRecord {
+  return withFields(type, typeIdOf(type), node, time, serial, body);
 }
 
 // What scanFields is reading: a record body, the ENRICHED part after 0x1D (its quotes are not

@@ -1,4 +1,4 @@
-// One JSON object per line. Symbol-keyed internals (kRaw, kOrigin) are skipped by JSON.stringify,
+// One JSON object per line. Symbol-keyed internals (kRaw) are skipped by JSON.stringify,
 // and JSON escapes newlines, so a multi-line argv never splits a record across lines.
 import type { NormalizedRecord } from '../record.js';
 

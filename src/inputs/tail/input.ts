@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { AuditflowError } from '../../errors.js';
-import { kOrigin, type NormalizedRecord } from '../../record.js';
+import type { NormalizedRecord } from '../../record.js';
 import type { BuildContext, Input, InputSink } from '../../pipeline/types.js';
 import { Tailer, type TailChunk, type TailedFile, type TailLine } from './tail.js';
 
@@ -178,10 +178,7 @@ export function createTailInput(
           const out: NormalizedRecord[] = [];
           const r = readerFor(chunk.file, chunk.gen, out);
           for (const line of chunk.lines) {
-            const where = chunk.file.where(line);
-            const before = out.length;
-            r.reader.line(line, where, out);
-            for (let i = before; i < out.length; i++) out[i][kOrigin] ??= chunk.file.path;
+            r.reader.line(line, chunk.file.where(line), out);
           }
           if (chunk.atEof) r.reader.idle(0, out);
           const last = chunk.lines.length ? chunk.lines[chunk.lines.length - 1] : undefined;

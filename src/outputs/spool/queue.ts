@@ -9,8 +9,8 @@
 // whatever the output could not take before the deadline is saved to the spool, and the next run
 // delivers it first.
 //
-// Records spooled to disk are JSON: symbol-keyed internals (raw audit records, origin) do not
-// survive a trip through the spool.
+// Records spooled to disk keep the audit records they were made of (line.ts), so an auditlog
+// output behind the spool writes them too.
 
 import { join } from 'node:path';
 import type { NormalizedRecord } from '../../record.js';
@@ -19,6 +19,7 @@ import type { Logger } from '../../log.js';
 import { AuditflowError } from '../../errors.js';
 import { resolveQueueConfig, type QueueConfig, type ResolvedQueueConfig } from './config.js';
 import { DiskSpool, type SpoolPosition, type SpoolRead } from './segments.js';
+import { fromSpoolLine, toSpoolLine } from './line.js';
 
 /** An output that can hand back records it sent but cannot confirm (see syslog's resend window). */
 export interface InDoubt { takeUndelivered(): NormalizedRecord[] }
@@ -111,7 +112,7 @@ export class QueuedOutput implements Output {
   // (the promise is wrapped: an async function returning a promise would wait for it)
   private async admit(records: readonly NormalizedRecord[]): Promise<{ onDisk: Promise<void> }> {
     let text = '';
-    for (let i = 0; i < records.length; i++) text += JSON.stringify(records[i]) + '\n';
+    for (let i = 0; i < records.length; i++) text += toSpoolLine(records[i]);
     const bytes = Buffer.byteLength(text);
     let waited = false;
     // at shutdown a waiting writer goes in regardless: the cap is overshot by what was in flight
@@ -222,7 +223,7 @@ export class QueuedOutput implements Output {
     this.counters.read_back += r.count;
     const records: NormalizedRecord[] = [];
     for (const line of r.lines) {
-      try { records.push(JSON.parse(line)); } catch {
+      try { records.push(fromSpoolLine(line)); } catch {
         this.counters.spool_corrupt++;
         this.log.error('unreadable record in spool skipped', { output: this.name, dir: this.spool.dir, segment: r.segment });
       }
@@ -329,7 +330,7 @@ export class QueuedOutput implements Output {
     if (this.inflight && !this.inflight.from) left.push(...this.inflight.records);
     for (let i = this.memHead; i < this.mem.length; i++) left.push(this.mem[i]);
     let text = '';
-    for (const r of left) text += JSON.stringify(r) + '\n';
+    for (const r of left) text += toSpoolLine(r);
     await this.spool.prepend(text, left.length);
     await this.spool.close();
     if (left.length || !this.spool.empty) {
