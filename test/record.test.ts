@@ -2,9 +2,10 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  parseLine, parseNetlink, isFailure, decode, decodeBytes, bytesToText, encodeValue, recordTypeName,
+  parseLine, parseNetlink, isFailure, decode, decodeBytes, encodeValue, recordTypeName,
   type AuditRecord, type ParseResult,
 } from '../src/audit/record.js';
+import { bytesToText } from '../src/bytes-text.js';
 import { archOf } from '../src/audit/tables/arch.js';
 import { syscallTables } from '../src/audit/tables/syscalls.js';
 import { errnoNames } from '../src/audit/tables/errno.js';

@@ -1,20 +1,21 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { bytesToText } from '../src/bytes-text.js';
 import { createSnoopyParser, looksLikeSnoopy } from '../src/inputs/snoopy/parse.js';
 import { parseSyslogHeader, unescapeRsyslog } from '../src/inputs/snoopy/syslog.js';
 import type { NormalizedRecord } from '../src/record.js';
 import type { AuditflowError } from '../src/errors.js';
 
 
-/** Splits a file the way the tailer does: bytes on \n, each line decoded as UTF-8. */
+/** Splits a file the way the tailer does: bytes on \n, each line UTF-8 with \xNN for other bytes. */
 function linesOf(buf: Buffer): string[] {
   const out: string[] = [];
   let pos = 0;
   for (let nl = buf.indexOf(10); nl !== -1; nl = buf.indexOf(10, pos)) {
-    out.push(buf.toString('utf8', pos, nl));
+    out.push(bytesToText(buf.subarray(pos, nl)));
     pos = nl + 1;
   }
-  if (pos < buf.length) out.push(buf.toString('utf8', pos));
+  if (pos < buf.length) out.push(bytesToText(buf.subarray(pos)));
   return out;
 }
 
@@ -77,9 +78,9 @@ describe('snoopy parser', () => {
       assert.match(asNobody.message!, /^root as nobody executed /);
     });
 
-    it('passes invalid UTF-8 through as replacement characters and flags the cut-off command line', () => {
+    it('shows invalid UTF-8 as \\xNN and flags the cut-off command line', () => {
       const bad = recs.find((x) => x.process?.command_line?.includes(' invalid '))!;
-      assert.equal(bad.process!.command_line, '/bin/echo \uFFFD\uFFFD invalid \uFFFD( utf8 \u0001ctrl\u007f');
+      assert.equal(bad.process!.command_line, '/bin/echo \\xff\\xfe invalid \\xc3( utf8 \u0001ctrl\u007f');
       const cut = recs.find((x) => x.process?.command_line?.startsWith('/bin/true LLLL'))!;
       assert.equal(cut.process!.command_line!.length, 2047);
       assert.equal(cut.snoopy!.cmdline_truncated, 'true');

@@ -90,7 +90,7 @@ describe('snoopy input with real snoopy', function () {
     assert.deepEqual(records.map((r) => r.process!.command_line), [
       '/bin/echo a]: b',
       '/bin/printf %s multi\nline',
-      '/bin/true \uFFFD\uFFFD',
+      '/bin/true \\xff\\xfe',
       'setpriv --reuid=65534 --regid=65534 --clear-groups sh -c /bin/true nobody-ran',
       '/bin/true nobody-ran',
       '/bin/true ' + 'L'.repeat(2047 - 10),

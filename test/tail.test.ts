@@ -107,12 +107,12 @@ describe('tailer', function () {
     assert.equal(h.tailer.stats().long_lines, 1);
   });
 
-  it('passes bytes that are not UTF-8 as replacement characters and goes on', async () => {
+  it('shows bytes that are not UTF-8 as \\xNN, keeps the UTF-8 around them, and goes on', async () => {
     const f = join(dir, 'a.log');
-    writeFileSync(f, Buffer.concat([Buffer.from('ok '), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from(' latin1 caf\xe9\nnext\n', 'latin1')]));
+    writeFileSync(f, Buffer.concat([Buffer.from('ok '), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from(' latin1 caf\xe9\nnext \u00e9t\u00e9\n', 'latin1'), Buffer.from('utf8 \u00e9t\u00e9 \u{1f680}\n')]));
     const h = await start(dir, { include: [f] });
-    await waitFor('2 lines', () => h.lines.length === 2);
-    assert.deepEqual(h.texts(), ['ok \uFFFD\uFFFD\uFFFD( latin1 caf\uFFFD', 'next']);
+    await waitFor('3 lines', () => h.lines.length === 3);
+    assert.deepEqual(h.texts(), ['ok \\xff\\xfe\\xc3( latin1 caf\\xe9', 'next \\xe9t\\xe9', 'utf8 \u00e9t\u00e9 \u{1f680}']);
   });
 
   it('rename rotation: finishes the old file (late writes included), then reads the new one from 0', async () => {

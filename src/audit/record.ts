@@ -2,7 +2,7 @@
 // This is the hot path of every audit input, so it is a single left-to-right scan per line:
 // no regex, no split, field values kept as the raw text slices they are and decoded on demand.
 
-import { isUtf8 } from 'node:buffer';
+import { bytesToText } from '../bytes-text.js';
 import { recordTypeNames } from './tables/record-types.js';
 
 export interface AuditRecord {
@@ -298,27 +298,6 @@ export function decodeBytes(raw: string | undefined): Buffer | undefined {
   if (isHexText(raw)) return Buffer.from(raw, 'hex');
   if (raw.length > 2 && raw.charCodeAt(raw.length - 1) === DQ && isHexText(raw.slice(0, -1))) return Buffer.from(raw.slice(0, -1), 'hex');
   return Buffer.from(raw, 'utf8');
-}
-
-/** UTF-8 text of bytes; bytes that do not form valid UTF-8 become `\xNN`. */
-export function bytesToText(buf: Buffer): string {
-  if (isUtf8(buf)) return buf.toString('utf8');
-  let out = '';
-  let i = 0;
-  const n = buf.length;
-  while (i < n) {
-    const b = buf[i];
-    let len = b < 0x80 ? 1 : (b & 0xe0) === 0xc0 ? 2 : (b & 0xf0) === 0xe0 ? 3 : (b & 0xf8) === 0xf0 ? 4 : 0;
-    if (len > 1 && (i + len > n || !isUtf8(buf.subarray(i, i + len)))) len = 0;
-    if (len === 0) {
-      out += '\\x' + (b < 16 ? '0' : '') + b.toString(16);
-      i++;
-    } else {
-      out += buf.toString('utf8', i, i + len);
-      i += len;
-    }
-  }
-  return out;
 }
 
 /** Re-encodes text the way the kernel would: quoted when safe, hex otherwise. */

@@ -5,7 +5,8 @@
 // The a0..a3 of SYSCALL are registers (pointers), never argv.
 
 import type { AuditRecord } from '../record.js';
-import { bytesToText, decode, decodeBytes } from '../record.js';
+import { decode, decodeBytes } from '../record.js';
+import { bytesToText } from '../../bytes-text.js';
 
 export interface ExecArgs {
   args: string[];

@@ -6,7 +6,8 @@
 import { isoTime, kRaw, type NormalizedRecord } from '../../record.js';
 import { IsoClock } from './iso-time.js';
 import type { AuditRecord } from '../record.js';
-import { bytesToText, decode, decodeBytes } from '../record.js';
+import { decode, decodeBytes } from '../record.js';
+import { bytesToText } from '../../bytes-text.js';
 import { groups, users, createIdNameTable, type IdNameTable } from '../../users.js';
 import { dataTypes, recordTypeActions } from './actions.js';
 import { summary } from './message.js';

@@ -3,7 +3,7 @@
 // in network order. Trailing bytes past a unix path's NUL are the caller's stack garbage.
 
 import { AF_INET, AF_INET6, AF_NETLINK, AF_UNIX, socketFamilyNames } from '../tables/socket-families.js';
-import { bytesToText } from '../record.js';
+import { bytesToText } from '../../bytes-text.js';
 
 export interface SockAddr {
   family: string;

@@ -11,14 +11,17 @@
 // and reported as possible loss. After a restart, a checkpointed file that is no longer at its
 // path is looked for among its siblings (audit.log → audit.log.1) and finished from there.
 //
-// Lines are decoded as UTF-8; bytes that are not UTF-8 become U+FFFD (the line is never dropped).
+// Lines are decoded as UTF-8; bytes that are not UTF-8 become `\xNN`, as in the audit records'
+// decoded fields (the line is never dropped, and its bytes can be told from the text).
 // Reads are synchronous pread()s of regular files (page cache; a chunk costs microseconds) with a
 // bounded budget per file per round, so one huge file cannot starve the others or the event loop.
 
+import { isUtf8 } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { AuditflowError } from '../../errors.js';
+import { bytesToText } from '../../bytes-text.js';
 import type { Logger } from '../../log.js';
 import { CheckpointStore, idKey } from './checkpoint.js';
 import { compilePattern, expand, matchesAny, type PathPattern } from './discover.js';
@@ -485,6 +488,8 @@ export class Tailer {
   private cut(f: TailedFile, buf: Buffer, n: number, out: TailLine[]): void {
     const base = f.readOffset;
     const max = this.o.maxLineBytes;
+    // one check for the whole read in the usual case; lines are checked alone only when it fails
+    const valid = isUtf8(buf.subarray(0, n));
     let pos = 0;
     while (pos < n) {
       const nl = buf.indexOf(10, pos);
@@ -501,7 +506,7 @@ export class Tailer {
         const piece = buf.subarray(pos, n);
         if (!f.carry) { f.carry = Buffer.from(piece); f.carryStart = base + pos; } else f.carry = Buffer.concat([f.carry, piece]);
         if (f.carry.length > max) {
-          f.long = { text: f.carry.toString('utf8', 0, max), start: f.carryStart, end: base + n, truncated: true, line: 0 };
+          f.long = { text: lineText(f.carry, 0, max, false), start: f.carryStart, end: base + n, truncated: true, line: 0 };
           this.longLine(f, f.carryStart, f.lineNo < 0 ? 0 : f.lineNo + 1);
           f.carry = null;
         }
@@ -510,17 +515,17 @@ export class Tailer {
       if (f.carry) {
         const whole = stop === pos ? f.carry : Buffer.concat([f.carry, buf.subarray(pos, stop)]);
         if (whole.length > max) {
-          out.push({ text: whole.toString('utf8', 0, max), start: f.carryStart, end: base + stop + 1, truncated: true, line: f.lineNo < 0 ? 0 : ++f.lineNo });
+          out.push({ text: lineText(whole, 0, max, false), start: f.carryStart, end: base + stop + 1, truncated: true, line: f.lineNo < 0 ? 0 : ++f.lineNo });
           this.longLine(f, f.carryStart, f.lineNo < 0 ? 0 : f.lineNo);
         } else {
-          out.push({ text: whole.toString('utf8'), start: f.carryStart, end: base + stop + 1, line: f.lineNo < 0 ? 0 : ++f.lineNo });
+          out.push({ text: lineText(whole, 0, whole.length, false), start: f.carryStart, end: base + stop + 1, line: f.lineNo < 0 ? 0 : ++f.lineNo });
         }
         f.carry = null;
       } else if (stop - pos > max) {
-        out.push({ text: buf.toString('utf8', pos, pos + max), start: base + pos, end: base + stop + 1, truncated: true, line: f.lineNo < 0 ? 0 : ++f.lineNo });
+        out.push({ text: lineText(buf, pos, pos + max, valid), start: base + pos, end: base + stop + 1, truncated: true, line: f.lineNo < 0 ? 0 : ++f.lineNo });
         this.longLine(f, base + pos, f.lineNo < 0 ? 0 : f.lineNo);
       } else {
-        out.push({ text: buf.toString('utf8', pos, stop), start: base + pos, end: base + stop + 1, line: f.lineNo < 0 ? 0 : ++f.lineNo });
+        out.push({ text: lineText(buf, pos, stop, valid), start: base + pos, end: base + stop + 1, line: f.lineNo < 0 ? 0 : ++f.lineNo });
       }
       pos = stop + 1;
     }
@@ -530,4 +535,11 @@ export class Tailer {
     this.counters.long_lines++;
     this.report(f.where({ text: '', start, end: start, line }), `line longer than ${this.o.maxLineBytes} bytes: kept its first ${this.o.maxLineBytes} bytes`);
   }
+}
+
+/** Text of buf[from, to): UTF-8, or with `\xNN` for bytes that are not (`valid`: known UTF-8). */
+function lineText(buf: Buffer, from: number, to: number, valid: boolean): string {
+  if (valid) return buf.toString('utf8', from, to);
+  const bytes = buf.subarray(from, to);
+  return isUtf8(bytes) ? bytes.toString('utf8') : bytesToText(bytes);
 }
