@@ -539,7 +539,5 @@ export class Tailer {
 
 /** Text of buf[from, to): UTF-8, or with `\xNN` for bytes that are not (`valid`: known UTF-8). */
 function lineText(buf: Buffer, from: number, to: number, valid: boolean): string {
-  if (valid) return buf.toString('utf8', from, to);
-  const bytes = buf.subarray(from, to);
-  return isUtf8(bytes) ? bytes.toString('utf8') : bytesToText(bytes);
+  return valid ? buf.toString('utf8', from, to) : bytesToText(buf.subarray(from, to));
 }
