@@ -66,11 +66,12 @@ export function encodeRequest(type: number, flags: number, seq: number, payload?
 }
 
 /**
- * Splits one batch into messages, in arrival order. Calls `onMessage` instead of building an
- * array so the hot path allocates only the payload views. Malformed datagrams (shorter than a
- * header) are reported through `onMalformed` with their length and skipped.
+ * Walks one batch's messages in arrival order: `onMessage(data, off, stop)` with `off` at a
+ * message's header and `stop` at its payload's end. A record takes the rest of its datagram (the
+ * kernel sets a short nlmsg_len on some of them), as does a message whose length does not fit.
+ * Malformed datagrams (shorter than a header) go to `onMalformed` with their length.
  */
-export function forEachMessage(batch: RawBatch, onMessage: (m: NetlinkMessage) => void, onMalformed?: (len: number) => void): void {
+function walk(batch: RawBatch, onMessage: (data: Buffer, off: number, stop: number) => void, onMalformed?: (len: number) => void): void {
   const { data, meta } = batch;
   for (let i = 0; i < meta.length; i += 2) {
     const start = meta[i];
@@ -78,19 +79,27 @@ export function forEachMessage(batch: RawBatch, onMessage: (m: NetlinkMessage) =
     let off = start;
     while (off + NLMSG_HDRLEN <= end) {
       const nlen = data.readUInt32LE(off);
-      const type = data.readUInt16LE(off + 4);
-      const flags = data.readUInt16LE(off + 6);
-      const seq = data.readUInt32LE(off + 8);
-      const pid = data.readUInt32LE(off + 12);
-      let stop: number;
-      if (isRecordType(type) || nlen < NLMSG_HDRLEN || off + nlen > end) stop = end;
-      else stop = off + nlen;
-      onMessage({ type, flags, seq, pid, payload: data.subarray(off + NLMSG_HDRLEN, stop) });
-      if (stop === end) { off = end; break; }
+      if (isRecordType(data.readUInt16LE(off + 4)) || nlen < NLMSG_HDRLEN || off + nlen > end) {
+        onMessage(data, off, end);
+        off = end;
+        break;
+      }
+      onMessage(data, off, off + nlen);
       off += align4(nlen);
     }
     if (off < end && off === start) onMalformed?.(end - start);
   }
+}
+
+/** Each message of a batch, with its header fields and a view of its payload. */
+export function forEachMessage(batch: RawBatch, onMessage: (m: NetlinkMessage) => void, onMalformed?: (len: number) => void): void {
+  walk(batch, (data, off, stop) => onMessage({
+    type: data.readUInt16LE(off + 4),
+    flags: data.readUInt16LE(off + 6),
+    seq: data.readUInt32LE(off + 8),
+    pid: data.readUInt32LE(off + 12),
+    payload: data.subarray(off + NLMSG_HDRLEN, stop),
+  }), onMalformed);
 }
 
 export function splitBatch(batch: RawBatch): NetlinkMessage[] {
@@ -100,29 +109,14 @@ export function splitBatch(batch: RawBatch): NetlinkMessage[] {
 }
 
 /**
- * The audit records of a batch, as (type, text), in arrival order: the receive hot path, so no
- * message object or payload view is made per datagram. A record takes the rest of its datagram
- * (some kernels set its nlmsg_len wrong); other messages are skipped.
+ * The audit records of a batch, as (type, text): the receive hot path, so no message object or
+ * payload view is made per datagram. Other messages are skipped.
  */
 export function forEachRecord(batch: RawBatch, onRecord: (type: number, text: string) => void, onMalformed?: (len: number) => void): void {
-  const { data, meta } = batch;
-  for (let i = 0; i < meta.length; i += 2) {
-    const start = meta[i];
-    const end = start + meta[i + 1];
-    let off = start;
-    while (off + NLMSG_HDRLEN <= end) {
-      const nlen = data.readUInt32LE(off);
-      const type = data.readUInt16LE(off + 4);
-      if (isRecordType(type)) {
-        onRecord(type, textAt(data, off + NLMSG_HDRLEN, end, isUserMessage(type)));
-        off = end;
-        break;
-      }
-      if (nlen < NLMSG_HDRLEN || off + nlen > end) { off = end; break; }
-      off += align4(nlen);
-    }
-    if (off < end && off === start) onMalformed?.(end - start);
-  }
+  walk(batch, (data, off, stop) => {
+    const type = data.readUInt16LE(off + 4);
+    if (isRecordType(type)) onRecord(type, textAt(data, off + NLMSG_HDRLEN, stop, isUserMessage(type)));
+  }, onMalformed);
 }
 
 const NON_ASCII = /[\x80-\xff]/;
