@@ -164,12 +164,17 @@ async function warm(src: string, out: string, kind: 'snoopy' | 'auditlog', tag: 
   await waitForToken(out, `warm${tag}`, 30000);
 }
 
-async function throughput(tool: Tool, kind: 'snoopy' | 'auditlog'): Promise<Result> {
-  const dir = mkdtempSync(join(root, 'tp-'));
+/** An empty source file in a new directory, with the tool started on it. */
+async function startOnEmptyFile(tool: Tool, kind: 'snoopy' | 'auditlog', prefix: string) {
+  const dir = mkdtempSync(join(root, prefix));
   const src = join(dir, kind === 'snoopy' ? 'snoopy.log' : 'audit.log');
   const out = join(dir, 'out');
   writeFileSync(src, '');
-  const p = await tool.start(src, out, kind);
+  return { dir, src, out, p: await tool.start(src, out, kind) };
+}
+
+async function throughput(tool: Tool, kind: 'snoopy' | 'auditlog'): Promise<Result> {
+  const { src, out, p } = await startOnEmptyFile(tool, kind, 'tp-');
   try {
     await warm(src, out, kind, 'tp');
     // prepare all bytes first so the writer is not what is measured
@@ -199,11 +204,7 @@ async function throughput(tool: Tool, kind: 'snoopy' | 'auditlog'): Promise<Resu
 }
 
 async function latency(tool: Tool, kind: 'snoopy' | 'auditlog'): Promise<Result> {
-  const dir = mkdtempSync(join(root, 'lat-'));
-  const src = join(dir, kind === 'snoopy' ? 'snoopy.log' : 'audit.log');
-  const out = join(dir, 'out');
-  writeFileSync(src, '');
-  const p = await tool.start(src, out, kind);
+  const { src, out, p } = await startOnEmptyFile(tool, kind, 'lat-');
   const lat: number[] = [];
   try {
     await warm(src, out, kind, 'lat');

@@ -87,6 +87,19 @@ os.mkdir(os.path.join(work, "d1"))
 os.unlink(os.path.join(work, "f2"))
 `;
 
+/** n opens in dir by a workload under the test auid, while the daemon is stopped (not reading). */
+function openStormWhileStopped(child: ChildProcess, dir: string, n: number): void {
+  child.kill('SIGSTOP');
+  const storm = runAs(AUID, [PYTHON, '-c', `
+import os
+p = os.path.join(${JSON.stringify(dir)}, "f")
+for i in range(${n}):
+    os.close(os.open(p, os.O_RDONLY | os.O_CREAT, 0o600))
+`]);
+  child.kill('SIGCONT');
+  assert.equal(storm.status, 0, storm.stderr);
+}
+
 describe('auditflow run against the kernel', function () {
   this.timeout(120000);
   let saved: SavedAudit | undefined;
@@ -300,15 +313,7 @@ describe('auditflow run against the kernel', function () {
       await waitFor(() => (/af-mcflood/.test(auditctlList()) && auditctlStatus().enabled === 1 ? true : undefined), 20000, `daemon up (stderr: ${dd.stderr()})`);
       await new Promise((r) => setTimeout(r, 300));
       // while it does not read, its 4 KiB buffer overflows: the kernel drops multicast copies
-      d.child.kill('SIGSTOP');
-      const storm = runAs(AUID, [PYTHON, '-c', `
-import os
-p = os.path.join(${JSON.stringify(flood)}, "f")
-for i in range(2000):
-    os.close(os.open(p, os.O_RDONLY | os.O_CREAT, 0o600))
-`]);
-      d.child.kill('SIGCONT');
-      assert.equal(storm.status, 0, storm.stderr);
+      openStormWhileStopped(d.child, flood, 2000);
       const marker = `mcafter${process.pid}x${Date.now()}`;
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(runAs(AUID, ['/bin/echo', marker]).status, 0);
@@ -350,15 +355,7 @@ for i in range(2000):
       await waitFor(() => (auditctlStatus().pid === d.child.pid && /af-flood/.test(auditctlList()) ? true : undefined), 20000, `daemon up (stderr: ${d.stderr()})`);
       const lostBefore = auditctlStatus().lost;
       // the daemon stops reading while 20,000 opens (about 80,000 records) hit a backlog of 8192
-      d.child.kill('SIGSTOP');
-      const storm = runAs(AUID, [PYTHON, '-c', `
-import os
-p = os.path.join(${JSON.stringify(flood)}, "f")
-for i in range(20000):
-    os.close(os.open(p, os.O_RDONLY | os.O_CREAT, 0o600))
-`]);
-      d.child.kill('SIGCONT');
-      assert.equal(storm.status, 0, storm.stderr);
+      openStormWhileStopped(d.child, flood, 20000);
       const kernelLost = auditctlStatus().lost - lostBefore;
       assert.ok(kernelLost > 0, 'the kernel lost records');
       const lostRecs = await waitFor(() => {
