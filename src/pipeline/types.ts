@@ -69,5 +69,11 @@ export interface ComponentDef<T> {
   type: string;
   /** JSON Schema of the component's config object, including `type`. Unknown keys rejected. */
   schema: Record<string, unknown>;
+  /** old key spellings still accepted (old → current); the config loader warns about each */
+  aliases?: Record<string, string>;
+  /**
+   * Gets its config resolved by src/config/resolve.ts: validated, with every schema default filled
+   * in. Build components through buildComponent(), never with a raw config item.
+   */
   build(config: any, ctx: BuildContext): T;
 }
