@@ -6,12 +6,11 @@
 // 0700 directory, as auditd makes them. Records without audit records behind them (snoopy,
 // bash history, auditflow's own lost-events notices) have no RAW form and are skipped (counted).
 
-import { closeSync, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync, existsSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { BuildContext, ComponentDef, Output } from '../pipeline/types.js';
 import { kRaw, type NormalizedRecord } from '../record.js';
 import type { AuditRecord } from '../audit/record.js';
-import { AuditflowError } from '../errors.js';
+import { silentLogger } from '../log.js';
+import { RotatingFile } from './rotating-file.js';
 
 export interface AuditlogOutputConfig {
   type: 'auditlog';
@@ -54,107 +53,64 @@ export function rawLine(r: AuditRecord, node: string | undefined): string {
 
 export class AuditlogOutput implements Output {
   readonly name: string;
-  private fd: number | undefined;
-  private size = 0;
-  private readonly maxBytes: number;
+  private readonly file: RotatingFile;
   private readonly node: string | undefined;
   private written = 0;
   private events = 0;
   private skipped = 0;
-  private rotations = 0;
 
-  constructor(private readonly cfg: AuditlogOutputConfig, ctx: Pick<BuildContext, 'hostName'>) {
+  constructor(cfg: AuditlogOutputConfig, ctx: Pick<BuildContext, 'hostName'> & Partial<Pick<BuildContext, 'log'>>, opts: { retryInitialMs?: number } = {}) {
     this.name = cfg.name ?? `auditlog:${cfg.path}`;
-    this.maxBytes = Math.floor((cfg.max_log_file ?? 8) * 1024 * 1024);
     this.node = cfg.node === true ? (ctx.hostName || undefined) : typeof cfg.node === 'string' ? cfg.node : undefined;
+    const rotating = (cfg.max_log_file_action ?? 'rotate') === 'rotate';
+    this.file = new RotatingFile({
+      path: cfg.path,
+      mode: 0o600,
+      dirMode: 0o700,
+      maxBytes: rotating ? Math.floor((cfg.max_log_file ?? 8) * 1024 * 1024) : 0,
+      maxAgeMs: 0,
+      // auditd's num_logs counts the current file
+      keep: (cfg.num_logs ?? 5) - 1,
+      // off: like auditd's INCREMENTAL_ASYNC, synced within a second
+      fsync: cfg.fsync ? 'batch' : 'interval',
+      fsyncIntervalMs: 1000,
+      log: ctx.log ?? silentLogger,
+      retryInitialMs: opts.retryInitialMs,
+    });
   }
 
-  private openFile(): void {
-    try {
-      mkdirSync(dirname(this.cfg.path), { recursive: true, mode: 0o700 });
-      const fd = openSync(this.cfg.path, 'a', 0o600);
-      // an existing file keeps its mode on open: make it 0600 like auditd does
-      fchmodSync(fd, 0o600);
-      this.size = fstatSync(fd).size;
-      this.fd = fd;
-    } catch (err) {
-      throw new AuditflowError('AF_ERR_OUTPUT', `cannot open audit log: ${(err as Error).message}`, this.cfg.path, { cause: err });
-    }
+  start(): Promise<void> {
+    return this.file.open();
   }
 
-  async start(): Promise<void> {
-    this.openFile();
-  }
-
-  /** auditd's rotate_logs: .N-2 → .N-1 ... .1 → .2, current → .1, then a fresh file. */
-  private rotate(): void {
-    const n = this.cfg.num_logs ?? 5;
-    const p = this.cfg.path;
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-    if (n < 2) {
-      unlinkSync(p);
-    } else {
-      for (let i = n - 2; i >= 1; i--) if (existsSync(`${p}.${i}`)) renameSync(`${p}.${i}`, `${p}.${i + 1}`);
-      renameSync(p, `${p}.1`);
-    }
-    this.rotations++;
-    this.openFile();
-  }
-
-  private flushText(text: string): void {
-    if (text.length === 0) return;
-    const buf = Buffer.from(text, 'utf8');
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd!, buf, off, buf.length - off);
-    this.size += buf.length;
-  }
-
+  /** Each event's records as one unit: rotation and failed-write recovery never split an event. */
   async write(records: readonly NormalizedRecord[]): Promise<void> {
-    if (this.fd === undefined) throw new AuditflowError('AF_ERR_OUTPUT', 'audit log is not open', this.cfg.path);
-    const rotating = (this.cfg.max_log_file_action ?? 'rotate') === 'rotate';
-    let text = '';
-    let pending = 0;
-    try {
-      for (let i = 0; i < records.length; i++) {
-        const raw = records[i][kRaw];
-        if (!Array.isArray(raw) || raw.length === 0) { this.skipped++; continue; }
-        let ev = '';
-        for (let j = 0; j < raw.length; j++) ev += rawLine(raw[j], this.node) + '\n';
-        // rotate between events, never inside one, once the file has reached its limit
-        if (rotating && this.size + pending >= this.maxBytes && this.size + pending > 0) {
-          this.flushText(text);
-          text = '';
-          pending = 0;
-          this.rotate();
-        }
-        text += ev;
-        pending += Buffer.byteLength(ev);
-        this.written += raw.length;
-        this.events++;
-      }
-      this.flushText(text);
-      if (this.cfg.fsync) fsyncSync(this.fd!);
-    } catch (err) {
-      throw new AuditflowError('AF_ERR_OUTPUT', `write failed: ${(err as Error).message}`, this.cfg.path, { cause: err });
+    const units: string[] = [];
+    let lines = 0;
+    for (let i = 0; i < records.length; i++) {
+      const raw = records[i][kRaw];
+      if (!Array.isArray(raw) || raw.length === 0) { this.skipped++; continue; }
+      let ev = '';
+      for (let j = 0; j < raw.length; j++) ev += rawLine(raw[j], this.node) + '\n';
+      units.push(ev);
+      lines += raw.length;
     }
+    await this.file.append(units);
+    this.written += lines;
+    this.events += units.length;
   }
 
-  async close(): Promise<void> {
-    if (this.fd === undefined) return;
-    try { fsyncSync(this.fd); } catch { /* best effort at shutdown */ }
-    closeSync(this.fd);
-    this.fd = undefined;
+  close(deadlineMs?: number): Promise<void> {
+    return this.file.close(deadlineMs);
   }
 
-  async reopen(): Promise<void> {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
-    this.openFile();
+  reopen(): Promise<void> {
+    return this.file.reopen();
   }
 
   stats(): Record<string, number> {
-    return { records: this.written, events: this.events, skipped: this.skipped, rotations: this.rotations, bytes: this.size };
+    const f = this.file.stats();
+    return { records: this.written, events: this.events, skipped: this.skipped, ...f, bytes: f.file_bytes };
   }
 }
 

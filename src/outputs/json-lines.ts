@@ -7,3 +7,10 @@ export function toJsonLines(records: readonly NormalizedRecord[]): string {
   for (let i = 0; i < records.length; i++) out += JSON.stringify(records[i]) + '\n';
   return out;
 }
+
+/** The same lines one per element, for a writer that may rotate between records. */
+export function toJsonLineUnits(records: readonly NormalizedRecord[]): string[] {
+  const out = new Array<string>(records.length);
+  for (let i = 0; i < records.length; i++) out[i] = JSON.stringify(records[i]) + '\n';
+  return out;
+}

@@ -1,0 +1,308 @@
+// The one writer behind every file-shaped output (file, auditlog): appends newline-terminated
+// units (a JSON line, an audit event's records) in order, all I/O async. Rotation by size and/or
+// age numbers old files like auditd and logrotate: path → path.1 → … → path.keep, the oldest
+// deleted. Files get `mode` even when they existed before (auditd makes audit.log 0600).
+//
+// A unit is never split and the file never keeps a partial line: a write that fails (ENOSPC,
+// EIO, EDQUOT...) is truncated back to where the batch started and retried with backoff until it
+// succeeds or the writer is closed, so a full disk blocks (backpressure) instead of losing or
+// mangling records. A torn last line left by a crash is cut off when the file is opened; the
+// records it held were never acknowledged, so the input sends them again.
+
+import { mkdir, open, rename, unlink, chmod, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { AuditflowError } from '../errors.js';
+import type { Logger } from '../log.js';
+
+export type FsyncPolicy = 'batch' | 'interval' | 'never';
+
+export interface RotatingFileOptions {
+  path: string;
+  /** permission bits of the file, applied on every open */
+  mode: number;
+  /** permission bits of directories created for it */
+  dirMode: number;
+  /** rotate before a unit that would take the file past this size; 0: never by size */
+  maxBytes: number;
+  /** rotate a file older than this; 0: never by age */
+  maxAgeMs: number;
+  /** rotated files kept (path.1 … path.keep); 0 deletes the full file */
+  keep: number;
+  fsync: FsyncPolicy;
+  fsyncIntervalMs: number;
+  log: Logger;
+  /** clock for age-based rotation (tests) */
+  now?: () => number;
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+}
+
+export interface RotatingFileStats {
+  bytes: number;
+  file_bytes: number;
+  rotations: number;
+  fsyncs: number;
+  write_errors: number;
+  /** torn last lines cut off when opening a file (after a crash or a failed truncate) */
+  torn_tails: number;
+}
+
+const TAIL_CHUNK = 65536;
+
+export class RotatingFile {
+  private fh: FileHandle | undefined;
+  private ino = 0;
+  private size = 0;
+  /** file size known to end on a whole unit; where a failed batch is truncated back to */
+  private goodSize = -1;
+  private openedAt = 0;
+  private lastSync = 0;
+  private dirty = false;
+  private closing = false;
+  private chain: Promise<void> = Promise.resolve();
+  private syncTimer: NodeJS.Timeout | undefined;
+  private wake: (() => void) | null = null;
+  private lastErrorLog = 0;
+  private readonly now: () => number;
+  private readonly counters = { bytes: 0, rotations: 0, fsyncs: 0, write_errors: 0, torn_tails: 0 };
+
+  constructor(private readonly o: RotatingFileOptions) {
+    this.now = o.now ?? Date.now;
+  }
+
+  get path(): string { return this.o.path; }
+
+  /** Opens (creating directories); a failure here is a configuration problem and is thrown. */
+  async open(): Promise<void> {
+    try {
+      await mkdir(dirname(this.o.path), { recursive: true, mode: this.o.dirMode });
+    } catch (err) {
+      throw this.error(`cannot create directory: ${(err as Error).message}`, err);
+    }
+    try {
+      await this.openFile();
+    } catch (err) {
+      throw this.error(`cannot open for append: ${(err as Error).message}`, err);
+    }
+    if (this.o.fsync === 'interval') {
+      // records written since the last sync reach the disk within the interval even when idle
+      this.syncTimer = setInterval(() => { void this.serial(() => this.sync(false)).catch(() => {}); }, this.o.fsyncIntervalMs);
+      this.syncTimer.unref();
+    }
+  }
+
+  /**
+   * Appends the units in order, rotating only between them; resolves once all are written (and
+   * synced, per the policy). Failed writes are retried until they succeed or close() gives up.
+   */
+  append(units: readonly string[]): Promise<void> {
+    if (units.length === 0) return this.chain;
+    return this.serial(() => this.appendUnits(units));
+  }
+
+  /** For logrotate's copy-less rotation: the file was renamed away, write to a new one. */
+  reopen(): Promise<void> {
+    return this.serial(async () => {
+      if (this.o.fsync !== 'never') await this.sync(true).catch(() => {});
+      await this.closeFile();
+      await this.openFile();
+    });
+  }
+
+  /** Finishes queued appends, retrying failed ones until the deadline, then closes the file. */
+  async close(deadlineMs = Infinity): Promise<void> {
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    const giveUp = Number.isFinite(deadlineMs)
+      ? setTimeout(() => { this.closing = true; this.wake?.(); }, Math.max(0, deadlineMs - Date.now()))
+      : undefined;
+    await this.chain;
+    if (giveUp) clearTimeout(giveUp);
+    this.closing = true;
+    if (this.o.fsync !== 'never') await this.sync(true).catch(() => {});
+    await this.closeFile();
+  }
+
+  stats(): RotatingFileStats {
+    return { ...this.counters, file_bytes: this.size };
+  }
+
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(fn);
+    this.chain = next.catch(() => {});
+    return next;
+  }
+
+  private async appendUnits(units: readonly string[]): Promise<void> {
+    let from = 0;
+    let failures = 0;
+    while (from < units.length) {
+      try {
+        if (!this.fh) await this.openFile();
+        from = await this.writeFrom(units, from);
+        failures = 0;
+      } catch (err) {
+        this.counters.write_errors++;
+        await this.undoPartial();
+        if (this.closing) throw this.error(`write failed, ${units.length - from} units not written: ${(err as Error).message}`, err);
+        const ms = Math.min(this.o.retryMaxMs ?? 5000, (this.o.retryInitialMs ?? 100) * 2 ** Math.min(failures++, 16));
+        this.logFailure(err as NodeJS.ErrnoException, ms);
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, ms);
+          this.wake = () => { clearTimeout(t); resolve(); };
+        });
+        this.wake = null;
+      }
+    }
+  }
+
+  /**
+   * Writes units from `from` up to the next rotation point (rotating there) and returns the
+   * index of the first unit not yet written; throws with the file holding only whole units.
+   */
+  private async writeFrom(units: readonly string[], from: number): Promise<number> {
+    let text = '';
+    let bytes = 0;
+    let end = from;
+    if (this.o.maxBytes === 0) {
+      if (this.ageDue()) await this.rotate();
+      for (; end < units.length; end++) text += units[end];
+      bytes = Buffer.byteLength(text);
+    } else {
+      if (this.size > 0 && this.ageDue()) await this.rotate();
+      for (; end < units.length; end++) {
+        const n = Buffer.byteLength(units[end]);
+        if (this.size + bytes > 0 && this.size + bytes + n > this.o.maxBytes) {
+          if (end > from) break;
+          await this.rotate();
+        }
+        text += units[end];
+        bytes += n;
+      }
+    }
+    const buf = Buffer.from(text, 'utf8');
+    let off = 0;
+    // write(2) is short when the disk fills mid-buffer; the next call reports the error
+    while (off < buf.length) {
+      const { bytesWritten } = await this.fh!.write(buf, off, buf.length - off, null);
+      off += bytesWritten;
+      this.size += bytesWritten;
+    }
+    this.dirty = true;
+    if (this.o.fsync === 'batch') await this.sync(true);
+    else if (this.o.fsync === 'interval' && this.now() - this.lastSync >= this.o.fsyncIntervalMs) await this.sync(true);
+    this.goodSize = this.size;
+    this.counters.bytes += buf.length;
+    return end;
+  }
+
+  /** Cuts a failed batch's bytes off, or leaves it to the next open when that fails too. */
+  private async undoPartial(): Promise<void> {
+    if (this.fh && this.goodSize >= 0) {
+      try {
+        await this.fh.truncate(this.goodSize);
+        this.size = this.goodSize;
+      } catch { /* the next open cuts at the last whole line */ }
+    }
+    // a handle that failed (disk replaced, file system remounted) is opened afresh
+    await this.closeFile();
+  }
+
+  private async openFile(): Promise<void> {
+    const fh = await open(this.o.path, 'a+', this.o.mode);
+    try {
+      // an existing file keeps its mode on open
+      await fh.chmod(this.o.mode);
+      const st = await fh.stat();
+      let size = st.size;
+      if (st.ino === this.ino && this.goodSize >= 0 && size > this.goodSize) {
+        // our own failed batch whose truncate did not go through
+        await fh.truncate(this.goodSize);
+        size = this.goodSize;
+      } else if (size > 0) {
+        size = await this.cutTornTail(fh, size);
+      }
+      this.fh = fh;
+      this.ino = st.ino;
+      this.size = size;
+      this.goodSize = size;
+      // an existing file's age counts from its creation (or last change when that is unknown)
+      this.openedAt = size > 0 ? (st.birthtimeMs || st.ctimeMs) : this.now();
+    } catch (err) {
+      await fh.close().catch(() => {});
+      throw err;
+    }
+  }
+
+  /** Truncates a last line that has no newline (a crash mid-write); returns the new size. */
+  private async cutTornTail(fh: FileHandle, size: number): Promise<number> {
+    const buf = Buffer.allocUnsafe(TAIL_CHUNK);
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - TAIL_CHUNK);
+      const { bytesRead } = await fh.read(buf, 0, end - start, start);
+      const nl = buf.lastIndexOf(10, bytesRead - 1);
+      if (end === size && nl === bytesRead - 1) return size;
+      if (nl >= 0) { end = start + nl + 1; break; }
+      end = start;
+    }
+    await fh.truncate(end);
+    this.counters.torn_tails++;
+    this.o.log.warn('file ended in a partial line (crash or failed write), cut back to the last whole line', { path: this.o.path, removed_bytes: size - end });
+    return end;
+  }
+
+  private ageDue(): boolean {
+    return this.o.maxAgeMs > 0 && this.size > 0 && this.now() - this.openedAt >= this.o.maxAgeMs;
+  }
+
+  private async rotate(): Promise<void> {
+    await this.sync(true);
+    await this.closeFile();
+    const p = this.o.path;
+    if (this.o.keep === 0) {
+      await unlink(p).catch(ignoreMissing);
+    } else {
+      await unlink(`${p}.${this.o.keep}`).catch(ignoreMissing);
+      for (let i = this.o.keep - 1; i >= 1; i--) await rename(`${p}.${i}`, `${p}.${i + 1}`).catch(ignoreMissing);
+      await rename(p, `${p}.1`);
+    }
+    this.counters.rotations++;
+    this.goodSize = -1;
+    await this.openFile();
+    this.openedAt = this.now();
+  }
+
+  private async sync(force: boolean): Promise<void> {
+    if (!this.fh || !this.dirty || (!force && this.now() - this.lastSync < this.o.fsyncIntervalMs)) return;
+    await this.fh.datasync();
+    this.dirty = false;
+    this.lastSync = this.now();
+    this.counters.fsyncs++;
+  }
+
+  private async closeFile(): Promise<void> {
+    const fh = this.fh;
+    this.fh = undefined;
+    await fh?.close().catch(() => {});
+  }
+
+  private logFailure(err: NodeJS.ErrnoException, retryMs: number): void {
+    const now = Date.now();
+    if (now - this.lastErrorLog < 10000) return;
+    this.lastErrorLog = now;
+    this.o.log.error('file write failed, the batch is kept and retried', { path: this.o.path, error: err.code ?? err.message, retry_ms: retryMs, write_errors: this.counters.write_errors });
+  }
+
+  private error(message: string, cause: unknown): AuditflowError {
+    return new AuditflowError('AF_ERR_OUTPUT', message, this.o.path, { cause });
+  }
+}
+
+function ignoreMissing(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'ENOENT') throw err;
+}
+
+/** Makes an existing file or directory private; a missing one is left for its creator. */
+export async function makePrivate(path: string, mode: number): Promise<void> {
+  await chmod(path, mode).catch(ignoreMissing);
+}
