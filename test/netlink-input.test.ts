@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { NetlinkInput } from '../src/inputs/netlink.js';
+import { NetlinkInput, netlinkInput, type NetlinkInputConfig } from '../src/inputs/netlink.js';
+import { resolveComponent } from '../src/config/resolve.js';
 import { lostEventsRecord } from '../src/audit/lost.js';
-import { silentLogger } from '../src/log.js';
+import { silentLogger, type Logger } from '../src/log.js';
 import type { NormalizedRecord } from '../src/record.js';
 import type { AuditflowError } from '../src/errors.js';
 import { AuditClient } from '../src/netlink/client.js';
@@ -14,6 +15,11 @@ import { runAs, waitFor } from './fixtures/netlink/workload.js';
 import { spawnSync } from 'node:child_process';
 
 const AUID = 61001;
+
+/** The input as the daemon builds it: through the config resolver, schema defaults filled in. */
+function netlink(item: Record<string, unknown>, ctx: { stateDir: string; hostName: string; log: Logger }): NetlinkInput {
+  return new NetlinkInput(resolveComponent<NetlinkInputConfig>(netlinkInput, { type: 'netlink', ...item }, 'inputs[0]').config, ctx);
+}
 
 function collector() {
   const records: NormalizedRecord[] = [];
@@ -51,7 +57,7 @@ describe('netlink input against the kernel (unicast)', function () {
     writeFileSync(rules, `-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-exec\n`);
     // exclude_self off: this test process has no audit uid, and every rule a test loads names one
     // (the daemon test runs auditflow under the test auid and checks the self-exclusion there)
-    const input = new NetlinkInput({ type: 'netlink', mode: 'unicast', rules: [rules], status_interval_ms: 200, exclude_self: false, reload_handoff_ms: 0 },
+    const input = netlink({ mode: 'unicast', rules: [rules], status_interval_ms: 200, exclude_self: false, reload_handoff_ms: 0 },
       { stateDir: dir, hostName: 'test', log: silentLogger });
     const c = collector();
     await input.start(c.sink);
@@ -88,7 +94,7 @@ describe('netlink input against the kernel (unicast)', function () {
     writeFileSync(rules, line + '\n');
     spawnSync('auditctl', line.split(' '));
     assert.match(auditctlList(), /af-left/);
-    const input = new NetlinkInput({ type: 'netlink', mode: 'unicast', rules: [rules], exclude_self: false, reload_handoff_ms: 0 }, { stateDir: dir, hostName: 'test', log: silentLogger });
+    const input = netlink({ mode: 'unicast', rules: [rules], exclude_self: false, reload_handoff_ms: 0 }, { stateDir: dir, hostName: 'test', log: silentLogger });
     const c = collector();
     await input.start(c.sink);
     await input.stop();
@@ -100,7 +106,7 @@ describe('netlink input against the kernel (unicast)', function () {
     const missing = path.join(dir, 'no-such-rules.d');
     const rules = path.join(dir, 'present.rules');
     writeFileSync(rules, `-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-present\n`);
-    const input = new NetlinkInput({ type: 'netlink', mode: 'unicast', rules: [missing, rules], exclude_self: false, reload_handoff_ms: 0 }, { stateDir: dir, hostName: 'test', log: silentLogger });
+    const input = netlink({ mode: 'unicast', rules: [missing, rules], exclude_self: false, reload_handoff_ms: 0 }, { stateDir: dir, hostName: 'test', log: silentLogger });
     const c = collector();
     await input.start(c.sink);
     try {
@@ -117,7 +123,7 @@ describe('netlink input against the kernel (unicast)', function () {
     writeFileSync(r1, `-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-one\n-a always,exit -F arch=b64 -S uname -F auid=${AUID} -k af-both\n`);
     writeFileSync(r2, `-a always,exit -F arch=b64 -S uname -F auid=${AUID} -k af-both\n-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-two\n`);
     const ctx = { stateDir: dir, hostName: 'test', log: silentLogger };
-    const first = new NetlinkInput({ type: 'netlink', mode: 'unicast', rules: [r1], exclude_self: false, reload_handoff_ms: 5000 }, ctx);
+    const first = netlink({ mode: 'unicast', rules: [r1], exclude_self: false, reload_handoff_ms: 5000 }, ctx);
     const c1 = collector();
     await first.start(c1.sink);
     await first.stop();
@@ -128,7 +134,7 @@ describe('netlink input against the kernel (unicast)', function () {
     // what happens while nobody reads is queued on the parked socket and read by the next input
     const gap = `gap${process.pid}x${Date.now()}`;
     assert.equal(runAs(AUID, ['/bin/echo', gap]).status, 0);
-    const second = new NetlinkInput({ type: 'netlink', mode: 'unicast', rules: [r2], exclude_self: false, reload_handoff_ms: 0, status_interval_ms: 200 }, ctx);
+    const second = netlink({ mode: 'unicast', rules: [r2], exclude_self: false, reload_handoff_ms: 0, status_interval_ms: 200 }, ctx);
     const c2 = collector();
     await second.start(c2.sink);
     try {
@@ -166,7 +172,7 @@ describe('netlink input against the kernel (unicast)', function () {
         child.on('exit', (code) => reject(new Error(`holder exited ${code}`)));
       });
       assert.equal(holder.getStatus().pid, child.pid);
-      const input = new NetlinkInput({ type: 'netlink', mode: 'unicast', exclude_self: false, reload_handoff_ms: 0 }, { stateDir: dir, hostName: 'test', log: silentLogger });
+      const input = netlink({ mode: 'unicast', exclude_self: false, reload_handoff_ms: 0 }, { stateDir: dir, hostName: 'test', log: silentLogger });
       await assert.rejects(input.start(collector().sink), (e: AuditflowError) => e.code === 'AF_ERR_ALREADY_RUNNING' && /held by pid \d+/.test(e.message));
       assert.equal(auditctlList(), 'No rules\n', 'a failed start leaves no rules behind');
       assert.equal(auditctlStatus().enabled, 0);

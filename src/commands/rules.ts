@@ -5,7 +5,7 @@
 import { AuditClient } from '../netlink/client.js';
 import { usageError } from '../errors.js';
 import { loadRules } from '../audit/rules/load.js';
-import { applyRules, deleteAllRules, type ApplyOptions, type ApplyResult } from '../audit/rules/apply.js';
+import { applyRules, deleteAllRules, type ApplyOptions, type ApplyResult } from '../kernel/apply-rules.js';
 import { decodeRule } from '../audit/rules/encode.js';
 import { printRules } from '../audit/rules/print.js';
 import { parseRuleArgs, RuleError } from '../audit/rules/parse.js';

@@ -2,7 +2,7 @@
 // back, no terminators): flags, action, field_count, mask[64], fields[64], values[64],
 // fieldflags[64], buflen, buf.
 
-import { AUDIT_BITMASK_SIZE, AUDIT_MAX_FIELDS, AUDIT_OPERATORS, isStringField } from './constants.js';
+import { AUDIT_BITMASK_SIZE, AUDIT_FILTER_PREPEND, AUDIT_MAX_FIELDS, AUDIT_OPERATORS, isStringField } from './constants.js';
 import type { AuditRule, RuleField } from './rule.js';
 
 const HEADER = 3 * 4;
@@ -67,4 +67,13 @@ export function decodeRule(buf: Buffer): AuditRule {
     }
   }
   return { flags: buf.readUInt32LE(0), action: buf.readUInt32LE(4), mask, fields };
+}
+
+/**
+ * A rule's bytes as the kernel lists them once it holds it: the kernel drops the prepend flag
+ * (-A), so this is what to compare with AUDIT_LIST_RULES. Changes `bytes` in place.
+ */
+export function storedForm(bytes: Buffer): Buffer {
+  bytes.writeUInt32LE(bytes.readUInt32LE(0) & ~AUDIT_FILTER_PREPEND, 0);
+  return bytes;
 }

@@ -1,15 +1,16 @@
 // Parsed rules → the kernel, like `auditctl -R`: in order, stopping at the first error unless
 // -i (ignore) or -c (continue, fail at the end) came first. -e 2 locks the audit configuration
-// until reboot, so it is refused unless the caller explicitly forces it.
+// until reboot, so it is refused unless the caller explicitly forces it. Parsing and encoding
+// are src/audit/rules' job; this is the part that talks to a kernel client.
 
-import type { AuditClient } from '../../netlink/client.js';
-import { NetlinkError } from '../../netlink/client.js';
-import { AUDIT_FEATURE_LOGINUID_IMMUTABLE } from '../../netlink/status.js';
-import { AUDIT_FILTER_MASK, AUDIT_FILTER_PREPEND, AUDIT_KEY_SEPARATOR, F } from './constants.js';
-import { decodeRule, encodeRule } from './encode.js';
-import { RuleError, type RuleCommand } from './parse.js';
-import type { RuleEntry } from './load.js';
-import type { AuditRule } from './rule.js';
+import type { AuditClient } from '../netlink/client.js';
+import { NetlinkError } from '../netlink/client.js';
+import { AUDIT_FEATURE_LOGINUID_IMMUTABLE } from '../netlink/status.js';
+import { AUDIT_KEY_SEPARATOR, F } from '../audit/rules/constants.js';
+import { decodeRule, encodeRule, storedForm } from '../audit/rules/encode.js';
+import { RuleError, type RuleCommand } from '../audit/rules/parse.js';
+import type { RuleEntry } from '../audit/rules/load.js';
+import type { AuditRule } from '../audit/rules/rule.js';
 
 export interface ApplyOptions {
   forceImmutable?: boolean;
@@ -30,12 +31,6 @@ export interface ApplyOptions {
    * would not be EEXIST but a second copy.
    */
   present?: Set<string>;
-}
-
-/** A rule's bytes as the kernel lists them once it holds it (no AUDIT_FILTER_PREPEND). */
-export function storedForm(bytes: Buffer): Buffer {
-  bytes.writeUInt32LE(bytes.readUInt32LE(0) & ~AUDIT_FILTER_PREPEND, 0);
-  return bytes;
 }
 
 export interface ApplyResult {
@@ -140,8 +135,4 @@ export function applyRules(client: AuditClient, entries: RuleEntry[], opts: Appl
     }
   }
   return res;
-}
-
-export function sameList(rule: AuditRule, list: number): boolean {
-  return (rule.flags & AUDIT_FILTER_MASK) === list;
 }
