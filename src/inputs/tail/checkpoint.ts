@@ -3,8 +3,9 @@
 // the new state (never half of one), the temp file tried first on load (a crash between the
 // fsync and the rename leaves the newest complete state there), written only when something
 // changed, and entries of files not seen for a while expired so the state does not grow forever.
+// The directory is 0700 and the files 0600: they name what is audited and how far it was read.
 
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FileIdentity } from './identity.js';
 
@@ -27,6 +28,7 @@ export class CheckpointStore {
   readonly path: string;
   private readonly entries = new Map<string, Checkpoint>();
   private dirty = false;
+  private dirReady = false;
   /** how many times the state was written (observable: writes happen only on change) */
   writes = 0;
 
@@ -51,6 +53,11 @@ export class CheckpointStore {
       return { source, entries: this.entries.size };
     }
     return { source: 'none', entries: 0 };
+  }
+
+  /** Whether the state changed since it was last written. */
+  isDirty(): boolean {
+    return this.dirty;
   }
 
   get(id: { dev: number; ino: number }): Checkpoint | undefined {
@@ -100,9 +107,15 @@ export class CheckpointStore {
     if (!this.dirty) return false;
     const state: StateFile = { version: 1, checkpoints: [...this.entries.values()] };
     const tmp = this.path + '.tmp';
-    mkdirSync(dirname(this.path), { recursive: true });
+    if (!this.dirReady) {
+      // paths and offsets of what is audited are nobody else's business: owner-only, like the state dir
+      mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
+      chmodSync(dirname(this.path), 0o700);
+      this.dirReady = true;
+    }
     const fd = openSync(tmp, 'w', 0o600);
     try {
+      fchmodSync(fd, 0o600); // a temp file left by an older version keeps its mode otherwise
       const bytes = Buffer.from(JSON.stringify(state));
       for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
       fsyncSync(fd);

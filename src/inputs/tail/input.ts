@@ -59,6 +59,7 @@ export interface TailInputConfig {
   id?: string;
 }
 
+/** The config keys every file input shares; their defaults apply wherever a key is missing. */
 export const tailSchemaProperties = {
   path: {
     oneOf: [
@@ -69,13 +70,33 @@ export const tailSchemaProperties = {
   },
   exclude: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'globs of files to leave alone' },
   start_at: { enum: ['beginning', 'end'], default: 'beginning', description: 'where a file with no checkpoint that exists at startup begins' },
-  poll_interval_ms: { type: 'integer', minimum: 10, maximum: 60000, default: 250 },
-  checkpoint_interval_ms: { type: 'integer', minimum: 10, maximum: 600000, default: 1000 },
-  rotate_wait_ms: { type: 'integer', minimum: 0, maximum: 3600000, default: 5000, description: 'how long a rotated-away file is kept open for late writes' },
-  max_line_bytes: { type: 'integer', minimum: 1024, maximum: 67108864, default: 1048576 },
+  poll_interval_ms: {
+    type: 'integer', minimum: 10, maximum: 60000, default: 250,
+    description: 'how often files are polled when file-change notifications are unavailable, and how often a reader holding lines back (an audit event in flight) is re-checked; with notifications a write is read at once and an idle file is checked every 2 s',
+  },
+  checkpoint_interval_ms: {
+    type: 'integer', minimum: 10, maximum: 600000, default: 1000,
+    description: 'at most this long after a line is delivered, its offset is in the checkpoint file (so a crash re-reads at most this much)',
+  },
+  rotate_wait_ms: { type: 'integer', minimum: 0, maximum: 3600000, default: 5000, description: 'how long a rotated-away or deleted file is kept open after its last data for late writes, then closed' },
+  max_line_bytes: {
+    type: 'integer', minimum: 1024, maximum: 67108864, default: 1048576,
+    description: 'longer lines keep their first max_line_bytes bytes, are counted (long_lines) and reported',
+  },
   fingerprint_bytes: { type: 'integer', minimum: 16, maximum: 65536, default: 1024 },
   id: { type: 'string', pattern: '^[A-Za-z0-9_.-]+$', description: 'names the checkpoint file (default: derived from type and paths)' },
 } as const;
+
+const tailDefaults: Partial<TailInputConfig> = Object.fromEntries(
+  Object.entries(tailSchemaProperties).flatMap(([k, p]) => ('default' in p ? [[k, p.default]] : [])),
+);
+
+/** The config with the schema's defaults wherever a key is missing (or undefined). */
+export function withTailDefaults<C extends TailInputConfig>(cfg: C): C {
+  const out = { ...tailDefaults } as C;
+  for (const [k, v] of Object.entries(cfg)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
+  return out;
+}
 
 export function checkpointPathFor(cfg: TailInputConfig, stateDir: string): string {
   const paths = Array.isArray(cfg.path) ? cfg.path : [cfg.path];
@@ -95,8 +116,9 @@ export function createTailInput(
   newReader: (file: TailedFile, sinkError: (err: AuditflowError) => void) => LineReader,
   extraStats?: () => Record<string, number>,
 ): Input & { tailer(): Tailer | undefined } {
-  const paths = Array.isArray(cfg.path) ? cfg.path : [cfg.path];
-  const name = `${cfg.type}:${paths.join(',')}`;
+  const c = withTailDefaults(cfg);
+  const paths = Array.isArray(c.path) ? c.path : [c.path];
+  const name = `${c.type}:${paths.join(',')}`;
   let tailer: Tailer | undefined;
   let sink: InputSink | undefined;
   interface ReaderState { gen: number; reader: LineReader; lastCommit: number; lastLines: number | undefined }
@@ -164,15 +186,15 @@ export function createTailInput(
       sink = s;
       tailer = new Tailer({
         include: paths,
-        exclude: cfg.exclude,
-        startAt: cfg.start_at ?? 'beginning',
-        checkpointPath: checkpointPathFor(cfg, ctx.stateDir),
+        exclude: c.exclude,
+        startAt: c.start_at,
+        checkpointPath: checkpointPathFor(c, ctx.stateDir),
         log: ctx.log,
-        pollMs: cfg.poll_interval_ms,
-        checkpointMs: cfg.checkpoint_interval_ms,
-        rotateWaitMs: cfg.rotate_wait_ms,
-        maxLineBytes: cfg.max_line_bytes,
-        fingerprintBytes: cfg.fingerprint_bytes,
+        pollMs: c.poll_interval_ms,
+        checkpointMs: c.checkpoint_interval_ms,
+        rotateWaitMs: c.rotate_wait_ms,
+        maxLineBytes: c.max_line_bytes,
+        fingerprintBytes: c.fingerprint_bytes,
         onError: sinkError,
         onChunk: async (chunk: TailChunk) => {
           const out: NormalizedRecord[] = [];
@@ -187,12 +209,12 @@ export function createTailInput(
         onIdle: async (file, gen, idleMs) => {
           const out: NormalizedRecord[] = [];
           const r = readerFor(file, gen, out);
-          if (r.reader.heldFrom() === undefined && !out.length) return;
+          if (r.reader.heldFrom() === undefined && !out.length) return false;
           r.reader.idle(idleMs, out);
           // Everything read is consumed once nothing is held: commit up to the read position
           // minus any partial last line (which the tailer has not handed over yet).
-          const end = file.long ? file.long.start : file.carry ? file.carryStart : file.readOffset;
-          await deliver(file, gen, out, end, Math.max(0, file.lineNo), r);
+          await deliver(file, gen, out, file.handedOverTo(), Math.max(0, file.lineNo), r);
+          return r.reader.heldFrom() !== undefined;
         },
       });
       await tailer.start();

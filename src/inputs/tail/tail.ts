@@ -11,33 +11,30 @@
 // and reported as possible loss. After a restart, a checkpointed file that is no longer at its
 // path is looked for among its siblings (audit.log → audit.log.1) and finished from there.
 //
-// Lines are decoded as UTF-8; bytes that are not UTF-8 become `\xNN`, as in the audit records'
-// decoded fields (the line is never dropped, and its bytes can be told from the text).
+// Lines are cut by the shared LineSplitter (src/inputs/read/lines.ts: LF or CRLF, `\xNN` for bytes
+// that are not UTF-8, the max_line_bytes cap), exactly as `normalize` cuts them.
 // Reads are synchronous pread()s of regular files (page cache; a chunk costs microseconds) with a
-// bounded budget per file per round, so one huge file cannot starve the others or the event loop.
+// bounded budget per file per round, so one huge file (a flood, a giant line) cannot starve the
+// others or the event loop.
+//
+// Idle is idle: with file notifications (chokidar on inotify) a write wakes the loop at once, and
+// the loop otherwise sleeps until its next own deadline: a safety poll every safetyPollMs (for
+// what inotify cannot see: NFS, a watch that failed), a rotated file's grace period ending, a
+// reader holding lines back (every pollMs). Without notifications files are polled every pollMs.
+// Checkpoints are written on their own timer, checkpointMs after the state first changed.
 
-import { isUtf8 } from 'node:buffer';
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { AuditflowError } from '../../errors.js';
-import { bytesToText } from '../../bytes-text.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type Line } from '../read/lines.js';
 import type { Logger } from '../../log.js';
 import { CheckpointStore, idKey } from './checkpoint.js';
 import { compilePattern, expand, matchesAny, type PathPattern } from './discover.js';
 import { FINGERPRINT_BYTES, identify, sameHead, type FileIdentity } from './identity.js';
 
-export interface TailLine {
-  text: string;
-  /** byte offset of the line's first byte */
-  start: number;
-  /** byte offset just past its newline: committing this means the line is done */
-  end: number;
-  /** set when the line was longer than maxLineBytes and only its head is in `text` */
-  truncated?: boolean;
-  /** 1-based line number, or 0 when unknown (reading resumed from a checkpoint without one) */
-  line: number;
-}
+/** A line (src/inputs/read/lines.ts); committing its `end` means the line is done. */
+export type TailLine = Line;
 
 export interface TailChunk {
   file: TailedFile;
@@ -55,12 +52,19 @@ export interface TailOptions {
   startAt?: 'beginning' | 'end';
   checkpointPath: string;
   onChunk(chunk: TailChunk): Promise<void>;
-  /** A file with nothing new for `idleMs` (wall time); called about every pollMs while idle. */
-  onIdle?(file: TailedFile, gen: number, idleMs: number): Promise<void>;
+  /**
+   * A file with nothing new for `idleMs` (wall time), called when the loop wakes. Resolving true
+   * means lines are still held back: the loop then wakes every pollMs to call it again.
+   */
+  onIdle?(file: TailedFile, gen: number, idleMs: number): Promise<boolean | void>;
   onError?(err: AuditflowError): void;
   log: Logger;
+  /** how often files are polled without notifications, and readers holding lines are re-asked */
   pollMs?: number;
+  /** with notifications: how often files are checked anyway (what inotify cannot see) */
+  safetyPollMs?: number;
   scanMs?: number;
+  /** how soon a changed state reaches the checkpoint file */
   checkpointMs?: number;
   /** how long a rotated-away or deleted file is kept open at EOF for late writes */
   rotateWaitMs?: number;
@@ -84,26 +88,31 @@ export class TailedFile {
   readOffset: number;
   /** last offset the consumer committed (what the checkpoint holds) */
   committed: number;
-  /** complete lines before readOffset, or -1 when unknown */
-  lineNo: number;
   gen = 0;
   /** 'active' while the path still names this file; 'rotated' once renamed away or deleted */
   state: 'active' | 'rotated' = 'active';
   rotatedAt = 0;
   lastDataAt = 0;
-  /** bytes of an incomplete last line, and where it starts */
-  carry: Buffer | null = null;
-  carryStart = 0;
-  /** an over-long line whose head is kept while the rest of it is skipped */
-  long: TailLine | null = null;
   lastSize = 0;
-  constructor(path: string, id: FileIdentity, fd: number, offset: number, lineNo: number) {
+  /** cuts what is read into lines; holds an incomplete last line */
+  readonly lines: LineSplitter;
+  constructor(path: string, id: FileIdentity, fd: number, offset: number, lineNo: number, maxLineBytes: number) {
     this.path = path;
     this.id = id;
     this.fd = fd;
     this.readOffset = offset;
     this.committed = offset;
-    this.lineNo = lineNo;
+    this.lines = new LineSplitter(maxLineBytes, lineNo);
+  }
+
+  /** complete lines before readOffset, or -1 when unknown */
+  get lineNo(): number {
+    return this.lines.lineNo;
+  }
+
+  /** Where the lines handed over so far end: the read position minus an incomplete last line. */
+  handedOverTo(): number {
+    return this.lines.pendingStart() ?? this.readOffset;
   }
 
   /** Where a line is, for messages: `path:LINE` when the line number is known, else `path@BYTE`. */
@@ -121,6 +130,8 @@ export interface TailStats {
   long_lines: number;
   recovered_rotated: number;
   checkpoint_writes: number;
+  /** rounds of the read loop (an idle tailer adds a few per safety poll, not one per ms) */
+  wakeups: number;
 }
 
 export class Tailer {
@@ -135,18 +146,25 @@ export class Tailer {
   private loop: Promise<void> | undefined;
   private wakeTimer: NodeJS.Timeout | undefined;
   private wakeResolve: (() => void) | undefined;
+  /** a wake that came while the loop was busy: the next sleep returns at once */
+  private wakePending = false;
+  private checkpointTimer: NodeJS.Timeout | undefined;
   private scanRequested = true;
   private watcher: FSWatcher | undefined;
+  /** notifications are trusted once chokidar is ready, until it reports an error */
+  private watching = false;
   private readonly buf: Buffer;
-  private readonly counters: TailStats = { files: 0, lines: 0, bytes: 0, truncations: 0, rotations: 0, long_lines: 0, recovered_rotated: 0, checkpoint_writes: 0 };
+  private readonly counters: TailStats = { files: 0, lines: 0, bytes: 0, truncations: 0, rotations: 0, long_lines: 0, recovered_rotated: 0, checkpoint_writes: 0, wakeups: 0 };
   private firstScan = true;
   private checkpointError: string | undefined;
 
   constructor(opts: TailOptions) {
+    // An option given as undefined (a config key left out) never overrides a default.
+    const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as TailOptions;
     this.o = {
-      startAt: 'beginning', pollMs: 250, scanMs: 1000, checkpointMs: 1000, rotateWaitMs: 5000,
-      maxLineBytes: 1 << 20, readBytes: 1 << 16, maxChunkLines: 128, fingerprintBytes: FINGERPRINT_BYTES,
-      checkpointTtlMs: 7 * 24 * 3600_000, watch: true, ...opts, exclude: opts.exclude ?? [],
+      startAt: 'beginning', pollMs: 250, safetyPollMs: 2000, scanMs: 1000, checkpointMs: 1000, rotateWaitMs: 5000,
+      maxLineBytes: DEFAULT_MAX_LINE_BYTES, readBytes: 1 << 16, maxChunkLines: 128, fingerprintBytes: FINGERPRINT_BYTES,
+      checkpointTtlMs: 7 * 24 * 3600_000, watch: true, ...given, exclude: opts.exclude ?? [],
     };
     this.patterns = opts.include.map(compilePattern);
     this.store = new CheckpointStore(opts.checkpointPath);
@@ -174,6 +192,8 @@ export class Tailer {
     await Promise.race([this.loop, new Promise<void>((r) => { timer = setTimeout(r, STOP_GRACE_MS); })]);
     clearTimeout(timer);
     await this.watcher?.close();
+    clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = undefined;
     this.flushCheckpoints();
     this.stopped = true;
   }
@@ -194,6 +214,7 @@ export class Tailer {
     this.store.set(file.path, file.id, offset, lines !== undefined && lines > 0 ? lines : undefined);
     // After stop the loop no longer flushes: late acks (outputs draining) are written at once.
     if (this.stopped) this.flushCheckpoints();
+    else this.scheduleCheckpoint();
   }
 
   stats(): TailStats {
@@ -209,34 +230,55 @@ export class Tailer {
 
   private async run(): Promise<void> {
     let nextScan = Date.now() + this.o.scanMs;
-    let nextCheckpoint = Date.now() + this.o.checkpointMs;
     while (this.running) {
+      this.counters.wakeups++;
       const now = Date.now();
       if (this.scanRequested || now >= nextScan) {
         this.scanRequested = false;
         this.scan(true);
-        nextScan = now + this.o.scanMs;
+        // with notifications a file coming or going asks for a scan; the timed one is a safety net
+        nextScan = now + (this.watching ? Math.max(this.o.scanMs, this.o.safetyPollMs) : this.o.scanMs);
       } else {
         this.scan(false);
       }
       let progressed = false;
+      let holding = false;
       for (const f of [...this.files.values()]) {
         if (!this.running) break;
         try {
           if (await this.pollFile(f)) progressed = true;
-          else if (this.o.onIdle && this.running) await this.o.onIdle(f, f.gen, Date.now() - f.lastDataAt);
+          else if (this.o.onIdle && this.running && (await this.o.onIdle(f, f.gen, Date.now() - f.lastDataAt))) holding = true;
         } catch (err) {
           this.report(f.path, `read failed: ${(err as Error).message}`, err);
           this.retire(f);
         }
       }
       this.retireIdle();
-      if (Date.now() >= nextCheckpoint) {
-        this.flushCheckpoints();
-        nextCheckpoint = Date.now() + this.o.checkpointMs;
-      }
-      if (!progressed && this.running) await this.sleep(this.o.pollMs);
+      this.scheduleCheckpoint();
+      if (!progressed && this.running) await this.sleep(this.idleWait(holding, nextScan));
     }
+  }
+
+  /** How long the loop may sleep: until the first of its own deadlines (a write wakes it sooner). */
+  private idleWait(holding: boolean, nextScan: number): number {
+    const now = Date.now();
+    let wait = this.watching ? this.o.safetyPollMs : this.o.pollMs;
+    if (holding) wait = Math.min(wait, this.o.pollMs);
+    wait = Math.min(wait, nextScan - now);
+    for (const f of this.files.values()) {
+      if (f.state === 'rotated') wait = Math.min(wait, Math.max(f.rotatedAt, f.lastDataAt) + this.o.rotateWaitMs - now);
+    }
+    return Math.max(wait, 1);
+  }
+
+  /** Arms the checkpoint write for checkpointMs from now, if the state changed and none is armed. */
+  private scheduleCheckpoint(): void {
+    if (this.checkpointTimer || this.stopped || !this.running || !this.store.isDirty()) return;
+    this.checkpointTimer = setTimeout(() => {
+      this.checkpointTimer = undefined;
+      this.flushCheckpoints();
+      this.scheduleCheckpoint(); // a failed write stays dirty: tried again next interval
+    }, this.o.checkpointMs);
   }
 
   private flushCheckpoints(): void {
@@ -255,6 +297,7 @@ export class Tailer {
   }
 
   private sleep(ms: number): Promise<void> {
+    if (this.wakePending) { this.wakePending = false; return Promise.resolve(); }
     return new Promise((resolve) => {
       this.wakeResolve = resolve;
       this.wakeTimer = setTimeout(() => this.wake(), ms);
@@ -265,7 +308,7 @@ export class Tailer {
     if (this.wakeTimer) { clearTimeout(this.wakeTimer); this.wakeTimer = undefined; }
     const r = this.wakeResolve;
     this.wakeResolve = undefined;
-    r?.();
+    if (r) r(); else this.wakePending = true;
   }
 
   private startWatcher(): void {
@@ -282,7 +325,12 @@ export class Tailer {
       if (event !== 'change') this.scanRequested = true; // change: the quick scan covers it
       this.wake();
     });
-    this.watcher.on('error', (err) => this.o.log.debug('tail watcher error (polling continues)', { error: String(err) }));
+    this.watcher.on('ready', () => { this.watching = true; });
+    this.watcher.on('error', (err) => {
+      // notifications can no longer be trusted to come: poll every pollMs from now on
+      this.watching = false;
+      this.o.log.debug('tail watcher error (polling continues)', { error: String(err) });
+    });
   }
 
   // ---- discovery ----
@@ -369,7 +417,7 @@ export class Tailer {
       offset = this.firstScan && this.o.startAt === 'end' ? fst.size : 0;
     }
     if (offset === 0) lineNo = 0;
-    const f = new TailedFile(path, id, fd, offset, lineNo);
+    const f = new TailedFile(path, id, fd, offset, lineNo, this.o.maxLineBytes);
     f.lastSize = fst.size;
     f.lastDataAt = Date.now();
     this.files.set(idKey(id), f);
@@ -452,9 +500,7 @@ export class Tailer {
       f.gen++;
       f.readOffset = 0;
       f.committed = 0;
-      f.lineNo = 0;
-      f.carry = null;
-      f.long = null;
+      f.lines.reset(0);
       f.id = identify(f.fd, st.dev, st.ino, st.size, this.o.fingerprintBytes);
       this.store.set(f.path, f.id, 0);
     }
@@ -472,72 +518,21 @@ export class Tailer {
       const want = Math.min(this.buf.length, st.size - f.readOffset);
       const n = readSync(f.fd, this.buf, 0, want, f.readOffset);
       if (n === 0) break;
-      this.cut(f, this.buf, n, lines);
+      f.lines.push(this.buf, n, f.readOffset, lines);
       f.readOffset += n;
       budget -= n;
       this.counters.bytes += n;
     }
     f.lastDataAt = Date.now();
     this.counters.lines += lines.length;
+    for (const line of lines) if (line.truncated) this.longLine(f, line);
     const atEof = f.readOffset >= st.size;
     if (lines.length || atEof) await this.o.onChunk({ file: f, gen: f.gen, lines, atEof });
     return true;
   }
 
-  /** Splits n bytes of buf (read at f.readOffset) into complete lines; the rest becomes carry. */
-  private cut(f: TailedFile, buf: Buffer, n: number, out: TailLine[]): void {
-    const base = f.readOffset;
-    const max = this.o.maxLineBytes;
-    // one check for the whole read in the usual case; lines are checked alone only when it fails
-    const valid = isUtf8(buf.subarray(0, n));
-    let pos = 0;
-    while (pos < n) {
-      const nl = buf.indexOf(10, pos);
-      const stop = nl === -1 || nl >= n ? n : nl;
-      if (f.long) {
-        // Inside an over-long line: its head is kept, the rest skipped up to the newline, and only
-        // then is it handed over, so its end offset (what gets committed) is past the whole line.
-        if (stop < n) { f.long.end = base + stop + 1; f.long.line = f.lineNo < 0 ? 0 : ++f.lineNo; out.push(f.long); f.long = null; }
-        pos = stop + 1;
-        continue;
-      }
-      if (stop === n) {
-        // No newline yet: keep the bytes until the line completes (or gets too long).
-        const piece = buf.subarray(pos, n);
-        if (!f.carry) { f.carry = Buffer.from(piece); f.carryStart = base + pos; } else f.carry = Buffer.concat([f.carry, piece]);
-        if (f.carry.length > max) {
-          f.long = { text: lineText(f.carry, 0, max, false), start: f.carryStart, end: base + n, truncated: true, line: 0 };
-          this.longLine(f, f.carryStart, f.lineNo < 0 ? 0 : f.lineNo + 1);
-          f.carry = null;
-        }
-        return;
-      }
-      if (f.carry) {
-        const whole = stop === pos ? f.carry : Buffer.concat([f.carry, buf.subarray(pos, stop)]);
-        if (whole.length > max) {
-          out.push({ text: lineText(whole, 0, max, false), start: f.carryStart, end: base + stop + 1, truncated: true, line: f.lineNo < 0 ? 0 : ++f.lineNo });
-          this.longLine(f, f.carryStart, f.lineNo < 0 ? 0 : f.lineNo);
-        } else {
-          out.push({ text: lineText(whole, 0, whole.length, false), start: f.carryStart, end: base + stop + 1, line: f.lineNo < 0 ? 0 : ++f.lineNo });
-        }
-        f.carry = null;
-      } else if (stop - pos > max) {
-        out.push({ text: lineText(buf, pos, pos + max, valid), start: base + pos, end: base + stop + 1, truncated: true, line: f.lineNo < 0 ? 0 : ++f.lineNo });
-        this.longLine(f, base + pos, f.lineNo < 0 ? 0 : f.lineNo);
-      } else {
-        out.push({ text: lineText(buf, pos, stop, valid), start: base + pos, end: base + stop + 1, line: f.lineNo < 0 ? 0 : ++f.lineNo });
-      }
-      pos = stop + 1;
-    }
-  }
-
-  private longLine(f: TailedFile, start: number, line: number): void {
+  private longLine(f: TailedFile, line: TailLine): void {
     this.counters.long_lines++;
-    this.report(f.where({ text: '', start, end: start, line }), `line longer than ${this.o.maxLineBytes} bytes: kept its first ${this.o.maxLineBytes} bytes`);
+    this.report(f.where(line), `line longer than ${this.o.maxLineBytes} bytes: kept its first ${this.o.maxLineBytes} bytes`);
   }
-}
-
-/** Text of buf[from, to): UTF-8, or with `\xNN` for bytes that are not (`valid`: known UTF-8). */
-function lineText(buf: Buffer, from: number, to: number, valid: boolean): string {
-  return valid ? buf.toString('utf8', from, to) : bytesToText(buf.subarray(from, to));
 }
