@@ -12,13 +12,8 @@ import { buildFilterChain } from './filters/index.js';
 import { applyQueue } from './outputs/spool/index.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { createDecorator } from './pipeline/decorate.js';
-import type { BuildContext, ComponentDef, Filter, Input, Output } from './pipeline/types.js';
-
-function build<T>(defs: ComponentDef<T>[], cfg: { type: string }, ctx: BuildContext, kind: string): T {
-  const def = defs.find((d) => d.type === cfg.type);
-  if (!def) throw new AuditflowError('AF_ERR_CONFIG', `unknown ${kind} type "${cfg.type}"`);
-  return def.build(cfg, ctx);
-}
+import type { BuildContext, Filter, Input, Output } from './pipeline/types.js';
+import { buildComponent } from './config/resolve.js';
 
 interface Graph { inputs: Input[]; filters: Filter[]; outputs: Output[]; pipeline: Pipeline }
 
@@ -31,9 +26,9 @@ export class Daemon {
   private assemble(config: Config): Graph {
     const ctx: BuildContext = { stateDir: config.state_dir, hostName: config.host.name ?? '', log: this.log };
     // network outputs get a disk-backed queue by default: the kernel input cannot replay
-    const outputs = config.outputs.map((o) => applyQueue(build(outputDefs, o, ctx, 'output'), o, ctx));
+    const outputs = config.outputs.map((o, i) => applyQueue(buildComponent(outputDefs, o, ctx, `outputs[${i}]`), o, ctx));
     const filters = buildFilterChain(config.filters, ctx);
-    const inputs = config.inputs.map((i) => build(inputDefs, i, ctx, 'input'));
+    const inputs = config.inputs.map((item, i) => buildComponent(inputDefs, item, ctx, `inputs[${i}]`));
     const pipeline = new Pipeline({ filters, outputs, log: this.log, decorate: createDecorator(config.host), errorRecords: config.error_records });
     return { inputs, filters, outputs, pipeline };
   }

@@ -18,6 +18,7 @@ export const checkConfigCommand: Command = {
       // filter_chain strings and match expressions are compiled too: an unknown filter name in
       // "exclude_uid:1;exlude_comm:x" is only found there
       buildFilterChain(cfg.filters, { stateDir: cfg.state_dir, hostName: '', log: silentLogger });
+      for (const w of cfg.warnings) io.stderr.write(`auditflow: ${args[0]}: ${w}\n`);
       io.stdout.write(`${args[0]}: ok (${cfg.inputs.length} inputs, ${cfg.filters.length} filters, ${cfg.outputs.length} outputs)\n`);
       return 0;
     } catch (err) {

@@ -28,6 +28,7 @@ export const runCommand: Command = {
       return EX_CONFIG;
     }
     const log = createLogger(config.log_level, (l) => io.stderr.write(l));
+    for (const w of config.warnings) log.warn(`${path}: ${w}`);
     const daemon = new Daemon(config, log);
     let metrics: MetricsServer | null = null;
     try {
@@ -61,7 +62,9 @@ export const runCommand: Command = {
       const onHup = () => {
         busy = busy.then(async () => {
           try {
-            await daemon.reload(loadConfig(path));
+            const next = loadConfig(path);
+            for (const w of next.warnings) log.warn(`${path}: ${w}`);
+            await daemon.reload(next);
           } catch (err) {
             log.error(`SIGHUP: keeping the running config: ${(err as Error).message}`);
           }

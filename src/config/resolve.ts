@@ -105,11 +105,11 @@ export function resolveComponent<T>(def: ComponentDef<unknown>, item: unknown, w
 }
 
 /** Resolves the item (unless it already was) and builds the component from it. */
-export function buildComponent<T, C>(defs: readonly ComponentDef<T>[], item: unknown, ctx: C, where: string, kind: string): T {
+export function buildComponent<T, C>(defs: readonly ComponentDef<T>[], item: unknown, ctx: C, where: string): T {
   const type = item !== null && typeof item === 'object' ? (item as { type?: unknown }).type : undefined;
   const def = defs.find((d) => d.type === type);
   if (def === undefined) {
-    throw configError(`${where}.type`, `${type === undefined ? 'missing' : `unknown ${kind} type ${JSON.stringify(type)}`} (known: ${defs.map((d) => d.type).join(', ')})`);
+    throw configError(`${where}.type`, `${type === undefined ? 'missing' : `unknown type ${JSON.stringify(type)}`} (known: ${defs.map((d) => d.type).join(', ')})`);
   }
   return def.build(resolveComponent(def as ComponentDef<unknown>, item, where).config, ctx as never);
 }

@@ -1,44 +1,34 @@
-// The config schema, assembled from the registries: each component's ComponentDef carries its
-// own schema, so adding an input, filter or output type never touches this file.
-import type { ComponentDef } from '../pipeline/types.js';
+// The top level of the config. Each list item is validated against its own component's schema by
+// the loader (src/config/resolve.ts), so adding an input, filter or output type never touches this
+// file.
+import { metricsSchema } from '../metrics/index.js';
 
-function listOf(defs: ComponentDef<unknown>[]): Record<string, unknown> {
-  return {
-    type: 'array',
-    items: {
+const list = { type: 'array', items: { type: 'object' } };
+
+export const topSchema: Record<string, unknown> = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'auditflow configuration',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    state_dir: { type: 'string', minLength: 1, default: '/var/lib/auditflow', description: 'checkpoints and spool' },
+    log_level: { enum: ['debug', 'info', 'warn', 'error'], default: 'info' },
+    pid_file: { type: 'string', minLength: 1 },
+    host: {
       type: 'object',
-      required: ['type'],
-      discriminator: { propertyName: 'type' },
-      oneOf: defs.map((d) => d.schema),
-    },
-  };
-}
-
-export function buildSchema(inputs: ComponentDef<unknown>[], filters: ComponentDef<unknown>[], outputs: ComponentDef<unknown>[], extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    $schema: 'http://json-schema.org/draft-07/schema#',
-    title: 'auditflow configuration',
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      state_dir: { type: 'string', minLength: 1, description: 'checkpoints and spool' },
-      log_level: { enum: ['debug', 'info', 'warn', 'error'] },
-      pid_file: { type: 'string', minLength: 1 },
-      host: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          name: { type: 'string' },
-          id: { type: 'string' },
-          fields: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
-        },
+      additionalProperties: false,
+      default: {},
+      properties: {
+        name: { type: 'string' },
+        id: { type: 'string' },
+        fields: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
       },
-      inputs: listOf(inputs),
-      filters: listOf(filters),
-      outputs: listOf(outputs),
-      shutdown_timeout_ms: { type: 'integer', minimum: 0 },
-      error_records: { type: 'boolean', description: 'ship input errors (unparseable lines...) as event.kind: pipeline_error records' },
-      ...extra,
     },
-  };
-}
+    inputs: { ...list, default: [] },
+    filters: { ...list, default: [] },
+    outputs: { ...list, default: [{ type: 'stdout' }] },
+    shutdown_timeout_ms: { type: 'integer', minimum: 0, default: 10_000 },
+    error_records: { type: 'boolean', default: false, description: 'ship input errors (unparseable lines...) as event.kind: pipeline_error records' },
+    metrics: metricsSchema,
+  },
+};

@@ -1,8 +1,8 @@
 // The one place filter types are registered: `type:` in config → factory + schema. The config
 // loader validates each item against these schemas; buildFilterChain() turns the validated list
 // into running filters, with redaction appended when the config does not mention it.
-import { Ajv, type ValidateFunction } from 'ajv';
 import { configError } from '../errors.js';
+import { resolveComponent } from '../config/resolve.js';
 import type { BuildContext, ComponentDef, Filter } from '../pipeline/types.js';
 import { buildChain, chainFilters, type ChainContext } from './chain.js';
 import { buildMatch, matchSchema } from './match.js';
@@ -57,28 +57,6 @@ export const filterDefs: ComponentDef<Filter>[] = [
 
 const defsByType = new Map(filterDefs.map((d) => [d.type, d]));
 
-// The loader validates the whole config; callers that build filters from items of their own
-// (tests, `normalize --no-redact`) get the same checks here. Compiled once per type.
-let ajv: Ajv | undefined;
-const validators = new Map<string, ValidateFunction>();
-function checkItem(def: ComponentDef<Filter>, item: unknown, where: string): void {
-  let v = validators.get(def.type);
-  if (v === undefined) {
-    ajv ??= new Ajv({ allErrors: true, strict: false });
-    v = ajv.compile(def.schema);
-    validators.set(def.type, v);
-  }
-  if (v(item)) return;
-  const e = v.errors![0];
-  let path = where + e.instancePath.split('/').slice(1).map((k) => (/^\d+$/.test(k) ? `[${k}]` : `.${k}`)).join('');
-  let message = e.message ?? 'invalid';
-  if (e.keyword === 'additionalProperties') {
-    path += `.${(e.params as { additionalProperty: string }).additionalProperty}`;
-    message = 'unknown key';
-  }
-  throw configError(path, message);
-}
-
 /** `{filter_chain: "..."}` (snoopy's spelling) → `{type: filter_chain, filter_chain: "..."}`. */
 export function normalizeFilterItem(item: unknown): unknown {
   if (item !== null && typeof item === 'object' && !Array.isArray(item) && !('type' in item) && 'filter_chain' in item) {
@@ -97,8 +75,8 @@ function usesSpawnsOf(item: { type: string; filter_chain?: unknown }): boolean {
  * `redact` filter is appended when the list has none, and any `{type: redact, enabled: false}`
  * turns all redaction off. When exclude_spawns_of is used, a process-table observer goes first,
  * so exec events dropped by earlier filters still teach the table who their children are.
- * Items are expected to have passed the schema (the config loader validates them); anything
- * else is still refused here with an AF_ERR_CONFIG naming the item.
+ * Items are resolved through the one config resolver (a no-op for items the loader resolved):
+ * anything invalid is refused with an AF_ERR_CONFIG naming the item.
  */
 export function buildFilterChain(items: unknown[], ctx: BuildContext & Partial<ChainContext> & { procTable?: boolean }): Filter[] {
   const typed = items.map((it, i) => {
@@ -110,8 +88,7 @@ export function buildFilterChain(items: unknown[], ctx: BuildContext & Partial<C
     if (def === undefined) {
       throw configError(`filters[${i}].type`, `unknown filter type ${JSON.stringify((item as { type: string }).type)} (known: ${[...defsByType.keys()].join(', ')})`);
     }
-    checkItem(def, item, `filters[${i}]`);
-    return item as { type: string; enabled?: boolean; filter_chain?: string };
+    return resolveComponent<{ type: string; enabled?: boolean; filter_chain?: string }>(def, item, `filters[${i}]`).config;
   });
   const redactOff = typed.some((t) => t.type === 'redact' && t.enabled === false);
   let processTable = ctx.processTable;
