@@ -331,14 +331,26 @@ describe('audit event reassembler', () => {
       assert.deepEqual(h.shape(), ['5:1']);
     });
 
-    it('emits a record for an event already emitted as its own event and counts it late', () => {
+    it('gathers the records of an event already emitted into one late event, and counts them late', () => {
       const h = harness();
       h.push(line('SYSCALL', 7, T0), line('PROCTITLE', 7, T0, 'proctitle=6C73'));
-      h.push(line('PATH', 7, T0, 'item=0 name="/etc/passwd"'));
-      assert.deepEqual(h.shape(), ['7:2', '7:1']);
-      assert.equal(h.events[1][0].type, 'PATH');
-      assert.equal(h.r.counters.late, 1);
+      h.push(line('PATH', 7, T0, 'item=0 name="/etc/passwd"'), line('PATH', 7, T0, 'item=1 name="/etc/shadow"'));
+      assert.deepEqual(h.shape(), ['7:2'], 'the late part waits for the rest of itself');
+      h.r.flush();
+      assert.deepEqual(h.shape(), ['7:2', '7:2']);
+      assert.deepEqual(h.events[1].map((r) => r.fields.item), ['0', '1']);
+      assert.equal(h.r.counters.late, 2);
       assert.equal(h.r.counters.events, 2);
+    });
+
+    it('a late part ends at its PROCTITLE or EOE like any kernel event', () => {
+      const h = harness();
+      h.push(line('SYSCALL', 7, T0), line('EOE', 7, T0, ''));
+      h.push(line('CWD', 7, T0, 'cwd="/root"'), line('PATH', 7, T0, 'item=0 name="x"'), line('PROCTITLE', 7, T0, 'proctitle=6C73'));
+      assert.deepEqual(h.shape(), ['7:1', '7:3']);
+      h.push(line('SYSCALL', 8, T0), line('EOE', 8, T0, ''), line('PATH', 8, T0, 'item=0 name="y"'), line('EOE', 8, T0, ''));
+      assert.deepEqual(h.shape(), ['7:1', '7:3', '8:1', '8:1']);
+      assert.equal(h.r.counters.late, 4);
     });
 
     it('flushes open events in serial order across the uint32 rollover', () => {
@@ -503,6 +515,72 @@ describe('audit event reassembler', () => {
       assert.equal(h.r.counters.evicted, 0);
       h.r.flush();
       assert.equal(h.events.length, 1001);
+    });
+  });
+
+  describe('events are node, serial and time (a log spanning two boots)', () => {
+    const exec = (serial: number, t: number, comm: string) => [
+      line('SYSCALL', serial, t, `arch=c000003e syscall=59 success=yes exit=0 items=1 ppid=1 pid=${serial + 100} auid=0 uid=0 tty=(none) ses=1 comm="${comm}" exe="/usr/bin/${comm}" key=(null)`),
+      line('EXECVE', serial, t, `argc=1 a0="${comm}"`),
+      line('PATH', serial, t, `item=0 name="/usr/bin/${comm}" inode=1 dev=08:01 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL`),
+      line('PROCTITLE', serial, t, 'proctitle=6964'),
+    ];
+    const BOOT2 = T0 + 3_600_000;
+
+    it('a serial reused after a reboot starts a new event, not late records of the old one', () => {
+      const h = harness();
+      h.push(...exec(10, T0, 'id'), ...exec(11, T0 + 1, 'ls'), ...exec(12, T0 + 2, 'cat'));
+      h.push(
+        line('DAEMON_END', 7001, T0 + 5000, 'op=terminate auid=0 uid=0 ses=1 pid=1 res=success'),
+        line('DAEMON_START', 8001, BOOT2 - 10, 'op=start ver=3.0.9 format=raw kernel=6.1.0 auid=4294967295 pid=300 uid=0 ses=4294967295 res=success'),
+      );
+      h.push(...exec(10, BOOT2, 'who'), ...exec(11, BOOT2 + 1, 'df'), ...exec(12, BOOT2 + 2, 'ps'));
+      h.r.flush();
+      const execs = h.events.filter((e) => e[0].type === 'SYSCALL');
+      assert.deepEqual(execs.map((e) => `${e[0].serial}:${e.length}:${e[0].fields.comm}`),
+        ['10:4:"id"', '11:4:"ls"', '12:4:"cat"', '10:4:"who"', '11:4:"df"', '12:4:"ps"']);
+      assert.equal(h.r.counters.late, 0);
+    });
+
+    it('an event of the old boot still open when its serial comes back is emitted as it stood', () => {
+      const h = harness({ timeoutMs: 600_000 });
+      h.push(...exec(20, T0, 'id').slice(0, 2));
+      h.push(...exec(20, BOOT2, 'who'));
+      assert.deepEqual(h.events.map((e) => `${e.length}:${e[0].fields.comm}`), ['2:"id"', '4:"who"']);
+      assert.equal(h.r.counters.late, 0);
+    });
+
+    it('on several nodes, the same serial and time are two events', () => {
+      const h = harness();
+      for (const node of ['web1', 'web2']) h.push(...exec(30, T0, 'id').map((l) => `node=${node} ${l}`));
+      assert.deepEqual(h.shape(), ['web1/30:4', 'web2/30:4']);
+    });
+  });
+
+  describe('what is still held (file inputs keep their checkpoint before it)', () => {
+    it('heldFrom() is where the oldest open event began; release() hands the open events back unemitted', () => {
+      const events: AuditRecord[][] = [];
+      const r = new Reassembler({ timeoutMs: 600_000, onEvent: (e) => events.push(e) });
+      const lines = [
+        line('SYSCALL', 40, T0, 'syscall=59 success=yes pid=1 comm="a"'), line('PROCTITLE', 40, T0, 'proctitle=61'),
+        line('SYSCALL', 41, T0 + 1, 'syscall=59 success=yes pid=2 comm="b"'),
+        line('USER_CMD', 42, T0 + 2, "pid=3 uid=0 msg='cwd=\"/\" cmd=6C73 res=success'"),
+        line('SYSCALL', 43, T0 + 3, 'syscall=59 success=yes pid=4 comm="d"'),
+        line('EXECVE', 41, T0 + 1, 'argc=1 a0="b"'),
+      ];
+      let offset = 0;
+      const starts: number[] = [];
+      for (const l of lines) { starts.push(offset); r.push(rec(l), offset); offset += l.length + 1; }
+      assert.equal(events.length, 2, 'serial 40 and the USER_CMD are out');
+      assert.equal(r.heldFrom(), starts[2], 'serial 41 began at the third line');
+      r.push(rec(line('PROCTITLE', 41, T0 + 1, 'proctitle=62')), offset);
+      assert.equal(r.heldFrom(), starts[4], 'then serial 43 is the oldest held');
+      const held = r.release();
+      assert.deepEqual(held.map((e) => e.map((x) => x.type)), [['SYSCALL']]);
+      assert.equal(r.heldFrom(), undefined);
+      r.flush();
+      assert.equal(events.length, 3, 'released events are not emitted afterwards');
+      assert.equal(r.counters.lost, 0);
     });
   });
 

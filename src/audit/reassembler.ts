@@ -14,8 +14,11 @@
 //     an old file behaves like the live stream) is done;
 //   - past `maxInFlight` open events the oldest is emitted as it stands (bounded memory in
 //     floods: the real capture has 19,000 events in one second).
-// A record arriving for an event already emitted is counted `late` and emitted as its own event
-// rather than dropped. auditd's DAEMON_* records (1200-1299) carry auditd's own serial counter,
+// An event is its node, serial AND timestamp: a serial seen again with another time is a new
+// event (the counter restarted at a reboot, or logs of two boots were concatenated), never more
+// records of the old one. Records arriving for an event already emitted (counted `late`) are
+// gathered into one late event of their own, closed like any other, rather than dropped or
+// emitted one by one. auditd's DAEMON_* records (1200-1299) carry auditd's own serial counter,
 // not the kernel's, so they are emitted at once and kept out of grouping and gap counting.
 //
 // Lost events are serials never seen. A gap is only declared lost once it can no longer be an
@@ -33,12 +36,7 @@
 // `resyncs`, not as billions of lost events. A jump never confirmed is counted in `outliers`.
 
 import type { AuditRecord } from './record.js';
-
-const AUDIT_USER = 1005;
-const AUDIT_SYSCALL = 1300;
-const AUDIT_EOE = 1320;
-const AUDIT_PROCTITLE = 1327;
-const AUDIT_URINGOP = 1336;
+import { AUDIT_EOE, AUDIT_PROCTITLE, AUDIT_SYSCALL, AUDIT_URINGOP, isDaemonRecord, isUserMessage } from './record-types.js';
 
 export interface ReassemblerOptions {
   /** Open events kept before the oldest is emitted as it stands. Default 1000. */
@@ -66,7 +64,7 @@ export interface ReassemblerCounters {
   evicted: number;
   /** Events emitted because they timed out on the audit clock. */
   expired: number;
-  /** Records that arrived after their event had been emitted. */
+  /** Records that arrived after their event had been emitted (gathered into late events). */
   late: number;
   /** Serial jumps larger than maxGap confirmed as a restart. */
   resyncs: number;
@@ -80,11 +78,17 @@ interface OpenEvent {
   map: Map<number | string, OpenEvent>;
   ns: NodeState;
   serial: number;
+  /** The records' own timestamp: with node and serial, what names the event. */
+  stamp: number;
   /** Audit clock when the event opened. */
   time: number;
+  /** Caller's position of the first record (a file offset), or -1. */
+  from: number;
   records: AuditRecord[];
   /** Holds the SYSCALL (or URINGOP) record, after which PROCTITLE is the last one. */
   hasSyscall: boolean;
+  /** More records of an event already emitted. */
+  late: boolean;
 }
 
 // Jump candidates kept per node (see NodeState.candidates).
@@ -115,11 +119,11 @@ class NodeState {
   confirmed = 0;
   /** Open gaps, oldest (lowest serial) first. */
   gaps: Gap[] = [];
-  /** Serials of recently emitted events, to tell late records from new events. */
+  /** Serials of recently emitted events, and their timestamps, to tell late records from new events. */
   private readonly recentRing: Uint32Array;
   private recentPos = 0;
   private recentCount = 0;
-  private readonly recentSet = new Set<number>();
+  private readonly recentStamps = new Map<number, number>();
 
   constructor(name: string | undefined, recentSize: number) {
     this.name = name;
@@ -154,32 +158,29 @@ class NodeState {
     return true;
   }
 
-  wasEmitted(serial: number): boolean {
-    return this.recentSet.has(serial);
+  wasEmitted(serial: number, stamp: number): boolean {
+    return this.recentStamps.get(serial) === stamp;
   }
 
-  remember(serial: number): void {
-    if (this.recentSet.has(serial)) return;
+  remember(serial: number, stamp: number): void {
+    const stamps = this.recentStamps;
+    if (stamps.has(serial)) {
+      stamps.set(serial, stamp); // a reused serial: the newer event is the one records can be late for
+      return;
+    }
     const ring = this.recentRing;
-    if (this.recentCount === ring.length) this.recentSet.delete(ring[this.recentPos]);
+    if (this.recentCount === ring.length) stamps.delete(ring[this.recentPos]);
     else this.recentCount++;
     ring[this.recentPos] = serial;
     this.recentPos = this.recentPos + 1 === ring.length ? 0 : this.recentPos + 1;
-    this.recentSet.add(serial);
+    stamps.set(serial, stamp);
   }
+
 }
 
 /** Signed distance from a to b on the uint32 serial circle (b - a), in [-2^31, 2^31). */
 function serialDiff(a: number, b: number): number {
   return (b - a) | 0;
-}
-
-function isUserSpace(typeId: number): boolean {
-  return typeId === AUDIT_USER || (typeId >= 1100 && typeId <= 1299) || (typeId >= 2100 && typeId <= 2999);
-}
-
-function isDaemon(typeId: number): boolean {
-  return typeId >= 1200 && typeId <= 1299;
 }
 
 // How a serial relates to its node's sequence (track()).
@@ -233,21 +234,26 @@ export class Reassembler {
     return this.clock;
   }
 
-  push(rec: AuditRecord): void {
+  /**
+   * One record. `from`: where the caller read it (a file offset), so that heldFrom() can say
+   * where the oldest event still held began; -1 when there is no such place (netlink).
+   */
+  push(rec: AuditRecord, from = -1): void {
     this.counters.records++;
     const typeId = rec.typeId;
 
     // auditd's own records: own serial counter; their time does not drive the clock either
-    if (isDaemon(typeId)) {
+    if (isDaemonRecord(typeId)) {
       this.deliver([rec]);
       this.expireOldest();
       return;
     }
 
     const serial = rec.serial >>> 0;
+    const stamp = rec.time;
     const ns = this.nodeState(rec.node);
-    const seq = this.track(ns, serial, rec.time > this.clock ? rec.time : this.clock);
-    if (seq !== OUTLIER && rec.time > this.clock) this.clock = rec.time;
+    const seq = this.track(ns, serial, stamp > this.clock ? stamp : this.clock);
+    if (seq !== OUTLIER && stamp > this.clock) this.clock = stamp;
     if (ns.gaps.length > 0) this.settleGaps(ns, this.clock, false);
 
     const key = rec.node === undefined ? serial : rec.node + '\0' + serial;
@@ -255,57 +261,96 @@ export class Reassembler {
     if (seq === CONFIRMED_JUMP && this.strays.size > 0) this.promote(rec.node, ns.confirmed);
     let ev = this.open.get(key);
     if (ev === undefined && this.strays.size > 0) ev = this.strays.get(key);
+    if (ev !== undefined && ev.stamp !== stamp) {
+      // the same serial at another time is another event (the counter restarted): the held one
+      // has seen its last record
+      ev.map.delete(ev.key);
+      this.emit(ev);
+      ev = undefined;
+    }
 
     if (typeId === AUDIT_EOE) {
       // EOE after PROCTITLE already closed the event is the normal netlink case, not lateness.
       if (ev !== undefined) this.complete(ev);
-      else if (!ns.wasEmitted(serial)) {
+      else if (!ns.wasEmitted(serial, stamp)) {
         // an EOE alone: every other record of the event was dropped (a multicast reader's full
         // buffer), or they are still to come (a garbled stream). Its serial was seen, so no gap
         // counts it: it waits as an empty event, and one that closes still empty is counted lost.
-        const map = seq === OUTLIER ? this.strays : this.open;
-        const time = this.clock === -Infinity ? rec.time : this.clock;
-        map.set(key, { key, map, ns, serial, time, records: [], hasSyscall: false });
-        if (time < this.floor) this.floor = time;
-        if (this.open.size > this.maxInFlight) this.evictOldest();
-        if (this.strays.size > STRAY_LIMIT) this.emitOldest(this.strays);
+        this.open1(seq === OUTLIER ? this.strays : this.open, key, ns, serial, stamp, from, undefined, false);
       }
       this.expireOldest();
       return;
     }
 
     if (ev === undefined) {
-      if (ns.wasEmitted(serial)) {
+      if (ns.wasEmitted(serial, stamp)) {
+        // more of an event already out: these records become one late event, which closes like
+        // any other (PROCTITLE still ends it: its SYSCALL came with the part already emitted)
         this.counters.late++;
-        this.deliver([rec]);
-        this.expireOldest();
-        return;
-      }
-      if (isUserSpace(typeId)) {
+        ev = this.open1(this.open, key, ns, serial, stamp, from, rec, true);
+      } else if (isUserMessage(typeId)) {
         // one record, one event: no need to open it
         if (seq !== OUTLIER) {
           this.closeOlder(ns, serial);
-          ns.remember(serial);
+          ns.remember(serial, stamp);
         }
         this.deliver([rec]);
         this.expireOldest();
         return;
+      } else {
+        ev = this.open1(seq === OUTLIER ? this.strays : this.open, key, ns, serial, stamp, from, rec, false);
       }
-      // opened at the audit clock, not the record's own time: an outlier's wild time must not
-      // keep it open forever or expire it at once (before the clock starts there is only that)
-      const map = seq === OUTLIER ? this.strays : this.open;
-      ev = { key, map, ns, serial, time: this.clock === -Infinity ? rec.time : this.clock, records: [rec], hasSyscall: false };
-      map.set(key, ev);
-      if (ev.time < this.floor) this.floor = ev.time;
-      if (this.open.size > this.maxInFlight) this.evictOldest();
-      if (this.strays.size > STRAY_LIMIT) this.emitOldest(this.strays);
     } else {
+      if (ev.late) this.counters.late++;
       ev.records.push(rec);
     }
 
     if (typeId === AUDIT_SYSCALL || typeId === AUDIT_URINGOP) ev.hasSyscall = true;
-    else if ((typeId === AUDIT_PROCTITLE && ev.hasSyscall) || isUserSpace(typeId)) this.complete(ev);
+    else if ((typeId === AUDIT_PROCTITLE && ev.hasSyscall) || isUserMessage(typeId)) this.complete(ev);
     this.expireOldest();
+  }
+
+  /** Opens an event in `map` (open, or strays for an outlier's serial); `rec` undefined for a lone EOE. */
+  private open1(map: Map<number | string, OpenEvent>, key: number | string, ns: NodeState, serial: number, stamp: number, from: number, rec: AuditRecord | undefined, late: boolean): OpenEvent {
+    // opened at the audit clock, not the record's own time: an outlier's wild time must not
+    // keep it open forever or expire it at once (before the clock starts there is only that)
+    const time = this.clock === -Infinity ? stamp : this.clock;
+    const ev: OpenEvent = { key, map, ns, serial, stamp, time, from, records: rec === undefined ? [] : [rec], hasSyscall: late, late };
+    map.set(key, ev);
+    if (time < this.floor) this.floor = time;
+    if (this.open.size > this.maxInFlight) this.evictOldest();
+    if (this.strays.size > STRAY_LIMIT) this.emitOldest(this.strays);
+    return ev;
+  }
+
+  /**
+   * Where the oldest event still held began (the smallest `from` given to push() among open
+   * events), or undefined when nothing is held: a file input keeps its checkpoint there, so a
+   * restart reads the held events whole.
+   */
+  heldFrom(): number | undefined {
+    // open events are in arrival order but for promoted strays, so all are looked at (callers
+    // ask once per batch of lines, not per line)
+    let min = Infinity;
+    for (const map of [this.open, this.strays]) {
+      for (const ev of map.values()) if (ev.from >= 0 && ev.from < min) min = ev.from;
+    }
+    return min === Infinity ? undefined : min;
+  }
+
+  /**
+   * End of input for a source that will be read again from heldFrom() (a file input at
+   * shutdown): the open events are handed back instead of emitted, and no gap is declared
+   * lost, so the next run sees them whole and decides then.
+   */
+  release(): AuditRecord[][] {
+    const held: AuditRecord[][] = [];
+    for (const map of [this.open, this.strays]) {
+      for (const ev of map.values()) if (ev.records.length > 0) held.push(ev.records);
+      map.clear();
+    }
+    for (const ns of this.nodes.values()) ns.gaps = [];
+    return held;
   }
 
   /**
@@ -536,7 +581,7 @@ export class Reassembler {
 
   private emit(ev: OpenEvent): void {
     // a stray's serial is not the node's: remembering it would make a restart's records late
-    if (ev.map === this.open) ev.ns.remember(ev.serial);
+    if (ev.map === this.open) ev.ns.remember(ev.serial, ev.stamp);
     if (ev.records.length === 0) {
       // a stray EOE never confirmed is a garbled serial, not an event
       if (ev.map === this.open) {

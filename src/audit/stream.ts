@@ -46,18 +46,21 @@ export class AuditStream {
     });
   }
 
-  /** One audit.log line; `where` names it in errors ("audit.log:17"). */
-  line(text: string, where: string): void {
+  /**
+   * One audit.log line; `where` names it in errors ("audit.log:17"); `offset`, where the line
+   * starts in its file, is what heldFrom() reports.
+   */
+  line(text: string, where: string, offset = -1): void {
     if (text.length === 0) return;
-    this.take(parseLine(text), where);
+    this.take(parseLine(text), where, offset);
   }
 
   /** One netlink message: the record type from the netlink header, the text payload. */
   netlink(typeId: number, payload: string): void {
-    this.take(parseNetlink(typeId, payload), `netlink type ${typeId}`);
+    this.take(parseNetlink(typeId, payload), `netlink type ${typeId}`, -1);
   }
 
-  private take(r: ParseResult, where: string): void {
+  private take(r: ParseResult, where: string, offset: number): void {
     if (isFailure(r)) {
       this.parseErrors++;
       this.opts.onError(where, `not an audit record: ${r.error} (at column ${r.offset + 1})`);
@@ -66,7 +69,7 @@ export class AuditStream {
     this.records++;
     this.lastRecordAt = Date.now();
     this.opts.onParsed?.(r);
-    this.reassembler.push(r);
+    this.reassembler.push(r, offset);
     // the reassembler expires by audit time; asking every 256 records keeps memory flat in bursts
     if (++this.sinceMaintain >= 256) {
       this.sinceMaintain = 0;
@@ -95,5 +98,18 @@ export class AuditStream {
   /** End of input: emit everything still in flight. */
   flush(): void {
     this.reassembler.flush();
+  }
+
+  /** Offset of the first line of the oldest event still held (see line()), or undefined. */
+  heldFrom(): number | undefined {
+    return this.reassembler.heldFrom();
+  }
+
+  /**
+   * End of input that will be read again from heldFrom() (a file input stopping): the events in
+   * flight are handed back, not emitted, so none goes out half.
+   */
+  release(): AuditRecord[][] {
+    return this.reassembler.release();
   }
 }

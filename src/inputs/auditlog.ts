@@ -7,7 +7,6 @@
 import { parseError } from '../errors.js';
 import type { ComponentDef, Input, BuildContext } from '../pipeline/types.js';
 import type { NormalizedRecord } from '../record.js';
-import type { AuditRecord } from '../audit/record.js';
 import { AuditStream } from '../audit/stream.js';
 import { lostEventsRecord } from '../audit/lost.js';
 import { createTailInput, tailSchemaProperties, type LineReader, type TailInputConfig } from './tail/input.js';
@@ -37,39 +36,21 @@ export const auditlogSchema = {
   },
 } as const;
 
-const AUDIT_EOE = 1320;
-const isDaemonRecord = (typeId: number) => typeId >= 1200 && typeId <= 1299;
-
 export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext): Input {
   const full = { ...cfg, path: cfg.path ?? '/var/log/audit/audit.log' };
   let lost = 0;
   let parseErrors = 0;
   let events = 0;
   return createTailInput(full, ctx, (_file, onError): LineReader => {
-    // first line offset of every event still open, in line order (so the first entry is the oldest)
-    const open = new Map<string | number, number>();
     let out: NormalizedRecord[] = [];
-    let lineStart = 0;
     let lastTime = NaN;
-    const keyOf = (r: AuditRecord) => (r.node === undefined ? r.serial >>> 0 : r.node + '\0' + (r.serial >>> 0));
     const stream = new AuditStream({
       includeOriginal: cfg.keep_original ?? false,
       resolveNames: cfg.resolve_names ?? true,
       maxInFlight: cfg.max_in_flight,
       timeoutMs: cfg.event_timeout_ms,
-      onParsed: (r) => {
-        lastTime = r.time;
-        // auditd's own records (own serial counter) are emitted at once, and an EOE only closes
-        // an event: neither opens one to hold the checkpoint for
-        if (r.typeId !== AUDIT_EOE && !isDaemonRecord(r.typeId)) {
-          const key = keyOf(r);
-          if (!open.has(key)) open.set(key, lineStart);
-        }
-      },
-      onEvent: (records) => {
-        if (!isDaemonRecord(records[0].typeId)) open.delete(keyOf(records[0]));
-        events++;
-      },
+      onParsed: (r) => { lastTime = r.time; },
+      onEvent: () => { events++; },
       onRecord: (rec) => out.push(rec),
       onError: (where, message) => {
         parseErrors++;
@@ -84,17 +65,13 @@ export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext)
     return {
       line(line, where, sink) {
         out = sink;
-        lineStart = line.start;
-        stream.line(line.text, where);
+        stream.line(line.text, where, line.start);
       },
       idle(idleMs, sink) {
         out = sink;
         stream.maintain(idleMs);
       },
-      heldFrom() {
-        for (const start of open.values()) return start;
-        return undefined;
-      },
+      heldFrom: () => stream.heldFrom(),
     };
   }, () => ({ events, lost, parse_errors: parseErrors }));
 }
