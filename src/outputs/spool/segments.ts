@@ -4,8 +4,8 @@
 // to a temp file and renamed over, so a crash leaves the old or the new cursor, never half of one;
 // the worst a crash does is resend what was delivered since the last cursor write.
 
-import { open, readdir, readFile, rename, unlink, writeFile, mkdir, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, open, readdir, readFile, rename, unlink, writeFile, mkdir, type FileHandle } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { AuditflowError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 
@@ -51,6 +51,10 @@ export class DiskSpool {
   async open(): Promise<void> {
     try {
       await mkdir(this.dir, { recursive: true, mode: 0o700 });
+      // spooled records are as private as audit.log; a spool made by an older version is fixed
+      await chmod(dirname(this.dir), 0o700);
+      await chmod(this.dir, 0o700);
+      for (const n of await readdir(this.dir)) await chmod(join(this.dir, n), 0o600);
     } catch (err) {
       throw new AuditflowError('AF_ERR_SPOOL', `cannot create spool directory: ${(err as Error).message}`, this.dir);
     }
