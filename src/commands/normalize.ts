@@ -3,8 +3,7 @@
 // the only output, so what this prints is what the daemon would ship.
 
 import { createReadStream, statSync } from 'node:fs';
-import { StringDecoder } from 'node:string_decoder';
-import { AuditflowError, usageError } from '../errors.js';
+import { AuditflowError, parseError, usageError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { loadConfig, type Config } from '../config/load.js';
 import { Pipeline, pipelineErrorRecord } from '../pipeline/pipeline.js';
@@ -13,12 +12,14 @@ import { buildFilterChain } from '../filters/index.js';
 import { StdoutOutput } from '../outputs/stdout.js';
 import type { NormalizedRecord } from '../record.js';
 import { AuditStream } from '../audit/stream.js';
-import { createSnoopyParser, looksLikeSnoopy } from '../inputs/snoopy/parse.js';
-import { createBashHistoryParser, looksLikeBashHistory } from '../inputs/bash/parse.js';
+import { createSnoopyParser } from '../inputs/snoopy/parse.js';
+import { createBashHistoryParser } from '../inputs/bash/parse.js';
 import { historyOwner } from '../inputs/bash/input.js';
+import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type Line } from '../inputs/read/lines.js';
+import { enoughToSniff, sniffFormat, type LineFormat } from '../inputs/read/format.js';
 import { EX_CONFIG, EX_DATAERR, EX_NOINPUT, EX_USAGE, type Command, type CommandIO } from './types.js';
 
-type Format = 'auditlog' | 'snoopy' | 'bash';
+type Format = LineFormat;
 const formats = ['auto', 'auditlog', 'snoopy', 'bash'] as const;
 
 interface Options {
@@ -27,11 +28,15 @@ interface Options {
   redact: boolean;
   original: boolean;
   strict: boolean;
+  maxLineBytes: number;
   files: string[];
 }
 
+/** Errors shown per file before the rest are only counted (a garbage file must not flood stderr). */
+const SHOWN_ERRORS_PER_FILE = 10;
+
 function parseArgs(args: string[]): Options {
-  const o: Options = { from: 'auto', redact: true, original: false, strict: false, files: [] };
+  const o: Options = { from: 'auto', redact: true, original: false, strict: false, maxLineBytes: DEFAULT_MAX_LINE_BYTES, files: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = () => {
@@ -48,22 +53,18 @@ function parseArgs(args: string[]): Options {
     else if (a === '--no-redact') o.redact = false;
     else if (a === '--original') o.original = true;
     else if (a === '--strict') o.strict = true;
+    else if (a === '--max-line-bytes' || a.startsWith('--max-line-bytes=')) {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isSafeInteger(n) || n < 1024) throw usageError(`--max-line-bytes must be an integer of at least 1024 (got "${v}")`);
+      o.maxLineBytes = n;
+    }
     else if (a === '-' || !a.startsWith('-')) o.files.push(a);
     else if (a === '--') o.files.push(...args.splice(i + 1));
     else throw usageError(`unknown option ${a}`);
   }
   if (o.files.length === 0) throw usageError('name at least one FILE, or - for standard input');
   return o;
-}
-
-/** Guesses the format from the first lines of a file. */
-export function sniffFormat(firstLines: string[]): Format | undefined {
-  const lines = firstLines.filter((l) => l.trim().length > 0).slice(0, 8);
-  if (lines.length === 0) return undefined;
-  if (lines.some((l) => /^(node=\S+ )?type=\S+ msg=audit\(/.test(l))) return 'auditlog';
-  if (looksLikeSnoopy(lines)) return 'snoopy';
-  if (looksLikeBashHistory(lines)) return 'bash';
-  return undefined;
 }
 
 const ownerOf = (path: string): number | undefined => { try { return statSync(path).uid; } catch { return undefined; } };
@@ -77,19 +78,26 @@ interface LineDecoder {
 
 class Run {
   parseErrors = 0;
-  shownErrors = 0;
+  longLines = 0;
   lines = 0;
   records = 0;
   missing = 0;
   private pending: NormalizedRecord[] = [];
+  /** errors of the file being read, and how many of them were shown */
+  private fileErrors = 0;
 
   constructor(private readonly io: CommandIO, private readonly pipeline: Pipeline, private readonly opts: Options, private readonly errorRecords = false) {}
 
-  error(where: string, message: string): void {
-    this.parseErrors++;
-    if (this.shownErrors++ < 20) this.io.stderr.write(`auditflow: ${where}: ${message}\n`);
-    if (this.errorRecords) this.pending.push(pipelineErrorRecord(new AuditflowError('AF_ERR_PARSE', message, where), 'normalize'));
+  /** A bad line: counted, shown (the first few per file), shipped as a record if configured. */
+  private error(err: AuditflowError): void {
+    if (this.fileErrors++ < SHOWN_ERRORS_PER_FILE) this.io.stderr.write(`auditflow: ${err.message}\n`);
+    if (this.errorRecords) this.pending.push(pipelineErrorRecord(err, 'normalize'));
   }
+
+  private parseFailed = (where: string, message: string): void => {
+    this.parseErrors++;
+    this.error(parseError(where, message));
+  };
 
   emit = (rec: NormalizedRecord): void => {
     this.records++;
@@ -108,52 +116,64 @@ class Run {
       const stream = new AuditStream({
         includeOriginal: this.opts.original,
         onRecord: this.emit,
-        onError: (where, msg) => this.error(where, msg),
+        onError: this.parseFailed,
       });
       return { line: (t, n) => stream.line(t, `${name}:${n}`), end: () => stream.flush() };
     }
     const parser = format === 'snoopy'
-      ? createSnoopyParser({ keepOriginal: this.opts.original })
+      ? createSnoopyParser({ keepOriginal: this.opts.original, onError: (err) => { this.parseErrors++; this.error(err); } })
       : createBashHistoryParser({ file: name, user: historyOwner(name, ownerOf(name)), keepOriginal: this.opts.original, fallbackTime: () => mtimeOf(name) });
     const take = (recs: NormalizedRecord[]) => { for (const r of recs) this.emit(r); };
     return {
       line: (t, n) => {
         try { take(parser.line(t, `${name}:${n}`)); }
-        catch (err) { this.error(`${name}:${n}`, (err as Error).message); }
+        catch (err) { this.parseFailed(`${name}:${n}`, (err as Error).message); }
       },
       end: () => take(parser.end()),
     };
   }
 
+  /** Reads one file (or stdin) through the daemon's own line splitting and format detection. */
   async file(name: string): Promise<void> {
     const stream = name === '-' ? this.io.stdin : createReadStream(name, { highWaterMark: 1 << 16 });
-    const text = new StringDecoder('utf8');
-    let carry = '';
-    let lineNo = 0;
-    let decoder: LineDecoder | undefined;
     const label = name === '-' ? '(stdin)' : name;
-    const open = (head: string): LineDecoder => {
-      const format = this.opts.from !== 'auto' ? this.opts.from : sniffFormat(head.slice(0, 65536).split('\n', 16));
+    const split = new LineSplitter(this.opts.maxLineBytes);
+    const lines: Line[] = [];
+    let offset = 0;
+    let decoder: LineDecoder | undefined;
+    this.fileErrors = 0;
+    const open = (head: readonly Line[]): LineDecoder => {
+      const format = this.opts.from !== 'auto' ? this.opts.from : sniffFormat(head.map((l) => l.text));
       if (!format) throw new AuditflowError('AF_ERR_INPUT', 'cannot tell the format (not audit.log, snoopy or bash history); use --from', label);
       return this.decoderFor(format, label);
     };
+    // Lines wait in `lines` until the format is known (auto: enough lines to tell, or the end).
+    const feed = (final: boolean) => {
+      if (!decoder) {
+        if (!final && this.opts.from === 'auto' && !enoughToSniff(lines.map((l) => l.text))) return;
+        if (lines.length === 0) return;
+        decoder = open(lines);
+      }
+      for (const l of lines) {
+        if (l.truncated) {
+          this.longLines++;
+          this.error(new AuditflowError('AF_ERR_INPUT', `line longer than ${this.opts.maxLineBytes} bytes: kept its first ${this.opts.maxLineBytes} bytes`, `${label}:${l.line}`));
+        }
+        decoder.line(l.text, l.line);
+      }
+      this.lines += lines.length;
+      lines.length = 0;
+    };
     try {
       for await (const chunk of stream) {
-        const s = carry + (typeof chunk === 'string' ? chunk : text.write(chunk as Buffer));
-        let start = 0;
-        decoder ??= open(s);
-        for (let nl = s.indexOf('\n'); nl >= 0; nl = s.indexOf('\n', start)) {
-          lineNo++;
-          const end = nl > start && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-          decoder.line(s.slice(start, end), lineNo);
-          start = nl + 1;
-        }
-        carry = s.slice(start);
-        this.lines = lineNo;
+        const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
+        split.push(buf, buf.length, offset, lines);
+        offset += buf.length;
+        feed(false);
         await this.pushPending();
       }
-      carry += text.end();
-      if (carry.length > 0) (decoder ??= open(carry)).line(carry, ++lineNo);
+      split.end(lines);
+      feed(true);
       decoder?.end();
       await this.pushPending();
     } catch (err) {
@@ -169,13 +189,15 @@ class Run {
         return;
       }
       throw err;
+    } finally {
+      if (this.fileErrors > SHOWN_ERRORS_PER_FILE) this.io.stderr.write(`auditflow: ${label}: ${this.fileErrors - SHOWN_ERRORS_PER_FILE} more error(s) not shown\n`);
     }
   }
 }
 
 export const normalizeCommand: Command = {
   name: 'normalize',
-  usage: 'normalize [--from auto|auditlog|snoopy|bash] [--config FILE] [--no-redact] [--original] [--strict] FILE...|-',
+  usage: 'normalize [--from auto|auditlog|snoopy|bash] [--config FILE] [--no-redact] [--original] [--strict] [--max-line-bytes N] FILE...|-',
   summary: 'read audit.log, snoopy or bash history files; print one JSON record per event (redacted by default)',
   async run(args, io) {
     let opts: Options;
@@ -221,11 +243,10 @@ export const normalizeCommand: Command = {
       if (progress) { clearInterval(progress); io.stderr.write('\r\x1b[K'); }
       await pipeline.stop(Date.now() + 5000);
     }
-    if (run.parseErrors > 0) {
-      io.stderr.write(`auditflow: ${run.parseErrors} line(s) could not be parsed${run.parseErrors > 20 ? ' (first 20 shown)' : ''}; ${run.records} records written\n`);
-    }
+    if (run.longLines > 0) io.stderr.write(`auditflow: ${run.longLines} line(s) longer than ${opts.maxLineBytes} bytes were cut\n`);
+    if (run.parseErrors > 0) io.stderr.write(`auditflow: ${run.parseErrors} line(s) could not be parsed; ${run.records} records written\n`);
     if (run.missing > 0) return EX_NOINPUT;
-    if (opts.strict && run.parseErrors > 0) return EX_DATAERR;
+    if (opts.strict && (run.parseErrors > 0 || run.longLines > 0)) return EX_DATAERR;
     return 0;
   },
 };
