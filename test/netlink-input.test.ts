@@ -37,6 +37,25 @@ describe('netlink input: lost-events records', () => {
   });
 });
 
+describe('netlink input config', () => {
+  it('a netlink input built from {type} alone has every documented default; kernel settings stay unset so rules files keep theirs', () => {
+    const r = resolveComponent<NetlinkInputConfig>(netlinkInput, { type: 'netlink' }, 'inputs[0]');
+    assert.deepEqual(r.config, {
+      type: 'netlink', mode: 'unicast', rules: [], receive_buffer: 8388608, max_batch: 1024, status_interval_ms: 1000,
+      exclude_self: true, remove_rules_on_stop: true, reload_handoff_ms: 1000, batch_max_records: 512, batch_max_wait_ms: 20,
+      max_in_flight: 1000, reassembly_timeout_ms: 2000, keep_original: false, resolve_names: true,
+    });
+    assert.deepEqual(r.warnings, []);
+  });
+
+  it('include_original is the old spelling of keep_original', () => {
+    const r = resolveComponent<NetlinkInputConfig>(netlinkInput, { type: 'netlink', include_original: true }, 'inputs[1]');
+    assert.equal(r.config.keep_original, true);
+    assert.equal('include_original' in r.config, false);
+    assert.deepEqual(r.warnings, ['inputs[1].include_original: renamed to keep_original; the old spelling is still accepted']);
+  });
+});
+
 describe('netlink input against the kernel (unicast)', function () {
   this.timeout(60000);
   let saved: SavedAudit | undefined;
@@ -153,6 +172,68 @@ describe('netlink input against the kernel (unicast)', function () {
     assert.equal(auditctlStatus().pid, 0);
     assert.equal(auditctlStatus().enabled, 0);
     assert.equal(auditctlList(), 'No rules\n');
+  });
+
+  it('kernel settings the config sets win over the rules file, whose lines are named; the others come from the rules file', async () => {
+    const rules = path.join(dir, 'settings.rules');
+    // Debian's rules.d says --backlog_wait_time 60000: a stalled reader would block processes a minute
+    writeFileSync(rules, `-b 9000\n--backlog_wait_time 60000\n-f 0\n-r 100\n-a always,exit -F arch=b64 -S execve -F auid=${AUID + 1} -k af-settings\n`);
+    const warnings: string[] = [];
+    const log = { ...silentLogger, warn: (m: string) => { warnings.push(m); } };
+    const ctx = { stateDir: dir, hostName: 'test', log };
+    const explicit = netlink({ rules: [rules], exclude_self: false, reload_handoff_ms: 0, backlog_limit: 8500, backlog_wait_time: 0, failure: 1, rate_limit: 0 }, ctx);
+    await explicit.start(collector().sink);
+    try {
+      const s = auditctlStatus();
+      assert.deepEqual([s.backlog_limit, s.backlog_wait_time, s.failure, s.rate_limit], [8500, 0, 1, 0]);
+      assert.match(auditctlList(), /af-settings/);
+    } finally {
+      await explicit.stop();
+    }
+    assert.deepEqual(warnings, [
+      `${rules}:1: backlog_limit 9000 ignored: the config of netlink-unicast sets backlog_limit 8500`,
+      `${rules}:2: backlog_wait_time 60000 ignored: the config of netlink-unicast sets backlog_wait_time 0`,
+      `${rules}:3: failure 0 ignored: the config of netlink-unicast sets failure 1`,
+      `${rules}:4: rate_limit 100 ignored: the config of netlink-unicast sets rate_limit 0`,
+    ]);
+
+    warnings.length = 0;
+    const onlyWait = netlink({ rules: [rules], exclude_self: false, reload_handoff_ms: 0, backlog_wait_time: 0 }, ctx);
+    await onlyWait.start(collector().sink);
+    try {
+      const s = auditctlStatus();
+      assert.deepEqual([s.backlog_limit, s.backlog_wait_time, s.failure, s.rate_limit], [9000, 0, 0, 100]);
+    } finally {
+      await onlyWait.stop();
+    }
+    assert.deepEqual(warnings, [`${rules}:2: backlog_wait_time 60000 ignored: the config of netlink-unicast sets backlog_wait_time 0`]);
+    assert.equal(auditctlList(), 'No rules\n');
+    assert.equal(auditctlStatus().enabled, 0);
+  });
+
+  it('gives the kernel back when the process exits without stopping the input, also what a stop parked', () => {
+    const rules = path.join(dir, 'exit.rules');
+    writeFileSync(rules, `-a always,exit -F arch=b64 -S execve -F auid=${AUID + 2} -k af-exit\n`);
+    for (const handoff of [0, 60000]) {
+      // a child starts an input (and with a handoff, stops it: parked) and exits without more
+      const script = `
+        const { netlinkInput } = await import(${JSON.stringify(path.resolve('src/inputs/netlink.ts'))});
+        const { resolveComponent } = await import(${JSON.stringify(path.resolve('src/config/resolve.ts'))});
+        const { silentLogger } = await import(${JSON.stringify(path.resolve('src/log.ts'))});
+        const cfg = resolveComponent(netlinkInput, { type: 'netlink', rules: [${JSON.stringify(rules)}], exclude_self: false, reload_handoff_ms: ${handoff} }, 'inputs[0]').config;
+        const input = netlinkInput.build(cfg, { stateDir: ${JSON.stringify(dir)}, hostName: 'test', log: silentLogger });
+        await input.start({ push: async () => {}, error: (e) => { console.error(e.message); process.exit(3); } });
+        if (${handoff} > 0) await input.stop();
+        const { execFileSync } = await import('node:child_process');
+        process.stdout.write(execFileSync('auditctl', ['-s'], { encoding: 'utf8' }).split('\\n').find((l) => l.startsWith('pid ')) + ' ' + execFileSync('auditctl', ['-l'], { encoding: 'utf8' }));
+        process.exit(0);`;
+      const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30000 });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^pid (\d+) -a always,exit .*af-exit/, 'held while the child ran');
+      assert.equal(auditctlStatus().pid, 0, `audit pid released (handoff ${handoff})`);
+      assert.equal(auditctlStatus().enabled, 0, `enabled restored (handoff ${handoff})`);
+      assert.equal(auditctlList(), 'No rules\n', `rules removed (handoff ${handoff})`);
+    }
   });
 
   it('refuses clearly when another process holds the audit pid', async function () {

@@ -6,7 +6,8 @@ import { parse as parseYaml } from 'yaml';
 import { parseRuleLine, tokenize, cNumber, RuleError, type ParseOptions, type RuleCommand } from '../src/audit/rules/parse.js';
 import { encodeRule, decodeRule } from '../src/audit/rules/encode.js';
 import { printRule } from '../src/audit/rules/print.js';
-import { loadRules } from '../src/audit/rules/load.js';
+import { loadRules, parseRulesText } from '../src/audit/rules/load.js';
+import { effectiveSettings, withoutOverriddenSettings } from '../src/kernel/settings.js';
 
 const corpus = fileURLToPath(new URL('../../shared/peer-corpus/go-libaudit/rule/testdata/', import.meta.url));
 
@@ -204,5 +205,35 @@ describe('rules: loading a rules.d directory like augenrules', () => {
     assert.equal(entries.length, 3);
     assert.ok(entries[1] instanceof RuleError);
     assert.match((entries[1] as RuleError).message, /bad\.rules:2: Syscall name unknown: frobnicate/);
+  });
+});
+
+describe('rules: kernel settings the config sets win over rules files', () => {
+  const text = '-b 320 --backlog_wait_time 60000\n-r 5\n--backlog_wait_time 15000\n-a always,exit -S nosuchcall\n-f 2\n';
+  const entries = parseRulesText(text, 'audit.rules', { machine: 'x86_64' });
+
+  it('drops only the overridden commands, names each line, keeps the rest and bad lines in order', () => {
+    const r = withoutOverriddenSettings(entries, { backlog_wait_time: 0, failure: 1 });
+    assert.deepEqual(r.overridden, [
+      { where: 'audit.rules:1', setting: 'backlog_wait_time', value: 60000, configured: 0 },
+      { where: 'audit.rules:3', setting: 'backlog_wait_time', value: 15000, configured: 0 },
+      { where: 'audit.rules:5', setting: 'failure', value: 2, configured: 1 },
+    ]);
+    assert.deepEqual(r.entries.map((e) => e instanceof RuleError ? `error ${e.message}` : `${e.where} ${JSON.stringify(e.commands)}`), [
+      'audit.rules:1 [{"kind":"set","setting":"backlog_limit","value":320}]',
+      'audit.rules:2 [{"kind":"set","setting":"rate_limit","value":5}]',
+      'error audit.rules:4: Syscall name unknown: nosuchcall',
+    ]);
+  });
+
+  it('without explicit settings the rules stay as they are', () => {
+    const r = withoutOverriddenSettings(entries, {});
+    assert.deepEqual(r.overridden, []);
+    assert.deepEqual(r.entries, entries);
+  });
+
+  it('unicast sets backlog_limit 8192, backlog_wait_time 0 and enabled 1 unless told otherwise; multicast only what it is told', () => {
+    assert.deepEqual(effectiveSettings('unicast', { backlog_wait_time: 5, rate_limit: undefined }), { backlog_limit: 8192, backlog_wait_time: 5, enabled: 1 });
+    assert.deepEqual(effectiveSettings('multicast', { rate_limit: 10, failure: undefined }), { rate_limit: 10 });
   });
 });
