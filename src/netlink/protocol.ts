@@ -4,6 +4,7 @@
 // kernel/audit.c), so for records the datagram length, not nlmsg_len, bounds the payload.
 
 import { isUtf8 } from 'node:buffer';
+import { AUDIT_LOGIN, AUDIT_USER, isUserMessage } from '../audit/record-types.js';
 import type { RawBatch } from './native.js';
 
 export const NLMSG_HDRLEN = 16;
@@ -17,8 +18,6 @@ export const NLM_F_ACK = 0x4;
 
 export const AUDIT_GET = 1000;
 export const AUDIT_SET = 1001;
-export const AUDIT_USER = 1005;
-export const AUDIT_SIGNAL_INFO = 1010;
 export const AUDIT_ADD_RULE = 1011;
 export const AUDIT_DEL_RULE = 1012;
 export const AUDIT_LIST_RULES = 1013;
@@ -27,8 +26,6 @@ export const AUDIT_GET_FEATURE = 1019;
 export const AUDIT_REPLACE = 1329;
 /** Records (kernel and userspace) start here; below it only AUDIT_USER and AUDIT_LOGIN are records. */
 export const AUDIT_FIRST_RECORD = 1100;
-export const AUDIT_LOGIN = 1006;
-export const AUDIT_EOE = 1320;
 
 /**
  * Is this message an audit record (as opposed to a reply, ACK or AUDIT_REPLACE probe)? Records
@@ -120,11 +117,6 @@ export function forEachRecord(batch: RawBatch, onRecord: (type: number, text: st
 }
 
 const NON_ASCII = /[\x80-\xff]/;
-
-/** Types user space sends (AUDIT_USER, AUDIT_FIRST_USER_MSG..AUDIT_LAST_USER_MSG, ..._MSG2): free text. */
-function isUserMessage(type: number): boolean {
-  return type === 1005 || (type >= 1100 && type <= 1199) || (type >= 2100 && type <= 2999);
-}
 
 /**
  * Text of an audit record payload; the NUL or newline the kernel may end it with is dropped.
