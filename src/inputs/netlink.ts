@@ -165,7 +165,7 @@ export class NetlinkInput implements Input {
       rules: cfg.rules, excludeSelf: cfg.exclude_self, removeRulesOnStop: cfg.remove_rules_on_stop,
       log: this.ctx.log, onError: (err) => sink.error(err),
     });
-    this.lastLost = this.session.status().lost;
+    this.lastLost = this.session.lostAtOpen;
 
     this.resume();
     this.statusTimer = setInterval(() => this.pollStatus(), cfg.status_interval_ms);

@@ -126,6 +126,8 @@ function ownLoginUid(): number {
 
 export class KernelSession {
   private closed = false;
+  /** the kernel's lost counter once the session was set up (losses before it are not ours) */
+  lostAtOpen = 0;
   /** rules the kernel held when this session opened (a reload finds the previous config's) */
   private present = new Set<string>();
   /** rules this session put (or found) in place */
@@ -204,7 +206,9 @@ export class KernelSession {
       this.held.rules = this.held.rules.filter((b) => !b.equals(bytes));
     }
 
-    const now = this.control.getStatus().enabled;
+    const status = this.control.getStatus();
+    this.lostAtOpen = status.lost;
+    const now = status.enabled;
     if (enabled !== undefined && enabled !== now) this.control.setStatus({ enabled });
     // whoever changed it (the config, or -e in a rules file), the flag goes back at release
     this.held.enabledChanged = (enabled ?? now) !== this.held.initialEnabled;
