@@ -5,7 +5,8 @@
 
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { AuditflowError } from '../../errors.js';
+import { AuditflowError } from '../../errors.js';
+import { formatNames, sniffFormat, type LineFormat } from '../read/format.js';
 import type { NormalizedRecord } from '../../record.js';
 import type { BuildContext, Input, InputSink } from '../../pipeline/types.js';
 import { Tailer, type TailChunk, type TailedFile, type TailLine } from './tail.js';
@@ -127,6 +128,19 @@ export function createTailInput(
   let errors = 0;
   const sinkError = (err: AuditflowError) => { errors++; sink?.error(err); };
 
+  // A file whose first lines are plainly another format (a snoopy input pointed at an audit.log)
+  // would only yield parse errors: say once what it looks like, with the same guess as `normalize`.
+  const expected = (Object.keys(formatNames) as LineFormat[]).find((f) => f === c.type);
+  const sniffed = new WeakSet<TailedFile>();
+  const checkFormat = (chunk: TailChunk) => {
+    if (!expected || sniffed.has(chunk.file) || chunk.lines.length === 0 || chunk.lines[0].start !== 0) return;
+    sniffed.add(chunk.file);
+    const looks = sniffFormat(chunk.lines.map((l) => l.text));
+    if (looks && looks !== expected) {
+      sinkError(new AuditflowError('AF_ERR_INPUT', `looks like ${formatNames[looks]}, not ${formatNames[expected]}: is the input's type right?`, chunk.file.path));
+    }
+  };
+
   // After a truncation the file's old reader may still hold complete lines of the old content
   // (an audit event in flight): they are emitted into `out`, not dropped with the reader.
   const readerFor = (file: TailedFile, gen: number, out: NormalizedRecord[]) => {
@@ -197,6 +211,7 @@ export function createTailInput(
         fingerprintBytes: c.fingerprint_bytes,
         onError: sinkError,
         onChunk: async (chunk: TailChunk) => {
+          checkFormat(chunk);
           const out: NormalizedRecord[] = [];
           const r = readerFor(chunk.file, chunk.gen, out);
           for (const line of chunk.lines) {
