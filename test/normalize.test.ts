@@ -187,7 +187,7 @@ describe('normalize: the real auditd sample', () => {
   it('i386: socketcall(bind) with its SOCKADDR, and openat as nobody', () => {
     const bind = ev(128263);
     assert.equal(bind.audit?.arch, 'i386');
-    assert.equal(bind.audit?.syscall, 'bind');
+    assert.equal(bind.audit?.syscall, 'socketcall');
     assert.equal(bind.event.action, 'bound-socket');
     assert.deepEqual(json(bind.source), { ip: '127.0.0.1', port: 0 });
     assert.equal(bind.user?.name, 'nobody');

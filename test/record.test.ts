@@ -78,10 +78,11 @@ describe('audit record parser', () => {
       assert.ok(isFailure(parseLine('type=SYSCALL arch=c000003e')), 'a named type still needs its header');
     });
 
-    it('takes the number of an UNKNOWN[n] type and names a known type from its number', () => {
+    it('takes the number of an UNKNOWN[n] type (an auditd older than the type) and names it from its number', () => {
       const r = ok(parseLine('type=UNKNOWN[1334] msg=audit(1492037291.036:59): op=x'));
-      assert.equal(r.type, 'UNKNOWN[1334]');
+      assert.equal(r.type, 'BPF');
       assert.equal(r.typeId, 1334);
+      assert.equal(ok(parseLine('type=UNKNOWN[1999] msg=audit(1492037291.036:59): op=x')).type, 'UNKNOWN[1999]');
       assert.equal(recordTypeName(1327), 'PROCTITLE');
       assert.equal(recordTypeName(1999), 'UNKNOWN[1999]');
       const unnamed = ok(parseLine('type=NOT_A_TYPE msg=audit(1492037291.036:59): a=1'));

@@ -96,6 +96,8 @@ export function parseLine(line: string): ParseResult {
     type = recordTypeName(typeId);
   } else {
     typeId = typeIdOf(type);
+    // old auditd writes UNKNOWN[1327] for types newer than itself: the number has a name now
+    if (typeId !== 0 && type.charCodeAt(0) === 0x55 /* U */) type = recordTypeName(typeId);
   }
   i = typeEnd + 1;
   if (line.startsWith('msg=', i)) i += 4;
@@ -171,7 +173,8 @@ function withFields(type: string, typeId: number, node: string | undefined, time
 
 /** A record rebuilt from what an audit.log line keeps (the disk spool stores records so). */
 export function auditRecordOf(type: string, node: string | undefined, time: number, serial: number, body: string): AuditRecord {
-  return withFields(type, typeIdOf(type), node, time, serial, body);
+  const typeId = typeIdOf(type);
+  return withFields(typeId !== 0 ? recordTypeName(typeId) : type, typeId, node, time, serial, body);
 }
 
 // What scanFields is reading: a record body, the ENRICHED part after 0x1D (its quotes are not

@@ -17,7 +17,7 @@ import { execArgs } from './execve.js';
 import { pickExec } from './paths.js';
 import { dataOf, fillGenericType, fillRecordType } from './record-types.js';
 import { fillSubject } from './subject.js';
-import { fillSyscallAudit, fillSyscallObject, syscallInfo, uringInfo } from './syscall.js';
+import { fillSyscallAudit, fillSyscallObject, sockaddrOf, socketData, syscallInfo, uringInfo } from './syscall.js';
 
 export interface NormalizerOptions {
   /** Resolve uid/gid to names from this host's passwd/group files. Default true. */
@@ -104,6 +104,8 @@ function build(records: AuditRecord[], namer: IdNamer, clock: IsoClock): Normali
     if (spec !== undefined) fillRecordType(out, first, spec, namer, false);
     else if (parts.execve.length > 0) orphanExec(out, parts);
     else fillGenericType(out, first);
+    const sa = parts.byType('SOCKADDR');
+    if (sa !== undefined) loneSockaddr(out, sa);
     if (parts.cwd !== undefined) {
       const cwd = decode(parts.cwd.fields.cwd);
       if (cwd !== undefined) (out.process ??= {}).working_directory = cwd;
@@ -188,6 +190,21 @@ function unreadable(records: readonly AuditRecord[], err: unknown): NormalizedRe
   }
   out.message = `unreadable audit event (${types.join(',')}): ${reason}`;
   return out;
+}
+
+/**
+ * SOCKADDR without its SYSCALL: which end of which call the address is cannot be known, so it
+ * goes to audit.data.socket (where Auditbeat puts it) decoded, not as the raw hex.
+ */
+function loneSockaddr(out: NormalizedRecord, sa: AuditRecord): void {
+  const addr = sockaddrOf(sa, undefined);
+  if (addr === undefined) return;
+  const data = (out.audit!.data ??= {});
+  delete data.saddr;
+  data.socket = socketData(addr);
+  const net = (out.network ??= {});
+  net.family = addr.family;
+  if (addr.networkType !== undefined) net.type = addr.networkType;
 }
 
 /**

@@ -51,6 +51,8 @@ export function pickRename(paths: readonly AuditRecord[]): [AuditRecord | undefi
   if (oldName !== undefined || newName !== undefined) return [oldName, newName];
   // failed renames have no DELETE/CREATE; the non-parent names come in argument order
   const named = paths.filter((p) => stripQuotes(nametype(p)) !== 'PARENT');
+  // only PARENT items (the name itself was not found): the directory is all the kernel names
+  if (named.length === 0) return [paths[0], undefined];
   return [named[0], named[1]];
 }
 
@@ -81,9 +83,15 @@ export function isAtFdcwd(reg: string | undefined): boolean {
  * they are relative to it (relativeToCwd), otherwise returned as logged.
  */
 export function absolutePath(name: string, cwd: string | undefined, relativeToCwd: boolean): string {
-  if (name.charCodeAt(0) === 0x2f /* / */) return needsNormalize(name) ? posix.normalize(name) : name;
+  if (name.charCodeAt(0) === 0x2f /* / */) return needsNormalize(name) ? clean(name) : name;
   if (!relativeToCwd || cwd === undefined || cwd.charCodeAt(0) !== 0x2f) return name;
-  return posix.join(cwd, name);
+  return clean(posix.join(cwd, name));
+}
+
+/** Normalized, without the trailing slash a PARENT item's name has ("/tmp/" is the directory /tmp). */
+function clean(p: string): string {
+  const n = posix.normalize(p);
+  return n.length > 1 && n.charCodeAt(n.length - 1) === 0x2f ? n.slice(0, -1) : n;
 }
 
 // posix.normalize is not free; most kernel names are already clean: no "//", no "." or ".."

@@ -92,3 +92,37 @@ export function formatIPv6(b: Uint8Array, o: number): string {
   }
   return out;
 }
+
+/**
+ * The ENRICHED form of a SOCKADDR (`SADDR={ saddr_fam=inet laddr=10.0.0.1 lport=22 }`; older
+ * auditd writes `fam=`), which the origin host's auditd decoded knowing its own byte order.
+ */
+export function parseEnrichedSockaddr(text: string): SockAddr | undefined {
+  if (text.charCodeAt(0) !== 0x7b /* { */) return undefined;
+  const f: Record<string, string> = {};
+  for (const word of text.slice(1, text.endsWith('}') ? -1 : undefined).split(' ')) {
+    const eq = word.indexOf('=');
+    if (eq > 0) f[word.slice(0, eq)] = word.slice(eq + 1);
+  }
+  const family = f.saddr_fam ?? f.fam;
+  if (family === undefined) return undefined;
+  const port = f.lport !== undefined ? Number(f.lport) : undefined;
+  const portOk = port !== undefined && Number.isInteger(port) && port >= 0 && port <= 65535;
+  switch (family) {
+    case 'inet':
+    case 'inet6': {
+      if (f.laddr === undefined) return { family };
+      const v4 = f.laddr.includes('.');
+      const ip = v4 && f.laddr.startsWith('::ffff:') ? f.laddr.slice(7) : f.laddr;
+      return { family, ip, ...(portOk ? { port } : {}), networkType: v4 ? 'ipv4' : 'ipv6' };
+    }
+    case 'local':
+      return f.path !== undefined ? { family, path: f.path } : { family };
+    case 'netlink': {
+      const pid = Number(f['nlnk-pid']);
+      return Number.isInteger(pid) ? { family, netlinkPid: pid } : { family };
+    }
+    default:
+      return { family };
+  }
+}

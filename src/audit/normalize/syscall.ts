@@ -14,7 +14,7 @@ import { execArgs } from './execve.js';
 import {
   absolutePath, fileMode, isAtFdcwd, octal4, pathName, pickExec, pickFile, pickLink, pickRename,
 } from './paths.js';
-import { decodeSockaddr } from './sockaddr.js';
+import { decodeSockaddr, parseEnrichedSockaddr, type SockAddr } from './sockaddr.js';
 import type { EventParts } from './parts.js';
 import type { IdNamer } from './names.js';
 import { num, unquote } from './subject.js';
@@ -22,7 +22,10 @@ import { num, unquote } from './subject.js';
 type File = NonNullable<NormalizedRecord['file']>;
 
 export interface SyscallInfo {
+  /** The syscall made, as audit.syscall shows it ("socketcall" stays socketcall). */
   name: string;
+  /** The call the event is read as: socketcall's sub-call (a0), else the syscall itself. */
+  call: string;
   arch: ArchInfo | undefined;
   spec: ActionSpec;
   success: boolean | undefined;
@@ -38,16 +41,16 @@ export function syscallInfo(sc: AuditRecord): SyscallInfo {
   // ENRICHED logs name the syscall on the origin host: the fallback for arches we have no table for
   if (nr === undefined) name = unquote(f.syscall) ?? 'unknown';
   else name = table?.[nr] ?? sc.enriched?.SYSCALL ?? String(nr);
-  if (name === 'socketcall') {
-    const call = parseInt(f.a0 ?? '', 16);
-    const sub = socketcallNames[call];
-    if (sub) name = sub;
-  }
+  // i386's socketcall(call, args): a0 is the call; audit.syscall keeps socketcall, so a search
+  // for it still finds the event, while action and addresses are read as for the direct call
+  let call = name;
+  if (name === 'socketcall') call = socketcallNames[parseInt(f.a0 ?? '', 16)] || name;
   const ok = unquote(f.success);
   return {
     name,
+    call,
     arch,
-    spec: syscallActions[name] ?? genericSyscall,
+    spec: syscallActions[call] ?? genericSyscall,
     success: ok === 'yes' ? true : ok === 'no' ? false : undefined,
   };
 }
@@ -62,6 +65,7 @@ export function uringInfo(rec: AuditRecord): SyscallInfo {
   const ok = unquote(rec.fields.success);
   return {
     name,
+    call: name,
     arch: undefined,
     spec: syscallActions[name] ?? genericSyscall,
     success: ok === 'yes' ? true : ok === 'no' ? false : undefined,
@@ -104,7 +108,7 @@ const REGS = ['a0', 'a1', 'a2', 'a3'];
 function idArg(sc: AuditRecord, n: number, info: SyscallInfo): string | undefined {
   const raw = sc.fields[REGS[n]];
   if (raw === undefined) return undefined;
-  const narrow = info.arch?.bits === 32 && !info.name.endsWith('32') && (info.arch.name === 'i386' || info.arch.name === 'arm');
+  const narrow = info.arch?.bits === 32 && !info.call.endsWith('32') && (info.arch.name === 'i386' || info.arch.name === 'arm');
   const parsed = parseInt(raw.length > 8 ? raw.slice(-8) : raw, 16);
   if (!Number.isFinite(parsed)) return undefined; // garbage must not read as uid 0
   const v = parsed >>> 0;
@@ -223,7 +227,7 @@ export function fillSyscallObject(out: NormalizedRecord, sc: AuditRecord, parts:
     case 'pid': {
       const data = (out.audit!.data ??= {});
       const obj = parts.byType('OBJ_PID');
-      const pidReg = info.name === 'ptrace' ? 1 : 0;
+      const pidReg = info.call === 'ptrace' ? 1 : 0;
       const target = obj !== undefined ? num(obj.fields.opid) : reg(sc, pidReg);
       if (target !== undefined) data.target_pid = target;
       if (obj !== undefined) {
@@ -232,11 +236,11 @@ export function fillSyscallObject(out: NormalizedRecord, sc: AuditRecord, parts:
         const ouid = unquote(obj.fields.ouid);
         if (ouid !== undefined) data.target_uid = ouid;
       }
-      if (info.name === 'ptrace') {
+      if (info.call === 'ptrace') {
         const req = reg(sc, 0);
         if (req !== undefined) data.ptrace_request = req;
       } else {
-        const sig = reg(sc, info.name === 'tgkill' ? 2 : 1);
+        const sig = reg(sc, info.call === 'tgkill' ? 2 : 1);
         if (sig !== undefined) data.signal = sig;
       }
       break;
@@ -247,7 +251,7 @@ export function fillSyscallObject(out: NormalizedRecord, sc: AuditRecord, parts:
 }
 
 function setidTarget(sc: AuditRecord, info: SyscallInfo): string | undefined {
-  const n = info.name;
+  const n = info.call;
   if (n.startsWith('setres')) return idArg(sc, 1, info) ?? idArg(sc, 0, info) ?? idArg(sc, 2, info);
   if (n.startsWith('setre')) return idArg(sc, 1, info) ?? idArg(sc, 0, info);
   return idArg(sc, 0, info);
@@ -282,13 +286,37 @@ function setFile(out: NormalizedRecord, p: AuditRecord, cwd: string | undefined,
   }
 }
 
+/**
+ * A SOCKADDR record's address: the raw struct read in the arch's byte order; with no arch known
+ * (a SOCKADDR without its SYSCALL), or a struct that does not decode, the ENRICHED `SADDR=` the
+ * origin host's auditd wrote.
+ */
+export function sockaddrOf(sa: AuditRecord, arch: ArchInfo | undefined): SockAddr | undefined {
+  const raw = unquote(sa.fields.saddr);
+  const enriched = sa.enriched?.SADDR;
+  if (arch === undefined && enriched !== undefined) {
+    const e = parseEnrichedSockaddr(enriched);
+    if (e !== undefined) return e;
+  }
+  const addr = raw !== undefined ? decodeSockaddr(raw, arch?.littleEndian ?? true) : undefined;
+  return addr ?? (enriched !== undefined ? parseEnrichedSockaddr(enriched) : undefined);
+}
+
+/** Address fields for audit.data (SOCKADDR with no syscall to say which end it is), named as Auditbeat names them. */
+export function socketData(addr: SockAddr): Record<string, unknown> {
+  const d: Record<string, unknown> = { family: addr.family };
+  if (addr.ip !== undefined) d.addr = addr.ip;
+  if (addr.port !== undefined) d.port = addr.port;
+  if (addr.path !== undefined) d.path = addr.path;
+  if (addr.netlinkPid !== undefined) d.pid = addr.netlinkPid;
+  return d;
+}
+
 function fillSocket(out: NormalizedRecord, parts: EventParts, info: SyscallInfo): void {
   const sa = parts.byType('SOCKADDR');
   const spec = info.spec;
   if (sa === undefined) return;
-  const raw = unquote(sa.fields.saddr);
-  if (raw === undefined) return;
-  const addr = decodeSockaddr(raw, info.arch?.littleEndian ?? true);
+  const addr = sockaddrOf(sa, info.arch);
   if (addr === undefined) return;
   const net = (out.network ??= {});
   net.family = addr.family;
@@ -301,7 +329,7 @@ function fillSocket(out: NormalizedRecord, parts: EventParts, info: SyscallInfo)
   } else if (addr.netlinkPid !== undefined) {
     (out.audit!.data ??= {}).netlink = { pid: addr.netlinkPid, groups: addr.netlinkGroups };
   }
-  if (info.name === 'bind') return; // a local address: neither in- nor outbound
+  if (info.call === 'bind') return; // a local address: neither in- nor outbound
   if (spec.peer === 'destination') net.direction = 'egress';
   else if (spec.peer === 'source') net.direction = 'ingress';
 }
