@@ -1,6 +1,7 @@
 import { AuditflowError } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import { buildFilterChain } from '../filters/index.js';
+import { preflightConfig } from '../config/preflight.js';
 import { silentLogger } from '../log.js';
 import { EX_CONFIG, EX_USAGE, type Command } from './types.js';
 
@@ -17,7 +18,10 @@ export const checkConfigCommand: Command = {
       const cfg = loadConfig(args[0]);
       // filter_chain strings and match expressions are compiled too: an unknown filter name in
       // "exclude_uid:1;exlude_comm:x" is only found there
-      buildFilterChain(cfg.filters, { stateDir: cfg.state_dir, hostName: '', log: silentLogger });
+      const ctx = { stateDir: cfg.state_dir, hostName: '', log: silentLogger };
+      buildFilterChain(cfg.filters, ctx);
+      // and everything run needs from outside: files, paths, URLs, TLS material
+      preflightConfig(cfg, ctx);
       for (const w of cfg.warnings) io.stderr.write(`auditflow: ${args[0]}: ${w}\n`);
       io.stdout.write(`${args[0]}: ok (${cfg.inputs.length} inputs, ${cfg.filters.length} filters, ${cfg.outputs.length} outputs)\n`);
       return 0;

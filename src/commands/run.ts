@@ -1,5 +1,6 @@
 import { AuditflowError } from '../errors.js';
-import { createLogger } from '../log.js';
+import { createLogger, silentLogger } from '../log.js';
+import { preflightConfig } from '../config/preflight.js';
 import { defaultConfigPath, loadConfig } from '../config/load.js';
 import { Daemon } from '../daemon.js';
 import { startMetrics, type MetricsServer } from '../metrics/index.js';
@@ -22,6 +23,7 @@ export const runCommand: Command = {
     let config;
     try {
       config = loadConfig(path);
+      preflightConfig(config, { stateDir: config.state_dir, hostName: config.host.name ?? '', log: silentLogger });
     } catch (err) {
       if (!(err instanceof AuditflowError)) throw err;
       io.stderr.write(`auditflow: ${err.message}\n`);
@@ -63,6 +65,7 @@ export const runCommand: Command = {
         busy = busy.then(async () => {
           try {
             const next = loadConfig(path);
+            preflightConfig(next, { stateDir: next.state_dir, hostName: next.host.name ?? '', log });
             for (const w of next.warnings) log.warn(`${path}: ${w}`);
             await daemon.reload(next);
           } catch (err) {

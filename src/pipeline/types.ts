@@ -76,4 +76,10 @@ export interface ComponentDef<T> {
    * in. Build components through buildComponent(), never with a raw config item.
    */
   build(config: any, ctx: BuildContext): T;
+  /**
+   * Checks what build and start will need from outside (files to read, paths to write, URLs, TLS
+   * material) without starting anything; throws an AF_ERR_CONFIG naming the key under `where`.
+   * Run by `check-config` and before the daemon starts.
+   */
+  preflight?(config: any, where: string, ctx: BuildContext): void;
 }

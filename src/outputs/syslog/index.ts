@@ -2,6 +2,7 @@
 import type { ComponentDef, Output } from '../../pipeline/types.js';
 import { syslogSchema, type SyslogConfig } from './config.js';
 import { SyslogOutput } from './sink.js';
+import { checkTlsMaterial } from '../../config/preflight.js';
 
 export { SyslogOutput } from './sink.js';
 export { syslogSchema, resolveSyslogConfig, type SyslogConfig } from './config.js';
@@ -10,4 +11,7 @@ export const syslogOutput: ComponentDef<Output> = {
   type: 'syslog',
   schema: syslogSchema as unknown as Record<string, unknown>,
   build: (config: SyslogConfig, ctx) => new SyslogOutput(config, ctx),
+  preflight(config: SyslogConfig, where) {
+    if (config.protocol === 'tls' && config.tls) checkTlsMaterial(`${where}.tls`, config.tls);
+  },
 };
