@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tailer, type TailChunk, type TailOptions } from '../src/inputs/tail/tail.js';
 import { CheckpointStore } from '../src/inputs/tail/checkpoint.js';
+import { createSnoopyInput } from '../src/inputs/snoopy/input.js';
+import type { NormalizedRecord } from '../src/record.js';
 import type { AuditflowError } from '../src/errors.js';
 import { silentLogger } from '../src/log.js';
 
@@ -44,6 +46,15 @@ async function startTailer(dir: string, opts: Partial<TailOptions> & { include: 
 }
 
 async function stopTailer(h: Harness) { await h.tailer.stop(); h.tailer.close(); }
+
+/** How many of this process's file descriptors point at `path` (/proc/self/fd). */
+function fdsOpenOn(path: string): number {
+  let n = 0;
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try { if (readlinkSync(`/proc/self/fd/${fd}`) === path) n++; } catch { /* closed meanwhile */ }
+  }
+  return n;
+}
 
 describe('tailer', function () {
   let dir: string;
@@ -287,6 +298,98 @@ describe('tailer', function () {
     await waitFor('file let go', () => h.tailer.openFiles().length === 0, 3000);
     await stopTailer(h);
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'state', 'cp.json'), 'utf8')).checkpoints, []);
+  });
+
+  it('options given as undefined keep their defaults (an idle tailer sleeps, long lines are still cut at 1 MiB)', async () => {
+    const f = join(dir, 'a.log');
+    writeFileSync(f, 'z'.repeat(1_500_000) + '\nafter\n');
+    const h = await start(dir, { include: [f], pollMs: undefined, scanMs: undefined, checkpointMs: undefined, rotateWaitMs: undefined, maxLineBytes: undefined, safetyPollMs: undefined });
+    await waitFor('2 lines', () => h.lines.length === 2);
+    assert.equal(h.lines[0].text.length, 1 << 20);
+    assert.equal(h.lines[0].truncated, true);
+    const before = h.tailer.stats().wakeups;
+    await new Promise((r) => setTimeout(r, 1000));
+    // the old bug: pollMs undefined over the default made setTimeout(undefined), a ~1 ms loop
+    assert.ok(h.tailer.stats().wakeups - before <= 6, `idle for 1 s: ${h.tailer.stats().wakeups - before} wakeups`);
+  });
+
+  it('an idle watched file is read as soon as it is written, with no polling in between', async () => {
+    const f = join(dir, 'a.log');
+    writeFileSync(f, 'first\n');
+    const h = await start(dir, { include: [f], pollMs: 60_000, safetyPollMs: 60_000, scanMs: 60_000 });
+    await waitFor('1 line', () => h.lines.length === 1);
+    await new Promise((r) => setTimeout(r, 300)); // the watcher is ready and the loop asleep
+    const before = h.tailer.stats().wakeups;
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(h.tailer.stats().wakeups, before, 'no wakeup while nothing happens');
+    appendFileSync(f, 'second\n');
+    await waitFor('the write read (only a notification can wake the loop before 60 s)', () => h.lines.length === 2);
+    assert.deepEqual(h.texts(), ['first', 'second']);
+  });
+
+  it('per-file fairness: a flood and a giant line in one file do not hold back another file', async () => {
+    const flood = join(dir, 'flood.log');
+    const quiet = join(dir, 'quiet.log');
+    writeFileSync(flood, 'G'.repeat(4 << 20) + '\n' + 'flood line\n'.repeat(50_000));
+    writeFileSync(quiet, 'quiet line\n');
+    const h = await start(dir, { include: [join(dir, '*.log')] });
+    await waitFor('every line', () => h.lines.length === 50_002, 20_000);
+    const quietAt = h.lines.findIndex((l) => l.path === quiet);
+    assert.ok(quietAt < 200, `the quiet file's line came at index ${quietAt}, not after the flood`);
+    assert.equal(h.tailer.stats().long_lines, 1);
+  });
+
+  it('closes a rotated file once drained and rotate_wait_ms passed (its descriptor is gone from /proc/self/fd)', async () => {
+    const f = join(dir, 'app.log');
+    writeFileSync(f, 'a1\n');
+    const h = await start(dir, { include: [f], rotateWaitMs: 200 });
+    await waitFor('1 line', () => h.lines.length === 1);
+    assert.equal(fdsOpenOn(f), 1);
+    renameSync(f, f + '.1');
+    writeFileSync(f, 'b1\n');
+    await waitFor('the new file read', () => h.lines.length === 2);
+    assert.equal(fdsOpenOn(f + '.1'), 1, 'kept open for late writes');
+    await waitFor('the rotated file closed', () => fdsOpenOn(f + '.1') === 0, 3000);
+    assert.equal(fdsOpenOn(f), 1);
+    assert.deepEqual(h.tailer.openFiles().map((o) => o.path), [f]);
+  });
+
+  it('writes checkpoints while running (no stop needed), in a 0700 directory as 0600 files', async () => {
+    const f = join(dir, 'a.log');
+    writeFileSync(f, 'k1\nk2\n');
+    const h = await start(dir, { include: [f], checkpointMs: 100 });
+    const cp = join(dir, 'state', 'cp.json');
+    await waitFor('the checkpoint at the end of the file', () => existsSync(cp) && JSON.parse(readFileSync(cp, 'utf8')).checkpoints[0]?.offset === 6);
+    appendFileSync(f, 'k3\n');
+    await waitFor('the checkpoint moved on', () => JSON.parse(readFileSync(cp, 'utf8')).checkpoints[0].offset === 9);
+    assert.equal(statSync(join(dir, 'state')).mode & 0o777, 0o700);
+    assert.equal(statSync(cp).mode & 0o777, 0o600);
+  });
+});
+
+describe('a file input built from {type, path} alone (schema defaults)', function () {
+  let dir: string;
+  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'af-tail-defaults-')); });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads, checkpoints within checkpoint_interval_ms (1 s) while running, and idles', async () => {
+    const f = join(dir, 'snoopy.log');
+    writeFileSync(f, '[uid:0 sid:1 tty:(none) cwd:/]: ls\n');
+    const input = createSnoopyInput({ type: 'snoopy', path: f }, { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger });
+    const records: NormalizedRecord[] = [];
+    await input.start({ push: async (b) => { records.push(...b.records); b.ack?.(); }, error: () => {} });
+    try {
+      await waitFor('1 record', () => records.length === 1);
+      const cpDir = join(dir, 'state', 'checkpoints');
+      const offset = () => { const n = existsSync(cpDir) ? readdirSync(cpDir).find((x) => x.endsWith('.json')) : undefined; return n ? JSON.parse(readFileSync(join(cpDir, n), 'utf8')).checkpoints[0]?.offset : undefined; };
+      await waitFor('the checkpoint written', () => offset() === statSync(f).size, 3000);
+      const tailer = (input as ReturnType<typeof createSnoopyInput> & { tailer(): Tailer }).tailer();
+      const before = tailer.stats().wakeups;
+      await new Promise((r) => setTimeout(r, 1000));
+      assert.ok(tailer.stats().wakeups - before <= 6, `idle for 1 s: ${tailer.stats().wakeups - before} wakeups`);
+    } finally {
+      await input.stop();
+    }
   });
 });
 
