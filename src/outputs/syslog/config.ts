@@ -39,7 +39,10 @@ export interface SyslogConfig {
   on_oversize?: OversizePolicy;
   tls?: SyslogTlsConfig;
   reconnect?: { initial_ms?: number; max_ms?: number };
-  /** Bytes of most recently written messages sent again after a dropped TCP/TLS connection. */
+  /**
+   * Bytes of sent messages kept in doubt and sent again after a dropped TCP/TLS connection;
+   * default: this host's largest send plus receive socket buffers, below which loss is possible.
+   */
   resend_bytes?: number;
   queue?: QueueConfig;
 }
@@ -117,7 +120,8 @@ export interface ResolvedSyslogConfig {
   tls: SyslogTlsConfig;
   reconnectInitialMs: number;
   reconnectMaxMs: number;
-  resendBytes: number;
+  /** undefined: sized from the socket buffers (stream.ts) */
+  resendBytes: number | undefined;
 }
 
 const DEFAULT_PORT: Record<SyslogProtocol, number> = { udp: 514, tcp: 514, tls: 6514 };
@@ -144,6 +148,6 @@ export function resolveSyslogConfig(c: SyslogConfig): ResolvedSyslogConfig {
     tls: c.tls ?? {},
     reconnectInitialMs: c.reconnect?.initial_ms ?? 200,
     reconnectMaxMs: c.reconnect?.max_ms ?? 30000,
-    resendBytes: c.resend_bytes ?? 1024 * 1024,
+    resendBytes: c.resend_bytes,
   };
 }

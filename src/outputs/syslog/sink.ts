@@ -18,7 +18,9 @@ export class SyslogOutput implements Output {
   private readonly maxBytes: number;
   private stream: StreamTransport | null = null;
   private udp: UdpTransport | null = null;
-  private readonly counters = { records_out: 0, bytes_out: 0, truncated: 0, dropped_oversize: 0 };
+  private readonly counters = { records_out: 0, records_sent: 0, bytes_out: 0, truncated: 0, dropped_oversize: 0 };
+  /** length of the JSON part of the last message() */
+  private lastJsonLength = 0;
 
   constructor(config: SyslogConfig, ctx: BuildContext) {
     this.cfg = resolveSyslogConfig(config);
@@ -43,6 +45,7 @@ export class SyslogOutput implements Output {
   message(rec: NormalizedRecord): string | null {
     const head = this.fmt.header(rec) + this.fmt.cookie;
     const json = JSON.stringify(rec);
+    this.lastJsonLength = json.length;
     // a UTF-16 unit is at most 3 UTF-8 bytes: small records skip the exact count
     if ((head.length + json.length) * 3 <= this.maxBytes) return head + json;
     const msg = head + json;
@@ -52,6 +55,7 @@ export class SyslogOutput implements Output {
       const fit = fitJson(json, this.maxBytes - Buffer.byteLength(head));
       if (fit) {
         this.counters.truncated++;
+        this.lastJsonLength = fit.json.length;
         return head + fit.json;
       }
     }
@@ -69,7 +73,9 @@ export class SyslogOutput implements Output {
         if (m !== null) { msgs.push(m); bytes += m.length; }
       }
       await this.udp.send(msgs);
+      // UDP says nothing about delivery: handed to the kernel is all there is
       this.counters.records_out += msgs.length;
+      this.counters.records_sent += msgs.length;
       this.counters.bytes_out += bytes;
       return;
     }
@@ -77,23 +83,29 @@ export class SyslogOutput implements Output {
     let n = 0;
     const octets = this.cfg.framing === 'octet_counting';
     let bytes = 0;
+    const spans: number[] = [];
     for (const r of records) {
       const m = this.message(r);
       if (m === null) continue;
+      let at = out.length;
       if (octets) {
         const len = Buffer.byteLength(m);
-        out += frameOctetCounted(m, len);
+        const frame = frameOctetCounted(m, len);
+        at += frame.length - m.length;
+        out += frame;
         bytes += len + 1 + String(len).length;
       } else {
         // JSON escapes every control character, so a message never contains a raw LF
         out += m + '\n';
       }
+      // the JSON is the message's tail, after the header and cookie
+      spans.push(at + m.length - this.lastJsonLength, at + m.length);
       n++;
     }
     if (n === 0) return;
     if (!octets) bytes = Buffer.byteLength(out);
-    await this.stream!.send(out, bytes, n, records);
-    this.counters.records_out += n;
+    await this.stream!.send(out, bytes, n, Uint32Array.from(spans));
+    this.counters.records_sent += n;
     this.counters.bytes_out += bytes;
   }
 
@@ -103,15 +115,15 @@ export class SyslogOutput implements Output {
   }
 
   /**
-   * Records whose messages were sent but in doubt: the connection dropped right after and they
-   * were waiting to be sent again when the output closed. The queue saves them in its spool.
+   * Records whose messages were sent but not known to be read when the output closed (the
+   * receiver did not confirm with a clean close, or the connection had dropped and they were
+   * waiting to be sent again), as they were sent. The queue saves them in its spool.
    */
   takeUndelivered(): NormalizedRecord[] {
-    const out: NormalizedRecord[] = [];
-    for (const src of this.stream?.inDoubt() ?? []) out.push(...(src as readonly NormalizedRecord[]));
-    return out;
+    return (this.stream?.inDoubt() ?? []).map((json) => JSON.parse(json) as NormalizedRecord);
   }
 
+  /** Over TCP/TLS, records_out counts messages known to be read (see stream.ts), not those sent. */
   stats(): Record<string, number> {
     return { ...this.counters, ...(this.udp?.stats ?? {}), ...(this.stream?.stats ?? {}), backlog: this.stream?.backlog ?? 0 };
   }

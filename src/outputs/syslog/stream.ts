@@ -1,8 +1,13 @@
 // TCP/TLS connection to a syslog receiver that stays up: reconnects with exponential backoff and
-// jitter, and queues what is handed to it while down. Plain syslog over TCP has no application
-// acknowledgement, so bytes accepted by the kernel just before the receiver went away may never
-// have been read; the last `resendBytes` of written data are therefore sent again after every
-// dropped connection (at-least-once: duplicates are possible, losses within the window are not).
+// jitter, and queues what is handed to it while down.
+//
+// Plain syslog over TCP has no acknowledgement, and a write the kernel accepted may sit unread in
+// our send buffer and the receiver's receive buffer when the receiver dies. What Linux does tell
+// us is an upper bound on those buffers (tcp_wmem/tcp_rmem maxima): once more than that many
+// bytes were accepted after a message on the same connection, the receiving process must have
+// read it. Until then a message is in doubt and kept; after a dropped connection everything in
+// doubt is sent again first (at-least-once; the duplicates are counted). A clean close where the
+// receiver answers our FIN with its own confirms the rest.
 
 import net from 'node:net';
 import tls from 'node:tls';
@@ -15,10 +20,12 @@ interface Chunk {
   data: string;
   bytes: number;
   messages: number;
-  /** resolves the send(); null once resolved (a chunk in the resend window) */
+  /** resolves the send(); null once resolved (a chunk in doubt) */
   done: ((err?: Error) => void) | null;
-  /** what the data was made from, handed back if it is in doubt at close */
-  source: unknown;
+  /** [start, end) of each message's JSON in `data`, to hand the records back at close */
+  spans: Uint32Array;
+  /** connection offset just past this chunk once the kernel accepted it */
+  end: number;
 }
 
 export interface StreamStats {
@@ -26,11 +33,41 @@ export interface StreamStats {
   connects: number;
   disconnects: number;
   connect_errors: number;
+  /** messages known to have been read by the receiver */
+  records_out: number;
+  /** messages accepted by the kernel but not known to be read (a gauge) */
+  in_doubt: number;
+  /** messages sent again after a dropped connection: the receiver may see them twice */
   resent_messages: number;
+  /** messages that left a resend_bytes window smaller than the socket buffers unconfirmed */
+  in_doubt_released: number;
+}
+
+const SLACK = 256 * 1024;
+
+/**
+ * Most bytes that can have been accepted by our kernel and not yet read by the receiving process:
+ * our send buffer's and the receiver's receive buffer's autotuning maxima (the receiver's host is
+ * assumed to use this host's limit), plus slack for a TLS library's own buffer.
+ */
+export function socketBufferBound(read: (p: string) => string = (p) => readFileSync(p, 'utf8')): number {
+  const max = (p: string, fallback: number) => {
+    try {
+      const n = Number(read(p).trim().split(/\s+/).pop());
+      return Number.isFinite(n) && n > 0 ? n : fallback;
+    } catch { return fallback; }
+  };
+  // explicit SO_SNDBUF/SO_RCVBUF settings can reach twice net.core.[wr]mem_max
+  const snd = Math.max(max('/proc/sys/net/ipv4/tcp_wmem', 4 << 20), 2 * max('/proc/sys/net/core/wmem_max', 0));
+  const rcv = Math.max(max('/proc/sys/net/ipv4/tcp_rmem', 6 << 20), 2 * max('/proc/sys/net/core/rmem_max', 0));
+  return snd + rcv + SLACK;
 }
 
 export class StreamTransport {
-  readonly stats: StreamStats = { connected: 0, connects: 0, disconnects: 0, connect_errors: 0, resent_messages: 0 };
+  readonly stats: StreamStats = { connected: 0, connects: 0, disconnects: 0, connect_errors: 0, records_out: 0, in_doubt: 0, resent_messages: 0, in_doubt_released: 0 };
+  /** bytes kept in doubt before a message counts as read */
+  readonly windowBytes: number;
+  private readonly bufferBound: number;
   private socket: net.Socket | null = null;
   private connecting = false;
   private closed = false;
@@ -39,33 +76,46 @@ export class StreamTransport {
   private readonly pending: Chunk[] = [];
   /** written, write callback not yet called */
   private readonly inflight: Chunk[] = [];
-  /** written and acknowledged by the kernel, kept for resending */
-  private readonly window: Chunk[] = [];
-  private windowBytes = 0;
+  /** accepted by the kernel on this connection, not yet known to be read */
+  private readonly doubtful: Chunk[] = [];
+  /** bytes the kernel accepted on the current connection */
+  private accepted = 0;
   private readonly tlsOptions: tls.ConnectionOptions | null;
   private lastError = '';
-  private readonly doubt: unknown[] = [];
+  private readonly leftover: Chunk[] = [];
 
-  constructor(private readonly cfg: ResolvedSyslogConfig, private readonly log: Logger) {
+  constructor(private readonly cfg: ResolvedSyslogConfig, private readonly log: Logger, bufferBound = socketBufferBound()) {
     this.tlsOptions = cfg.protocol === 'tls' ? buildTlsOptions(cfg) : null;
+    this.bufferBound = bufferBound;
+    this.windowBytes = cfg.resendBytes ?? bufferBound;
+    if (this.windowBytes < bufferBound) {
+      log.warn('syslog resend_bytes is smaller than the socket buffers: a receiver that dies without reading can lose records', { output: cfg.name, resend_bytes: this.windowBytes, socket_buffers: bufferBound });
+    }
   }
 
   start(): void {
     this.connect();
   }
 
-  /** Resolves once the kernel accepted the data on a live connection. */
-  send(data: string, bytes: number, messages: number, source: unknown): Promise<void> {
+  /** Resolves once the kernel accepted the data on a live connection (delivery is counted later). */
+  send(data: string, bytes: number, messages: number, spans: Uint32Array): Promise<void> {
     if (this.closed) return Promise.reject(new AuditflowError('AF_ERR_OUTPUT', 'output is closed', this.cfg.name));
     return new Promise((resolve, reject) => {
-      this.pending.push({ data, bytes, messages, source, done: (err) => (err ? reject(err) : resolve()) });
+      this.pending.push({ data, bytes, messages, spans, end: 0, done: (err) => (err ? reject(err) : resolve()) });
       if (this.socket && !this.connecting) this.flush();
     });
   }
 
-  /** Sources of resolved sends that were still waiting to be resent when the transport closed. */
-  inDoubt(): unknown[] {
-    return this.doubt.splice(0);
+  /**
+   * JSON of the messages whose send had resolved but that were still in doubt when the transport
+   * closed (not confirmed by a clean close): the queue spools them for the next run.
+   */
+  inDoubt(): string[] {
+    const out: string[] = [];
+    for (const c of this.leftover.splice(0)) {
+      for (let i = 0; i < c.spans.length; i += 2) out.push(c.data.slice(c.spans[i], c.spans[i + 1]));
+    }
+    return out;
   }
 
   get backlog(): number {
@@ -73,9 +123,10 @@ export class StreamTransport {
   }
 
   /**
-   * Waits for queued data to be written until the deadline, then drops the connection. Sends not
-   * yet resolved are rejected (their callers keep the records); data whose send had resolved but
-   * that was waiting to be resent after a dropped connection is returned by inDoubt().
+   * Waits for queued data to be written until the deadline, then closes the connection: if the
+   * receiver answers our FIN with its own, it read everything and the doubt is lifted. Sends not
+   * yet resolved are rejected (their callers keep the records); messages still in doubt are
+   * returned by inDoubt().
    */
   async close(deadlineMs: number): Promise<void> {
     while (this.backlog > 0 && Date.now() < deadlineMs) await new Promise((r) => setTimeout(r, 20));
@@ -84,11 +135,26 @@ export class StreamTransport {
     const err = new AuditflowError('AF_ERR_OUTPUT', `closed with ${this.backlog} undelivered writes (${this.lastError || 'receiver not reachable'})`, this.cfg.name);
     for (const c of [...this.inflight.splice(0), ...this.pending.splice(0)]) {
       if (c.done) c.done(err);
-      else this.doubt.push(c.source);
+      else this.leftover.push(c);
     }
     const s = this.socket;
     this.socket = null;
-    if (s) await new Promise<void>((r) => { s.once('close', () => r()); s.end(); setTimeout(() => { s.destroy(); r(); }, Math.max(0, deadlineMs - Date.now())).unref(); });
+    let confirmed = false;
+    if (s && !this.connecting) {
+      confirmed = await new Promise<boolean>((resolve) => {
+        let peerEnded = false;
+        s.once('end', () => { peerEnded = true; });
+        s.once('close', (hadError) => resolve(peerEnded && !hadError));
+        s.end();
+        setTimeout(() => { s.destroy(); resolve(false); }, Math.max(0, deadlineMs - Date.now())).unref();
+      });
+    } else {
+      s?.destroy();
+    }
+    const rest = this.doubtful.splice(0);
+    if (confirmed) for (const c of rest) this.stats.records_out += c.messages;
+    else this.leftover.unshift(...rest);
+    this.stats.in_doubt = 0;
   }
 
   private connect(): void {
@@ -105,6 +171,7 @@ export class StreamTransport {
       if (this.socket !== s) return;
       this.connecting = false;
       this.attempt = 0;
+      this.accepted = 0;
       this.stats.connects++;
       this.stats.connected = 1;
       this.log.info('syslog connected', { output: this.cfg.name });
@@ -112,7 +179,7 @@ export class StreamTransport {
     });
     // receivers never talk back; reading lets us see their FIN ('end') as soon as it arrives
     s.on('data', () => {});
-    s.on('end', () => s.destroy());
+    s.on('end', () => { if (this.socket === s) s.destroy(); });
     s.on('error', (err) => { this.lastError = err.message; });
     s.on('close', () => this.onClose(s));
   }
@@ -127,16 +194,15 @@ export class StreamTransport {
     else this.stats.connect_errors++;
     if (this.closed) return;
     // everything that may not have reached the receiver goes first, in the order it was sent
-    const again = [...this.window, ...this.inflight.splice(0)];
-    for (const c of this.window) { this.stats.resent_messages += c.messages; c.done = null; }
-    this.window.length = 0;
-    this.windowBytes = 0;
+    const again = [...this.doubtful.splice(0), ...this.inflight.splice(0)];
+    for (const c of again) if (!c.done) this.stats.resent_messages += c.messages;
+    this.stats.in_doubt = 0;
     if (again.length) this.pending.unshift(...again);
     const delay = Math.min(this.cfg.reconnectMaxMs, this.cfg.reconnectInitialMs * 2 ** Math.min(this.attempt, 20));
     this.attempt++;
     const jittered = Math.round(delay / 2 + Math.random() * delay / 2);
     if (wasConnected || this.attempt === 1 || this.attempt % 10 === 0) {
-      this.log.warn('syslog connection lost, retrying', { output: this.cfg.name, error: this.lastError, retry_ms: jittered });
+      this.log.warn('syslog connection lost, retrying', { output: this.cfg.name, error: this.lastError, retry_ms: jittered, resending: again.length });
     }
     this.timer = setTimeout(() => { this.timer = null; this.connect(); }, jittered);
   }
@@ -151,7 +217,11 @@ export class StreamTransport {
         if (err || this.socket !== s) return; // onClose puts it back in front
         const i = this.inflight.indexOf(c);
         if (i >= 0) this.inflight.splice(i, 1);
-        this.remember(c);
+        this.accepted += c.bytes;
+        c.end = this.accepted;
+        this.doubtful.push(c);
+        this.stats.in_doubt += c.messages;
+        this.confirmOld();
         const done = c.done;
         c.done = null;
         done?.();
@@ -159,12 +229,13 @@ export class StreamTransport {
     }
   }
 
-  private remember(c: Chunk): void {
-    if (this.cfg.resendBytes <= 0) return;
-    this.window.push(c);
-    this.windowBytes += c.bytes;
-    while (this.windowBytes > this.cfg.resendBytes && this.window.length > 1) {
-      this.windowBytes -= this.window.shift()!.bytes;
+  /** Messages followed by more accepted bytes than the buffers can hold were read. */
+  private confirmOld(): void {
+    while (this.doubtful.length && this.doubtful[0].end <= this.accepted - Math.min(this.windowBytes, this.bufferBound)) {
+      const c = this.doubtful.shift()!;
+      this.stats.in_doubt -= c.messages;
+      if (this.windowBytes < this.bufferBound) this.stats.in_doubt_released += c.messages;
+      else this.stats.records_out += c.messages;
     }
   }
 }

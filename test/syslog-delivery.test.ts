@@ -1,0 +1,89 @@
+// Delivery over TCP is only known later: a receiver that accepted a connection may never read
+// what the kernel took. These tests use a listener that accepts and never reads (so the bytes sit
+// in both kernels' socket buffers), then dies; every record must still reach the next receiver.
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { SyslogOutput } from '../src/outputs/syslog/sink.js';
+import { silentLogger } from '../src/log.js';
+import { records } from './support/records.js';
+import { freeTcpPort } from './support/rsyslog.js';
+
+const ctx = { stateDir: '/nonexistent', hostName: 'testhost', log: silentLogger };
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => 1000 + from + i);
+
+async function waitFor(cond: () => boolean, what: string, ms = 20000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+/** A syslog receiver that reads octet-counted frames and keeps each record's sequence. */
+function goodListener(port: number): Promise<{ server: net.Server; seqs: number[] }> {
+  const seqs: number[] = [];
+  const server = net.createServer((c) => {
+    let buf = Buffer.alloc(0);
+    c.on('data', (d) => {
+      buf = Buffer.concat([buf, d]);
+      for (;;) {
+        const sp = buf.indexOf(32);
+        if (sp < 0) break;
+        const len = Number(buf.toString('latin1', 0, sp));
+        if (buf.length < sp + 1 + len) break;
+        const msg = buf.toString('utf8', sp + 1, sp + 1 + len);
+        seqs.push(JSON.parse(msg.slice(msg.indexOf('] {') + 2)).event.sequence);
+        buf = buf.subarray(sp + 1 + len);
+      }
+    });
+    c.on('end', () => c.end());
+  });
+  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve({ server, seqs })));
+}
+
+describe('syslog over TCP: delivery counted only when known', function () {
+  this.timeout(60000);
+
+  it('a listener that accepts, never reads and is destroyed loses nothing: the next one gets every record', async () => {
+    const port = await freeTcpPort();
+    const held: net.Socket[] = [];
+    // pauseOnConnect: node never reads either, so everything stays in the kernels' buffers
+    const silent = net.createServer({ pauseOnConnect: true }, (c) => held.push(c));
+    await new Promise<void>((r) => silent.listen(port, '127.0.0.1', () => r()));
+    const out = new SyslogOutput({ type: 'syslog', protocol: 'tcp', host: '127.0.0.1', port, reconnect: { initial_ms: 20, max_ms: 100 } }, ctx);
+    await out.start();
+    const total = 12000;
+    let accepted = 0;
+    const writer = (async () => {
+      for (let b = 0; b < total / 200; b++) { await out.write(records(200, b * 200)); accepted += 200; }
+    })();
+    // until the buffers are full and writes stop being accepted
+    let last = -1;
+    for (;;) {
+      await sleep(400);
+      if (accepted === last) break;
+      last = accepted;
+    }
+    const takenBySilent = accepted;
+    assert.ok(takenBySilent > 1000 && takenBySilent < total, `the kernel took ${takenBySilent} records nobody read`);
+    assert.equal(out.stats().records_out, 0, 'nothing is counted delivered: nothing was read');
+    assert.ok(out.stats().in_doubt >= takenBySilent, `in doubt: ${out.stats().in_doubt}`);
+    silent.close();
+    for (const c of held) c.destroy();
+    const good = await goodListener(port);
+    try {
+      await writer;
+      await waitFor(() => new Set(good.seqs).size >= total, 'every record at the good listener');
+      await out.close(Date.now() + 5000);
+      assert.deepEqual(range(0, total).filter((s) => !good.seqs.includes(s)), [], 'nothing lost');
+      const st = out.stats();
+      assert.ok(st.resent_messages >= takenBySilent, `every record the silent listener held was sent again (${st.resent_messages})`);
+      assert.equal(good.seqs.length, total, 'the silent listener read nothing, so nothing arrives twice');
+      assert.equal(st.records_out, total, 'all confirmed after the receiver read to the end');
+      assert.equal(st.in_doubt, 0);
+    } finally {
+      good.server.close();
+    }
+  });
+});
