@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAuditlogInput, type AuditlogInputConfig } from '../src/inputs/auditlog.js';
+import { auditlogInput, createAuditlogInput, type AuditlogInputConfig } from '../src/inputs/auditlog.js';
+import { tryResolve } from '../src/config/resolve.js';
 import { silentLogger } from '../src/log.js';
 import type { NormalizedRecord } from '../src/record.js';
 import type { AuditflowError } from '../src/errors.js';
@@ -67,7 +68,7 @@ describe('auditlog input', function () {
     const open = 'type=SYSCALL msg=audit(1795395190.001:101): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=3 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="id" exe="/usr/bin/id" key=(null)\n'
       + 'type=EXECVE msg=audit(1795395190.001:101): argc=1 a0="id"\n';
     writeFileSync(log, done + open);
-    await start({ event_timeout_ms: 600000 });
+    await start({ reassembly_timeout_ms: 600000 });
     await waitFor('the first event', () => events().length === 1);
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(events().length, 1);
@@ -85,7 +86,7 @@ describe('auditlog input', function () {
       + 'type=SYSCALL msg=audit(1795395192.000:300): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="true" exe="/usr/bin/true" key=(null)\n'
       + 'type=PROCTITLE msg=audit(1795395192.000:300): proctitle=74727565\n'
       + 'type=EOE msg=audit(1795395192.000:300): \n');
-    await start({ event_timeout_ms: 600000 });
+    await start({ reassembly_timeout_ms: 600000 });
     await waitFor('2 events', () => events().length === 2);
     await waitFor('checkpoint at the end', () => checkpoint()[0].offset === readFileSync(log).length);
     assert.deepEqual(errors, []);
@@ -97,7 +98,7 @@ describe('auditlog input', function () {
       `type=SYSCALL msg=audit(1795395193.000:${serial}): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="${comm}" exe="/usr/bin/${comm}" key=(null)\n`
       + (proctitle ? `type=PROCTITLE msg=audit(1795395193.000:${serial}): proctitle=6964\n` : '');
     writeFileSync(log, ev(400, 'first', false));
-    await start({ event_timeout_ms: 600000 });
+    await start({ reassembly_timeout_ms: 600000 });
     await new Promise((r) => setTimeout(r, 200));
     assert.equal(events().length, 0, 'in flight');
     truncateSync(log, 0);
@@ -124,5 +125,14 @@ describe('auditlog input', function () {
     assert.equal(errors[0].code, 'AF_ERR_PARSE');
     assert.equal(errors[0].where, `${log}:1`);
     assert.match(errors[0].message, /not an audit record/);
+  });
+
+  it('event_timeout_ms is the old spelling of reassembly_timeout_ms (the netlink input\'s name): renamed with a warning', () => {
+    const r = tryResolve<AuditlogInputConfig>(auditlogInput, { type: 'auditlog', path: '/x/audit.log', event_timeout_ms: 7000 }, 'inputs[0]');
+    assert.deepEqual(r.problems, []);
+    assert.equal(r.config.reassembly_timeout_ms, 7000);
+    assert.equal('event_timeout_ms' in r.config, false);
+    assert.deepEqual(r.warnings, ['inputs[0].event_timeout_ms: renamed to reassembly_timeout_ms; the old spelling is still accepted']);
+    assert.equal(tryResolve<AuditlogInputConfig>(auditlogInput, { type: 'auditlog' }, 'inputs[0]').config.reassembly_timeout_ms, 2000);
   });
 });

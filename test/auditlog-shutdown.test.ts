@@ -32,7 +32,7 @@ describe('auditlog input at shutdown', function () {
   afterEach(async () => { await input?.stop(); input = undefined; rmSync(dir, { recursive: true, force: true }); });
 
   async function start(records: NormalizedRecord[]) {
-    input = createAuditlogInput({ type: 'auditlog', path: join(dir, 'audit.log'), poll_interval_ms: 20, checkpoint_interval_ms: 20, resolve_names: false, event_timeout_ms: 600000 },
+    input = createAuditlogInput({ type: 'auditlog', path: join(dir, 'audit.log'), poll_interval_ms: 20, checkpoint_interval_ms: 20, resolve_names: false, reassembly_timeout_ms: 600000 },
       { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger });
     await input.start({ push: async (b) => { records.push(...b.records); b.ack?.(); }, error: () => {} });
   }

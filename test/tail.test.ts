@@ -357,7 +357,7 @@ describe('tailer', function () {
   it('writes checkpoints while running (no stop needed), in a 0700 directory as 0600 files', async () => {
     const f = join(dir, 'a.log');
     writeFileSync(f, 'k1\nk2\n');
-    const h = await start(dir, { include: [f], checkpointMs: 100 });
+    await start(dir, { include: [f], checkpointMs: 100 });
     const cp = join(dir, 'state', 'cp.json');
     await waitFor('the checkpoint at the end of the file', () => existsSync(cp) && JSON.parse(readFileSync(cp, 'utf8')).checkpoints[0]?.offset === 6);
     appendFileSync(f, 'k3\n');

@@ -18,7 +18,7 @@ export interface AuditlogInputConfig extends TailInputConfig {
   /** open events per file before the oldest is emitted as it stands */
   max_in_flight?: number;
   /** audit-clock (and, once the file is quiet, wall-clock) ms an event may stay open */
-  event_timeout_ms?: number;
+  reassembly_timeout_ms?: number;
 }
 
 export const auditlogSchema = {
@@ -32,7 +32,7 @@ export const auditlogSchema = {
     keep_original: { type: 'boolean', default: false, description: 'keep the raw records as event.original' },
     resolve_names: { type: 'boolean', default: true, description: 'name uids/gids from this host\'s passwd/group' },
     max_in_flight: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000 },
-    event_timeout_ms: { type: 'integer', minimum: 0, maximum: 600000, default: 2000 },
+    reassembly_timeout_ms: { type: 'integer', minimum: 0, maximum: 600000, default: 2000, description: 'how long an event may stay open waiting for its records (the netlink input\'s key of the same name)' },
   },
 } as const;
 
@@ -48,7 +48,7 @@ export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext)
       includeOriginal: cfg.keep_original ?? false,
       resolveNames: cfg.resolve_names ?? true,
       maxInFlight: cfg.max_in_flight,
-      timeoutMs: cfg.event_timeout_ms,
+      timeoutMs: cfg.reassembly_timeout_ms,
       onParsed: (r) => { lastTime = r.time; },
       onEvent: () => { events++; },
       onRecord: (rec) => out.push(rec),
@@ -79,5 +79,6 @@ export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext)
 export const auditlogInput: ComponentDef<Input> = {
   type: 'auditlog',
   schema: auditlogSchema,
+  aliases: { event_timeout_ms: 'reassembly_timeout_ms' },
   build: (cfg: AuditlogInputConfig, ctx) => createAuditlogInput(cfg, ctx),
 };
