@@ -7,6 +7,7 @@ import { SyslogOutput } from '../src/outputs/syslog/sink.js';
 import { silentLogger } from '../src/log.js';
 import { records } from './support/records.js';
 import { freeTcpPort } from './support/rsyslog.js';
+import { socketBufferBound } from '../src/outputs/syslog/stream.js';
 
 const ctx = { stateDir: '/nonexistent', hostName: 'testhost', log: silentLogger };
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -85,5 +86,40 @@ describe('syslog over TCP: delivery counted only when known', function () {
     } finally {
       good.server.close();
     }
+  });
+
+  it('closing on a receiver that never confirms hands every unread record back, as sent, for the spool', async () => {
+    const port = await freeTcpPort();
+    const held: net.Socket[] = [];
+    const silent = net.createServer({ pauseOnConnect: true }, (c) => held.push(c));
+    await new Promise<void>((r) => silent.listen(port, '127.0.0.1', () => r()));
+    try {
+      const out = new SyslogOutput({ type: 'syslog', protocol: 'tcp', host: '127.0.0.1', port }, ctx);
+      await out.start();
+      for (let b = 0; b < 3; b++) await out.write(records(100, b * 100));
+      assert.deepEqual([out.stats().records_out, out.stats().in_doubt], [0, 300]);
+      await out.close(Date.now() + 300);
+      assert.deepEqual(out.takeUndelivered(), records(300), 'every record, in order, for the next run');
+      assert.deepEqual(out.takeUndelivered(), [], 'handed back once');
+      assert.equal(out.stats().records_out, 0);
+    } finally {
+      for (const c of held) c.destroy();
+      silent.close();
+    }
+  });
+
+  it('the window is both kernels\' largest socket buffers, from /proc/sys/net', () => {
+    const proc: Record<string, string> = {
+      '/proc/sys/net/ipv4/tcp_wmem': '4096\t16384\t4194304\n',
+      '/proc/sys/net/ipv4/tcp_rmem': '4096\t131072\t33554432\n',
+      '/proc/sys/net/core/wmem_max': '212992\n',
+      '/proc/sys/net/core/rmem_max': '212992\n',
+    };
+    assert.equal(socketBufferBound((p) => proc[p]), 4194304 + 33554432 + 256 * 1024);
+    // SO_SNDBUF may be set up to twice wmem_max
+    proc['/proc/sys/net/core/wmem_max'] = '8388608';
+    assert.equal(socketBufferBound((p) => proc[p]), 2 * 8388608 + 33554432 + 256 * 1024);
+    // unreadable (no /proc): Linux's defaults
+    assert.equal(socketBufferBound(() => { throw new Error('ENOENT'); }), (4 << 20) + (6 << 20) + 256 * 1024);
   });
 });
