@@ -220,4 +220,23 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
     await waitFor('lines 21-50 delivered after the restart', () => { const r = new Set(received(out)); for (let i = 1; i <= 80; i++) if (!r.has(i)) return false; return true; });
     await waitFor('checkpoint at the end', () => checkpointOffset(stateDir) === readFileSync(log).length, 5000);
   });
+
+  it('with the default checkpoint_interval_ms the checkpoint is written while running: a SIGKILL loses nothing and repeats nothing', async () => {
+    const log = join(dir, 'snoopy.log');
+    const out = join(dir, 'out.jsonl');
+    const stateDir = join(dir, 'state');
+    daemon = new Daemon({ type: 'snoopy', path: log, stateDir, out }); // no intervals: the schema's defaults
+    let n = 0;
+    const append = (k: number) => { let s = ''; for (let i = 0; i < k; i++) s += entry(++n); writeFileSync(log, s, { flag: 'a' }); };
+    append(30);
+    await daemon.start();
+    await waitFor('30 delivered', () => received(out).length === 30);
+    await waitFor('the checkpoint at the end, without a stop', () => checkpointOffset(stateDir) === readFileSync(log).length, 5000);
+    await daemon.kill();
+    await daemon.start();
+    append(1);
+    await waitFor('the new line delivered', () => received(out).includes(31));
+    await sleep(300);
+    assert.deepEqual(received(out), Array.from({ length: 31 }, (_, i) => i + 1), 'nothing read twice after the SIGKILL');
+  });
 });
