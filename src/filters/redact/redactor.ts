@@ -1,11 +1,15 @@
 // The redaction engine: given a command line (text) or an argv (args), the same string with every
 // secret replaced by the marker and everything else byte for byte as it was. Two kinds of rules:
-// patterns that find a secret anywhere (rules.ts) and a token scanner for secrets that only an
-// option or a program makes one (`-pX` after mysql, `-u user:pass` after curl, NAME=value,
-// --password=X / --password X, pass:X). Clean strings, by far the most, cost one regex scan.
+// patterns that find a secret anywhere (rules.ts) and a scanner over the command's words for
+// secrets that only an option or a program makes one (`-pX` after mysql, `-u user:pass` after
+// curl, NAME=value, --password=X / --password X, pass:X, `echo X | docker login --password-stdin`).
+// Text is split into words the way a shell would (shell-words.ts), so the scanner always sees
+// argv as the program will: `-p'a b c'` is one value, `sh -c '...'` a script read in turn.
+// Clean strings, by far the most, cost one regex scan.
 import { builtinPatterns, builtinTrigger, compileUserRule, secretSpan, type PatternRule, type UserRuleConfig } from './rules.js';
 import { isSecretName } from './names.js';
-import { toolOf, type ToolKind } from './tools.js';
+import { KEYTOOL_SECRET, Secret, toolOf, type ToolSpec } from './tools.js';
+import { shellWords, WordKind, type ShellWord } from '../../shell-words.js';
 
 export interface RedactorOptions {
   /** What a secret becomes. Default `****`. */
@@ -15,52 +19,96 @@ export interface RedactorOptions {
   rules?: UserRuleConfig[];
 }
 
-const enum Pending { None, Value, ValueUnlessOption, UserPass, UserPct, Skip }
+const enum Pending { None, Value, ValueUnlessOption, UserPass, UserPct, Cookie, Skip }
 
-/** Scanner state across the tokens of one command (reset at |, ;, &&, newline). */
+/** A word that is a secret if the command turns out to read one on stdin: [its spans, its value]. */
+type Candidate = [spans: number[], value: string];
+
+/** Scanner state across the words of one command line. */
 class TokenState {
-  tool: ToolKind | undefined = undefined;
+  // --- the current program (sudo mysql ...: sudo, then mysql)
+  spec: ToolSpec | undefined = undefined;
   pending = Pending.None;
   opensslPasswd = false;
   htpasswdBatch = false;
   registryLogin = false;
   /** the previous word that was not an option (aws configure set NAME VALUE) */
   lastWord: string | undefined = undefined;
-  /** htpasswd -b: the last positional so far (its password), as [spans, start, end] */
-  lastPositional: [number[], number, number] | undefined = undefined;
+  /** htpasswd -b: the last positional so far (its password) */
+  lastPositional: [number[], number] | undefined = undefined;
+  // --- the simple command (reset at | ; && newline ...)
+  /** the command reads a secret on stdin: the whole of it, or user:pass lines (chpasswd) */
+  stdin: 'value' | 'userpass' | undefined = undefined;
+  /** arguments of an echo/printf, secret if piped into a command that reads one */
+  echoArgs: Candidate[] | undefined = undefined;
+  /** the echo arguments piped into this command */
+  piped: Candidate[] | undefined = undefined;
+  /** the word of a `<<< word` here-string */
+  hereString: Candidate[] | undefined = undefined;
 
-  endCommand(): void {
-    if (this.tool === 'htpasswd' && this.htpasswdBatch && this.lastPositional) {
-      const [spans, a, b] = this.lastPositional;
-      spans.push(a, b);
+  private endTool(): void {
+    if (this.spec?.kind === 'htpasswd' && this.htpasswdBatch && this.lastPositional) {
+      const [spans, len] = this.lastPositional;
+      spans.push(0, len);
     }
-    this.tool = undefined;
+    this.spec = undefined;
     this.pending = Pending.None;
     this.opensslPasswd = this.htpasswdBatch = this.registryLogin = false;
     this.lastPositional = undefined;
     this.lastWord = undefined;
   }
 
-  setTool(tool: ToolKind): void {
-    this.endCommand();
-    this.tool = tool;
+  /** End of a simple command; `op` is the operator that ended it ('' at the end of the line). */
+  endCommand(op: string): void {
+    this.endTool();
+    if (this.stdin !== undefined) {
+      for (const c of this.piped ?? []) commitStdin(c, this.stdin);
+      for (const c of this.hereString ?? []) commitStdin(c, this.stdin);
+    }
+    this.piped = op === '|' || op === '|&' ? this.echoArgs : undefined;
+    this.echoArgs = this.hereString = this.stdin = undefined;
+  }
+
+  setTool(spec: ToolSpec): void {
+    this.endTool();
+    this.spec = spec;
+    if (spec.stdin !== undefined) this.stdin = spec.stdin;
   }
 }
 
-const CONTROL = new Set(['|', '||', '&&', ';', '&', ';;', '|&', '(', ')', '{', '}', 'then', 'do', 'else', '!']);
+/** A secret read from stdin: all of the piped text, or the part after ':' of each user:pass line. */
+function commitStdin([spans, v]: Candidate, how: 'value' | 'userpass'): void {
+  if (how === 'value') {
+    spans.push(0, v.length);
+    return;
+  }
+  // echo -e 'alice:pw1\nbob:pw2' | chpasswd: a line ends at a newline or at a written \n
+  let i = 0;
+  while (i < v.length) {
+    let end = v.indexOf('\n', i);
+    const esc = v.indexOf('\\n', i);
+    if (end < 0 || (esc >= 0 && esc < end)) end = esc >= 0 ? esc : v.length;
+    const colon = v.indexOf(':', i);
+    if (colon >= 0 && colon < end) spans.push(colon + 1, end);
+    i = end + (v.charCodeAt(end) === 92 ? 2 : 1);
+  }
+}
+
+const CONTROL = new Set(['|', '||', '&&', ';', '&', ';;', '|&', '(', ')', '{', '}', 'then', 'do', 'else', '!', '\n']);
 const OPENSSL_VALUE_OPTS = new Set(['-salt', '-in', '-rand', '-writerand']);
 /** option names that look secret but name a file or are too common to mean one */
 const NOT_SECRET_OPTIONS = new Set(['key', 'keyfile', 'pass-file', 'sig']);
+/** how deep `sh -c '... sh -c "..."'` scripts are read */
+const MAX_DEPTH = 3;
 
-const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12;
-const isQuote = (c: number): boolean => c === 34 || c === 39;
+const hasBlank = (s: string): boolean => s.includes(' ') || s.includes('\t') || s.includes('\n');
 
 function isSecretOption(opt: string): boolean {
   return !NOT_SECRET_OPTIONS.has(opt) && isSecretName(opt);
 }
 
 /**
- * `NAME=` at the start of tok[a..b): the offset after '=' when NAME holds a secret, else -1.
+ * `NAME=` at the start of s[a..b): the offset after '=' when NAME holds a secret, else -1.
  * Names may be dotted or dashed too (git -c user.password=..., helm --set db.password=...).
  */
 function secretAssignment(s: string, a: number, b: number): number {
@@ -74,6 +122,32 @@ function secretAssignment(s: string, a: number, b: number): number {
   }
   if (i >= b || s.charCodeAt(i) !== 61 /* = */) return -1;
   return isSecretName(s.slice(a, i)) ? i + 1 : -1;
+}
+
+/**
+ * name=value items of an option list (`mount -o username=u,password=PW,vers=3.0`): the value of a
+ * secret name runs to a ',' that starts another `name=` (a password may itself hold a comma).
+ */
+function listAssignments(v: string, from: number, spans: number[]): boolean {
+  let found = false;
+  let i = from;
+  while (i < v.length) {
+    const eq = secretAssignment(v, i, v.length);
+    let next = v.indexOf(',', i);
+    if (eq > 0) {
+      next = eq;
+      for (;;) {
+        next = v.indexOf(',', next);
+        if (next < 0 || /^[A-Za-z_][\w.-]*=/.test(v.slice(next + 1, next + 66))) break;
+        next++;
+      }
+      spans.push(eq, next < 0 ? v.length : next);
+      found = true;
+    }
+    if (next < 0) break;
+    i = next + 1;
+  }
+  return found;
 }
 
 /** Sorts and merges [start, end) pairs, then rebuilds the string with the marker in each. */
@@ -90,6 +164,33 @@ function applySpans(s: string, spans: number[], marker: string): string {
     pos = b;
   }
   return out + s.slice(pos);
+}
+
+const isQuoteChar = (c: number): boolean => c === 34 || c === 39;
+
+/**
+ * A span of a word's value as a span of the line. A secret inside one quoted stretch keeps its
+ * quotes (`-p'****'`); one that runs across quotes or escapes takes them along (`-p****`), so
+ * the line never keeps half of a quoted secret.
+ */
+function lineSpan(s: string, w: ShellWord, x: number, y: number, out: number[]): void {
+  if (w.map === undefined) {
+    out.push(w.start + x, w.start + y);
+    return;
+  }
+  let a = w.map[x];
+  let b = w.map[y - 1] + 1;
+  let quoted = false;
+  for (let i = a; i < b && !quoted; i++) {
+    const c = s.charCodeAt(i);
+    quoted = isQuoteChar(c) || c === 92;
+  }
+  if (quoted) {
+    while (a > w.start && isQuoteChar(s.charCodeAt(a - 1))) a--;
+    if (a > w.start && s.charCodeAt(a - 1) === 36 /* $'...' */) a--;
+    while (b < w.end && isQuoteChar(s.charCodeAt(b))) b++;
+  }
+  out.push(a, b);
 }
 
 /**
@@ -132,35 +233,17 @@ export class Redactor {
     if (!this.suspect(s)) return undefined;
     const spans: number[] = [];
     this.patternSpans(s, spans);
-    if (this.builtin) this.scanText(s, spans);
+    this.scanLine(s, spans, 0);
     return this.finish(s, spans);
   }
 
   /** A redacted copy of argv, or undefined when no argument holds a secret. */
   args(argv: readonly string[]): string[] | undefined {
     let any = false;
-    for (let i = 0; i < argv.length; i++) {
-      if (this.suspect(argv[i])) {
-        any = true;
-        break;
-      }
-    }
+    for (let i = 0; i < argv.length && !any; i++) any = this.suspect(argv[i]);
     if (!any) return undefined;
     const spansOf: number[][] = argv.map(() => []);
-    const st = new TokenState();
-    for (let i = 0; i < argv.length; i++) {
-      const arg = argv[i];
-      this.patternSpans(arg, spansOf[i]);
-      if (!this.builtin) continue;
-      if (CONTROL.has(arg)) {
-        st.endCommand();
-        continue;
-      }
-      this.token(st, arg, 0, arg.length, spansOf[i], false);
-      // an argument that is itself a command line (sh -c "...", ssh host "...")
-      if (/\s/.test(arg)) this.scanText(arg, spansOf[i]);
-    }
-    st.endCommand();
+    this.scanWords(argv, undefined, spansOf, 0);
     let out: string[] | undefined;
     for (let i = 0; i < argv.length; i++) {
       if (spansOf[i].length === 0) continue;
@@ -192,197 +275,301 @@ export class Redactor {
     }
   }
 
-  /** Tokenizes a command line on blanks; newlines and shell operators end a command. */
-  private scanText(s: string, spans: number[]): void {
-    const st = new TokenState();
-    const n = s.length;
-    let i = 0;
-    while (i < n) {
-      let c = s.charCodeAt(i);
-      if (isSpace(c)) {
-        if (c === 10) st.endCommand();
-        i++;
-        continue;
-      }
-      const start = i;
-      while (i < n && !isSpace((c = s.charCodeAt(i)))) i++;
-      let end = i;
-      const last = s.charCodeAt(end - 1);
-      // `cd /tmp;` and `a|b` glued to a word still end the command after it
-      const glued = end - start > 1 && (last === 59 /* ; */ || last === 124 /* | */ || last === 38 /* & */);
-      if (glued) end--;
-      if (CONTROL.has(s.slice(start, end))) {
-        st.endCommand();
-        continue;
-      }
-      const next = this.token(st, s, start, end, spans, true);
-      if (next > i) i = next;
-      if (glued) st.endCommand();
+  /** A command line: its words as the shell makes them, scanned, the spans mapped back. */
+  private scanLine(s: string, spans: number[], depth: number): void {
+    const words = shellWords(s);
+    const values = words.map((w) => w.value);
+    const spansOf: number[][] = words.map(() => []);
+    this.scanWords(values, words, spansOf, depth);
+    for (let k = 0; k < words.length; k++) {
+      const ws = spansOf[k];
+      for (let i = 0; i < ws.length; i += 2) if (ws[i + 1] > ws[i]) lineSpan(s, words[k], ws[i], ws[i + 1], spans);
     }
-    st.endCommand();
+  }
+
+  /** A script inside a word (sh -c '...', $(...)): its spans, shifted into the word. */
+  private scanNested(s: string, offset: number, spans: number[], depth: number): void {
+    if (!this.suspect(s)) return;
+    const inner: number[] = [];
+    this.scanLine(s, inner, depth);
+    for (let i = 0; i < inner.length; i++) spans.push(inner[i] + offset);
   }
 
   /**
-   * One token s[start..end). Pushes secret spans; returns where scanning continues when a quoted
-   * value ran past the token's end (text mode only), else -1.
+   * The words of a command: `words` when they come from a line (operators known), else argv.
+   * Patterns run over the words joined by spaces (a snoopy line splits `Authorization: Bearer X`
+   * into three words); the token rules word by word.
    */
-  private token(st: TokenState, s: string, start: number, end: number, spans: number[], text: boolean): number {
-    // the token without its surrounding quotes ('-pX' or "--password=a b")
-    let a = start;
-    let b = end;
-    const q = s.charCodeAt(a);
-    if (text && isQuote(q)) {
-      a++;
-      if (b - 1 > a && s.charCodeAt(b - 1) === q) b--;
-    }
-    if (a >= b) return -1;
-
-    /** redacts s[from..b), running on past b to a closing quote when the value opens one */
-    const value = (from: number, kind: Pending): number => {
-      if (from >= b) return -1;
-      let to = b;
-      let resume = -1;
-      const vq = s.charCodeAt(from);
-      if (text && isQuote(vq)) {
-        const close = s.indexOf(String.fromCharCode(vq), from + 1);
-        if (close > 0) {
-          from++;
-          to = close;
-          if (close >= end) resume = close + 1;
+  private scanWords(values: readonly string[], words: readonly ShellWord[] | undefined, spansOf: number[][], depth: number): void {
+    const kindOf = (k: number): WordKind => (words !== undefined ? words[k].kind : CONTROL.has(values[k]) ? WordKind.Control : WordKind.Word);
+    this.joinedPatterns(values, kindOf, spansOf);
+    if (!this.builtin) return;
+    const st = new TokenState();
+    let skipNext = false;
+    let hereNext = false;
+    for (let k = 0; k < values.length; k++) {
+      const v = values[k];
+      const kind = kindOf(k);
+      if (kind === WordKind.Control) {
+        st.endCommand(v);
+        continue;
+      }
+      if (kind === WordKind.Redirect) {
+        // the word after a redirection is a file, a fd or a here-doc's end, never an argument;
+        // a here-string is the command's stdin
+        if (v.endsWith('<<<')) hereNext = true;
+        else skipNext = true;
+        continue;
+      }
+      if (hereNext) {
+        (st.hereString ??= []).push([spansOf[k], v]);
+        hereNext = false;
+      } else if (skipNext) skipNext = false;
+      else this.token(st, v, spansOf[k]);
+      if (depth < MAX_DEPTH) {
+        if (hasBlank(v)) this.scanNested(v, 0, spansOf[k], depth + 1);
+        else {
+          const subs = words?.[k].subs;
+          if (subs !== undefined) for (let i = 0; i < subs.length; i += 2) this.scanNested(v.slice(subs[i], subs[i + 1]), subs[i], spansOf[k], depth + 1);
         }
       }
-      // a closing quote of a token that opened before the value (`"host=x password=y"`)
-      else if (text && to === end && isQuote(s.charCodeAt(to - 1)) && to - 1 > from) to--;
-      if (kind === Pending.UserPass || kind === Pending.UserPct) {
-        const sep = s.indexOf(kind === Pending.UserPass ? ':' : '%', from);
-        if (sep < 0 || sep >= to) return resume;
-        from = sep + 1;
-      }
-      if (to > from) spans.push(from, to);
-      return resume;
-    };
+    }
+    st.endCommand('');
+  }
 
-    const c0 = s.charCodeAt(a);
-    const dash = c0 === 45; /* - */
+  /** Pattern rules over the words joined by spaces, each match cut back into the words it covers. */
+  private joinedPatterns(values: readonly string[], kindOf: (k: number) => WordKind, spansOf: number[][]): void {
+    if (this.patterns.length === 0 || values.length === 0) return;
+    const joined = values.length === 1 ? values[0] : values.join(' ');
+    const found: number[] = [];
+    this.patternSpans(joined, found);
+    if (found.length === 0) return;
+    const starts: number[] = new Array(values.length);
+    let at = 0;
+    for (let k = 0; k < values.length; k++) {
+      starts[k] = at;
+      at += values[k].length + 1;
+    }
+    for (let i = 0; i < found.length; i += 2) {
+      const x = found[i];
+      const y = found[i + 1];
+      if (y <= x) continue;
+      // the first word ending after x
+      let lo = 0;
+      let hi = values.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (starts[mid] + values[mid].length <= x) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let k = lo; k < values.length && starts[k] < y; k++) {
+        if (kindOf(k) !== WordKind.Word) continue;
+        const a = Math.max(x, starts[k]) - starts[k];
+        const b = Math.min(y, starts[k] + values[k].length) - starts[k];
+        if (b > a) spansOf[k].push(a, b);
+      }
+    }
+  }
+
+  /** Marks the secret of v[from..] as `kind` holds it. */
+  private value(v: string, from: number, kind: Pending, spans: number[]): void {
+    if (from >= v.length) return;
+    switch (kind) {
+      case Pending.UserPass: {
+        const sep = v.indexOf(':', from);
+        if (sep >= 0) spans.push(sep + 1, v.length);
+        return;
+      }
+      case Pending.UserPct: {
+        const sep = v.indexOf('%', from);
+        if (sep >= 0) spans.push(sep + 1, v.length);
+        return;
+      }
+      case Pending.Cookie:
+        if (v.indexOf('=', from) >= 0) spans.push(from, v.length);
+        return;
+      default:
+        spans.push(from, v.length);
+    }
+  }
+
+  /** One word of a command (an argv element, quotes already gone). */
+  private token(st: TokenState, v: string, spans: number[]): void {
+    const n = v.length;
+    if (n === 0) return;
+    const dash = v.charCodeAt(0) === 45 && n > 1;
 
     if (st.pending !== Pending.None) {
       const p = st.pending;
       st.pending = Pending.None;
-      if (p === Pending.Skip) return -1;
-      if (!(dash && (p === Pending.ValueUnlessOption || p === Pending.UserPass || p === Pending.UserPct))) return value(a, p === Pending.ValueUnlessOption ? Pending.Value : p);
+      if (p === Pending.Skip) return;
+      if (!(dash && (p === Pending.ValueUnlessOption || p === Pending.UserPass || p === Pending.UserPct))) {
+        this.value(v, 0, p === Pending.ValueUnlessOption ? Pending.Value : p, spans);
+        return;
+      }
     }
+    const spec = st.spec;
+    const kind = spec?.kind;
 
-    const tok = s.slice(a, b);
     if (!dash) {
-      const tool = toolOf(tok);
-      if (tool !== undefined) {
+      const tool = toolOf(v);
+      // a second `htpasswd` under htpasswd is its file (htpasswd -b /etc/nginx/htpasswd ...),
+      // `openssl passwd` a subcommand
+      if (tool !== undefined && tool.kind !== kind && !(kind === 'openssl' && v === 'passwd')) {
         st.setTool(tool);
-        return -1;
+        return;
       }
       // openssl's pass phrase argument: pass:SECRET (env:, file:, fd: name where it is)
-      if (b - a > 5 && s.startsWith('pass:', a)) return value(a + 5, Pending.Value);
-      const eq = secretAssignment(s, a, b);
-      if (eq > 0) return value(eq, Pending.Value);
-      switch (st.tool) {
+      if (n > 5 && v.startsWith('pass:')) return this.value(v, 5, Pending.Value, spans);
+      const eq = secretAssignment(v, 0, n);
+      if (eq > 0 && !(v.includes(',') && listAssignments(v, 0, spans))) return this.value(v, eq, Pending.Value, spans);
+      if (eq < 0 && v.includes(',') && v.includes('=') && listAssignments(v, 0, spans)) return;
+      switch (kind) {
         case 'openssl':
-          if (tok === 'passwd') st.opensslPasswd = true;
-          else if (st.opensslPasswd) return value(a, Pending.Value);
+          if (v === 'passwd') st.opensslPasswd = true;
+          else if (v === 'stdin') st.stdin = 'value';
+          else if (st.opensslPasswd) this.value(v, 0, Pending.Value, spans);
           break;
         case 'htpasswd':
-          st.lastPositional = [spans, a, b];
+          st.lastPositional = [spans, n];
           break;
         case 'registry':
-          if (tok === 'login') st.registryLogin = true;
+          if (v === 'login') st.registryLogin = true;
           break;
         case 'mysqladmin':
-          if (tok === 'password') st.pending = Pending.Value;
+          if (v === 'password') st.pending = Pending.Value;
+          break;
+        case 'echo':
+          (st.echoArgs ??= []).push([spans, v]);
           break;
         case 'aws':
           // aws configure set aws_secret_access_key SECRET
           if (st.lastWord !== undefined && isSecretName(st.lastWord)) {
             st.lastWord = undefined;
-            return value(a, Pending.Value);
+            this.value(v, 0, Pending.Value, spans);
+            return;
           }
-          st.lastWord = tok;
+          st.lastWord = v;
           break;
       }
-      return -1;
+      return;
     }
 
-    // options: --name=value / -name=value / --name value
-    const long = s.charCodeAt(a + 1) === 45;
-    const nameStart = long ? a + 2 : a + 1;
-    const eqAt = s.indexOf('=', nameStart);
-    if (eqAt > nameStart && eqAt < b) {
-      const opt = s.slice(nameStart, eqAt).toLowerCase();
-      if ((st.tool === 'curl' && (opt === 'user' || opt === 'proxy-user')) ) return value(eqAt + 1, Pending.UserPass);
-      if (st.tool === 'smb' && opt === 'user') return value(eqAt + 1, Pending.UserPct);
-      if (isSecretOption(opt)) return value(eqAt + 1, Pending.Value);
-      // --env=DB_PASSWORD=x, --build-arg=NPM_TOKEN=x: an assignment inside the option
-      const inner = secretAssignment(s, eqAt + 1, b);
-      return inner > 0 ? value(inner, Pending.Value) : -1;
-    }
-    if (long) {
-      const opt = tok.slice(2).toLowerCase();
-      if (st.tool === 'curl' && (opt === 'user' || opt === 'proxy-user')) st.pending = Pending.UserPass;
-      else if (st.tool === 'curl' && opt === 'oauth2-bearer') st.pending = Pending.Value;
-      else if (st.tool === 'smb' && opt === 'user') st.pending = Pending.UserPct;
-      else if (opt !== '' && isSecretOption(opt)) st.pending = Pending.ValueUnlessOption;
-      return -1;
+    // --name=value / --name value
+    if (v.charCodeAt(1) === 45) {
+      if (n === 2) return;
+      const eqAt = v.indexOf('=');
+      const opt = (eqAt > 0 ? v.slice(2, eqAt) : v.slice(2)).toLowerCase();
+      this.stdinOption(st, opt, eqAt > 0 ? v.slice(eqAt + 1) : undefined);
+      const how = this.longSecret(kind, opt);
+      if (eqAt > 0) {
+        if (how !== Pending.None) return this.value(v, eqAt + 1, how, spans);
+        // --env=DB_PASSWORD=x, --build-arg=NPM_TOKEN=x, --options=user=u,password=x
+        const inner = secretAssignment(v, eqAt + 1, n);
+        if (inner > 0 && !(v.includes(',') && listAssignments(v, eqAt + 1, spans))) return this.value(v, inner, Pending.Value, spans);
+        if (inner < 0 && v.includes(',')) listAssignments(v, eqAt + 1, spans);
+        return;
+      }
+      if (how !== Pending.None) st.pending = how === Pending.Value ? Pending.ValueUnlessOption : how;
+      return;
     }
 
-    // short options, by program
-    const flag = s.charCodeAt(a + 1);
-    const attached = b - a > 2;
-    switch (st.tool) {
-      case 'mysql':
-      case 'mysqladmin':
-        // -pSECRET only: a bare -p prompts, and the word after it is the database
-        if (flag === 112 /* p */ && attached) return value(a + 2, Pending.Value);
-        break;
-      case 'sshpass':
-      case 'mongo':
-        if (flag === 112 /* p */) {
-          if (attached) return value(a + 2, Pending.Value);
-          st.pending = st.tool === 'sshpass' ? Pending.Value : Pending.ValueUnlessOption;
-        }
-        break;
-      case 'redis':
-        if (flag === 97 /* a */ && !attached) st.pending = Pending.Value;
-        break;
-      case 'curl':
-        if (flag === 117 /* u */ || flag === 85 /* U */) {
-          if (attached) return value(a + 2, Pending.UserPass);
-          st.pending = Pending.UserPass;
-        }
-        break;
-      case 'smb':
-        if (flag === 85 /* U */) {
-          if (attached) return value(a + 2, Pending.UserPct);
-          st.pending = Pending.UserPct;
-        }
-        break;
-      case 'ldap':
-        if (flag === 119 /* w */) {
-          if (attached) return value(a + 2, Pending.Value);
-          st.pending = Pending.Value;
-        }
-        break;
+    // short options: the program's own rules first
+    if (spec !== undefined && this.shortOption(st, spec, v, spans)) return;
+    // -name=value and -name value (java -Dx.password=, -storepass, -password)
+    const eqAt = v.indexOf('=');
+    if (eqAt > 1) {
+      const opt = v.slice(1, eqAt).toLowerCase();
+      if (isSecretOption(opt) || isSecretOption(opt.slice(1))) return this.value(v, eqAt + 1, Pending.Value, spans);
+      const inner = secretAssignment(v, eqAt + 1, n);
+      if (inner > 0) this.value(v, inner, Pending.Value, spans);
+      else if (v.includes(',')) listAssignments(v, eqAt + 1, spans);
+      return;
+    }
+    if (n > 3 && (spec === undefined || spec.single) && kind !== 'openssl' && isSecretOption(v.slice(1).toLowerCase())) st.pending = Pending.ValueUnlessOption;
+  }
+
+  /** Options that say the command reads a secret on stdin. */
+  private stdinOption(st: TokenState, opt: string, value: string | undefined): void {
+    if (opt === 'password-stdin' || opt === 'passphrase-stdin' || (opt === 'stdin' && st.spec?.kind === 'passwd')) st.stdin = 'value';
+    else if (opt === 'passphrase-fd' && (value === undefined || value === '0')) st.stdin = 'value';
+  }
+
+  /** How a long option's value holds a secret (Pending.None: it does not). */
+  private longSecret(kind: string | undefined, opt: string): Pending {
+    if (kind === 'curl') {
+      if (opt === 'user' || opt === 'proxy-user' || opt === 'cert' || opt === 'proxy-cert') return Pending.UserPass;
+      if (opt === 'oauth2-bearer') return Pending.Value;
+      if (opt === 'cookie') return Pending.Cookie;
+    }
+    if (kind === 'smb' && opt === 'user') return Pending.UserPct;
+    return opt !== '' && isSecretOption(opt) ? Pending.Value : Pending.None;
+  }
+
+  /** A short option (or getopt cluster) of a known program; true when the program's rules decided it. */
+  private shortOption(st: TokenState, spec: ToolSpec, v: string, spans: number[]): boolean {
+    const n = v.length;
+    switch (spec.kind) {
       case 'openssl':
-        if (tok === '-k') st.pending = Pending.Value;
-        else if (st.opensslPasswd && OPENSSL_VALUE_OPTS.has(tok)) st.pending = Pending.Skip;
-        break;
-      case 'htpasswd':
-        if (tok === '-C' || tok === '-r') st.pending = Pending.Skip;
-        else if (tok.includes('b')) st.htpasswdBatch = true;
-        break;
+        if (v === '-k') st.pending = Pending.Value;
+        else if (st.opensslPasswd && OPENSSL_VALUE_OPTS.has(v)) st.pending = Pending.Skip;
+        return true;
+      case 'keytool': {
+        const opt = v.slice(1);
+        if (KEYTOOL_SECRET.has(opt)) st.pending = Pending.Value;
+        // -storepass:env NAME / -storepass:file PATH name where the password is
+        else if (opt.includes(':')) st.pending = Pending.Skip;
+        return true;
+      }
       case 'registry':
-        if (st.registryLogin && tok === '-p') st.pending = Pending.Value;
-        break;
-      case 'useradd':
-        if (tok === '-p') st.pending = Pending.Value;
+        if (!st.registryLogin) return false;
         break;
     }
-    return -1;
+    if (spec.single) {
+      const flag = v[1];
+      const how = spec.secret?.[flag];
+      if (how === undefined) return false;
+      if (spec.kind === 'redis' && n > 2) return false;
+      if (n > 2) this.value(v, 2, pendingOf(how), spans);
+      else if (how !== Secret.Attached) st.pending = pendingOf(how);
+      return true;
+    }
+    // getopt: -abc is -a -b -c until an option that takes a value, which is the rest or the next word
+    for (let j = 1; j < n; j++) {
+      const ch = v[j];
+      let how = spec.secret?.[ch];
+      if (how === undefined && spec.kind === 'registry' && ch === 'p') how = Secret.Value;
+      if (how !== undefined) {
+        if (j + 1 < n) this.value(v, j + 1, pendingOf(how), spans);
+        else if (how !== Secret.Attached) st.pending = pendingOf(how);
+        return true;
+      }
+      if (spec.takes !== undefined && spec.takes.includes(ch)) {
+        if (j + 1 >= n) st.pending = Pending.Skip;
+        return true;
+      }
+      switch (spec.kind) {
+        case 'htpasswd':
+          if (ch === 'b') st.htpasswdBatch = true;
+          else if (ch === 'i') st.stdin = 'value';
+          break;
+        case 'sudo':
+          if (ch === 'S') st.stdin = 'value';
+          break;
+        case 'smbpasswd':
+          if (ch === 's') st.stdin = 'value';
+          break;
+      }
+    }
+    return true;
+  }
+}
+
+function pendingOf(how: Secret): Pending {
+  switch (how) {
+    case Secret.UserPass: return Pending.UserPass;
+    case Secret.UserPct: return Pending.UserPct;
+    case Secret.Cookie: return Pending.Cookie;
+    default: return Pending.Value;
   }
 }
