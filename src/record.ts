@@ -3,6 +3,7 @@
 // not apply are absent (never null). Numeric ids are strings, as ECS wants.
 
 import type { AuditRecord } from './audit/record.js';
+import type { TtyDevice } from './tty.js';
 
 /** Raw source of a record (audit records of the event, or the log line), kept off the JSON. */
 export const kRaw: unique symbol = Symbol.for('auditflow.raw');
@@ -36,7 +37,8 @@ export interface NormalizedRecord {
     command_line?: string;
     working_directory?: string;
     title?: string;
-    tty?: string;
+    /** ECS: the terminal's device numbers (its name, where the source gives one, is in audit.data.tty / snoopy.tty) */
+    tty?: TtyDevice;
     exit_code?: number;
   };
   user?: UserRef & {

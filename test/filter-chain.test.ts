@@ -58,9 +58,9 @@ describe('filter_chain parsing (snoopy 2.5 rules)', () => {
     const filters = buildFilterChain([{ filter_chain: 'only_root;only_tty' }], ctx);
     const c = filters.find((f) => f instanceof FilterChain) as FilterChain;
     const run = (r: NormalizedRecord) => c.apply(r);
-    assert.ok(run(rec({ user: { id: '0' }, process: { tty: 'pts0' } })));
-    assert.equal(run(rec({ user: { id: '0' }, process: { tty: '(none)' } })), null);
-    assert.equal(run(rec({ user: { id: '1000' }, process: { tty: 'pts0' } })), null);
+    assert.ok(run(rec({ user: { id: '0' }, process: { tty: { char_device: { major: 136, minor: 0 } } } })));
+    assert.equal(run(rec({ user: { id: '0' }, process: {} })), null);
+    assert.equal(run(rec({ user: { id: '1000' }, process: { tty: { char_device: { major: 136, minor: 0 } } } })), null);
     assert.deepEqual(c.stats(), { kept: 1, dropped: 2, modified: 0, only_root_dropped: 1, only_tty_dropped: 1 });
     assert.deepEqual(c.parts.map((p) => [p.name, p.stats()]), [
       ['only_root', { kept: 2, dropped: 1, modified: 0 }],
@@ -76,8 +76,8 @@ describe('chain filters on records from every source', () => {
     assert.ok(snoopy.length > 100);
     assert.equal(snoopy.filter((r) => f(r)).length, snoopy.filter((r) => !r.snoopy!.tty.startsWith('(none)')).length);
     assert.ok(snoopy.some((r) => f(r)), 'the sample ran some commands on a pts (script)');
-    assert.ok(f(rec({ process: { tty: 'pts0' } })));
-    assert.equal(f(rec({ process: { tty: '(none)' } })), null);
+    assert.ok(f(rec({ process: { tty: { char_device: { major: 136, minor: 0 } } } })));
+    assert.equal(f(rec({ process: {} })), null);
   });
 
   it('exclude_comm (arstercz) and only_comm match the command name, a long name by its 15-byte cut', () => {

@@ -13,6 +13,7 @@ import { buildFilterChain } from '../src/filters/index.js';
 import type { NormalizedRecord } from '../src/record.js';
 import { silentLogger } from '../src/log.js';
 import { createSnoopyParser } from '../src/inputs/snoopy/parse.js';
+import { ttyDevice } from '../src/tty.js';
 
 const LIB = '/lib/x86_64-linux-gnu/libsnoopy.so';
 // The process table reads /proc for what the records do not say: here the test runner and its
@@ -53,7 +54,7 @@ function toRecord(e: Exec): NormalizedRecord {
       name: e.filename.slice(slash + 1, slash + 1 + 15),
       executable: e.filename,
       command_line: e.cmdline,
-      tty: e.tty,
+      tty: ttyDevice(e.tty),
     },
     user: { id: e.uid, effective: { id: e.euid } },
   };

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createNormalizer } from '../src/audit/normalize/index.js';
 import { parseLine, isFailure, type AuditRecord } from '../src/audit/record.js';
 import type { NormalizedRecord } from '../src/record.js';
+import { ttyDevice } from '../src/tty.js';
 
 const sample = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8').split('\n');
 const normalizer = createNormalizer({ resolveNames: false });
@@ -89,5 +90,25 @@ describe('normalize: socketcall (i386), lone SOCKADDR, old type names, PARENT-on
     assert.equal(mv.event.action, 'renamed');
     assert.equal(mv.file?.path, '/tmp/auditwatch');
     assert.equal(mv.file?.target_path, undefined);
+  });
+
+  it('process.tty is ECS\'s char_device by the Linux device numbers; the name stays in audit.data.tty', () => {
+    const exec = (tty: string) => norm(`type=SYSCALL msg=audit(1795395184.688:95130): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=0 ppid=1 pid=2 auid=1000 uid=1000 gid=1000 euid=1000 suid=1000 fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=${tty} ses=3 comm="ls" exe="/bin/ls" key=(null)`);
+    const pts3 = exec('pts3');
+    assert.deepEqual(json(pts3.process?.tty), { char_device: { major: 136, minor: 3 } });
+    assert.equal(pts3.audit?.data?.tty, 'pts3');
+    assert.deepEqual(json(exec('pts300').process?.tty), { char_device: { major: 137, minor: 44 } });
+    assert.deepEqual(json(exec('tty1').process?.tty), { char_device: { major: 4, minor: 1 } });
+    assert.deepEqual(json(exec('ttyS0').process?.tty), { char_device: { major: 4, minor: 64 } });
+    const none = exec('(none)');
+    assert.equal(none.process?.tty, undefined);
+    assert.equal(none.audit?.data?.tty, undefined);
+    const hvc = exec('hvc0');
+    assert.equal(hvc.process?.tty, undefined, 'no device numbers known: no process.tty');
+    assert.equal(hvc.audit?.data?.tty, 'hvc0');
+    assert.deepEqual(ttyDevice('/dev/pts/0'), { char_device: { major: 136, minor: 0 } }, "snoopy's form");
+    assert.deepEqual(ttyDevice('console'), { char_device: { major: 5, minor: 1 } });
+    assert.equal(ttyDevice('pts'), undefined);
+    assert.equal(ttyDevice('ttyX'), undefined);
   });
 });

@@ -413,7 +413,8 @@ describe('normalize: options and bad input', () => {
     assert.equal(r.process?.args_count, 4);
     assert.equal(r.audit?.data?.execve_incomplete, true);
     assert.equal(r.audit?.keys, undefined);
-    assert.equal(r.process?.tty, 'pts0');
+    assert.deepEqual(json(r.process?.tty), { char_device: { major: 136, minor: 0 } });
+    assert.equal(r.audit?.data?.tty, 'pts0');
   });
 
   it('an arch without a syscall table falls back to the ENRICHED names of the origin host', () => {

@@ -228,7 +228,7 @@ function laurelExpected(j: any): Record<string, unknown> {
       'process.parent.pid': sc.ppid,
       'process.name': sc.comm,
       'process.executable': sc.exe,
-      'process.tty': sc.tty === '(none)' ? ABSENT : sc.tty,
+      'audit.data.tty': sc.tty === '(none)' ? ABSENT : sc.tty,
       'user.id': str(sc.uid),
       'user.name': sc.UID,
       'user.audit.id': str(sc.auid),

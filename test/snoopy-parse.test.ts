@@ -71,7 +71,8 @@ describe('snoopy parser', () => {
       const nob = recs.find((x) => x.user?.name === 'nobody' && x.user?.audit?.name === 'nobody')!;
       assert.deepEqual(nob.user, { id: '65534', name: 'nobody', effective: { id: '65534', name: 'nobody' }, audit: { name: 'nobody' } });
       assert.equal(nob.message?.startsWith('nobody executed '), true);
-      const pts = recs.find((x) => x.process?.tty === '/dev/pts/0' && x.process.command_line === 'id')!;
+      const pts = recs.find((x) => x.process?.tty?.char_device.minor === 0 && x.process.command_line === 'id')!;
+      assert.deepEqual(pts.process!.tty, { char_device: { major: 136, minor: 0 } });
       assert.equal(pts.snoopy!.tty, '/dev/pts/0 (0/root)');
       assert.equal(pts.source, undefined);
       const asNobody = recs.find((x) => x.user?.name === 'nobody' && x.user?.audit?.name === 'root')!;
@@ -117,7 +118,7 @@ describe('snoopy parser', () => {
       assert.equal(recs.length, 1);
       assert.deepEqual(recs[0].process, {
         command_line: 'scp f2.txt root@10.0.0.2:/root', args: ['scp', 'f2.txt', 'root@10.0.0.2:/root'], args_count: 3,
-        executable: '/usr/bin/scp', name: 'scp', working_directory: '/home/alice', tty: '/dev/pts/3',
+        executable: '/usr/bin/scp', name: 'scp', working_directory: '/home/alice', tty: { char_device: { major: 136, minor: 3 } },
       });
       assert.deepEqual(recs[0].user, { id: '1000' });
       assert.equal(recs[0].message, 'uid 1000 executed scp f2.txt root@10.0.0.2:/root (cwd /home/alice)');

@@ -11,7 +11,7 @@ export function execRecord(i: number, over: { args?: string[]; host?: string } =
     message: `alice as root executed ${args.join(' ')} (cwd /home/alice)`,
     process: {
       pid: 4242 + i, parent: { pid: 4200 }, name: 'scp', executable: '/usr/bin/scp',
-      args, args_count: args.length, command_line: args.join(' '), working_directory: '/home/alice', tty: 'pts0',
+      args, args_count: args.length, command_line: args.join(' '), working_directory: '/home/alice', tty: { char_device: { major: 136, minor: 0 } },
     },
     user: { id: '0', name: 'root', audit: { id: '1000', name: 'alice' }, effective: { id: '0', name: 'root' } },
     audit: { syscall: 'execve', arch: 'x86_64', exit: 0, keys: ['exec'], record_types: ['SYSCALL', 'EXECVE', 'CWD', 'PATH', 'PROCTITLE'], node: 'debian12', session: '3' },

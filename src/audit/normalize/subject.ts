@@ -6,6 +6,7 @@ import type { NormalizedRecord } from '../../record.js';
 import type { AuditRecord } from '../record.js';
 import { decode } from '../record.js';
 import { UNSET_ID } from '../../users.js';
+import { ttyDevice } from '../../tty.js';
 import type { IdNamer } from './names.js';
 
 type Process = NonNullable<NormalizedRecord['process']>;
@@ -42,7 +43,12 @@ export function fillSubject(out: NormalizedRecord, rec: AuditRecord, namer: IdNa
   const exe = decode(f.exe);
   if (exe !== undefined) proc.executable = exe;
   const tty = unquote(f.tty);
-  if (tty !== undefined && tty !== '(none)' && tty !== '?') proc.tty = tty;
+  if (tty !== undefined && tty !== '(none)' && tty !== '?') {
+    const dev = ttyDevice(tty);
+    if (dev !== undefined) proc.tty = dev;
+    // the name is what people search for (ausearch --tty pts1); Auditbeat keeps it as auditd.data.tty
+    ((out.audit ??= {}).data ??= {}).tty = tty;
+  }
   if (proc.pid !== undefined || proc.name !== undefined || proc.executable !== undefined) out.process = proc;
 
   const uidRaw = idField(f.uid);

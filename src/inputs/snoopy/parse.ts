@@ -15,6 +15,7 @@ import type { NormalizedRecord, UserRef } from '../../record.js';
 import { IsoClock } from '../../audit/normalize/iso-time.js';
 import { parseBracket } from './bracket.js';
 import { parseSyslogHeader, unescapeRsyslog } from './syslog.js';
+import { ttyDevice } from '../../tty.js';
 
 export interface SnoopyParserOptions {
   /** Clock for entries whose line carries no time; default Date.now. */
@@ -202,7 +203,8 @@ function buildRecord(h: Held, clock: IsoClock): NormalizedRecord {
   if (argv0) proc.name = argv0.slice(argv0.lastIndexOf('/') + 1);
   if (!unset(f.cwd)) proc.working_directory = f.cwd;
   const tty = f.tty === undefined ? undefined : f.tty.split(' ', 1)[0];
-  if (!unset(tty)) proc.tty = tty;
+  const ttyDev = unset(tty) ? undefined : ttyDevice(tty); // the name stays in snoopy.tty
+  if (ttyDev !== undefined) proc.tty = ttyDev;
   rec.process = proc;
 
   // users: 2.5's `uid:name(id)/ename(eid)`, 2.4's `uid:0`, custom username/euid/eusername/gid...

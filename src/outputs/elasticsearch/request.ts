@@ -131,7 +131,7 @@ export function indexTemplate(target: string, dataStream: boolean, priority: num
               pid: long, name: kw, executable: kw, args: kw, args_count: long, working_directory: kw,
               title: { type: 'keyword', ignore_above: 8192, fields: { text } },
               command_line: { type: 'keyword', ignore_above: 8192, fields: { text } },
-              tty: kw, exit_code: long,
+              tty: { properties: { char_device: { properties: { major: long, minor: long } } } }, exit_code: long,
               parent: { properties: { pid: long, name: kw, executable: kw } },
             },
           },
