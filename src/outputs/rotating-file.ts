@@ -9,7 +9,7 @@
 // mangling records. A torn last line left by a crash is cut off when the file is opened; the
 // records it held were never acknowledged, so the input sends them again.
 
-import { mkdir, open, rename, unlink, chmod, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AuditflowError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -300,9 +300,4 @@ export class RotatingFile {
 
 function ignoreMissing(err: NodeJS.ErrnoException): void {
   if (err.code !== 'ENOENT') throw err;
-}
-
-/** Makes an existing file or directory private; a missing one is left for its creator. */
-export async function makePrivate(path: string, mode: number): Promise<void> {
-  await chmod(path, mode).catch(ignoreMissing);
 }
