@@ -28,6 +28,8 @@ interface Options {
   redact: boolean;
   original: boolean;
   strict: boolean;
+  /** name uids from this host's passwd: only right for a log written on this host */
+  resolveNames: boolean;
   maxLineBytes: number;
   files: string[];
 }
@@ -36,7 +38,7 @@ interface Options {
 const SHOWN_ERRORS_PER_FILE = 10;
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { from: 'auto', redact: true, original: false, strict: false, maxLineBytes: DEFAULT_MAX_LINE_BYTES, files: [] };
+  const o: Options = { from: 'auto', redact: true, original: false, strict: false, resolveNames: false, maxLineBytes: DEFAULT_MAX_LINE_BYTES, files: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = () => {
@@ -52,6 +54,7 @@ function parseArgs(args: string[]): Options {
     } else if (a === '--config' || a.startsWith('--config=')) o.config = value();
     else if (a === '--no-redact') o.redact = false;
     else if (a === '--original') o.original = true;
+    else if (a === '--resolve-names') o.resolveNames = true;
     else if (a === '--strict') o.strict = true;
     else if (a === '--max-line-bytes' || a.startsWith('--max-line-bytes=')) {
       const v = value();
@@ -115,6 +118,7 @@ class Run {
     if (format === 'auditlog') {
       const stream = new AuditStream({
         includeOriginal: this.opts.original,
+        resolveNames: this.opts.resolveNames,
         onRecord: this.emit,
         onError: this.parseFailed,
       });
@@ -197,7 +201,7 @@ class Run {
 
 export const normalizeCommand: Command = {
   name: 'normalize',
-  usage: 'normalize [--from auto|auditlog|snoopy|bash] [--config FILE] [--no-redact] [--original] [--strict] [--max-line-bytes N] FILE...|-',
+  usage: 'normalize [--from auto|auditlog|snoopy|bash] [--config FILE] [--no-redact] [--original] [--strict] [--resolve-names] [--max-line-bytes N] FILE...|-',
   summary: 'read audit.log, snoopy or bash history files; print one JSON record per event (redacted by default)',
   async run(args, io) {
     let opts: Options;

@@ -20,7 +20,12 @@ import { fillSubject } from './subject.js';
 import { fillSyscallAudit, fillSyscallObject, sockaddrOf, socketData, syscallInfo, uringInfo } from './syscall.js';
 
 export interface NormalizerOptions {
-  /** Resolve uid/gid to names from this host's passwd/group files. Default true. */
+  /**
+   * Name uids/gids from this host's passwd/group files (or passwdFile/groupFile). Only right for
+   * events that happened on this host (the daemon's netlink input, an audit.log written here):
+   * off by default, so a log from elsewhere is never given this host's names. The names an
+   * ENRICHED log carries (`UID="alice"`) are used either way.
+   */
   resolveNames?: boolean;
   /** Keep the raw records as event.original (joined by \n). Default false. */
   includeOriginal?: boolean;
@@ -36,7 +41,7 @@ export interface Normalizer {
 }
 
 export function createNormalizer(opts: NormalizerOptions = {}): Normalizer {
-  const resolve = opts.resolveNames ?? true;
+  const resolve = opts.resolveNames ?? opts.passwdFile !== undefined;
   let userTable: IdNameTable | undefined;
   let groupTable: IdNameTable | undefined;
   if (resolve) {
