@@ -1,7 +1,7 @@
 import { AuditflowError } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import { buildFilterChain } from '../filters/index.js';
-import { preflightConfig } from '../config/preflight.js';
+import { preflightConfig } from '../config/preflight-all.js';
 import { silentLogger } from '../log.js';
 import { EX_CONFIG, EX_USAGE, type Command } from './types.js';
 

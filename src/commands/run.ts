@@ -1,6 +1,6 @@
 import { AuditflowError } from '../errors.js';
 import { createLogger, silentLogger } from '../log.js';
-import { preflightConfig } from '../config/preflight.js';
+import { preflightConfig } from '../config/preflight-all.js';
 import { defaultConfigPath, loadConfig } from '../config/load.js';
 import { Daemon } from '../daemon.js';
 import { startMetrics, type MetricsServer } from '../metrics/index.js';

@@ -8,12 +8,6 @@ import { createSecureContext } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { configError } from '../errors.js';
-import type { BuildContext, ComponentDef } from '../pipeline/types.js';
-import type { Config } from './load.js';
-import { inputDefs } from '../inputs/index.js';
-import { filterDefs } from '../filters/index.js';
-import { outputDefs } from '../outputs/index.js';
-import { parseListen } from '../metrics/config.js';
 
 // Pseudo filesystems: writes there fail in ways that look transient (EINVAL, EACCES on some files,
 // success on others), so a daemon retrying them spins; nothing of auditflow's belongs there.
@@ -104,16 +98,3 @@ export function checkUrl(key: string, url: string, protocols: string[]): URL {
   return u;
 }
 
-/** Everything `run` needs from outside, checked without starting: state_dir, then each component. */
-export function preflightConfig(config: Config, ctx: BuildContext): void {
-  checkWritablePath('state_dir', config.state_dir, 'dir');
-  if (config.pid_file) checkWritablePath('pid_file', config.pid_file, 'file');
-  if (config.metrics?.listen) parseListen(config.metrics.listen);
-  const lists = [['inputs', config.inputs, inputDefs], ['filters', config.filters, filterDefs], ['outputs', config.outputs, outputDefs]] as const;
-  for (const [key, items, defs] of lists) {
-    items.forEach((item, i) => {
-      const def = (defs as readonly ComponentDef<unknown>[]).find((d) => d.type === item.type);
-      def?.preflight?.(item, `${key}[${i}]`, ctx);
-    });
-  }
-}
