@@ -34,6 +34,9 @@ describe('check-config and run check what the config points at', function () {
     await refusedByBoth(p1, /state_dir: \/proc\/auditflow is under \/proc/);
     await refusedByBoth(config('sys-out.yaml', 'outputs:\n  - type: elasticsearch\n    url: http://127.0.0.1:9\n    dead_letter_path: /sys/kernel/x.jsonl\n'),
       /outputs\[0\]\.dead_letter_path: \/sys\/kernel\/x\.jsonl is under \/sys/);
+    await refusedByBoth(config('proc-out.yaml', 'outputs:\n  - type: file\n    path: /proc/self/events.jsonl\n  - type: auditlog\n    path: /sys/audit.log\n'),
+      /outputs\[0\]\.path: \/proc\/self\/events\.jsonl is under \/proc/);
+    await refusedByBoth(config('sys-auditlog.yaml', 'outputs:\n  - type: auditlog\n    path: /sys/audit.log\n'), /outputs\[0\]\.path: \/sys\/audit\.log is under \/sys/);
   });
 
   it('refuses a path it cannot write, naming the directory', async () => {

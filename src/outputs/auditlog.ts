@@ -11,6 +11,7 @@ import { kRaw, type NormalizedRecord } from '../record.js';
 import type { AuditRecord } from '../audit/record.js';
 import { silentLogger } from '../log.js';
 import { RotatingFile } from './rotating-file.js';
+import { checkWritablePath } from '../config/preflight.js';
 
 export interface AuditlogOutputConfig {
   type: 'auditlog';
@@ -118,4 +119,5 @@ export const auditlogOutput: ComponentDef<Output> = {
   type: 'auditlog',
   schema: auditlogSchema,
   build: (cfg: AuditlogOutputConfig, ctx) => new AuditlogOutput(cfg, ctx),
+  preflight: (cfg: AuditlogOutputConfig, where) => checkWritablePath(`${where}.path`, cfg.path, 'file'),
 };

@@ -9,6 +9,7 @@ import { silentLogger, type Logger } from '../log.js';
 import { toJsonLineUnits } from './json-lines.js';
 import { queueSchema, type QueueConfig } from './spool/config.js';
 import { RotatingFile, type FsyncPolicy } from './rotating-file.js';
+import { checkWritablePath } from '../config/preflight.js';
 
 export type { FsyncPolicy } from './rotating-file.js';
 
@@ -84,7 +85,7 @@ export const fileOutput: ComponentDef<Output> = {
       type: { const: 'file' },
       name: { type: 'string' },
       path: { type: 'string', minLength: 1 },
-      mode: { type: 'string', pattern: '^0?[0-7]{3}$' },
+      mode: { type: 'string', pattern: '^0?[0-7]{3}$', default: '0600' },
       rotate: {
         type: 'object',
         additionalProperties: false,
@@ -94,12 +95,13 @@ export const fileOutput: ComponentDef<Output> = {
           keep: { type: 'integer', minimum: 0, maximum: 1000 },
         },
       },
-      fsync: { enum: ['batch', 'interval', 'never'] },
-      fsync_interval_ms: { type: 'integer', minimum: 1 },
+      fsync: { enum: ['batch', 'interval', 'never'], default: 'interval' },
+      fsync_interval_ms: { type: 'integer', minimum: 1, default: 1000 },
       queue: queueSchema,
     },
     required: ['type', 'path'],
     additionalProperties: false,
   },
   build: (cfg: FileOutputConfig, ctx: BuildContext) => new FileOutput(cfg, { log: ctx.log }),
+  preflight: (cfg: FileOutputConfig, where) => checkWritablePath(`${where}.path`, cfg.path, 'file'),
 };
