@@ -111,4 +111,13 @@ describe('normalize: socketcall (i386), lone SOCKADDR, old type names, PARENT-on
     assert.equal(ttyDevice('pts'), undefined);
     assert.equal(ttyDevice('ttyX'), undefined);
   });
+
+  it('su - bob by alice: user is alice (the caller), user.target bob; sshd\'s login: user root, target the account', () => {
+    const su = norm("type=USER_AUTH msg=audit(1795395190.100:99990): pid=14500 uid=1000 auid=1000 ses=5 msg='op=PAM:authentication grantors=pam_unix acct=\"bob\" exe=\"/usr/bin/su\" hostname=? addr=? terminal=/dev/pts/1 res=success'\x1dUID=\"alice\" AUID=\"alice\"");
+    assert.equal(su.event.action, 'authenticated');
+    assert.deepEqual(json(su.user), { id: '1000', name: 'alice', audit: { id: '1000', name: 'alice' }, target: { name: 'bob' }, terminal: '/dev/pts/1' });
+    const ssh = norm("type=USER_LOGIN msg=audit(1481077043.193:421): pid=1298 uid=0 auid=1000 ses=1 msg='op=login id=1000 exe=\"/usr/sbin/sshd\" hostname=10.0.0.5 addr=10.0.0.5 terminal=/dev/pts/0 res=success'");
+    assert.deepEqual(json(ssh.user), { id: '0', audit: { id: '1000' }, target: { id: '1000' }, terminal: '/dev/pts/0' });
+    assert.deepEqual(json(ssh.source), { ip: '10.0.0.5' });
+  });
 });
