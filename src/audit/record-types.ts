@@ -8,16 +8,12 @@ export { recordTypeNames } from './tables/record-types.js';
 export const AUDIT_USER = 1005;
 export const AUDIT_LOGIN = 1006;
 export const AUDIT_SYSCALL = 1300;
-export const AUDIT_SOCKADDR = 1306;
 /** End of a multi-record kernel event; only the netlink stream carries it. */
 export const AUDIT_EOE = 1320;
 /** The last record the kernel writes for a syscall event (only EOE follows). */
 export const AUDIT_PROCTITLE = 1327;
 /** io_uring's counterpart of SYSCALL. */
 export const AUDIT_URINGOP = 1336;
-export const AUDIT_DAEMON_START = 1200;
-export const AUDIT_DAEMON_END = 1201;
-export const AUDIT_DAEMON_ROTATE = 1205;
 
 /**
  * A message sent by a user-space program (PAM, login, auditctl...): the 1100-1199 and
@@ -34,19 +30,4 @@ export function isUserMessage(typeId: number): boolean {
  */
 export function isDaemonRecord(typeId: number): boolean {
   return typeId >= 1200 && typeId <= 1299;
-}
-
-/** A record that is a whole event by itself: a user message or an auditd record. */
-export function isSingleRecordEvent(typeId: number): boolean {
-  return isUserMessage(typeId) || isDaemonRecord(typeId);
-}
-
-/** Records after which a kernel syscall event has ended (PROCTITLE once SYSCALL is in). */
-export function endsSyscallEvent(typeId: number): boolean {
-  return typeId === AUDIT_PROCTITLE || typeId === AUDIT_EOE;
-}
-
-/** DAEMON_START / DAEMON_END / DAEMON_ROTATE: the audit.log shows a restart or a rotation here. */
-export function marksLogBoundary(typeId: number): boolean {
-  return typeId === AUDIT_DAEMON_START || typeId === AUDIT_DAEMON_END || typeId === AUDIT_DAEMON_ROTATE;
 }
