@@ -58,7 +58,7 @@ describe('bash history parser', () => {
     assert.deepEqual(first, {
       '@timestamp': '2026-11-23T00:56:00.000Z',
       event: { module: 'bash', kind: 'event', category: ['process'], type: ['start'], action: 'executed-command', outcome: 'unknown' },
-      process: { command_line: 'ls -la /etc | head -3' },
+      process: { command_line: 'ls -la /etc | head -3', args: ['ls', '-la', '/etc', '|', 'head', '-3'] },
       bash: { history_file: '/home/alice/.bash_history' },
       user: { id: '1000', name: 'alice' },
       message: 'alice ran in bash: ls -la /etc | head -3',

@@ -301,7 +301,7 @@ describe('the redact filter in the chain', () => {
     const dirty: NormalizedRecord = { '@timestamp': '2026-01-01T00:00:00.000Z', event: { module: 'snoopy', action: 'executed' }, process: { args: ['redis-cli', '-a', 'x1y2'] }, snoopy: { cmdline: 'redis-cli -a x1y2' } };
     f.apply(dirty);
     assert.deepEqual(dirty.redacted, ['process.args', 'snoopy.cmdline']);
-    assert.deepEqual(f.stats(), { kept: 2, dropped: 0, modified: 1, fields: { 'process.args': 1, 'snoopy.cmdline': 1 } });
+    assert.deepEqual(f.stats(), { kept: 2, dropped: 0, modified: 1, slow: 0, fields: { 'process.args': 1, 'snoopy.cmdline': 1 } });
     const bad: NormalizedRecord = { '@timestamp': '2026-01-01T00:00:00.000Z', event: { module: 'auditd', kind: 'pipeline_error', action: 'unreadable' },
       error: { message: 'audit.log:7: not an audit record: "mysql -pLeaked1 db"', input: 'audit.log' } };
     f.apply(bad);

@@ -3,12 +3,14 @@
 // such objects is an OR of them. A condition is a glob or exact string, a number, a boolean, a
 // list (any of), or an operator object {eq, ne, lt, lte, gt, gte, glob, regex, exists}. A record
 // field that is a list (event.category, audit.keys) matches when any element does. Everything is
-// compiled once at config load.
+// compiled once at config load; a regex that could backtrack catastrophically is refused there
+// (regex-safety.ts), and each record's time is checked against the filters' budget (`slow`).
 import micromatch from 'micromatch';
 import { configError } from '../errors.js';
 import type { NormalizedRecord } from '../record.js';
 import { compilePath, type Getter } from './fields.js';
 import { PredicateFilter } from './predicate.js';
+import { catastrophicBacktracking } from './regex-safety.js';
 
 type Test = (v: unknown) => boolean;
 
@@ -69,6 +71,8 @@ function operatorTest(ops: Record<string, unknown>, where: string): { test: Test
         } catch (err) {
           throw configError(w, `invalid regular expression: ${(err as Error).message}`);
         }
+        const danger = catastrophicBacktracking(arg);
+        if (danger !== undefined) throw configError(w, danger);
         tests.push((v) => (typeof v === 'string' || typeof v === 'number') && re.test(String(v)));
         break;
       }
@@ -141,7 +145,7 @@ export function buildMatch(cfg: MatchConfig, at: string): PredicateFilter {
   const matches = compileWhere(cfg.where, `${at}.where`);
   // several drop/match items are common: the position keeps their counters apart in status
   const name = cfg.name ?? `${cfg.type}(${at})`;
-  return cfg.type === 'match' ? new PredicateFilter(name, matches) : new PredicateFilter(name, (r) => !matches(r));
+  return cfg.type === 'match' ? new PredicateFilter(name, matches, false, true) : new PredicateFilter(name, (r) => !matches(r), false, true);
 }
 
 const condition = {};

@@ -1,11 +1,13 @@
 // Redaction of the raw audit records an event keeps for the auditlog output (ausearch must still
 // read them): EXECVE arguments (including ones the kernel split into aN[k] pieces across several
-// records), PROCTITLE and USER_CMD's cmd, rewritten in `fields` and in `body`, encoded the way
+// records), PROCTITLE, USER_CMD's cmd, TTY/USER_TTY's data and any acct, rewritten in `fields` and in `body`, encoded the way
 // they were (quoted stays quoted when it still can, hex stays hex). Bytes are handled as latin1
 // so anything that is not a secret comes back exactly as it was, valid UTF-8 or not.
 import type { AuditRecord } from '../../audit/record.js';
 import type { Redactor } from './redactor.js';
 import type { Memo } from './memo.js';
+import { bytesToText } from '../../bytes-text.js';
+import { decode } from '../../audit/record.js';
 
 const DQ = 34;
 
@@ -160,8 +162,29 @@ export function redactAuditRecords(
       case 'USER_CMD':
         if (redactValue(rec, 'cmd', r, false, subs, undefined)) changed = true;
         break;
+      // keystrokes (pam_tty_audit, sudo's log_input): whatever was typed, passwords included
+      case 'TTY':
+      case 'USER_TTY':
+        if (redactValue(rec, 'data', r, false, subs, undefined)) changed = true;
+        break;
     }
+    // PAM's acct is what was typed at the login prompt (USER_ERR, USER_AUTH...): sometimes a password
+    if (rec.fields.acct !== undefined && redactValue(rec, 'acct', r, false, subs, memo)) changed = true;
   }
   if (execve && redactExecve(execve, r, subs)) changed = true;
   return changed;
+}
+
+/**
+ * process.title from a PROCTITLE value, as the normalizer makes it: argv's NULs as spaces,
+ * trailing NULs dropped.
+ */
+export function proctitleText(raw: string): string | undefined {
+  if (raw.charCodeAt(0) === DQ || !isHex(raw)) return decode(raw);
+  let b = Buffer.from(raw, 'hex');
+  let end = b.length;
+  while (end > 0 && b[end - 1] === 0) end--;
+  b = b.subarray(0, end);
+  for (let i = 0; i < b.length; i++) if (b[i] === 0) b[i] = 0x20;
+  return bytesToText(b);
 }

@@ -8,7 +8,9 @@ import { kRaw, type NormalizedRecord } from '../../record.js';
 import type { UserRuleConfig } from './rules.js';
 import { Redactor } from './redactor.js';
 import { Memo } from './memo.js';
-import { redactAuditRecords, type Substitutions } from './audit-records.js';
+import { proctitleText, redactAuditRecords, type Substitutions } from './audit-records.js';
+import { summary } from '../../audit/normalize/message.js';
+import { SLOW_MS } from '../predicate.js';
 
 export interface RedactConfig {
   type: 'redact';
@@ -23,6 +25,8 @@ export class RedactFilter implements Filter {
   readonly redactor: Redactor;
   private seen = 0;
   private modified = 0;
+  /** records that took longer than SLOW_MS here */
+  private slow = 0;
   /** secrets found, by field */
   private readonly byField = new Map<string, number>();
   /** a process's every event repeats its title: redact each distinct one once */
@@ -58,51 +62,103 @@ export class RedactFilter implements Filter {
   }
 
   apply(rec: NormalizedRecord): NormalizedRecord {
+    const t0 = performance.now();
     this.seen++;
+    this.redact(rec);
+    if (performance.now() - t0 > SLOW_MS) this.slow++;
+    return rec;
+  }
+
+  /**
+   * `s` with the command line it quotes (`from`) replaced by its redacted form (`to`), and only the
+   * rest scanned: the command is redacted once, as the program saw it, and the words around it
+   * (` (cwd /srv)` after `htpasswd -b f u PW`) are never read as its arguments.
+   */
+  private around(s: string, from: string | undefined, to: string | undefined): string | undefined {
+    const r = this.redactor;
+    if (from === undefined || to === undefined || from === '') return r.text(s);
+    const at = s.indexOf(from);
+    if (at < 0) return r.text(s);
+    const pre = s.slice(0, at);
+    const post = s.slice(at + from.length);
+    const out = (r.text(pre) ?? pre) + to + (r.text(post) ?? post);
+    return out === s ? undefined : out;
+  }
+
+  private redact(rec: NormalizedRecord): void {
     const r = this.redactor;
     let list: string[] | undefined;
     const p = rec.process;
+    const auditd = rec.event.module === 'auditd';
     // The raw EXECVE/PROCTITLE records hold the same bytes as process.args/title: when those
     // are clean (almost always) the raw records are too, and need no decoding at all.
     let argsSuspect = true;
     let titleSuspect = true;
+    /** the command line before and after, to find it again in message and the raw line */
+    let cmdFrom: string | undefined;
+    let cmdTo: string | undefined;
+    let argsChanged = false;
     if (p !== undefined) {
       if (p.args !== undefined) {
         argsSuspect = false;
         for (let i = 0; i < p.args.length && !argsSuspect; i++) argsSuspect = r.suspect(p.args[i]);
       }
       if (p.title !== undefined) titleSuspect = r.suspect(p.title);
-    }
-    if (p !== undefined) {
       if (p.args !== undefined && argsSuspect) {
         const a = r.args(p.args);
         if (a !== undefined) {
+          // the kernel's argv is exact: a command line made from it is remade from the redacted one
+          if (auditd && p.command_line !== undefined && p.command_line === p.args.join(' ')) {
+            cmdFrom = p.command_line;
+            cmdTo = p.command_line = a.join(' ');
+            list = this.touched(rec, 'process.command_line', list);
+          }
           p.args = a;
+          argsChanged = true;
           list = this.touched(rec, 'process.args', list);
         }
       }
-      if (p.command_line !== undefined) {
+      if (p.command_line !== undefined && cmdTo === undefined) {
         const t = r.text(p.command_line);
         if (t !== undefined) {
-          p.command_line = t;
+          cmdFrom = p.command_line;
+          cmdTo = p.command_line = t;
           list = this.touched(rec, 'process.command_line', list);
         }
       }
-      if (p.title !== undefined && titleSuspect) {
-        let t = this.titles.get(p.title);
+    }
+    const raw = rec[kRaw];
+    let rawChanged = false;
+    let subs: Substitutions | undefined;
+    if (typeof raw === 'string') {
+      const t = this.around(raw, cmdFrom, cmdTo);
+      if (t !== undefined) {
+        rec[kRaw] = t;
+        rawChanged = true;
+      }
+    } else if (raw !== undefined && redactAuditRecords(raw, r, (subs = []), { execve: argsSuspect, proctitle: titleSuspect }, this.proctitles)) rawChanged = true;
+    if (p?.title !== undefined && titleSuspect) {
+      // the title is the PROCTITLE record's argv joined by spaces: remade from the redacted record
+      // (one argument with spaces stays one secret), read as text only when there is none
+      const pt = Array.isArray(raw) ? raw.find((x) => x.type === 'PROCTITLE')?.fields.proctitle : undefined;
+      let t: string | null | undefined;
+      if (pt !== undefined) t = rawChanged ? (proctitleText(pt) ?? null) : null;
+      else {
+        t = this.titles.get(p.title);
         if (t === undefined) {
           t = r.text(p.title) ?? null;
           this.titles.set(p.title, t);
         }
-        if (t !== null) {
-          p.title = t;
-          list = this.touched(rec, 'process.title', list);
-        }
+      }
+      if (t !== null && t !== p.title) {
+        p.title = t;
+        list = this.touched(rec, 'process.title', list);
       }
     }
     if (rec.message !== undefined) {
-      const t = r.text(rec.message);
-      if (t !== undefined) {
+      // auditd's summary is made from argv: made again from the redacted argv, it is exact
+      const t = auditd && argsChanged && rec.event.action === 'executed' ? summary(rec) : this.around(rec.message, flat(cmdFrom), flat(cmdTo));
+      if (t !== undefined && t !== rec.message) {
         rec.message = t;
         list = this.touched(rec, 'message', list);
       }
@@ -116,30 +172,27 @@ export class RedactFilter implements Filter {
         list = this.touched(rec, 'error.message', list);
       }
     }
+    // PAM's acct is whatever was typed at the login prompt: sometimes the password
+    const target = rec.user?.target;
+    if (target?.name !== undefined) {
+      const t = r.text(target.name);
+      if (t !== undefined) {
+        target.name = t;
+        list = this.touched(rec, 'user.target.name', list);
+      }
+    }
     if (rec.snoopy !== undefined) list = this.redactMap(rec, rec.snoopy, 'snoopy', list, 0);
     const data = rec.audit?.data;
     if (data !== undefined) list = this.redactMap(rec, data, 'audit.data', list, 1);
-    const raw = rec[kRaw];
-    let rawChanged = false;
-    let subs: Substitutions | undefined;
-    if (typeof raw === 'string') {
-      const t = r.text(raw);
-      if (t !== undefined) {
-        rec[kRaw] = t;
-        rawChanged = true;
-      }
-    } else if (raw !== undefined && redactAuditRecords(raw, r, (subs = []), { execve: argsSuspect, proctitle: titleSuspect }, this.proctitles)) rawChanged = true;
     const orig = rec.event.original;
     if (orig !== undefined) {
-      // made from the raw records: replay the same field rewrites (hex proctitle, EXECVE aN);
-      // a line-based original (snoopy, bash) goes through the text rules
-      let o = orig;
+      // made from the raw records: replay the same field rewrites (hex proctitle, EXECVE aN,
+      // TTY data, acct); a line-based original (snoopy, bash) is redacted like the raw line
+      let o: string | undefined = orig;
       if (subs !== undefined) {
-        // audit text: every field that can carry a secret (EXECVE, PROCTITLE, USER_CMD) was
-        // redacted in the records; the rest is ids, paths and hex pointers, not worth a scan
         for (let i = 0; i < subs.length; i++) o = o.split(subs[i][0]).join(subs[i][1]);
       } else {
-        o = r.text(o) ?? o;
+        o = this.around(orig, cmdFrom, cmdTo) ?? orig;
       }
       if (o !== orig) {
         rec.event.original = o;
@@ -148,13 +201,15 @@ export class RedactFilter implements Filter {
     }
     if (rawChanged) this.byField.set('raw', (this.byField.get('raw') ?? 0) + 1);
     if (list !== undefined || rawChanged) this.modified++;
-    return rec;
   }
 
-  stats(): FilterStats & { fields: Record<string, number> } {
-    return { kept: this.seen, dropped: 0, modified: this.modified, fields: Object.fromEntries(this.byField) };
+  stats(): FilterStats & { slow: number; fields: Record<string, number> } {
+    return { kept: this.seen, dropped: 0, modified: this.modified, slow: this.slow, fields: Object.fromEntries(this.byField) };
   }
 }
+
+/** snoopy and bash summaries show a multi-line command on one line */
+const flat = (s: string | undefined): string | undefined => (s === undefined || !/[\n\t]/.test(s) ? s : s.replace(/[\n\t]/g, ' '));
 
 export const redactSchema: Record<string, unknown> = {
   type: 'object',

@@ -4,6 +4,7 @@
 // `https://bob:****@host` and `Authorization: Bearer ****` still say what was there.
 import { configError } from '../../errors.js';
 import { isSecretName } from './names.js';
+import { catastrophicBacktracking } from '../regex-safety.js';
 
 export interface PatternRule {
   name: string;
@@ -83,6 +84,8 @@ export function compileUserRule(cfg: UserRuleConfig, where: string): PatternRule
   } catch (err) {
     throw configError(where, `invalid regular expression: ${(err as Error).message}`);
   }
+  const danger = catastrophicBacktracking(cfg.pattern, flags);
+  if (danger !== undefined) throw configError(`${where}.pattern`, danger);
   if (re.test('')) throw configError(where, 'pattern matches the empty string; it would redact nothing but cost every record');
   re.lastIndex = 0;
   const hasNamed = cfg.pattern.includes('(?<secret>');

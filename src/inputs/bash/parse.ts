@@ -21,6 +21,7 @@
 // commands were last typed, not when auditflow happened to read them).
 
 import { isoTime, type NormalizedRecord, type UserRef } from '../../record.js';
+import { shellArgs } from '../../shell-words.js';
 
 export interface BashParserOptions {
   user?: UserRef;
@@ -182,7 +183,8 @@ function buildRecord(cmd: string, time: number, opts: BashParserOptions): Normal
   const rec: NormalizedRecord = {
     '@timestamp': isoTime(time),
     event: { module: 'bash', kind: 'event', category: CATEGORY, type: TYPE, action: 'executed-command', outcome: 'unknown' },
-    process: { command_line: cmd },
+    // argv as bash splits the line (operators are words of their own: a line can be a pipeline)
+    process: { command_line: cmd, args: shellArgs(cmd) },
     bash: { history_file: opts.file },
   };
   if (opts.keepOriginal) rec.event.original = cmd;

@@ -14,6 +14,7 @@ import { parseError, type AuditflowError } from '../../errors.js';
 import type { NormalizedRecord, UserRef } from '../../record.js';
 import { IsoClock } from '../../audit/normalize/iso-time.js';
 import { parseBracket } from './bracket.js';
+import { shellArgs } from '../../shell-words.js';
 import { parseSyslogHeader, unescapeRsyslog } from './syslog.js';
 import { ttyDevice } from '../../tty.js';
 
@@ -123,7 +124,8 @@ export function createSnoopyParser(opts: SnoopyParserOptions = {}): SnoopyParser
         }
         flush(out);
         counts.errors++;
-        opts.onError?.(parseError(where, `not a snoopy entry (no [key:value ...]: bracket): ${preview(text)}`));
+        // the line itself is not quoted: it may hold a secret, and this message goes to the daemon's log
+        opts.onError?.(parseError(where, `not a snoopy entry (no [key:value ...]: bracket; ${text.length} characters)`));
         return out;
       }
       flush(out);
@@ -141,10 +143,6 @@ export function createSnoopyParser(opts: SnoopyParserOptions = {}): SnoopyParser
       return out;
     },
   };
-}
-
-function preview(s: string): string {
-  return JSON.stringify(s.length > 80 ? s.slice(0, 80) + '…' : s);
 }
 
 function parseDatetime(v: string): number {
@@ -189,9 +187,10 @@ function buildRecord(h: Held, clock: IsoClock): NormalizedRecord {
   };
   if (h.original !== undefined) rec.event.original = h.original;
 
-  // snoopy joins argv with single spaces, so args are that line split on spaces: exact unless an
-  // argument itself contained a space (then the line is still exact in command_line).
-  const args = cmd.length ? cmd.split(' ') : [];
+  // snoopy joins argv with single spaces: args are that line read as a shell would (sh -c '...'
+  // scripts keep their quotes in the line), exact unless an argument itself held a space or a
+  // quote (then the line is still exact in command_line)
+  const args = cmd.length ? shellArgs(cmd) : [];
   const proc: NonNullable<NormalizedRecord['process']> = { command_line: cmd, args, args_count: args.length };
   const pid = h.pid ?? toInt(f.pid);
   if (pid !== undefined) proc.pid = pid;
