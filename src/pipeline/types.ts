@@ -50,6 +50,14 @@ export interface Output {
    * are the output's to retry and count; rejecting means the output is unusable.
    */
   write(records: readonly NormalizedRecord[]): Promise<void>;
+  /**
+   * For an output whose write() resolves before delivery is known (syslog over TCP: the kernel
+   * took the bytes, the receiver may never read them). `cb(n)` says the next n records, in write
+   * order, are now known delivered (or given up on and counted by the output). The output bounds
+   * what it holds unconfirmed by not resolving write(). Without this method a resolved write() is
+   * the confirmation.
+   */
+  onConfirmed?(cb: (records: number) => void): void;
   /** Flushes what it holds, giving up at the deadline (epoch ms). */
   close(deadlineMs: number): Promise<void>;
   /** Reopen files (SIGHUP / SIGUSR1 for logrotate users). */
