@@ -121,4 +121,45 @@ describe('auditflow normalize', function () {
     assert.match(bad.stderr, /--from must be one of auto, auditlog, snoopy, bash/);
     assert.equal((await runCli(['normalize'])).code, 64);
   });
+
+  it('--strict fails on snoopy lines that are not entries too, which are counted and named', async () => {
+    const dir = tempDir('af-norm-');
+    const good = readFileSync(join(fixtures, 'snoopy-file.sample.log'), 'utf8').split('\n').slice(0, 10);
+    // (after an entry, an unframed line is the rest of its command line: argv with a newline)
+    writeFileSync(join(dir, 'snoopy.log'), ['[not a snoopy entry', ...good].join('\n') + '\n');
+    const { code, stdout, stderr } = await runCli(['normalize', '--from', 'snoopy', join(dir, 'snoopy.log')]);
+    assert.equal(code, 0);
+    assert.equal(jsonLines(stdout).length, 10);
+    assert.match(stderr, /snoopy\.log:1: not a snoopy entry/);
+    assert.match(stderr, /1 line\(s\) could not be parsed; 10 records written/);
+    assert.equal((await runCli(['normalize', '--strict', '--from', 'snoopy', join(dir, 'snoopy.log')])).code, 65);
+  });
+
+  it('cuts a line over --max-line-bytes (default 1 MiB), says so, and --strict fails on it', async () => {
+    const dir = tempDir('af-norm-');
+    const lines = readFileSync(auditSample, 'utf8').split('\n').slice(0, 30);
+    const long = 'type=USER_CMD msg=audit(1795395999.100:99999): pid=1 uid=0 auid=0 ses=1 msg=\'cwd="/' + 'y'.repeat(5000) + '" res=success\'';
+    writeFileSync(join(dir, 'a.log'), [...lines.slice(0, 10), long, ...lines.slice(10)].join('\n') + '\n');
+    const whole = await runCli(['normalize', join(dir, 'a.log')]);
+    assert.equal(whole.code, 0, whole.stderr);
+    assert.ok(whole.stdout.includes('y'.repeat(5000)), 'under the default cap the line is whole');
+    const cut = await runCli(['normalize', '--max-line-bytes', '2048', join(dir, 'a.log')]);
+    assert.equal(cut.code, 0);
+    assert.match(cut.stderr, /a\.log:11: line longer than 2048 bytes: kept its first 2048 bytes/);
+    assert.match(cut.stderr, /1 line\(s\) longer than 2048 bytes were cut/);
+    assert.ok(!cut.stdout.includes('y'.repeat(2100)));
+    assert.equal((await runCli(['normalize', '--strict', '--max-line-bytes=2048', join(dir, 'a.log')])).code, 65);
+    assert.equal((await runCli(['normalize', '--max-line-bytes', '10', join(dir, 'a.log')])).code, 64);
+  });
+
+  it('shows the first 10 bad lines of a file, then only counts the rest', async () => {
+    const dir = tempDir('af-norm-');
+    const good = readFileSync(auditSample, 'utf8').split('\n').slice(0, 10);
+    writeFileSync(join(dir, 'noisy.log'), [...good, ...Array.from({ length: 25 }, (_, i) => `garbage ${i}`)].join('\n') + '\n');
+    const { code, stderr } = await runCli(['normalize', join(dir, 'noisy.log')]);
+    assert.equal(code, 0);
+    assert.equal(stderr.split('\n').filter((l) => /noisy\.log:\d+: not an audit record/.test(l)).length, 10);
+    assert.match(stderr, /noisy\.log: 15 more error\(s\) not shown/);
+    assert.match(stderr, /25 line\(s\) could not be parsed/);
+  });
 });
