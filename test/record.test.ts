@@ -6,6 +6,7 @@ import {
   type AuditRecord, type ParseResult,
 } from '../src/audit/record.js';
 import { bytesToText } from '../src/bytes-text.js';
+import { AuditStream } from '../src/audit/stream.js';
 import { archOf } from '../src/audit/tables/arch.js';
 import { syscallTables } from '../src/audit/tables/syscalls.js';
 import { errnoNames } from '../src/audit/tables/errno.js';
@@ -149,6 +150,22 @@ describe('audit record parser', () => {
       assert.equal(Object.getPrototypeOf(r.fields)?.hasOwnProperty, undefined, 'no Object.prototype behind the map');
       assert.equal(Object.getPrototypeOf(Object.getPrototypeOf(r.fields)), null, '__proto__=y did not replace the prototype');
       assert.deepEqual(Object.keys(r.fields).sort(), ['constructor', 'toString']);
+    });
+
+    it('keeps an unterminated quoted value whole, closing its quote (a line cut short)', () => {
+      const r = ok(parseLine('type=ANOM_ABEND msg=audit(1795395184.672:94972): auid=0 uid=0 gid=0 ses=1 pid=5 comm="abc'));
+      assert.equal(r.fields.comm, '"abc"');
+      assert.equal(r.body, 'auid=0 uid=0 gid=0 ses=1 pid=5 comm="abc', 'the body stays as written');
+      const u = ok(parseLine(`type=USER_LOGIN msg=audit(1795395184.672:94973): pid=1 uid=0 auid=0 ses=1 msg='op=login acct="alice`));
+      assert.equal(u.fields.acct, '"alice"');
+      assert.equal(u.fields.msg, `'op=login acct="alice'`);
+      // what the normalizer makes of them: readers that drop a quoted value's last character
+      const names: string[] = [];
+      const s = new AuditStream({ onRecord: (x) => names.push(x.process?.name ?? x.user?.target?.name ?? '?'), onError: assert.fail });
+      s.line('type=ANOM_ABEND msg=audit(1795395184.672:94972): auid=0 uid=0 gid=0 ses=1 pid=5 comm="abc', 'a:1');
+      s.line(`type=USER_LOGIN msg=audit(1795395184.672:94973): pid=1 uid=0 auid=0 ses=1 msg='op=login acct="alice`, 'a:2');
+      s.flush();
+      assert.deepEqual(names.sort(), ['abc', 'alice']);
     });
   });
 

@@ -221,9 +221,10 @@ function scanFields(s: string, from: number, to: number, out: Record<string, str
     c = i < to ? s.charCodeAt(i) : SP;
     if (c === DQ || c === SQ) {
       let end = s.indexOf(c === DQ ? '"' : "'", i + 1);
-      // unterminated (a line cut short): the value runs to the end, nothing is dropped
+      // unterminated (a line cut short): the value runs to the end and gets its closing quote,
+      // so every reader that strips a quoted value's first and last character keeps it whole
       if (end < 0 || end >= to) end = to;
-      value = stripQuotes ? s.slice(i + 1, end) : s.slice(i, end === to ? to : end + 1);
+      value = stripQuotes ? s.slice(i + 1, end) : end === to ? s.slice(i, to) + (c === DQ ? '"' : "'") : s.slice(i, end + 1);
       if (c === SQ && key === 'msg') {
         // the whole message first, so that a msg= inside it cannot take its place
         if (out.msg === undefined) out.msg = value;
