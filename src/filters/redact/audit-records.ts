@@ -53,6 +53,9 @@ function rewriteBody(rec: AuditRecord, name: string, old: string, next: string |
   let at = rec.body.indexOf(needle);
   // the field must start a word: "a1=" must not hit inside "ta1=" or a value
   while (at > 0 && rec.body.charCodeAt(at - 1) !== 32 && rec.body.charCodeAt(at - 1) !== 39 /* ' */) at = rec.body.indexOf(needle, at + 1);
+  // a user-space record's msg='...' is also a field of its own: it holds the same text
+  const msg = rec.fields.msg;
+  if (name !== 'msg' && msg !== undefined && msg.includes(needle)) rec.fields.msg = msg.replace(needle, next === undefined ? '' : `${name}=${next}`);
   if (at < 0) return;
   if (next === undefined) {
     const from = at > 0 && rec.body.charCodeAt(at - 1) === 32 ? at - 1 : at;

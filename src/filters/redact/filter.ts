@@ -10,6 +10,7 @@ import { Redactor } from './redactor.js';
 import { Memo } from './memo.js';
 import { proctitleText, redactAuditRecords, type Substitutions } from './audit-records.js';
 import { summary } from '../../audit/normalize/message.js';
+import { shellArgs } from '../../shell-words.js';
 import { SLOW_MS } from '../predicate.js';
 
 export interface RedactConfig {
@@ -104,6 +105,9 @@ export class RedactFilter implements Filter {
         for (let i = 0; i < p.args.length && !argsSuspect; i++) argsSuspect = r.suspect(p.args[i]);
       }
       if (p.title !== undefined) titleSuspect = r.suspect(p.title);
+      // snoopy's and bash's argv are the words of their command line: remade from the redacted line
+      const fromLine = !auditd && p.command_line !== undefined && p.args !== undefined;
+      if (fromLine) argsSuspect = false;
       if (p.args !== undefined && argsSuspect) {
         const a = r.args(p.args);
         if (a !== undefined) {
@@ -124,6 +128,10 @@ export class RedactFilter implements Filter {
           cmdFrom = p.command_line;
           cmdTo = p.command_line = t;
           list = this.touched(rec, 'process.command_line', list);
+          if (fromLine) {
+            p.args = shellArgs(t);
+            list = this.touched(rec, 'process.args', list);
+          }
         }
       }
     }

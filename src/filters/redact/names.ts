@@ -5,7 +5,7 @@
 
 const WORDS = new Set([
   'PASSWORD', 'PASSWD', 'PASS', 'PWD', 'SECRET', 'SECRETS', 'TOKEN', 'TOKENS', 'KEY', 'APIKEY',
-  'PASSPHRASE', 'CREDENTIAL', 'CREDENTIALS', 'AUTH', 'SIG', 'SIGNATURE', 'PSK', 'PIN',
+  'PASSPHRASE', 'CREDENTIAL', 'CREDENTIALS', 'AUTH', 'SIG', 'SIGNATURE', 'PSK', 'PIN', 'SSHPASS', 'AUTHTOKEN',
 ]);
 const INFIXES = ['PASSWORD', 'PASSWD', 'SECRET', 'TOKEN', 'APIKEY', 'PASSPHRASE', 'CREDENTIAL'];
 /** a last word that makes the name a pointer or a property, not the secret */

@@ -321,17 +321,17 @@ export class Redactor {
         else skipNext = true;
         continue;
       }
+      // `sh -c SCRIPT`, `bash -ec SCRIPT`: the script is read as a command line, not as a value
+      const script = k > 0 && hasBlank(v) && /^-[a-z]*c$/.test(values[k - 1]);
       if (hereNext) {
         (st.hereString ??= []).push([spansOf[k], v]);
         hereNext = false;
       } else if (skipNext) skipNext = false;
-      else this.token(st, v, spansOf[k]);
+      else if (!script) this.token(st, v, spansOf[k]);
       if (depth < MAX_DEPTH) {
-        if (hasBlank(v)) this.scanNested(v, 0, spansOf[k], depth + 1);
-        else {
-          const subs = words?.[k].subs;
-          if (subs !== undefined) for (let i = 0; i < subs.length; i += 2) this.scanNested(v.slice(subs[i], subs[i + 1]), subs[i], spansOf[k], depth + 1);
-        }
+        const subs = words?.[k].subs;
+        if (subs !== undefined) for (let i = 0; i < subs.length; i += 2) this.scanNested(v.slice(subs[i], subs[i + 1]), subs[i], spansOf[k], depth + 1);
+        else if (hasBlank(v)) this.scanNested(v, 0, spansOf[k], depth + 1);
       }
     }
     st.endCommand('');

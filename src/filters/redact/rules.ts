@@ -33,12 +33,17 @@ export const builtinPatterns: PatternRule[] = [
   rule('authorization-header', ['authorization'], String.raw`(?<![\w/@.-])(?:proxy-)?authorization\s*[:=]\s*(?:(?:bearer|basic|token|digest|negotiate|bot|apikey|key|sso-key)\s+)?(?<s>[^\s'",;]+)`, 'i'),
   rule('secret-header', ['api-key', 'apikey', 'token'], String.raw`(?<![\w/@.-])(?:x-api-key|api-key|apikey|x-auth-token|x-access-token|private-token|job-token|x-vault-token|x-amz-security-token)\s*:\s*(?<s>[^\s'",;]+)`, 'i'),
   // every name=value pair of the cookie string, not just the first
-  rule('cookie-header', ['cookie'], String.raw`(?<![\w/@.-])(?:set-)?cookie\s*:\s*(?<s>[^\s;'"]+(?:;[ \t]*[^\s;'"=]+=[^\s;'"]*)*)`, 'i'),
+  rule('cookie-header', ['cookie'], String.raw`(?<![\w/@.-])(?:set-)?cookie\s*:\s*(?<s>[^\s;'"]+(?:\s*;\s*[^\s;'"=]+=[^\s;'"]*)*)`, 'i'),
   // any header (or `name: value` line) whose name says secret: X-Upstream-Token, X-Signature, Db-Password
   rule('named-header', ['token', 'key', 'secret', 'pass', 'auth', 'signature', 'credential', 'pwd', 'psk'], String.raw`(?<![\w/@.-])(?<n>[A-Za-z][A-Za-z0-9_-]{1,62})[ \t]*:[ \t]*(?<s>[^\s'",;]+)`, '', (m) => isSecretName(m.groups!.n)),
   // SQL: CREATE/ALTER USER ... IDENTIFIED BY '...', WITH PASSWORD '...', SET PASSWORD = PASSWORD('...')
   rule('sql-identified', ['identified'], String.raw`\bidentified\s+(?:with\s+\S+\s+)?(?:by|as)\s+(?:password\s*\(?\s*)?'(?<s>(?:[^'\\]|\\.|'')*)'`, 'i'),
   rule('sql-identified-dq', ['identified'], String.raw`\bidentified\s+(?:with\s+\S+\s+)?(?:by|as)\s+(?:password\s*\(?\s*)?"(?<s>(?:[^"\\]|\\.)*)"`, 'i'),
+  // the same with the quotes gone (a snoopy line's argv, a shell that already removed them)
+  rule('sql-identified-bare', ['identified'], String.raw`\bidentified\s+(?:with\s+\S+\s+)?(?:by|as)\s+(?:password\s*\(?\s*)?(?<s>[^\s'"();]+)`, 'i'),
+  rule('sql-password-bare', ['password'], String.raw`\b(?:with|login|set)\s+password\s*(?:for\s+\S+\s*)?=?\s*(?:password\s*\(\s*)?(?<s>[^\s'"();=]+)`, 'i'),
+  // .npmrc settings: //registry/:_authToken=..., :_password=
+  rule('npmrc-auth', ['_auth', '_password'], String.raw`:_(?:authToken|auth|password)=(?<s>[^\s'"]+)`),
   rule('sql-password', ['password'], String.raw`\bpassword\s*(?:=\s*|for\s+\S+\s*=\s*)?(?:password\s*)?\(?\s*'(?<s>(?:[^'\\]|\\.|'')*)'`, 'i'),
   rule('bearer', ['bearer'], String.raw`\bbearer\s+(?<s>[A-Za-z0-9._~+/=-]{8,})`, 'i'),
   rule('query-parameter', ['='], String.raw`[?&;](?<n>[A-Za-z0-9_.\-\[\]]{2,64})=(?<s>[^&#\s;'"]+)`, '', (m) => isSecretName(m.groups!.n.replace(/[[\]]/g, ''))),
@@ -64,7 +69,7 @@ export const builtinPatterns: PatternRule[] = [
  * ?sig=, or "keyboard" and "ping" would send every other command through the full rules.
  */
 export const builtinTrigger =
-  /p(?:ass|sk[=_:-]|wd[=_:-]|in[=_:-]|odman)|s(?:ecret|ignature|ig[=_:-]|mb|kopeo)|token|ke(?:y[=_:-]|ydb)|a(?:uth|kia|sia|gpa|ida|roa|npa|nva|ipa|iza|pikey)|c(?:redential|url|ookie|rane)|b(?:earer|uildah)|:\/\/[^/\s]*@|m(?:ysql|aria|ongo)|r(?:edis|pcclient)|valkey|o(?:penssl|ras)|ldap|docker|n(?:erdctl|pm_)|h(?:elm|ooks\.slack|v[sbr]\.)|user(?:add|mod)|g(?:h[pousr]_|ithub_pat_|l[a-z]{2,4}-)|xox[abposre]-|_(?:live|test)_|eyj|-----begin|[_.-](?:key|pin|sig|psk|pwd)|identified|ipmitool|sqlcmd|\bbcp\b|[io]sql\b|zip|7z|\baz\b|keytool|jarsigner|\|\s*(?:sudo|kinit)|<<</i;
+  /p(?:ass|sk[=_:-]|wd[=_:-]|in[=_:-]|odman)|s(?:ecret|ignature|ig[=_:-]|mb|kopeo)|token|ke(?:y[=_:-]|ydb)|a(?:uth|kia|sia|gpa|ida|roa|npa|nva|ipa|iza|pikey)|c(?:redential|url|ookie|rane)|b(?:earer|uildah)|:\/\/[^/\s]*@|m(?:ysql|aria|ongo)|r(?:edis|pcclient)|valkey|o(?:penssl|ras)|ldap|docker|n(?:erdctl|pm_)|h(?:elm|ooks\.slack|v[sbr]\.)|user(?:add|mod)|g(?:h[pousr]_|ithub_pat_|l[a-z]{2,4}-)|xox[abposre]-|_(?:live|test)_|eyj|-----begin|[_.-](?:key|pin|sig|psk|pwd)|identified|ipmitool|sqlcmd|\bbcp\b|[io]sql\b|zip|7z|\baz\b|keytool|jarsigner|\|\s*(?:sudo|kinit)|<<<|\bnet\b/i;
 
 export interface UserRuleConfig {
   pattern: string;

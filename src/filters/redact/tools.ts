@@ -49,7 +49,9 @@ add({ kind: 'curl', secret: { u: Secret.UserPass, U: Secret.UserPass, E: Secret.
 add({ kind: 'openssl', single: true }, ['openssl']);
 add({ kind: 'htpasswd', takes: 'Cr' }, ['htpasswd']);
 add({ kind: 'smb', secret: { U: Secret.UserPct }, takes: 'WIpnsOlRmMTcDLAdt' }, ['smbclient', 'rpcclient', 'smbcacls', 'smbget', 'net', 'smbmap']);
-add({ kind: 'ldap', secret: { w: Secret.Value }, takes: 'DbHhpsfyoeElzTUXRYOaP' }, ['ldapsearch', 'ldapadd', 'ldapmodify', 'ldapdelete', 'ldapwhoami', 'ldappasswd', 'ldapmodrdn', 'ldapcompare', 'ldapexop']);
+add({ kind: 'ldap', secret: { w: Secret.Value }, takes: 'DbHhpsfyoeElzTUXRYOaP' }, ['ldapsearch', 'ldapadd', 'ldapmodify', 'ldapdelete', 'ldapwhoami', 'ldapmodrdn', 'ldapcompare', 'ldapexop']);
+// ldappasswd -s is the new password, -a the old one (elsewhere -s is a search scope)
+add({ kind: 'ldap', secret: { w: Secret.Value, s: Secret.Value, a: Secret.Value }, takes: 'DbHhpfyoeElzTUXRYOP' }, ['ldappasswd']);
 add({ kind: 'registry', takes: 'u' }, ['docker', 'podman', 'nerdctl', 'buildah', 'skopeo', 'helm', 'crane', 'oras']);
 add({ kind: 'useradd', secret: { p: Secret.Value }, takes: 'bcdefgGkKsuRPZl' }, ['useradd', 'usermod']);
 add({ kind: 'aws', single: true }, ['aws']);
