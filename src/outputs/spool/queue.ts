@@ -9,6 +9,14 @@
 // whatever the output could not take before the deadline is saved to the spool, and the next run
 // delivers it first.
 //
+// Delivery counts only when known. An output that confirms later than its write() resolves
+// (syslog over TCP, see Output.onConfirmed) is handed records ahead of its confirmations; the
+// spool's cursor advances only to what is confirmed, so a crash sends the unconfirmed records
+// again (at-least-once; `replayed` counts those a previous run had already sent). Read-ahead costs
+// no memory for spooled records (the queue keeps only their position; the output bounds what it
+// holds by not resolving write()); records from memory stay held until confirmed and count
+// against memory_records.
+//
 // Records spooled to disk keep the audit records they were made of (line.ts), so an auditlog
 // output behind the spool writes them too.
 
@@ -21,13 +29,13 @@ import { resolveQueueConfig, type QueueConfig, type ResolvedQueueConfig } from '
 import { DiskSpool, type SpoolPosition, type SpoolRead } from './segments.js';
 import { fromSpoolLine, toSpoolLine } from './line.js';
 
-/** An output that can hand back records it sent but cannot confirm (see syslog's resend window). */
-export interface InDoubt { takeUndelivered(): NormalizedRecord[] }
-
 /** at shutdown, a sink that delivered nothing for this long is taken to be down */
 const STALL_MS = 2000;
 
 interface Chunk { records: NormalizedRecord[]; from: SpoolRead | null }
+
+/** Handed to the output, not yet confirmed: where it is in the spool, or (from memory) the records. */
+interface Unconfirmed { count: number; from: SpoolRead | null; records: NormalizedRecord[] | null }
 
 export class QueuedOutput implements Output {
   readonly name: string;
@@ -37,6 +45,13 @@ export class QueuedOutput implements Output {
   private mem: NormalizedRecord[] = [];
   private memHead = 0;
   private inflight: Chunk | null = null;
+  private readonly confirms: boolean;
+  private unconfirmed: Unconfirmed[] = [];
+  private unconfirmedRecords = 0;
+  /** of those, records from memory (held here until confirmed) */
+  private unconfirmedMemory = 0;
+  /** confirmations not yet matched to a whole handed-over write */
+  private confirmedAhead = 0;
   /** writers going to disk, admitted one at a time in arrival order */
   private admission: Promise<void> = Promise.resolve();
   private admitting = 0;
@@ -59,10 +74,17 @@ export class QueuedOutput implements Output {
   private drainer: Promise<void> | null = null;
   private stopping = false;
   private closed = false;
+  /** closed and saved: late confirmations change nothing */
+  private finished = false;
   private lostPending = 0;
   private readonly hostName: string;
   private readonly hotLimit: number;
-  private readonly counters = { queued: 0, spooled: 0, delivered: 0, lost: 0, spool_corrupt: 0, write_failures: 0, blocked_writes: 0, group_commits: 0, read_back: 0 };
+  /**
+   * handed: write() resolved; confirmed: known delivered (for outputs without onConfirmed, the same
+   * as handed); replayed: handed again after a restart, having been handed before it (an upper
+   * bound on the duplicates a restart makes)
+   */
+  private readonly counters = { queued: 0, spooled: 0, handed: 0, confirmed: 0, replayed: 0, lost: 0, spool_corrupt: 0, write_failures: 0, blocked_writes: 0, group_commits: 0, read_back: 0 };
 
   constructor(readonly inner: Output, cfg: QueueConfig, ctx: BuildContext) {
     this.name = inner.name;
@@ -71,6 +93,8 @@ export class QueuedOutput implements Output {
     this.hostName = ctx.hostName;
     this.hotLimit = Math.max(10000, this.cfg.batchRecords * 4);
     this.spool = new DiskSpool(join(ctx.stateDir, 'spool', inner.name.replace(/[^A-Za-z0-9_.-]+/g, '_')), this.cfg.segmentBytes, this.cfg.fsync, ctx.log);
+    this.confirms = typeof inner.onConfirmed === 'function';
+    inner.onConfirmed?.((n) => this.confirm(n));
   }
 
   async start(): Promise<void> {
@@ -83,11 +107,17 @@ export class QueuedOutput implements Output {
     return this.mem.length - this.memHead;
   }
 
+  /** Records held in memory: waiting, being written, or written and not yet confirmed. */
+  private get heldRecords(): number {
+    return this.memoryRecords + (this.inflight && !this.inflight.from ? this.inflight.records.length : 0) + this.unconfirmedMemory;
+  }
+
   write(records: readonly NormalizedRecord[]): Promise<void> {
     if (this.closed) return Promise.reject(new AuditflowError('AF_ERR_OUTPUT', 'output is closed', this.name));
     if (records.length === 0) return Promise.resolve();
-    // memory only while nothing older sits on disk or waits: that keeps delivery in order
-    if (this.admitting === 0 && this.groupBytes === 0 && this.spool.empty && this.memoryRecords + records.length <= this.cfg.memoryRecords) {
+    // memory only while nothing older sits on disk (unconfirmed included) or waits: that keeps
+    // delivery, and what close() saves, in order
+    if (this.admitting === 0 && this.groupBytes === 0 && this.spool.empty && this.heldRecords + records.length <= this.cfg.memoryRecords) {
       for (let i = 0; i < records.length; i++) this.mem.push(records[i]);
       this.counters.queued += records.length;
       this.signal();
@@ -166,16 +196,20 @@ export class QueuedOutput implements Output {
     }
   }
 
-  /** Room in the spool: an empty spool takes any one batch, so a huge batch cannot wait forever. */
+  /**
+   * Room in the spool. A spool whose every record was handed to the output takes any one batch: a
+   * huge batch cannot wait forever, and an output that confirms only after more traffic (syslog)
+   * gets it. The cap is overshot by at most what the output holds unconfirmed plus one batch.
+   */
   private roomFor(bytes: number): boolean {
-    return (this.spool.empty && this.groupBytes === 0) || this.spool.bytes + this.groupBytes + bytes <= this.cfg.diskBytes;
+    return (!this.spool.unread && this.groupBytes === 0) || this.spool.bytes + this.groupBytes + bytes <= this.cfg.diskBytes;
   }
 
   private async dropOldest(bytes: number): Promise<void> {
     // the spool's oldest segment makes the room; memory holds older records still, but dropping
     // them would not free a byte of disk
     while (!this.roomFor(bytes)) {
-      const lost = await this.spool.dropOldest(this.inflight?.from);
+      const lost = await this.spool.dropOldest();
       if (lost === 0 && this.spool.empty) break;
       this.lostPending += lost;
       this.counters.lost += lost;
@@ -211,7 +245,7 @@ export class QueuedOutput implements Output {
       else if (this.memHead > 65536) { this.mem = this.mem.slice(this.memHead); this.memHead = 0; }
       return { records, from: null };
     }
-    if (this.spool.empty) {
+    if (!this.spool.unread) {
       this.hot.length = 0;
       this.hotRecords = 0;
       return null;
@@ -260,7 +294,9 @@ export class QueuedOutput implements Output {
     }
     this.hot.splice(0, n);
     this.hotRecords -= records.length;
-    return { records, from: { lines: [], count: records.length, bytes, segment: head.segment } };
+    const from = { lines: [], count: records.length, bytes, segment: head.segment };
+    this.spool.markRead(from);
+    return { records, from };
   }
 
   private async drain(): Promise<void> {
@@ -271,21 +307,33 @@ export class QueuedOutput implements Output {
         if (this.lostPending > 0) {
           // the loss is reported before the records that came after it
           const n = this.lostPending;
-          await this.inner.write([this.lossRecord(n)]);
+          const loss = [this.lossRecord(n)];
+          await this.inner.write(loss);
           this.lostPending -= n;
+          await this.written({ records: loss, from: null });
         }
-        const chunk = this.inflight ?? (await this.next());
+        let chunk = this.inflight;
         if (!chunk) {
-          if (this.signalled || this.stopping) continue;
-          await new Promise<void>((resolve) => { this.wakeDrainer = resolve; });
-          this.wakeDrainer = null;
-          continue;
+          chunk = await this.next();
+          if (!chunk) {
+            if (this.signalled || this.stopping) continue;
+            await new Promise<void>((resolve) => { this.wakeDrainer = resolve; });
+            this.wakeDrainer = null;
+            continue;
+          }
+          this.inflight = chunk;
+          if (chunk.from) {
+            const again = Math.min(this.spool.replay, chunk.from.count);
+            this.spool.replay -= again;
+            this.counters.replayed += again;
+            // the cursor says how far reads got before the records leave: after a crash the next
+            // run knows which of them it sends a second time
+            await this.serial(() => this.spool.saveCursor());
+          }
         }
-        this.inflight = chunk;
         if (chunk.records.length) await this.inner.write(chunk.records);
         this.inflight = null;
-        if (chunk.from) await this.serial(() => this.spool.commit(chunk.from!, chunk.from!.count));
-        this.counters.delivered += chunk.records.length;
+        await this.written(chunk);
         failures = 0;
         // room was made
         this.roomWaiter?.();
@@ -299,17 +347,57 @@ export class QueuedOutput implements Output {
     }
   }
 
+  /** After write() resolved: delivered, or (output confirming later) held until confirmed. */
+  private async written(chunk: Chunk): Promise<void> {
+    const n = chunk.records.length;
+    this.counters.handed += n;
+    if (!this.confirms) {
+      if (chunk.from) await this.serial(() => this.spool.commit(chunk.from!, chunk.from!.count));
+      this.counters.confirmed += n;
+      return;
+    }
+    this.unconfirmed.push({ count: n, from: chunk.from, records: chunk.from ? null : chunk.records });
+    this.unconfirmedRecords += n;
+    if (!chunk.from) this.unconfirmedMemory += n;
+    this.settle();
+  }
+
+  /** The output's confirmation of the next `n` records it was handed, in order. */
+  private confirm(n: number): void {
+    if (this.finished) return;
+    this.confirmedAhead += n;
+    this.settle();
+  }
+
+  /** Releases every handed-over write now wholly confirmed; the spool cursor follows. */
+  private settle(): void {
+    while (this.unconfirmed.length && this.unconfirmed[0].count <= this.confirmedAhead) {
+      const u = this.unconfirmed.shift()!;
+      this.confirmedAhead -= u.count;
+      this.unconfirmedRecords -= u.count;
+      this.counters.confirmed += u.count;
+      const from = u.from;
+      if (!from) { this.unconfirmedMemory -= u.count; continue; }
+      this.serial(() => this.spool.commit(from, from.count)).then(
+        () => this.roomWaiter?.(),
+        // the cursor stays behind: a restart sends these again, which is allowed
+        (err) => this.log.error(`cannot save the spool cursor: ${(err as Error).message}`, { output: this.name, dir: this.spool.dir }),
+      );
+    }
+  }
+
   async close(deadlineMs: number): Promise<void> {
     this.closed = true;
     // keep delivering while there is time, leaving a share of it to save what is left
     const saveBy = deadlineMs - Math.min(2000, Math.max(0, (deadlineMs - Date.now()) / 4));
     // a sink that has stopped taking records (it is down) is not waited for: what is left goes
     // to the spool now instead of holding up the shutdown until the deadline
-    let progress = this.counters.delivered;
+    // (records handed over and waiting for confirmation are the output's to confirm in its close)
+    let progress = this.counters.handed;
     let progressAt = Date.now();
-    while ((this.inflight || this.memoryRecords > 0 || !this.spool.empty || this.admitting > 0 || this.groupBytes > 0) && Date.now() < saveBy) {
+    while ((this.inflight || this.memoryRecords > 0 || this.spool.unread || this.admitting > 0 || this.groupBytes > 0) && Date.now() < saveBy) {
       await new Promise((r) => setTimeout(r, 10));
-      if (this.counters.delivered !== progress) { progress = this.counters.delivered; progressAt = Date.now(); }
+      if (this.counters.handed !== progress) { progress = this.counters.handed; progressAt = Date.now(); }
       else if (Date.now() - progressAt > STALL_MS) break;
     }
     this.stopping = true;
@@ -320,13 +408,13 @@ export class QueuedOutput implements Output {
     await this.admission;
     await this.committer;
     await this.disk;
+    this.finished = true;
     // what memory still holds is older than the spool: it goes in front
     const left: NormalizedRecord[] = [];
     if (this.lostPending > 0) left.push(this.lossRecord(this.lostPending));
-    // records the output had sent but could not confirm (a dropped syslog connection): older still
-    const doubt = (this.inner as Partial<InDoubt>).takeUndelivered?.() ?? [];
-    for (const r of doubt) left.push(r);
-    // a chunk read from the spool stays there (its cursor was not advanced)
+    // records from memory the output took but did not confirm (a receiver that never read them);
+    // those read from the spool stay there, as does a chunk being written (cursor not advanced)
+    for (const u of this.unconfirmed) if (u.records) left.push(...u.records);
     if (this.inflight && !this.inflight.from) left.push(...this.inflight.records);
     for (let i = this.memHead; i < this.mem.length; i++) left.push(this.mem[i]);
     let text = '';
@@ -338,6 +426,9 @@ export class QueuedOutput implements Output {
     }
     this.mem = [];
     this.memHead = 0;
+    this.unconfirmed = [];
+    this.unconfirmedRecords = 0;
+    this.unconfirmedMemory = 0;
   }
 
   async reopen(): Promise<void> {
@@ -350,7 +441,10 @@ export class QueuedOutput implements Output {
       ...this.counters,
       spool_corrupt: this.counters.spool_corrupt + this.spool.corrupt,
       // records held in memory (a chunk read back from the spool is counted there, not here)
-      queue_records: this.memoryRecords + (this.inflight && !this.inflight.from ? this.inflight.records.length : 0),
+      queue_records: this.heldRecords,
+      // handed to the output, delivery not known yet (in memory or in the spool)
+      unconfirmed_records: this.unconfirmedRecords,
+      // not known delivered, unconfirmed ones included
       spool_records: this.spool.records,
       spool_bytes: this.spool.bytes,
     };

@@ -1,8 +1,10 @@
 // The disk half of an output's queue: JSON lines in numbered segment files under one directory,
 // plus a cursor file saying how much of each segment was delivered. Appends go to the last
-// segment, reads come from the first; a segment is deleted once delivered. The cursor is written
-// to a temp file and renamed over, so a crash leaves the old or the new cursor, never half of one;
-// the worst a crash does is resend what was delivered since the last cursor write.
+// segment; reads run ahead of the delivered cursor (records handed to an output that confirms
+// later); a segment is deleted once delivered. The cursor is written to a temp file and renamed
+// over, so a crash leaves the old or the new cursor, never half of one; the worst a crash does is
+// resend what was not known delivered at the last cursor write. The cursor also says how far
+// reads had got (`sent`), so the next run knows how many of its records are sent a second time.
 
 import { chmod, open, readdir, readFile, rename, unlink, writeFile, mkdir, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -16,6 +18,9 @@ interface Segment {
   /** delivered so far */
   doneBytes: number;
   doneRecords: number;
+  /** read (handed to the output) so far: at least the delivered part */
+  readBytes: number;
+  readRecords: number;
 }
 
 export interface SpoolRead {
@@ -44,6 +49,8 @@ export class DiskSpool {
   private readBuf = Buffer.allocUnsafe(1 << 20);
   /** lines that could not be parsed back (torn write after a crash, disk corruption) */
   corrupt = 0;
+  /** records at the read position that a previous run had read but not seen delivered */
+  replay = 0;
 
   constructor(readonly dir: string, private readonly segmentBytes: number, private readonly fsync: boolean, private readonly log: Logger) {}
 
@@ -59,8 +66,11 @@ export class DiskSpool {
       throw new AuditflowError('AF_ERR_SPOOL', `cannot create spool directory: ${(err as Error).message}`, this.dir);
     }
     let cursor: Record<string, [number, number]> = {};
+    let sent: [number, number] = [0, 0];
     try {
-      cursor = JSON.parse(await readFile(join(this.dir, CURSOR), 'utf8')).done ?? {};
+      const saved = JSON.parse(await readFile(join(this.dir, CURSOR), 'utf8'));
+      cursor = saved.done ?? {};
+      sent = saved.sent ?? sent;
     } catch { /* no cursor yet: nothing delivered */ }
     const names = (await readdir(this.dir)).filter((n) => NAME.test(n)).sort();
     for (const n of names) {
@@ -73,10 +83,12 @@ export class DiskSpool {
       if (end < data.length) this.corrupt++;
       const [doneBytes, doneRecords] = cursor[String(id)] ?? [0, 0];
       if (doneBytes >= end) { await unlink(join(this.dir, n)).catch(() => {}); continue; }
-      this.segments.push({ id, bytes: end, records, doneBytes, doneRecords });
+      const sentTo = id < sent[0] ? end : id === sent[0] ? Math.min(end, sent[1]) : 0;
+      for (let i = data.indexOf(10, doneBytes); i >= 0 && i < sentTo; i = data.indexOf(10, i + 1)) this.replay++;
+      this.segments.push({ id, bytes: end, records, doneBytes, doneRecords, readBytes: doneBytes, readRecords: doneRecords });
       this.nextId = Math.max(this.nextId, id + 1);
     }
-    if (this.segments.length) this.log.info('spool has records from a previous run', { dir: this.dir, records: this.records, bytes: this.bytes });
+    if (this.segments.length) this.log.info('spool has records from a previous run', { dir: this.dir, records: this.records, bytes: this.bytes, sent_before: this.replay });
   }
 
   get records(): number {
@@ -92,14 +104,25 @@ export class DiskSpool {
     return n;
   }
 
+  /** Nothing spooled that is not delivered. */
   get empty(): boolean {
     return this.segments.length === 0;
   }
 
-  /** Where the next read starts, or null when nothing is spooled. */
+  /** Something spooled that was not read yet. */
+  get unread(): boolean {
+    return this.unreadSegment() !== undefined;
+  }
+
+  private unreadSegment(): Segment | undefined {
+    for (const s of this.segments) if (s.readBytes < s.bytes) return s;
+    return undefined;
+  }
+
+  /** Where the next read starts, or null when everything spooled was read. */
   head(): SpoolPosition | null {
-    const s = this.segments[0];
-    return s ? { segment: s.id, offset: s.doneBytes } : null;
+    const s = this.unreadSegment();
+    return s ? { segment: s.id, offset: s.readBytes } : null;
   }
 
   /** Appends newline-terminated JSON lines as the newest records; returns where they start. */
@@ -112,7 +135,7 @@ export class DiskSpool {
       this.nextId = id + 1;
       this.tail = await open(join(this.dir, fileOf(id)), 'a+', 0o600);
       this.tailId = id;
-      last = { id, bytes: 0, records: 0, doneBytes: 0, doneRecords: 0 };
+      last = { id, bytes: 0, records: 0, doneBytes: 0, doneRecords: 0, readBytes: 0, readRecords: 0 };
       this.segments.push(last);
     }
     const buf = Buffer.from(text);
@@ -137,23 +160,18 @@ export class DiskSpool {
     } finally {
       await fh.close();
     }
-    this.segments.unshift({ id, bytes: buf.length, records, doneBytes: 0, doneRecords: 0 });
+    this.segments.unshift({ id, bytes: buf.length, records, doneBytes: 0, doneRecords: 0, readBytes: 0, readRecords: 0 });
     await this.saveCursor();
   }
 
-  /** Reads up to `max` of the oldest undelivered lines (without delivering them). */
+  /** Reads up to `max` of the oldest unread lines (without delivering them). */
   async read(max: number): Promise<SpoolRead | null> {
-    while (this.segments.length) {
-      const s = this.segments[0];
-      if (s.doneBytes >= s.bytes) {
-        if (s.id === this.tailId) return null;
-        await this.dropHead();
-        continue;
-      }
+    const s = this.unreadSegment();
+    if (s) {
       const fh = s.id === this.tailId && this.tail ? this.tail : await open(join(this.dir, fileOf(s.id)), 'r');
       try {
         const lines: string[] = [];
-        let pos = s.doneBytes;
+        let pos = s.readBytes;
         let consumed = 0;
         while (lines.length < max && pos < s.bytes) {
           const want = Math.min(this.readBuf.length, s.bytes - pos);
@@ -175,7 +193,9 @@ export class DiskSpool {
           pos += start;
           consumed += start;
         }
-        return { lines, count: lines.length, bytes: consumed, segment: s.id };
+        const r = { lines, count: lines.length, bytes: consumed, segment: s.id };
+        this.markRead(r);
+        return r;
       } finally {
         if (fh !== this.tail) await fh.close();
       }
@@ -183,7 +203,15 @@ export class DiskSpool {
     return null;
   }
 
-  /** Marks what `read` returned as delivered. */
+  /** Marks records taken from the queue's in-memory copy (not read from disk) as read. */
+  markRead(r: SpoolRead): void {
+    const s = this.segments.find((x) => x.id === r.segment);
+    if (!s) return;
+    s.readBytes += r.bytes;
+    s.readRecords += r.count;
+  }
+
+  /** Marks what `read` returned as delivered; reads are committed in the order they were made. */
   async commit(r: SpoolRead, records: number): Promise<void> {
     const s = this.segments.find((x) => x.id === r.segment);
     if (!s) return; // dropped meanwhile (drop_oldest)
@@ -195,14 +223,13 @@ export class DiskSpool {
   }
 
   /**
-   * Deletes the oldest segment, delivered or not; returns how many undelivered records went.
-   * Lines of `reading` (read, being delivered) are not lost: they will arrive.
+   * Deletes the oldest segment, delivered or not; returns how many unread records went (those
+   * read were handed to the output: they will arrive, though a crash can no longer resend them).
    */
-  async dropOldest(reading?: SpoolRead | null): Promise<number> {
+  async dropOldest(): Promise<number> {
     const s = this.segments[0];
     if (!s) return 0;
-    let lost = s.records - s.doneRecords;
-    if (reading && reading.segment === s.id) lost -= reading.count;
+    const lost = s.records - s.readRecords;
     if (s.id === this.tailId) await this.resetTail(s);
     else await this.dropHead(s);
     await this.saveCursor();
@@ -232,11 +259,16 @@ export class DiskSpool {
     if (t) await t.close();
   }
 
-  private async saveCursor(): Promise<void> {
+  /** Saves how far delivery and reads have got. */
+  async saveCursor(): Promise<void> {
     const done: Record<string, [number, number]> = {};
-    for (const s of this.segments) if (s.doneBytes > 0) done[String(s.id)] = [s.doneBytes, s.doneRecords];
+    let sent: [number, number] | undefined;
+    for (const s of this.segments) {
+      if (s.doneBytes > 0) done[String(s.id)] = [s.doneBytes, s.doneRecords];
+      if (s.readBytes > 0) sent = [s.id, s.readBytes];
+    }
     const tmp = join(this.dir, CURSOR + '.tmp');
-    await writeFile(tmp, JSON.stringify({ version: 1, done }), { mode: 0o600 });
+    await writeFile(tmp, JSON.stringify({ version: 1, done, sent }), { mode: 0o600 });
     await rename(tmp, join(this.dir, CURSOR));
   }
 }

@@ -1,5 +1,6 @@
 // The syslog output: formats each record (header + JSON), keeps it within the receiver's message
-// size, frames it for the transport and hands a whole batch to the socket at once.
+// size, frames it for the transport and hands a whole batch to the socket at once. Over TCP/TLS a
+// write is confirmed (onConfirmed) only once known read; UDP's is confirmed when sent.
 
 import type { NormalizedRecord } from '../../record.js';
 import type { BuildContext, Output } from '../../pipeline/types.js';
@@ -19,8 +20,7 @@ export class SyslogOutput implements Output {
   private stream: StreamTransport | null = null;
   private udp: UdpTransport | null = null;
   private readonly counters = { records_out: 0, records_sent: 0, bytes_out: 0, truncated: 0, dropped_oversize: 0 };
-  /** length of the JSON part of the last message() */
-  private lastJsonLength = 0;
+  private confirmed: (records: number) => void = () => {};
 
   constructor(config: SyslogConfig, ctx: BuildContext) {
     this.cfg = resolveSyslogConfig(config);
@@ -45,7 +45,6 @@ export class SyslogOutput implements Output {
   message(rec: NormalizedRecord): string | null {
     const head = this.fmt.header(rec) + this.fmt.cookie;
     const json = JSON.stringify(rec);
-    this.lastJsonLength = json.length;
     // a UTF-16 unit is at most 3 UTF-8 bytes: small records skip the exact count
     if ((head.length + json.length) * 3 <= this.maxBytes) return head + json;
     const msg = head + json;
@@ -55,13 +54,17 @@ export class SyslogOutput implements Output {
       const fit = fitJson(json, this.maxBytes - Buffer.byteLength(head));
       if (fit) {
         this.counters.truncated++;
-        this.lastJsonLength = fit.json.length;
         return head + fit.json;
       }
     }
     this.counters.dropped_oversize++;
     this.log.warn('syslog record too large for max_message_bytes, dropped', { output: this.name, bytes, max: this.maxBytes, sequence: rec.event?.sequence });
     return null;
+  }
+
+  onConfirmed(cb: (records: number) => void): void {
+    this.confirmed = cb;
+    if (this.stream) this.stream.onConfirm = cb;
   }
 
   async write(records: readonly NormalizedRecord[]): Promise<void> {
@@ -77,34 +80,29 @@ export class SyslogOutput implements Output {
       this.counters.records_out += msgs.length;
       this.counters.records_sent += msgs.length;
       this.counters.bytes_out += bytes;
+      this.confirmed(records.length);
       return;
     }
     let out = '';
     let n = 0;
     const octets = this.cfg.framing === 'octet_counting';
     let bytes = 0;
-    const spans: number[] = [];
     for (const r of records) {
       const m = this.message(r);
       if (m === null) continue;
-      let at = out.length;
       if (octets) {
         const len = Buffer.byteLength(m);
-        const frame = frameOctetCounted(m, len);
-        at += frame.length - m.length;
-        out += frame;
+        out += frameOctetCounted(m, len);
         bytes += len + 1 + String(len).length;
       } else {
         // JSON escapes every control character, so a message never contains a raw LF
         out += m + '\n';
       }
-      // the JSON is the message's tail, after the header and cookie
-      spans.push(at + m.length - this.lastJsonLength, at + m.length);
       n++;
     }
-    if (n === 0) return;
+    if (n === 0) { this.stream!.confirmWithLast(records.length); return; }
     if (!octets) bytes = Buffer.byteLength(out);
-    await this.stream!.send(out, bytes, n, Uint32Array.from(spans));
+    await this.stream!.send(out, bytes, n, records.length);
     this.counters.records_sent += n;
     this.counters.bytes_out += bytes;
   }
@@ -112,15 +110,6 @@ export class SyslogOutput implements Output {
   async close(deadlineMs: number): Promise<void> {
     await this.udp?.close();
     await this.stream?.close(deadlineMs);
-  }
-
-  /**
-   * Records whose messages were sent but not known to be read when the output closed (the
-   * receiver did not confirm with a clean close, or the connection had dropped and they were
-   * waiting to be sent again), as they were sent. The queue saves them in its spool.
-   */
-  takeUndelivered(): NormalizedRecord[] {
-    return (this.stream?.inDoubt() ?? []).map((json) => JSON.parse(json) as NormalizedRecord);
   }
 
   /** Over TCP/TLS, records_out counts messages known to be read (see stream.ts), not those sent. */

@@ -7,7 +7,8 @@
 // bytes were accepted after a message on the same connection, the receiving process must have
 // read it. Until then a message is in doubt and kept; after a dropped connection everything in
 // doubt is sent again first (at-least-once; the duplicates are counted). A clean close where the
-// receiver answers our FIN with its own confirms the rest.
+// receiver answers our FIN with its own confirms the rest. Confirmations go to the queue in send
+// order (onConfirm), which advances its spool cursor only that far: a crash resends, never loses.
 
 import net from 'node:net';
 import tls from 'node:tls';
@@ -22,8 +23,8 @@ interface Chunk {
   messages: number;
   /** resolves the send(); null once resolved (a chunk in doubt) */
   done: ((err?: Error) => void) | null;
-  /** [start, end) of each message's JSON in `data`, to hand the records back at close */
-  spans: Uint32Array;
+  /** records of the output's write() this chunk stands for (oversize ones dropped included) */
+  records: number;
   /** connection offset just past this chunk once the kernel accepted it */
   end: number;
 }
@@ -82,7 +83,8 @@ export class StreamTransport {
   private accepted = 0;
   private readonly tlsOptions: tls.ConnectionOptions | null;
   private lastError = '';
-  private readonly leftover: Chunk[] = [];
+  /** told how many more records, in send order, are known read (or released from doubt) */
+  onConfirm: (records: number) => void = () => {};
 
   constructor(private readonly cfg: ResolvedSyslogConfig, private readonly log: Logger, bufferBound = socketBufferBound()) {
     this.tlsOptions = cfg.protocol === 'tls' ? buildTlsOptions(cfg) : null;
@@ -97,25 +99,26 @@ export class StreamTransport {
     this.connect();
   }
 
-  /** Resolves once the kernel accepted the data on a live connection (delivery is counted later). */
-  send(data: string, bytes: number, messages: number, spans: Uint32Array): Promise<void> {
+  /**
+   * Resolves once the kernel accepted the data on a live connection; `records` are confirmed later
+   * (onConfirm), once the data is known read.
+   */
+  send(data: string, bytes: number, messages: number, records: number): Promise<void> {
     if (this.closed) return Promise.reject(new AuditflowError('AF_ERR_OUTPUT', 'output is closed', this.cfg.name));
     return new Promise((resolve, reject) => {
-      this.pending.push({ data, bytes, messages, spans, end: 0, done: (err) => (err ? reject(err) : resolve()) });
+      this.pending.push({ data, bytes, messages, records, end: 0, done: (err) => (err ? reject(err) : resolve()) });
       if (this.socket && !this.connecting) this.flush();
     });
   }
 
   /**
-   * JSON of the messages whose send had resolved but that were still in doubt when the transport
-   * closed (not confirmed by a clean close): the queue spools them for the next run.
+   * Records that need no bytes (all dropped as oversize) are confirmed together with the newest
+   * chunk not yet confirmed, or now when there is none, so confirmations stay in send order.
    */
-  inDoubt(): string[] {
-    const out: string[] = [];
-    for (const c of this.leftover.splice(0)) {
-      for (let i = 0; i < c.spans.length; i += 2) out.push(c.data.slice(c.spans[i], c.spans[i + 1]));
-    }
-    return out;
+  confirmWithLast(records: number): void {
+    const last = this.pending.at(-1) ?? this.inflight.at(-1) ?? this.doubtful.at(-1);
+    if (last) last.records += records;
+    else this.onConfirm(records);
   }
 
   get backlog(): number {
@@ -125,18 +128,14 @@ export class StreamTransport {
   /**
    * Waits for queued data to be written until the deadline, then closes the connection: if the
    * receiver answers our FIN with its own, it read everything and the doubt is lifted. Sends not
-   * yet resolved are rejected (their callers keep the records); messages still in doubt are
-   * returned by inDoubt().
+   * yet resolved are rejected; messages still in doubt are never confirmed (the queue keeps them).
    */
   async close(deadlineMs: number): Promise<void> {
     while (this.backlog > 0 && Date.now() < deadlineMs) await new Promise((r) => setTimeout(r, 20));
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     const err = new AuditflowError('AF_ERR_OUTPUT', `closed with ${this.backlog} undelivered writes (${this.lastError || 'receiver not reachable'})`, this.cfg.name);
-    for (const c of [...this.inflight.splice(0), ...this.pending.splice(0)]) {
-      if (c.done) c.done(err);
-      else this.leftover.push(c);
-    }
+    for (const c of [...this.inflight.splice(0), ...this.pending.splice(0)]) c.done?.(err);
     const s = this.socket;
     this.socket = null;
     let confirmed = false;
@@ -152,8 +151,12 @@ export class StreamTransport {
       s?.destroy();
     }
     const rest = this.doubtful.splice(0);
-    if (confirmed) for (const c of rest) this.stats.records_out += c.messages;
-    else this.leftover.unshift(...rest);
+    if (confirmed) {
+      for (const c of rest) {
+        this.stats.records_out += c.messages;
+        this.onConfirm(c.records);
+      }
+    }
     this.stats.in_doubt = 0;
   }
 
@@ -236,6 +239,8 @@ export class StreamTransport {
       this.stats.in_doubt -= c.messages;
       if (this.windowBytes < this.bufferBound) this.stats.in_doubt_released += c.messages;
       else this.stats.records_out += c.messages;
+      // released ones too: the output gives up knowing, and says so in in_doubt_released
+      this.onConfirm(c.records);
     }
   }
 }
