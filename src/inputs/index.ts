@@ -4,10 +4,12 @@ import { snoopyInput } from './snoopy/input.js';
 import { bashInput } from './bash/input.js';
 import { auditlogInput } from './auditlog.js';
 import { netlinkInput } from './netlink.js';
+import { auditRemoteInput } from './audit-remote/index.js';
 
 export const inputDefs: ComponentDef<Input>[] = [
   snoopyInput,
   bashInput,
   auditlogInput,
   netlinkInput,
+  auditRemoteInput,
 ];
