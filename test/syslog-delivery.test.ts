@@ -53,6 +53,8 @@ describe('syslog over TCP: delivery counted only when known', function () {
     const silent = net.createServer({ pauseOnConnect: true }, (c) => held.push(c));
     await new Promise<void>((r) => silent.listen(port, '127.0.0.1', () => r()));
     const out = new SyslogOutput({ type: 'syslog', protocol: 'tcp', host: '127.0.0.1', port, reconnect: { initial_ms: 20, max_ms: 100 } }, ctx);
+    let confirmed = 0;
+    out.onConfirmed((n) => { confirmed += n; });
     await out.start();
     const total = 12000;
     let accepted = 0;
@@ -69,6 +71,7 @@ describe('syslog over TCP: delivery counted only when known', function () {
     const takenBySilent = accepted;
     assert.ok(takenBySilent > 1000 && takenBySilent < total, `the kernel took ${takenBySilent} records nobody read`);
     assert.equal(out.stats().records_out, 0, 'nothing is counted delivered: nothing was read');
+    assert.equal(confirmed, 0, 'nor confirmed to the queue');
     assert.ok(out.stats().in_doubt >= takenBySilent, `in doubt: ${out.stats().in_doubt}`);
     silent.close();
     for (const c of held) c.destroy();
@@ -82,29 +85,49 @@ describe('syslog over TCP: delivery counted only when known', function () {
       assert.ok(st.resent_messages >= takenBySilent, `every record the silent listener held was sent again (${st.resent_messages})`);
       assert.equal(good.seqs.length, total, 'the silent listener read nothing, so nothing arrives twice');
       assert.equal(st.records_out, total, 'all confirmed after the receiver read to the end');
+      assert.equal(confirmed, total, 'each record confirmed once, resends included');
       assert.equal(st.in_doubt, 0);
     } finally {
       good.server.close();
     }
   });
 
-  it('closing on a receiver that never confirms hands every unread record back, as sent, for the spool', async () => {
+  it('confirms each write, in order, only when known read: never for a receiver that does not read, at a clean close for one that does', async () => {
     const port = await freeTcpPort();
     const held: net.Socket[] = [];
     const silent = net.createServer({ pauseOnConnect: true }, (c) => held.push(c));
     await new Promise<void>((r) => silent.listen(port, '127.0.0.1', () => r()));
     try {
       const out = new SyslogOutput({ type: 'syslog', protocol: 'tcp', host: '127.0.0.1', port }, ctx);
+      const confirmed: number[] = [];
+      out.onConfirmed((n) => confirmed.push(n));
       await out.start();
       for (let b = 0; b < 3; b++) await out.write(records(100, b * 100));
       assert.deepEqual([out.stats().records_out, out.stats().in_doubt], [0, 300]);
       await out.close(Date.now() + 300);
-      assert.deepEqual(out.takeUndelivered(), records(300), 'every record, in order, for the next run');
-      assert.deepEqual(out.takeUndelivered(), [], 'handed back once');
-      assert.equal(out.stats().records_out, 0);
+      assert.deepEqual(confirmed, [], 'nothing read, nothing confirmed: the queue keeps all 300');
     } finally {
       for (const c of held) c.destroy();
       silent.close();
+    }
+    const good = await goodListener(port);
+    try {
+      // one record too large for max_message_bytes makes no message, yet is confirmed in its turn
+      const out = new SyslogOutput({ type: 'syslog', protocol: 'tcp', host: '127.0.0.1', port, max_message_bytes: 600, on_oversize: 'drop' }, ctx);
+      const small = records(2).map((r) => ({ '@timestamp': r['@timestamp'], event: r.event }));
+      const confirmed: number[] = [];
+      out.onConfirmed((n) => confirmed.push(n));
+      await out.start();
+      await out.write(small);
+      await out.write(records(1, 2));
+      await out.write(small);
+      await waitFor(() => good.seqs.length === 4, 'the receiver read both writes');
+      assert.deepEqual(confirmed, [], 'read, but not known to be read yet');
+      await out.close(Date.now() + 2000);
+      assert.deepEqual(confirmed, [3, 2], 'the clean close confirms the first write with the dropped record after it, then the last');
+      assert.equal(out.stats().dropped_oversize, 1);
+    } finally {
+      good.server.close();
     }
   });
 
