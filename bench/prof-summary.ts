@@ -1,0 +1,25 @@
+// Summarizes a V8 .cpuprofile: self time per function and per source file, top N.
+//   node --import tsx bench/prof-summary.ts FILE.cpuprofile [N]
+import { readFileSync } from 'node:fs';
+
+interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
+const prof = JSON.parse(readFileSync(process.argv[2], 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+const top = Number(process.argv[3] ?? 25);
+const selfUs = new Map<number, number>();
+for (let i = 0; i < prof.samples.length; i++) selfUs.set(prof.samples[i], (selfUs.get(prof.samples[i]) ?? 0) + (prof.timeDeltas[i] ?? 0));
+const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+const byFn = new Map<string, number>();
+const byFile = new Map<string, number>();
+for (const n of prof.nodes) {
+  const t = selfUs.get(n.id) ?? 0;
+  const file = n.callFrame.url.replace(/^.*\/(dist|node_modules)\//, '$1/') || `(${n.callFrame.functionName || 'native'})`;
+  const fn = `${n.callFrame.functionName || '(anonymous)'} ${file}:${n.callFrame.lineNumber + 1}`;
+  byFn.set(fn, (byFn.get(fn) ?? 0) + t);
+  byFile.set(file, (byFile.get(file) ?? 0) + t);
+}
+const show = (title: string, m: Map<string, number>) => {
+  console.log(`\n${title} (total ${(total / 1e6).toFixed(2)} s)`);
+  for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${(100 * v / total).toFixed(1).padStart(5)}%  ${k}`);
+};
+show('self time by file', byFile);
+show('self time by function', byFn);
