@@ -1,7 +1,8 @@
 // One reader layer: `normalize` and the daemon's file inputs cut bytes into lines and guess formats
 // with the same code (src/inputs/read/), so the same bytes must give the same records and the same
 // errors. Each sample (and files with CRLF, bytes that are not UTF-8 and an over-long line) goes
-// through `normalize --no-redact` and through the input the daemon builds for its format.
+// through `normalize --no-redact --resolve-names` and through the input the daemon builds for its
+// format (with its defaults: it resolves names, and redaction is a filter after the input).
 //
 // What legitimately differs: the auditlog input adds `lost-events` records for serial gaps (it
 // follows a live log, where a gap means auditd lost events); normalize reads the excerpt as it is.
@@ -50,7 +51,8 @@ async function viaInput(path: string, format: string, stateDir: string, expected
 }
 
 async function viaNormalize(path: string) {
-  const { stdout, stderr } = await runCli(['normalize', '--no-redact', path]);
+  // names resolved like the auditlog input does by default (normalize leaves them out unless asked)
+  const { stdout, stderr } = await runCli(['normalize', '--no-redact', '--resolve-names', path]);
   const errors = stderr.split('\n').filter((l) => /^auditflow: .+:\d+: /.test(l)).map((l) => l.slice('auditflow: '.length));
   return { records: jsonLines(stdout), errors };
 }
