@@ -7,6 +7,7 @@ import { fileOutput } from './file.js';
 import { auditlogOutput } from './auditlog.js';
 import { syslogOutput } from './syslog/index.js';
 import { elasticsearchOutput } from './elasticsearch/index.js';
+import { auditRemoteOutput } from './audit-remote/index.js';
 import { queueSchema } from './spool/config.js';
 
 const withQueueKey = (def: ComponentDef<Output>): ComponentDef<Output> => {
@@ -20,4 +21,5 @@ export const outputDefs: ComponentDef<Output>[] = [
   auditlogOutput,
   syslogOutput,
   elasticsearchOutput,
+  auditRemoteOutput,
 ].map(withQueueKey);
