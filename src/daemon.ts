@@ -11,11 +11,17 @@ import { outputDefs } from './outputs/index.js';
 import { buildFilterChain } from './filters/index.js';
 import { applyQueue } from './outputs/spool/index.js';
 import { Pipeline } from './pipeline/pipeline.js';
-import { createDecorator } from './pipeline/decorate.js';
-import type { BuildContext, Filter, Input, Output } from './pipeline/types.js';
+import { createDecorator, machineId } from './pipeline/decorate.js';
+import type { BuildContext, Filter, Input, InputSink, Output } from './pipeline/types.js';
+import { createContext, kRemote, type ContextStage } from './context/index.js';
+import { RedactFilter } from './filters/redact/filter.js';
+import type { Redactor } from './filters/redact/redactor.js';
 import { buildComponent } from './config/resolve.js';
 
-interface Graph { inputs: Input[]; filters: Filter[]; outputs: Output[]; pipeline: Pipeline }
+interface Graph { inputs: Input[]; filters: Filter[]; outputs: Output[]; pipeline: Pipeline; context: ContextStage; remote: Set<Input> }
+
+/** Inputs that read this host: their records get context from its /proc; others' from their events. */
+const LOCAL_INPUTS = new Set(['netlink', 'auditlog', 'snoopy', 'bash']);
 
 export class Daemon {
   private graph: Graph | undefined;
@@ -27,10 +33,15 @@ export class Daemon {
     const ctx: BuildContext = { stateDir: config.state_dir, hostName: config.host.name ?? '', log: this.log };
     // network outputs get a disk-backed queue by default: the kernel input cannot replay
     const outputs = config.outputs.map((o, i) => applyQueue(buildComponent(outputDefs, o, ctx, `outputs[${i}]`), o, ctx));
-    const filters = buildFilterChain(config.filters, ctx);
+    // the table keeps argv for children's process.parent.args: redacted like the records' own
+    let redactor: Redactor | undefined;
+    const context = createContext(config.enrich, { live: true, hostId: config.host.id ?? machineId(), redactArgs: (a) => redactor?.args(a) });
+    const filters = buildFilterChain(config.filters, { ...ctx, processTable: context });
+    redactor = filters.find((f): f is RedactFilter => f instanceof RedactFilter)?.redactor;
     const inputs = config.inputs.map((item, i) => buildComponent(inputDefs, item, ctx, `inputs[${i}]`));
-    const pipeline = new Pipeline({ filters, outputs, log: this.log, decorate: createDecorator(config.host), errorRecords: config.error_records });
-    return { inputs, filters, outputs, pipeline };
+    const remote = new Set(inputs.filter((_, i) => !LOCAL_INPUTS.has(config.inputs[i].type)));
+    const pipeline = new Pipeline({ filters, outputs, log: this.log, decorate: createDecorator(config.host), context: context.apply, errorRecords: config.error_records });
+    return { inputs, filters, outputs, pipeline, context, remote };
   }
 
   /** One daemon per state_dir: a second one is refused while the first is alive. */
@@ -70,7 +81,7 @@ export class Daemon {
 
   private async startGraph(g: Graph): Promise<void> {
     await g.pipeline.start();
-    for (const input of g.inputs) await input.start(g.pipeline.sinkFor(input));
+    for (const input of g.inputs) await input.start(g.remote.has(input) ? markRemote(g.pipeline.sinkFor(input)) : g.pipeline.sinkFor(input));
     this.log.info('started', { inputs: g.inputs.map((i) => i.name), outputs: g.outputs.map((o) => o.name) });
   }
 
@@ -121,6 +132,7 @@ export class Daemon {
       pipeline: g.pipeline.counters,
       inputs: Object.fromEntries(g.inputs.map((i) => [i.name, { ...i.stats?.(), errors: g.pipeline.inputErrors.get(i.name) ?? 0 }])),
       filters: Object.fromEntries(g.filters.map((f) => [f.name, f.stats()])),
+      context: g.context.stats(),
       outputs: Object.fromEntries(g.outputs.map((o) => [o.name, o.stats?.() ?? {}])),
     };
   }
@@ -130,6 +142,17 @@ export class Daemon {
     try { unlinkSync(this.lockPath); } catch { /* already gone */ }
     this.lockPath = undefined;
   }
+}
+
+/** Records of another host's events: the context stage must not read this host's /proc for them. */
+function markRemote(sink: InputSink): InputSink {
+  return {
+    push: (batch) => {
+      for (const r of batch.records) (r as { [kRemote]?: boolean })[kRemote] = true;
+      return sink.push(batch);
+    },
+    error: (err) => sink.error(err),
+  };
 }
 
 /** Whether a process with this pid exists (signal 0 checks without sending anything). */

@@ -13,6 +13,9 @@ export type Outcome = 'success' | 'failure' | 'unknown';
 
 export interface UserRef { id?: string; name?: string }
 
+/** A process named by another's record (a leader): enough to find it */
+export interface ProcessRef { pid: number; entity_id: string; executable?: string; name?: string }
+
 export interface NormalizedRecord {
   '@timestamp': string;
   event: {
@@ -29,7 +32,7 @@ export interface NormalizedRecord {
   message?: string;
   process?: {
     pid?: number;
-    parent?: { pid?: number; name?: string; executable?: string };
+    parent?: { pid?: number; name?: string; executable?: string; entity_id?: string; args?: string[]; start?: string };
     name?: string;
     executable?: string;
     args?: string[];
@@ -40,7 +43,21 @@ export interface NormalizedRecord {
     /** ECS: the terminal's device numbers (its name, where the source gives one, is in audit.data.tty / snoopy.tty) */
     tty?: TtyDevice;
     exit_code?: number;
+    /** context from the process table (src/context/): the same for one process from every source */
+    entity_id?: string;
+    start?: string;
+    session_leader?: ProcessRef;
+    group_leader?: ProcessRef;
+    entry_leader?: ProcessRef;
+    hash?: { sha256?: string };
+    /** Elastic Endpoint's extension namespace: ancestors' entity ids, nearest first */
+    Ext?: { ancestry?: readonly string[] };
   };
+  container?: { id?: string; runtime?: string };
+  kubernetes?: { pod?: { uid?: string; name?: string }; namespace?: string };
+  /** not ECS: a proper-name namespace, as ECS advises for custom fields (Filebeat's journald uses it too) */
+  systemd?: { unit?: string };
+  tags?: string[];
   user?: UserRef & {
     audit?: UserRef;
     effective?: UserRef;

@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ProcessTable, parseStat } from '../src/filters/process-table.js';
+import { ProcessTable } from '../src/context/process-table.js';
+import { parseStat } from '../src/context/proc.js';
 import { buildFilterChain } from '../src/filters/index.js';
 import type { NormalizedRecord } from '../src/record.js';
 import { silentLogger } from '../src/log.js';
@@ -19,7 +20,8 @@ function exec(pid: number, ppid: number | undefined, name: string): NormalizedRe
 
 describe('process table', () => {
   it('reads /proc/PID/stat, where comm may hold spaces and parentheses', () => {
-    assert.deepEqual(parseStat('1234 (my (odd) prog) S 99 1234 1234 0 -1'), { pid: 1234, comm: 'my (odd) prog', ppid: 99 });
+    const line = '1234 (my (odd) prog) S 99 1230 1200 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 200';
+    assert.deepEqual(parseStat(line), { pid: 1234, comm: 'my (odd) prog', ppid: 99, pgid: 1230, sid: 1200, startTicks: 987654 });
     assert.equal(parseStat('garbage'), undefined);
   });
 
@@ -41,16 +43,17 @@ describe('process table', () => {
   });
 
   it('stays bounded, forgetting the least recently used first', () => {
+    // parentless: a named parent would take a slot of its own
     const t = new ProcessTable({ proc: false, maxEntries: 3 });
-    t.observe(exec(10, 1, 'a'));
-    t.observe(exec(11, 1, 'b'));
-    t.observe(exec(12, 1, 'c'));
-    assert.ok(t.get(10)); // 10 is now the most recently used
-    t.observe(exec(13, 1, 'd'));
+    t.observe(exec(10, undefined, 'a'));
+    t.observe(exec(11, undefined, 'b'));
+    t.observe(exec(12, undefined, 'c'));
+    assert.ok(t.lookup(10)); // 10 is now the most recently used
+    t.observe(exec(13, undefined, 'd'));
     assert.equal(t.size, 3);
-    assert.equal(t.get(11), undefined, '11 was the least recently used');
-    assert.ok(t.get(10) && t.get(12) && t.get(13));
-    assert.equal(t.evicted, 1);
+    assert.equal(t.lookup(11), undefined, '11 was the least recently used');
+    assert.ok(t.lookup(10) && t.lookup(12) && t.lookup(13));
+    assert.equal(t.stats().evicted, 1);
   });
 
   it('prunes entries idle for long whose process is gone', () => {
@@ -61,8 +64,8 @@ describe('process table', () => {
     t.observe(exec(11, 1, 'b'));
     now = 1200;
     assert.equal(t.prune(), 1);
-    assert.equal(t.get(10), undefined);
-    assert.ok(t.get(11));
+    assert.equal(t.lookup(10), undefined);
+    assert.ok(t.lookup(11));
   });
 
   it('learns every exec of the real sample with its parent', () => {
@@ -72,7 +75,7 @@ describe('process table', () => {
     const execs = recs.filter((r) => r.event.action === 'executed' && r.event.outcome !== 'failure' && r.process?.pid !== undefined);
     assert.ok(execs.length > 20);
     const last = execs.at(-1)!;
-    assert.equal(t.get(last.process!.pid!)!.ppid, last.process!.parent!.pid);
+    assert.equal(t.lookup(last.process!.pid!)!.ppid, last.process!.parent!.pid);
   });
 
   describe('with processes that started before auditflow', () => {

@@ -1,6 +1,7 @@
 import { AuditflowError } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import { buildFilterChain } from '../filters/index.js';
+import { checkEnrich } from '../context/index.js';
 import { preflightConfig } from '../config/preflight-all.js';
 import { silentLogger } from '../log.js';
 import { EX_CONFIG, EX_USAGE, type Command } from './types.js';
@@ -20,6 +21,7 @@ export const checkConfigCommand: Command = {
       // "exclude_uid:1;exlude_comm:x" is only found there
       const ctx = { stateDir: cfg.state_dir, hostName: '', log: silentLogger };
       buildFilterChain(cfg.filters, ctx);
+      checkEnrich(cfg.enrich);
       // and everything run needs from outside: files, paths, URLs, TLS material
       preflightConfig(cfg, ctx);
       for (const w of cfg.warnings) io.stderr.write(`auditflow: ${args[0]}: ${w}\n`);

@@ -9,6 +9,9 @@ import { loadConfig, type Config } from '../config/load.js';
 import { Pipeline, pipelineErrorRecord } from '../pipeline/pipeline.js';
 import { createDecorator } from '../pipeline/decorate.js';
 import { buildFilterChain } from '../filters/index.js';
+import { RedactFilter } from '../filters/redact/filter.js';
+import type { Redactor } from '../filters/redact/redactor.js';
+import { createContext, defaultEnrichConfig, type ContextStage } from '../context/index.js';
 import { StdoutOutput } from '../outputs/stdout.js';
 import type { NormalizedRecord } from '../record.js';
 import { AuditStream } from '../audit/stream.js';
@@ -30,6 +33,8 @@ interface Options {
   strict: boolean;
   /** name uids from this host's passwd: only right for a log written on this host */
   resolveNames: boolean;
+  /** context from a process table built from the events alone */
+  enrich: boolean;
   maxLineBytes: number;
   files: string[];
 }
@@ -38,7 +43,7 @@ interface Options {
 const SHOWN_ERRORS_PER_FILE = 10;
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { from: 'auto', redact: true, original: false, strict: false, resolveNames: false, maxLineBytes: DEFAULT_MAX_LINE_BYTES, files: [] };
+  const o: Options = { from: 'auto', redact: true, original: false, strict: false, resolveNames: false, enrich: false, maxLineBytes: DEFAULT_MAX_LINE_BYTES, files: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = () => {
@@ -56,6 +61,7 @@ function parseArgs(args: string[]): Options {
     else if (a === '--original') o.original = true;
     else if (a === '--resolve-names') o.resolveNames = true;
     else if (a === '--strict') o.strict = true;
+    else if (a === '--enrich') o.enrich = true;
     else if (a === '--max-line-bytes' || a.startsWith('--max-line-bytes=')) {
       const v = value();
       const n = Number(v);
@@ -201,7 +207,7 @@ class Run {
 
 export const normalizeCommand: Command = {
   name: 'normalize',
-  usage: 'normalize [--from auto|auditlog|snoopy|bash] [--config FILE] [--no-redact] [--original] [--strict] [--resolve-names] [--max-line-bytes N] FILE...|-',
+  usage: 'normalize [--from auto|auditlog|snoopy|bash] [--config FILE] [--no-redact] [--original] [--strict] [--resolve-names] [--enrich] [--max-line-bytes N] FILE...|-',
   summary: 'read audit.log, snoopy or bash history files; print one JSON record per event (redacted by default)',
   async run(args, io) {
     let opts: Options;
@@ -219,10 +225,14 @@ export const normalizeCommand: Command = {
     const items: unknown[] = [...(config?.filters ?? [])];
     if (!opts.redact) items.push({ type: 'redact', enabled: false });
     // replayed logs name pids of another time (or host): the live /proc must not answer for them
-    const ctx = { stateDir: config?.state_dir ?? '/tmp', hostName: '', log, procTable: false };
+    let redactor: Redactor | undefined;
+    let context: ContextStage | undefined;
     let filters;
     try {
+      if (opts.enrich) context = createContext(config?.enrich ?? defaultEnrichConfig(), { live: false, redactArgs: (a) => redactor?.args(a) });
+      const ctx = { stateDir: config?.state_dir ?? '/tmp', hostName: '', log, procTable: false, processTable: context };
       filters = buildFilterChain(items, ctx);
+      redactor = filters.find((f): f is RedactFilter => f instanceof RedactFilter)?.redactor;
     } catch (err) {
       if (!(err instanceof AuditflowError)) throw err;
       io.stderr.write(`auditflow: ${err.message}\n`);
@@ -233,6 +243,7 @@ export const normalizeCommand: Command = {
       outputs: [new StdoutOutput('stdout', io.stdout)],
       log,
       decorate: config?.host && Object.keys(config.host).length > 0 ? createDecorator(config.host) : undefined,
+      context: context?.apply,
       maxInFlight: 4,
     });
     await pipeline.start();

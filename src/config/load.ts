@@ -11,6 +11,7 @@ import type { ComponentDef } from '../pipeline/types.js';
 import { topSchema } from './schema.js';
 import { compile, describeErrors, tryResolve } from './resolve.js';
 import type { MetricsConfig } from '../metrics/index.js';
+import type { EnrichConfig } from '../context/config.js';
 import { packageRoot } from '../paths.js';
 
 /** A component's resolved config: its schema's defaults filled in. */
@@ -27,6 +28,8 @@ export interface Config {
   shutdown_timeout_ms: number;
   error_records: boolean;
   metrics?: MetricsConfig;
+  /** context from the process table (src/context/); schema defaults fill it */
+  enrich: EnrichConfig;
   /** old spellings that were accepted, each naming its key: the caller logs them */
   warnings: string[];
 }

@@ -2,6 +2,7 @@
 // the loader (src/config/resolve.ts), so adding an input, filter or output type never touches this
 // file.
 import { metricsSchema } from '../metrics/index.js';
+import { enrichSchema } from '../context/config.js';
 
 const list = { type: 'array', items: { type: 'object' } };
 
@@ -30,5 +31,6 @@ export const topSchema: Record<string, unknown> = {
     shutdown_timeout_ms: { type: 'integer', minimum: 0, default: 10_000 },
     error_records: { type: 'boolean', default: false, description: 'ship input errors (unparseable lines...) as event.kind: pipeline_error records' },
     metrics: metricsSchema,
+    enrich: enrichSchema,
   },
 };

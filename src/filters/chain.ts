@@ -13,11 +13,11 @@ import { excludeComm, onlyComm } from './by-comm.js';
 import { excludeKeys } from './by-key.js';
 import { excludeExe, excludePath } from './by-glob.js';
 import { ExcludeSpawnsOf } from './spawns-of.js';
-import { ProcessTable } from './process-table.js';
+import { ProcessTable, type AncestryLookup } from '../context/process-table.js';
 
 export interface ChainContext {
   /** Shared table for exclude_spawns_of; when absent each one keeps (and feeds) its own. */
-  processTable?: ProcessTable;
+  processTable?: AncestryLookup;
 }
 
 type Factory = (arg: string, where: string, ctx: ChainContext) => Filter;

@@ -8,7 +8,7 @@ import { buildChain, chainFilters, type ChainContext } from './chain.js';
 import { buildMatch, matchSchema } from './match.js';
 import { Throttle, throttleSchema } from './throttle.js';
 import { RedactFilter, redactSchema } from './redact/filter.js';
-import { ProcessTable } from './process-table.js';
+import { ProcessTable } from '../context/process-table.js';
 import { ProcessTableObserver } from './spawns-of.js';
 
 export interface FilterBuildContext extends BuildContext, ChainContext {
@@ -73,8 +73,9 @@ function usesSpawnsOf(item: { type: string; filter_chain?: unknown }): boolean {
 /**
  * Running filters for the config's `filters:` list, in order. Redaction is on by default: a
  * `redact` filter is appended when the list has none, and any `{type: redact, enabled: false}`
- * turns all redaction off. When exclude_spawns_of is used, a process-table observer goes first,
- * so exec events dropped by earlier filters still teach the table who their children are.
+ * turns all redaction off. exclude_spawns_of reads the context stage's process table
+ * (ctx.processTable); without one, a table is made here and an observer goes first, so exec
+ * events dropped by earlier filters still teach the table who their children are.
  * Items are resolved through the one config resolver (a no-op for items the loader resolved):
  * anything invalid is refused with an AF_ERR_CONFIG naming the item.
  */
@@ -96,7 +97,8 @@ export function buildFilterChain(items: unknown[], ctx: BuildContext & Partial<C
   const fctx = (i: number): FilterBuildContext => ({ ...ctx, processTable, where: `filters[${i}]` });
 
   const out: Filter[] = [];
-  if (processTable !== undefined) out.push(new ProcessTableObserver(processTable));
+  // the context stage feeds the table it passes in; a table made here needs its own feeder
+  if (processTable !== undefined && ctx.processTable === undefined) out.push(new ProcessTableObserver(processTable));
   typed.forEach((item, i) => {
     if (item.type === 'redact' && (redactOff || item.enabled === false)) return;
     out.push(defsByType.get(item.type)!.build(item, fctx(i)));

@@ -1,9 +1,10 @@
 // exclude_spawns_of: drop everything a named program started, directly or not (cron jobs,
 // a monitoring agent's checks). snoopy walks /proc at exec time; records arrive later and from
-// other hosts' logs, so the ancestry comes from the process table instead.
+// other hosts' logs, so the ancestry comes from the process table instead: the context stage's
+// (src/context/) when the pipeline has one, else a table this filter or an observer feeds.
 import type { Filter, FilterStats } from '../pipeline/types.js';
 import type { NormalizedRecord } from '../record.js';
-import { ProcessTable } from './process-table.js';
+import type { AncestryLookup } from '../context/process-table.js';
 import { splitList } from './list.js';
 
 export class ExcludeSpawnsOf implements Filter {
@@ -16,7 +17,7 @@ export class ExcludeSpawnsOf implements Filter {
    * @param observes whether this filter feeds the table itself; false when a shared observer at
    * the head of the chain does (so records dropped earlier still teach it their parents).
    */
-  constructor(arg: string, readonly table: ProcessTable, private readonly observes: boolean) {
+  constructor(arg: string, readonly table: AncestryLookup, private readonly observes: boolean) {
     // comm is at most 15 bytes: a longer configured name can only ever match its cut
     this.names = new Set(splitList(arg).map((n) => n.slice(0, 15)).concat(splitList(arg)));
   }
@@ -41,11 +42,14 @@ export class ExcludeSpawnsOf implements Filter {
   }
 }
 
-/** Feeds a shared process table from every record, before any filter can drop it. */
+/**
+ * Feeds a shared process table from every record, before any filter can drop it: for a chain
+ * built without the context stage (tests, embedders), which otherwise does this.
+ */
 export class ProcessTableObserver implements Filter {
   readonly name = 'process_table';
   private seen = 0;
-  constructor(readonly table: ProcessTable) {}
+  constructor(readonly table: AncestryLookup) {}
 
   apply(rec: NormalizedRecord): NormalizedRecord {
     this.seen++;
@@ -58,8 +62,7 @@ export class ProcessTableObserver implements Filter {
     return [];
   }
 
-  stats(): FilterStats & { entries: number; hits: number; misses: number; evicted: number; pruned: number } {
-    const t = this.table;
-    return { kept: this.seen, dropped: 0, modified: 0, entries: t.size, hits: t.hits, misses: t.misses, evicted: t.evicted, pruned: t.pruned };
+  stats(): FilterStats & Record<string, number> {
+    return { kept: this.seen, dropped: 0, modified: 0, ...this.table.stats() };
   }
 }

@@ -14,6 +14,8 @@ export interface PipelineOptions {
   log: Logger;
   /** Adds host/static fields; runs before the filters so they can match on them. */
   decorate?: (rec: NormalizedRecord) => void;
+  /** The context stage (src/context/): process table, container, pod; after decorate, before the filters. */
+  context?: (rec: NormalizedRecord) => void;
   maxInFlight?: number;
   maxInFlightRecords?: number;
   /** Also ship each input error as an `event.kind: pipeline_error` record. */
@@ -83,11 +85,12 @@ export class Pipeline {
 
   /** Runs the filters over records; what survives, in order. */
   filter(records: NormalizedRecord[]): NormalizedRecord[] {
-    const { filters, decorate } = this.opts;
+    const { filters, decorate, context } = this.opts;
     const out: NormalizedRecord[] = [];
     next: for (let i = 0; i < records.length; i++) {
       let rec: NormalizedRecord | null = records[i];
       if (decorate) decorate(rec);
+      if (context) context(rec);
       for (let f = 0; f < filters.length; f++) {
         rec = filters[f].apply(rec);
         if (rec === null) continue next;

@@ -1,0 +1,101 @@
+// What /proc says about one live process, read once when the table first meets it. Every reader
+// returns undefined when the process is gone (or never was): the caller counts that, never guesses.
+import { readFileSync, readlinkSync } from 'node:fs';
+
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  ppid: number;
+  pgid: number;
+  sid: number;
+  /** start time in clock ticks since boot (field 22): with the pid, what makes a process unique */
+  startTicks: number;
+}
+
+/** USER_HZ: what /proc's tick fields count in; 100 on every Linux architecture Node runs on. */
+export const CLOCK_TICKS_PER_SECOND = 100;
+
+/**
+ * `pid (comm) S ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+ * cutime cstime priority nice num_threads itrealvalue starttime ...`: comm may hold spaces and
+ * parentheses, so it ends at the LAST ')'; the fields after it are scanned, not split.
+ */
+export function parseStat(text: string): ProcStat | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return undefined;
+  const pid = Number.parseInt(text.slice(0, open), 10);
+  // after ") " come state (field 3), ppid (4), pgrp (5), session (6) ... starttime (22)
+  let field = 3;
+  let start = close + 2;
+  let ppid = Number.NaN;
+  let pgid = Number.NaN;
+  let sid = Number.NaN;
+  let startTicks = Number.NaN;
+  while (start < text.length && field <= 22) {
+    let end = text.indexOf(' ', start);
+    if (end < 0) end = text.length;
+    if (field === 4) ppid = Number.parseInt(text.slice(start, end), 10);
+    else if (field === 5) pgid = Number.parseInt(text.slice(start, end), 10);
+    else if (field === 6) sid = Number.parseInt(text.slice(start, end), 10);
+    else if (field === 22) startTicks = Number.parseInt(text.slice(start, end), 10);
+    field++;
+    start = end + 1;
+  }
+  if (!Number.isFinite(pid) || !Number.isFinite(ppid)) return undefined;
+  return { pid, comm: text.slice(open + 1, close), ppid, pgid, sid, startTicks };
+}
+
+export function readStat(root: string, pid: number): ProcStat | undefined {
+  try {
+    return parseStat(readFileSync(`${root}/${pid}/stat`, 'latin1'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** argv as the process set it (NUL-separated); undefined for kernel threads and gone processes. */
+export function readCmdline(root: string, pid: number): string[] | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`${root}/${pid}/cmdline`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (text === '') return undefined;
+  const args = text.split('\0');
+  if (args[args.length - 1] === '') args.pop();
+  return args;
+}
+
+export function readExe(root: string, pid: number): string | undefined {
+  try {
+    const exe = readlinkSync(`${root}/${pid}/exe`);
+    // an executable replaced or removed since the exec still names the file it ran
+    return exe.endsWith(' (deleted)') ? exe.slice(0, -10) : exe;
+  } catch {
+    return undefined;
+  }
+}
+
+export function readText(root: string, pid: number, name: string): string | undefined {
+  try {
+    return readFileSync(`${root}/${pid}/${name}`, 'latin1');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Boot time, epoch ms (`btime` of /proc/stat), to turn start ticks into a date. */
+export function bootTimeMs(root: string): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`${root}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const at = stat.indexOf('\nbtime ');
+  if (at < 0) return undefined;
+  const n = Number.parseInt(stat.slice(at + 7), 10);
+  return Number.isFinite(n) ? n * 1000 : undefined;
+}

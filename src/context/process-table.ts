@@ -1,0 +1,447 @@
+// The process table: one entry per process, fed by every record (exec events of the kernel,
+// audit.log and snoopy; clone and exit_group when the rules audit them; any record of an unknown
+// pid) and, for a live host, by /proc: all of it at start and each unknown pid on first sight.
+// Records read it for their context (parent, leaders, container, labels). Bounded: a Map in
+// least-recently-used order; the oldest entries go when it is full.
+//
+// An entry is one process, not one pid: when a pid is reused the new process gets a new entry, and
+// a child keeps a reference to the parent it was born to, so its parent stays right even after
+// that pid is recycled. Live, reuse is told by the start time in /proc/PID/stat, read again on an
+// exec or when a record names another parent; from events alone, by a clone returning the pid,
+// an exit_group, or an exec under another parent.
+import { readdirSync } from 'node:fs';
+import type { NormalizedRecord } from '../record.js';
+import { baseName } from '../filters/fields.js';
+import { CLOCK_TICKS_PER_SECOND, bootTimeMs, readCmdline, readExe, readStat, readText } from './proc.js';
+import { CgroupCache, type CgroupContext } from './cgroup.js';
+import { entityId } from './entity.js';
+import type { LabelRules } from './labels.js';
+
+export interface ProcEntry {
+  pid: number;
+  /** 0 while unknown */
+  ppid: number;
+  entityId: string;
+  /** ISO 8601, when known (live: /proc; from events: the clone that made it) */
+  start: string | undefined;
+  /** /proc start ticks, live only: what tells a reused pid */
+  startTicks: number | undefined;
+  comm: string | undefined;
+  exe: string | undefined;
+  args: readonly string[] | undefined;
+  /** audit session id (ses=), undefined when unset */
+  ses: string | undefined;
+  sid: number | undefined;
+  pgid: number | undefined;
+  cgroup: Readonly<CgroupContext> | undefined;
+  labels: readonly string[] | undefined;
+  parent: ProcEntry | undefined;
+  sessionLeader: ProcEntry | undefined;
+  groupLeader: ProcEntry | undefined;
+  entryLeader: ProcEntry | undefined;
+  /** entity ids of the ancestors, nearest first; built on first use */
+  ancestry: readonly string[] | undefined;
+  /** last time (epoch ms, wall clock) a record touched it */
+  seen: number;
+}
+
+export interface ProcessTableOptions {
+  /** Most processes remembered. Default 32768 (the kernel's default pid_max). */
+  maxEntries?: number;
+  /** Read /proc at start and on unknown pids. Off for replaying logs, where live pids mean nothing. */
+  proc?: boolean;
+  /** Read /proc/PID/cgroup of live processes (container, pod, systemd unit). */
+  cgroups?: boolean;
+  /** Entries untouched this long whose /proc entry is gone are pruned. Default 10 minutes. */
+  idleMs?: number;
+  /** This host's id (machine-id) for live entity ids */
+  hostId?: string;
+  /** most ancestors listed per process */
+  maxAncestry?: number;
+  labels?: LabelRules;
+  /** redacts argv before it is kept (a parent's args reach records the redactor never saw) */
+  redactArgs?: (args: readonly string[]) => string[] | undefined;
+  procRoot?: string;
+  now?: () => number;
+}
+
+export interface ProcessTableCounters {
+  entries: number;
+  created: number;
+  /** pids seen again as a new process */
+  reused: number;
+  exited: number;
+  evicted: number;
+  pruned: number;
+  /** /proc reads of unknown pids */
+  procReads: number;
+  /** unknown pids whose /proc entry was already gone: known only from their records */
+  procGone: number;
+}
+
+/** What exclude_spawns_of needs of a table (the table itself, or the context stage over two). */
+export interface AncestryLookup {
+  observe(rec: NormalizedRecord): unknown;
+  hasAncestorNamed(rec: NormalizedRecord, names: ReadonlySet<string>): boolean;
+  prune(): number;
+  stats(): object;
+}
+
+const UNSET_SESSION = '4294967295';
+const EXIT_SYSCALLS = new Set(['exit_group']);
+const FORK_SYSCALLS = new Set(['clone', 'clone3', 'fork', 'vfork']);
+
+export class ProcessTable implements AncestryLookup {
+  private readonly map = new Map<number, ProcEntry>();
+  private readonly max: number;
+  readonly proc: boolean;
+  private readonly cgroups: boolean;
+  private readonly idleMs: number;
+  private readonly root: string;
+  private readonly now: () => number;
+  private readonly hostId: string;
+  private readonly maxAncestry: number;
+  private readonly labels: LabelRules | undefined;
+  private readonly redactArgs: ((args: readonly string[]) => string[] | undefined) | undefined;
+  private readonly cgroupCache = new CgroupCache();
+  private readonly bootMs: number | undefined;
+  readonly counters: ProcessTableCounters = { entries: 0, created: 0, reused: 0, exited: 0, evicted: 0, pruned: 0, procReads: 0, procGone: 0 };
+
+  constructor(opts: ProcessTableOptions = {}) {
+    this.max = opts.maxEntries ?? 32768;
+    this.proc = opts.proc ?? true;
+    this.cgroups = this.proc && (opts.cgroups ?? true);
+    this.idleMs = opts.idleMs ?? 600_000;
+    this.root = opts.procRoot ?? '/proc';
+    this.now = opts.now ?? Date.now;
+    this.hostId = opts.hostId ?? '';
+    this.maxAncestry = opts.maxAncestry ?? 8;
+    this.labels = opts.labels !== undefined && opts.labels.size > 0 ? opts.labels : undefined;
+    this.redactArgs = opts.redactArgs;
+    this.bootMs = this.proc ? bootTimeMs(this.root) : undefined;
+    if (this.proc) this.loadProc();
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  /** Every running process, as /proc shows it now. */
+  loadProc(): void {
+    let names: string[];
+    try {
+      names = readdirNumeric(this.root);
+    } catch {
+      return;
+    }
+    for (const n of names) this.lookup(Number(n), 0);
+  }
+
+  /** The entry of a pid, without touching its recency or reading /proc. */
+  peek(pid: number): ProcEntry | undefined {
+    return this.map.get(pid);
+  }
+
+  /** The entry of a pid: from the table, else (live) from /proc; undefined when unknown. */
+  lookup(pid: number, depth = 0): ProcEntry | undefined {
+    const hit = this.map.get(pid);
+    if (hit !== undefined) return this.touch(hit);
+    if (!this.proc || pid <= 0) return undefined;
+    return this.fromProc(pid, undefined, depth);
+  }
+
+  private touch(e: ProcEntry): ProcEntry {
+    e.seen = this.now();
+    this.map.delete(e.pid);
+    this.map.set(e.pid, e);
+    return e;
+  }
+
+  private put(e: ProcEntry): void {
+    this.map.delete(e.pid);
+    this.map.set(e.pid, e);
+    this.counters.created++;
+    if (this.map.size > this.max) {
+      // Map iterates in insertion order: the first key is the least recently used
+      const oldest = this.map.keys().next().value as number;
+      this.map.delete(oldest);
+      this.counters.evicted++;
+    }
+  }
+
+  /**
+   * A live process read from /proc; undefined (counted) when it is already gone. `rec` is the
+   * record that revealed it: what it says (exe, args of an exec) spares reads.
+   */
+  private fromProc(pid: number, rec: NormalizedRecord | undefined, depth: number): ProcEntry | undefined {
+    this.counters.procReads++;
+    const st = readStat(this.root, pid);
+    if (st === undefined) {
+      this.counters.procGone++;
+      return undefined;
+    }
+    const p = rec?.process;
+    const isExec = rec !== undefined && rec.event.action === 'executed';
+    const e = this.blank(pid, st.ppid, st.startTicks);
+    e.comm = p?.name ?? st.comm;
+    e.exe = p?.executable ?? readExe(this.root, pid);
+    e.args = this.keepArgs(isExec ? p?.args : undefined) ?? this.keepArgs(readCmdline(this.root, pid));
+    e.sid = st.sid;
+    e.pgid = st.pgid;
+    const ses = (rec?.audit?.session as string | undefined) ?? readText(this.root, pid, 'sessionid');
+    e.ses = ses === undefined || ses === UNSET_SESSION ? undefined : ses;
+    if (this.cgroups) {
+      const text = readText(this.root, pid, 'cgroup');
+      if (text !== undefined) e.cgroup = this.cgroupCache.get(text);
+    }
+    this.put(e);
+    this.link(e, depth);
+    return e;
+  }
+
+  /**
+   * @param seedMs when the start is not known: the time the process was first seen (its record's
+   * time), which seeds its entity id; `bornMs` says that time is its start (a clone record)
+   */
+  private blank(pid: number, ppid: number, startTicks: number | undefined, seedMs?: number, bornMs?: number): ProcEntry {
+    const known = startTicks !== undefined && Number.isFinite(startTicks);
+    let start: string | undefined;
+    if (known && this.bootMs !== undefined) start = new Date(this.bootMs + (startTicks! * 1000) / CLOCK_TICKS_PER_SECOND).toISOString();
+    else if (bornMs !== undefined && Number.isFinite(bornMs)) start = new Date(bornMs).toISOString();
+    return {
+      pid, ppid,
+      entityId: entityId(this.hostId, pid, known ? startTicks! : `@${seedMs ?? this.now()}`),
+      start, startTicks: known ? startTicks : undefined,
+      comm: undefined, exe: undefined, args: undefined, ses: undefined, sid: undefined, pgid: undefined,
+      cgroup: undefined, labels: undefined, parent: undefined, sessionLeader: undefined, groupLeader: undefined,
+      entryLeader: undefined, ancestry: undefined, seen: this.now(),
+    };
+  }
+
+  private keepArgs(args: readonly string[] | undefined): readonly string[] | undefined {
+    if (args === undefined || this.redactArgs === undefined) return args;
+    return this.redactArgs(args) ?? args;
+  }
+
+  /** Parent, leaders and inherited labels of a new entry. */
+  private link(e: ProcEntry, depth: number): void {
+    const parent = e.ppid > 0 && e.ppid !== e.pid && depth < 256 ? this.lookup(e.ppid, depth + 1) : undefined;
+    e.parent = parent;
+    if (this.labels !== undefined && parent !== undefined) e.labels = this.labels.inherited(parent.labels);
+    if (e.sid !== undefined) e.sessionLeader = e.sid === e.pid ? e : this.leader(e.sid, depth);
+    if (e.pgid !== undefined) e.groupLeader = e.pgid === e.pid ? e : this.leader(e.pgid, depth);
+    e.entryLeader = this.entryLeaderOf(e);
+  }
+
+  private leader(pid: number, depth: number): ProcEntry | undefined {
+    if (pid <= 0 || depth >= 256) return undefined;
+    return this.map.get(pid) ?? (this.proc ? this.fromProc(pid, undefined, depth + 1) : undefined);
+  }
+
+  /**
+   * The process that began the login session, as Elastic's Session View reads it: the first
+   * process of a new audit session (sshd's session child, login, a cron job: whoever pam_loginuid
+   * gave the session), of a container (its init), or, for daemons outside any session, the one
+   * pid 1 started. Undefined when the ancestry is not known far enough to tell.
+   */
+  private entryLeaderOf(e: ProcEntry): ProcEntry | undefined {
+    const p = e.parent;
+    if (e.pid === 1) return e;
+    if (p === undefined) return e.ppid === 1 ? e : undefined;
+    if (p.pid === 1 || p.pid === 0) return e;
+    if (e.cgroup?.containerId !== p.cgroup?.containerId) return e;
+    if (e.ses !== p.ses) return e;
+    return p.entryLeader;
+  }
+
+  /** An entry known only from a record (no /proc, or the process is gone). */
+  private fromRecord(rec: NormalizedRecord, pid: number, ppid: number, seedMs: number | undefined): ProcEntry {
+    const p = rec.process!;
+    const e = this.blank(pid, ppid, undefined, seedMs);
+    e.comm = p.name ?? (p.executable !== undefined ? baseName(p.executable) : undefined);
+    e.exe = p.executable;
+    if (rec.event.action === 'executed') e.args = this.keepArgs(p.args);
+    const ses = rec.audit?.session;
+    e.ses = ses === undefined || ses === UNSET_SESSION ? undefined : ses;
+    this.put(e);
+    if (ppid > 0 && ppid !== pid && !this.map.has(ppid) && (!this.proc || this.fromProc(ppid, undefined, 0) === undefined)) {
+      // a parent known only by what its child's record says of it (snoopy's rpname, the kernel's
+      // ppid): enough to link siblings and to name it
+      const pe = this.blank(ppid, 0, undefined, seedMs);
+      pe.comm = p.parent?.name;
+      pe.exe = p.parent?.executable;
+      this.put(pe);
+    }
+    this.link(e, 0);
+    return e;
+  }
+
+  /**
+   * Learns from a record and returns its process's entry (undefined for records of no process).
+   * Known pids cost a Map lookup and two comparisons; /proc is read only for unknown pids, on an
+   * exec (a reused pid starts with one) and when a record names a parent other than the known one.
+   */
+  observe(rec: NormalizedRecord): ProcEntry | undefined {
+    const p = rec.process;
+    if (p === undefined || p.pid === undefined) return undefined;
+    const pid = p.pid;
+    const ppid = p.parent?.pid;
+    const action = rec.event.action;
+    const exec = action === 'executed';
+    // a failed exec did not replace the image; its record may name the file it tried
+    const execOk = exec && rec.event.outcome !== 'failure';
+    let e = this.map.get(pid);
+    const eventMs = e === undefined || execOk ? Date.parse(rec['@timestamp']) : 0;
+    if (e !== undefined && (execOk || (ppid !== undefined && ppid !== e.ppid))) e = this.recheck(e, rec, ppid);
+    if (e === undefined) {
+      e = this.proc ? this.fromProc(pid, rec, 0) : undefined;
+      if (e === undefined) {
+        if (p.name === undefined && p.executable === undefined && !exec) return undefined;
+        e = this.fromRecord(rec, pid, ppid ?? 0, eventMs);
+      }
+    } else {
+      this.touch(e);
+      if (e.comm === undefined && p.name !== undefined) e.comm = p.name;
+      if (e.exe === undefined && p.executable !== undefined) e.exe = p.executable;
+    }
+    if (execOk) this.exec(e, rec);
+    const syscall = rec.audit?.syscall;
+    if (syscall !== undefined) {
+      if (FORK_SYSCALLS.has(syscall)) this.forked(e, rec);
+      else if (EXIT_SYSCALLS.has(syscall)) this.exited(e);
+    }
+    return e;
+  }
+
+  /** A known pid whose record may be of another process now; the entry that holds for it. */
+  private recheck(e: ProcEntry, rec: NormalizedRecord, ppid: number | undefined): ProcEntry | undefined {
+    if (this.proc) {
+      if (e.startTicks === undefined) {
+        // known only from records: /proc can still tell whether this pid is that process
+        if (ppid !== undefined && e.ppid !== 0 && ppid !== e.ppid) return this.replaced(e);
+        return e;
+      }
+      const st = readStat(this.root, e.pid);
+      // gone since: the record is of the process we knew (it was in flight)
+      if (st === undefined) return e;
+      if (st.startTicks !== e.startTicks) return this.replaced(e);
+      this.reparent(e, st.ppid);
+      return e;
+    }
+    if (ppid === undefined || e.ppid === 0 || ppid === e.ppid) {
+      if (ppid !== undefined && e.ppid === 0) this.reparent(e, ppid);
+      return e;
+    }
+    // from events alone: an exec under another parent is another process; any other record
+    // under another parent is this one, reparented (its parent died)
+    if (rec.event.action === 'executed') return this.replaced(e);
+    this.reparent(e, ppid);
+    return e;
+  }
+
+  private replaced(e: ProcEntry): undefined {
+    this.map.delete(e.pid);
+    this.counters.reused++;
+    return undefined;
+  }
+
+  private reparent(e: ProcEntry, ppid: number): void {
+    if (ppid === e.ppid) return;
+    e.ppid = ppid;
+    e.parent = this.lookup(ppid);
+    e.ancestry = undefined;
+  }
+
+  /** The image changed: what the exec says replaces what the entry knew. */
+  private exec(e: ProcEntry, rec: NormalizedRecord): void {
+    const p = rec.process!;
+    if (p.executable !== undefined) e.exe = p.executable;
+    if (p.name !== undefined) e.comm = p.name;
+    else if (p.executable !== undefined) e.comm = baseName(p.executable);
+    if (p.args !== undefined && e.args !== p.args) e.args = this.keepArgs(p.args);
+    if (this.labels !== undefined) e.labels = this.labels.onExec(e.labels, e.exe, p.command_line);
+  }
+
+  /** clone/fork returned a child pid: a new process, born now to this one. */
+  private forked(e: ProcEntry, rec: NormalizedRecord): void {
+    const child = rec.audit?.exit;
+    if (child === undefined || child <= 0 || child === e.pid) return;
+    const old = this.map.get(child);
+    if (old !== undefined && old.parent === e) return;
+    if (old !== undefined) this.replaced(old);
+    const c = this.proc ? this.fromProc(child, undefined, 0) : undefined;
+    if (c !== undefined) return;
+    const born = Date.parse(rec['@timestamp']);
+    const n = this.blank(child, e.pid, undefined, born, born);
+    n.comm = e.comm;
+    n.exe = e.exe;
+    n.args = e.args;
+    n.ses = e.ses;
+    n.cgroup = e.cgroup;
+    this.put(n);
+    this.link(n, 0);
+  }
+
+  private exited(e: ProcEntry): void {
+    // children keep their reference; the pid is free for the next process
+    if (this.map.get(e.pid) === e) this.map.delete(e.pid);
+    this.counters.exited++;
+  }
+
+  /** Entity ids of the ancestors, nearest first, at most maxAncestry. */
+  ancestryOf(e: ProcEntry): readonly string[] {
+    if (e.ancestry !== undefined) return e.ancestry;
+    const out: string[] = [];
+    for (let a = e.parent; a !== undefined && out.length < this.maxAncestry; a = a.parent) {
+      out.push(a.entityId);
+      if (a.pid <= 1) break;
+    }
+    e.ancestry = out;
+    return out;
+  }
+
+  /**
+   * Whether any ancestor of the record's process (its parent, the parent's parent, ... up to but
+   * not including pid 1, as snoopy walks /proc) has one of these names.
+   */
+  hasAncestorNamed(rec: NormalizedRecord, names: ReadonlySet<string>): boolean {
+    const p = rec.process;
+    const self = p?.pid === undefined ? undefined : this.map.get(p.pid);
+    // a record the table has not placed (no observer ran) still names its parent's pid
+    const ppid = p?.parent?.pid;
+    const first = self?.parent ?? (ppid !== undefined ? this.lookup(ppid) : undefined);
+    if (first === undefined) {
+      const pn = p?.parent?.name;
+      return pn !== undefined && names.has(pn);
+    }
+    let depth = 0;
+    for (let a: ProcEntry | undefined = first; a !== undefined && a.pid > 1 && depth < 128; a = a.parent, depth++) {
+      if (a.comm !== undefined && names.has(a.comm)) return true;
+    }
+    return false;
+  }
+
+  /** Forgets processes idle for idleMs that /proc no longer shows (or all idle ones without /proc). */
+  prune(): number {
+    const limit = this.now() - this.idleMs;
+    let n = 0;
+    for (const [pid, e] of this.map) {
+      // LRU order: once an entry is fresh, every later one is too
+      if (e.seen > limit) break;
+      if (this.proc && readStat(this.root, pid)?.startTicks === e.startTicks && e.startTicks !== undefined) continue;
+      this.map.delete(pid);
+      n++;
+    }
+    this.counters.pruned += n;
+    return n;
+  }
+
+  stats(): ProcessTableCounters {
+    this.counters.entries = this.map.size;
+    return this.counters;
+  }
+}
+
+function readdirNumeric(root: string): string[] {
+  return readdirSync(root).filter((n) => { const c = n.charCodeAt(0); return c >= 48 && c <= 57; });
+}
