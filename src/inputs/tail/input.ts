@@ -93,7 +93,7 @@ const tailDefaults: Partial<TailInputConfig> = Object.fromEntries(
 );
 
 /** The config with the schema's defaults wherever a key is missing (or undefined). */
-export function withTailDefaults<C extends TailInputConfig>(cfg: C): C {
+function withTailDefaults<C extends TailInputConfig>(cfg: C): C {
   const out = { ...tailDefaults } as C;
   for (const [k, v] of Object.entries(cfg)) if (v !== undefined) (out as Record<string, unknown>)[k] = v;
   return out;
