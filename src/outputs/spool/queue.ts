@@ -410,16 +410,18 @@ export class QueuedOutput implements Output {
     await this.disk;
     this.finished = true;
     // what memory still holds is older than the spool: it goes in front
-    const left: NormalizedRecord[] = [];
-    if (this.lostPending > 0) left.push(this.lossRecord(this.lostPending));
     // records from memory the output took but did not confirm (a receiver that never read them);
     // those read from the spool stay there, as does a chunk being written (cursor not advanced)
+    const left: NormalizedRecord[] = [];
     for (const u of this.unconfirmed) if (u.records) left.push(...u.records);
-    if (this.inflight && !this.inflight.from) left.push(...this.inflight.records);
-    for (let i = this.memHead; i < this.mem.length; i++) left.push(this.mem[i]);
     let text = '';
     for (const r of left) text += toSpoolLine(r);
-    await this.spool.prepend(text, left.length);
+    const sent = [Buffer.byteLength(text), left.length] as const;
+    if (this.lostPending > 0) left.push(this.lossRecord(this.lostPending));
+    if (this.inflight && !this.inflight.from) left.push(...this.inflight.records);
+    for (let i = this.memHead; i < this.mem.length; i++) left.push(this.mem[i]);
+    for (let i = sent[1]; i < left.length; i++) text += toSpoolLine(left[i]);
+    await this.spool.prepend(text, left.length, sent[0], sent[1]);
     await this.spool.close();
     if (left.length || !this.spool.empty) {
       this.log.warn('output closed with records undelivered, kept in the spool for the next run', { output: this.name, records: this.spool.records, dir: this.spool.dir });

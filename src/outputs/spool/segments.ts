@@ -147,11 +147,14 @@ export class DiskSpool {
     return at;
   }
 
-  /** Puts records in front of everything spooled (memory queue saved at shutdown). */
-  async prepend(text: string, records: number): Promise<void> {
+  /**
+   * Puts records in front of everything spooled (memory queue saved at shutdown); the first
+   * `sentBytes` of them (`sentRecords` records) were already sent, so the next run counts them
+   * as sent again.
+   */
+  async prepend(text: string, records: number, sentBytes = 0, sentRecords = 0): Promise<void> {
     if (records === 0) return;
-    if (this.segments.length === 0) { await this.append(text, records); return; }
-    const id = this.segments[0].id - 1;
+    const id = (this.segments[0]?.id ?? this.nextId + 1) - 1;
     const buf = Buffer.from(text);
     const fh = await open(join(this.dir, fileOf(id)), 'w', 0o600);
     try {
@@ -160,7 +163,7 @@ export class DiskSpool {
     } finally {
       await fh.close();
     }
-    this.segments.unshift({ id, bytes: buf.length, records, doneBytes: 0, doneRecords: 0, readBytes: 0, readRecords: 0 });
+    this.segments.unshift({ id, bytes: buf.length, records, doneBytes: 0, doneRecords: 0, readBytes: sentBytes, readRecords: sentRecords });
     await this.saveCursor();
   }
 
