@@ -435,6 +435,23 @@ describe('audit event reassembler', () => {
       assert.equal(h.r.counters.lost, 9 - 3); // 11..19 missing, then 15, 11, 19 arrive
     });
 
+    it('names the gap each count belongs to: its first missing serial, kept when settled in parts or split', () => {
+      const calls: [number, number, boolean][] = [];
+      const r = new Reassembler({ maxInFlight: 5, onEvent: () => {}, onLost: (n, _node, origin, fresh) => calls.push([n, origin, fresh]) });
+      for (const s of [1, 2, 3, 40, 37, 41, 50]) r.push(rec(line('SYSCALL', s, T0)));
+      assert.equal(r.nextSerial(undefined), 51);
+      assert.equal(r.nextSerial('other'), undefined, 'a node never seen has no sequence');
+      r.flush();
+      assert.deepEqual(calls, [
+        [32, 4, true],   // 4..35 once 40 came (5 or more behind it); 36..39 may still come
+        [1, 4, false],   // 36, once 41 passed it (37 arrived: the gap split in two)
+        [2, 4, true],    // 38..39, the other side of 37 (a gap of its own), once 50 passed them
+        [4, 42, true],   // 42..45 of the new gap 42..49
+        [4, 42, false],  // 46..49 at the end
+      ]);
+      assert.equal(r.counters.lost, 35 + 8);
+    });
+
     it('counts across the uint32 rollover', () => {
       const h = harness();
       h.push(line('SYSCALL', 4294967293, T0), line('SYSCALL', 3, T0));

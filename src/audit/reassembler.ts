@@ -23,6 +23,8 @@
 //
 // Lost events are serials never seen. A gap is only declared lost once it can no longer be an
 // out-of-order arrival: `maxInFlight` serials or `timeoutMs` of audit time later, or at flush().
+// Whether a lost serial is a lost event is the caller's to say: on the kernel's netlink stream
+// it is, in an audit.log it is mostly an event auditd had no rule to write.
 //
 // A serial more than `windowSerials` ahead of the newest (or more than `maxGap` behind it), and a
 // node's very first serial, is a jump, and one record is not enough to believe it: a corrupted
@@ -49,8 +51,13 @@ export interface ReassemblerOptions {
   maxGap?: number;
   /** A complete event: records in arrival order (EOE records are not included). */
   onEvent(records: AuditRecord[]): void;
-  /** Serials of `node` that never arrived. */
-  onLost?(count: number, node: string | undefined): void;
+  /**
+   * `count` serials of `node` that never arrived. `origin`: the first missing serial when the
+   * gap was noticed (a gap settled in parts, or split by a late arrival, keeps it), so a caller
+   * can tell which gap a count belongs to; `fresh`: the first count of a gap (a late arrival
+   * splits one into two, each fresh once).
+   */
+  onLost?(count: number, node: string | undefined, origin: number, fresh: boolean): void;
 }
 
 export interface ReassemblerCounters {
@@ -99,6 +106,9 @@ interface Gap {
   start: number;
   len: number;
   at: number;
+  /** `start` when the gap was noticed, and whether any of it was reported yet (see onLost). */
+  origin: number;
+  reported: boolean;
 }
 
 /** Per-node sequence state. */
@@ -178,6 +188,10 @@ class NodeState {
 
 }
 
+function newGap(start: number, len: number, at: number): Gap {
+  return { start, len, at, origin: start, reported: false };
+}
+
 /** Signed distance from a to b on the uint32 serial circle (b - a), in [-2^31, 2^31). */
 function serialDiff(a: number, b: number): number {
   return (b - a) | 0;
@@ -201,7 +215,7 @@ export class Reassembler {
   private readonly window: number;
   private readonly maxGap: number;
   private readonly onEvent: (records: AuditRecord[]) => void;
-  private readonly onLost: ((count: number, node: string | undefined) => void) | undefined;
+  private readonly onLost: ReassemblerOptions['onLost'];
 
   /** Open events in arrival order of their first record (Map keeps insertion order). */
   private readonly open = new Map<number | string, OpenEvent>();
@@ -227,6 +241,15 @@ export class Reassembler {
   /** Open events right now. */
   get inFlight(): number {
     return this.open.size + this.strays.size;
+  }
+
+  /**
+   * The serial that would continue `node`'s sequence now (its newest plus one), or undefined
+   * before the node has one: a gap noticed later whose origin is this serial began here.
+   */
+  nextSerial(node: string | undefined): number | undefined {
+    const ns = this.nodes.get(node);
+    return ns?.hasHi ? (ns.hi + 1) >>> 0 : undefined;
   }
 
   /** The audit clock (newest event time seen, epoch ms), or -Infinity before any record. */
@@ -425,7 +448,7 @@ export class Reassembler {
     if (d === 1) {
       ns.hi = serial;
     } else if (d > 1) {
-      ns.gaps.push({ start: (ns.hi + 1) >>> 0, len: d - 1, at: now });
+      ns.gaps.push(newGap((ns.hi + 1) >>> 0, d - 1, now));
       ns.hi = serial;
     } else if (d < 0 && ns.gaps.length > 0) {
       this.fillGap(ns, serial);
@@ -439,14 +462,14 @@ export class Reassembler {
     if (!ns.hasHi) {
       ns.hasHi = true;
     } else if (d > 0 && d - 1 <= this.maxGap) {
-      if (d > 1) ns.gaps.push({ start: (ns.hi + 1) >>> 0, len: d - 1, at: now });
+      if (d > 1) ns.gaps.push(newGap((ns.hi + 1) >>> 0, d - 1, now));
     } else {
       this.counters.resyncs++;
       // gaps before the restart were real losses of the old sequence
       this.settleGaps(ns, this.clock, true);
     }
     const between = serialDiff(lo, hi);
-    if (between > 1) ns.gaps.push({ start: (lo + 1) >>> 0, len: between - 1, at: now });
+    if (between > 1) ns.gaps.push(newGap((lo + 1) >>> 0, between - 1, now));
     ns.hi = hi;
   }
 
@@ -474,7 +497,7 @@ export class Reassembler {
       else if (off === 0) { g.start = (g.start + 1) >>> 0; g.len--; }
       else if (off === g.len - 1) g.len--;
       else {
-        gaps.splice(i + 1, 0, { start: (serial + 1) >>> 0, len: g.len - off - 1, at: g.at });
+        gaps.splice(i + 1, 0, { start: (serial + 1) >>> 0, len: g.len - off - 1, at: g.at, origin: g.origin, reported: false });
         g.len = off;
       }
       return;
@@ -488,18 +511,17 @@ export class Reassembler {
   private settleGaps(ns: NodeState, now: number, all: boolean): void {
     const gaps = ns.gaps;
     let n = 0;
-    let count = 0;
     while (n < gaps.length) {
       const g = gaps[n];
       if (all || now - g.at > this.timeoutMs) {
-        count += g.len;
+        this.lost(g, g.len, ns);
         n++;
         continue;
       }
       // serials of the gap at least maxInFlight behind the newest
       const settled = Math.min(g.len, serialDiff(g.start, ns.hi) - this.maxInFlight + 1);
       if (settled <= 0) break;
-      count += settled;
+      this.lost(g, settled, ns);
       if (settled < g.len) {
         g.start = (g.start + settled) >>> 0;
         g.len -= settled;
@@ -508,9 +530,13 @@ export class Reassembler {
       n++;
     }
     if (n > 0) gaps.splice(0, n);
-    if (count === 0) return;
+  }
+
+  private lost(g: Gap, count: number, ns: NodeState): void {
     this.counters.lost += count;
-    this.onLost?.(count, ns.name);
+    const fresh = !g.reported;
+    g.reported = true;
+    this.onLost?.(count, ns.name, g.origin, fresh);
   }
 
   private complete(ev: OpenEvent): void {
@@ -586,7 +612,7 @@ export class Reassembler {
       // a stray EOE never confirmed is a garbled serial, not an event
       if (ev.map === this.open) {
         this.counters.lost++;
-        this.onLost?.(1, ev.ns.name);
+        this.onLost?.(1, ev.ns.name, ev.serial, true);
       }
       return;
     }

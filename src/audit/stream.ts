@@ -12,8 +12,8 @@ export interface AuditStreamOptions extends NormalizerOptions {
   onRecord(rec: NormalizedRecord): void;
   /** A line that is not an audit record; `where` is "file:line" or "netlink". */
   onError(where: string, message: string): void;
-  /** Sequence gap: events the kernel numbered but nobody saw. */
-  onLost?(count: number, node: string | undefined): void;
+  /** Sequence gap: serials the kernel numbered but nobody saw (see Reassembler's onLost). */
+  onLost?(count: number, node: string | undefined, origin: number, fresh: boolean): void;
   /** Each parsed record, just before the reassembler takes it (checkpoint bookkeeping). */
   onParsed?(rec: AuditRecord): void;
   /** Each complete event's records, just before they are normalized. */
@@ -42,7 +42,7 @@ export class AuditStream {
         opts.onEvent?.(records);
         opts.onRecord(normalizer.normalize(records));
       },
-      onLost: (count: number, node: string | undefined) => opts.onLost?.(count, node),
+      onLost: opts.onLost,
     });
   }
 
@@ -89,6 +89,11 @@ export class AuditStream {
   /** Events the normalizer could only turn into a generic record with an error. */
   get normalizeErrors(): number {
     return this.normalizer.errors;
+  }
+
+  /** The serial that would continue `node`'s sequence now (Reassembler.nextSerial). */
+  nextSerial(node: string | undefined): number | undefined {
+    return this.reassembler.nextSerial(node);
   }
 
   get reassembly() {

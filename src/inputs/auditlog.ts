@@ -3,12 +3,19 @@
 // record parser → reassembler → normalizer. Each file has its own reassembler, and the checkpoint
 // never passes the first line of an event still in flight: after a crash the whole event is read
 // again rather than half of it. (An event auditd split across a rotation comes out as two.)
+//
+// Serial gaps are not lost events here: auditd writes only what its rules matched, and the
+// kernel's serials are shared with every event nobody logged. They are counted in the input's
+// stats (serial_gaps, serials_skipped), and a gap that begins where the file shows auditd
+// stopping, starting, rotating or resuming (DAEMON_END / _START / _ROTATE / _RESUME) is not
+// counted at all: the kernel went on numbering while nobody was writing. Lost-events records
+// come from the kernel's own counter and stream (the netlink input), never from a file.
 
 import { parseError } from '../errors.js';
 import type { ComponentDef, Input, BuildContext } from '../pipeline/types.js';
 import type { NormalizedRecord } from '../record.js';
 import { AuditStream } from '../audit/stream.js';
-import { lostEventsRecord } from '../audit/lost.js';
+import type { AuditRecord } from '../audit/record.js';
 import { createTailInput, tailSchemaProperties, type LineReader, type TailInputConfig } from './tail/input.js';
 
 export interface AuditlogInputConfig extends TailInputConfig {
@@ -36,30 +43,51 @@ export const auditlogSchema = {
   },
 } as const;
 
+// auditd's records saying it stopped, started, rotated or resumed writing (auditd's
+// op=start / terminate / rotate-logs / resume-logging: a garbled line without op= is no proof)
+const DAEMON_START = 1200, DAEMON_END = 1201, DAEMON_ROTATE = 1205, DAEMON_RESUME = 1206;
+const BOUNDARIES_KEPT = 8;
+function isWritingBoundary(r: AuditRecord): boolean {
+  const t = r.typeId;
+  return (t === DAEMON_START || t === DAEMON_END || t === DAEMON_ROTATE || t === DAEMON_RESUME) && r.fields.op !== undefined;
+}
+
 export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext): Input {
   const full = { ...cfg, path: cfg.path ?? '/var/log/audit/audit.log' };
-  let lost = 0;
+  let serialGaps = 0;
+  let serialsSkipped = 0;
   let parseErrors = 0;
   let events = 0;
   return createTailInput(full, ctx, (_file, onError): LineReader => {
     let out: NormalizedRecord[] = [];
-    let lastTime = NaN;
-    const stream = new AuditStream({
+    // per node: the serials its sequence stood at (plus one) when auditd last stopped, started,
+    // rotated or resumed; a gap beginning at one is the time nobody was writing. A gap is
+    // counted when it settles, maybe after the next boundary, so a few are kept.
+    const boundaries = new Map<string | undefined, number[]>();
+    const stream: AuditStream = new AuditStream({
       includeOriginal: cfg.keep_original ?? false,
       resolveNames: cfg.resolve_names ?? true,
       maxInFlight: cfg.max_in_flight,
       timeoutMs: cfg.reassembly_timeout_ms,
-      onParsed: (r) => { lastTime = r.time; },
+      onParsed: (r) => {
+        if (!isWritingBoundary(r)) return;
+        const next = stream.nextSerial(r.node);
+        if (next === undefined) return;
+        let list = boundaries.get(r.node);
+        if (list === undefined) boundaries.set(r.node, (list = []));
+        if (list.length === BOUNDARIES_KEPT) list.shift();
+        list.push(next);
+      },
       onEvent: () => { events++; },
       onRecord: (rec) => out.push(rec),
       onError: (where, message) => {
         parseErrors++;
         onError(parseError(where, message));
       },
-      // dated by the log's own clock: the gap is about then, not about when it was read
-      onLost: (count, node) => {
-        lost += count;
-        out.push(lostEventsRecord(count, 'sequence', lastTime, node));
+      onLost: (count, node, origin, fresh) => {
+        if (boundaries.get(node)?.includes(origin)) return;
+        serialsSkipped += count;
+        if (fresh) serialGaps++;
       },
     });
     return {
@@ -73,7 +101,7 @@ export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext)
       },
       heldFrom: () => stream.heldFrom(),
     };
-  }, () => ({ events, lost, parse_errors: parseErrors }));
+  }, () => ({ events, serial_gaps: serialGaps, serials_skipped: serialsSkipped, parse_errors: parseErrors }));
 }
 
 export const auditlogInput: ComponentDef<Input> = {
