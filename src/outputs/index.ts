@@ -8,6 +8,7 @@ import { auditlogOutput } from './auditlog.js';
 import { syslogOutput } from './syslog/index.js';
 import { elasticsearchOutput } from './elasticsearch/index.js';
 import { auditRemoteOutput } from './audit-remote/index.js';
+import { redisOutput } from './redis/index.js';
 import { queueSchema } from './spool/config.js';
 
 const withQueueKey = (def: ComponentDef<Output>): ComponentDef<Output> => {
@@ -22,4 +23,5 @@ export const outputDefs: ComponentDef<Output>[] = [
   syslogOutput,
   elasticsearchOutput,
   auditRemoteOutput,
+  redisOutput,
 ].map(withQueueKey);
