@@ -7,7 +7,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** stats() keys that go up and down */
 const GAUGES = new Set([
-  'queue_records', 'spool_records', 'spool_bytes', 'backlog', 'connected', 'inFlight', 'in_flight',
+  'queue_records', 'spool_records', 'spool_bytes', 'unconfirmed_records', 'in_doubt', 'backlog', 'connected', 'inFlight', 'in_flight',
   'backlog_limit', 'enabled', 'files', 'watched', 'inflight_events', 'in_flight_events', 'pid', 'file_bytes', 'backlog_max', 'offset', 'lag_bytes',
 ]);
 
