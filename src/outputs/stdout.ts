@@ -2,19 +2,20 @@
 // slow reader on the other end of a pipe slows the pipeline instead of growing memory.
 import type { ComponentDef, Output } from '../pipeline/types.js';
 import type { NormalizedRecord } from '../record.js';
-import { toJsonLines } from './json-lines.js';
+import { JsonLinesEncoder } from './json-lines.js';
 
 export class StdoutOutput implements Output {
   readonly name: string;
   private written = 0;
+  private readonly encoder = new JsonLinesEncoder();
   constructor(name = 'stdout', private readonly stream: NodeJS.WritableStream = process.stdout) { this.name = name; }
   async start(): Promise<void> {}
   write(records: readonly NormalizedRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     this.written += records.length;
-    const text = toJsonLines(records);
+    const bytes = this.encoder.encode(records);
     return new Promise((resolve, reject) => {
-      const ok = this.stream.write(text, (err) => { if (err) reject(err); });
+      const ok = this.stream.write(bytes, (err) => { if (err) reject(err); });
       if (ok) resolve();
       else this.stream.once('drain', resolve);
     });
