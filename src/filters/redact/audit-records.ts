@@ -109,16 +109,19 @@ function redactExecve(recs: AuditRecord[], r: Redactor, subs: Substitutions | un
       setField(pieces[0].rec, pieces[0].name, enc, subs);
       continue;
     }
-    // split argument: the kernel's pieces were at most this long; refill them in order
-    const size = Math.max(...pieces.map((p) => p.raw.length));
-    let pos = 0;
-    for (const p of pieces) {
-      const chunk = enc.slice(pos, pos + size);
-      pos += size;
-      setField(p.rec, p.name, chunk === '' ? undefined : chunk, subs);
+    // split argument: the kernel's pieces held at most this many bytes; refill them in order,
+    // each encoded on its own as the kernel writes them (hex, or quoted when the whole argument
+    // could stay quoted), the last taking what is left. aN_len is what the kernel counts: the
+    // hex digits of a hex argument, the bytes of a quoted one (quotes not counted).
+    const hex = enc.charCodeAt(0) !== DQ;
+    const size = Math.max(...pieces.map((p) => rawToBytes(p.raw).length));
+    const bytes = red[i];
+    for (let k = 0, pos = 0; k < pieces.length; k++, pos += size) {
+      const chunk = k === pieces.length - 1 ? bytes.slice(pos) : bytes.slice(pos, pos + size);
+      setField(pieces[k].rec, pieces[k].name, chunk === '' ? undefined : bytesToRaw(chunk, !hex), subs);
     }
     const len = lenField[i];
-    if (len) setField(len.rec, len.name, String(enc.length), subs);
+    if (len) setField(len.rec, len.name, String(hex ? bytes.length * 2 : bytes.length), subs);
   }
   return true;
 }
