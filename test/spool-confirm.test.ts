@@ -147,7 +147,7 @@ describe('spool cursor follows confirmed delivery', function () {
     const { first, second, ra, rb } = await crashThenRestart(0);
     const a = ra.stats;
     assert.ok(a.handed > 1000 && a.handed < 20000, `the kernel took ${a.handed} records nobody read`);
-    assert.equal(a.confirmed, 0, 'nothing read, nothing confirmed');
+    assert.equal(a.delivered, 0, 'nothing read, nothing confirmed');
     assert.equal(a.unconfirmed_records, a.handed);
     assert.equal(a.spool_records, 20000, 'the spool keeps every record until it is confirmed');
     assert.deepEqual(first, []);
@@ -155,13 +155,13 @@ describe('spool cursor follows confirmed delivery', function () {
     assert.equal(second.length, 21000, 'nobody read the first copies, so none arrives twice');
     // the cursor is saved before a chunk is handed over: the chunk being written at the kill counts too
     assert.ok(rb.stats.replayed >= a.handed && rb.stats.replayed <= a.handed + 500, `replayed ${rb.stats.replayed}, handed before the crash ${a.handed}`);
-    assert.deepEqual([rb.stats.confirmed, rb.stats.unconfirmed_records, rb.stats.spool_records], [21000, 0, 0], 'the clean close confirms the rest');
+    assert.deepEqual([rb.stats.delivered, rb.stats.unconfirmed_records, rb.stats.spool_records], [21000, 0, 0], 'the clean close confirms the rest');
   });
 
   it('SIGKILL after the receiver read part of it: the records it read arrive again, and no more of them than counted as replayed', async () => {
     const { first, second, ra, rb } = await crashThenRestart(1 << 20);
     assert.ok(first.length > 500, `the first receiver read ${first.length}`);
-    assert.equal(ra.stats.confirmed, 0, 'what it read is not known read: less than the socket buffers followed it');
+    assert.equal(ra.stats.delivered, 0, 'what it read is not known read: less than the socket buffers followed it');
     const seen = new Map<number, number>();
     for (const s of [...first, ...second]) seen.set(s, (seen.get(s) ?? 0) + 1);
     assert.deepEqual(range(0, 21000).filter((s) => !seen.has(s)), [], 'no record lost');
@@ -179,7 +179,7 @@ describe('spool cursor follows confirmed delivery', function () {
     await q1.start();
     for (let b = 0; b < 3; b++) await q1.write(records(100, b * 100));
     await waitFor(() => q1.stats().handed === 300, 'the output took all 300');
-    assert.deepEqual([q1.stats().confirmed, q1.stats().unconfirmed_records, q1.stats().queue_records], [0, 300, 300], 'held in memory until confirmed');
+    assert.deepEqual([q1.stats().delivered, q1.stats().unconfirmed_records, q1.stats().queue_records], [0, 300, 300], 'held in memory until confirmed');
     await q1.close(Date.now() + 500);
     assert.equal(q1.stats().spool_records, 300, 'saved, not forgotten');
     await silent.stop();
@@ -190,9 +190,9 @@ describe('spool cursor follows confirmed delivery', function () {
     await waitFor(() => good.seqs.length === 400, 'all 400 read');
     assert.deepEqual(good.seqs, range(0, 400), 'the saved ones first, in order');
     assert.equal(q2.stats().replayed, 300, 'all 300 had been sent before');
-    assert.equal(q2.stats().confirmed, 0, 'read, not yet known read');
+    assert.equal(q2.stats().delivered, 0, 'read, not yet known read');
     await q2.close(Date.now() + 2000);
-    assert.deepEqual([q2.stats().confirmed, q2.stats().spool_records], [400, 0]);
+    assert.deepEqual([q2.stats().delivered, q2.stats().spool_records], [400, 0]);
     await good.stop();
   });
 
@@ -203,7 +203,7 @@ describe('spool cursor follows confirmed delivery', function () {
     for (let b = 0; b < 5; b++) await q1.write(records(100, b * 100));
     await waitFor(() => sink.received.length === 500, 'all handed over (read ahead of confirmation)');
     sink.confirm(250);
-    await waitFor(() => q1.stats().confirmed === 200 && q1.stats().spool_records === 300, 'the first two writes confirmed, the cursor past them');
+    await waitFor(() => q1.stats().delivered === 200 && q1.stats().spool_records === 300, 'the first two writes confirmed, the cursor past them');
     // the third write is half confirmed: it stays whole in the spool
     assert.deepEqual([q1.stats().unconfirmed_records, q1.stats().spool_records], [300, 300]);
     // a crash here: no close; the next run finds the cursor as it is

@@ -80,11 +80,11 @@ export class QueuedOutput implements Output {
   private readonly hostName: string;
   private readonly hotLimit: number;
   /**
-   * handed: write() resolved; confirmed: known delivered (for outputs without onConfirmed, the same
+   * handed: write() resolved; delivered: confirmed by the output (without onConfirmed, the same
    * as handed); replayed: handed again after a restart, having been handed before it (an upper
    * bound on the duplicates a restart makes)
    */
-  private readonly counters = { queued: 0, spooled: 0, handed: 0, confirmed: 0, replayed: 0, lost: 0, spool_corrupt: 0, write_failures: 0, blocked_writes: 0, group_commits: 0, read_back: 0 };
+  private readonly counters = { queued: 0, spooled: 0, handed: 0, delivered: 0, replayed: 0, lost: 0, spool_corrupt: 0, write_failures: 0, blocked_writes: 0, group_commits: 0, read_back: 0 };
 
   constructor(readonly inner: Output, cfg: QueueConfig, ctx: BuildContext) {
     this.name = inner.name;
@@ -353,7 +353,7 @@ export class QueuedOutput implements Output {
     this.counters.handed += n;
     if (!this.confirms) {
       if (chunk.from) await this.serial(() => this.spool.commit(chunk.from!, chunk.from!.count));
-      this.counters.confirmed += n;
+      this.counters.delivered += n;
       return;
     }
     this.unconfirmed.push({ count: n, from: chunk.from, records: chunk.from ? null : chunk.records });
@@ -375,7 +375,7 @@ export class QueuedOutput implements Output {
       const u = this.unconfirmed.shift()!;
       this.confirmedAhead -= u.count;
       this.unconfirmedRecords -= u.count;
-      this.counters.confirmed += u.count;
+      this.counters.delivered += u.count;
       const from = u.from;
       if (!from) { this.unconfirmedMemory -= u.count; continue; }
       this.serial(() => this.spool.commit(from, from.count)).then(
