@@ -41,6 +41,8 @@ export interface ProcEntry {
   entryLeader: ProcEntry | undefined;
   /** entity ids of the ancestors, nearest first; built on first use */
   ancestry: readonly string[] | undefined;
+  /** how many processes before it had the same pid and start tick (see blank()) */
+  gen: number;
   /** last time (epoch ms, wall clock) a record touched it */
   seen: number;
 }
@@ -77,6 +79,8 @@ export interface ProcessTableCounters {
   procReads: number;
   /** unknown pids whose /proc entry was already gone: known only from their records */
   procGone: number;
+  /** of those, how many took their cgroup (container, pod, unit) from their parent */
+  cgroupFromParent: number;
 }
 
 /** What exclude_spawns_of needs of a table (the table itself, or the context stage over two). */
@@ -104,8 +108,10 @@ export class ProcessTable implements AncestryLookup {
   private readonly labels: LabelRules | undefined;
   private readonly redactArgs: ((args: readonly string[]) => string[] | undefined) | undefined;
   private readonly cgroupCache = new CgroupCache();
+  /** the last process of each recently freed pid: a successor started in the same tick needs another id */
+  private readonly retired = new Map<number, ProcEntry>();
   private readonly bootMs: number | undefined;
-  readonly counters: ProcessTableCounters = { entries: 0, created: 0, reused: 0, exited: 0, evicted: 0, pruned: 0, procReads: 0, procGone: 0 };
+  readonly counters: ProcessTableCounters = { entries: 0, created: 0, reused: 0, exited: 0, evicted: 0, pruned: 0, procReads: 0, procGone: 0, cgroupFromParent: 0 };
 
   constructor(opts: ProcessTableOptions = {}) {
     this.max = opts.maxEntries ?? 32768;
@@ -205,12 +211,17 @@ export class ProcessTable implements AncestryLookup {
    */
   private blank(pid: number, ppid: number, startTicks: number | undefined, seedMs?: number, bornMs?: number): ProcEntry {
     const known = startTicks !== undefined && Number.isFinite(startTicks);
+    // start ticks count 10 ms: a pid freed and taken again within one tick keeps pid and start,
+    // so the successor's id says which one it is
+    const before = known ? this.retired.get(pid) : undefined;
+    const gen = before !== undefined && before.startTicks === startTicks ? before.gen + 1 : 0;
     let start: string | undefined;
     if (known && this.bootMs !== undefined) start = new Date(this.bootMs + (startTicks! * 1000) / CLOCK_TICKS_PER_SECOND).toISOString();
     else if (bornMs !== undefined && Number.isFinite(bornMs)) start = new Date(bornMs).toISOString();
     return {
       pid, ppid,
-      entityId: entityId(this.hostId, pid, known ? startTicks! : `@${seedMs ?? this.now()}`),
+      entityId: entityId(this.hostId, pid, known ? (gen === 0 ? startTicks! : `${startTicks}.${gen}`) : `@${seedMs ?? this.now()}`),
+      gen,
       start, startTicks: known ? startTicks : undefined,
       comm: undefined, exe: undefined, args: undefined, ses: undefined, sid: undefined, pgid: undefined,
       cgroup: undefined, labels: undefined, parent: undefined, sessionLeader: undefined, groupLeader: undefined,
@@ -273,6 +284,12 @@ export class ProcessTable implements AncestryLookup {
       this.put(pe);
     }
     this.link(e, 0);
+    if (this.cgroups && e.parent?.cgroup !== undefined) {
+      // gone before /proc was read: it was born in its parent's cgroup (fork), and runtimes
+      // never move a container's processes out, so the parent's container is its container
+      e.cgroup = e.parent.cgroup;
+      this.counters.cgroupFromParent++;
+    }
     return e;
   }
 
@@ -339,8 +356,14 @@ export class ProcessTable implements AncestryLookup {
     return e;
   }
 
-  private replaced(e: ProcEntry): undefined {
+  private retire(e: ProcEntry): void {
     this.map.delete(e.pid);
+    if (this.retired.size >= 4096) this.retired.clear();
+    this.retired.set(e.pid, e);
+  }
+
+  private replaced(e: ProcEntry): undefined {
+    this.retire(e);
     this.counters.reused++;
     return undefined;
   }
@@ -384,7 +407,7 @@ export class ProcessTable implements AncestryLookup {
 
   private exited(e: ProcEntry): void {
     // children keep their reference; the pid is free for the next process
-    if (this.map.get(e.pid) === e) this.map.delete(e.pid);
+    if (this.map.get(e.pid) === e) this.retire(e);
     this.counters.exited++;
   }
 
