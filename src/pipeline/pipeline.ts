@@ -7,6 +7,7 @@ import type { AuditflowError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { NormalizedRecord } from '../record.js';
 import type { Batch, Filter, Input, InputSink, Output } from './types.js';
+import { WarningLimiter } from '../inputs/warning-limit.js';
 
 export interface PipelineOptions {
   filters: Filter[];
@@ -54,6 +55,8 @@ export class Pipeline {
   private ackChain: Promise<void> = Promise.resolve();
   private drainTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** input warnings per file: the first few shown, the rest counted (as normalize does) */
+  private readonly warnings = new WarningLimiter();
 
   constructor(private readonly opts: PipelineOptions) {
     this.maxInFlight = opts.maxInFlight ?? 64;
@@ -75,7 +78,9 @@ export class Pipeline {
       error: (err: AuditflowError) => {
         this.counters.inputErrors++;
         this.inputErrors.set(input.name, (this.inputErrors.get(input.name) ?? 0) + 1);
-        this.opts.log.warn(err.message, { input: input.name, code: err.code });
+        const w = this.warnings.take(err.where ?? input.name);
+        if (w.summary) this.opts.log.warn(w.summary, { input: input.name });
+        if (w.show) this.opts.log.warn(err.message, { input: input.name, code: err.code });
         if (this.opts.errorRecords && !this.closed) {
           this.push({ records: [pipelineErrorRecord(err, input.name)] }).catch(() => { /* stopped meanwhile */ });
         }
@@ -184,6 +189,7 @@ export class Pipeline {
     await Promise.race([this.drainFilters(true).then(() => this.settle()), deadline]);
     clearTimeout(timer);
     this.closed = true;
+    for (const line of this.warnings.flush()) this.opts.log.warn(line);
     await Promise.all(this.opts.outputs.map((o) => o.close(deadlineMs).catch((err) => {
       this.opts.log.error(`closing output failed: ${(err as Error).message}`, { output: o.name });
     })));
