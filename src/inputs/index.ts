@@ -5,6 +5,7 @@ import { bashInput } from './bash/input.js';
 import { auditlogInput } from './auditlog.js';
 import { netlinkInput } from './netlink.js';
 import { auditRemoteInput } from './audit-remote/index.js';
+import { relpInput } from './relp/index.js';
 
 export const inputDefs: ComponentDef<Input>[] = [
   snoopyInput,
@@ -12,4 +13,5 @@ export const inputDefs: ComponentDef<Input>[] = [
   auditlogInput,
   netlinkInput,
   auditRemoteInput,
+  relpInput,
 ];

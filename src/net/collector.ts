@@ -1,5 +1,5 @@
 // The receiving half every collector input shares (audit_remote, relp): lines from many senders
-// go to the journal first, then to one reassembly stream per origin host (events of different
+// (audit records, or auditflow records as JSON that pass straight through) go to the journal first, then to one reassembly stream per origin host (events of different
 // hosts never merge, and each host's serials are its own), and come out as batches whose ack
 // advances the journal's mark. The origin is the record's `node=` name when it has one, else
 // what the transport says (the peer address, the syslog host): it becomes host.name.
@@ -110,6 +110,7 @@ export class Collector {
 
   private feed(originName: string, text: string, seq: number, where: string): void {
     this.counters.lines++;
+    if (text.charCodeAt(0) === 0x7b) { this.passThrough(originName, text, where); return; }
     let o = this.origins.get(originName);
     if (!o) {
       const origin: Origin = { host: originName, lastTime: NaN, stream: null as unknown as AuditStream };
@@ -139,6 +140,24 @@ export class Collector {
       this.origins.set(originName, (o = origin));
     }
     o.stream.line(text, where, seq);
+  }
+
+  /** An auditflow record relayed as JSON (RELP from another auditflow): already normalized. */
+  private passThrough(originName: string, text: string, where: string): void {
+    let rec: NormalizedRecord;
+    try { rec = JSON.parse(text); } catch (err) {
+      this.counters.parse_errors++;
+      this.errorsPending.push(parseError(where, `not a JSON record: ${(err as Error).message}`));
+      return;
+    }
+    if (typeof rec !== 'object' || rec === null || typeof rec.event !== 'object' || rec.event === null) {
+      this.counters.parse_errors++;
+      this.errorsPending.push(parseError(where, 'JSON without an event object is not an auditflow record'));
+      return;
+    }
+    this.counters.events++;
+    if (typeof rec.host?.name !== 'string') (rec.host ??= {}).name = originName;
+    this.out.push(rec);
   }
 
   private scheduleFlush(): void {

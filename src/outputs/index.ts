@@ -9,6 +9,7 @@ import { syslogOutput } from './syslog/index.js';
 import { elasticsearchOutput } from './elasticsearch/index.js';
 import { auditRemoteOutput } from './audit-remote/index.js';
 import { redisOutput } from './redis/index.js';
+import { relpOutput } from './relp/index.js';
 import { queueSchema } from './spool/config.js';
 
 const withQueueKey = (def: ComponentDef<Output>): ComponentDef<Output> => {
@@ -24,4 +25,5 @@ export const outputDefs: ComponentDef<Output>[] = [
   elasticsearchOutput,
   auditRemoteOutput,
   redisOutput,
+  relpOutput,
 ].map(withQueueKey);
