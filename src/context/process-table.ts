@@ -213,14 +213,15 @@ export class ProcessTable implements AncestryLookup {
     const known = startTicks !== undefined && Number.isFinite(startTicks);
     // start ticks count 10 ms: a pid freed and taken again within one tick keeps pid and start,
     // so the successor's id says which one it is
-    const before = known ? this.retired.get(pid) : undefined;
-    const gen = before !== undefined && before.startTicks === startTicks ? before.gen + 1 : 0;
+    // (and from events alone, a pid reused within the millisecond it was first seen in)
+    const before = this.retired.get(pid);
+    const gen = before !== undefined && before.startTicks === (known ? startTicks : undefined) ? before.gen + 1 : 0;
     let start: string | undefined;
     if (known && this.bootMs !== undefined) start = new Date(this.bootMs + (startTicks! * 1000) / CLOCK_TICKS_PER_SECOND).toISOString();
     else if (bornMs !== undefined && Number.isFinite(bornMs)) start = new Date(bornMs).toISOString();
     return {
       pid, ppid,
-      entityId: entityId(this.hostId, pid, known ? (gen === 0 ? startTicks! : `${startTicks}.${gen}`) : `@${seedMs ?? this.now()}`),
+      entityId: entityId(this.hostId, pid, `${known ? startTicks : `@${seedMs ?? this.now()}`}${gen === 0 ? '' : `.${gen}`}`),
       gen,
       start, startTicks: known ? startTicks : undefined,
       comm: undefined, exe: undefined, args: undefined, ses: undefined, sid: undefined, pgid: undefined,

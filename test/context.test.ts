@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseCgroup } from '../src/context/cgroup.js';
+import { PodsDirectory, parsePodDir } from '../src/context/pods.js';
+import { ProcessTable } from '../src/context/process-table.js';
+import { createContext, defaultEnrichConfig } from '../src/context/index.js';
+import { normalizeCommand } from '../src/commands/normalize.js';
+import { auditRecords } from './fixtures/filters/records.js';
+
+const ID = '3f1c9e0b5a7d4e2f8a6b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f';
+const UID = '0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b';
+
+describe('cgroup layouts', () => {
+  const cases: [string, string, ReturnType<typeof parseCgroup>][] = [
+    ['docker, cgroup v1', `12:pids:/docker/${ID}\n1:name=systemd:/docker/${ID}\n0::/\n`, { containerId: ID, containerRuntime: 'docker' }],
+    ['docker, systemd driver, v2', `0::/system.slice/docker-${ID}.scope\n`, { containerId: ID, containerRuntime: 'docker' }],
+    ['containerd in kubepods, systemd driver', `0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID.replaceAll('-', '_')}.slice/cri-containerd-${ID}.scope\n`,
+      { containerId: ID, containerRuntime: 'containerd', podUid: UID }],
+    ['a bare id in kubepods (cgroupfs): the runtime is not in the name', `4:cpu:/kubepods/besteffort/pod${UID}/${ID}\n`, { containerId: ID, podUid: UID }],
+    ['CRI-O, cgroupfs', `0::/kubepods/burstable/pod${UID}/crio-${ID}\n`, { containerId: ID, containerRuntime: 'cri-o', podUid: UID }],
+    ['CRI-O\'s conmon is beside the container, not in it: its own scope unit', `0::/kubepods.slice/kubepods-pod${UID.replaceAll('-', '_')}.slice/crio-conmon-${ID}.scope\n`,
+      { podUid: UID, systemdUnit: `crio-conmon-${ID}.scope` }],
+    ['podman, rootful', `0::/machine.slice/libpod-${ID}.scope/container\n`, { containerId: ID, containerRuntime: 'podman' }],
+    ['podman, rootless', `0::/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-${ID}.scope\n`, { containerId: ID, containerRuntime: 'podman' }],
+    ['a systemd service', '1:name=systemd:/system.slice/cron.service\n0::/system.slice/cron.service\n', { systemdUnit: 'cron.service' }],
+    ['a login session', '0::/user.slice/user-0.slice/session-3.scope\n', { systemdUnit: 'session-3.scope' }],
+    ['a short hex id is not a container', '4:memory:/process_api/ec9e18f422858ed036ee69f4c565bc0f\n0::/\n', {}],
+  ];
+  for (const [name, text, want] of cases) it(name, () => assert.deepEqual(parseCgroup(text), want));
+});
+
+describe('kubelet pod log directories', () => {
+  it('splits <namespace>_<pod>_<uid> and refuses anything else', () => {
+    assert.deepEqual(parsePodDir(`kube-system_coredns-5d78c9869d-abcde_${UID}`), [UID, { namespace: 'kube-system', name: 'coredns-5d78c9869d-abcde' }]);
+    assert.equal(parsePodDir('README'), undefined);
+    assert.equal(parsePodDir('a_b_c_d'), undefined);
+  });
+
+  it('finds a pod that started after the last scan, rescanning at most every rescanMs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'af-pods-'));
+    try {
+      let now = 0;
+      const pods = new PodsDirectory(dir, 5000, () => now);
+      assert.equal(pods.lookup(UID), undefined);
+      mkdirSync(join(dir, `web_api-0_${UID}`));
+      now = 1000;
+      assert.equal(pods.lookup(UID), undefined, 'no rescan within 5 s');
+      now = 6000;
+      assert.deepEqual(pods.lookup(UID), { namespace: 'web', name: 'api-0' });
+      assert.equal(pods.scans, 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the process table from events alone', () => {
+  const rec = (pid: number, ppid: number, exe: string, extra: Record<string, unknown> = {}, ms = 0): any => ({
+    '@timestamp': new Date(Date.UTC(2026, 0, 1) + ms).toISOString(),
+    event: { module: 'auditd', action: 'executed', outcome: 'success' },
+    process: { pid, parent: { pid: ppid }, name: exe.split('/').pop(), executable: exe, args: [exe] },
+    audit: { node: 'elsewhere', session: '7' },
+    ...extra,
+  });
+
+  it('links children to parents by identity; a clone makes a new process; exit_group frees the pid', () => {
+    const ctx = createContext(defaultEnrichConfig(), { live: false });
+    const sh = rec(100, 1, '/bin/sh');
+    const child = rec(200, 100, '/bin/ls', {}, 10);
+    ctx.apply(sh);
+    ctx.apply(child);
+    assert.equal(child.process.parent.entity_id, sh.process.entity_id);
+    assert.equal(child.process.parent.executable, '/bin/sh');
+    assert.deepEqual(child.process.Ext.ancestry[0], sh.process.entity_id);
+    assert.equal(child.process.entry_leader.pid, 100, 'started by pid 1: the entry leader');
+    assert.equal(child.process.start, undefined, 'its start is not known from an exec');
+    const exit = { ...rec(200, 100, '/bin/ls', {}, 20), event: { module: 'auditd', action: 'exited' }, audit: { node: 'elsewhere', session: '7', syscall: 'exit_group' } };
+    ctx.apply(exit);
+    const again = rec(200, 100, '/bin/cat', {}, 30);
+    ctx.apply(again);
+    assert.notEqual(again.process.entity_id, child.process.entity_id, 'pid 200 reused after exit_group');
+    const clone = { ...rec(100, 1, '/bin/sh', {}, 40), event: { module: 'auditd', action: 'cloned' }, audit: { node: 'elsewhere', session: '7', syscall: 'clone', exit: 300 } };
+    ctx.apply(clone);
+    const forked = { ...rec(300, 100, '/bin/sh', {}, 50), event: { module: 'auditd', action: 'connected-to' } };
+    ctx.apply(forked);
+    assert.equal(forked.process.start, clone['@timestamp'], 'born at the clone');
+    assert.equal(forked.process.parent.entity_id, sh.process.entity_id);
+    for (const r of [sh, child, again, forked]) {
+      assert.equal(r.container, undefined);
+      assert.equal(r.process.hash, undefined);
+      assert.equal(r.process.session_leader, undefined, 'sid is only in /proc');
+    }
+  });
+
+  it('an exec under another parent is another process; the same exec from another source is the same one', () => {
+    const t = new ProcessTable({ proc: false });
+    const a = t.observe(rec(500, 10, '/bin/a'))!;
+    const snoopy = { ...rec(500, 10, '/bin/a'), event: { module: 'snoopy', action: 'executed' } };
+    assert.equal(t.observe(snoopy), a);
+    const b = t.observe(rec(500, 11, '/bin/b'))!;
+    assert.notEqual(b.entityId, a.entityId);
+    assert.equal(t.stats().reused, 1);
+  });
+
+  it('the real sample: siblings share their parent\'s entity id, which is the parent\'s own where it has records', () => {
+    const ctx = createContext(defaultEnrichConfig(), { live: false });
+    const recs = auditRecords();
+    for (const r of recs) ctx.apply(r);
+    const execs = recs.filter((r) => r.event.action === 'executed' && r.event.outcome === 'success');
+    const byPpid = new Map<number, Set<string>>();
+    for (const r of execs) {
+      const ids = byPpid.get(r.process!.parent!.pid!) ?? new Set();
+      ids.add(r.process!.parent!.entity_id!);
+      byPpid.set(r.process!.parent!.pid!, ids);
+    }
+    assert.ok(execs.length > 20);
+    for (const [ppid, ids] of byPpid) {
+      assert.equal(ids.size, 1, `children of ${ppid}`);
+      const own = recs.filter((r) => r.process?.pid === ppid && r.process.entity_id !== undefined);
+      for (const r of own) assert.equal(r.process!.entity_id, [...ids][0], `records of ${ppid} itself`);
+    }
+  });
+});
+
+describe('normalize --enrich of a log from another host', () => {
+  it('takes nothing from this host: a ppid alive here lends no name, executable, container or hash', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'af-norm-ctx-'));
+    try {
+      // pid 1 and this test's own pid are alive here; on the host that wrote the log they were others
+      const log = join(dir, 'other.log');
+      writeFileSync(log, [
+        `node=far type=SYSCALL msg=audit(1795395184.684:95022): arch=c000003e syscall=59 success=yes exit=0 a0=0 a1=0 a2=0 a3=0 items=1 ppid=${process.pid} pid=4000000 auid=4242 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=5 comm="mkdir" exe="/usr/bin/mkdir" key="exec"`,
+        'node=far type=EXECVE msg=audit(1795395184.684:95022): argc=2 a0="mkdir" a1="/tmp/x"',
+        'node=far type=EOE msg=audit(1795395184.684:95022): ',
+        '',
+      ].join('\n'));
+      let out = '';
+      const code = await normalizeCommand.run(['--enrich', '--no-redact', log], { stdout: { write: (s: string) => { out += s; return true; } } as any, stderr: { write: () => true } as any, stdin: process.stdin } as any);
+      assert.equal(code, 0);
+      const [r] = out.trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(typeof r.process.entity_id, 'string');
+      assert.deepEqual(Object.keys(r.process.parent).sort(), ['entity_id', 'pid']);
+      assert.equal(r.process.parent.pid, process.pid);
+      for (const k of ['container', 'kubernetes', 'systemd']) assert.equal(r[k], undefined, k);
+      assert.equal(r.process.hash, undefined);
+      assert.equal(r.process.start, undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
