@@ -356,7 +356,9 @@ export class QueuedOutput implements Output {
       this.counters.delivered += n;
       return;
     }
-    this.unconfirmed.push({ count: n, from: chunk.from, records: chunk.from ? null : chunk.records });
+    // a spooled chunk keeps only its place (its lines would hold the output's whole window in memory)
+    const from = chunk.from && { ...chunk.from, lines: [] };
+    this.unconfirmed.push({ count: n, from, records: from ? null : chunk.records });
     this.unconfirmedRecords += n;
     if (!chunk.from) this.unconfirmedMemory += n;
     this.settle();
@@ -409,9 +411,9 @@ export class QueuedOutput implements Output {
     await this.committer;
     await this.disk;
     this.finished = true;
-    // what memory still holds is older than the spool: it goes in front
-    // records from memory the output took but did not confirm (a receiver that never read them);
-    // those read from the spool stay there, as does a chunk being written (cursor not advanced)
+    // what memory still holds is older than the spool: it goes in front. First the records from
+    // memory the output took but did not confirm (a receiver that never read them); those read
+    // from the spool stay there, as does a chunk being written (cursor not advanced)
     const left: NormalizedRecord[] = [];
     for (const u of this.unconfirmed) if (u.records) left.push(...u.records);
     let text = '';
