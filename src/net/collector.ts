@@ -1,7 +1,8 @@
 // The receiving half every collector input shares (audit_remote, relp): lines from many senders
-// (audit records, or auditflow records as JSON that pass straight through) go to the journal first, then to one reassembly stream per origin host (events of different
-// hosts never merge, and each host's serials are its own), and come out as batches whose ack
-// advances the journal's mark. The origin is the record's `node=` name when it has one, else
+// (audit records, or auditflow records as JSON that pass straight through) go to the journal
+// first, then to one reassembly stream per origin host (events of different hosts never merge,
+// and each host's serials are its own), and come out as batches whose ack advances the journal's
+// mark. The origin is the record's `node=` name when it has one, else
 // what the transport says (the peer address, the syslog host): it becomes host.name.
 //
 // Backpressure: while a batch is with the pipeline and `highWater` records wait behind it,
