@@ -21,11 +21,17 @@ const minimal: Record<string, Record<string, unknown>> = {
   file: { path: join(dir, 'events.jsonl') },
   syslog: {},
   elasticsearch: { url: 'http://127.0.0.1:9200' },
+  'input audit_remote': { listen: '127.0.0.1:60' },
+  'output audit_remote': { servers: ['127.0.0.1:60'] },
+  'input relp': { listen: '127.0.0.1:2514' },
+  'output relp': { servers: ['127.0.0.1:2514'] },
+  redis: { url: 'redis://127.0.0.1:6379/0', key: 'auditflow' },
   filter_chain: { filter_chain: 'exclude_uid:992' },
   match: { where: { 'user.id': '0' } },
   drop: { where: { 'user.id': '0' } },
 };
-const minimalOf = (def: ComponentDef<unknown>) => ({ type: def.type, ...(minimal[def.type] ?? {}) });
+// keyed by type, or by `kind type` where an input and an output share a type name
+const minimalOf = (def: ComponentDef<unknown>, kind = '') => ({ type: def.type, ...(minimal[`${kind} ${def.type}`] ?? minimal[def.type] ?? {}) });
 
 /** `default` of every property of the schema, nested objects included, as [path, value]. */
 function documentedDefaults(schema: any, prefix = ''): [string, unknown][] {
@@ -43,12 +49,12 @@ describe('config defaults reach every component', () => {
   for (const [kind, defs] of [['input', inputDefs], ['output', outputDefs], ['filter', filterDefs]] as const) {
     for (const def of defs as ComponentDef<unknown>[]) {
       it(`${kind} ${def.type}: its minimal config resolves with every schema default and builds`, () => {
-        const { config } = resolveComponent<Record<string, unknown>>(def, minimalOf(def), `${kind}s[0]`);
+        const { config } = resolveComponent<Record<string, unknown>>(def, minimalOf(def, kind), `${kind}s[0]`);
         for (const [path, value] of documentedDefaults(def.schema)) {
-          if (path.split('.')[0] in minimalOf(def)) continue; // set by the minimal config itself
+          if (path.split('.')[0] in minimalOf(def, kind)) continue; // set by the minimal config itself
           assert.deepEqual(at(config, path), value, `${def.type}.${path}`);
         }
-        const built = buildComponent(defs as ComponentDef<unknown>[], minimalOf(def), ctx, `${kind}s[0]`);
+        const built = buildComponent(defs as ComponentDef<unknown>[], minimalOf(def, kind), ctx, `${kind}s[0]`);
         assert.ok(built, `${def.type} built`);
       });
     }
@@ -93,7 +99,7 @@ describe('config defaults reach every component', () => {
 
   it('every output takes a queue: key', () => {
     for (const def of outputDefs) {
-      const { config } = resolveComponent<Record<string, unknown>>(def, { ...minimalOf(def), queue: { when_full: 'drop_oldest' } }, 'outputs[0]');
+      const { config } = resolveComponent<Record<string, unknown>>(def, { ...minimalOf(def, 'output'), queue: { when_full: 'drop_oldest' } }, 'outputs[0]');
       assert.deepEqual(config.queue, { when_full: 'drop_oldest' }, def.type);
     }
   });
