@@ -26,8 +26,12 @@ export function createDecorator(cfg: HostConfig = {}): (rec: NormalizedRecord) =
   const hasLabels = Object.keys(labels).length > 0;
   return (rec) => {
     const host = (rec.host ??= {});
-    host.name ??= name;
-    if (id !== undefined) host.id ??= id;
+    // a record that names its own host (a remote sender's node) happened elsewhere: this host's
+    // machine-id would mislabel it
+    if (host.name === undefined) {
+      host.name = name;
+      if (id !== undefined) host.id ??= id;
+    }
     if (hasLabels) rec.labels = rec.labels ? { ...labels, ...rec.labels } : { ...labels };
     for (let i = 0; i < paths.length; i++) {
       const [path, value] = paths[i];
