@@ -46,23 +46,32 @@ export function parseStat(text: string): ProcStat | undefined {
   return { pid, comm: text.slice(open + 1, close), ppid, pgid, sid, startTicks };
 }
 
-export function readStat(root: string, pid: number): ProcStat | undefined {
+/**
+ * readFileSync, undefined when it fails. Most failures are a process that is gone, which an exec
+ * storm meets thousands of times a second: the error is made without a stack trace, which is most
+ * of what a failed read costs.
+ */
+function quietRead(path: string, encoding: BufferEncoding): string | undefined {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
-    return parseStat(readFileSync(`${root}/${pid}/stat`, 'latin1'));
+    return readFileSync(path, encoding);
   } catch {
     return undefined;
+  } finally {
+    Error.stackTraceLimit = limit;
   }
+}
+
+export function readStat(root: string, pid: number): ProcStat | undefined {
+  const text = quietRead(`${root}/${pid}/stat`, 'latin1');
+  return text === undefined ? undefined : parseStat(text);
 }
 
 /** argv as the process set it (NUL-separated); undefined for kernel threads and gone processes. */
 export function readCmdline(root: string, pid: number): string[] | undefined {
-  let text: string;
-  try {
-    text = readFileSync(`${root}/${pid}/cmdline`, 'utf8');
-  } catch {
-    return undefined;
-  }
-  if (text === '') return undefined;
+  const text = quietRead(`${root}/${pid}/cmdline`, 'utf8');
+  if (text === undefined || text === '') return undefined;
   const args = text.split('\0');
   if (args[args.length - 1] === '') args.pop();
   return args;
@@ -79,11 +88,7 @@ export function readExe(root: string, pid: number): string | undefined {
 }
 
 export function readText(root: string, pid: number, name: string): string | undefined {
-  try {
-    return readFileSync(`${root}/${pid}/${name}`, 'latin1');
-  } catch {
-    return undefined;
-  }
+  return quietRead(`${root}/${pid}/${name}`, 'latin1');
 }
 
 /** Boot time, epoch ms (`btime` of /proc/stat), to turn start ticks into a date. */

@@ -45,6 +45,8 @@ export interface ProcEntry {
   gen: number;
   /** last time (epoch ms, wall clock) a record touched it */
   seen: number;
+  /** the table's move count when it last went to the young end */
+  moved: number;
 }
 
 export interface ProcessTableOptions {
@@ -108,6 +110,8 @@ export class ProcessTable implements AncestryLookup {
   private readonly labels: LabelRules | undefined;
   private readonly redactArgs: ((args: readonly string[]) => string[] | undefined) | undefined;
   private readonly cgroupCache = new CgroupCache();
+  /** LRU moves so far (see touch()) */
+  private moves = 0;
   /** the last process of each recently freed pid: a successor started in the same tick needs another id */
   private readonly retired = new Map<number, ProcEntry>();
   private readonly bootMs: number | undefined;
@@ -158,12 +162,18 @@ export class ProcessTable implements AncestryLookup {
 
   private touch(e: ProcEntry): ProcEntry {
     e.seen = this.now();
-    this.map.delete(e.pid);
-    this.map.set(e.pid, e);
+    // approximately LRU: an entry moved to the young end within the last quarter of the table's
+    // worth of moves stays where it is (a Map's delete + set per record is most of the cost)
+    if (this.moves - e.moved > this.max >> 2) {
+      e.moved = ++this.moves;
+      this.map.delete(e.pid);
+      this.map.set(e.pid, e);
+    }
     return e;
   }
 
   private put(e: ProcEntry): void {
+    e.moved = ++this.moves;
     this.map.delete(e.pid);
     this.map.set(e.pid, e);
     this.counters.created++;
@@ -182,11 +192,14 @@ export class ProcessTable implements AncestryLookup {
   private fromProc(pid: number, rec: NormalizedRecord | undefined, depth: number): ProcEntry | undefined {
     this.counters.procReads++;
     const st = readStat(this.root, pid);
-    if (st === undefined) {
+    const p = rec?.process;
+    const ppid = p?.parent?.pid;
+    // the pid may have been reused between the event and now: /proc then shows a process under
+    // another parent (not merely reparented to init), which is not the record's
+    if (st === undefined || (ppid !== undefined && st.ppid !== ppid && st.ppid !== 1)) {
       this.counters.procGone++;
       return undefined;
     }
-    const p = rec?.process;
     const isExec = rec !== undefined && rec.event.action === 'executed';
     const e = this.blank(pid, st.ppid, st.startTicks);
     e.comm = p?.name ?? st.comm;
@@ -226,7 +239,7 @@ export class ProcessTable implements AncestryLookup {
       start, startTicks: known ? startTicks : undefined,
       comm: undefined, exe: undefined, args: undefined, ses: undefined, sid: undefined, pgid: undefined,
       cgroup: undefined, labels: undefined, parent: undefined, sessionLeader: undefined, groupLeader: undefined,
-      entryLeader: undefined, ancestry: undefined, seen: this.now(),
+      entryLeader: undefined, ancestry: undefined, seen: this.now(), moved: 0,
     };
   }
 
