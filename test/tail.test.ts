@@ -8,14 +8,8 @@ import { createSnoopyInput } from '../src/inputs/snoopy/input.js';
 import type { NormalizedRecord } from '../src/record.js';
 import type { AuditflowError } from '../src/errors.js';
 import { silentLogger } from '../src/log.js';
+import { sleep, waitFor } from './support/wait.js';
 
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 interface Harness {
   tailer: Tailer;
@@ -92,8 +86,7 @@ describe('tailer', function () {
     const f = join(dir, 'a.log');
     writeFileSync(f, 'complete\npart');
     const h = await start(dir, { include: [f] });
-    await waitFor('1 line', () => h.lines.length === 1);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor('every byte read, the partial line too', () => h.tailer.stats().bytes === 13, 5000, () => h.tailer.stats());
     assert.deepEqual(h.texts(), ['complete']);
     appendFileSync(f, 'ial line\n');
     await waitFor('2 lines', () => h.lines.length === 2);
@@ -135,7 +128,7 @@ describe('tailer', function () {
     renameSync(f, f + '.1');
     writeSync(fd, 'a3-late\n');            // the writer has not reopened yet
     writeFileSync(f, 'b1\n');
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the rotation noticed (the new file read)', () => h.texts().includes('b1'), 5000, () => h.texts());
     writeSync(fd, 'a4-later\n');
     closeSync(fd);
     appendFileSync(f, 'b2\n');
@@ -154,7 +147,7 @@ describe('tailer', function () {
     await waitFor('3 lines', () => h.lines.length === 3);
     copyFileSync(f, f + '.1');
     truncateSync(f, 0);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the shrink noticed', () => h.tailer.stats().truncations === 1, 5000, () => h.tailer.stats());
     appendFileSync(f, 'y1\n');
     await waitFor('4 lines', () => h.lines.length === 4);
     assert.deepEqual(h.lines[3], { path: f, text: 'y1', start: 0, end: 3, line: 1 });
@@ -253,12 +246,12 @@ describe('tailer', function () {
     await waitFor('1000 lines', () => h.lines.length === 1000);
     for (const f of files) assert.deepEqual(h.lines.filter((l) => l.path === f).map((l) => l.text), Array.from({ length: 50 }, (_, n) => String(n)));
     await stopTailer(h);
-    for (const f of files) appendFileSync(f, '50\n');
+    for (const f of files) appendFileSync(f, '50\nend\n');
     h = await start(dir, { include: [join(dir, '*.log')] });
-    await waitFor('20 more lines', () => h.lines.length === 20);
-    await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(h.texts(), Array(20).fill('50'));
-    assert.deepEqual(h.lines.map((l) => l.line), Array(20).fill(51), 'line numbers carried by the checkpoints');
+    // a file is read in order: once its 'end' is in, anything read again from it came before
+    await waitFor('every file read to its end', () => h.texts().filter((t) => t === 'end').length === 20, 5000, () => h.lines.length);
+    assert.deepEqual(h.texts().filter((t) => t !== 'end'), Array(20).fill('50'));
+    assert.deepEqual(h.lines.filter((l) => l.text === '50').map((l) => l.line), Array(20).fill(51), 'line numbers carried by the checkpoints');
   });
 
   it('leaves files matching exclude alone (rotated and compressed siblings of a glob)', async () => {
@@ -267,8 +260,10 @@ describe('tailer', function () {
     writeFileSync(join(dir, 'a.log.2.gz'), 'gz\n');
     const h = await start(dir, { include: [join(dir, 'a.log*')], exclude: [join(dir, '*.gz')] });
     await waitFor('2 lines', () => h.lines.length === 2);
-    await new Promise((r) => setTimeout(r, 100));
-    assert.deepEqual(h.texts().sort(), ['a', 'old']);
+    writeFileSync(join(dir, 'a.log.3'), 'later\n');
+    // the rescan that finds a.log.3 sees the .gz again: exclude holds there too
+    await waitFor('the later sibling read', () => h.texts().includes('later'), 5000, () => h.texts());
+    assert.deepEqual(h.texts().sort(), ['a', 'later', 'old']);
   });
 
   it('keeps tailing when checkpoints cannot be written, reporting it once', async () => {
@@ -279,7 +274,7 @@ describe('tailer', function () {
     await waitFor('1 line', () => h.lines.length === 1);
     appendFileSync(f, 'c2\n');
     await waitFor('2 lines', () => h.lines.length === 2);
-    await new Promise((r) => setTimeout(r, 150)); // several checkpoint intervals
+    await sleep(150); // time is the point: several failed checkpoint intervals, still one report
     await stopTailer(h);
     assert.equal(h.errors.length, 1);
     assert.match(h.errors[0].message, /checkpoint write failed/);
@@ -308,19 +303,24 @@ describe('tailer', function () {
     assert.equal(h.lines[0].text.length, 1 << 20);
     assert.equal(h.lines[0].truncated, true);
     const before = h.tailer.stats().wakeups;
-    await new Promise((r) => setTimeout(r, 1000));
+    await sleep(1000); // time is the point: what an idle second costs
     // the old bug: pollMs undefined over the default made setTimeout(undefined), a ~1 ms loop
     assert.ok(h.tailer.stats().wakeups - before <= 6, `idle for 1 s: ${h.tailer.stats().wakeups - before} wakeups`);
   });
 
   it('an idle watched file is read as soon as it is written, with no polling in between', async () => {
-    const f = join(dir, 'a.log');
+    // the log apart from the state dir, as in production: checkpoint writes are no notifications
+    mkdirSync(join(dir, 'logs'));
+    const f = join(dir, 'logs', 'a.log');
     writeFileSync(f, 'first\n');
     const h = await start(dir, { include: [f], pollMs: 60_000, safetyPollMs: 60_000, scanMs: 60_000 });
     await waitFor('1 line', () => h.lines.length === 1);
-    await new Promise((r) => setTimeout(r, 300)); // the watcher is ready and the loop asleep
+    // the Tailer has no public "watching and parked" signal: its own flags (set on chokidar's
+    // 'ready', and while the loop awaits its sleep) are what the next 500 ms rely on
+    const parked = h.tailer as unknown as { watching: boolean; wakeResolve?: () => void };
+    await waitFor('the watcher ready and the loop asleep', () => parked.watching && parked.wakeResolve !== undefined);
     const before = h.tailer.stats().wakeups;
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500); // time is the point: an idle watched file costs no wakeups
     assert.equal(h.tailer.stats().wakeups, before, 'no wakeup while nothing happens');
     appendFileSync(f, 'second\n');
     await waitFor('the write read (only a notification can wake the loop before 60 s)', () => h.lines.length === 2);
@@ -385,7 +385,7 @@ describe('a file input built from {type, path} alone (schema defaults)', functio
       await waitFor('the checkpoint written', () => offset() === statSync(f).size, 3000);
       const tailer = (input as ReturnType<typeof createSnoopyInput> & { tailer(): Tailer }).tailer();
       const before = tailer.stats().wakeups;
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000); // time is the point: what an idle second costs
       assert.ok(tailer.stats().wakeups - before <= 6, `idle for 1 s: ${tailer.stats().wakeups - before} wakeups`);
     } finally {
       await input.stop();
