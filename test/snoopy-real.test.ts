@@ -4,13 +4,14 @@
 // file is never touched and nobody else sees the test config. Never /etc/ld.so.preload.
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSnoopyInput } from '../src/inputs/snoopy/input.js';
 import { silentLogger } from '../src/log.js';
 import type { NormalizedRecord } from '../src/record.js';
 import type { AuditflowError } from '../src/errors.js';
+import { waitFor } from './support/wait.js';
 
 const LIB = '/lib/x86_64-linux-gnu/libsnoopy.so';
 
@@ -28,14 +29,6 @@ function runUnderSnoopy(ini: string, script: string, cwd: string): void {
     'mount --bind "$1" /etc/snoopy.ini && exec env SNOOPY_INI="$1" LD_PRELOAD="$2" sh -c "$3"', 'sh', ini, LIB, script], { cwd, timeout: 20000 });
 }
 
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 10000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 describe('snoopy input with real snoopy', function () {
   this.timeout(60000);
   let dir: string;
@@ -50,7 +43,7 @@ describe('snoopy input with real snoopy', function () {
   beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'af-snoopy-')); });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  /** Tails `log` with the snoopy input while `act` runs; returns the records once `n` arrived. */
+  /** Tails `log` with the snoopy input while `act` runs; returns the records once the whole log is delivered. */
   async function tail(log: string, n: number, act: () => void) {
     const records: NormalizedRecord[] = [];
     const errors: AuditflowError[] = [];
@@ -58,8 +51,9 @@ describe('snoopy input with real snoopy', function () {
     await input.start({ push: async (b) => { records.push(...b.records); b.ack?.(); }, error: (e) => errors.push(e) });
     try {
       act();
-      await waitFor(`${n} records`, () => records.length >= n);
-      await new Promise((r) => setTimeout(r, 200));
+      // act() has returned, so the log is complete: done once every byte of it is acknowledged
+      await waitFor(`${n} records and the log delivered to its end`, () => records.length >= n && input.tailer()?.openFiles()[0]?.committed === statSync(log).size,
+        10_000, () => ({ records: records.length, size: statSync(log).size, files: input.tailer()?.openFiles() }));
     } finally {
       await input.stop();
     }
