@@ -5,7 +5,6 @@
 // must be in no field and no raw form (JSON, message, event.original, the audit records the
 // auditlog output and the spool write, their hex); the readable parts must still be there.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { AuditStream } from '../src/audit/stream.js';
 import { decode, type AuditRecord } from '../src/audit/record.js';
@@ -16,9 +15,7 @@ import { kRaw, type NormalizedRecord } from '../src/record.js';
 import { silentLogger } from '../src/log.js';
 import { shellArgs, shellWords, WordKind } from '../src/shell-words.js';
 import type { AuditflowError } from '../src/errors.js';
-
-interface Shape { line: string; secrets: string[]; keep: string[]; secret_has_space?: boolean }
-const corpus: Shape[] = readFileSync(new URL('./fixtures/redact/corpus.jsonl', import.meta.url), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+import { auditExecLines, bashLines, corpus, hex, snoopyLines, type Shape } from './fixtures/redact/sources.js';
 
 const ctx = { stateDir: '/tmp', hostName: 'test', log: silentLogger };
 const chain = buildFilterChain([], ctx);
@@ -29,23 +26,9 @@ const filter = (r: NormalizedRecord): NormalizedRecord => {
   return x;
 };
 
-const hex = (s: string | Buffer): string => Buffer.from(s).toString('hex').toUpperCase();
-/** the kernel's audit_string_contains_control: '"', controls, space and non-ASCII go hex */
-const kernelValue = (s: string): string => (/^[\x21\x23-\x7e]*$/.test(s) ? `"${s}"` : hex(s));
-
 let serial = 1000;
 function auditExec(argv: string[]): NormalizedRecord {
-  const n = ++serial;
-  const head = (type: string): string => `type=${type} msg=audit(1795395185.940:${n}): `;
-  const exe = argv[0].startsWith('/') ? argv[0] : `/usr/bin/${argv[0]}`;
-  const title = Buffer.from(argv.join('\0')).subarray(0, 128);
-  const lines = [
-    head('SYSCALL') + `arch=c000003e syscall=59 success=yes exit=0 a0=55fd2da45ff0 a1=55fd2da39170 a2=55fd2da06590 a3=e67073e171aa237e items=2 ppid=13561 pid=13665 auid=4242 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=5 comm=${kernelValue(argv[0].slice(0, 15))} exe="${exe}" key="exec"`,
-    head('EXECVE') + `argc=${argv.length} ` + argv.map((a, i) => `a${i}=${kernelValue(a)}`).join(' '),
-    head('CWD') + 'cwd="/root"',
-    head('PATH') + `item=0 name="${exe}" inode=2170898 dev=fe:00 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0`,
-    head('PROCTITLE') + `proctitle=${title.includes(0) ? hex(title) : kernelValue(title.toString())}`,
-  ];
+  const lines = auditExecLines(argv, ++serial);
   const out: NormalizedRecord[] = [];
   const s = new AuditStream({ onRecord: (r) => out.push(r), onError: (w, m) => assert.fail(`${w}: ${m}`), includeOriginal: true });
   for (const l of lines) s.line(l, 'corpus');
@@ -56,7 +39,7 @@ function auditExec(argv: string[]): NormalizedRecord {
 
 function snoopy(cmd: string): NormalizedRecord {
   const p = createSnoopyParser({ keepOriginal: true, isDirectory: () => true });
-  const out = cmd.split('\n').flatMap((l, i) => p.line(i === 0 ? `[login:alice ssh:(10.0.0.1 5100 10.0.0.2 22) sid:41 tty:/dev/pts/0 (1000/tty) uid:root(0)/root(0) cwd:/root]: ${l}` : l, 'corpus'));
+  const out = snoopyLines(cmd).flatMap((l) => p.line(l, 'corpus'));
   out.push(...p.end());
   assert.equal(out.length, 1);
   return filter(out[0]);
@@ -64,7 +47,7 @@ function snoopy(cmd: string): NormalizedRecord {
 
 function bash(line: string): NormalizedRecord {
   const p = createBashHistoryParser({ file: '/root/.bash_history', keepOriginal: true, user: { id: '0', name: 'root' } });
-  const out = ['#1795395185', ...line.split('\n')].flatMap((l) => p.line(l, 'corpus'));
+  const out = bashLines(line).flatMap((l) => p.line(l, 'corpus'));
   out.push(...p.end());
   assert.equal(out.length, 1);
   return filter(out[0]);
