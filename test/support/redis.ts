@@ -1,5 +1,7 @@
 // Starts a real redis-server (Debian package) on a loopback port with a private config and
-// working directory, no persistence; optionally a password and a TLS port.
+// working directory, no persistence unless asked (`appendonly`: the AOF, written before Redis
+// replies, so a restart on the same dir keeps every acknowledged command); optionally a password
+// and a TLS port.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,10 +12,10 @@ export const REDIS_SERVER = '/usr/bin/redis-server';
 
 export interface RedisServer { port: number; tlsPort?: number; child: ChildProcess; cli(args: string[]): string; stop(): Promise<void> }
 
-export async function startRedis(dir: string, opts: { port: number; password?: string; tlsPort?: number; pki?: TestPki }): Promise<RedisServer> {
+export async function startRedis(dir: string, opts: { port: number; password?: string; tlsPort?: number; pki?: TestPki; appendonly?: boolean }): Promise<RedisServer> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const lines = [
-    'bind 127.0.0.1', `port ${opts.port}`, `dir ${dir}`, 'save ""', 'appendonly no', 'daemonize no',
+    'bind 127.0.0.1', `port ${opts.port}`, `dir ${dir}`, 'save ""', opts.appendonly ? 'appendonly yes' : 'appendonly no', 'appendfsync everysec', 'daemonize no',
     'protected-mode yes', 'logfile ""', 'databases 16',
   ];
   if (opts.password) lines.push(`requirepass ${opts.password}`);
@@ -39,7 +41,7 @@ export async function startRedis(dir: string, opts: { port: number; password?: s
   const auth = opts.password ? ['--no-auth-warning', '-a', opts.password] : [];
   return {
     port: opts.port, tlsPort: opts.tlsPort, child,
-    cli: (args) => execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(opts.port), ...auth, ...args], { encoding: 'utf8' }),
+    cli: (args) => execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', String(opts.port), ...auth, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 }),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((r) => child.once('exit', r));

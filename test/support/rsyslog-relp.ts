@@ -1,6 +1,8 @@
 // A real rsyslogd as a RELP relay (Debian packages rsyslog + rsyslog-relp): imrelp on one loopback
 // port, forwarding everything with omrelp to another, with a disk-assisted action queue that
-// retries forever — the usual "reliable relay" setup. Private config and work directory.
+// retries forever — the usual "reliable relay" setup. Private config and work directory. With
+// `routes`, each listed syslog HOSTNAME goes to its own port instead (one omrelp action and queue per
+// route), the way a relay pins groups of hosts to collectors.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +10,8 @@ import { join } from 'node:path';
 import net from 'node:net';
 import { rsyslogdPath, type TestPki } from './rsyslog.js';
 
-export interface RelpRelayOptions { inPort: number; outPort: number; pki?: TestPki }
+export interface RelpRoute { hosts: string[]; port: number }
+export interface RelpRelayOptions { inPort: number; outPort?: number; routes?: RelpRoute[]; pki?: TestPki; /** omrelp windowSize (librelp's default: 128) */ window?: number }
 
 export class RelpRelay {
   readonly dir = mkdtempSync(join(tmpdir(), 'auditflow-relp-relay-'));
@@ -23,9 +26,14 @@ export class RelpRelay {
       'module(load="imrelp")',
       'module(load="omrelp")',
       `input(type="imrelp" address="127.0.0.1" port="${o.inPort}"${tlsIn})`,
-      `action(type="omrelp" target="127.0.0.1" port="${o.outPort}" template="RSYSLOG_SyslogProtocol23Format"${tlsOut}`,
-      '  queue.type="LinkedList" queue.filename="relay" queue.saveOnShutdown="on"',
-      '  action.resumeRetryCount="-1" action.resumeInterval="1")',
+      ...(o.routes ?? [{ hosts: [], port: o.outPort! }]).map((r, i) => {
+        const action = [
+          `action(type="omrelp" target="127.0.0.1" port="${r.port}" template="RSYSLOG_SyslogProtocol23Format"${o.window ? ` windowSize="${o.window}"` : ''}${tlsOut}`,
+          `  queue.type="LinkedList" queue.filename="relay${i}" queue.saveOnShutdown="on"`,
+          '  action.resumeRetryCount="-1" action.resumeInterval="1")',
+        ].join('\n');
+        return r.hosts.length ? `if ${r.hosts.map((h) => `$hostname == "${h}"`).join(' or ')} then {\n${action}\n}` : action;
+      }),
       '',
     ].join('\n'));
   }
