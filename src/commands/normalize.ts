@@ -5,16 +5,17 @@
 import { createReadStream, statSync } from 'node:fs';
 import { AuditflowError, parseError, usageError } from '../errors.js';
 import { createLogger } from '../log.js';
-import { loadConfig, type Config } from '../config/load.js';
-import { Pipeline, pipelineErrorRecord } from '../pipeline/pipeline.js';
-import { createDecorator } from '../pipeline/decorate.js';
-import { buildFilterChain } from '../filters/index.js';
+import type { Config } from '../config/load.js';
+import { type Pipeline, pipelineErrorRecord } from '../pipeline/pipeline.js';
+import { laneSafe, normalizePipeline, type NormalizeSetup } from '../pipeline/workers/normalize-setup.js';
+import { NormalizeLanes } from '../pipeline/workers/lanes.js';
 import { RedactFilter } from '../filters/redact/filter.js';
 import type { Redactor } from '../filters/redact/redactor.js';
-import { createContext, defaultEnrichConfig, type ContextStage } from '../context/index.js';
+import type { ContextStage } from '../context/index.js';
 import { StdoutOutput } from '../outputs/stdout.js';
 import type { NormalizedRecord } from '../record.js';
 import { AuditStream } from '../audit/stream.js';
+import { AuditEvents } from '../audit/events.js';
 import { createSnoopyParser } from '../inputs/snoopy/parse.js';
 import { createBashHistoryParser } from '../inputs/bash/parse.js';
 import { historyOwner } from '../inputs/bash/input.js';
@@ -36,6 +37,8 @@ interface Options {
   /** context from a process table built from the events alone */
   enrich: boolean;
   maxLineBytes: number;
+  /** normalize lanes (worker threads) for audit logs; 0 = everything on this thread; undefined = by cores and filters */
+  threads: number | undefined;
   files: string[];
 }
 
@@ -43,7 +46,7 @@ interface Options {
 const SHOWN_ERRORS_PER_FILE = 10;
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { from: 'auto', redact: true, original: false, strict: false, resolveNames: false, enrich: false, maxLineBytes: DEFAULT_MAX_LINE_BYTES, files: [] };
+  const o: Options = { from: 'auto', redact: true, original: false, strict: false, resolveNames: false, enrich: false, maxLineBytes: DEFAULT_MAX_LINE_BYTES, threads: undefined, files: [] };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = () => {
@@ -67,6 +70,12 @@ function parseArgs(args: string[]): Options {
       const n = Number(v);
       if (!Number.isSafeInteger(n) || n < 1024) throw usageError(`--max-line-bytes must be an integer of at least 1024 (got "${v}")`);
       o.maxLineBytes = n;
+    }
+    else if (a === '--threads' || a.startsWith('--threads=')) {
+      const v = value();
+      const n = Number(v);
+      if (!Number.isSafeInteger(n) || n < 0 || n > 16) throw usageError(`--threads must be an integer from 0 to 16 (got "${v}")`);
+      o.threads = n;
     }
     else if (a === '-' || !a.startsWith('-')) o.files.push(a);
     else if (a === '--') o.files.push(...args.splice(i + 1));
@@ -94,13 +103,20 @@ class Run {
   private pending: NormalizedRecord[] = [];
   /** errors of the file being read, and how many of them were shown */
   private fileErrors = 0;
+  /** the lanes, started with the first audit log read through them */
+  private lanes: NormalizeLanes | undefined;
+  /** the file being read goes through the lanes */
+  private laned = false;
 
-  constructor(private readonly io: CommandIO, private readonly pipeline: Pipeline, private readonly opts: Options, private readonly errorRecords = false) {}
+  constructor(private readonly io: CommandIO, private readonly pipeline: Pipeline, private readonly opts: Options, private readonly errorRecords = false,
+    private readonly startLanes?: () => NormalizeLanes) {}
 
   /** A bad line: counted, shown (the first few per file), shipped as a record if configured. */
   private error(err: AuditflowError): void {
     if (this.fileErrors++ < SHOWN_ERRORS_PER_FILE) this.io.stderr.write(`auditflow: ${err.message}\n`);
-    if (this.errorRecords) this.pending.push(pipelineErrorRecord(err, 'normalize'));
+    if (!this.errorRecords) return;
+    if (this.laned) this.lanes!.error(err);
+    else this.pending.push(pipelineErrorRecord(err, 'normalize'));
   }
 
   private parseFailed = (where: string, message: string): void => {
@@ -114,6 +130,7 @@ class Run {
   };
 
   private async pushPending(): Promise<void> {
+    if (this.laned) return this.lanes!.ready();
     if (this.pending.length === 0) return;
     const records = this.pending;
     this.pending = [];
@@ -121,6 +138,16 @@ class Run {
   }
 
   private decoderFor(format: Format, name: string): LineDecoder {
+    if (format === 'auditlog' && this.startLanes) {
+      // parse and reassemble here; normalize, filter and serialize in the lanes
+      const lanes = (this.lanes ??= this.startLanes());
+      this.laned = true;
+      const events = new AuditEvents({
+        onEvent: (records) => { this.records++; lanes.event(records); },
+        onError: this.parseFailed,
+      });
+      return { line: (t, n) => events.line(t, `${name}:${n}`), end: () => events.flush() };
+    }
     if (format === 'auditlog') {
       const stream = new AuditStream({
         includeOriginal: this.opts.original,
@@ -152,6 +179,7 @@ class Run {
     let offset = 0;
     let decoder: LineDecoder | undefined;
     this.fileErrors = 0;
+    this.laned = false;
     const open = (head: readonly Line[]): LineDecoder => {
       const format = this.opts.from !== 'auto' ? this.opts.from : sniffFormat(head.map((l) => l.text));
       if (!format) throw new AuditflowError('AF_ERR_INPUT', 'cannot tell the format (not audit.log, snoopy or bash history); use --from', label);
@@ -186,6 +214,8 @@ class Run {
       feed(true);
       decoder?.end();
       await this.pushPending();
+      // the next file's records (perhaps from this thread) come after all of this one's
+      if (this.laned) await this.lanes!.flush();
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'EPERM') {
@@ -200,21 +230,29 @@ class Run {
       }
       throw err;
     } finally {
+      this.laned = false;
       if (this.fileErrors > SHOWN_ERRORS_PER_FILE) this.io.stderr.write(`auditflow: ${label}: ${this.fileErrors - SHOWN_ERRORS_PER_FILE} more error(s) not shown\n`);
     }
+  }
+
+  /** Stops the lanes, if any started, after what they hold is written. */
+  async closeLanes(): Promise<void> {
+    await this.lanes?.close();
   }
 }
 
 export const normalizeCommand: Command = {
   name: 'normalize',
-  usage: 'normalize [--from auto|auditlog|snoopy|bash] [--config FILE] [--no-redact] [--original] [--strict] [--resolve-names] [--enrich] [--max-line-bytes N] FILE...|-',
+  usage: 'normalize [--from auto|auditlog|snoopy|bash] [--config FILE] [--no-redact] [--original] [--strict] [--resolve-names] [--enrich] [--max-line-bytes N] [--threads N] FILE...|-',
   summary: 'read audit.log, snoopy or bash history files; print one JSON record per event (redacted by default)',
   async run(args, io) {
     let opts: Options;
     let config: Config | undefined;
     try {
       opts = parseArgs(args);
-      if (opts.config) config = loadConfig(opts.config);
+      // loaded only when used: the config schema (every component's) and ajv are a quarter of
+      // normalize's resident memory
+      if (opts.config) config = (await import('../config/load.js')).loadConfig(opts.config);
     } catch (err) {
       if (!(err instanceof AuditflowError)) throw err;
       io.stderr.write(`auditflow: ${err.message}\n`);
@@ -224,30 +262,34 @@ export const normalizeCommand: Command = {
     const log = createLogger(config?.log_level ?? 'warn', (l) => io.stderr.write(l));
     const items: unknown[] = [...(config?.filters ?? [])];
     if (!opts.redact) items.push({ type: 'redact', enabled: false });
-    // replayed logs name pids of another time (or host): the live /proc must not answer for them
+    const setup: NormalizeSetup = { filters: items, host: config?.host, stateDir: config?.state_dir ?? '/tmp', includeOriginal: opts.original, resolveNames: opts.resolveNames };
     let redactor: Redactor | undefined;
     let context: ContextStage | undefined;
-    let filters;
+    let pipeline: Pipeline;
     try {
-      if (opts.enrich) context = createContext(config?.enrich ?? defaultEnrichConfig(), { live: false, redactArgs: (a) => redactor?.args(a) });
-      const ctx = { stateDir: config?.state_dir ?? '/tmp', hostName: '', log, procTable: false, processTable: context };
-      filters = buildFilterChain(items, ctx);
-      redactor = filters.find((f): f is RedactFilter => f instanceof RedactFilter)?.redactor;
+      if (opts.enrich) {
+        const { createContext, defaultEnrichConfig } = await import('../context/index.js');
+        context = createContext(config?.enrich ?? defaultEnrichConfig(), { live: false, redactArgs: (a) => redactor?.args(a) });
+      }
+      const built = normalizePipeline(setup, new StdoutOutput('stdout', io.stdout), log, context);
+      pipeline = built.pipeline;
+      redactor = built.filters.find((f): f is RedactFilter => f instanceof RedactFilter)?.redactor;
     } catch (err) {
       if (!(err instanceof AuditflowError)) throw err;
       io.stderr.write(`auditflow: ${err.message}\n`);
       return EX_CONFIG;
     }
-    const pipeline = new Pipeline({
-      filters,
-      outputs: [new StdoutOutput('stdout', io.stdout)],
-      log,
-      decorate: config?.host && Object.keys(config.host).length > 0 ? createDecorator(config.host) : undefined,
-      context: context?.apply,
-      maxInFlight: 4,
+    // Lanes (--threads N) split records between threads only where no stage keeps state across
+    // records (a process table sees every event, a throttle counts them all); else one lane keeps
+    // them whole. Off by default: measured on 2 shared cores they cost ~60% more CPU and twice
+    // the memory for no gain in wall time (bench/PROFILE.md).
+    const threads = opts.enrich ? 0 : opts.threads ?? 0;
+    const lanes = threads === 0 ? undefined : laneSafe(items) ? threads : 1;
+    const startLanes = lanes === undefined ? undefined : () => new NormalizeLanes({
+      lanes, setup, logLevel: config?.log_level ?? 'warn', out: io.stdout, log: (l) => io.stderr.write(l),
     });
     await pipeline.start();
-    const run = new Run(io, pipeline, opts, config?.error_records === true);
+    const run = new Run(io, pipeline, opts, config?.error_records === true, startLanes);
     const started = Date.now();
     const progress = io.stderr.isTTY
       ? setInterval(() => io.stderr.write(`\r${run.lines} lines, ${run.records} records, ${run.parseErrors} errors, ${Math.round(run.lines / ((Date.now() - started) / 1000))} lines/s `), 250)
@@ -256,6 +298,7 @@ export const normalizeCommand: Command = {
       for (const f of opts.files) await run.file(f);
     } finally {
       if (progress) { clearInterval(progress); io.stderr.write('\r\x1b[K'); }
+      await run.closeLanes();
       await pipeline.stop(Date.now() + 5000);
     }
     if (run.longLines > 0) io.stderr.write(`auditflow: ${run.longLines} line(s) longer than ${opts.maxLineBytes} bytes were cut\n`);

@@ -21,13 +21,12 @@ export function toJsonLineUnits(records: readonly NormalizedRecord[]): string[] 
   return out;
 }
 
-/** A scratch buffer larger than this after a giant batch is dropped, not kept for the next. */
-const KEEP_SCRATCH_BYTES = 4 << 20;
-
 /** Encodes batches of records as UTF-8 JSON lines; one encoder per thread or output. */
 export class JsonLinesEncoder {
-  private scratch = Buffer.allocUnsafe(256 << 10);
+  private scratch = Buffer.allocUnsafeSlow(64 << 10);
   private used = 0;
+  /** bytes of recent batches, smoothed: the size the next batch's buffer starts at */
+  private typical = 64 << 10;
 
   /** Appends one record's line to the batch being built. */
   add(rec: NormalizedRecord): void {
@@ -44,15 +43,15 @@ export class JsonLinesEncoder {
   }
 
   /**
-   * The batch built so far, as its own Buffer (a copy: the caller may hold it while the
-   * scratch is reused; its own ArrayBuffer, never the shared pool's, so it can be transferred
-   * to another thread), and a fresh start.
+   * The batch built so far, and a fresh start. The bytes are handed over, not copied: the
+   * caller owns them (a stream may hold them until written), and they sit in their own
+   * ArrayBuffer, never the shared pool's, so they can be transferred to another thread.
    */
   take(): Buffer {
-    const out = Buffer.allocUnsafeSlow(this.used);
-    this.scratch.copy(out, 0, 0, this.used);
+    const out = this.scratch.subarray(0, this.used);
+    this.typical = Math.max(4096, Math.round(this.typical * 0.75 + this.used * 0.25));
+    this.scratch = Buffer.allocUnsafeSlow(this.typical + (this.typical >> 2));
     this.used = 0;
-    if (this.scratch.length > KEEP_SCRATCH_BYTES) this.scratch = Buffer.allocUnsafe(256 << 10);
     return out;
   }
 
@@ -63,7 +62,7 @@ export class JsonLinesEncoder {
   }
 
   private grow(need: number): void {
-    const next = Buffer.allocUnsafe(Math.max(need, this.scratch.length * 2));
+    const next = Buffer.allocUnsafeSlow(Math.max(need, this.scratch.length * 2));
     this.scratch.copy(next, 0, 0, this.used);
     this.scratch = next;
   }

@@ -1,0 +1,73 @@
+// A normalize lane: a worker thread that turns batches of reassembled events into JSON lines.
+// Normalizer, decoration, filters (redaction) and serialization run here; the main thread only
+// reads, parses, reassembles and writes, so `normalize` keeps two cores busy. Batches are
+// answered in the order they came.
+
+import { parentPort } from 'node:worker_threads';
+import { createNormalizer } from '../../audit/normalize/index.js';
+import { AuditflowError } from '../../errors.js';
+import { createLogger, type Level } from '../../log.js';
+import { JsonLinesEncoder } from '../../outputs/json-lines.js';
+import type { NormalizedRecord } from '../../record.js';
+import { pipelineErrorRecord, type Pipeline } from '../pipeline.js';
+import type { Output } from '../types.js';
+import type { FromLane, ToLane } from './lane-protocol.js';
+import { unpack } from './lane-protocol.js';
+import { normalizePipeline } from './normalize-setup.js';
+
+/** The pipeline's only output: records become bytes of the batch being answered. */
+class EncodeOutput implements Output {
+  readonly name = 'stdout';
+  readonly encoder = new JsonLinesEncoder();
+  records = 0;
+  async start(): Promise<void> {}
+  write(records: readonly NormalizedRecord[]): Promise<void> {
+    for (let i = 0; i < records.length; i++) this.encoder.add(records[i]);
+    this.records += records.length;
+    return Promise.resolve();
+  }
+  async close(): Promise<void> {}
+  stats() { return { written: this.records }; }
+  /** The bytes and record count gathered since the last call. */
+  take(): { bytes: Uint8Array; records: number } {
+    const records = this.records;
+    this.records = 0;
+    return { bytes: this.encoder.take(), records };
+  }
+}
+
+const port = parentPort!;
+const send = (m: FromLane, transfer?: ArrayBuffer[]) => port.postMessage(m, transfer);
+const output = new EncodeOutput();
+let pipeline: Pipeline | undefined;
+let normalizer: ReturnType<typeof createNormalizer> | undefined;
+/** Messages are handled one after another even where the pipeline awaits. */
+let chain: Promise<void> = Promise.resolve();
+
+async function handle(m: ToLane): Promise<void> {
+  if (m.kind === 'init') {
+    const log = createLogger(m.logLevel as Level, (line) => send({ kind: 'log', line }));
+    normalizer = createNormalizer({ includeOriginal: m.setup.includeOriginal, resolveNames: m.setup.resolveNames });
+    pipeline = normalizePipeline(m.setup, output, log).pipeline;
+    await pipeline.start();
+    return;
+  }
+  if (m.kind === 'batch') {
+    const records: NormalizedRecord[] = [];
+    unpack(m.items, (recs) => records.push(normalizer!.normalize(recs)), (code, message, where) => {
+      records.push(pipelineErrorRecord(new AuditflowError(code as AuditflowError['code'], message, where), 'normalize'));
+    });
+    if (records.length > 0) await pipeline!.push({ records });
+    const { bytes, records: n } = output.take();
+    send({ kind: 'out', seq: m.seq, bytes, records: n }, [bytes.buffer as ArrayBuffer]);
+    return;
+  }
+  await pipeline!.stop(Date.now() + 5000);
+  const { bytes, records } = output.take();
+  send({ kind: 'ended', bytes, records }, [bytes.buffer as ArrayBuffer]);
+  port.close();
+}
+
+port.on('message', (m: ToLane) => {
+  chain = chain.then(() => handle(m));
+});
