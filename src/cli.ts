@@ -1,30 +1,27 @@
 // `auditflow <command>`: the command table. Each command lives in src/commands/<name>.ts.
 import type { Command, CommandIO } from './commands/types.js';
 import { EX_USAGE } from './commands/types.js';
-import { normalizeCommand } from './commands/normalize.js';
-import { checkConfigCommand } from './commands/check-config.js';
-import { runCommand } from './commands/run.js';
-import { rulesCmd } from './commands/rules.js';
-import { statusCmd } from './commands/status.js';
 
-const commands: Command[] = [
-  runCommand,
-  normalizeCommand,
-  checkConfigCommand,
-  rulesCmd,
-  statusCmd,
-];
+// Loaded on use: the daemon's modules (every input, output and the config schema) are resident
+// memory a `normalize` run has no use for.
+const commands: Record<string, () => Promise<Command>> = {
+  run: async () => (await import('./commands/run.js')).runCommand,
+  normalize: async () => (await import('./commands/normalize.js')).normalizeCommand,
+  'check-config': async () => (await import('./commands/check-config.js')).checkConfigCommand,
+  rules: async () => (await import('./commands/rules.js')).rulesCmd,
+  status: async () => (await import('./commands/status.js')).statusCmd,
+};
 
-function help(io: CommandIO): void {
+async function help(io: CommandIO): Promise<void> {
   let text = 'usage: auditflow <command> [options]\n\ncommands:\n';
-  for (const c of commands) text += `  ${c.usage}\n      ${c.summary}\n`;
+  for (const c of await Promise.all(Object.values(commands).map((load) => load()))) text += `  ${c.usage}\n      ${c.summary}\n`;
   io.stdout.write(text);
 }
 
 export async function main(argv: string[], io: CommandIO = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin }): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
-    help(io);
+    await help(io);
     return name === undefined ? EX_USAGE : 0;
   }
   if (name === '--version' || name === '-V') {
@@ -34,7 +31,7 @@ export async function main(argv: string[], io: CommandIO = { stdout: process.std
     return 0;
   }
   // "rules list" and friends: the table holds "rules", which reads its own subcommand
-  const cmd = commands.find((c) => c.name === name);
+  const cmd = Object.hasOwn(commands, name) ? await commands[name]() : undefined;
   if (!cmd) {
     io.stderr.write(`auditflow: unknown command "${name}" (try: auditflow --help)\n`);
     return EX_USAGE;
