@@ -172,7 +172,7 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
     daemon = d;
     append(50);
     await daemon.start();
-    await waitFor('50 delivered', () => received(out).length === 50);
+    await waitFor('50 delivered', () => received(out).length === 50, 20_000);
     const sizeBefore = readFileSync(log).length;
     await waitFor('checkpoint at the end of the 50 lines', () => checkpointOffset(stateDir) === sizeBefore, 5000);
 
@@ -189,7 +189,7 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
     assert.equal(checkpointOffset(stateDir), sizeBefore, 'still held after a SIGKILL and restart');
 
     unlinkSync(out + '.down');
-    await waitFor('all 550 delivered', () => received(out).length >= 550);
+    await waitFor('all 550 delivered', () => received(out).length >= 550, 20_000);
     await waitFor('checkpoint at the end', () => checkpointOffset(stateDir) === readFileSync(log).length, 5000);
     await daemon.term();                      // stopped: nothing more can arrive
     assert.deepEqual(received(out), Array.from({ length: 550 }, (_, i) => i + 1));
@@ -200,7 +200,7 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
     daemon = d;
     append(20);
     await daemon.start();
-    await waitFor('20 delivered', () => received(out).length === 20);
+    await waitFor('20 delivered', () => received(out).length === 20, 20_000);
     const sizeBefore = readFileSync(log).length;
     await waitFor('checkpoint at 20 lines', () => checkpointOffset(stateDir) === sizeBefore, 5000);
 
@@ -215,7 +215,7 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
     assert.equal(checkpointOffset(stateDir), sizeBefore, 'checkpoint frozen before the undelivered lines');
 
     await daemon.start();
-    await waitFor('lines 21-50 delivered after the restart', () => { const r = new Set(received(out)); for (let i = 1; i <= 80; i++) if (!r.has(i)) return false; return true; });
+    await waitFor('lines 21-50 delivered after the restart', () => { const r = new Set(received(out)); for (let i = 1; i <= 80; i++) if (!r.has(i)) return false; return true; }, 20_000);
     await waitFor('checkpoint at the end', () => checkpointOffset(stateDir) === readFileSync(log).length, 5000);
   });
 
@@ -228,12 +228,12 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
     const append = (k: number) => { let s = ''; for (let i = 0; i < k; i++) s += entry(++n); writeFileSync(log, s, { flag: 'a' }); };
     append(30);
     await daemon.start();
-    await waitFor('30 delivered', () => received(out).length === 30);
+    await waitFor('30 delivered', () => received(out).length === 30, 20_000);
     await waitFor('the checkpoint at the end, without a stop', () => checkpointOffset(stateDir) === readFileSync(log).length, 5000);
     await daemon.kill();
     await daemon.start();
     append(1);
-    await waitFor('the new line delivered', () => received(out).includes(31));
+    await waitFor('the new line delivered', () => received(out).includes(31), 20_000);
     await daemon.term();                      // stopped: nothing more can arrive
     assert.deepEqual(received(out), Array.from({ length: 31 }, (_, i) => i + 1), 'nothing read twice after the SIGKILL');
   });
