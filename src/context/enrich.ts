@@ -51,8 +51,12 @@ export class ContextStage implements AncestryLookup {
   readonly counters: EnrichStats = { records: 0, without_process: 0, hash_pending: 0, remote: 0 };
   private eventsTable: ProcessTable | undefined;
   private sincePrune = 0;
+  /** Whether anyone reads the tables: a field to write, or a filter that walks ancestry (retain()). */
+  private feeds: boolean;
 
-  constructor(private readonly opts: EnrichOptions) {}
+  constructor(private readonly opts: EnrichOptions) {
+    this.feeds = opts.process || opts.container;
+  }
 
   /** The table records of this host read (the live one, or the events-only one when not live). */
   get table(): ProcessTable {
@@ -73,8 +77,15 @@ export class ContextStage implements AncestryLookup {
     return live;
   }
 
+  /** A filter walks the tables (exclude_spawns_of): every record feeds them, enriched or not. */
+  retain(): void {
+    this.feeds = true;
+  }
+
   apply = (rec: NormalizedRecord): void => {
     this.counters.records++;
+    // enrichment off and no filter asking: no /proc read, no table
+    if (!this.feeds) return;
     if (++this.sincePrune >= 8192) this.prune();
     if (rec.process?.pid === undefined) return;
     const table = this.tableFor(rec);
@@ -92,7 +103,8 @@ export class ContextStage implements AncestryLookup {
   private writeProcess(rec: NormalizedRecord, e: ProcEntry, table: ProcessTable): void {
     const p = rec.process!;
     p.entity_id = e.entityId;
-    if (e.start !== undefined) p.start = e.start;
+    const start = table.startOf(e);
+    if (start !== undefined) p.start = start;
     const parent = e.parent;
     if (parent !== undefined) {
       const pp = (p.parent ??= {});
@@ -101,7 +113,8 @@ export class ContextStage implements AncestryLookup {
       if (parent.exe !== undefined) pp.executable ??= parent.exe;
       if (parent.comm !== undefined) pp.name ??= parent.comm;
       if (parent.args !== undefined) pp.args = parent.args as string[];
-      if (parent.start !== undefined) pp.start = parent.start;
+      const pstart = table.startOf(parent);
+      if (pstart !== undefined) pp.start = pstart;
     } else if (e.ppid > 0 && p.parent?.pid === undefined) {
       (p.parent ??= {}).pid = e.ppid;
     }

@@ -20,8 +20,6 @@ export interface ContextOptions {
   hostId?: string;
   /** redacts argv before the table keeps it (the redact filter's redactor) */
   redactArgs?: (args: readonly string[]) => string[] | undefined;
-  /** only feed the table (exclude_spawns_of needs it), write no fields */
-  observeOnly?: boolean;
   procRoot?: string;
 }
 
@@ -46,10 +44,10 @@ export function createContext(cfg: EnrichConfig, opts: ContextOptions): ContextS
   return new ContextStage({
     live: opts.live ? table(true) : undefined,
     events: () => table(false),
-    process: cfg.process && opts.observeOnly !== true,
-    container: cfg.container && opts.observeOnly !== true,
-    hasher: opts.live && cfg.hash && cfg.process && opts.observeOnly !== true ? new ExecutableHasher({ maxFileBytes: cfg.hash_max_file_bytes }) : undefined,
-    pods: opts.live && cfg.container && opts.observeOnly !== true ? new PodsDirectory(cfg.kubernetes.pods_dir) : undefined,
+    process: cfg.process,
+    container: cfg.container,
+    hasher: opts.live && cfg.hash && cfg.process ? new ExecutableHasher({ maxFileBytes: cfg.hash_max_file_bytes }) : undefined,
+    pods: opts.live && cfg.container ? new PodsDirectory(cfg.kubernetes.pods_dir) : undefined,
     localNodes: new Set([hostname(), short]),
   });
 }

@@ -1,6 +1,6 @@
 // What /proc says about one live process, read once when the table first meets it. Every reader
 // returns undefined when the process is gone (or never was): the caller counts that, never guesses.
-import { readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface ProcStat {
   pid: number;
@@ -63,8 +63,14 @@ function quietRead(path: string, encoding: BufferEncoding): string | undefined {
   }
 }
 
+/**
+ * undefined when the process is gone: most unknown pids of an exec storm are, and asking first
+ * costs one access(2) where a failed read costs an open and a thrown error (several times more).
+ */
 export function readStat(root: string, pid: number): ProcStat | undefined {
-  const text = quietRead(`${root}/${pid}/stat`, 'latin1');
+  const path = `${root}/${pid}/stat`;
+  if (!existsSync(path)) return undefined;
+  const text = quietRead(path, 'latin1');
   return text === undefined ? undefined : parseStat(text);
 }
 

@@ -9,12 +9,17 @@
 // that pid is recycled. Live, reuse is told by the start time in /proc/PID/stat, read again on an
 // exec or when a record names another parent; from events alone, by a clone returning the pid,
 // an exit_group, or an exec under another parent.
+//
+// Entries are compact (the table holds up to max_processes of them): numbers where a number
+// does, executables, names, sessions and argument lists shared between entries (Interner), the
+// start date and the ancestry made when a record asks for them rather than kept.
 import { readdirSync } from 'node:fs';
 import type { NormalizedRecord } from '../record.js';
 import { baseName } from '../filters/fields.js';
 import { CLOCK_TICKS_PER_SECOND, bootTimeMs, readCmdline, readExe, readStat, readText } from './proc.js';
 import { CgroupCache, type CgroupContext } from './cgroup.js';
 import { entityId } from './entity.js';
+import { Interner } from './intern.js';
 import type { LabelRules } from './labels.js';
 
 export interface ProcEntry {
@@ -22,28 +27,25 @@ export interface ProcEntry {
   /** 0 while unknown */
   ppid: number;
   entityId: string;
-  /** ISO 8601, when known (live: /proc; from events: the clone that made it) */
+  /** ISO 8601 (see startOf()): from events, the clone that made it; live, made from startTicks on first use */
   start: string | undefined;
   /** /proc start ticks, live only: what tells a reused pid */
   startTicks: number | undefined;
   comm: string | undefined;
   exe: string | undefined;
+  /** shared between entries with the same argv: never written to */
   args: readonly string[] | undefined;
   /** audit session id (ses=), undefined when unset */
   ses: string | undefined;
-  sid: number | undefined;
-  pgid: number | undefined;
   cgroup: Readonly<CgroupContext> | undefined;
   labels: readonly string[] | undefined;
   parent: ProcEntry | undefined;
   sessionLeader: ProcEntry | undefined;
   groupLeader: ProcEntry | undefined;
   entryLeader: ProcEntry | undefined;
-  /** entity ids of the ancestors, nearest first; built on first use */
-  ancestry: readonly string[] | undefined;
   /** how many processes before it had the same pid and start tick (see blank()) */
   gen: number;
-  /** last time (epoch ms, wall clock) a record touched it */
+  /** last time a record touched it: ms since the table was made (a small integer, stored unboxed) */
   seen: number;
   /** the table's move count when it last went to the young end */
   moved: number;
@@ -91,6 +93,8 @@ export interface AncestryLookup {
   hasAncestorNamed(rec: NormalizedRecord, names: ReadonlySet<string>): boolean;
   prune(): number;
   stats(): object;
+  /** Called by a filter that walks the table: it must be fed every record (see ContextStage). */
+  retain?(): void;
 }
 
 const UNSET_SESSION = '4294967295';
@@ -110,6 +114,9 @@ export class ProcessTable implements AncestryLookup {
   private readonly labels: LabelRules | undefined;
   private readonly redactArgs: ((args: readonly string[]) => string[] | undefined) | undefined;
   private readonly cgroupCache = new CgroupCache();
+  private readonly shared = new Interner();
+  /** what `seen` counts from */
+  private readonly epoch: number;
   /** LRU moves so far (see touch()) */
   private moves = 0;
   /** the last process of each recently freed pid: a successor started in the same tick needs another id */
@@ -128,6 +135,7 @@ export class ProcessTable implements AncestryLookup {
     this.maxAncestry = opts.maxAncestry ?? 8;
     this.labels = opts.labels !== undefined && opts.labels.size > 0 ? opts.labels : undefined;
     this.redactArgs = opts.redactArgs;
+    this.epoch = this.now();
     this.bootMs = this.proc ? bootTimeMs(this.root) : undefined;
     if (this.proc) this.loadProc();
   }
@@ -160,8 +168,12 @@ export class ProcessTable implements AncestryLookup {
     return this.fromProc(pid, undefined, depth);
   }
 
+  private clock(): number {
+    return this.now() - this.epoch;
+  }
+
   private touch(e: ProcEntry): ProcEntry {
-    e.seen = this.now();
+    e.seen = this.clock();
     // approximately LRU: an entry moved to the young end within the last quarter of the table's
     // worth of moves stays where it is (a Map's delete + set per record is most of the cost)
     if (this.moves - e.moved > this.max >> 2) {
@@ -202,19 +214,17 @@ export class ProcessTable implements AncestryLookup {
     }
     const isExec = rec !== undefined && rec.event.action === 'executed';
     const e = this.blank(pid, st.ppid, st.startTicks);
-    e.comm = p?.name ?? st.comm;
-    e.exe = p?.executable ?? readExe(this.root, pid);
+    e.comm = this.shared.str(p?.name ?? st.comm);
+    e.exe = this.shared.str(p?.executable ?? readExe(this.root, pid));
     e.args = this.keepArgs(isExec ? p?.args : undefined) ?? this.keepArgs(readCmdline(this.root, pid));
-    e.sid = st.sid;
-    e.pgid = st.pgid;
     const ses = (rec?.audit?.session as string | undefined) ?? readText(this.root, pid, 'sessionid');
-    e.ses = ses === undefined || ses === UNSET_SESSION ? undefined : ses;
+    e.ses = ses === undefined || ses === UNSET_SESSION ? undefined : this.shared.str(ses);
     if (this.cgroups) {
       const text = readText(this.root, pid, 'cgroup');
       if (text !== undefined) e.cgroup = this.cgroupCache.get(text);
     }
     this.put(e);
-    this.link(e, depth);
+    this.link(e, depth, st.sid, st.pgid);
     return e;
   }
 
@@ -229,32 +239,39 @@ export class ProcessTable implements AncestryLookup {
     // (and from events alone, a pid reused within the millisecond it was first seen in)
     const before = this.retired.get(pid);
     const gen = before !== undefined && before.startTicks === (known ? startTicks : undefined) ? before.gen + 1 : 0;
-    let start: string | undefined;
-    if (known && this.bootMs !== undefined) start = new Date(this.bootMs + (startTicks! * 1000) / CLOCK_TICKS_PER_SECOND).toISOString();
-    else if (bornMs !== undefined && Number.isFinite(bornMs)) start = new Date(bornMs).toISOString();
+    // a live start is made from startTicks when a record asks for it (startOf)
+    const start = !known && bornMs !== undefined && Number.isFinite(bornMs) ? new Date(bornMs).toISOString() : undefined;
     return {
       pid, ppid,
       entityId: entityId(this.hostId, pid, `${known ? startTicks : `@${seedMs ?? this.now()}`}${gen === 0 ? '' : `.${gen}`}`),
       gen,
       start, startTicks: known ? startTicks : undefined,
-      comm: undefined, exe: undefined, args: undefined, ses: undefined, sid: undefined, pgid: undefined,
+      comm: undefined, exe: undefined, args: undefined, ses: undefined,
       cgroup: undefined, labels: undefined, parent: undefined, sessionLeader: undefined, groupLeader: undefined,
-      entryLeader: undefined, ancestry: undefined, seen: this.now(), moved: 0,
+      entryLeader: undefined, seen: this.clock(), moved: 0,
     };
   }
 
-  private keepArgs(args: readonly string[] | undefined): readonly string[] | undefined {
-    if (args === undefined || this.redactArgs === undefined) return args;
-    return this.redactArgs(args) ?? args;
+  /** When the process started (ISO 8601), if known. */
+  startOf(e: ProcEntry): string | undefined {
+    if (e.start === undefined && e.startTicks !== undefined && this.bootMs !== undefined) {
+      e.start = new Date(this.bootMs + (e.startTicks * 1000) / CLOCK_TICKS_PER_SECOND).toISOString();
+    }
+    return e.start;
   }
 
-  /** Parent, leaders and inherited labels of a new entry. */
-  private link(e: ProcEntry, depth: number): void {
+  private keepArgs(args: readonly string[] | undefined): readonly string[] | undefined {
+    if (args === undefined) return undefined;
+    return this.shared.args(this.redactArgs?.(args) ?? args);
+  }
+
+  /** Parent, leaders (from /proc's session and group ids) and inherited labels of a new entry. */
+  private link(e: ProcEntry, depth: number, sid?: number, pgid?: number): void {
     const parent = e.ppid > 0 && e.ppid !== e.pid && depth < 256 ? this.lookup(e.ppid, depth + 1) : undefined;
     e.parent = parent;
     if (this.labels !== undefined && parent !== undefined) e.labels = this.labels.inherited(parent.labels);
-    if (e.sid !== undefined) e.sessionLeader = e.sid === e.pid ? e : this.leader(e.sid, depth);
-    if (e.pgid !== undefined) e.groupLeader = e.pgid === e.pid ? e : this.leader(e.pgid, depth);
+    if (sid !== undefined && Number.isFinite(sid)) e.sessionLeader = sid === e.pid ? e : this.leader(sid, depth);
+    if (pgid !== undefined && Number.isFinite(pgid)) e.groupLeader = pgid === e.pid ? e : this.leader(pgid, depth);
     e.entryLeader = this.entryLeaderOf(e);
   }
 
@@ -283,18 +300,18 @@ export class ProcessTable implements AncestryLookup {
   private fromRecord(rec: NormalizedRecord, pid: number, ppid: number, seedMs: number | undefined): ProcEntry {
     const p = rec.process!;
     const e = this.blank(pid, ppid, undefined, seedMs);
-    e.comm = p.name ?? (p.executable !== undefined ? baseName(p.executable) : undefined);
-    e.exe = p.executable;
+    e.comm = this.shared.str(p.name ?? (p.executable !== undefined ? baseName(p.executable) : undefined));
+    e.exe = this.shared.str(p.executable);
     if (rec.event.action === 'executed') e.args = this.keepArgs(p.args);
     const ses = rec.audit?.session;
-    e.ses = ses === undefined || ses === UNSET_SESSION ? undefined : ses;
+    e.ses = ses === undefined || ses === UNSET_SESSION ? undefined : this.shared.str(ses);
     this.put(e);
     if (ppid > 0 && ppid !== pid && !this.map.has(ppid) && (!this.proc || this.fromProc(ppid, undefined, 0) === undefined)) {
       // a parent known only by what its child's record says of it (snoopy's rpname, the kernel's
       // ppid): enough to link siblings and to name it
       const pe = this.blank(ppid, 0, undefined, seedMs);
-      pe.comm = p.parent?.name;
-      pe.exe = p.parent?.executable;
+      pe.comm = this.shared.str(p.parent?.name);
+      pe.exe = this.shared.str(p.parent?.executable);
       this.put(pe);
     }
     this.link(e, 0);
@@ -322,9 +339,11 @@ export class ProcessTable implements AncestryLookup {
     // a failed exec did not replace the image; its record may name the file it tried
     const execOk = exec && rec.event.outcome !== 'failure';
     let e = this.map.get(pid);
+    let fresh = false;
     const eventMs = e === undefined || execOk ? Date.parse(rec['@timestamp']) : 0;
     if (e !== undefined && (execOk || (ppid !== undefined && ppid !== e.ppid))) e = this.recheck(e, rec, ppid);
     if (e === undefined) {
+      fresh = true;
       e = this.proc ? this.fromProc(pid, rec, 0) : undefined;
       if (e === undefined) {
         if (p.name === undefined && p.executable === undefined && !exec) return undefined;
@@ -332,10 +351,10 @@ export class ProcessTable implements AncestryLookup {
       }
     } else {
       this.touch(e);
-      if (e.comm === undefined && p.name !== undefined) e.comm = p.name;
-      if (e.exe === undefined && p.executable !== undefined) e.exe = p.executable;
+      if (e.comm === undefined && p.name !== undefined) e.comm = this.shared.str(p.name);
+      if (e.exe === undefined && p.executable !== undefined) e.exe = this.shared.str(p.executable);
     }
-    if (execOk) this.exec(e, rec);
+    if (execOk) this.exec(e, rec, fresh);
     const syscall = rec.audit?.syscall;
     if (syscall !== undefined) {
       if (FORK_SYSCALLS.has(syscall)) this.forked(e, rec);
@@ -386,16 +405,15 @@ export class ProcessTable implements AncestryLookup {
     if (ppid === e.ppid) return;
     e.ppid = ppid;
     e.parent = this.lookup(ppid);
-    e.ancestry = undefined;
   }
 
-  /** The image changed: what the exec says replaces what the entry knew. */
-  private exec(e: ProcEntry, rec: NormalizedRecord): void {
+  /** The image changed: what the exec says replaces what the entry knew (`fresh`: made from this record, args taken). */
+  private exec(e: ProcEntry, rec: NormalizedRecord, fresh: boolean): void {
     const p = rec.process!;
-    if (p.executable !== undefined) e.exe = p.executable;
-    if (p.name !== undefined) e.comm = p.name;
-    else if (p.executable !== undefined) e.comm = baseName(p.executable);
-    if (p.args !== undefined && e.args !== p.args) e.args = this.keepArgs(p.args);
+    if (p.executable !== undefined) e.exe = this.shared.str(p.executable);
+    if (p.name !== undefined) e.comm = this.shared.str(p.name);
+    else if (p.executable !== undefined) e.comm = this.shared.str(baseName(p.executable));
+    if (p.args !== undefined && !fresh) e.args = this.keepArgs(p.args);
     if (this.labels !== undefined) e.labels = this.labels.onExec(e.labels, e.exe, p.command_line);
   }
 
@@ -425,15 +443,16 @@ export class ProcessTable implements AncestryLookup {
     this.counters.exited++;
   }
 
-  /** Entity ids of the ancestors, nearest first, at most maxAncestry. */
-  ancestryOf(e: ProcEntry): readonly string[] {
-    if (e.ancestry !== undefined) return e.ancestry;
+  /**
+   * Entity ids of the ancestors, nearest first, at most maxAncestry: made per record (a few
+   * pointer hops), as the record's own array, rather than kept by every entry.
+   */
+  ancestryOf(e: ProcEntry): string[] {
     const out: string[] = [];
     for (let a = e.parent; a !== undefined && out.length < this.maxAncestry; a = a.parent) {
       out.push(a.entityId);
       if (a.pid <= 1) break;
     }
-    e.ancestry = out;
     return out;
   }
 
@@ -460,7 +479,7 @@ export class ProcessTable implements AncestryLookup {
 
   /** Forgets processes idle for idleMs that /proc no longer shows (or all idle ones without /proc). */
   prune(): number {
-    const limit = this.now() - this.idleMs;
+    const limit = this.clock() - this.idleMs;
     let n = 0;
     for (const [pid, e] of this.map) {
       // LRU order: once an entry is fresh, every later one is too

@@ -20,6 +20,7 @@ export class ExcludeSpawnsOf implements Filter {
   constructor(arg: string, readonly table: AncestryLookup, private readonly observes: boolean) {
     // comm is at most 15 bytes: a longer configured name can only ever match its cut
     this.names = new Set(splitList(arg).map((n) => n.slice(0, 15)).concat(splitList(arg)));
+    table.retain?.();
   }
 
   apply(rec: NormalizedRecord): NormalizedRecord | null {
