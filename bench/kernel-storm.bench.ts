@@ -13,7 +13,8 @@
 // exit the rules are deleted, the daemons stopped, the audit pid released, enabled 0, limits back.
 //
 // Run as root: node --import tsx bench/kernel-storm.bench.ts [kind=exec|open] [execs=20000 | opens=100000] [workers=2]
-//   [backlog=8192] [only=auditflow,auditd,laurel] [rate=opens/s] [prof=DIR]
+//   [backlog=8192] [only=auditflow,auditd,laurel] [rate=opens/s] [prof=DIR] [enrich=on|off] [auid=61200]
+//   (enrich=off: auditflow with `enrich: {process: false, container: false, hash: false}`)
 //   (kind=open: openat storm in a rule-scoped directory, as fast as it goes or paced at rate=)
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -23,7 +24,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { AuditClient } from '../src/netlink/client.js';
 
-const AUID = 61200;
+const AUID = Number(process.argv.find((a) => a.startsWith('auid='))?.slice(5) ?? 61200);
+const ENRICH = process.argv.find((a) => a.startsWith('enrich='))?.slice(7) !== 'off';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = path.join(root, 'test/support/run-cli.ts');
 const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1) ?? dflt);
@@ -141,6 +143,7 @@ async function startAuditflow(dir: string): Promise<Daemon> {
     state_dir: path.join(dir, 'af-state'),
     inputs: [{ type: 'netlink', mode: 'unicast', rules: [rules], status_interval_ms: 1000, backlog_limit: BACKLOG }],
     outputs: [{ type: 'file', path: out }],
+    ...(ENRICH ? {} : { enrich: { process: false, container: false, hash: false } }),
   }));
   // under the bench uid, so its self-exclusion rule is scoped like every rule here
   const child = spawn('/bin/sh', ['-c', `echo ${AUID} > /proc/self/loginuid && exec "$@"`, 'sh', process.execPath, ...PROF, '--import', 'tsx', cli, 'run', '--config', cfg],
