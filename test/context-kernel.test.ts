@@ -15,8 +15,8 @@ import { parseStat } from '../src/context/proc.js';
 // Context on the real kernel: the daemon (audit uid DAEMON_AUID, matched by no rule) records what
 // workloads under WORK_AUID do, and every record carries the process table's context. Real
 // processes, real cgroups shaped like the runtimes' (made here, removed after), real snoopy.
-const DAEMON_AUID = 62000;
-const WORK_AUID = 62001;
+const DAEMON_AUID = 62102;
+const WORK_AUID = 62101;
 const cli = fileURLToPath(new URL('./support/run-cli.ts', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));
 const PYTHON = '/usr/bin/python3';
