@@ -74,15 +74,14 @@ async function waitComplete(what: string, records: () => NormalizedRecord[], tim
   }
 }
 
-/** All 3000 events there, duplicates at most `maxDuplicates`; returns the duplicate count. */
-function assertAllOnce(records: readonly NormalizedRecord[], maxDuplicates: number, why: string): number {
+/** All 3000 events there, duplicates (counted and shown) at most `maxDuplicates`. */
+function assertAllOnce(records: readonly NormalizedRecord[], maxDuplicates: number, why: string): void {
   const events = auditEvents(records);
   const unique = new Set(events.map((r) => `${r.host!.name} ${r.event.sequence}`)).size;
   const duplicates = events.length - unique;
   console.log(`      ${events.length} records, ${unique} unique, ${duplicates} duplicates`);
   assert.equal(unique, 3000);
   assert.ok(duplicates <= maxDuplicates, `duplicates: ${duplicates} (${why})`);
-  return duplicates;
 }
 
 /** Within one ordered sequence of records (a collector's file, a Redis list or stream): how many of
