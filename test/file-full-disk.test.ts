@@ -11,17 +11,9 @@ import type { AuditRecord } from '../src/audit/record.js';
 import { AuditStream } from '../src/audit/stream.js';
 import { kRaw, type NormalizedRecord } from '../src/record.js';
 import { records } from './support/records.js';
+import { waitFor } from './support/wait.js';
 
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => 1000 + from + i);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(cond: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 
 /** Every line of the file parsed (throws on a partial or broken line); the file ends in \n. */
 function seqsOf(path: string): number[] {
@@ -72,7 +64,7 @@ describe('file outputs on a full disk (real tmpfs)', function () {
       truncateSync(ballast, readFileSync(ballast).length - 8192);
       let done = false;
       const w = out.write(records(50, 10)).then(() => { done = true; });
-      await waitFor(() => out.stats().write_errors >= 3, 'three failed attempts');
+      await waitFor('three failed attempts', () => out.stats().write_errors >= 3);
       assert.equal(done, false, 'not resolved (not delivered) while the disk is full');
       assert.deepEqual(seqsOf(path), range(0, 10), 'the half-written batch was cut back');
       unlinkSync(ballast);
@@ -94,7 +86,7 @@ describe('file outputs on a full disk (real tmpfs)', function () {
     fill(ballast);
     const w = first.write(records(50, 10));
     w.catch(() => {});
-    await waitFor(() => first.stats().write_errors >= 1, 'a failed attempt');
+    await waitFor('a failed attempt', () => first.stats().write_errors >= 1);
     await first.close(Date.now() + 200);
     await assert.rejects(w, (e: any) => e.code === 'AF_ERR_OUTPUT' && e.message.includes(path));
     assert.deepEqual(seqsOf(path), range(0, 10));
@@ -130,7 +122,7 @@ describe('file outputs on a full disk (real tmpfs)', function () {
       truncateSync(ballast, readFileSync(ballast).length - 4096);
       let done = false;
       const w = out.write(some).then(() => { done = true; });
-      await waitFor(() => out.stats().write_errors >= 2, 'failed attempts');
+      await waitFor('failed attempts', () => out.stats().write_errors >= 2);
       assert.equal(done, false);
       const partial = readFileSync(path, 'utf8');
       assert.ok(partial === '' || partial.endsWith('\n'), 'no partial record line');

@@ -11,6 +11,8 @@ import { createSnoopyInput } from '../src/inputs/snoopy/input.js';
 import { silentLogger } from '../src/log.js';
 import type { NormalizedRecord } from '../src/record.js';
 import type { AuditflowError } from '../src/errors.js';
+import type { Input } from '../src/pipeline/types.js';
+import type { Tailer } from '../src/inputs/tail/tail.js';
 import { waitFor } from './support/wait.js';
 
 const LIB = '/lib/x86_64-linux-gnu/libsnoopy.so';
@@ -47,7 +49,7 @@ describe('snoopy input with real snoopy', function () {
   async function tail(log: string, n: number, act: () => void) {
     const records: NormalizedRecord[] = [];
     const errors: AuditflowError[] = [];
-    const input = createSnoopyInput({ type: 'snoopy', path: log, poll_interval_ms: 20 }, { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger });
+    const input = createSnoopyInput({ type: 'snoopy', path: log, poll_interval_ms: 20 }, { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger }) as Input & { tailer(): Tailer | undefined };
     await input.start({ push: async (b) => { records.push(...b.records); b.ack?.(); }, error: (e) => errors.push(e) });
     try {
       act();

@@ -16,18 +16,10 @@ import { silentLogger } from '../src/log.js';
 import { records } from './support/records.js';
 import { TestSink } from './support/test-sink.js';
 import { freeTcpPort } from './support/rsyslog.js';
+import { sleep, waitFor } from './support/wait.js';
 
 const FEEDER = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'outputs', 'feeder.ts');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => 1000 + from + i);
-
-async function waitFor(cond: () => boolean, what: string, ms = 30000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /**
  * A syslog receiver reading octet-counted frames, keeping each record's sequence. With
@@ -79,10 +71,10 @@ class Feeder {
     createInterface({ input: this.proc.stdout! }).on('line', (l) => { this.last = JSON.parse(l); });
   }
   async until(cond: (r: Report) => boolean, what: string, ms = 30000): Promise<Report> {
-    await waitFor(() => {
+    await waitFor(what, () => {
       if (this.proc.exitCode !== null) throw new Error(`feeder exited ${this.proc.exitCode}: ${this.stderr}`);
       return this.last !== null && cond(this.last);
-    }, `${what}: ${JSON.stringify(this.last?.stats)} ${this.stderr}`, ms);
+    }, ms, () => `${JSON.stringify(this.last?.stats)} ${this.stderr}`);
     return this.last!;
   }
   /** Waits until the output has stopped taking records (a receiver that does not read). */
@@ -92,7 +84,7 @@ class Feeder {
       const r = await this.until((x) => x.event === 'idle', 'all records fed');
       if (r.stats.handed === handed) return r;
       handed = r.stats.handed;
-      await sleep(600);
+      await sleep(600); // time is the point: a stall shows only as no progress over a while
     }
   }
   async stop(): Promise<Report> {
@@ -137,7 +129,7 @@ describe('spool cursor follows confirmed delivery', function () {
     const second = await listener(port);
     const b = new Feeder({ stateDir, output, queue, from: 20000, count: 1000, batch: 200, intervalMs: 5, closeMs: 5000 });
     feeders.push(b);
-    await waitFor(() => new Set(second.seqs).size >= 21000 - new Set(first.seqs).size, 'every record read by one receiver or the other');
+    await waitFor('every record read by one receiver or the other', () => new Set(second.seqs).size >= 21000 - new Set(first.seqs).size, 30_000);
     const rb = await b.stop();
     await second.stop();
     return { first: first.seqs, second: second.seqs, ra, rb };
@@ -178,7 +170,7 @@ describe('spool cursor follows confirmed delivery', function () {
     const q1 = withQueue(output(), { memory_records: 1000 }, ctx()) as QueuedOutput;
     await q1.start();
     for (let b = 0; b < 3; b++) await q1.write(records(100, b * 100));
-    await waitFor(() => q1.stats().handed === 300, 'the output took all 300');
+    await waitFor('the output took all 300', () => q1.stats().handed === 300, 30_000);
     assert.deepEqual([q1.stats().delivered, q1.stats().unconfirmed_records, q1.stats().queue_records], [0, 300, 300], 'held in memory until confirmed');
     await q1.close(Date.now() + 500);
     assert.equal(q1.stats().spool_records, 300, 'saved, not forgotten');
@@ -187,7 +179,7 @@ describe('spool cursor follows confirmed delivery', function () {
     const q2 = withQueue(output(), { memory_records: 1000 }, ctx()) as QueuedOutput;
     await q2.start();
     await q2.write(records(100, 300));
-    await waitFor(() => good.seqs.length === 400, 'all 400 read');
+    await waitFor('all 400 read', () => good.seqs.length === 400, 30_000);
     assert.deepEqual(good.seqs, range(0, 400), 'the saved ones first, in order');
     assert.equal(q2.stats().replayed, 300, 'all 300 had been sent before');
     assert.equal(q2.stats().delivered, 0, 'read, not yet known read');
@@ -201,16 +193,16 @@ describe('spool cursor follows confirmed delivery', function () {
     const q1 = withQueue(sink, { batch_records: 100, fsync: false }, ctx()) as QueuedOutput;
     await q1.start();
     for (let b = 0; b < 5; b++) await q1.write(records(100, b * 100));
-    await waitFor(() => sink.received.length === 500, 'all handed over (read ahead of confirmation)');
+    await waitFor('all handed over (read ahead of confirmation)', () => sink.received.length === 500, 30_000);
     sink.confirm(250);
-    await waitFor(() => q1.stats().delivered === 200 && q1.stats().spool_records === 300, 'the first two writes confirmed, the cursor past them');
+    await waitFor('the first two writes confirmed, the cursor past them', () => q1.stats().delivered === 200 && q1.stats().spool_records === 300, 30_000);
     // the third write is half confirmed: it stays whole in the spool
     assert.deepEqual([q1.stats().unconfirmed_records, q1.stats().spool_records], [300, 300]);
     // a crash here: no close; the next run finds the cursor as it is
     const sink2 = new TestSink();
     const q2 = withQueue(sink2, {}, ctx()) as QueuedOutput;
     await q2.start();
-    await waitFor(() => sink2.received.length === 300, 'the unconfirmed 300 again');
+    await waitFor('the unconfirmed 300 again', () => sink2.received.length === 300, 30_000);
     assert.deepEqual(sink2.received.map((r) => r.event.sequence), range(200, 300));
     assert.equal(q2.stats().replayed, 300);
     await q2.close(Date.now() + 500);

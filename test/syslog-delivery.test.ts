@@ -7,19 +7,11 @@ import { SyslogOutput } from '../src/outputs/syslog/sink.js';
 import { silentLogger } from '../src/log.js';
 import { records } from './support/records.js';
 import { freeTcpPort } from './support/rsyslog.js';
+import { sleep, waitFor } from './support/wait.js';
 import { socketBufferBound } from '../src/outputs/syslog/stream.js';
 
 const ctx = { stateDir: '/nonexistent', hostName: 'testhost', log: silentLogger };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => 1000 + from + i);
-
-async function waitFor(cond: () => boolean, what: string, ms = 20000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** A syslog receiver that reads octet-counted frames and keeps each record's sequence. */
 function goodListener(port: number): Promise<{ server: net.Server; seqs: number[] }> {
@@ -61,7 +53,8 @@ describe('syslog over TCP: delivery counted only when known', function () {
     const writer = (async () => {
       for (let b = 0; b < total / 200; b++) { await out.write(records(200, b * 200)); accepted += 200; }
     })();
-    // until the buffers are full and writes stop being accepted
+    // until the buffers are full and writes stop being accepted: only seen as no progress over
+    // a while (time is the point; there is no event for "the kernel's buffers are full")
     let last = -1;
     for (;;) {
       await sleep(400);
@@ -78,7 +71,7 @@ describe('syslog over TCP: delivery counted only when known', function () {
     const good = await goodListener(port);
     try {
       await writer;
-      await waitFor(() => new Set(good.seqs).size >= total, 'every record at the good listener');
+      await waitFor('every record at the good listener', () => new Set(good.seqs).size >= total, 20_000);
       await out.close(Date.now() + 5000);
       assert.deepEqual(range(0, total).filter((s) => !good.seqs.includes(s)), [], 'nothing lost');
       const st = out.stats();
@@ -121,7 +114,7 @@ describe('syslog over TCP: delivery counted only when known', function () {
       await out.write(small);
       await out.write(records(1, 2));
       await out.write(small);
-      await waitFor(() => good.seqs.length === 4, 'the receiver read both writes');
+      await waitFor('the receiver read both writes', () => good.seqs.length === 4, 20_000);
       assert.deepEqual(confirmed, [], 'read, but not known to be read yet');
       await out.close(Date.now() + 2000);
       assert.deepEqual(confirmed, [3, 2], 'the clean close confirms the first write with the dropped record after it, then the last');

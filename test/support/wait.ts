@@ -8,9 +8,9 @@ type Falsy = false | 0 | '' | null | undefined;
 
 /**
  * Polls `condition` (sync or async) until it returns a truthy value, and returns that value.
- * A condition that throws counts as "not yet" (a file not written yet, a half-written JSON); on
- * timeout the error names `what`, the last thrown error and, if given, `describe()` of the state,
- * so a failure says what was seen instead of only that time ran out.
+ * A condition that throws fails the wait at once (a child that died will not come back). On
+ * timeout the error names `what` and, if given, `describe()` of the state then, so a failure
+ * says what was seen instead of only that time ran out.
  */
 export async function waitFor<T>(
   what: string,
@@ -20,22 +20,16 @@ export async function waitFor<T>(
 ): Promise<Exclude<T, Falsy>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    let lastError: unknown;
-    try {
-      const v = await condition();
-      if (v) return v as Exclude<T, Falsy>;
-    } catch (e) {
-      lastError = e;
-    }
-    if (Date.now() >= deadline) throw new WaitTimeout(what, timeoutMs, lastError, describe);
+    const v = await condition();
+    if (v) return v as Exclude<T, Falsy>;
+    if (Date.now() >= deadline) throw new WaitTimeout(what, timeoutMs, describe);
     await sleep(POLL_MS);
   }
 }
 
 export class WaitTimeout extends Error {
-  constructor(what: string, timeoutMs: number, lastError: unknown, describe?: () => unknown) {
+  constructor(what: string, timeoutMs: number, describe?: () => unknown) {
     let msg = `timed out after ${timeoutMs} ms waiting for ${what}`;
-    if (lastError !== undefined) msg += `; the condition last threw: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
     if (describe) msg += `; saw: ${show(describe)}`;
     super(msg);
     this.name = 'WaitTimeout';
