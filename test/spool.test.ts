@@ -8,17 +8,11 @@ import { AuditStream } from '../src/audit/stream.js';
 import { AuditlogOutput } from '../src/outputs/auditlog.js';
 import type { NormalizedRecord } from '../src/record.js';
 import { TestSink } from './support/test-sink.js';
+import { sleep, waitFor } from './support/wait.js';
 import { records } from './support/records.js';
 
 const seqs = (rs: NormalizedRecord[]) => rs.map((r) => r.event.sequence);
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => 1000 + from + i);
-const until = async (cond: () => boolean, ms = 10000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 describe('output queue and disk spool', function () {
   this.timeout(30000);
@@ -32,7 +26,7 @@ describe('output queue and disk spool', function () {
     const q = withQueue(sink, { memory_records: 1000 }, ctx());
     await q.start();
     for (let b = 0; b < 10; b++) await q.write(records(50, b * 50));
-    await until(() => sink.received.length === 500);
+    await waitFor('500 records at sink', () => sink.received.length === 500, 10_000, () => sink.received.length);
     assert.deepEqual(seqs(sink.received), range(0, 500));
     await q.close(Date.now() + 1000);
     assert.deepEqual(readdirSync(join(stateDir, 'spool', 'test-sink')).filter((f) => f.endsWith('.jsonl')), []);
@@ -53,7 +47,7 @@ describe('output queue and disk spool', function () {
     assert.equal(st.queue_records + st.spool_records, 10000);
     assert.ok(st.spool_bytes > 0);
     sink.up = true;
-    await until(() => sink.received.length === 10000);
+    await waitFor('10000 records at sink', () => sink.received.length === 10000, 10_000, () => sink.received.length);
     assert.deepEqual(seqs(sink.received), range(0, 10000), 'each record once, in order');
     assert.equal(q.stats().spool_records, 0);
     await q.close(Date.now() + 1000);
@@ -67,14 +61,14 @@ describe('output queue and disk spool', function () {
     let accepted = 0;
     const writes: Promise<void>[] = [];
     for (let b = 0; b < 40; b++) writes.push(q.write(records(10, b * 10)).then(() => { accepted += 10; }));
-    await until(() => accepted > 0 && q.stats().blocked_writes > 0);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor('a write held back', () => accepted > 0 && q.stats().blocked_writes > 0);
+    await sleep(100); // time is the point: held writers stay held while the sink is down
     const held = accepted;
     assert.ok(held < 400, `writes beyond the cap wait (${held} accepted)`);
     assert.ok(q.stats().spool_bytes <= 65536 + 20000);
     sink.up = true;
     await Promise.all(writes);
-    await until(() => sink.received.length === 400);
+    await waitFor('400 records at sink', () => sink.received.length === 400, 10_000, () => sink.received.length);
     assert.deepEqual(seqs(sink.received), range(0, 400));
     assert.equal(q.stats().lost, 0);
     await q.close(Date.now() + 1000);
@@ -90,8 +84,8 @@ describe('output queue and disk spool', function () {
     assert.ok(lost > 0, 'something had to go');
     assert.ok(q.stats().spool_bytes <= 65536 + 20000, 'the disk cap holds');
     sink.up = true;
-    await until(() => sink.received.length >= 1000 - lost);
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the queue drained into the sink', () => sink.received.length >= 1000 - lost && q.stats().spool_records === 0 && q.stats().queue_records === 0,
+      10_000, () => ({ received: sink.received.length, ...q.stats() }));
     const loss = sink.received.filter((r) => r.event.action === 'lost-events');
     const kept = sink.received.filter((r) => r.event.action !== 'lost-events');
     assert.equal(loss.reduce((n, r) => n + (r.audit!.lost as number), 0), lost);
@@ -118,7 +112,7 @@ describe('output queue and disk spool', function () {
     await q2.start();
     assert.equal(q2.stats().spool_records, 1000);
     await q2.write(records(100, 1000));
-    await until(() => sink2.received.length === 1100);
+    await waitFor('1100 records at sink2', () => sink2.received.length === 1100, 10_000, () => sink2.received.length);
     assert.deepEqual(seqs(sink2.received), range(0, 1100));
     await q2.close(Date.now() + 1000);
   });
@@ -138,7 +132,7 @@ describe('output queue and disk spool', function () {
     await q1.close(Date.now() + 300);
     const q2 = withQueue(new AuditlogOutput({ type: 'auditlog', path }, { hostName: 'h' }), {}, ctx()) as QueuedOutput;
     await q2.start();
-    await until(() => q2.stats().spool_records === 0);
+    await waitFor('the spool emptied', () => q2.stats().spool_records === 0);
     await q2.close(Date.now() + 1000);
     // the sample's lines are what auditd wrote: the same text comes out, event by event
     const written = readFileSync(path, 'utf8').split('\n').filter(Boolean);
@@ -153,14 +147,14 @@ describe('output queue and disk spool', function () {
     await q1.start();
     for (let b = 0; b < 5; b++) await q1.write(records(100, b * 100));
     sink1.up = true;
-    await until(() => sink1.received.length >= 200);
+    await waitFor('at least 200 records at sink1', () => sink1.received.length >= 200, 10_000, () => sink1.received.length);
     sink1.up = false;
     await q1.close(Date.now() + 300);
     const delivered = sink1.received.length;
     const sink2 = new TestSink();
     const q2 = withQueue(sink2, { memory_records: 0 }, ctx());
     await q2.start();
-    await until(() => sink2.received.length === 500 - delivered);
+    await waitFor(`${500 - delivered} records at sink2`, () => sink2.received.length === 500 - delivered, 10_000, () => sink2.received.length);
     assert.deepEqual(seqs([...sink1.received, ...sink2.received]), range(0, 500));
     await q2.close(Date.now() + 1000);
   });
@@ -180,11 +174,10 @@ describe('output queue and disk spool', function () {
     const sink2 = new TestSink();
     const q2 = withQueue(sink2, { memory_records: 0 }, ctx()) as QueuedOutput;
     await q2.start();
-    await until(() => sink2.received.length === 6);
-    await new Promise((r) => setTimeout(r, 50));
+    await waitFor('6 records', () => sink2.received.length === 6);
+    await q2.close(Date.now() + 500);          // closed: nothing more can arrive
     assert.deepEqual(seqs(sink2.received), range(0, 6));
     assert.equal(q2.stats().spool_corrupt, 2, 'the bad line and the torn tail');
-    await q2.close(Date.now() + 500);
   });
 
   it('by default a resolved write is on disk: a crash (no close) loses nothing acked', async () => {
@@ -198,7 +191,7 @@ describe('output queue and disk spool', function () {
     const sink2 = new TestSink();
     const q2 = withQueue(sink2, {}, ctx());
     await q2.start();
-    await until(() => sink2.received.length === 100);
+    await waitFor('100 records at sink2', () => sink2.received.length === 100, 10_000, () => sink2.received.length);
     assert.deepEqual(seqs(sink2.received), range(0, 100));
     await q2.close(Date.now() + 500);
     await q1.close(Date.now()); // only to release the dead run's file handles
@@ -214,7 +207,7 @@ describe('output queue and disk spool', function () {
     assert.equal(q.stats().spooled, 500);
     assert.ok(q.stats().group_commits < 50, `${q.stats().group_commits} commits for 50 writes`);
     sink.up = true;
-    await until(() => sink.received.length === 500);
+    await waitFor('500 records at sink', () => sink.received.length === 500, 10_000, () => sink.received.length);
     assert.deepEqual(seqs(sink.received), range(0, 500));
     await q.close(Date.now() + 500);
   });
@@ -226,7 +219,7 @@ describe('output queue and disk spool', function () {
     const first = records(50);
     await q.write(first);
     for (let b = 1; b < 20; b++) await q.write(records(50, b * 50));
-    await until(() => sink.received.length === 1000);
+    await waitFor('1000 records at sink', () => sink.received.length === 1000, 10_000, () => sink.received.length);
     assert.equal(q.stats().spooled, 1000);
     assert.equal(q.stats().read_back, 0);
     assert.strictEqual(sink.received[0], first[0], 'the very objects written, not copies parsed back');
@@ -234,7 +227,7 @@ describe('output queue and disk spool', function () {
     sink.up = false;
     for (let b = 0; b < 30; b++) await q.write(records(1000, 1000 + b * 1000));
     sink.up = true;
-    await until(() => sink.received.length === 31000, 20000);
+    await waitFor('31000 records at sink', () => sink.received.length === 31000, 20000, () => sink.received.length);
     assert.ok(q.stats().read_back > 0);
     assert.deepEqual(seqs(sink.received), range(0, 31000));
     await q.close(Date.now() + 500);
