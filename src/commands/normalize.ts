@@ -143,7 +143,7 @@ class Run {
       const lanes = (this.lanes ??= this.startLanes());
       this.laned = true;
       const events = new AuditEvents({
-        onEvent: (records) => { this.records++; lanes.event(records); },
+        onEvent: (_records, lines) => { this.records++; lanes.event(lines); },
         onError: this.parseFailed,
       });
       return { line: (t, n) => events.line(t, `${name}:${n}`), end: () => events.flush() };

@@ -1,18 +1,23 @@
-// Messages between `normalize`'s main thread and its normalize lanes. Events travel as their
-// records' text (type, node, time, serial, body), packed flat into one array per batch: one
-// structured clone per batch, and the lane rebuilds each record with the same scanner.
+// Messages between `normalize`'s main thread and its normalize lanes. A batch is its events'
+// lines joined into one string (one copy across threads, where thousands of small strings or
+// parsed records cost more than the lane's work on them), the count of lines of each item, and
+// the input errors among them. The lane parses the lines again with the same parser.
 
-import { auditRecordOf, type AuditRecord } from '../../audit/record.js';
+import { parseLine, isFailure, type AuditRecord } from '../../audit/record.js';
 import type { NormalizeSetup } from './normalize-setup.js';
 
-export const ITEM_EVENT = 0;
-export const ITEM_ERROR = 1;
-
-export type Packed = (string | number | null)[];
+export interface Batch {
+  /** the records' lines, "\n" between them (a line never holds one: it was split there) */
+  text: string;
+  /** per item: its number of lines (an event), or 0 (an input error, next in `errors`) */
+  shape: number[];
+  /** code, message (without its `where: ` prefix), where; three per error */
+  errors: (string | null)[];
+}
 
 export type ToLane =
   | { kind: 'init'; setup: NormalizeSetup; logLevel: string }
-  | { kind: 'batch'; seq: number; items: Packed }
+  | ({ kind: 'batch'; seq: number } & Batch)
   | { kind: 'end' };
 
 export type FromLane =
@@ -21,29 +26,55 @@ export type FromLane =
   | { kind: 'ended'; bytes: Uint8Array; records: number }
   | { kind: 'log'; line: string };
 
-export function packEvent(into: Packed, records: readonly AuditRecord[]): void {
-  into.push(ITEM_EVENT, records.length);
-  for (const r of records) into.push(r.type, r.node ?? null, r.time, r.serial, r.body);
+/** A batch being filled on the main thread. */
+export class BatchBuilder {
+  private text = '';
+  private shape: number[] = [];
+  private errors: (string | null)[] = [];
+  lines = 0;
+
+  event(lines: readonly string[]): void {
+    for (let i = 0; i < lines.length; i++) this.text += this.lines++ === 0 ? lines[i] : `\n${lines[i]}`;
+    this.shape.push(lines.length);
+  }
+
+  error(code: string, message: string, where: string | undefined): void {
+    this.shape.push(0);
+    this.errors.push(code, message, where ?? null);
+  }
+
+  get empty(): boolean {
+    return this.shape.length === 0;
+  }
+
+  take(): Batch {
+    const b = { text: this.text, shape: this.shape, errors: this.errors };
+    this.text = '';
+    this.shape = [];
+    this.errors = [];
+    this.lines = 0;
+    return b;
+  }
 }
 
-export function packError(into: Packed, code: string, message: string, where: string | undefined): void {
-  into.push(ITEM_ERROR, code, message, where ?? null);
-}
-
-/** Walks a packed batch in order. */
-export function unpack(items: Packed, onEvent: (records: AuditRecord[]) => void, onError: (code: string, message: string, where: string | undefined) => void): void {
-  let i = 0;
-  while (i < items.length) {
-    if (items[i++] === ITEM_EVENT) {
-      const n = items[i++] as number;
-      const records = new Array<AuditRecord>(n);
-      for (let k = 0; k < n; k++, i += 5) {
-        records[k] = auditRecordOf(items[i] as string, (items[i + 1] as string | null) ?? undefined, items[i + 2] as number, items[i + 3] as number, items[i + 4] as string);
-      }
-      onEvent(records);
-    } else {
-      onError(items[i] as string, items[i + 1] as string, (items[i + 2] as string | null) ?? undefined);
-      i += 3;
+/** Walks a batch in order. */
+export function unpack(b: Batch, onEvent: (records: AuditRecord[]) => void, onError: (code: string, message: string, where: string | undefined) => void): void {
+  const lines = b.text.split('\n');
+  let line = 0;
+  let err = 0;
+  for (const n of b.shape) {
+    if (n === 0) {
+      onError(b.errors[err]!, b.errors[err + 1]!, b.errors[err + 2] ?? undefined);
+      err += 3;
+      continue;
     }
+    const records = new Array<AuditRecord>(n);
+    for (let k = 0; k < n; k++) {
+      const r = parseLine(lines[line++]);
+      // the main thread parsed this very line already; the same parser cannot fail on it now
+      if (isFailure(r)) throw new Error(`lane could not parse a line the reader parsed: ${r.error}`);
+      records[k] = r;
+    }
+    onEvent(records);
   }
 }

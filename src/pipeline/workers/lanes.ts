@@ -4,16 +4,14 @@
 // bounded (memory stays flat however far the lanes fall behind).
 
 import { Worker } from 'node:worker_threads';
-import type { AuditRecord } from '../../audit/record.js';
 import type { AuditflowError } from '../../errors.js';
-import type { FromLane, Packed, ToLane } from './lane-protocol.js';
-import { packError, packEvent } from './lane-protocol.js';
+import { BatchBuilder, type FromLane, type ToLane } from './lane-protocol.js';
 import type { NormalizeSetup } from './normalize-setup.js';
 
 /** A batch goes out at this many records (or at a file's end). */
-const BATCH_RECORDS = 2048;
+const BATCH_RECORDS = 256;
 /** Batches sent and not yet written, per lane, before the reader waits. */
-const IN_FLIGHT_PER_LANE = 3;
+const IN_FLIGHT_PER_LANE = 4;
 /** A lane's young generation: its garbage is short-lived, and each MiB here is RSS per lane. */
 const LANE_YOUNG_MB = 8;
 
@@ -39,8 +37,7 @@ export class NormalizeLanes {
   /** records the lanes wrote */
   written = 0;
   private readonly workers: Worker[] = [];
-  private items: Packed = [];
-  private itemRecords = 0;
+  private readonly batch = new BatchBuilder();
   private nextSeq = 0;
   private nextWrite = 0;
   private readonly done = new Map<number, Uint8Array>();
@@ -63,17 +60,16 @@ export class NormalizeLanes {
     }
   }
 
-  event(records: readonly AuditRecord[]): void {
-    packEvent(this.items, records);
-    this.itemRecords += records.length;
-    if (this.itemRecords >= BATCH_RECORDS) this.dispatch();
+  /** One reassembled event, as the lines its records were read from. */
+  event(lines: readonly string[]): void {
+    this.batch.event(lines);
+    if (this.batch.lines >= BATCH_RECORDS) this.dispatch();
   }
 
   /** An input error, shipped as a pipeline_error record in its place among the events. */
   error(err: AuditflowError): void {
     const bare = err.where !== undefined && err.message.startsWith(`${err.where}: `) ? err.message.slice(err.where.length + 2) : err.message;
-    packError(this.items, err.code, bare, err.where);
-    this.itemRecords++;
+    this.batch.error(err.code, bare, err.where);
   }
 
   /** Resolves once the reader may go on (few enough batches in flight). */
@@ -108,11 +104,9 @@ export class NormalizeLanes {
   }
 
   private dispatch(): void {
-    if (this.items.length === 0) return;
+    if (this.batch.empty) return;
     const seq = this.nextSeq++;
-    this.send(this.workers[seq % this.workers.length], { kind: 'batch', seq, items: this.items });
-    this.items = [];
-    this.itemRecords = 0;
+    this.send(this.workers[seq % this.workers.length], { kind: 'batch', seq, ...this.batch.take() });
   }
 
   private send(w: Worker, m: ToLane): void {

@@ -54,7 +54,7 @@ async function handle(m: ToLane): Promise<void> {
   }
   if (m.kind === 'batch') {
     const records: NormalizedRecord[] = [];
-    unpack(m.items, (recs) => records.push(normalizer!.normalize(recs)), (code, message, where) => {
+    unpack(m, (recs) => records.push(normalizer!.normalize(recs)), (code, message, where) => {
       records.push(pipelineErrorRecord(new AuditflowError(code as AuditflowError['code'], message, where), 'normalize'));
     });
     if (records.length > 0) await pipeline!.push({ records });
