@@ -1,8 +1,9 @@
 // Context (src/context/) cost, side by side with it off:
-//   node --expose-gc --import tsx bench/context.bench.ts [events]   (LIVE_ONLY=1: skip part 1)
+//   node --expose-gc --import tsx bench/context.bench.ts [events] [rounds]   (LIVE_ONLY=1: skip part 1)
 // 1. normalize events/s on the real sample (parse + reassemble + normalize), without and with the
-//    context stage built from events alone (what `normalize --enrich` adds); each replay shifts
-//    the pids so the table keeps meeting new processes, as a long log does.
+//    context stage built from events alone (what `normalize --enrich` adds), alternating off and
+//    on for `rounds` rounds (default 5) in one process, medians; each replay shifts the pids so
+//    the table keeps meeting new processes, as a long log does.
 // 2. the live stage per exec record of processes already gone (the exec storm's common case:
 //    one failed /proc read each) and of a live process (a Map hit).
 // 3. process table memory at 100,000 processes (heap after GC, exec records with 3 args).
@@ -13,6 +14,7 @@ import { createContext, defaultEnrichConfig } from '../src/context/index.js';
 import type { NormalizedRecord } from '../src/record.js';
 
 const target = Number(process.argv[2] ?? 100_000);
+const rounds = Number(process.argv[3] ?? 5);
 const sample = readFileSync(fileURLToPath(new URL('../test/fixtures/samples/audit-raw.sample.log', import.meta.url)), 'utf8');
 const lines = sample.split('\n').filter((l) => l !== '');
 const shift = (l: string, by: number) => (by === 0 ? l : l.replace(/ (pp)?id=(\d+)/g, (_m, pp, n) => ` ${pp ?? ''}id=${Number(n) + by}`));
@@ -37,12 +39,21 @@ function run(enrich: boolean): { events: number; ms: number } {
   return { events, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
 }
 
-if (!process.env.LIVE_ONLY) { run(false); run(true); } // warm up
-const off = process.env.LIVE_ONLY ? { events: 1, ms: 1 } : run(false);
-const on = process.env.LIVE_ONLY ? { events: 1, ms: 1 } : run(true);
-const rate = (r: { events: number; ms: number }) => Math.round(r.events / (r.ms / 1000));
-console.log(`normalize, context off: ${rate(off)} events/s`);
-console.log(`normalize, context on (events alone): ${rate(on)} events/s (${(((off.ms / off.events) / (on.ms / on.events) - 1) * -100).toFixed(1)}% slower)`);
+const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
+if (!process.env.LIVE_ONLY) {
+  run(false); run(true); // warm up
+  const offRates: number[] = [];
+  const onRates: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    for (const [enrich, into] of [[false, offRates], [true, onRates]] as const) {
+      const r = run(enrich);
+      into.push(r.events / (r.ms / 1000));
+    }
+  }
+  const [off, on] = [median(offRates), median(onRates)];
+  console.log(`normalize, context off: ${Math.round(off)} events/s (median of ${rounds}: ${offRates.map(Math.round).join(' ')})`);
+  console.log(`normalize, context on (events alone): ${Math.round(on)} events/s (median of ${rounds}: ${onRates.map(Math.round).join(' ')}), ${((1 - on / off) * 100).toFixed(1)}% slower`);
+}
 
 // 2. live stage, per record
 const [me, myParent] = [process.pid, process.ppid]; // process.ppid is a system call each time

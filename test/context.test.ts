@@ -7,6 +7,9 @@ import { PodsDirectory, parsePodDir } from '../src/context/pods.js';
 import { ProcessTable } from '../src/context/process-table.js';
 import { createContext, defaultEnrichConfig } from '../src/context/index.js';
 import { normalizeCommand } from '../src/commands/normalize.js';
+import { buildFilterChain } from '../src/filters/index.js';
+import { silentLogger } from '../src/log.js';
+import type { NormalizedRecord } from '../src/record.js';
 import { auditRecords } from './fixtures/filters/records.js';
 
 const ID = '3f1c9e0b5a7d4e2f8a6b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f';
@@ -121,6 +124,31 @@ describe('the process table from events alone', () => {
       const own = recs.filter((r) => r.process?.pid === ppid && r.process.entity_id !== undefined);
       for (const r of own) assert.equal(r.process!.entity_id, [...ids][0], `records of ${ppid} itself`);
     }
+  });
+});
+
+describe('the context stage with enrichment off', () => {
+  const off = { ...defaultEnrichConfig(), process: false, container: false, hash: false };
+  const recs = () => auditRecords();
+
+  it('feeds no table and writes nothing', () => {
+    const ctx = createContext(off, { live: false });
+    const rs = recs();
+    for (const r of rs) ctx.apply(r);
+    const stats = ctx.stats();
+    assert.equal(stats.records, rs.length);
+    assert.equal(stats.events_table_entries, undefined, 'no table made');
+    assert.ok(rs.every((r) => r.process?.entity_id === undefined && r.process?.Ext === undefined));
+  });
+
+  it('still feeds its table when exclude_spawns_of walks it', () => {
+    const ctx = createContext(off, { live: false });
+    const filters = buildFilterChain([{ filter_chain: 'exclude_spawns_of:timeout' }, { type: 'redact', enabled: false }], { stateDir: '/tmp', hostName: 't', log: silentLogger, procTable: false, processTable: ctx });
+    const rs = recs();
+    const kept = rs.filter((r) => { ctx.apply(r); return filters.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), r) !== null; });
+    assert.ok(ctx.stats().events_table_entries > 0);
+    assert.equal(kept.length, rs.length - rs.filter((r) => r.process?.pid === 13576).length, 'python3 under timeout dropped, as with enrichment on');
+    assert.ok(rs.every((r) => r.process?.entity_id === undefined), 'and still writes nothing');
   });
 });
 

@@ -4,7 +4,7 @@ import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessTable } from '../src/context/process-table.js';
-import { parseStat } from '../src/context/proc.js';
+import { parseStat, readStat } from '../src/context/proc.js';
 import { buildFilterChain } from '../src/filters/index.js';
 import type { NormalizedRecord } from '../src/record.js';
 import { silentLogger } from '../src/log.js';
@@ -66,6 +66,31 @@ describe('process table', () => {
     assert.equal(t.prune(), 1);
     assert.equal(t.lookup(10), undefined);
     assert.ok(t.lookup(11));
+  });
+
+  it('keeps one frozen argv for every process that runs the same command line', () => {
+    const t = new ProcessTable({ proc: false });
+    const run = (pid: number, args: string[]) => t.observe({ ...exec(pid, 1, 'true'), process: { ...exec(pid, 1, 'true').process, args } })!;
+    const a = run(10, ['/usr/bin/true', '--version']);
+    const b = run(11, ['/usr/bin/true', '--version']);
+    const c = run(12, ['/usr/bin/true', '--help']);
+    assert.equal(a.args, b.args, 'shared, not copied');
+    assert.deepEqual(c.args, ['/usr/bin/true', '--help']);
+    assert.ok(Object.isFrozen(a.args), 'records that carry it as process.parent.args cannot change it for the others');
+    // argv is NUL-free, so ['a b'] and ['a', 'b'] are told apart
+    assert.notEqual(run(13, ['/usr/bin/true a']).args, run(14, ['/usr/bin/true', 'a']).args);
+  });
+
+  it('redacts argv before keeping it, and keeps the redacted one shared', () => {
+    const t = new ProcessTable({ proc: false, redactArgs: (a) => a.map((x) => (x.startsWith('--password=') ? '--password=<redacted>' : x)) });
+    const run = (pid: number, pw: string) => t.observe({ ...exec(pid, 1, 'mysql'), process: { ...exec(pid, 1, 'mysql').process, args: ['mysql', `--password=${pw}`] } })!;
+    assert.deepEqual(run(10, 'hunter2').args, ['mysql', '--password=<redacted>']);
+    assert.equal(run(11, 'swordfish').args, t.peek(10)!.args);
+  });
+
+  it('reads a pid that is gone as gone, live pids as they are', () => {
+    assert.equal(readStat('/proc', 4_194_305), undefined, 'above any pid_max');
+    assert.equal(readStat('/proc', process.pid)!.ppid, process.ppid);
   });
 
   it('learns every exec of the real sample with its parent', () => {
