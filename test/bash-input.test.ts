@@ -4,22 +4,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createBashInput } from '../src/inputs/bash/input.js';
 import { silentLogger } from '../src/log.js';
 import type { NormalizedRecord } from '../src/record.js';
 import type { Input } from '../src/pipeline/types.js';
+import { sleep, waitFor } from './support/wait.js';
 
 const driver = new URL('./fixtures/bash/drive-bash.py', import.meta.url).pathname;
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 10000, got: () => unknown = () => ''): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(got())}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('bash input', function () {
   this.timeout(60000);
@@ -57,10 +50,10 @@ describe('bash input', function () {
     // both sessions start with the same shopt line, and entries dedupe on epoch+command: typed
     // within the same second it would be one entry (see parse.ts), so session 2 starts a second later
     const lastSecond = Date.parse(records[3]['@timestamp']);
-    await new Promise((r) => setTimeout(r, Math.max(0, lastSecond + 1000 - Date.now())));
+    await sleep(Math.max(0, lastSecond + 1000 - Date.now())); // time is the point: the next wall-clock second
     execFileSync('python3', [driver, hist, 'echo s2a', 'history -w', 'echo s2b'], { timeout: 20000 });
     await waitFor('session 2', () => records.length >= 9, 10000, commands);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500); // time is the point: nothing reported twice, so nothing more arrives
     assert.deepEqual(records.map((r) => r.process!.command_line), [
       'ls -la /etc',
       'shopt -s cmdhist lithist histappend', 'echo one', 'exit',
@@ -83,7 +76,7 @@ describe('bash input', function () {
     await waitFor('session 1', () => records.length === 4);
     execFileSync('python3', [driver, hist, 'echo b1', 'echo b2'], { timeout: 20000, env });
     await waitFor('session 2', () => records.length >= 8);
-    await new Promise((r) => setTimeout(r, 500));
+    await sleep(500); // time is the point: nothing reported twice, so nothing more arrives
     assert.deepEqual(records.map((r) => r.process!.command_line), [
       'shopt -s cmdhist lithist histappend', 'echo a1', 'echo a2', 'exit',
       'shopt -s cmdhist lithist histappend', 'echo b1', 'echo b2', 'exit',
@@ -98,6 +91,6 @@ describe('bash input', function () {
     await waitFor('2 commands', () => records.length === 2);
     assert.deepEqual(records.map((r) => r.process!.command_line), ['ls', 'cd /tmp']);
     assert.ok(Math.abs(Date.parse(records[0]['@timestamp']) - Date.now()) < 60000);
-    assert.deepEqual(records[0].user, { id: '0', name: 'root' });
+    assert.deepEqual(records[0].user, { id: String(userInfo().uid), name: userInfo().username }, 'the owner of the history file');
   });
 });
