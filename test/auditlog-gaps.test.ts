@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hostname } from 'node:os';
 import { jsonLines, runCli, tempDir } from './support/io.js';
+import { sleep, waitFor } from './support/wait.js';
 import { createAuditlogInput } from '../src/inputs/auditlog.js';
 import { silentLogger } from '../src/log.js';
 import type { NormalizedRecord } from '../src/record.js';
@@ -18,17 +19,6 @@ import type { AuditflowError } from '../src/errors.js';
 const samplePath = fileURLToPath(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url));
 const sample = readFileSync(samplePath, 'utf8').split('\n').filter(Boolean);
 const cli = fileURLToPath(new URL('./support/run-cli.ts', import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** The file through the daemon's auditlog input until it is quiet: records, errors, stats. */
 async function viaInput(dir: string, text: string, expected: number) {
@@ -40,7 +30,7 @@ async function viaInput(dir: string, text: string, expected: number) {
     { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger });
   await input.start({ push: async (b) => { records.push(...b.records); b.ack?.(); }, error: (e) => errors.push(e) });
   try {
-    await until(`${expected} records`, () => records.length >= expected);
+    await waitFor(`${expected} records`, () => records.length >= expected, 20_000);
     await sleep(400); // past the reassembly timeout: every gap has been settled
     return { records, errors, stats: input.stats!() };
   } finally {
@@ -131,7 +121,7 @@ describe('audit.log serial gaps', function () {
     const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
     const lines = () => (existsSync(out) ? jsonLines(readFileSync(out, 'utf8')) : []);
     try {
-      await until('300 records from run', () => lines().length >= 300);
+      await waitFor('300 records from run', () => lines().length >= 300, 20_000);
       await sleep(3000); // past the reassembly timeout: anything more would have come by now
     } finally {
       child.kill('SIGTERM');

@@ -8,16 +8,9 @@ import { silentLogger } from '../src/log.js';
 import type { NormalizedRecord } from '../src/record.js';
 import type { AuditflowError } from '../src/errors.js';
 import type { Input } from '../src/pipeline/types.js';
+import { waitFor } from './support/wait.js';
 
 const sampleLines = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter((l) => l);
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 10000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('auditlog input', function () {
   this.timeout(30000);

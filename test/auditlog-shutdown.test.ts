@@ -6,14 +6,7 @@ import { createAuditlogInput } from '../src/inputs/auditlog.js';
 import { silentLogger } from '../src/log.js';
 import type { NormalizedRecord } from '../src/record.js';
 import type { Input } from '../src/pipeline/types.js';
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 10000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { waitFor } from './support/wait.js';
 
 const syscall = (serial: number, pid: number, comm: string) =>
   `type=SYSCALL msg=audit(1795395190.${String(serial % 1000).padStart(3, '0')}:${serial}): arch=c000003e syscall=59 success=yes exit=0 a0=55d0 a1=55d1 a2=55d2 a3=0 items=2 ppid=1 pid=${pid} auid=1000 uid=1000 gid=1000 euid=1000 suid=1000 fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=pts0 ses=3 comm="${comm}" exe="/usr/bin/${comm}" key=(null)\n`;

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { tempDir } from './support/io.js';
+import { waitFor } from './support/wait.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fetchStatus } from '../src/metrics/index.js';
@@ -20,16 +21,6 @@ function start(config: string): { child: ChildProcess; exited: Promise<number>; 
   child.stderr!.on('data', (d) => { err += d; });
   const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
   return { child, exited, stderr: () => err };
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const outputLines = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
@@ -61,7 +52,7 @@ describe('auditflow run (file inputs)', function () {
 
     const d = start(config);
     try {
-      await until('the first part', () => outputLines(out).filter((r) => r.event.action !== 'lost-events').length >= wanted(first).length);
+      await waitFor('the first part', () => outputLines(out).filter((r) => r.event.action !== 'lost-events').length >= wanted(first).length, 20_000);
       const again = start(config);
       assert.equal(await again.exited, 75, again.stderr());
       assert.match(again.stderr(), /already running as pid \d+/);
@@ -69,7 +60,7 @@ describe('auditflow run (file inputs)', function () {
       appendFileSync(log, second.join('\n') + '\n');
       const all = wanted(sample);
       const events = () => outputLines(out).filter((r) => r.event.action !== 'lost-events');
-      await until('every event', () => events().length >= all.length);
+      await waitFor('every event', () => events().length >= all.length, 20_000);
       const recs = events();
       assert.deepEqual(new Set(recs.map((r) => String(r.event.sequence))), new Set(all));
       assert.ok(recs.every((r) => r.process?.name !== 'auditctl'), 'the filter chain ran');
@@ -82,7 +73,7 @@ describe('auditflow run (file inputs)', function () {
 
       writeFileSync(config, 'outputs: [ { type: nowhere } ]\n');
       d.child.kill('SIGHUP');
-      await until('the refused reload', () => /keeping the running config/.test(d.stderr()));
+      await waitFor('the refused reload', () => /keeping the running config/.test(d.stderr()), 20_000);
       assert.equal((await fetchStatus(`127.0.0.1:${port}`)).pid, d.child.pid);
 
       d.child.kill('SIGTERM');

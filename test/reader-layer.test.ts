@@ -11,6 +11,7 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jsonLines, runCli, tempDir } from './support/io.js';
+import { sleep, waitFor } from './support/wait.js';
 import { inputDefs } from '../src/inputs/index.js';
 import { sniffFormat } from '../src/inputs/read/format.js';
 import { silentLogger } from '../src/log.js';
@@ -18,15 +19,6 @@ import type { AuditflowError } from '../src/errors.js';
 import type { Input } from '../src/pipeline/types.js';
 
 const samples = fileURLToPath(new URL('./fixtures/samples/', import.meta.url));
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what: string, cond: () => boolean, timeoutMs = 15000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 /** The file through the daemon's input for `format`: its records (as JSON would carry them) and errors. */
 async function viaInput(path: string, format: string, stateDir: string, expected: number) {
@@ -39,7 +31,7 @@ async function viaInput(path: string, format: string, stateDir: string, expected
     error: (e) => errors.push(e),
   });
   try {
-    await waitFor(`${expected} records of ${path}`, () => records.length >= expected);
+    await waitFor(`${expected} records of ${path}`, () => records.length >= expected, 15_000);
     await sleep(300); // nothing more comes
   } finally {
     await input.stop();
@@ -110,7 +102,7 @@ describe('one reader layer: normalize and the file inputs give the same records'
     const input: Input = def.build({ type: 'snoopy', path: join(samples, 'audit-raw.sample.log'), poll_interval_ms: 20 }, { stateDir, hostName: 'h', log: silentLogger });
     await input.start({ push: async (b) => { b.ack?.(); }, error: (e) => errors.push(e) });
     try {
-      await waitFor('the mismatch reported', () => errors.some((e) => /looks like/.test(e.message)));
+      await waitFor('the mismatch reported', () => errors.some((e) => /looks like/.test(e.message)), 15_000);
       await sleep(200);
     } finally {
       await input.stop();
