@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { Rsyslog, freeTcpPort, needTool, sleep } from './support/rsyslog.js';
+import { Rsyslog, freeTcpPort, needTool } from './support/rsyslog.js';
+import { sleep } from './support/wait.js';
 import { BulkServer } from './support/bulk-server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

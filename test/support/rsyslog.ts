@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import net from 'node:net';
 import dgram from 'node:dgram';
+import { sleep } from './wait.js';
 
 export interface Received { pri: string; hostname: string; app: string; procid: string; msgid: string; sd: string; msg: string; raw: string }
 
@@ -141,7 +142,7 @@ export class Rsyslog {
         await sleep(50);
       }
     }
-    if (this.opts.udpPort) await sleep(300); // imudp gives no readiness signal we can probe
+    if (this.opts.udpPort) await sleep(300); // imudp gives no readiness signal we can probe: a guess, the only one left
   }
 
   async stop(): Promise<void> {
@@ -190,8 +191,6 @@ export class Rsyslog {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
