@@ -84,26 +84,23 @@ function assertAllOnce(records: readonly NormalizedRecord[], maxDuplicates: numb
   assert.ok(duplicates <= maxDuplicates, `duplicates: ${duplicates} (${why})`);
 }
 
-/** Within one ordered sequence of records (a collector's file, a Redis list or stream): how many of
- * host `h`'s events first occur after an event the host emitted later (0: first occurrences follow
- * the emission order). */
-function inversions(records: readonly NormalizedRecord[], h: string): number {
-  const rank = new Map(hostEvents(h).map((r, i) => [r.event.sequence!, i]));
-  const seen = new Set<number>();
-  let last = -1;
-  let n = 0;
-  for (const r of auditEvents(records)) {
-    if (r.host?.name !== h || seen.has(r.event.sequence!)) continue;
-    seen.add(r.event.sequence!);
-    const k = rank.get(r.event.sequence!)!;
-    if (k < last) n++;
-    last = Math.max(last, k);
-  }
-  return n;
-}
-
+/** Within one ordered sequence of records (a collector's file, a Redis list or stream), each host's
+ * first occurrences follow the order its events were emitted in. */
 function assertHostOrder(records: readonly NormalizedRecord[], where: string): void {
-  for (const h of hosts) assert.equal(inversions(records, h), 0, `${h} out of order in ${where}`);
+  for (const h of hosts) {
+    const rank = new Map(hostEvents(h).map((r, i) => [r.event.sequence!, i]));
+    const seen = new Set<number>();
+    let last = -1;
+    let inversions = 0;
+    for (const r of auditEvents(records)) {
+      if (r.host?.name !== h || seen.has(r.event.sequence!)) continue;
+      seen.add(r.event.sequence!);
+      const k = rank.get(r.event.sequence!)!;
+      if (k < last) inversions++;
+      last = Math.max(last, k);
+    }
+    assert.equal(inversions, 0, `${h} out of order in ${where}`);
+  }
 }
 
 const up = (port: number) => new Promise<boolean>((resolve) => {
@@ -209,7 +206,7 @@ describe('fleet: 10 hosts, 3 collectors (one SIGKILLed and restarted), direct, t
     for (const c of collectors) assertHostOrder(lines(c.out), c.dir);
   });
 
-  it('through an rsyslog RELP relay (imrelp → omrelp, hosts pinned to collectors), collector 0 SIGKILLed behind it: every event at least once, duplicates bounded; per-host order of first occurrences kept in each collector, except in the killed one at most omrelp\'s window (32) of messages the relay resends late', async function () {
+  it('through an rsyslog RELP relay (imrelp → omrelp, hosts pinned to collectors), collector 0 SIGKILLed behind it: every event at least once, duplicates bounded, per-host order kept in each collector (first occurrences)', async function () {
     needTool(this, 'rsyslogd', 'apt-get install rsyslog');
     if (!relpModule) { if (process.env.CI === 'true') throw new Error('rsyslog-relp missing (required under CI)'); this.skip(); }
     await startCollectors();
@@ -233,19 +230,14 @@ describe('fleet: 10 hosts, 3 collectors (one SIGKILLed and restarted), direct, t
     const all = () => collectors.flatMap((c) => lines(c.out));
     await waitComplete('every event of every host through the relay', all, 40000);
 
-    // duplicates: collector 0's journal replay plus what omrelp resent unanswered when its session broke
+    // duplicates: collector 0's journal replay plus omrelp's window (32) resent after its session
+    // broke; never more than collector 0's share
     assertAllOnce(all(), 1200, 'journal replay and omrelp resends');
     collectors.forEach((c, k) => {
       const names = new Set(auditEvents(lines(c.out)).map((r) => r.host!.name));
       assert.deepEqual([...names].sort(), pinned[k], `hosts in ${c.dir}`);
+      assertHostOrder(lines(c.out), c.dir);
     });
-    assertHostOrder(lines(collectors[1].out), 'collector 1');
-    assertHostOrder(lines(collectors[2].out), 'collector 2');
-    // omrelp sends on after a reconnect and resends what its broken session left unanswered later
-    // (rsyslog 8.2302 / librelp 1.11): those, and only those, may come late
-    const late = pinned[0].reduce((n, h) => n + inversions(lines(victim.out), h), 0);
-    console.log(`      collector 0: ${late} events after later ones of their host`);
-    assert.ok(late <= 32, `late in collector 0: ${late}`);
   });
 
   it('through Redis (RPUSH list and XADD stream), redis-server SIGKILLed and restarted on its AOF: every event at least once, duplicates bounded by one batch per agent, per-host order kept in the list and in the stream (first occurrences)', async function () {

@@ -29,7 +29,10 @@ export class RelpRelay {
       ...(o.routes ?? [{ hosts: [], port: o.outPort! }]).map((r, i) => {
         const action = [
           `action(type="omrelp" target="127.0.0.1" port="${r.port}" template="RSYSLOG_SyslogProtocol23Format"${o.window ? ` windowSize="${o.window}"` : ''}${tlsOut}`,
-          `  queue.type="LinkedList" queue.filename="relay${i}" queue.saveOnShutdown="on"`,
+          // sized so that a next hop's outage never fills it: with the default (1000) the fleet
+          // test lost messages the relay had answered 200 (a full queue discards after
+          // queue.timeoutEnqueue, 2 s) while imrelp, blocked meanwhile, timed out its senders
+          `  queue.type="LinkedList" queue.size="100000" queue.filename="relay${i}" queue.saveOnShutdown="on"`,
           '  action.resumeRetryCount="-1" action.resumeInterval="1")',
         ].join('\n');
         return r.hosts.length ? `if ${r.hosts.map((h) => `$hostname == "${h}"`).join(' or ')} then {\n${action}\n}` : action;
