@@ -225,6 +225,40 @@ describe('tailer', function () {
     assert.equal(h.tailer.stats().recovered_rotated, 1);
   });
 
+  // What a SIGKILL soon after a copytruncate leaves on disk: the checkpoint still has the file's
+  // old head and offset, and while auditflow was down the file was rotated away. The rotated file
+  // holds everything written since the truncation; only the old bytes past the checkpoint are gone.
+  for (const [what, rewritten] of [
+    ['shorter than the checkpoint', 'n1\nn2\n'],
+    ['grown past the checkpoint', 'n1\nn2\nn3-longer-than-the-old-content\n'],
+  ] as const) {
+    it(`after a restart, reads a rotated sibling truncated while auditflow was down (${what}) from 0, reporting the loss`, async () => {
+      const f = join(dir, 'snoopy.log');
+      const fd = openSync(f, 'a');
+      writeSync(fd, 'old1\nold2\n');
+      let h = await start(dir, { include: [f] });
+      await waitFor('2 lines', () => h.lines.length === 2);
+      await stopTailer(h);
+      writeSync(fd, 'old3-never-read\n');
+      truncateSync(f, 0);                         // copytruncate's truncate (O_APPEND writer goes on at 0)
+      writeSync(fd, rewritten);
+      renameSync(f, f + '.1');                    // then rename rotation
+      writeSync(fd, 'late\n');
+      closeSync(fd);
+      writeFileSync(f, 's1\n');
+      h = await start(dir, { include: [f] });
+      const want = [...rewritten.split('\n').filter(Boolean), 'late', 's1'];
+      await waitFor(`${want.length} lines`, () => h.lines.length >= want.length, 5000, () => h.texts());
+      assert.deepEqual(h.texts().sort(), want.sort());
+      assert.equal(h.lines.find((l) => l.text === 'n1')!.path, f + '.1');
+      assert.equal(h.errors.length, 1);
+      assert.equal(h.errors[0].where, f + '.1');
+      assert.match(h.errors[0].message, /truncated or rewritten while auditflow was not running.*bytes from 10 of its earlier content may be lost/);
+      assert.equal(h.tailer.stats().truncations, 1);
+      assert.equal(h.tailer.stats().recovered_rotated, 1);
+    });
+  }
+
   it('discovers files matching a glob in directories created later (/home/*/.bash_history style)', async () => {
     const home = join(dir, 'home');
     mkdirSync(join(home, 'alice'), { recursive: true });

@@ -379,7 +379,7 @@ export class Tailer {
     return out;
   }
 
-  private open(path: string, st: Stats, recovered?: { offset: number }): TailedFile | undefined {
+  private open(path: string, st: Stats, rotated = false): TailedFile | undefined {
     let fd: number;
     try {
       fd = openSync(path, 'r');
@@ -398,20 +398,14 @@ export class Tailer {
     let offset: number;
     let lineNo = -1;
     const cp = this.store.get(fst);
-    if (recovered) {
-      offset = recovered.offset;
-      lineNo = cp?.line ?? -1;
-    } else if (cp && sameHead(fd, cp)) {
+    if (cp && sameHead(fd, cp) && cp.offset <= fst.size) {
       offset = cp.offset;
       lineNo = cp.line ?? -1;
-      if (offset > fst.size) {
-        this.truncated(path, offset, fst.size, 'shrank while auditflow was not running');
-        offset = 0;
-      }
     } else if (cp) {
-      // Same dev+inode, different first bytes: truncated and rewritten while we were away (or
-      // the inode went to a new file). Either way read it all, and say lines may be missing.
-      this.truncated(path, cp.offset, fst.size, 'was rewritten or replaced (same inode, different first bytes) while auditflow was not running');
+      // Shorter than the checkpoint, or same dev+inode with different first bytes: truncated
+      // (and maybe rewritten) while we were away, or the inode went to a new file. Either way
+      // what it holds now is read whole, and what it held past the checkpoint is reported lost.
+      this.truncated(path, cp.offset, fst.size, `was truncated or rewritten while auditflow was not running (${cp.offset > fst.size ? 'shorter than its checkpoint' : 'same inode, different first bytes'})`);
       offset = 0;
     } else {
       offset = this.firstScan && this.o.startAt === 'end' ? fst.size : 0;
@@ -420,13 +414,19 @@ export class Tailer {
     const f = new TailedFile(path, id, fd, offset, lineNo, this.o.maxLineBytes);
     f.lastSize = fst.size;
     f.lastDataAt = Date.now();
+    if (rotated) { f.state = 'rotated'; f.rotatedAt = Date.now(); }
     this.files.set(idKey(id), f);
     this.store.set(path, id, offset, lineNo > 0 ? lineNo : undefined);
     this.o.log.debug('tailing file', { path, offset, size: fst.size });
     return f;
   }
 
-  /** After a restart: finish checkpointed files that were rotated to a sibling name. */
+  /**
+   * After a restart: finish checkpointed files that were rotated to a sibling name meanwhile
+   * (audit.log → audit.log.1). Whatever such a file holds past its checkpoint is still on disk and
+   * is read; if it was also truncated while we were away, it is read from 0 and the loss reported
+   * (open decides, as for a file still at its path).
+   */
   private recoverRotated(): void {
     for (const cp of [...this.store.all()]) {
       if (this.files.has(idKey(cp))) continue;
@@ -440,22 +440,22 @@ export class Tailer {
         let st: Stats;
         try { st = statSync(path); } catch { continue; }
         if (st.dev !== cp.dev || st.ino !== cp.ino || !st.isFile()) continue;
-        if (cp.offset >= st.size) break;
-        let fd: number;
-        try { fd = openSync(path, 'r'); } catch { break; }
-        const same = sameHead(fd, cp);
-        closeSync(fd);
-        if (!same) break;
-        const f = this.open(path, st, { offset: cp.offset });
+        // read to its checkpoint and unchanged: nothing to finish (rotated files of earlier runs)
+        if (cp.offset === st.size && this.headUnchanged(path, cp)) break;
+        const f = this.open(path, st, true);
         if (f) {
-          f.state = 'rotated';
-          f.rotatedAt = Date.now();
           this.counters.recovered_rotated++;
-          this.o.log.info('finishing a rotated file from its checkpoint', { path, offset: cp.offset, size: st.size });
+          this.o.log.info('finishing a rotated file from its checkpoint', { path, offset: f.readOffset, size: st.size });
         }
         break;
       }
     }
+  }
+
+  private headUnchanged(path: string, id: FileIdentity): boolean {
+    let fd: number;
+    try { fd = openSync(path, 'r'); } catch { return false; }
+    try { return sameHead(fd, id); } finally { closeSync(fd); }
   }
 
   private retireIdle(): void {
@@ -481,7 +481,7 @@ export class Tailer {
   private truncated(path: string, offset: number, size: number, why: string): void {
     this.counters.truncations++;
     const err = new AuditflowError('AF_ERR_INPUT',
-      `file ${why} (offset ${offset}, size now ${size}): restarting at 0; lines written between the last read and the truncation may be lost`, path);
+      `file ${why} (offset ${offset}, size now ${size}): restarting at 0; bytes from ${offset} of its earlier content may be lost (lines written after the last read and before the truncation)`, path);
     if (this.o.onError) this.o.onError(err); else this.o.log.warn(err.message);
   }
 
