@@ -8,7 +8,7 @@ import { silentLogger } from '../src/log.js';
 import type { NormalizedRecord } from '../src/record.js';
 import type { AuditflowError } from '../src/errors.js';
 import type { Input } from '../src/pipeline/types.js';
-import { waitFor } from './support/wait.js';
+import { sleep, waitFor } from './support/wait.js';
 
 const sampleLines = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter((l) => l);
 
@@ -44,7 +44,7 @@ describe('auditlog input', function () {
     renameSync(log, log + '.1');                       // auditd: rotate, then write the new file
     writeFileSync(log, sampleLines.slice(half).join('\n') + '\n');
     await waitFor('300 events', () => events().length >= 300);
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200); // time for anything read twice to show up
     // an event whose records straddle the rotation comes out in two parts, so count serials
     const serials = new Set(events().map((r) => r.event.sequence));
     assert.equal(serials.size, 300);
@@ -64,9 +64,8 @@ describe('auditlog input', function () {
     writeFileSync(log, done + open);
     await start({ reassembly_timeout_ms: 600000 });
     await waitFor('the first event', () => events().length === 1);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor('the checkpoint held at the open event', () => checkpoint()[0]?.offset === Buffer.byteLength(done), 10_000, checkpoint);
     assert.equal(events().length, 1);
-    assert.equal(checkpoint()[0].offset, Buffer.byteLength(done), 'held at the open event');
     appendFileSync(log, 'type=PROCTITLE msg=audit(1795395190.001:101): proctitle=6964\n');
     await waitFor('the second event', () => events().length === 2);
     assert.deepEqual(events()[1].process!.args, ['id']);
@@ -93,10 +92,11 @@ describe('auditlog input', function () {
       + (proctitle ? `type=PROCTITLE msg=audit(1795395193.000:${serial}): proctitle=6964\n` : '');
     writeFileSync(log, ev(400, 'first', false));
     await start({ reassembly_timeout_ms: 600000 });
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor('the first event read', () => input!.stats!().bytes === readFileSync(log).length);
     assert.equal(events().length, 0, 'in flight');
     truncateSync(log, 0);
-    await new Promise((r) => setTimeout(r, 100));
+    // the truncation must be seen before the new content makes the file longer again
+    await waitFor('the truncation noticed', () => input!.stats!().truncations === 1);
     appendFileSync(log, ev(401, 'second', true));
     await waitFor('both events', () => events().length === 2);
     assert.deepEqual(events().map((r) => r.process!.name), ['first', 'second']);

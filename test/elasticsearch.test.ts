@@ -7,6 +7,7 @@ import { silentLogger } from '../src/log.js';
 import { BulkServer } from './support/bulk-server.js';
 import { execRecord, records } from './support/records.js';
 import { makePki, needTool } from './support/rsyslog.js';
+import { waitFor } from './support/wait.js';
 
 describe('elasticsearch output against a _bulk test server', function () {
   this.timeout(30000);
@@ -155,7 +156,7 @@ describe('elasticsearch output against a _bulk test server', function () {
     const key = make({ api_key: 'VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==', template: { install: false } });
     const w = key.write(records(1));
     w.catch(() => {});
-    await new Promise((r) => setTimeout(r, 100));
+    await waitFor('the request with the API key', () => server.requests.some((r) => r.headers.authorization?.startsWith('ApiKey')));
     assert.equal(server.requests.at(-1)!.headers.authorization, 'ApiKey VnVhQ2ZHY0JDZGJrUW0tZTVhT3g6dWkybHAyYXhUTm1zeWFrdzl0dk5udw==');
     await key.close(Date.now() + 50);
     await assert.rejects(w, (e: any) => e.code === 'AF_ERR_OUTPUT');
@@ -174,7 +175,7 @@ describe('elasticsearch output against a _bulk test server', function () {
       const untrusted = make({ data_stream: { namespace: 'other' } });
       const w = untrusted.write(records(5, 5));
       w.catch(() => {});
-      await new Promise((r) => setTimeout(r, 200));
+      await waitFor('the refused TLS handshake', () => untrusted.stats().request_errors > 0);
       await untrusted.close(Date.now() + 50);
       await assert.rejects(w, (e: any) => e.code === 'AF_ERR_OUTPUT' && /self[- ]signed|unable to verify|certificate/i.test(e.message));
       assert.equal(server.index('logs-auditflow-other').size, 0);
@@ -188,7 +189,7 @@ describe('elasticsearch output against a _bulk test server', function () {
     const out = make();
     const w = out.write(records(5));
     w.catch(() => {});
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor('a request answered 503', () => out.stats().request_errors > 0, 10_000, () => out.stats());
     const t0 = Date.now();
     await out.close(Date.now() + 300);
     assert.ok(Date.now() - t0 < 2000);

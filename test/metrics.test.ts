@@ -7,6 +7,7 @@ import { Pipeline } from '../src/pipeline/pipeline.js';
 import { withQueue } from '../src/outputs/spool/index.js';
 import { silentLogger } from '../src/log.js';
 import { TestSink } from './support/test-sink.js';
+import { waitFor } from './support/wait.js';
 import { records } from './support/records.js';
 import { freeTcpPort } from './support/rsyslog.js';
 
@@ -43,8 +44,10 @@ describe('metrics endpoint and status', function () {
     assert.match(m.body, /# TYPE auditflow_output_delivered_total counter/);
     assert.match(m.body, /^process_resident_memory_bytes \d+/m);
     sink.up = true;
-    await new Promise((r) => setTimeout(r, 200));
-    const m2 = await get(`${server!.url}/metrics`);
+    const m2 = await waitFor('all 300 delivered', async () => {
+      const m = await get(`${server!.url}/metrics`);
+      return /^auditflow_output_delivered_total\{output="syslog:tcp:\/\/127\.0\.0\.1:514"\} 300$/m.test(m.body) && m;
+    });
     assert.match(m2.body, /^auditflow_output_delivered_total\{output="syslog:tcp:\/\/127\.0\.0\.1:514"\} 300$/m);
     assert.match(m2.body, /^auditflow_output_spool_records\{output="syslog:tcp:\/\/127\.0\.0\.1:514"\} 0$/m);
     await pipeline.stop(Date.now() + 500);

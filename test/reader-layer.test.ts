@@ -103,7 +103,7 @@ describe('one reader layer: normalize and the file inputs give the same records'
     await input.start({ push: async (b) => { b.ack?.(); }, error: (e) => errors.push(e) });
     try {
       await waitFor('the mismatch reported', () => errors.some((e) => /looks like/.test(e.message)), 15_000);
-      await sleep(200);
+      await sleep(200); // time for a second report, which must not come
     } finally {
       await input.stop();
     }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { parseLine, parseNetlink, isFailure, type AuditRecord } from '../src/audit/record.js';
 import { Reassembler, type ReassemblerOptions } from '../src/audit/reassembler.js';
+import { sleep } from './support/wait.js';
 
 const fixtures = new URL('./fixtures/samples/', import.meta.url);
 const peerStreams = new URL('../../shared/peer-corpus/go-libaudit/testdata/', import.meta.url);
@@ -310,7 +311,7 @@ describe('audit event reassembler', () => {
     it('times events out by the audit clock (newest event time), never by wall time', async () => {
       const h = harness({ timeoutMs: 2000 });
       h.push(line('SYSCALL', 1, T0), line('CWD', 1, T0));
-      await new Promise((r) => setTimeout(r, 30));
+      await sleep(30); // wall time passing is what this pins
       h.r.maintain();
       assert.deepEqual(h.shape(), [], 'wall time passing does nothing');
       h.push(line('SYSCALL', 2, T0 + 2000));

@@ -8,7 +8,7 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { Rsyslog, freeTcpPort, needTool } from './support/rsyslog.js';
-import { sleep } from './support/wait.js';
+import { sleep, waitFor } from './support/wait.js';
 import { BulkServer } from './support/bulk-server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -85,18 +85,18 @@ describe('outputs through sink outages and a daemon restart', function () {
       // until more traffic or the clean close
       await b.until((r) => r.event === 'idle' && r.stats.spool_records === r.stats.unconfirmed_records && r.stats.queue_records === 0 && r.stats.backlog === 0, 60000);
       // resent messages count towards the total: wait (bounded) for every distinct record
-      const seen = new Map<number, number>();
-      let got = rs.received();
-      for (let i = 0; i < 400; i++) {
-        seen.clear();
-        for (const m of got) {
+      const count = () => {
+        const seen = new Map<number, number>();
+        for (const m of rs.received()) {
           const seq = JSON.parse(m.msg.trimStart()).event.sequence as number;
           seen.set(seq, (seen.get(seq) ?? 0) + 1);
         }
-        if (seen.size >= 8000) break;
-        await sleep(50);
-        got = rs.received();
-      }
+        return seen;
+      };
+      // the assertion below names what is missing
+      await waitFor('every distinct record', () => count().size >= 8000, 20_000).catch(() => {});
+      const got = rs.received();
+      const seen = count();
       const missing: number[] = [];
       for (let i = 0; i < 8000; i++) if (!seen.has(1000 + i)) missing.push(1000 + i);
       assert.deepEqual(missing, [], 'no record lost');
@@ -129,7 +129,7 @@ describe('outputs through sink outages and a daemon restart', function () {
       feeders.push(b);
       await b.until((r) => r.fed >= 500);
       server.down = 429;
-      await sleep(300);
+      await sleep(300); // an outage of a while, under a running feed
       server.down = null;
       await b.until((r) => r.event === 'idle' && r.stats.spool_records === 0 && r.stats.queue_records === 0 && r.stats.backlog === 0, 60000);
       const docs = server.index('logs-auditflow-default');

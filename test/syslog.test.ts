@@ -4,7 +4,7 @@ import type { SyslogConfig } from '../src/outputs/syslog/config.js';
 import { silentLogger } from '../src/log.js';
 import { execRecord, records } from './support/records.js';
 import { Rsyslog, freeTcpPort, freeUdpPort, makePki, needRsyslogTls, needTool, type Received } from './support/rsyslog.js';
-import { sleep } from './support/wait.js';
+import { sleep, waitFor } from './support/wait.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,7 +128,7 @@ describe('syslog output into a real rsyslog', function () {
     await drops.start();
     await drops.write([huge, execRecord(4)]);
     const got = await rs.waitFor(4);
-    await sleep(300);
+    await sleep(300); // time for a fifth datagram, which must not come
     for (const o of [fits, blind, drops]) await o.close(Date.now() + 500);
     const all = rs.received();
     assert.equal(all.length, 4);
@@ -158,13 +158,13 @@ describe('syslog output into a real rsyslog', function () {
     await rs.stop();
     // written while the receiver is gone: the first writes may still be accepted by the kernel
     const during = (async () => { for (let b = 10; b < 20; b++) await out.write(records(100, b * 100)); })();
-    await sleep(300);
+    await waitFor('a failed reconnect while rsyslog is down', () => out.stats().connect_errors > 0, 10_000, () => out.stats());
     await rs.start();
     await during;
     for (let b = 20; b < 25; b++) await out.write(records(100, b * 100));
     // duplicates count towards the number of messages: wait for every distinct record instead
-    let got = rs.received();
-    for (let i = 0; i < 300 && new Set(sequences(got)).size < 2500; i++) { await sleep(50); got = rs.received(); }
+    await waitFor('every distinct record', () => new Set(sequences(rs!.received())).size >= 2500, 15_000, () => out.stats()).catch(() => {});
+    const got = rs.received();
     await out.close(Date.now() + 2000);
     const seen = new Set(sequences(got));
     assert.deepEqual(range(0, 2500).filter((s) => !seen.has(s)), [], `nothing lost (${got.length} received, stats ${JSON.stringify(out.stats())})`);
@@ -218,7 +218,7 @@ describe('syslog output into a real rsyslog', function () {
       await out.start();
       const w = out.write(records(3));
       w.catch(() => {});
-      await sleep(600);
+      await waitFor('two refused handshakes', () => out.stats().connect_errors >= 2, 10_000, () => out.stats());
       await out.close(Date.now() + 100);
       await assert.rejects(w, (e: any) => e.code === 'AF_ERR_OUTPUT' && /syslog\.example\.org/.test(e.message));
       assert.equal(out.stats().connects, 0);

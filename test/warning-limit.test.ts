@@ -1,6 +1,7 @@
 // The daemon's file inputs show per-line warnings as `normalize` does: the first 10 of a file,
 // then a count (at most once a minute, and at stop), while every error is still counted.
 import assert from 'node:assert/strict';
+import { waitFor } from './support/wait.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WarningLimiter, fileOf } from '../src/inputs/warning-limit.js';
@@ -43,8 +44,7 @@ describe('per-file warning limit', () => {
     await pipeline.start();
     const input = createAuditlogInput({ type: 'auditlog', path: log, poll_interval_ms: 20 }, { stateDir: join(dir, 'state'), hostName: 'h', log: logger });
     await input.start(pipeline.sinkFor(input));
-    const end = Date.now() + 10_000;
-    while (pipeline.counters.inputErrors < 40 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await waitFor('40 input errors', () => pipeline.counters.inputErrors >= 40, 10_000, () => pipeline.counters);
     await input.stop();
     await pipeline.stop(Date.now() + 1000);
     assert.equal(pipeline.counters.inputErrors, 40);
