@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { tempDir } from './support/io.js';
 import { freeTcpPort } from './support/rsyslog.js';
 import { BulkServer } from './support/bulk-server.js';
-import { waitFor } from './fixtures/netlink/workload.js';
+import { waitFor } from './support/wait.js';
 import { auditExecLines, bashLines, corpus, hex, snoopyLines } from './fixtures/redact/sources.js';
 
 const cli = fileURLToPath(new URL('./support/run-cli.ts', import.meta.url));
@@ -81,9 +81,8 @@ describe('redaction reaches every sink', function () {
     const expected = shapes.length * 3 + 1; // three sources, plus the error record
     const events = () => { try { return readFileSync(join(work, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).length; } catch { return 0; } };
     try {
-      await waitFor(() => (events() >= expected && es.counts.items >= expected ? true : undefined), 60_000, `${expected} records in the file and at Elasticsearch`).catch((err) => {
-        throw new Error(`${err.message}: file ${events()}, elasticsearch items ${es.counts.items}\n${log.slice(-3000)}`);
-      });
+      await waitFor(`${expected} records in the file and at Elasticsearch`, () => events() >= expected && es.counts.items >= expected, 60_000,
+        () => `file ${events()}, elasticsearch items ${es.counts.items}\n${log.slice(-3000)}`);
     } finally {
       child.kill('SIGTERM');
     }
