@@ -1,17 +1,23 @@
-// `npm run bench`: auditflow normalize vs laurel on the same ~1,000,000-record audit.log.
-// The real capture in test/fixtures is scaled up by rewriting serials and times, so every copy's
-// events stay unique and in time order. Each tool runs several times; the median run is reported
-// with events/s, peak RSS (GNU time's max resident set) and the ratio.
-//   node --import tsx bench/normalize.bench.ts [--records N] [--runs N] [--args "--no-redact"]
+// `npm run bench`: auditflow normalize vs laurel 0.5.1, alternating on the same inputs in one run.
+// Two inputs, each a real log replicated to ~1,000,000 records (bench/inputs.ts):
+//   multi:  this project's Debian capture (test/fixtures/samples), ~4 records per event
+//   server: go-libaudit's RHEL 7 server log (../shared/peer-corpus), 49 records / 46 events
+// On a shared machine absolute times drift, so runs alternate laurel, auditflow, laurel, ... and
+// the table gives medians and the ratio of medians. Peak RSS is GNU time's max resident set.
+//   node --import tsx bench/normalize.bench.ts [--records N] [--runs N] [--variants "--threads 0|--threads 2"] [--only multi|server] [--cli PATH]
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { replicate, type BenchInput } from './inputs.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'bench', 'out');
-const sample = join(root, 'test', 'fixtures', 'samples', 'audit-raw.sample.log');
+const sources = {
+  multi: join(root, 'test', 'fixtures', 'samples', 'audit-raw.sample.log'),
+  server: join(root, '..', 'shared', 'peer-corpus', 'go-libaudit', 'auparse', 'testdata', 'audit-rhel7.log'),
+};
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(name);
@@ -19,96 +25,98 @@ function arg(name: string, dflt: string): string {
 }
 const targetRecords = Number(arg('--records', '1000000'));
 const runs = Number(arg('--runs', '3'));
-const extraArgs = arg('--args', '').split(' ').filter(Boolean);
+/** auditflow variants, `|` between them, each its normalize options: "--threads 0|--threads 2" */
+const variants = arg('--variants', arg('--args', '')).split('|').map((v) => v.split(' ').filter(Boolean));
+const label = (v: string[]) => (v.length ? `auditflow ${v.join(' ')}` : 'auditflow');
+const only = arg('--only', '');
+/** the auditflow entry point: bin/auditflow.js runs dist/, so build first (or name another build) */
+const cli = arg('--cli', join(root, 'bin', 'auditflow.js'));
 
-async function makeInput(): Promise<{ path: string; events: number; records: number }> {
-  const lines = readFileSync(sample, 'utf8').split('\n').filter(Boolean);
-  const copies = Math.max(1, Math.round(targetRecords / lines.length));
-  const path = join(out, `audit-${copies}x.log`);
-  const events = new Set(lines.map((l) => /audit\(([\d.]+:\d+)\)/.exec(l)![1])).size * copies;
-  if (existsSync(path)) return { path, events, records: lines.length * copies };
-  const parsed = lines.map((l) => {
-    const m = /audit\((\d+)\.(\d+):(\d+)\)/.exec(l)!;
-    return { pre: l.slice(0, m.index), post: l.slice(m.index + m[0].length), sec: +m[1], ms: m[2], serial: +m[3] };
-  });
-  const minSerial = Math.min(...parsed.map((p) => p.serial));
-  const serialSpan = Math.max(...parsed.map((p) => p.serial)) - minSerial + 1;
-  const secSpan = Math.max(...parsed.map((p) => p.sec)) - Math.min(...parsed.map((p) => p.sec)) + 1;
-  const w = createWriteStream(path);
-  for (let k = 0; k < copies; k++) {
-    let chunk = '';
-    for (const p of parsed) chunk += `${p.pre}audit(${p.sec + k * secSpan}.${p.ms}:${p.serial + k * serialSpan})${p.post}\n`;
-    if (!w.write(chunk)) await new Promise<void>((r) => w.once('drain', () => r()));
-  }
-  await new Promise<void>((r) => w.end(() => r()));
-  return { path, events, records: lines.length * copies };
-}
+// laurel in its fastest documented configuration (laurel(8), 0.5.1): JSON to its own log file,
+// no translation, no enrichment of any kind, no labels, no filters. What the docs do not let one
+// turn off: its process tracking (coalesce.rs looks every SYSCALL's pid and ppid up in its
+// shadow process table and reads /proc/PID/stat for one it does not know, and rescans /proc
+// when it prunes the table), which on a replayed log finds no such processes.
+export const laurelConfig = (dir: string) => [
+  `directory = "${dir}"`,
+  'user = "root"',
+  'statusreport-period = 0',
+  '[auditlog]',
+  'file = "audit.log"',
+  'size = 100000000000',
+  'generations = 1',
+  '[transform]',
+  'execve-argv = [ "array" ]',
+  '[translate]',
+  'universal = false',
+  'userdb = false',
+  '[enrich]',
+  'execve-env = []',
+  'container = false',
+  'pid = false',
+  'script = false',
+  'parent-info = false',
+  '',
+].join('\n');
 
 interface RunResult { seconds: number; maxRssKiB: number; cpu: number }
 
 function timed(cmd: string, args: string[], stdinPath: string | undefined, stdoutPath: string): RunResult {
   const tfile = join(out, 'time.txt');
-  const shell = `/usr/bin/time -o ${tfile} -f '%e %M %U %S' ${[cmd, ...args].map((a) => `'${a}'`).join(' ')}${stdinPath ? ` < '${stdinPath}'` : ''} > '${stdoutPath}'`;
+  const shell = `/usr/bin/time -o ${tfile} -f '%e %M %U %S' ${[cmd, ...args].map((a) => `'${a}'`).join(' ')}${stdinPath ? ` < '${stdinPath}'` : ''} > '${stdoutPath}' 2>/dev/null`;
   const r = spawnSync('bash', ['-c', shell], { stdio: ['ignore', 'inherit', 'pipe'] });
   if (r.status !== 0) throw new Error(`${cmd} failed (${r.status}): ${r.stderr.toString().slice(-2000)}`);
   const [e, m, u, s] = readFileSync(tfile, 'utf8').trim().split(/\s+/).slice(-4).map(Number);
   return { seconds: e, maxRssKiB: m, cpu: u + s };
 }
 
-function median(xs: RunResult[]): RunResult {
-  return [...xs].sort((a, b) => a.seconds - b.seconds)[Math.floor(xs.length / 2)];
-}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const lines = (path: string) => Number(execFileSync('wc', ['-l', path]).toString().trim().split(/\s+/)[0]);
 
-function ensureLaurel(): string | undefined {
-  const p = '/usr/sbin/laurel';
-  if (existsSync(p)) return p;
-  const r = spawnSync('bash', ['-c', 'apt-get install -y -qq laurel >/dev/null 2>&1'], { stdio: 'inherit' });
-  return r.status === 0 && existsSync(p) ? p : undefined;
+function bench(name: string, input: BenchInput, laurel: string | undefined): void {
+  const dir = join(out, 'laurel');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(out, 'laurel.toml'), laurelConfig(dir));
+  const res: Record<string, RunResult[]> = { laurel: [] };
+  const written: Record<string, number> = {};
+  for (let i = 0; i < runs; i++) {
+    if (laurel) {
+      rmSync(join(dir, 'audit.log'), { force: true });
+      res.laurel.push(timed(laurel, ['--config', join(out, 'laurel.toml')], input.path, '/dev/null'));
+      written.laurel = lines(join(dir, 'audit.log'));
+    }
+    for (const v of variants) {
+      (res[label(v)] ??= []).push(timed(process.execPath, [cli, 'normalize', ...v, input.path], undefined, join(out, 'auditflow.jsonl')));
+      written[label(v)] = lines(join(out, 'auditflow.jsonl'));
+    }
+  }
+  console.log(`\n${name}: ${input.path} (${input.records} records, ${input.events} events, ${(statSync(input.path).size / 1e6).toFixed(0)} MB), ${runs} alternating runs, medians`);
+  console.log(`${'tool'.padEnd(28)} ${'events/s'.padStart(10)} ${'wall s'.padStart(8)} ${'CPU s'.padStart(7)} ${'peak RSS'.padStart(9)} ${'written'.padStart(9)}  wall s of each run`);
+  for (const tool of Object.keys(res)) {
+    const rs = res[tool];
+    if (rs.length === 0) continue;
+    const wall = median(rs.map((r) => r.seconds));
+    console.log(`${tool.padEnd(28)} ${Math.round(input.events / wall).toString().padStart(10)} ${wall.toFixed(2).padStart(8)} ${median(rs.map((r) => r.cpu)).toFixed(2).padStart(7)} ${`${(median(rs.map((r) => r.maxRssKiB)) / 1024).toFixed(0)} MiB`.padStart(9)} ${written[tool].toString().padStart(9)}  ${rs.map((r) => r.seconds.toFixed(2)).join(' ')}`);
+  }
+  if (laurel) {
+    for (const v of variants) {
+      const af = res[label(v)];
+      const ratios = res.laurel.map((l, i) => l.seconds / af[i].seconds);
+      console.log(`${label(v)} / laurel events/s: ${(median(res.laurel.map((r) => r.seconds)) / median(af.map((r) => r.seconds))).toFixed(2)}x (per run: ${ratios.map((r) => r.toFixed(2)).join(' ')}); laurel CPU s / auditflow CPU s: ${(median(res.laurel.map((r) => r.cpu)) / median(af.map((r) => r.cpu))).toFixed(2)}x`);
+    }
+  }
 }
 
 async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   if (!existsSync(join(root, 'dist', 'src', 'cli.js'))) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
-  const input = await makeInput();
-  console.log(`input: ${input.path} (${input.records} records, ${input.events} events, ${(statSync(input.path).size / 1e6).toFixed(0)} MB)`);
-
-  const results: Record<string, RunResult> = {};
-  const laurel = ensureLaurel();
-  if (laurel) {
-    const dir = join(out, 'laurel');
-    mkdirSync(dir, { recursive: true });
-    // JSON output with enrichment and translation off: the same work auditflow does from a file
-    writeFileSync(join(out, 'laurel.toml'), [
-      `directory = "${dir}"`, 'user = "root"', 'statusreport-period = 0',
-      '[auditlog]', 'file = "audit.log"', 'size = 100000000000', 'generations = 1',
-      '[transform]', 'execve-argv = [ "array" ]',
-      '[translate]', 'universal = false', 'user-db = false',
-      '[enrich]', 'pid = false', 'execve-env = []', 'container = false', 'script = false', '',
-    ].join('\n'));
-    const rs: RunResult[] = [];
-    for (let i = 0; i < runs; i++) {
-      spawnSync('rm', ['-f', join(dir, 'audit.log')]);
-      rs.push(timed(laurel, ['--config', join(out, 'laurel.toml')], input.path, '/dev/null'));
-    }
-    results.laurel = median(rs);
-  } else {
-    console.log('laurel not available (apt-get install laurel failed): auditflow numbers only');
-  }
-
-  const rs: RunResult[] = [];
-  for (let i = 0; i < runs; i++) {
-    rs.push(timed(process.execPath, [join(root, 'bin', 'auditflow.js'), 'normalize', ...extraArgs, input.path], undefined, join(out, 'auditflow.jsonl')));
-  }
-  results.auditflow = median(rs);
-  const produced = readFileSync(join(out, 'auditflow.jsonl'), 'utf8').split('\n').length - 1;
-
-  console.log(`\n${'tool'.padEnd(10)} ${'events/s'.padStart(10)} ${'records/s'.padStart(10)} ${'seconds'.padStart(8)} ${'cpu s'.padStart(7)} ${'peak RSS'.padStart(10)}`);
-  for (const [name, r] of Object.entries(results)) {
-    console.log(`${name.padEnd(10)} ${Math.round(input.events / r.seconds).toString().padStart(10)} ${Math.round(input.records / r.seconds).toString().padStart(10)} ${r.seconds.toFixed(2).padStart(8)} ${r.cpu.toFixed(2).padStart(7)} ${((r.maxRssKiB / 1024).toFixed(0) + ' MiB').padStart(10)}`);
-  }
-  console.log(`auditflow wrote ${produced} records for ${input.events} events${extraArgs.length ? ` (args: ${extraArgs.join(' ')})` : ''}`);
-  if (results.laurel) {
-    console.log(`ratio auditflow/laurel events/s: ${(results.laurel.seconds / results.auditflow.seconds).toFixed(2)}x (target >= 2x), peak RSS ${(results.auditflow.maxRssKiB / 1024).toFixed(0)} MiB (target < 150 MiB)`);
+  const laurel = existsSync('/usr/sbin/laurel') ? '/usr/sbin/laurel' : undefined;
+  if (!laurel) console.log('laurel not installed (apt-get install laurel): auditflow numbers only');
+  console.log(`laurel config:\n${laurelConfig(join(out, 'laurel'))}auditflow: normalize [variant] FILE > out.jsonl (redaction on, the default)`);
+  for (const [name, source] of Object.entries(sources)) {
+    if (only && only !== name) continue;
+    if (!existsSync(source)) { console.log(`\n${name}: ${source} absent, skipped`); continue; }
+    bench(name, await replicate(source, targetRecords, out), laurel);
   }
 }
 

@@ -21,9 +21,9 @@ export type ToLane =
   | { kind: 'end' };
 
 export type FromLane =
-  | { kind: 'out'; seq: number; bytes: Uint8Array; records: number }
+  | { kind: 'out'; seq: number; bytes: Uint8Array }
   /** After `end`: what the filters held back (throttle summaries), then the lane exits. */
-  | { kind: 'ended'; bytes: Uint8Array; records: number }
+  | { kind: 'ended'; bytes: Uint8Array }
   | { kind: 'log'; line: string };
 
 /** A batch being filled on the main thread. */

@@ -34,8 +34,6 @@ export interface LanesOptions {
 }
 
 export class NormalizeLanes {
-  /** records the lanes wrote */
-  written = 0;
   private readonly workers: Worker[] = [];
   private readonly batch = new BatchBuilder();
   private nextSeq = 0;
@@ -116,12 +114,10 @@ export class NormalizeLanes {
   private message(lane: number, m: FromLane): void {
     if (m.kind === 'log') { this.opts.log(m.line); return; }
     if (m.kind === 'ended') {
-      this.written += m.records;
       this.endedBytes[lane] = m.bytes;
       if (++this.ended === this.workers.length) this.onEnded?.();
       return;
     }
-    this.written += m.records;
     this.done.set(m.seq, m.bytes);
     if (m.seq === this.nextWrite) void this.writeReady();
   }

@@ -18,21 +18,19 @@ import { normalizePipeline } from './normalize-setup.js';
 /** The pipeline's only output: records become bytes of the batch being answered. */
 class EncodeOutput implements Output {
   readonly name = 'stdout';
-  readonly encoder = new JsonLinesEncoder();
-  records = 0;
+  private readonly encoder = new JsonLinesEncoder();
+  private written = 0;
   async start(): Promise<void> {}
   write(records: readonly NormalizedRecord[]): Promise<void> {
     for (let i = 0; i < records.length; i++) this.encoder.add(records[i]);
-    this.records += records.length;
+    this.written += records.length;
     return Promise.resolve();
   }
   async close(): Promise<void> {}
-  stats() { return { written: this.records }; }
-  /** The bytes and record count gathered since the last call. */
-  take(): { bytes: Uint8Array; records: number } {
-    const records = this.records;
-    this.records = 0;
-    return { bytes: this.encoder.take(), records };
+  stats() { return { written: this.written }; }
+  /** The bytes gathered since the last call. */
+  take(): Uint8Array {
+    return this.encoder.take();
   }
 }
 
@@ -58,13 +56,13 @@ async function handle(m: ToLane): Promise<void> {
       records.push(pipelineErrorRecord(new AuditflowError(code as AuditflowError['code'], message, where), 'normalize'));
     });
     if (records.length > 0) await pipeline!.push({ records });
-    const { bytes, records: n } = output.take();
-    send({ kind: 'out', seq: m.seq, bytes, records: n }, [bytes.buffer as ArrayBuffer]);
+    const bytes = output.take();
+    send({ kind: 'out', seq: m.seq, bytes }, [bytes.buffer as ArrayBuffer]);
     return;
   }
   await pipeline!.stop(Date.now() + 5000);
-  const { bytes, records } = output.take();
-  send({ kind: 'ended', bytes, records }, [bytes.buffer as ArrayBuffer]);
+  const bytes = output.take();
+  send({ kind: 'ended', bytes }, [bytes.buffer as ArrayBuffer]);
   port.close();
 }
 
