@@ -4,7 +4,7 @@
 // the daemon reported may have taken; duplicates bounded; a down output never moves the checkpoint.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, fstatSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep, waitFor } from './support/wait.js';
@@ -58,6 +58,38 @@ function ranges(xs: number[]): [number, number][] {
 
 const entry = (n: number) => `[uid:0 sid:1 tty:(none) cwd:/w]: line ${n}\n`;
 
+/** The output's records as line numbers, read incrementally (the output grows to megabytes). */
+class Received {
+  private offset = 0;
+  private readonly count = new Map<number, number>();
+  total = 0;
+  constructor(private readonly path: string) {}
+  private update(): void {
+    if (!existsSync(this.path)) return;
+    const fd = openSync(this.path, 'r');
+    let buf: Buffer;
+    try {
+      buf = Buffer.alloc(fstatSync(fd).size - this.offset);
+      buf = buf.subarray(0, readSync(fd, buf, 0, buf.length, this.offset));
+    } finally { closeSync(fd); }
+    const end = buf.lastIndexOf(10) + 1;      // a batch is one write: a torn tail is not there yet
+    if (end === 0) return;
+    for (const line of buf.subarray(0, end).toString('utf8').split('\n')) {
+      if (!line) continue;
+      const k = Number((JSON.parse(line).process.command_line as string).slice(5));
+      this.count.set(k, (this.count.get(k) ?? 0) + 1);
+      this.total++;
+    }
+    this.offset += end;
+  }
+  has(k: number): boolean { this.update(); return this.count.has(k); }
+  counts(): Map<number, number> { this.update(); return new Map(this.count); }
+  describe(last: number): { missing: [number, number][] } {
+    this.update();
+    return { missing: ranges(Array.from({ length: last }, (_, i) => i + 1).filter((i) => !this.count.has(i))).slice(0, 20) };
+  }
+}
+
 /** The offset in the input's (only) checkpoint file, or undefined before it exists. */
 function checkpointOffset(stateDir: string): number | undefined {
   const dir = join(stateDir, 'checkpoints');
@@ -69,6 +101,15 @@ function checkpointOffset(stateDir: string): number | undefined {
   return cp.checkpoints.length ? Math.max(...cp.checkpoints.map((c: { offset: number }) => c.offset)) : 0;
 }
 
+/** The checkpointed offset of the file with inode `ino`, or undefined when it has none yet. */
+function checkpointOf(stateDir: string, ino: number): number | undefined {
+  const dir = join(stateDir, 'checkpoints');
+  const name = existsSync(dir) ? readdirSync(dir).find((x) => x.endsWith('.json')) : undefined;
+  if (!name) return undefined;
+  const cp = JSON.parse(readFileSync(join(dir, name), 'utf8')) as { checkpoints: { ino: number; offset: number }[] };
+  return cp.checkpoints.find((c) => c.ino === ino)?.offset;
+}
+
 describe('file inputs under crashes, rotation and a down output (process-level)', function () {
   this.timeout(120000);
   let dir: string;
@@ -76,11 +117,12 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
   beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'af-crash-')); });
   afterEach(async () => { await daemon?.term(); daemon = undefined; rmSync(dir, { recursive: true, force: true }); });
 
-  it('rename rotation, copytruncate and SIGKILL restarts: every line at least once, losses only inside reported truncations, duplicates bounded', async () => {
+  it('rename rotation, copytruncate and SIGKILL restarts back to back: every line at least once, losses only inside reported truncations, duplicates bounded', async () => {
     const log = join(dir, 'snoopy.log');
     const out = join(dir, 'out.jsonl');
     const stateDir = join(dir, 'state');
     daemon = new Daemon({ type: 'snoopy', path: log, stateDir, out, checkpoint_interval_ms: 200, poll_interval_ms: 50, rotate_wait_ms: 1000 });
+    const got = new Received(out);
 
     // The writer: 10 lines every 5 ms, on its own timer while the test rotates/kills.
     let fd = openSync(log, 'a');
@@ -112,37 +154,55 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
       await waitFor(`line ${upAgainAt} written while down`, () => n >= upAgainAt);
       await daemon!.start();
     };
+    const seen = () => ({ n, truncWindows, ...got.describe(n), stderr: process.env.AF_DEBUG ? daemon!.stderr : undefined });
+    /** The daemon has delivered a line written after the last disruption (so it has read past it). */
+    const delivered = async () => {
+      const target = n + 1;
+      await waitFor(`line ${target} written`, () => n >= target);
+      await waitFor(`line ${target} delivered`, () => got.has(target), 20_000, seen);
+      return target;
+    };
+    /** ... and checkpointed: the current file's checkpoint has passed that line. */
+    const settled = async () => {
+      const target = await delivered();
+      const { ino, size } = fstatSync(fd);     // the writer's file ends past line `target` now
+      await waitFor(`checkpoint of the current file past line ${target}`, () => {
+        const off = checkpointOf(stateDir, ino);
+        // a checkpoint past the file's current size is the stale one from before a truncation
+        return off !== undefined && off >= size && off <= fstatSync(fd).size;
+      }, 20_000, () => ({ ino, size, checkpoint: checkpointOf(stateDir, ino), ...seen() }));
+    };
 
     try {
-      // The schedule is the scenario: the daemon runs ~400 ms (two checkpoint intervals) between
-      // disruptions, so time itself is what these sleeps give it.
+      // Each disruption waits only for what it is about; no sleep orders them.
       await daemon.start();
-      await sleep(400); rotate();
-      await sleep(400); await killAndRestart();
-      await sleep(400); copytruncate();
-      await sleep(400); await killAndRestart(rotate);
-      await sleep(400); await killAndRestart();
-      await sleep(400); rotate();
-      await sleep(400); copytruncate();
-      await sleep(300); await killAndRestart();
-      await sleep(400);
+      await settled(); rotate();
+      await settled(); await killAndRestart();
+      // killed right after a copytruncate (its checkpoint still the old file's), rotated while down:
+      // the lines written since the truncation are only in the rotated file
+      await settled(); copytruncate(); write(5); await killAndRestart(rotate);
+      // the same once the truncation was read and delivered (its checkpoint written or not)
+      await settled(); copytruncate(); await delivered(); await killAndRestart(rotate);
+      await settled(); await killAndRestart();
+      await settled(); rotate();
+      // killed right after a copytruncate, not rotated: same inode, different first bytes
+      await settled(); copytruncate(); await killAndRestart();
+      await settled();
     } finally {
       clearInterval(timer);
     }
     write(10);
     closeSync(fd);
     const last = n;
+    const inWindow = (i: number) => truncWindows.some(([a, b]) => i >= a && i <= b);
     // done once every line is in, except those a copytruncate may have taken (the assertions below say which)
-    const lostOnlyToTruncation = (got: number[]) => { const r = new Set(got); for (let i = 1; i <= last; i++) if (!r.has(i) && !truncWindows.some(([a, b]) => i >= a && i <= b)) return false; return true; };
-    await waitFor(`lines 1-${last} delivered`, () => lostOnlyToTruncation(received(out)), 30_000, () => { const r = new Set(received(out)); return { truncWindows, missing: ranges(Array.from({ length: last }, (_, i) => i + 1).filter((i) => !r.has(i))).slice(0, 20), stderr: process.env.AF_DEBUG ? daemon!.stderr : undefined }; });
+    await waitFor(`lines 1-${last} delivered`, () => { for (let i = 1; i <= last; i++) if (!got.has(i) && !inWindow(i)) return false; return true; }, 30_000, seen);
     await daemon.term();                      // stopped: nothing more can arrive
-    const got = received(out);
-    const counts = new Map<number, number>();
-    for (const x of got) counts.set(x, (counts.get(x) ?? 0) + 1);
+    const counts = got.counts();
     const missing: number[] = [];
     for (let i = 1; i <= last; i++) if (!counts.has(i)) missing.push(i);
-    const outsideWindows = missing.filter((m) => !truncWindows.some(([a, b]) => m >= a && m <= b));
-    const duplicates = got.length - counts.size;
+    const outsideWindows = missing.filter((m) => !inWindow(m));
+    const duplicates = got.total - counts.size;
     const truncationReports = (daemon.stderr.match(/restarting at 0/g) ?? []).length;
     console.log(`      ${last} lines written, ${rotations} rotations, ${copytruncates} copytruncates, ${kills} SIGKILLs: ` +
       `${missing.length} missing (all inside truncation windows: ${outsideWindows.length === 0}), ${duplicates} duplicates, ${truncationReports} truncations reported`);
@@ -151,7 +211,7 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
     if (missing.length) assert.ok(truncationReports >= 1, 'lines were lost, so a truncation was reported');
     assert.ok(truncationReports >= copytruncates, 'every copytruncate was noticed and reported');
     // at-least-once: a restart re-reads at most what was read since the last checkpoint write
-    // (200 ms interval) plus what was in flight; the writer does 2000 lines/s.
+    // (200 ms interval) plus what was in flight, or a truncated file whole; the writer does 2000 lines/s.
     assert.ok(duplicates <= kills * 2000, `duplicates ${duplicates} bounded by ${kills} restarts × 2000`);
     assert.ok([...counts.keys()].every((k) => k >= 1 && k <= last), 'nothing made up');
   });
