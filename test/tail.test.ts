@@ -225,6 +225,25 @@ describe('tailer', function () {
     assert.equal(h.tailer.stats().recovered_rotated, 1);
   });
 
+  it('a rotated file being finished when auditflow stopped is finished after the next restart too (its checkpoint names the rotated path)', async () => {
+    const f = join(dir, 'snoopy.log');
+    writeFileSync(f, 'r1\n');
+    let h = await start(dir, { include: [f] });
+    await waitFor('1 line', () => h.lines.length === 1);
+    await stopTailer(h);
+    appendFileSync(f, 'r2\n');
+    renameSync(f, f + '.1');
+    writeFileSync(f, 's1\n');
+    h = await start(dir, { include: [f] }, false);  // reads but never commits: as if killed before the acks
+    await waitFor('2 lines', () => h.lines.length === 2);
+    await stopTailer(h);
+    assert.ok(JSON.parse(readFileSync(join(dir, 'state', 'cp.json'), 'utf8')).checkpoints.some((c: { path: string }) => c.path === f + '.1'));
+    h = await start(dir, { include: [f] });
+    await waitFor('2 lines', () => h.lines.length === 2, 5000, () => h.texts());
+    assert.deepEqual(h.texts().sort(), ['r2', 's1']);
+    assert.equal(h.tailer.stats().recovered_rotated, 1);
+  });
+
   // What a SIGKILL soon after a copytruncate leaves on disk: the checkpoint still has the file's
   // old head and offset, and while auditflow was down the file was rotated away. The rotated file
   // holds everything written since the truncation; only the old bytes past the checkpoint are gone.

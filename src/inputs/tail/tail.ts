@@ -9,7 +9,9 @@
 // to its end and kept open a grace period for late writes, while the new one is read from 0.
 // A file that shrinks (copytruncate, `> file`) or whose head changed under us is restarted at 0
 // and reported as possible loss. After a restart, a checkpointed file that is no longer at its
-// path is looked for among its siblings (audit.log → audit.log.1) and finished from there.
+// path is looked for among its siblings (audit.log → audit.log.1) and finished from there (from 0,
+// reported, if it was truncated too: what it holds is still on disk, what it held past the checkpoint
+// is not).
 //
 // Lines are cut by the shared LineSplitter (src/inputs/read/lines.ts: LF or CRLF, `\xNN` for bytes
 // that are not UTF-8, the max_line_bytes cap), exactly as `normalize` cuts them.
@@ -423,7 +425,7 @@ export class Tailer {
 
   /**
    * After a restart: finish checkpointed files that were rotated to a sibling name meanwhile
-   * (audit.log → audit.log.1). Whatever such a file holds past its checkpoint is still on disk and
+   * (audit.log → audit.log.1), or were being finished under such a name when we stopped. Whatever such a file holds past its checkpoint is still on disk and
    * is read; if it was also truncated while we were away, it is read from 0 and the loss reported
    * (open decides, as for a file still at its path).
    */
@@ -435,7 +437,8 @@ export class Tailer {
       let names: string[];
       try { names = readdirSync(dir); } catch { continue; }
       for (const name of names) {
-        if (name === stem || !name.startsWith(stem)) continue;
+        // the checkpoint's own path too: a rotated file being finished when we stopped is recorded there
+        if (!name.startsWith(stem)) continue;
         const path = join(dir, name);
         let st: Stats;
         try { st = statSync(path); } catch { continue; }
