@@ -1,0 +1,36 @@
+// The rotating writer encodes a batch's units straight into bytes: sizes are UTF-8 bytes, not
+// characters, a unit that would pass max size opens the next file, and nothing is lost or split.
+import { strict as assert } from 'node:assert';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { silentLogger } from '../src/log.js';
+import { RotatingFile } from '../src/outputs/rotating-file.js';
+import { tempDir } from './support/io.js';
+
+describe('rotating writer bytes', () => {
+  it('rotates on UTF-8 byte sizes with multi-byte units, keeping every unit whole and in order', async () => {
+    const path = join(tempDir('af-rot-'), 'out.jsonl');
+    const f = new RotatingFile({ path, mode: 0o600, dirMode: 0o700, maxBytes: 1000, maxAgeMs: 0, keep: 20, fsync: 'never', fsyncIntervalMs: 0, log: silentLogger });
+    // 3-byte and 4-byte characters: 100 units of 59 bytes but 27 UTF-16 units each
+    const units = Array.from({ length: 100 }, (_, i) => `${String(i).padStart(3, '0')} ${'€'.repeat(10)}${'😀'.repeat(6)}\n`);
+    assert.equal(Buffer.byteLength(units[0]), 4 + 30 + 24 + 1);
+    assert.equal(units[0].length, 4 + 10 + 12 + 1);
+    await f.append(units.slice(0, 40));
+    await f.append(units.slice(40));
+    // one giant unit, larger than max size, goes whole into a file of its own
+    const giant = `${'x'.repeat(5000)}\n`;
+    await f.append([giant, units[0]]);
+    await f.close(Date.now() + 5000);
+    const files = [path, ...Array.from({ length: 20 }, (_, i) => `${path}.${i + 1}`)].filter((p) => { try { statSync(p); return true; } catch { return false; } });
+    const text = files.reverse().map((p) => readFileSync(p, 'utf8')).join('');
+    assert.equal(text, units.join('') + giant + units[0]);
+    for (const p of files) {
+      const size = statSync(p).size;
+      const content = readFileSync(p, 'utf8');
+      assert.ok(size <= 1000 || content === giant, `${p}: ${size} bytes`);
+      assert.ok(content.endsWith('\n'));
+    }
+    // 16 units of 59 bytes fit in 1000: 100 units fill 7 files, then the giant's and the last
+    assert.ok(files.length >= 7 + 2);
+  });
+});
