@@ -14,7 +14,8 @@ import { withQueue, type QueuedOutput } from '../src/outputs/spool/index.js';
 import { silentLogger } from '../src/log.js';
 import type { Output } from '../src/pipeline/types.js';
 import type { NormalizedRecord } from '../src/record.js';
-import { Rsyslog, freeTcpPort, sleep } from '../test/support/rsyslog.js';
+import { Rsyslog, freeTcpPort } from '../test/support/rsyslog.js';
+import { sleep } from '../test/support/wait.js';
 import { records } from '../test/support/records.js';
 
 const N = Number(process.argv[2] ?? 200000);

@@ -37,7 +37,7 @@ interface Options {
   /** context from a process table built from the events alone */
   enrich: boolean;
   maxLineBytes: number;
-  /** normalize lanes (worker threads) for audit logs; 0 = everything on this thread; undefined = by cores and filters */
+  /** normalize lanes (worker threads) for audit logs; 0 or unset: everything on this thread */
   threads: number | undefined;
   files: string[];
 }
@@ -214,8 +214,6 @@ class Run {
       feed(true);
       decoder?.end();
       await this.pushPending();
-      // the next file's records (perhaps from this thread) come after all of this one's
-      if (this.laned) await this.lanes!.flush();
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR' || code === 'EPERM') {
@@ -230,7 +228,9 @@ class Run {
       }
       throw err;
     } finally {
-      this.laned = false;
+      // the next file's records (perhaps from this thread) come after all of this one's, even
+      // when this one stopped at a read error
+      if (this.laned) { this.laned = false; await this.lanes!.flush(); }
       if (this.fileErrors > SHOWN_ERRORS_PER_FILE) this.io.stderr.write(`auditflow: ${label}: ${this.fileErrors - SHOWN_ERRORS_PER_FILE} more error(s) not shown\n`);
     }
   }
