@@ -13,10 +13,10 @@ const auditSample = join(fixtures, 'audit-raw.sample.log');
 const peer = fileURLToPath(new URL('../../shared/peer-corpus/', import.meta.url));
 
 /** The same run on one thread and with lanes: same exit code, stdout and stderr. */
-async function sameAsOneThread(args: string[], threads = ['1', '2']): Promise<string> {
-  const one = await runCli(['normalize', '--threads', '0', ...args]);
+async function sameAsOneThread(args: string[], threads = ['1', '2'], stdin = ''): Promise<string> {
+  const one = await runCli(['normalize', '--threads', '0', ...args], stdin);
   for (const t of threads) {
-    const laned = await runCli(['normalize', '--threads', t, ...args]);
+    const laned = await runCli(['normalize', '--threads', t, ...args], stdin);
     assert.equal(laned.code, one.code, `--threads ${t}: exit code`);
     assert.equal(laned.stderr, one.stderr, `--threads ${t}: stderr`);
     assert.equal(laned.stdout, one.stdout, `--threads ${t}: stdout`);
@@ -35,6 +35,7 @@ describe('normalize lanes (--threads)', () => {
     assert.equal(jsonLines(out).length, 3 * 300);
     await sameAsOneThread([auditSample]);
     await sameAsOneThread(['--no-redact', '--original', auditSample]);
+    await sameAsOneThread(['--resolve-names', '-'], ['2'], readFileSync(auditSample, 'utf8'));
   });
 
   it('keep bad lines counted and named, and error records in their place among the events', async () => {
