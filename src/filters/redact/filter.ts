@@ -33,6 +33,12 @@ export class RedactFilter implements Filter {
   /** a process's every event repeats its title: redact each distinct one once */
   private readonly titles = new Memo<string | null>();
   private readonly proctitles = new Memo<string>();
+  /**
+   * suspect strings → their redacted form (null: clean). A server repeats the same few messages
+   * and PAM fields ("authenticated alice from HOST"), and most that screen positive hold no
+   * secret, so each distinct one is scanned once.
+   */
+  private readonly texts = new Memo<string | null>(1024);
 
   constructor(cfg: Omit<RedactConfig, 'type'> = {}, where = 'redact') {
     this.redactor = new Redactor(cfg, where);
@@ -45,12 +51,26 @@ export class RedactFilter implements Filter {
     return l;
   }
 
+  /** The string with its secrets replaced, or undefined when it holds none; short ones memoized. */
+  private text(s: string): string | undefined {
+    const r = this.redactor;
+    if (!r.suspect(s)) return undefined;
+    if (s.length > MEMO_MAX_CHARS) return r.text(s);
+    let t = this.texts.get(s);
+    if (t === undefined) {
+      t = r.text(s) ?? null;
+      this.texts.set(s, t);
+    }
+    return t ?? undefined;
+  }
+
   /** Redacts the string values of a flat string map (snoopy.*, audit.data.*) in place. */
-  private redactMap(rec: NormalizedRecord, map: Record<string, unknown>, prefix: string, list: string[] | undefined, depth: number): string[] | undefined {
+  private redactMap(rec: NormalizedRecord, map: Record<string, unknown>, prefix: string, list: string[] | undefined, depth: number, fixed?: ReadonlySet<string>): string[] | undefined {
     for (const k in map) {
       const v = map[k];
       if (typeof v === 'string') {
-        const red = this.redactor.text(v);
+        if (fixed?.has(k)) continue;
+        const red = this.text(v);
         if (red !== undefined) {
           map[k] = red;
           list = this.touched(rec, `${prefix}.${k}`, list);
@@ -76,13 +96,12 @@ export class RedactFilter implements Filter {
    * (` (cwd /srv)` after `htpasswd -b f u PW`) are never read as its arguments.
    */
   private around(s: string, from: string | undefined, to: string | undefined): string | undefined {
-    const r = this.redactor;
-    if (from === undefined || to === undefined || from === '') return r.text(s);
+    if (from === undefined || to === undefined || from === '') return this.text(s);
     const at = s.indexOf(from);
-    if (at < 0) return r.text(s);
+    if (at < 0) return this.text(s);
     const pre = s.slice(0, at);
     const post = s.slice(at + from.length);
-    const out = (r.text(pre) ?? pre) + to + (r.text(post) ?? post);
+    const out = (this.text(pre) ?? pre) + to + (this.text(post) ?? post);
     return out === s ? undefined : out;
   }
 
@@ -174,7 +193,7 @@ export class RedactFilter implements Filter {
     // a pipeline_error quotes the line it could not read
     const err = rec.error;
     if (err !== undefined && typeof err.message === 'string') {
-      const t = r.text(err.message);
+      const t = this.text(err.message);
       if (t !== undefined) {
         err.message = t;
         list = this.touched(rec, 'error.message', list);
@@ -183,7 +202,7 @@ export class RedactFilter implements Filter {
     // PAM's acct is whatever was typed at the login prompt: sometimes the password
     const target = rec.user?.target;
     if (target?.name !== undefined) {
-      const t = r.text(target.name);
+      const t = this.text(target.name);
       if (t !== undefined) {
         target.name = t;
         list = this.touched(rec, 'user.target.name', list);
@@ -191,7 +210,7 @@ export class RedactFilter implements Filter {
     }
     if (rec.snoopy !== undefined) list = this.redactMap(rec, rec.snoopy, 'snoopy', list, 0);
     const data = rec.audit?.data;
-    if (data !== undefined) list = this.redactMap(rec, data, 'audit.data', list, 1);
+    if (data !== undefined) list = this.redactMap(rec, data, 'audit.data', list, 1, FIXED_VOCABULARY);
     const orig = rec.event.original;
     if (orig !== undefined) {
       // made from the raw records: replay the same field rewrites (hex proctitle, EXECVE aN,
@@ -215,6 +234,19 @@ export class RedactFilter implements Filter {
     return { kept: this.seen, dropped: 0, modified: this.modified, slow: this.slow, fields: Object.fromEntries(this.byField) };
   }
 }
+
+/** strings longer than this (a TTY record's keystrokes, a long original) are not worth keeping */
+const MEMO_MAX_CHARS = 512;
+
+/**
+ * audit.data fields whose values come from a fixed vocabulary or from the system, never from
+ * what someone typed: PAM's operation and module list, results, SELinux contexts, the peer's
+ * host name and address, the terminal, the executable. They screen positive often (`verizon.net`,
+ * `PAM:authentication`, `pam_unix`) and can hold no secret, so they are not scanned.
+ */
+const FIXED_VOCABULARY: ReadonlySet<string> = new Set([
+  'op', 'res', 'result', 'grantors', 'subj', 'obj', 'scontext', 'tcontext', 'tclass', 'hostname', 'addr', 'terminal', 'exe',
+]);
 
 /** snoopy and bash summaries show a multi-line command on one line */
 const flat = (s: string | undefined): string | undefined => (s === undefined || !/[\n\t]/.test(s) ? s : s.replace(/[\n\t]/g, ' '));
