@@ -6,7 +6,7 @@
 import type { BuildContext, ComponentDef, Output } from '../pipeline/types.js';
 import type { NormalizedRecord } from '../record.js';
 import { silentLogger, type Logger } from '../log.js';
-import { toJsonLineUnits } from './json-lines.js';
+import { toJsonUnits } from './json-lines.js';
 import { queueSchema, type QueueConfig } from './spool/config.js';
 import { RotatingFile, type FsyncPolicy } from './rotating-file.js';
 import { checkWritablePath } from '../config/preflight.js';
@@ -62,7 +62,7 @@ export class FileOutput implements Output {
   /** Resolves once every line is in the file; a full or failing disk holds it (and retries). */
   async write(records: readonly NormalizedRecord[]): Promise<void> {
     if (records.length === 0) return;
-    await this.file.append(toJsonLineUnits(records));
+    await this.file.append(toJsonUnits(records), true);
     this.written += records.length;
   }
 

@@ -14,10 +14,13 @@ export function toJsonLines(records: readonly NormalizedRecord[]): string {
   return out;
 }
 
-/** The same lines one per element, for a writer that may rotate between records. */
-export function toJsonLineUnits(records: readonly NormalizedRecord[]): string[] {
+/**
+ * Each record's JSON, one per element and without its newline, for a writer that may rotate
+ * between records and ends each line itself (RotatingFile.append(units, true)).
+ */
+export function toJsonUnits(records: readonly NormalizedRecord[]): string[] {
   const out = new Array<string>(records.length);
-  for (let i = 0; i < records.length; i++) out[i] = JSON.stringify(records[i]) + '\n';
+  for (let i = 0; i < records.length; i++) out[i] = JSON.stringify(records[i]);
   return out;
 }
 

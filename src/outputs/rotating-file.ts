@@ -96,10 +96,12 @@ export class RotatingFile {
   /**
    * Appends the units in order, rotating only between them; resolves once all are written (and
    * synced, per the policy). Failed writes are retried until they succeed or close() gives up.
+   * `newline`: each unit is followed by a newline here (JSON.stringify's strings as they are:
+   * `s + '\n'` makes a rope that is flattened, a second copy of the line, before encoding).
    */
-  append(units: readonly string[]): Promise<void> {
+  append(units: readonly string[], newline = false): Promise<void> {
     if (units.length === 0) return this.chain;
-    return this.serial(() => this.appendUnits(units));
+    return this.serial(() => this.appendUnits(units, newline));
   }
 
   /** For logrotate's copy-less rotation: the file was renamed away, write to a new one. */
@@ -134,13 +136,13 @@ export class RotatingFile {
     return next;
   }
 
-  private async appendUnits(units: readonly string[]): Promise<void> {
+  private async appendUnits(units: readonly string[], newline: boolean): Promise<void> {
     let from = 0;
     let failures = 0;
     while (from < units.length) {
       try {
         if (!this.fh) await this.openFile();
-        from = await this.writeFrom(units, from);
+        from = await this.writeFrom(units, from, newline);
         failures = 0;
       } catch (err) {
         this.counters.write_errors++;
@@ -161,7 +163,7 @@ export class RotatingFile {
    * Writes units from `from` up to the next rotation point (rotating there) and returns the
    * index of the first unit not yet written; throws with the file holding only whole units.
    */
-  private async writeFrom(units: readonly string[], from: number): Promise<number> {
+  private async writeFrom(units: readonly string[], from: number, newline: boolean): Promise<number> {
     // units are encoded straight into one reused buffer: `text += unit` then Buffer.from cost
     // ten times as much (a rope flattened and scanned twice; bench/PROFILE.md)
     let bytes = 0;
@@ -169,12 +171,14 @@ export class RotatingFile {
     if (this.o.maxBytes === 0 ? this.ageDue() : this.size > 0 && this.ageDue()) await this.rotate();
     for (; end < units.length; end++) {
       const unit = units[end];
-      if (bytes + unit.length * 3 > this.scratch.length) {
-        const next = Buffer.allocUnsafeSlow(Math.max(bytes + unit.length * 3, this.scratch.length * 2));
+      const most = unit.length * 3 + 1;
+      if (bytes + most > this.scratch.length) {
+        const next = Buffer.allocUnsafeSlow(Math.max(bytes + most, this.scratch.length * 2));
         this.scratch.copy(next, 0, 0, bytes);
         this.scratch = next;
       }
-      const n = this.scratch.write(unit, bytes, 'utf8');
+      let n = this.scratch.write(unit, bytes, 'utf8');
+      if (newline) this.scratch[bytes + n++] = 0x0a;
       if (this.o.maxBytes > 0 && this.size + bytes > 0 && this.size + bytes + n > this.o.maxBytes) {
         if (end > from) break;
         await this.rotate();
