@@ -214,7 +214,7 @@ function scanFields(s: string, from: number, to: number, out: Record<string, str
       i = sp + 1;
       continue;
     }
-    let key = mode === USER_MSG && c === 0x28 /* ( */ ? s.slice(i + 1, eq) : s.slice(i, eq);
+    let key = mode === USER_MSG && c === 0x28 /* ( */ ? intern(s, i + 1, eq) : intern(s, i, eq);
     if (prefix !== '') { key = prefix + key; prefix = ''; }
     i = eq + 1;
     let value: string;
@@ -244,11 +244,30 @@ function scanFields(s: string, from: number, to: number, out: Record<string, str
         c = s.charCodeAt(end - 1);
         if (c === 0x2c /* , */ || (c === 0x29 /* ) */ && s.charCodeAt(i) !== 0x28)) end--;
       }
-      value = s.slice(i, end);
+      value = intern(s, i, end);
       i = sp + 1;
     }
     if (key !== '__proto__' && out[key] === undefined) out[key] = value;
   }
+}
+
+// Keys, and short values (arch=c000003e, success=yes, uid=0, res=success), repeat in every
+// record: each distinct one is kept here and handed out again instead of a new slice per field.
+// A slot holds the last string hashed to it; a miss costs what the slice did anyway.
+const INTERN_SLOTS = 4096;
+const INTERN_MAX = 12;
+const interned: string[] = new Array<string>(INTERN_SLOTS).fill('');
+
+/** s.slice(from, to), the same string object each time for short ones. */
+function intern(s: string, from: number, to: number): string {
+  const len = to - from;
+  if (len > INTERN_MAX || len === 0) return s.slice(from, to);
+  let h = len;
+  for (let i = from; i < to; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  const slot = (h ^ (h >>> 15)) & (INTERN_SLOTS - 1);
+  const hit = interned[slot];
+  if (hit.length === len && s.startsWith(hit, from)) return hit;
+  return (interned[slot] = s.slice(from, to));
 }
 
 /**
