@@ -18,7 +18,14 @@ import { RedactFilter } from './filters/redact/filter.js';
 import type { Redactor } from './filters/redact/redactor.js';
 import { buildComponent } from './config/resolve.js';
 
-interface Graph { inputs: Input[]; filters: Filter[]; outputs: Output[]; pipeline: Pipeline; context: ContextStage; remote: Set<Input> }
+interface Graph {
+  inputs: Input[];
+  filters: Filter[];
+  outputs: Output[];
+  pipeline: Pipeline;
+  context: ContextStage;
+  remote: Set<Input>;
+}
 
 /** Inputs that read this host: their records get context from its /proc; others' from their events. */
 const LOCAL_INPUTS = new Set(['netlink', 'auditlog', 'snoopy', 'bash']);
@@ -27,7 +34,10 @@ export class Daemon {
   private graph: Graph | undefined;
   private lockPath: string | undefined;
 
-  constructor(private config: Config, private readonly log: Logger) {}
+  constructor(
+    private config: Config,
+    private readonly log: Logger,
+  ) {}
 
   private assemble(config: Config): Graph {
     const ctx: BuildContext = { stateDir: config.state_dir, hostName: config.host.name ?? '', log: this.log };
@@ -40,7 +50,14 @@ export class Daemon {
     redactor = filters.find((f): f is RedactFilter => f instanceof RedactFilter)?.redactor;
     const inputs = config.inputs.map((item, i) => buildComponent(inputDefs, item, ctx, `inputs[${i}]`));
     const remote = new Set(inputs.filter((_, i) => !LOCAL_INPUTS.has(config.inputs[i].type)));
-    const pipeline = new Pipeline({ filters, outputs, log: this.log, decorate: createDecorator(config.host), context: context.apply, errorRecords: config.error_records });
+    const pipeline = new Pipeline({
+      filters,
+      outputs,
+      log: this.log,
+      decorate: createDecorator(config.host),
+      context: context.apply,
+      errorRecords: config.error_records,
+    });
     return { inputs, filters, outputs, pipeline, context, remote };
   }
 
@@ -139,7 +156,11 @@ export class Daemon {
 
   private unlock(): void {
     if (!this.lockPath) return;
-    try { unlinkSync(this.lockPath); } catch { /* already gone */ }
+    try {
+      unlinkSync(this.lockPath);
+    } catch {
+      /* already gone */
+    }
     this.lockPath = undefined;
   }
 }
@@ -158,5 +179,10 @@ function markRemote(sink: InputSink): InputSink {
 /** Whether a process with this pid exists (signal 0 checks without sending anything). */
 export function alive(pid: number): boolean {
   if (!(pid > 0)) return false;
-  try { process.kill(pid, 0); return true; } catch (err) { return (err as NodeJS.ErrnoException).code === 'EPERM'; }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -2,15 +2,15 @@
 // (tests and operators match on it), the message names the input (file, line, record, config key).
 
 export type ErrorCode =
-  | 'AF_ERR_CONFIG'          // config file unreadable or invalid
-  | 'AF_ERR_INPUT'           // input file missing/unreadable
-  | 'AF_ERR_PARSE'           // a line or record that cannot be parsed
-  | 'AF_ERR_RULE'            // an audit rule that cannot be parsed or encoded
-  | 'AF_ERR_NETLINK'         // the kernel refused a request
-  | 'AF_ERR_OUTPUT'          // an output could not deliver
-  | 'AF_ERR_SPOOL'           // the disk spool is unusable
+  | 'AF_ERR_CONFIG' // config file unreadable or invalid
+  | 'AF_ERR_INPUT' // input file missing/unreadable
+  | 'AF_ERR_PARSE' // a line or record that cannot be parsed
+  | 'AF_ERR_RULE' // an audit rule that cannot be parsed or encoded
+  | 'AF_ERR_NETLINK' // the kernel refused a request
+  | 'AF_ERR_OUTPUT' // an output could not deliver
+  | 'AF_ERR_SPOOL' // the disk spool is unusable
   | 'AF_ERR_ALREADY_RUNNING' // a second daemon
-  | 'AF_ERR_USAGE';          // wrong command line
+  | 'AF_ERR_USAGE'; // wrong command line
 
 export class AuditflowError extends Error {
   readonly code: ErrorCode;

@@ -34,10 +34,35 @@ export interface ShellWord {
 const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 11 || c === 12;
 /** characters that end an unquoted word */
 const isMeta = (c: number): boolean =>
-  c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12 || c === 124 /* | */ || c === 38 /* & */ ||
-  c === 59 /* ; */ || c === 40 /* ( */ || c === 41 /* ) */ || c === 60 /* < */ || c === 62; /* > */
+  c === 32 ||
+  c === 9 ||
+  c === 10 ||
+  c === 13 ||
+  c === 11 ||
+  c === 12 ||
+  c === 124 /* | */ ||
+  c === 38 /* & */ ||
+  c === 59 /* ; */ ||
+  c === 40 /* ( */ ||
+  c === 41 /* ) */ ||
+  c === 60 /* < */ ||
+  c === 62; /* > */
 
-const ANSI_C: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', e: '\x1b', E: '\x1b', f: '\f', v: '\v', '\\': '\\', "'": "'", '"': '"', '?': '?' };
+const ANSI_C: Record<string, string> = {
+  n: '\n',
+  t: '\t',
+  r: '\r',
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  E: '\x1b',
+  f: '\f',
+  v: '\v',
+  '\\': '\\',
+  "'": "'",
+  '"': '"',
+  '?': '?',
+};
 
 /** The words of a line. Never throws: an unclosed quote runs to the end of the line. */
 export function shellWords(s: string): ShellWord[] {
@@ -187,7 +212,10 @@ function readWord(s: string, start: number): ShellWord {
     literal(i, i + 1);
     i++;
   }
-  if (map === undefined) return subs === undefined ? { kind: WordKind.Word, value: s.slice(start, i), start, end: i } : { kind: WordKind.Word, value: s.slice(start, i), start, end: i, subs };
+  if (map === undefined)
+    return subs === undefined
+      ? { kind: WordKind.Word, value: s.slice(start, i), start, end: i }
+      : { kind: WordKind.Word, value: s.slice(start, i), start, end: i, subs };
   const w: ShellWord = { kind: WordKind.Word, value, start, end: i, map };
   if (subs !== undefined) w.subs = subs;
   return w;

@@ -35,7 +35,10 @@ class ColonFileTable implements IdNameTable {
   private readonly interval: number;
   private readonly now: () => number;
 
-  constructor(private readonly path: string, opts: IdNameTableOptions) {
+  constructor(
+    private readonly path: string,
+    opts: IdNameTableOptions,
+  ) {
     this.interval = opts.checkIntervalMs ?? 1000;
     this.now = opts.now ?? Date.now;
   }

@@ -13,12 +13,20 @@ import { buildInput, eventsByHost, recordingSink, sampleLines, waitFor } from '.
 /** A raw client: sends bytes, collects the managed replies. */
 async function client(port: number) {
   const socket = net.connect(port, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('error', reject); });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', resolve);
+    socket.once('error', reject);
+  });
   const replies: { type: number; seq: number }[] = [];
   const d = new RmwDecoder();
-  socket.on('data', (c) => { d.push(c); for (let f = d.next(); f; f = d.next()) if (f.kind === 'managed') replies.push({ type: f.type, seq: f.seq }); });
+  socket.on('data', (c) => {
+    d.push(c);
+    for (let f = d.next(); f; f = d.next()) if (f.kind === 'managed') replies.push({ type: f.type, seq: f.seq });
+  });
   let closed = false;
-  socket.on('close', () => { closed = true; });
+  socket.on('close', () => {
+    closed = true;
+  });
   socket.on('error', () => {});
   return { socket, replies, closed: () => closed };
 }
@@ -30,8 +38,15 @@ describe('audit_remote input (collector for auditd remote logging)', function ()
   let dir: string;
   let input: Input | undefined;
   let port: number;
-  beforeEach(async () => { dir = mkdtempSync(join(tmpdir(), 'af-arin-')); port = await freeTcpPort(); });
-  afterEach(async () => { await input?.stop(); input = undefined; rmSync(dir, { recursive: true, force: true }); });
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'af-arin-'));
+    port = await freeTcpPort();
+  });
+  afterEach(async () => {
+    await input?.stop();
+    input = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   const ctx = () => ({ stateDir: join(dir, 'state'), hostName: 'collector', log: silentLogger });
   async function start(extra: Record<string, unknown> = {}) {
@@ -54,9 +69,16 @@ describe('audit_remote input (collector for auditd remote logging)', function ()
     const all = Buffer.concat(frames);
     for (let i = 0; i < all.length; i += 4093) c.socket.write(all.subarray(i, i + 4093));
     await waitFor('all acks', () => c.replies.length === sampleLines.length * 2);
-    assert.deepEqual(c.replies.map((r) => r.seq), Array.from({ length: sampleLines.length * 2 }, (_, i) => 100 + i));
+    assert.deepEqual(
+      c.replies.map((r) => r.seq),
+      Array.from({ length: sampleLines.length * 2 }, (_, i) => 100 + i),
+    );
     assert.ok(c.replies.every((r) => r.type === RMW_TYPE.ACK));
-    await waitFor('300 events per host', () => [...eventsByHost(records).values()].every((l) => serialsOf(l).size === 300) && eventsByHost(records).size === 2, 20000);
+    await waitFor(
+      '300 events per host',
+      () => [...eventsByHost(records).values()].every((l) => serialsOf(l).size === 300) && eventsByHost(records).size === 2,
+      20000,
+    );
     const byHost = eventsByHost(records);
     assert.deepEqual([...byHost.keys()].sort(), ['alpha', 'beta']);
     for (const [host, recs] of byHost) {
@@ -109,7 +131,7 @@ describe('audit_remote input (collector for auditd remote logging)', function ()
   it('a frame longer than auditd allows is a counted error naming the peer; the records before it are kept', async () => {
     const { records, errors } = await start();
     const c = await client(port);
-    const userMsg = 'node=h type=USER_END msg=audit(1795395184.700:5): pid=1 uid=0 msg=\'op=x res=success\'';
+    const userMsg = "node=h type=USER_END msg=audit(1795395184.700:5): pid=1 uid=0 msg='op=x res=success'";
     const bad = rmwHeader(RMW_TYPE.MESSAGE, 9000, 2);
     c.socket.write(Buffer.concat([rmwFrame(RMW_TYPE.MESSAGE, 1, userMsg), bad, Buffer.alloc(100)]));
     await waitFor('closed', () => c.closed());
@@ -143,13 +165,18 @@ describe('audit_remote input (collector for auditd remote logging)', function ()
   });
 
   describe('with the real audisp-remote (audispd-plugins)', () => {
-    beforeEach(function () { needTool(this, AUDISP_REMOTE, 'apt-get install audispd-plugins'); });
+    beforeEach(function () {
+      needTool(this, AUDISP_REMOTE, 'apt-get install audispd-plugins');
+    });
     for (const format of ['managed', 'ascii'] as const) {
       it(`${format}: every record of the capture arrives, node= names kept, EOE stripped by the sender`, async () => {
         const { records, errors } = await start();
         const lines = sampleLines.map((l) => `node=web-${format} ${l}`);
         let stats: Record<string, number> = {};
-        const code = await runAudispRemote({ dir, port, format }, lines, () => { stats = input!.stats!(); return stats.lines === lines.length; });
+        const code = await runAudispRemote({ dir, port, format }, lines, () => {
+          stats = input!.stats!();
+          return stats.lines === lines.length;
+        });
         assert.equal(code, 0);
         assert.equal(stats.lines, lines.length);
         await waitFor('300 events', () => serialsOf(eventsByHost(records).get(`web-${format}`) ?? []).size === 300);

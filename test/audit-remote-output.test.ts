@@ -14,7 +14,12 @@ import { buildInput, buildOutput, eventsByHost, recordingSink, sampleLines, wait
 /** The sample as the agent's pipeline would hand it over: normalized events with their records. */
 function sampleEvents(): NormalizedRecord[] {
   const out: NormalizedRecord[] = [];
-  const s = new AuditStream({ onRecord: (r) => { if (r.event.action !== 'lost-events') out.push(r); }, onError: () => {} });
+  const s = new AuditStream({
+    onRecord: (r) => {
+      if (r.event.action !== 'lost-events') out.push(r);
+    },
+    onError: () => {},
+  });
   sampleLines.forEach((l, i) => s.line(l, `sample:${i + 1}`, i));
   s.flush();
   return out;
@@ -25,8 +30,13 @@ describe('audit_remote output (agent for auditd remote logging)', function () {
   this.timeout(60000);
   let dir: string;
   const cleanup: (() => Promise<void>)[] = [];
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'af-arout-')); });
-  afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); rmSync(dir, { recursive: true, force: true }); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'af-arout-'));
+  });
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const ctx = (sub: string) => ({ stateDir: join(dir, sub), hostName: 'agent-1', log: silentLogger });
 
   async function collector(name: string, port: number) {
@@ -34,7 +44,12 @@ describe('audit_remote output (agent for auditd remote logging)', function () {
     const input: Input = buildInput({ type: 'audit_remote', name, listen: `127.0.0.1:${port}` }, ctx(name));
     await input.start(rec.sink);
     let stopped = false;
-    const stop = async () => { if (!stopped) { stopped = true; await input.stop(); } };
+    const stop = async () => {
+      if (!stopped) {
+        stopped = true;
+        await input.stop();
+      }
+    };
     cleanup.push(stop);
     return { ...rec, input, stop };
   }
@@ -51,7 +66,7 @@ describe('audit_remote output (agent for auditd remote logging)', function () {
     const out = await agent([`127.0.0.1:${port}`]);
     const events = sampleEvents();
     assert.equal(events.length, 300);
-    await out.write(events);          // resolves only once every record is acked
+    await out.write(events); // resolves only once every record is acked
     const st = out.stats!();
     assert.equal(st.acked, 1232);
     assert.equal(st.pending, 0);
@@ -67,7 +82,7 @@ describe('audit_remote output (agent for auditd remote logging)', function () {
     const out = await agent([`127.0.0.1:${dead}`, `127.0.0.1:${p1}`, `127.0.0.1:${p2}`], { window: 8 });
     const events = sampleEvents();
     await out.write(events.slice(0, 150));
-    await c1.stop();                   // sends ENDING and closes
+    await c1.stop(); // sends ENDING and closes
     await out.write(events.slice(150));
     const both = () => serials([...(eventsByHost(c1.records).get('agent-1') ?? []), ...(eventsByHost(c2.records).get('agent-1') ?? [])]);
     await waitFor('all 300 across both', () => both().size === 300);
@@ -79,7 +94,9 @@ describe('audit_remote output (agent for auditd remote logging)', function () {
     const port = await freeTcpPort();
     const out = await agent([`127.0.0.1:${port}`], { max_backoff_ms: 200 });
     let done = false;
-    const w = out.write(sampleEvents().slice(0, 20)).then(() => { done = true; });
+    const w = out.write(sampleEvents().slice(0, 20)).then(() => {
+      done = true;
+    });
     await new Promise((r) => setTimeout(r, 600));
     assert.equal(done, false);
     const c = await collector('late', port);
@@ -88,7 +105,10 @@ describe('audit_remote output (agent for auditd remote logging)', function () {
   });
 
   it('a silent server (accepts, never acks) is given up after ack_timeout_ms and the records go to the next', async () => {
-    const silent = net.createServer((s) => { s.on('data', () => {}); s.on('error', () => {}); });
+    const silent = net.createServer((s) => {
+      s.on('data', () => {});
+      s.on('error', () => {});
+    });
     await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
     cleanup.push(() => new Promise<void>((r) => silent.close(() => r())));
     const live = await freeTcpPort();
@@ -100,8 +120,10 @@ describe('audit_remote output (agent for auditd remote logging)', function () {
   });
 
   describe('with a real auditd listening (tcp_listen_port, local_events = no)', () => {
-    beforeEach(function () { needTool(this, AUDITD, 'apt-get install auditd'); });
-    it('auditd acknowledges and logs every record: its audit.log holds the capture\'s lines with node=', async () => {
+    beforeEach(function () {
+      needTool(this, AUDITD, 'apt-get install auditd');
+    });
+    it("auditd acknowledges and logs every record: its audit.log holds the capture's lines with node=", async () => {
       const port = await freeTcpPort();
       const ad = await startAuditdListener(join(dir, 'auditd'), port);
       cleanup.push(() => ad.stop());
@@ -110,7 +132,9 @@ describe('audit_remote output (agent for auditd remote logging)', function () {
       await out.write(sampleEvents());
       assert.equal(out.stats!().acked, 1232);
       // acked means logged by auditd (it writes, then acks)
-      const logged = readFileSync(ad.log, 'utf8').split('\n').filter((l) => l.startsWith('node=agent-1 '));
+      const logged = readFileSync(ad.log, 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('node=agent-1 '));
       assert.equal(logged.length, 1232);
       const want = new Set(sampleLines.map((l) => `node=agent-1 ${l}`));
       assert.equal(logged.filter((l) => want.has(l)).length, 1232);

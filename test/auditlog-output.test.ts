@@ -13,7 +13,13 @@ const sample = fileURLToPath(new URL('./fixtures/samples/audit-raw.sample.log', 
 
 function eventsOf(text: string): NormalizedRecord[] {
   const out: NormalizedRecord[] = [];
-  const s = new AuditStream({ resolveNames: false, onRecord: (r) => out.push(r), onError: (w, m) => { throw new Error(`${w}: ${m}`); } });
+  const s = new AuditStream({
+    resolveNames: false,
+    onRecord: (r) => out.push(r),
+    onError: (w, m) => {
+      throw new Error(`${w}: ${m}`);
+    },
+  });
   text.split('\n').forEach((l, i) => s.line(l, `sample:${i + 1}`));
   s.flush();
   return out;
@@ -25,7 +31,9 @@ function hasAusearch(): boolean {
 
 describe('auditlog output (auditd RAW format)', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(path.join(os.tmpdir(), 'af-alog-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'af-alog-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes a record back exactly as auditd wrote it', () => {
@@ -50,7 +58,9 @@ describe('auditlog output (auditd RAW format)', () => {
     await out.write(events.slice(100));
     await out.close();
     const want = input.split('\n').filter((l) => l.length > 0);
-    const got = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
+    const got = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0);
     assert.deepEqual([...got].sort(), [...want].sort(), 'every line of the capture, byte for byte');
     // records of one event are written together
     const serials = got.map((l) => /msg=audit\([\d.]+:(\d+)\)/.exec(l)![1]);
@@ -87,7 +97,10 @@ describe('auditlog output (auditd RAW format)', () => {
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
     assert.ok(lines.every((l) => l.startsWith('node=host-a type=')));
     assert.equal(out.stats().skipped, 1);
-    assert.equal(lines.length, events.reduce((n, e) => n + (e[kRaw] as unknown[]).length, 0));
+    assert.equal(
+      lines.length,
+      events.reduce((n, e) => n + (e[kRaw] as unknown[]).length, 0),
+    );
   });
 
   it('rotates like auditd: audit.log → .1 → .2, at most num_logs files, whole events, mode 0600', async () => {

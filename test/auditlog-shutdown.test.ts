@@ -12,22 +12,38 @@ const syscall = (serial: number, pid: number, comm: string) =>
   `type=SYSCALL msg=audit(1795395190.${String(serial % 1000).padStart(3, '0')}:${serial}): arch=c000003e syscall=59 success=yes exit=0 a0=55d0 a1=55d1 a2=55d2 a3=0 items=2 ppid=1 pid=${pid} auid=1000 uid=1000 gid=1000 euid=1000 suid=1000 fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=pts0 ses=3 comm="${comm}" exe="/usr/bin/${comm}" key=(null)\n`;
 const rest = (serial: number, args: string[]) => {
   const stamp = `1795395190.${String(serial % 1000).padStart(3, '0')}:${serial}`;
-  return `type=EXECVE msg=audit(${stamp}): argc=${args.length} ${args.map((a, i) => `a${i}="${a}"`).join(' ')}\n`
-    + `type=CWD msg=audit(${stamp}): cwd="/home/alice"\n`
-    + `type=PROCTITLE msg=audit(${stamp}): proctitle=${Buffer.from(args.join('\0')).toString('hex').toUpperCase()}\n`;
+  return (
+    `type=EXECVE msg=audit(${stamp}): argc=${args.length} ${args.map((a, i) => `a${i}="${a}"`).join(' ')}\n` +
+    `type=CWD msg=audit(${stamp}): cwd="/home/alice"\n` +
+    `type=PROCTITLE msg=audit(${stamp}): proctitle=${Buffer.from(args.join('\0')).toString('hex').toUpperCase()}\n`
+  );
 };
 
 describe('auditlog input at shutdown', function () {
   this.timeout(30000);
   let dir: string;
   let input: Input | undefined;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'af-auditlog-stop-')); });
-  afterEach(async () => { await input?.stop(); input = undefined; rmSync(dir, { recursive: true, force: true }); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'af-auditlog-stop-'));
+  });
+  afterEach(async () => {
+    await input?.stop();
+    input = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   async function start(records: NormalizedRecord[]) {
-    input = createAuditlogInput({ type: 'auditlog', path: join(dir, 'audit.log'), poll_interval_ms: 20, checkpoint_interval_ms: 20, resolve_names: false, reassembly_timeout_ms: 600000 },
-      { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger });
-    await input.start({ push: async (b) => { records.push(...b.records); b.ack?.(); }, error: () => {} });
+    input = createAuditlogInput(
+      { type: 'auditlog', path: join(dir, 'audit.log'), poll_interval_ms: 20, checkpoint_interval_ms: 20, resolve_names: false, reassembly_timeout_ms: 600000 },
+      { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger },
+    );
+    await input.start({
+      push: async (b) => {
+        records.push(...b.records);
+        b.ack?.();
+      },
+      error: () => {},
+    });
   }
   const checkpointOffset = (): number => {
     const d = join(dir, 'state', 'checkpoints');
@@ -46,7 +62,11 @@ describe('auditlog input at shutdown', function () {
     await waitFor('checkpoint at the open event', () => checkpointOffset() === Buffer.byteLength(whole));
     await input!.stop();
     input = undefined;
-    assert.deepEqual(first.map((r) => r.process!.name), ['id'], 'the half event is not emitted at stop');
+    assert.deepEqual(
+      first.map((r) => r.process!.name),
+      ['id'],
+      'the half event is not emitted at stop',
+    );
     assert.equal(checkpointOffset(), Buffer.byteLength(whole));
 
     appendFileSync(log, rest(501, ['scp', 'f2.txt', 'root@10.0.0.2:/root']));

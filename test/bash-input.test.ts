@@ -19,12 +19,30 @@ describe('bash input', function () {
   let dir: string;
   let input: Input | undefined;
   let records: NormalizedRecord[];
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'af-bashin-')); records = []; });
-  afterEach(async () => { await input?.stop(); input = undefined; rmSync(dir, { recursive: true, force: true }); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'af-bashin-'));
+    records = [];
+  });
+  afterEach(async () => {
+    await input?.stop();
+    input = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   async function start(path: string) {
-    input = createBashInput({ type: 'bash', path, poll_interval_ms: 20, checkpoint_interval_ms: 50 }, { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger });
-    await input.start({ push: async (b) => { records.push(...b.records); b.ack?.(); }, error: (e) => { throw e; } });
+    input = createBashInput(
+      { type: 'bash', path, poll_interval_ms: 20, checkpoint_interval_ms: 50 },
+      { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger },
+    );
+    await input.start({
+      push: async (b) => {
+        records.push(...b.records);
+        b.ack?.();
+      },
+      error: (e) => {
+        throw e;
+      },
+    });
   }
 
   it('names the owner, and a rewrite by history -w reports nothing twice', async () => {
@@ -39,7 +57,9 @@ describe('bash input', function () {
     assert.equal(records[0].bash!.history_file, hist);
     assert.equal(records[0]['@timestamp'], '2026-11-23T00:56:00.000Z');
 
-    try { execFileSync('python3', ['-c', 'import pty']); } catch {
+    try {
+      execFileSync('python3', ['-c', 'import pty']);
+    } catch {
       if (process.env.CI === 'true') throw new Error('python3 is required in CI');
       console.log('      skipped the real-bash part: no python3');
       return;
@@ -54,17 +74,28 @@ describe('bash input', function () {
     execFileSync('python3', [driver, hist, 'echo s2a', 'history -w', 'echo s2b'], { timeout: 20000 });
     await waitFor('session 2', () => records.length >= 9, 10000, commands);
     await sleep(500); // time is the point: nothing reported twice, so nothing more arrives
-    assert.deepEqual(records.map((r) => r.process!.command_line), [
-      'ls -la /etc',
-      'shopt -s cmdhist lithist histappend', 'echo one', 'exit',
-      'shopt -s cmdhist lithist histappend', 'echo s2a', 'history -w', 'echo s2b', 'exit',
-    ]);
+    assert.deepEqual(
+      records.map((r) => r.process!.command_line),
+      [
+        'ls -la /etc',
+        'shopt -s cmdhist lithist histappend',
+        'echo one',
+        'exit',
+        'shopt -s cmdhist lithist histappend',
+        'echo s2a',
+        'history -w',
+        'echo s2b',
+        'exit',
+      ],
+    );
     const stats = input!.stats!();
     assert.equal(stats.rotations, 1, 'history -w replaced the file');
   });
 
   it('untimestamped history trimmed by HISTFILESIZE at exit (real bash): nothing reported twice', async function () {
-    try { execFileSync('python3', ['-c', 'import pty']); } catch {
+    try {
+      execFileSync('python3', ['-c', 'import pty']);
+    } catch {
       if (process.env.CI === 'true') throw new Error('python3 is required in CI');
       this.skip();
     }
@@ -77,10 +108,10 @@ describe('bash input', function () {
     execFileSync('python3', [driver, hist, 'echo b1', 'echo b2'], { timeout: 20000, env });
     await waitFor('session 2', () => records.length >= 8);
     await sleep(500); // time is the point: nothing reported twice, so nothing more arrives
-    assert.deepEqual(records.map((r) => r.process!.command_line), [
-      'shopt -s cmdhist lithist histappend', 'echo a1', 'echo a2', 'exit',
-      'shopt -s cmdhist lithist histappend', 'echo b1', 'echo b2', 'exit',
-    ]);
+    assert.deepEqual(
+      records.map((r) => r.process!.command_line),
+      ['shopt -s cmdhist lithist histappend', 'echo a1', 'echo a2', 'exit', 'shopt -s cmdhist lithist histappend', 'echo b1', 'echo b2', 'exit'],
+    );
     assert.equal(input!.stats!().rotations, 1, 'the trim replaced the file');
   });
 
@@ -89,7 +120,10 @@ describe('bash input', function () {
     writeFileSync(hist, 'ls\ncd /tmp\n');
     await start(hist);
     await waitFor('2 commands', () => records.length === 2);
-    assert.deepEqual(records.map((r) => r.process!.command_line), ['ls', 'cd /tmp']);
+    assert.deepEqual(
+      records.map((r) => r.process!.command_line),
+      ['ls', 'cd /tmp'],
+    );
     assert.ok(Math.abs(Date.parse(records[0]['@timestamp']) - Date.now()) < 60000);
     assert.deepEqual(records[0].user, { id: String(userInfo().uid), name: userInfo().username }, 'the owner of the history file');
   });

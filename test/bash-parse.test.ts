@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { createBashHistoryParser, looksLikeBashHistory, RecentCommands, SeenSet } from '../src/inputs/bash/parse.js';
 import type { NormalizedRecord } from '../src/record.js';
 
-
 function linesOf(buf: Buffer): string[] {
   const text = buf.toString('utf8');
   const lines = text.split('\n');
@@ -15,7 +14,12 @@ function linesOf(buf: Buffer): string[] {
 }
 
 function parseAll(lines: string[], opts: Partial<Parameters<typeof createBashHistoryParser>[0]> = {}) {
-  const p = createBashHistoryParser({ file: '/home/alice/.bash_history', user: { id: '1000', name: 'alice' }, fallbackTime: () => Date.UTC(2026, 0, 2, 3, 4, 5), ...opts });
+  const p = createBashHistoryParser({
+    file: '/home/alice/.bash_history',
+    user: { id: '1000', name: 'alice' },
+    fallbackTime: () => Date.UTC(2026, 0, 2, 3, 4, 5),
+    ...opts,
+  });
   const recs: NormalizedRecord[] = [];
   lines.forEach((l, i) => recs.push(...p.line(l, `h:${i + 1}`, i)));
   recs.push(...p.end());
@@ -25,34 +29,37 @@ function parseAll(lines: string[], opts: Partial<Parameters<typeof createBashHis
 describe('bash history parser', () => {
   it('reads the real sample: #epoch times, lithist multi-line commands, history -a/-w duplicates once', () => {
     const { recs, counts } = parseAll(linesOf(readFileSync(new URL('./fixtures/samples/bash_history.sample', import.meta.url))));
-    assert.deepEqual(recs.map((r) => r.process!.command_line), [
-      'ls -la /etc | head -3',
-      'cd /tmp && pwd',
-      'echo "hello world" > /tmp/hist-test.txt',
-      'cat /tmp/hist-test.txt',
-      'grep -r "PermitRootLogin" /etc/ssh 2>/dev/null | head -1',
-      'for f in /etc/hostname /etc/os-release; do\n  wc -l "$f"\ndone',
-      'if [ -d /tmp ]; then\n  echo "tmp exists"\nelse\n  echo "no tmp"\nfi',
-      'cat <<EOT > /tmp/hist-heredoc.txt\nline one\nline two with $HOME\nEOT',
-      'echo "a string with an\nembedded newline"',
-      'ls /usr/bin   | head -2',
-      'history -a',
-      'mysql -uroot -pSecret123 -h 127.0.0.1 -e "select 1"',
-      'curl -s -u admin:hunter2 http://127.0.0.1:9/',
-      'export API_TOKEN=abcdef0123456789',
-      'echo "héllo wörld 日本語 🚀"',
-      "printf '%s\\n' 'single quoted; with | pipes & ampersands'",
-      'sudo -u nobody id',
-      'id; whoami; uname -a',
-      'function greet() {\n  echo "hi $1"\n}',
-      'greet there',
-      'sleep 0.1 && echo done || echo failed',
-      'echo $(( 6 * 7 ))',
-      'history -w',
-      'cd ~',
-      'rm -f /tmp/hist-test.txt /tmp/hist-heredoc.txt',
-      'exit',
-    ]);
+    assert.deepEqual(
+      recs.map((r) => r.process!.command_line),
+      [
+        'ls -la /etc | head -3',
+        'cd /tmp && pwd',
+        'echo "hello world" > /tmp/hist-test.txt',
+        'cat /tmp/hist-test.txt',
+        'grep -r "PermitRootLogin" /etc/ssh 2>/dev/null | head -1',
+        'for f in /etc/hostname /etc/os-release; do\n  wc -l "$f"\ndone',
+        'if [ -d /tmp ]; then\n  echo "tmp exists"\nelse\n  echo "no tmp"\nfi',
+        'cat <<EOT > /tmp/hist-heredoc.txt\nline one\nline two with $HOME\nEOT',
+        'echo "a string with an\nembedded newline"',
+        'ls /usr/bin   | head -2',
+        'history -a',
+        'mysql -uroot -pSecret123 -h 127.0.0.1 -e "select 1"',
+        'curl -s -u admin:hunter2 http://127.0.0.1:9/',
+        'export API_TOKEN=abcdef0123456789',
+        'echo "héllo wörld 日本語 🚀"',
+        "printf '%s\\n' 'single quoted; with | pipes & ampersands'",
+        'sudo -u nobody id',
+        'id; whoami; uname -a',
+        'function greet() {\n  echo "hi $1"\n}',
+        'greet there',
+        'sleep 0.1 && echo done || echo failed',
+        'echo $(( 6 * 7 ))',
+        'history -w',
+        'cd ~',
+        'rm -f /tmp/hist-test.txt /tmp/hist-heredoc.txt',
+        'exit',
+      ],
+    );
     assert.equal(counts.duplicates, 12);
     const first = recs[0];
     assert.deepEqual(first, {
@@ -68,7 +75,10 @@ describe('bash history parser', () => {
 
   it('without HISTTIMEFORMAT: one command per line, time from fallbackTime', () => {
     const { recs } = parseAll(['ls', 'cd /tmp', '', 'ls']);
-    assert.deepEqual(recs.map((r) => r.process!.command_line), ['ls', 'cd /tmp', 'ls']);
+    assert.deepEqual(
+      recs.map((r) => r.process!.command_line),
+      ['ls', 'cd /tmp', 'ls'],
+    );
     assert.equal(recs[0]['@timestamp'], '2026-01-02T03:04:05.000Z');
   });
 
@@ -88,8 +98,14 @@ describe('bash history parser', () => {
     const seen = new SeenSet();
     const a = parseAll(['#100', 'ls', '#101', 'pwd'], { seen });
     const b = parseAll(['#101', 'pwd', '#102', 'id'], { seen });
-    assert.deepEqual(a.recs.map((r) => r.process!.command_line), ['ls', 'pwd']);
-    assert.deepEqual(b.recs.map((r) => r.process!.command_line), ['id']);
+    assert.deepEqual(
+      a.recs.map((r) => r.process!.command_line),
+      ['ls', 'pwd'],
+    );
+    assert.deepEqual(
+      b.recs.map((r) => r.process!.command_line),
+      ['id'],
+    );
   });
 
   describe('untimestamped rewrites (HISTFILESIZE trim, history -w)', () => {
@@ -134,26 +150,52 @@ describe('bash history parser', () => {
   describe('real bash through a pty', function () {
     let dir: string;
     before(function () {
-      try { execFileSync('python3', ['-c', 'import pty']); execFileSync('bash', ['--version']); } catch {
+      try {
+        execFileSync('python3', ['-c', 'import pty']);
+        execFileSync('bash', ['--version']);
+      } catch {
         if (process.env.CI === 'true') throw new Error('python3 and bash are required in CI');
         this.skip();
       }
       dir = mkdtempSync(join(tmpdir(), 'af-bash-'));
     });
-    after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+    after(() => {
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
 
     it('reads exactly what an interactive bash 5 wrote with HISTTIMEFORMAT and lithist', function () {
       this.timeout(30000);
       const hist = join(dir, '.bash_history');
       const t0 = Math.floor(Date.now() / 1000);
-      execFileSync('python3', [new URL('./fixtures/bash/drive-bash.py', import.meta.url).pathname, hist,
-        'echo one', 'for i in 1 2; do', 'echo $i', 'done', 'history -a', 'echo "two  spaces"', 'ls /nonexistent-dir'], { timeout: 25000 });
+      execFileSync(
+        'python3',
+        [
+          new URL('./fixtures/bash/drive-bash.py', import.meta.url).pathname,
+          hist,
+          'echo one',
+          'for i in 1 2; do',
+          'echo $i',
+          'done',
+          'history -a',
+          'echo "two  spaces"',
+          'ls /nonexistent-dir',
+        ],
+        { timeout: 25000 },
+      );
       const t1 = Math.ceil(Date.now() / 1000);
       const { recs, counts } = parseAll(linesOf(readFileSync(hist)), { file: hist });
-      assert.deepEqual(recs.map((r) => r.process!.command_line), [
-        'shopt -s cmdhist lithist histappend', 'echo one', 'for i in 1 2; do\necho $i\ndone', 'history -a',
-        'echo "two  spaces"', 'ls /nonexistent-dir', 'exit',
-      ]);
+      assert.deepEqual(
+        recs.map((r) => r.process!.command_line),
+        [
+          'shopt -s cmdhist lithist histappend',
+          'echo one',
+          'for i in 1 2; do\necho $i\ndone',
+          'history -a',
+          'echo "two  spaces"',
+          'ls /nonexistent-dir',
+          'exit',
+        ],
+      );
       assert.equal(counts.duplicates, 0);
       for (const r of recs) {
         const t = Date.parse(r['@timestamp']) / 1000;

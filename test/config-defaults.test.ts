@@ -46,7 +46,11 @@ const at = (obj: any, path: string) => path.split('.').reduce((o, k) => o?.[k], 
 
 describe('config defaults reach every component', () => {
   const ctx = { stateDir: join(dir, 'state'), hostName: 'test', log: silentLogger };
-  for (const [kind, defs] of [['input', inputDefs], ['output', outputDefs], ['filter', filterDefs]] as const) {
+  for (const [kind, defs] of [
+    ['input', inputDefs],
+    ['output', outputDefs],
+    ['filter', filterDefs],
+  ] as const) {
     for (const def of defs as ComponentDef<unknown>[]) {
       it(`${kind} ${def.type}: its minimal config resolves with every schema default and builds`, () => {
         const { config } = resolveComponent<Record<string, unknown>>(def, minimalOf(def, kind), `${kind}s[0]`);
@@ -93,8 +97,10 @@ describe('config defaults reach every component', () => {
     assert.equal(r.config.keep_original, true);
     assert.equal('include_original' in r.config, false);
     assert.deepEqual(r.warnings, ['inputs[2].include_original: renamed to keep_original; the old spelling is still accepted']);
-    assert.throws(() => resolveComponent(def, { type: 'x', include_original: true, keep_original: false }, 'inputs[2]'),
-      /inputs\[2\]\.include_original: old spelling of keep_original, which is also set/);
+    assert.throws(
+      () => resolveComponent(def, { type: 'x', include_original: true, keep_original: false }, 'inputs[2]'),
+      /inputs\[2\]\.include_original: old spelling of keep_original, which is also set/,
+    );
   });
 
   it('every output takes a queue: key', () => {

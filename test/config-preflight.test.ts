@@ -32,11 +32,18 @@ describe('check-config and run check what the config points at', function () {
     const p1 = join(dir, 'proc-state.yaml');
     writeFileSync(p1, 'state_dir: /proc/auditflow\noutputs:\n  - type: stdout\n');
     await refusedByBoth(p1, /state_dir: \/proc\/auditflow is under \/proc/);
-    await refusedByBoth(config('sys-out.yaml', 'outputs:\n  - type: elasticsearch\n    url: http://127.0.0.1:9\n    dead_letter_path: /sys/kernel/x.jsonl\n'),
-      /outputs\[0\]\.dead_letter_path: \/sys\/kernel\/x\.jsonl is under \/sys/);
-    await refusedByBoth(config('proc-out.yaml', 'outputs:\n  - type: file\n    path: /proc/self/events.jsonl\n  - type: auditlog\n    path: /sys/audit.log\n'),
-      /outputs\[0\]\.path: \/proc\/self\/events\.jsonl is under \/proc/);
-    await refusedByBoth(config('sys-auditlog.yaml', 'outputs:\n  - type: auditlog\n    path: /sys/audit.log\n'), /outputs\[0\]\.path: \/sys\/audit\.log is under \/sys/);
+    await refusedByBoth(
+      config('sys-out.yaml', 'outputs:\n  - type: elasticsearch\n    url: http://127.0.0.1:9\n    dead_letter_path: /sys/kernel/x.jsonl\n'),
+      /outputs\[0\]\.dead_letter_path: \/sys\/kernel\/x\.jsonl is under \/sys/,
+    );
+    await refusedByBoth(
+      config('proc-out.yaml', 'outputs:\n  - type: file\n    path: /proc/self/events.jsonl\n  - type: auditlog\n    path: /sys/audit.log\n'),
+      /outputs\[0\]\.path: \/proc\/self\/events\.jsonl is under \/proc/,
+    );
+    await refusedByBoth(
+      config('sys-auditlog.yaml', 'outputs:\n  - type: auditlog\n    path: /sys/audit.log\n'),
+      /outputs\[0\]\.path: \/sys\/audit\.log is under \/sys/,
+    );
   });
 
   it('refuses a path it cannot write, naming the directory', async () => {
@@ -51,7 +58,7 @@ describe('check-config and run check what the config points at', function () {
     await refusedByBoth(config('bad-url.yaml', 'outputs:\n  - type: elasticsearch\n    url: "http://[::1"\n'), /outputs\[0\]\.url: not a URL/);
   });
 
-  it('refuses missing and garbage TLS material, and a key that is not the certificate\'s', async function () {
+  it("refuses missing and garbage TLS material, and a key that is not the certificate's", async function () {
     needTool(this, 'openssl', 'the test makes its own CA');
     const pkiDir = join(dir, 'pki');
     mkdirSync(pkiDir);
@@ -59,12 +66,23 @@ describe('check-config and run check what the config points at', function () {
     const garbage = join(dir, 'garbage.pem');
     writeFileSync(garbage, '-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n');
     const syslogTls = (tls: string) => `outputs:\n  - type: syslog\n    protocol: tls\n    host: 127.0.0.1\n    port: 6514\n    tls:\n${tls}`;
-    await refusedByBoth(config('missing-ca.yaml', syslogTls(`      ca_file: ${join(dir, 'nope.pem')}\n`)), /outputs\[0\]\.tls\.ca_file: cannot read .*nope\.pem: ENOENT/);
-    await refusedByBoth(config('garbage-ca.yaml', syslogTls(`      ca_file: ${garbage}\n`)), /outputs\[0\]\.tls\.ca_file: .*garbage\.pem: not a usable PEM certificate/);
-    await refusedByBoth(config('wrong-key.yaml', syslogTls(`      ca_file: ${pki.ca}\n      cert_file: ${pki.clientCert}\n      key_file: ${pki.serverKey}\n`)),
-      /outputs\[0\]\.tls\.cert_file: .*client\.pem with .*server\.key: not a usable certificate and key/);
+    await refusedByBoth(
+      config('missing-ca.yaml', syslogTls(`      ca_file: ${join(dir, 'nope.pem')}\n`)),
+      /outputs\[0\]\.tls\.ca_file: cannot read .*nope\.pem: ENOENT/,
+    );
+    await refusedByBoth(
+      config('garbage-ca.yaml', syslogTls(`      ca_file: ${garbage}\n`)),
+      /outputs\[0\]\.tls\.ca_file: .*garbage\.pem: not a usable PEM certificate/,
+    );
+    await refusedByBoth(
+      config('wrong-key.yaml', syslogTls(`      ca_file: ${pki.ca}\n      cert_file: ${pki.clientCert}\n      key_file: ${pki.serverKey}\n`)),
+      /outputs\[0\]\.tls\.cert_file: .*client\.pem with .*server\.key: not a usable certificate and key/,
+    );
 
-    const good = await runCli(['check-config', config('good-tls.yaml', syslogTls(`      ca_file: ${pki.ca}\n      cert_file: ${pki.clientCert}\n      key_file: ${pki.clientKey}\n`))]);
+    const good = await runCli([
+      'check-config',
+      config('good-tls.yaml', syslogTls(`      ca_file: ${pki.ca}\n      cert_file: ${pki.clientCert}\n      key_file: ${pki.clientKey}\n`)),
+    ]);
     assert.equal(good.code, 0, good.stderr);
   });
 });

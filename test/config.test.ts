@@ -80,7 +80,10 @@ describe('config examples', () => {
     const asRoot = process.getuid?.() === 0;
     for (const f of files) {
       const path = join(dir, f);
-      if (!asRoot) { assert.doesNotThrow(() => loadConfig(path), f); continue; }
+      if (!asRoot) {
+        assert.doesNotThrow(() => loadConfig(path), f);
+        continue;
+      }
       const r = await runCli(['check-config', path]);
       assert.equal(r.code, 0, `${f}: ${r.stderr}`);
     }

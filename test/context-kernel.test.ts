@@ -99,11 +99,14 @@ describe('context in every record, on the real kernel', function () {
     saved = prepareKernel();
     dir = mkdtempSync(path.join(os.tmpdir(), 'af-ctx-'));
     const rules = path.join(dir, 'ctx.rules');
-    writeFileSync(rules, [
-      `-a always,exit -F arch=b64 -S execve,execveat -F auid=${WORK_AUID} -k ctx-exec`,
-      `-a always,exit -F arch=b64 -S connect -F auid=${WORK_AUID} -k ctx-net`,
-      `-a always,exit -F arch=b64 -S exit_group -F auid=${WORK_AUID} -k ctx-exit`,
-    ].join('\n') + '\n');
+    writeFileSync(
+      rules,
+      [
+        `-a always,exit -F arch=b64 -S execve,execveat -F auid=${WORK_AUID} -k ctx-exec`,
+        `-a always,exit -F arch=b64 -S connect -F auid=${WORK_AUID} -k ctx-net`,
+        `-a always,exit -F arch=b64 -S exit_group -F auid=${WORK_AUID} -k ctx-exit`,
+      ].join('\n') + '\n',
+    );
     const pods = path.join(dir, 'pods');
     mkdirSync(path.join(pods, `ctx-ns_web-0_${ids.podA}`), { recursive: true });
     mkdirSync(path.join(pods, `other_db-1_${ids.podB}`), { recursive: true });
@@ -122,9 +125,14 @@ describe('context in every record, on the real kernel', function () {
     };
     const cfg = path.join(dir, 'config.json');
     writeFileSync(cfg, JSON.stringify(config));
-    daemon = spawn('/bin/sh', ['-c', `echo ${DAEMON_AUID} > /proc/self/loginuid && exec "$@"`, 'sh', process.execPath, '--import', 'tsx', cli, 'run', '--config', cfg],
-      { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
-    daemon.stderr!.on('data', (d) => { daemonErr += d; });
+    daemon = spawn(
+      '/bin/sh',
+      ['-c', `echo ${DAEMON_AUID} > /proc/self/loginuid && exec "$@"`, 'sh', process.execPath, '--import', 'tsx', cli, 'run', '--config', cfg],
+      { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    daemon.stderr!.on('data', (d) => {
+      daemonErr += d;
+    });
     try {
       await waitFor(() => (auditctlStatus().pid === daemon!.pid && auditctlStatus().enabled === 1 ? true : undefined), 30000, 'the daemon registered');
       server = createServer((c) => c.destroy());
@@ -141,7 +149,13 @@ describe('context in every record, on the real kernel', function () {
       // each shape: the workload moves itself in, then starts the process the test looks at
       const shapes: [string, string][] = [
         ['docker', cgroups.make(`${V1}/pids`, `docker/${ids.docker}`)],
-        ['containerd', cgroups.make(V2, `kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${ids.podA.replaceAll('-', '_')}.slice/cri-containerd-${ids.containerd}.scope`)],
+        [
+          'containerd',
+          cgroups.make(
+            V2,
+            `kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${ids.podA.replaceAll('-', '_')}.slice/cri-containerd-${ids.containerd}.scope`,
+          ),
+        ],
         ['crio', cgroups.make(`${V1}/cpu`, `kubepods/besteffort/pod${ids.podB}/crio-${ids.crio}`)],
         ['unit', cgroups.make(V2, 'system.slice/af-ctx-test.service')],
       ];
@@ -151,20 +165,38 @@ describe('context in every record, on the real kernel', function () {
       }
       if (snoopy) {
         const ini = path.join(dir, 'snoopy.ini');
-        writeFileSync(ini, `[snoopy]\noutput = file:${snoopyLog}\nmessage_format = "[pid:%{pid} ppid:%{ppid} uid:%{uid} username:%{username} sid:%{sid} tty:%{tty} cwd:%{cwd} filename:%{filename}]: %{cmdline}"\n`);
-        const s = runAs(WORK_AUID, ['unshare', '--mount', '--propagation', 'private', 'sh', '-c',
-          'mount --bind "$1" /etc/snoopy.ini && exec env SNOOPY_INI="$1" LD_PRELOAD="$2" sh -c "$3"', 'sh', ini, SNOOPY, `/bin/sleep 0.3 snoopy-${tag}; true`]);
+        writeFileSync(
+          ini,
+          `[snoopy]\noutput = file:${snoopyLog}\nmessage_format = "[pid:%{pid} ppid:%{ppid} uid:%{uid} username:%{username} sid:%{sid} tty:%{tty} cwd:%{cwd} filename:%{filename}]: %{cmdline}"\n`,
+        );
+        const s = runAs(WORK_AUID, [
+          'unshare',
+          '--mount',
+          '--propagation',
+          'private',
+          'sh',
+          '-c',
+          'mount --bind "$1" /etc/snoopy.ini && exec env SNOOPY_INI="$1" LD_PRELOAD="$2" sh -c "$3"',
+          'sh',
+          ini,
+          SNOOPY,
+          `/bin/sleep 0.3 snoopy-${tag}; true`,
+        ]);
         assert.equal(s.status, 0, s.stderr);
       }
       // a late exec of an executable seen before: its hash is ready by now
       await new Promise((res) => setTimeout(res, 1500));
       assert.equal(runAs(WORK_AUID, ['/bin/true', `late-${tag}`]).status, 0);
-      all = await waitFor(() => {
-        const recs = jsonl(events);
-        const has = (arg: string, module = 'auditd') => recs.some((x) => x.event.module === module && x.process?.args?.includes(arg));
-        const ok = has(`late-${tag}`) && has(`unit-${tag}`) && has(`second-${tag}`) && (!snoopy || has(`snoopy-${tag}`, 'snoopy'));
-        return ok ? recs : undefined;
-      }, 30000, 'the workloads\' records');
+      all = await waitFor(
+        () => {
+          const recs = jsonl(events);
+          const has = (arg: string, module = 'auditd') => recs.some((x) => x.event.module === module && x.process?.args?.includes(arg));
+          const ok = has(`late-${tag}`) && has(`unit-${tag}`) && has(`second-${tag}`) && (!snoopy || has(`snoopy-${tag}`, 'snoopy'));
+          return ok ? recs : undefined;
+        },
+        30000,
+        "the workloads' records",
+      );
     } finally {
       server?.close();
       if (daemon.exitCode === null) {
@@ -201,7 +233,11 @@ describe('context in every record, on the real kernel', function () {
     const leaf = exec(`leaf-${tag}`);
     assert.deepEqual(bash.process.args.slice(0, 2), ['/bin/bash', '-c']);
 
-    for (const [child, parent] of [[bash, sh], [py, bash], [leaf, py]]) {
+    for (const [child, parent] of [
+      [bash, sh],
+      [py, bash],
+      [leaf, py],
+    ]) {
       assert.equal(child.process.parent.entity_id, parent.process.entity_id);
       assert.equal(child.process.parent.executable, parent.process.executable);
       assert.deepEqual(child.process.parent.args, parent.process.args);
@@ -212,7 +248,13 @@ describe('context in every record, on the real kernel', function () {
     assert.equal(conn.process.parent.executable, '/usr/bin/bash');
     assert.deepEqual(leaf.process.Ext.ancestry.slice(0, 3), [py.process.entity_id, bash.process.entity_id, sh.process.entity_id]);
     // the workload's sh began the audit session (it wrote the login uid): the entry leader of all
-    for (const r of [bash, py, conn, leaf]) assert.deepEqual(r.process.entry_leader, { pid: sh.process.pid, entity_id: sh.process.entity_id, executable: sh.process.executable, name: sh.process.name });
+    for (const r of [bash, py, conn, leaf])
+      assert.deepEqual(r.process.entry_leader, {
+        pid: sh.process.pid,
+        entity_id: sh.process.entity_id,
+        executable: sh.process.executable,
+        name: sh.process.name,
+      });
     const start = Date.parse(leaf.process.start);
     assert.ok(Math.abs(start - Date.parse(leaf['@timestamp'])) < 2000, `start ${leaf.process.start} near the exec`);
     // no setsid on the way: the session is this test's own
@@ -238,7 +280,7 @@ describe('context in every record, on the real kernel', function () {
     assert.notEqual(second.process.entity_id, first.process.entity_id);
     assert.equal(second.process.parent.pid, reuse!.mid);
     assert.notEqual(second.process.parent.entity_id, first.process.parent.entity_id, 'the forked python, not the one that started the first');
-    assert.equal(second.process.parent.executable, first.process.parent.executable, 'python, forked, never exec\'d: known from /proc');
+    assert.equal(second.process.parent.executable, first.process.parent.executable, "python, forked, never exec'd: known from /proc");
   });
 
   it('finds containers and pods in docker, containerd-under-kubepods and CRI-O cgroups, and the systemd unit', () => {

@@ -19,12 +19,18 @@ describe('cgroup layouts', () => {
   const cases: [string, string, ReturnType<typeof parseCgroup>][] = [
     ['docker, cgroup v1', `12:pids:/docker/${ID}\n1:name=systemd:/docker/${ID}\n0::/\n`, { containerId: ID, containerRuntime: 'docker' }],
     ['docker, systemd driver, v2', `0::/system.slice/docker-${ID}.scope\n`, { containerId: ID, containerRuntime: 'docker' }],
-    ['containerd in kubepods, systemd driver', `0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID.replaceAll('-', '_')}.slice/cri-containerd-${ID}.scope\n`,
-      { containerId: ID, containerRuntime: 'containerd', podUid: UID }],
+    [
+      'containerd in kubepods, systemd driver',
+      `0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID.replaceAll('-', '_')}.slice/cri-containerd-${ID}.scope\n`,
+      { containerId: ID, containerRuntime: 'containerd', podUid: UID },
+    ],
     ['a bare id in kubepods (cgroupfs): the runtime is not in the name', `4:cpu:/kubepods/besteffort/pod${UID}/${ID}\n`, { containerId: ID, podUid: UID }],
     ['CRI-O, cgroupfs', `0::/kubepods/burstable/pod${UID}/crio-${ID}\n`, { containerId: ID, containerRuntime: 'cri-o', podUid: UID }],
-    ['CRI-O\'s conmon is beside the container, not in it: its own scope unit', `0::/kubepods.slice/kubepods-pod${UID.replaceAll('-', '_')}.slice/crio-conmon-${ID}.scope\n`,
-      { podUid: UID, systemdUnit: `crio-conmon-${ID}.scope` }],
+    [
+      "CRI-O's conmon is beside the container, not in it: its own scope unit",
+      `0::/kubepods.slice/kubepods-pod${UID.replaceAll('-', '_')}.slice/crio-conmon-${ID}.scope\n`,
+      { podUid: UID, systemdUnit: `crio-conmon-${ID}.scope` },
+    ],
     ['podman, rootful', `0::/machine.slice/libpod-${ID}.scope/container\n`, { containerId: ID, containerRuntime: 'podman' }],
     ['podman, rootless', `0::/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-${ID}.scope\n`, { containerId: ID, containerRuntime: 'podman' }],
     ['a systemd service', '1:name=systemd:/system.slice/cron.service\n0::/system.slice/cron.service\n', { systemdUnit: 'cron.service' }],
@@ -79,12 +85,20 @@ describe('the process table from events alone', () => {
     assert.deepEqual(child.process.Ext.ancestry[0], sh.process.entity_id);
     assert.equal(child.process.entry_leader.pid, 100, 'started by pid 1: the entry leader');
     assert.equal(child.process.start, undefined, 'its start is not known from an exec');
-    const exit = { ...rec(200, 100, '/bin/ls', {}, 20), event: { module: 'auditd', action: 'exited' }, audit: { node: 'elsewhere', session: '7', syscall: 'exit_group' } };
+    const exit = {
+      ...rec(200, 100, '/bin/ls', {}, 20),
+      event: { module: 'auditd', action: 'exited' },
+      audit: { node: 'elsewhere', session: '7', syscall: 'exit_group' },
+    };
     ctx.apply(exit);
     const again = rec(200, 100, '/bin/cat', {}, 30);
     ctx.apply(again);
     assert.notEqual(again.process.entity_id, child.process.entity_id, 'pid 200 reused after exit_group');
-    const clone = { ...rec(100, 1, '/bin/sh', {}, 40), event: { module: 'auditd', action: 'cloned' }, audit: { node: 'elsewhere', session: '7', syscall: 'clone', exit: 300 } };
+    const clone = {
+      ...rec(100, 1, '/bin/sh', {}, 40),
+      event: { module: 'auditd', action: 'cloned' },
+      audit: { node: 'elsewhere', session: '7', syscall: 'clone', exit: 300 },
+    };
     ctx.apply(clone);
     const forked = { ...rec(300, 100, '/bin/sh', {}, 50), event: { module: 'auditd', action: 'connected-to' } };
     ctx.apply(forked);
@@ -107,7 +121,7 @@ describe('the process table from events alone', () => {
     assert.equal(t.stats().reused, 1);
   });
 
-  it('the real sample: siblings share their parent\'s entity id, which is the parent\'s own where it has records', () => {
+  it("the real sample: siblings share their parent's entity id, which is the parent's own where it has records", () => {
     const ctx = createContext(defaultEnrichConfig(), { live: false });
     const recs = auditRecords();
     for (const r of recs) ctx.apply(r);
@@ -143,12 +157,24 @@ describe('the context stage with enrichment off', () => {
 
   it('still feeds its table when exclude_spawns_of walks it', () => {
     const ctx = createContext(off, { live: false });
-    const filters = buildFilterChain([{ filter_chain: 'exclude_spawns_of:timeout' }, { type: 'redact', enabled: false }], { stateDir: '/tmp', hostName: 't', log: silentLogger, procTable: false, processTable: ctx });
+    const filters = buildFilterChain([{ filter_chain: 'exclude_spawns_of:timeout' }, { type: 'redact', enabled: false }], {
+      stateDir: '/tmp',
+      hostName: 't',
+      log: silentLogger,
+      procTable: false,
+      processTable: ctx,
+    });
     const rs = recs();
-    const kept = rs.filter((r) => { ctx.apply(r); return filters.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), r) !== null; });
+    const kept = rs.filter((r) => {
+      ctx.apply(r);
+      return filters.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), r) !== null;
+    });
     assert.ok(ctx.stats().events_table_entries > 0);
     assert.equal(kept.length, rs.length - rs.filter((r) => r.process?.pid === 13576).length, 'python3 under timeout dropped, as with enrichment on');
-    assert.ok(rs.every((r) => r.process?.entity_id === undefined), 'and still writes nothing');
+    assert.ok(
+      rs.every((r) => r.process?.entity_id === undefined),
+      'and still writes nothing',
+    );
   });
 });
 
@@ -158,16 +184,31 @@ describe('normalize --enrich of a log from another host', () => {
     try {
       // pid 1 and this test's own pid are alive here; on the host that wrote the log they were others
       const log = join(dir, 'other.log');
-      writeFileSync(log, [
-        `node=far type=SYSCALL msg=audit(1795395184.684:95022): arch=c000003e syscall=59 success=yes exit=0 a0=0 a1=0 a2=0 a3=0 items=1 ppid=${process.pid} pid=4000000 auid=4242 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=5 comm="mkdir" exe="/usr/bin/mkdir" key="exec"`,
-        'node=far type=EXECVE msg=audit(1795395184.684:95022): argc=2 a0="mkdir" a1="/tmp/x"',
-        'node=far type=EOE msg=audit(1795395184.684:95022): ',
-        '',
-      ].join('\n'));
+      writeFileSync(
+        log,
+        [
+          `node=far type=SYSCALL msg=audit(1795395184.684:95022): arch=c000003e syscall=59 success=yes exit=0 a0=0 a1=0 a2=0 a3=0 items=1 ppid=${process.pid} pid=4000000 auid=4242 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=5 comm="mkdir" exe="/usr/bin/mkdir" key="exec"`,
+          'node=far type=EXECVE msg=audit(1795395184.684:95022): argc=2 a0="mkdir" a1="/tmp/x"',
+          'node=far type=EOE msg=audit(1795395184.684:95022): ',
+          '',
+        ].join('\n'),
+      );
       let out = '';
-      const code = await normalizeCommand.run(['--enrich', '--no-redact', log], { stdout: { write: (s: string) => { out += s; return true; } } as any, stderr: { write: () => true } as any, stdin: process.stdin } as any);
+      const code = await normalizeCommand.run(['--enrich', '--no-redact', log], {
+        stdout: {
+          write: (s: string) => {
+            out += s;
+            return true;
+          },
+        } as any,
+        stderr: { write: () => true } as any,
+        stdin: process.stdin,
+      } as any);
       assert.equal(code, 0);
-      const [r] = out.trim().split('\n').map((l) => JSON.parse(l));
+      const [r] = out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       assert.equal(typeof r.process.entity_id, 'string');
       assert.deepEqual(Object.keys(r.process.parent).sort(), ['entity_id', 'pid']);
       assert.equal(r.process.parent.pid, process.pid);

@@ -11,19 +11,29 @@ import { fileURLToPath } from 'node:url';
 import { fetchStatus } from '../src/metrics/index.js';
 
 const cli = fileURLToPath(new URL('./support/run-cli.ts', import.meta.url));
-const sample = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter(Boolean);
+const sample = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8')
+  .split('\n')
+  .filter(Boolean);
 
 const serials = (lines: string[]) => new Set(lines.map((l) => /audit\(\d+\.\d+:(\d+)\)/.exec(l)![1]));
 
 function start(config: string): { child: ChildProcess; exited: Promise<number>; stderr: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', cli, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
-  child.stderr!.on('data', (d) => { err += d; });
+  child.stderr!.on('data', (d) => {
+    err += d;
+  });
   const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
   return { child, exited, stderr: () => err };
 }
 
-const outputLines = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+const outputLines = (path: string) =>
+  existsSync(path)
+    ? readFileSync(path, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
 
 describe('auditflow run (file inputs)', function () {
   this.timeout(60_000);
@@ -34,20 +44,24 @@ describe('auditflow run (file inputs)', function () {
     const out = join(dir, 'events.jsonl');
     const port = 20000 + Math.floor(Math.random() * 20000);
     const config = join(dir, 'auditflow.yaml');
-    const first = sample.slice(0, 600), second = sample.slice(600);
+    const first = sample.slice(0, 600),
+      second = sample.slice(600);
     writeFileSync(log, first.join('\n') + '\n');
-    writeFileSync(config, [
-      `state_dir: ${dir}/state`,
-      'log_level: info',
-      `metrics: { listen: "127.0.0.1:${port}" }`,
-      'inputs:',
-      `  - { type: auditlog, path: ${log} }`,
-      'filters:',
-      '  - filter_chain: "exclude_comm:auditctl"',
-      'outputs:',
-      `  - { type: file, path: ${out} }`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      config,
+      [
+        `state_dir: ${dir}/state`,
+        'log_level: info',
+        `metrics: { listen: "127.0.0.1:${port}" }`,
+        'inputs:',
+        `  - { type: auditlog, path: ${log} }`,
+        'filters:',
+        '  - filter_chain: "exclude_comm:auditctl"',
+        'outputs:',
+        `  - { type: file, path: ${out} }`,
+        '',
+      ].join('\n'),
+    );
     const wanted = (lines: string[]) => [...serials(lines)].filter((s) => !lines.some((l) => l.includes(`:${s})`) && l.includes('comm="auditctl"')));
 
     const d = start(config);
@@ -63,8 +77,14 @@ describe('auditflow run (file inputs)', function () {
       await waitFor('every event', () => events().length >= all.length, 20_000);
       const recs = events();
       assert.deepEqual(new Set(recs.map((r) => String(r.event.sequence))), new Set(all));
-      assert.ok(recs.every((r) => r.process?.name !== 'auditctl'), 'the filter chain ran');
-      assert.ok(recs.every((r) => typeof r.host?.name === 'string'), 'host decoration');
+      assert.ok(
+        recs.every((r) => r.process?.name !== 'auditctl'),
+        'the filter chain ran',
+      );
+      assert.ok(
+        recs.every((r) => typeof r.host?.name === 'string'),
+        'host decoration',
+      );
 
       const status = await fetchStatus(`127.0.0.1:${port}`);
       const p = status.pipeline as { recordsOut: number; dropped: number };

@@ -15,7 +15,10 @@ describe('elasticsearch output against a _bulk test server', function () {
   let stateDir: string;
   const outs: ElasticsearchOutput[] = [];
   const make = (cfg: Partial<ElasticsearchConfig> = {}) => {
-    const o = new ElasticsearchOutput({ type: 'elasticsearch', url: server.url, retry: { initial_ms: 10, max_ms: 50 }, batch: { timeout_ms: 0 }, ...cfg }, { stateDir, hostName: 'testhost', log: silentLogger });
+    const o = new ElasticsearchOutput(
+      { type: 'elasticsearch', url: server.url, retry: { initial_ms: 10, max_ms: 50 }, batch: { timeout_ms: 0 }, ...cfg },
+      { stateDir, hostName: 'testhost', log: silentLogger },
+    );
     outs.push(o);
     return o;
   };
@@ -54,7 +57,10 @@ describe('elasticsearch output against a _bulk test server', function () {
     assert.deepEqual(JSON.parse(lines[1]), recs[0]);
     const stored = server.index('logs-auditflow-default');
     assert.equal(stored.size, 20);
-    assert.deepEqual([...stored.values()].map((d) => d.event.sequence), recs.map((r) => r.event.sequence));
+    assert.deepEqual(
+      [...stored.values()].map((d) => d.event.sequence),
+      recs.map((r) => r.event.sequence),
+    );
     assert.equal(out.stats().records_out, 20);
   });
 
@@ -89,8 +95,14 @@ describe('elasticsearch output against a _bulk test server', function () {
     const st = out.stats();
     // s=2: 1012..1042 step 10 → 4 dead (1002 existed: its 400 is injected before the 409 check)
     const expectDead = [1002, 1012, 1022, 1032, 1042];
-    const dl = readFileSync(join(stateDir, 'dead-letter', `${out.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(dl.map((d) => d.record.event.sequence), expectDead);
+    const dl = readFileSync(join(stateDir, 'dead-letter', `${out.name.replace(/[^A-Za-z0-9_.-]+/g, '_')}.jsonl`), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      dl.map((d) => d.record.event.sequence),
+      expectDead,
+    );
     assert.equal(dl[0].status, 400);
     assert.deepEqual(dl[0].error, { type: 'document_parsing_exception', reason: 'failed to parse field [process.pid] of type [long] in document' });
     assert.equal(dl[0].index, 'logs-auditflow-default');
@@ -189,7 +201,12 @@ describe('elasticsearch output against a _bulk test server', function () {
     const out = make();
     const w = out.write(records(5));
     w.catch(() => {});
-    await waitFor('a request answered 503', () => out.stats().request_errors > 0, 10_000, () => out.stats());
+    await waitFor(
+      'a request answered 503',
+      () => out.stats().request_errors > 0,
+      10_000,
+      () => out.stats(),
+    );
     const t0 = Date.now();
     await out.close(Date.now() + 300);
     assert.ok(Date.now() - t0 < 2000);
@@ -201,7 +218,22 @@ describe('elasticsearch output against a _bulk test server', function () {
     const { Ajv } = await import('ajv');
     const { elasticsearchOutput } = await import('../src/outputs/elasticsearch/index.js');
     const v = new Ajv({ strict: false }).compile(elasticsearchOutput.schema);
-    assert.equal(v({ type: 'elasticsearch', url: 'https://es.example:9200', data_stream: { dataset: 'auditflow', namespace: 'prod' }, api_key: 'abc', tls: { ca_file: '/ca.pem' }, template: { install: true, priority: 300 }, batch: { max_events: 500, max_bytes: 1048576, timeout_ms: 500 }, retry: { initial_ms: 100, max_ms: 5000 }, request_timeout_ms: 10000, dead_letter_path: '/var/lib/auditflow/dlq.jsonl', queue: { disk_bytes: 1073741824 } }), true);
+    assert.equal(
+      v({
+        type: 'elasticsearch',
+        url: 'https://es.example:9200',
+        data_stream: { dataset: 'auditflow', namespace: 'prod' },
+        api_key: 'abc',
+        tls: { ca_file: '/ca.pem' },
+        template: { install: true, priority: 300 },
+        batch: { max_events: 500, max_bytes: 1048576, timeout_ms: 500 },
+        retry: { initial_ms: 100, max_ms: 5000 },
+        request_timeout_ms: 10000,
+        dead_letter_path: '/var/lib/auditflow/dlq.jsonl',
+        queue: { disk_bytes: 1073741824 },
+      }),
+      true,
+    );
     assert.equal(v({ type: 'elasticsearch', url: 'http://x:9200', index: 'audit-{yyyy.MM.dd}' }), true);
     assert.equal(v({ type: 'elasticsearch' }), false);
     assert.equal(v({ type: 'elasticsearch', url: 'http://x:9200', auth: { user: 'u', password: 'p' }, api_key: 'k' }), false);
@@ -211,7 +243,9 @@ describe('elasticsearch output against a _bulk test server', function () {
 
   it('parseBulkResponse refuses a response that does not account for every item', () => {
     assert.throws(() => parseBulkResponse('{"errors":false,"items":[{"create":{"status":201}}]}', 2), /1 items for 2 sent/);
-    assert.deepEqual(parseBulkResponse('{"errors":true,"items":[{"create":{"status":409,"error":{"type":"version_conflict_engine_exception","reason":"r"}}}]}', 1),
-      [{ outcome: 'duplicate', status: 409, error: { type: 'version_conflict_engine_exception', reason: 'r' } }]);
+    assert.deepEqual(
+      parseBulkResponse('{"errors":true,"items":[{"create":{"status":409,"error":{"type":"version_conflict_engine_exception","reason":"r"}}}]}', 1),
+      [{ outcome: 'duplicate', status: 409, error: { type: 'version_conflict_engine_exception', reason: 'r' } }],
+    );
   });
 });

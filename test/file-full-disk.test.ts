@@ -19,12 +19,17 @@ const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => 1
 function seqsOf(path: string): number[] {
   const text = readFileSync(path, 'utf8');
   assert.ok(text === '' || text.endsWith('\n'), 'no partial last line');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l).event.sequence as number);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l).event.sequence as number);
 }
 
 /** Fills the file system: the ballast gets every byte that is left (writeFileSync stops at ENOSPC). */
 function fill(ballast: string): void {
-  try { writeFileSync(ballast, Buffer.alloc(1 << 20, 0x61)); } catch (err) {
+  try {
+    writeFileSync(ballast, Buffer.alloc(1 << 20, 0x61));
+  } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOSPC') throw err;
   }
 }
@@ -36,14 +41,20 @@ describe('file outputs on a full disk (real tmpfs)', function () {
   let mounted = false;
 
   before(function () {
-    if (process.getuid?.() !== 0) { console.log('      skipped: mounting a tmpfs needs root'); this.skip(); }
+    if (process.getuid?.() !== 0) {
+      console.log('      skipped: mounting a tmpfs needs root');
+      this.skip();
+    }
   });
   beforeEach(function () {
     dir = mkdtempSync(join(tmpdir(), 'auditflow-full-'));
     mnt = join(dir, 'mnt');
     mkdirSync(mnt);
     const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', mnt], { encoding: 'utf8' });
-    if (r.status !== 0) { console.log(`      skipped: mount -t tmpfs failed: ${r.stderr.trim()}`); this.skip(); }
+    if (r.status !== 0) {
+      console.log(`      skipped: mount -t tmpfs failed: ${r.stderr.trim()}`);
+      this.skip();
+    }
     mounted = true;
   });
   afterEach(() => {
@@ -63,7 +74,9 @@ describe('file outputs on a full disk (real tmpfs)', function () {
       // 8 KiB free: part of the ~35 KiB batch fits, the rest hits ENOSPC mid-line
       truncateSync(ballast, readFileSync(ballast).length - 8192);
       let done = false;
-      const w = out.write(records(50, 10)).then(() => { done = true; });
+      const w = out.write(records(50, 10)).then(() => {
+        done = true;
+      });
       await waitFor('three failed attempts', () => out.stats().write_errors >= 3);
       assert.equal(done, false, 'not resolved (not delivered) while the disk is full');
       assert.deepEqual(seqsOf(path), range(0, 10), 'the half-written batch was cut back');
@@ -107,7 +120,13 @@ describe('file outputs on a full disk (real tmpfs)', function () {
   it('auditlog: events are written whole or not at all, and arrive once space returns', async () => {
     const sample = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8');
     const events: NormalizedRecord[] = [];
-    const s = new AuditStream({ resolveNames: false, onRecord: (r) => events.push(r), onError: (w, m) => { throw new Error(`${w}: ${m}`); } });
+    const s = new AuditStream({
+      resolveNames: false,
+      onRecord: (r) => events.push(r),
+      onError: (w, m) => {
+        throw new Error(`${w}: ${m}`);
+      },
+    });
     sample.split('\n').forEach((l, i) => s.line(l, `sample:${i + 1}`));
     s.flush();
     // as many events as fit in 64 KiB, a quarter of the file system
@@ -121,7 +140,9 @@ describe('file outputs on a full disk (real tmpfs)', function () {
       fill(ballast);
       truncateSync(ballast, readFileSync(ballast).length - 4096);
       let done = false;
-      const w = out.write(some).then(() => { done = true; });
+      const w = out.write(some).then(() => {
+        done = true;
+      });
       await waitFor('failed attempts', () => out.stats().write_errors >= 2);
       assert.equal(done, false);
       const partial = readFileSync(path, 'utf8');
@@ -132,7 +153,10 @@ describe('file outputs on a full disk (real tmpfs)', function () {
       await out.close(Date.now() + 1000).catch(() => {});
     }
     const want = some.flatMap((e) => (e[kRaw] as AuditRecord[]).map((r) => rawLine(r, undefined))).sort();
-    const got = readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0).sort();
+    const got = readFileSync(path, 'utf8')
+      .split('\n')
+      .filter((l) => l.length > 0)
+      .sort();
     assert.deepEqual(got, want, 'every record line once');
     assert.equal(out.stats().events, some.length);
   });

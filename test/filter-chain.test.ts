@@ -62,20 +62,26 @@ describe('filter_chain parsing (snoopy 2.5 rules)', () => {
     assert.equal(run(rec({ user: { id: '0' }, process: {} })), null);
     assert.equal(run(rec({ user: { id: '1000' }, process: { tty: { char_device: { major: 136, minor: 0 } } } })), null);
     assert.deepEqual(c.stats(), { kept: 1, dropped: 2, modified: 0, only_root_dropped: 1, only_tty_dropped: 1 });
-    assert.deepEqual(c.parts.map((p) => [p.name, p.stats()]), [
-      ['only_root', { kept: 2, dropped: 1, modified: 0 }],
-      ['only_tty', { kept: 1, dropped: 1, modified: 0 }],
-    ]);
+    assert.deepEqual(
+      c.parts.map((p) => [p.name, p.stats()]),
+      [
+        ['only_root', { kept: 2, dropped: 1, modified: 0 }],
+        ['only_tty', { kept: 1, dropped: 1, modified: 0 }],
+      ],
+    );
   });
 });
 
 describe('chain filters on records from every source', () => {
-  it('only_tty reads snoopy\'s tty field and the kernel\'s', () => {
+  it("only_tty reads snoopy's tty field and the kernel's", () => {
     const f = chain([{ filter_chain: 'only_tty' }]);
     const snoopy = snoopyRecords();
     assert.ok(snoopy.length > 100);
     assert.equal(snoopy.filter((r) => f(r)).length, snoopy.filter((r) => !r.snoopy!.tty.startsWith('(none)')).length);
-    assert.ok(snoopy.some((r) => f(r)), 'the sample ran some commands on a pts (script)');
+    assert.ok(
+      snoopy.some((r) => f(r)),
+      'the sample ran some commands on a pts (script)',
+    );
     assert.ok(f(rec({ process: { tty: { char_device: { major: 136, minor: 0 } } } })));
     assert.equal(f(rec({ process: {} })), null);
   });
@@ -129,7 +135,8 @@ describe('chain filters on records from every source', () => {
 describe('structured match / drop', () => {
   it('drops file events under /proc and /sys from uid 992 without code', () => {
     const f = chain([{ type: 'drop', where: { 'event.category': 'file', 'file.path': ['/proc/**', '/sys/**'], 'user.id': 992 } }]);
-    const file = (path: string, uid: string) => rec({ event: { module: 'auditd', action: 'opened-file', category: ['file'] }, file: { path }, user: { id: uid } });
+    const file = (path: string, uid: string) =>
+      rec({ event: { module: 'auditd', action: 'opened-file', category: ['file'] }, file: { path }, user: { id: uid } });
     assert.equal(f(file('/proc/self/status', '992')), null);
     assert.equal(f(file('/sys/kernel/mm/x', '992')), null);
     assert.ok(f(file('/etc/shadow', '992')));
@@ -145,7 +152,10 @@ describe('structured match / drop', () => {
     const either = chain([{ type: 'match', where: [{ 'process.name': 'curl' }, { 'process.name': 'wget', 'event.action': 'exec*' }] }]);
     const names = new Set(audit.filter((r) => either(r)).map((r) => `${r.process!.name}/${r.event.action}`));
     assert.ok(names.has('curl/executed') && names.has('wget/executed'));
-    assert.ok([...names].every((n) => n.startsWith('curl/') || n === 'wget/executed'), [...names].join(' '));
+    assert.ok(
+      [...names].every((n) => n.startsWith('curl/') || n === 'wget/executed'),
+      [...names].join(' '),
+    );
     const gte = chain([{ type: 'match', where: { 'process.pid': { gte: 14000, lt: 14100 } } }]);
     assert.ok(audit.filter((r) => gte(r)).every((r) => r.process!.pid! >= 14000 && r.process!.pid! < 14100));
   });
@@ -159,18 +169,24 @@ describe('structured match / drop', () => {
 
 describe('filters in the config file', () => {
   it('validates every filter item against its schema, unknown keys rejected', () => {
-    const ok = checkConfig({
-      filters: [
-        { filter_chain: 'exclude_uid:992;exclude_spawns_of:crond' },
-        { type: 'exclude_comm', values: ['mysql', 'mongo'] },
-        { type: 'drop', where: { 'file.path': '/proc/**' } },
-        { type: 'redact', rules: [{ pattern: 'employee-(\\d+)' }] },
-        { type: 'throttle', key: ['event.action', 'user.id'], rate: 5, burst: 20 },
-      ],
-    }, 'test.yaml');
+    const ok = checkConfig(
+      {
+        filters: [
+          { filter_chain: 'exclude_uid:992;exclude_spawns_of:crond' },
+          { type: 'exclude_comm', values: ['mysql', 'mongo'] },
+          { type: 'drop', where: { 'file.path': '/proc/**' } },
+          { type: 'redact', rules: [{ pattern: 'employee-(\\d+)' }] },
+          { type: 'throttle', key: ['event.action', 'user.id'], rate: 5, burst: 20 },
+        ],
+      },
+      'test.yaml',
+    );
     assert.equal(ok.filters.length, 5);
     const filters = buildFilterChain(ok.filters, ctx);
-    assert.deepEqual(filters.map((f) => f.name), ['process_table', 'filter_chain(exclude_uid:992;exclude_spawns_of:crond)', 'exclude_comm', 'drop(filters[2])', 'redact', 'throttle']);
+    assert.deepEqual(
+      filters.map((f) => f.name),
+      ['process_table', 'filter_chain(exclude_uid:992;exclude_spawns_of:crond)', 'exclude_comm', 'drop(filters[2])', 'redact', 'throttle'],
+    );
     configErr(() => checkConfig({ filters: [{ type: 'throttle', rate: 5, brust: 20 }] }, 'test.yaml'), /filters\[0\]\.brust: unknown key/);
     configErr(() => checkConfig({ filters: [{ type: 'redact', rules: [{ pattern: 'x', flag: 'i' }] }] }, 'test.yaml'), /rules\[0\]\.flag: unknown key/);
     configErr(() => checkConfig({ filters: [{ type: 'sample' }] }, 'test.yaml'), /unknown type "sample"/);

@@ -33,13 +33,24 @@ function unavailable(): string | undefined {
 }
 
 /** One exec as snoopy saw it: AF|pid|ppid|uid|euid|tty|filename|cmdline */
-interface Exec { pid: number; ppid: number; uid: string; euid: string; tty: string; filename: string; cmdline: string }
+interface Exec {
+  pid: number;
+  ppid: number;
+  uid: string;
+  euid: string;
+  tty: string;
+  filename: string;
+  cmdline: string;
+}
 
 function parseLog(text: string): Exec[] {
-  return text.split('\n').filter((l) => l.startsWith('AF|')).map((l) => {
-    const f = l.split('|');
-    return { pid: Number(f[1]), ppid: Number(f[2]), uid: f[3], euid: f[4], tty: f[5], filename: f[6], cmdline: f.slice(7).join('|') };
-  });
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('AF|'))
+    .map((l) => {
+      const f = l.split('|');
+      return { pid: Number(f[1]), ppid: Number(f[2]), uid: f[3], euid: f[4], tty: f[5], filename: f[6], cmdline: f.slice(7).join('|') };
+    });
 }
 
 /** The record an input would make of that exec (the fields the filters read). */
@@ -86,8 +97,18 @@ describe('filter_chain decisions against real snoopy 2.5', function () {
     // one process all the way (unshare → sh → env → sh -c → sh work.sh, each exec'ing the next),
     // so the workload shell's parent is this test process and its own exec is logged by the
     // preloaded `sh -c`: the records know every ancestor snoopy's /proc walk will see
-    execFileSync('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c',
-      `mount --bind "${ini}" /etc/snoopy.ini && exec env SHELL=${shell} LD_PRELOAD=${LIB} /bin/sh -c 'exec /bin/sh "${join(dir, 'work.sh')}"'`], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
+    execFileSync(
+      'unshare',
+      [
+        '--mount',
+        '--propagation',
+        'private',
+        '/bin/sh',
+        '-c',
+        `mount --bind "${ini}" /etc/snoopy.ini && exec env SHELL=${shell} LD_PRELOAD=${LIB} /bin/sh -c 'exec /bin/sh "${join(dir, 'work.sh')}"'`,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 },
+    );
     return readFileSync(log, 'utf8');
   }
 
@@ -104,18 +125,21 @@ describe('filter_chain decisions against real snoopy 2.5', function () {
     chmodSync(join(dir, 'crond'), 0o755);
     const crond = join(dir, 'crond');
     const nobody = 'setpriv --reuid=65534 --regid=65534 --clear-groups';
-    writeFileSync(join(dir, 'work.sh'), [
-      '/bin/true M1',
-      `${nobody} /bin/true M2`,
-      `${nobody} sh -c "/bin/true M2b; /bin/true M2c"`,
-      'setpriv --euid=65534 /bin/true M3',
-      'script -qec "/bin/true M4" /dev/null </dev/null >/dev/null',
-      `${crond} -c "/bin/true M5; /bin/true M6"`,
-      `${crond} -c "sh -c '/bin/true M7; /bin/true M7b'; /bin/true M7c"`,
-      `${crond} -c "${nobody} /bin/true M7d"`,
-      'sh -c "/bin/true M8; /bin/true M8b"',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'work.sh'),
+      [
+        '/bin/true M1',
+        `${nobody} /bin/true M2`,
+        `${nobody} sh -c "/bin/true M2b; /bin/true M2c"`,
+        'setpriv --euid=65534 /bin/true M3',
+        'script -qec "/bin/true M4" /dev/null </dev/null >/dev/null',
+        `${crond} -c "/bin/true M5; /bin/true M6"`,
+        `${crond} -c "sh -c '/bin/true M7; /bin/true M7b'; /bin/true M7c"`,
+        `${crond} -c "${nobody} /bin/true M7d"`,
+        'sh -c "/bin/true M8; /bin/true M8b"',
+        '',
+      ].join('\n'),
+    );
     baseline = runSnoopy('');
   });
 
@@ -126,9 +150,18 @@ describe('filter_chain decisions against real snoopy 2.5', function () {
   it('the workload covers the cases (uids, a tty, spawns of crond)', () => {
     const cmds = baseline.map((e) => e.cmdline);
     assert.ok(cmds.includes('/bin/true M5') && cmds.includes('/bin/true M8'), cmds.join('\n'));
-    assert.ok(baseline.some((e) => e.ppid === process.pid && e.filename === '/bin/sh'), 'the workload shell is in the log, child of this process');
-    assert.ok(baseline.some((e) => e.uid === '65534'), 'something ran as nobody');
-    assert.ok(baseline.some((e) => e.tty.startsWith('/dev/pts/')), 'something ran on a tty');
+    assert.ok(
+      baseline.some((e) => e.ppid === process.pid && e.filename === '/bin/sh'),
+      'the workload shell is in the log, child of this process',
+    );
+    assert.ok(
+      baseline.some((e) => e.uid === '65534'),
+      'something ran as nobody',
+    );
+    assert.ok(
+      baseline.some((e) => e.tty.startsWith('/dev/pts/')),
+      'something ran on a tty',
+    );
   });
 
   it('exclude_spawns_of:crond drops everything crond started, however deep, and keeps its siblings', () => {
@@ -139,28 +172,47 @@ describe('filter_chain decisions against real snoopy 2.5', function () {
       for (const f of filters) if (r) r = f.apply(r);
       if (r) kept.add(e.cmdline);
     }
-    for (const spawned of ['/bin/true M5', '/bin/true M6', "sh -c /bin/true M7; /bin/true M7b", '/bin/true M7', '/bin/true M7b', '/bin/true M7c', '/bin/true M7d']) {
+    for (const spawned of [
+      '/bin/true M5',
+      '/bin/true M6',
+      'sh -c /bin/true M7; /bin/true M7b',
+      '/bin/true M7',
+      '/bin/true M7b',
+      '/bin/true M7c',
+      '/bin/true M7d',
+    ]) {
       assert.ok(!kept.has(spawned), `${spawned} (started by crond) kept`);
     }
     for (const sibling of ['/bin/true M1', '/bin/true M2b', '/bin/true M4', 'sh -c /bin/true M8; /bin/true M8b', '/bin/true M8', '/bin/true M8b']) {
       assert.ok(kept.has(sibling), `${sibling} (not under crond) dropped`);
     }
-    assert.ok([...kept].some((c) => c.includes('crond -c /bin/true M5')), 'crond itself was started by the workload shell, not by crond');
+    assert.ok(
+      [...kept].some((c) => c.includes('crond -c /bin/true M5')),
+      'crond itself was started by the workload shell, not by crond',
+    );
   });
 
-  it('gives the same decisions on records made by our snoopy parser from snoopy\'s default format', () => {
+  it("gives the same decisions on records made by our snoopy parser from snoopy's default format", () => {
     const parse = (text: string): NormalizedRecord[] => {
       const p = createSnoopyParser();
       // whole lines only, as the tailer hands them over (no empty remainder after the last \n)
-      const out = text.replace(/\n$/, '').split('\n').flatMap((l, i) => p.line(l, `snoopy.log:${i + 1}`));
+      const out = text
+        .replace(/\n$/, '')
+        .split('\n')
+        .flatMap((l, i) => p.line(l, `snoopy.log:${i + 1}`));
       return [...out, ...p.end()];
     };
     const all = parse(runSnoopyRaw('', ''));
     assert.ok(all.length >= 10, `${all.length} records`);
     for (const chain of ['exclude_uid:0', 'only_uid:65534', 'only_tty', 'only_root;only_tty']) {
-      const logged = parse(runSnoopyRaw(chain, '')).map((r) => r.process!.command_line).sort();
+      const logged = parse(runSnoopyRaw(chain, ''))
+        .map((r) => r.process!.command_line)
+        .sort();
       const filters = buildFilterChain([{ filter_chain: chain }, { type: 'redact', enabled: false }], ctx);
-      const kept = all.filter((r) => filters.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), r) !== null).map((r) => r.process!.command_line).sort();
+      const kept = all
+        .filter((r) => filters.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), r) !== null)
+        .map((r) => r.process!.command_line)
+        .sort();
       assert.deepEqual(kept, logged, chain);
       assert.notEqual(kept.length, all.length, `${chain} drops something`);
     }
@@ -170,7 +222,10 @@ describe('filter_chain decisions against real snoopy 2.5', function () {
     const run = runSnoopy('', '/bin/sh');
     const m4 = run.find((e) => e.cmdline === '/bin/true M4')!;
     assert.ok(!run.some((e) => e.pid === m4.ppid), 'the shell script ran M4 with is in no record');
-    assert.ok(runSnoopy('exclude_spawns_of:script', '/bin/sh').every((e) => e.cmdline !== '/bin/true M4'), 'snoopy drops M4');
+    assert.ok(
+      runSnoopy('exclude_spawns_of:script', '/bin/sh').every((e) => e.cmdline !== '/bin/true M4'),
+      'snoopy drops M4',
+    );
     const filters = buildFilterChain([{ filter_chain: 'exclude_spawns_of:script' }, { type: 'redact', enabled: false }], ctx);
     // unknown ancestry fails open: an exclude filter never drops what it cannot show is excluded
     const kept = run.filter((e) => filters.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), toRecord(e)) !== null);
@@ -195,8 +250,16 @@ describe('filter_chain decisions against real snoopy 2.5', function () {
   ];
   for (const chain of chains) {
     it(`keeps what snoopy logs with filter_chain = ${chain}`, () => {
-      const logged = runSnoopy(chain).map((e) => e.cmdline).sort();
-      const filters = buildFilterChain([{ type: 'filter_chain', filter_chain: chain }, { type: 'redact', enabled: false }], ctx);
+      const logged = runSnoopy(chain)
+        .map((e) => e.cmdline)
+        .sort();
+      const filters = buildFilterChain(
+        [
+          { type: 'filter_chain', filter_chain: chain },
+          { type: 'redact', enabled: false },
+        ],
+        ctx,
+      );
       const kept: string[] = [];
       for (const e of baseline) {
         let r: NormalizedRecord | null = toRecord(e);
@@ -205,7 +268,8 @@ describe('filter_chain decisions against real snoopy 2.5', function () {
       }
       assert.deepEqual(kept.sort(), logged);
       // a chain that changes nothing would make this comparison empty of meaning
-      if (!['exclude_uid:', 'only_uid:0,,65534'].includes(chain)) assert.notEqual(kept.length, baseline.length, `${chain} should drop something from this workload`);
+      if (!['exclude_uid:', 'only_uid:0,,65534'].includes(chain))
+        assert.notEqual(kept.length, baseline.length, `${chain} should drop something from this workload`);
     });
   }
 });

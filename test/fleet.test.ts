@@ -30,13 +30,27 @@ const cli = fileURLToPath(new URL('./support/run-cli.ts', import.meta.url));
 /** The capture as host `h` would produce it: normalized events, in the order reassembly emits them. */
 function hostEvents(host: string): NormalizedRecord[] {
   const out: NormalizedRecord[] = [];
-  const s = new AuditStream({ onRecord: (r) => { if (r.event.action !== 'lost-events') { r.host = { name: host }; out.push(r); } }, onError: () => {} });
+  const s = new AuditStream({
+    onRecord: (r) => {
+      if (r.event.action !== 'lost-events') {
+        r.host = { name: host };
+        out.push(r);
+      }
+    },
+    onError: () => {},
+  });
   sampleLines.forEach((l, i) => s.line(`node=${host} ${l}`, `sample:${i + 1}`, i));
   s.flush();
   return out;
 }
 
-interface Collector { dir: string; ar: number; relp: number; out: string; child: ChildProcess | null }
+interface Collector {
+  dir: string;
+  ar: number;
+  relp: number;
+  out: string;
+  child: ChildProcess | null;
+}
 
 function startCollector(c: Collector): void {
   const child = spawn(process.execPath, ['--import', 'tsx', cli, 'run', '--config', join(c.dir, 'auditflow.yaml')], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -64,12 +78,17 @@ function missing(records: readonly NormalizedRecord[]): string {
     if (!s) seen.set(r.host!.name!, (s = new Set()));
     s.add(r.event.sequence!);
   }
-  return hosts.filter((h) => (seen.get(h)?.size ?? 0) !== 300).map((h) => `${h} ${seen.get(h)?.size ?? 0}/300`).join(', ');
+  return hosts
+    .filter((h) => (seen.get(h)?.size ?? 0) !== 300)
+    .map((h) => `${h} ${seen.get(h)?.size ?? 0}/300`)
+    .join(', ');
 }
 
 /** Waits until every host's 300 events are in `records()` at least once; the error names who is short. */
 async function waitComplete(what: string, records: () => NormalizedRecord[], timeoutMs: number): Promise<void> {
-  try { await waitFor(what, () => missing(records()) === '', timeoutMs); } catch (err) {
+  try {
+    await waitFor(what, () => missing(records()) === '', timeoutMs);
+  } catch (err) {
     throw new Error(`${(err as Error).message}: ${missing(records())}`);
   }
 }
@@ -103,10 +122,14 @@ function assertHostOrder(records: readonly NormalizedRecord[], where: string): v
   }
 }
 
-const up = (port: number) => new Promise<boolean>((resolve) => {
-  const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-  s.on('error', () => resolve(false));
-});
+const up = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const s = net.connect(port, '127.0.0.1', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.on('error', () => resolve(false));
+  });
 
 describe('fleet: 10 hosts, a collector or Redis SIGKILLed and restarted mid-stream', function () {
   this.timeout(90000);
@@ -115,7 +138,9 @@ describe('fleet: 10 hosts, a collector or Redis SIGKILLed and restarted mid-stre
   const agents: Output[] = [];
   const senders: ChildProcess[] = [];
   const cleanup: (() => Promise<void>)[] = [];
-  beforeEach(() => { root = mkdtempSync(join(tmpdir(), 'af-fleet-')); });
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'af-fleet-'));
+  });
   afterEach(async () => {
     for (const s of senders.splice(0)) if (s.exitCode === null) s.kill('SIGKILL');
     for (const a of agents.splice(0)) await a.close(Date.now() + 200);
@@ -127,20 +152,29 @@ describe('fleet: 10 hosts, a collector or Redis SIGKILLed and restarted mid-stre
   /** 3 `auditflow run` collectors (audit_remote + relp inputs, file output), listening. */
   async function startCollectors(): Promise<void> {
     for (let i = 0; i < 3; i++) {
-      const c: Collector = { dir: join(root, `c${i}`), ar: await freeTcpPort(), relp: await freeTcpPort(), out: join(root, `c${i}`, 'events.jsonl'), child: null };
+      const c: Collector = {
+        dir: join(root, `c${i}`),
+        ar: await freeTcpPort(),
+        relp: await freeTcpPort(),
+        out: join(root, `c${i}`, 'events.jsonl'),
+        child: null,
+      };
       mkdirSync(c.dir);
-      writeFileSync(join(c.dir, 'auditflow.yaml'), [
-        `state_dir: ${c.dir}/state`,
-        'log_level: warn',
-        'inputs:',
-        `  - { type: audit_remote, name: ar, listen: "127.0.0.1:${c.ar}", reassembly_timeout_ms: 500 }`,
-        `  - { type: relp, name: relp, listen: "127.0.0.1:${c.relp}", reassembly_timeout_ms: 500 }`,
-        'filters:',
-        '  - { type: redact, enabled: false }',
-        'outputs:',
-        `  - { type: file, path: ${c.out} }`,
-        '',
-      ].join('\n'));
+      writeFileSync(
+        join(c.dir, 'auditflow.yaml'),
+        [
+          `state_dir: ${c.dir}/state`,
+          'log_level: warn',
+          'inputs:',
+          `  - { type: audit_remote, name: ar, listen: "127.0.0.1:${c.ar}", reassembly_timeout_ms: 500 }`,
+          `  - { type: relp, name: relp, listen: "127.0.0.1:${c.relp}", reassembly_timeout_ms: 500 }`,
+          'filters:',
+          '  - { type: redact, enabled: false }',
+          'outputs:',
+          `  - { type: file, path: ${c.out} }`,
+          '',
+        ].join('\n'),
+      );
       collectors.push(c);
       startCollector(c);
     }
@@ -184,9 +218,18 @@ describe('fleet: 10 hosts, a collector or Redis SIGKILLed and restarted mid-stre
     for (let i = 4; i < 10; i++) {
       const first = i % 3;
       const order = [first, (first + 1) % 3, (first + 2) % 3].map((k) => collectors[k]);
-      writes.push((await replay(i < 7
-        ? { type: 'audit_remote', node: hosts[i], servers: order.map((c) => `127.0.0.1:${c.ar}`), window: 32, ack_timeout_ms: 2000, max_backoff_ms: 300 }
-        : { type: 'relp', servers: order.map((c) => `127.0.0.1:${c.relp}`), window: 32, ack_timeout_ms: 2000, max_backoff_ms: 300 }, hosts[i], 25, 0)).done);
+      writes.push(
+        (
+          await replay(
+            i < 7
+              ? { type: 'audit_remote', node: hosts[i], servers: order.map((c) => `127.0.0.1:${c.ar}`), window: 32, ack_timeout_ms: 2000, max_backoff_ms: 300 }
+              : { type: 'relp', servers: order.map((c) => `127.0.0.1:${c.relp}`), window: 32, ack_timeout_ms: 2000, max_backoff_ms: 300 },
+            hosts[i],
+            25,
+            0,
+          )
+        ).done,
+      );
     }
 
     // SIGKILL collector 0 once it has written something, restart it a second later
@@ -208,7 +251,10 @@ describe('fleet: 10 hosts, a collector or Redis SIGKILLed and restarted mid-stre
 
   it('through an rsyslog RELP relay (imrelp → omrelp, hosts pinned to collectors), collector 0 SIGKILLed behind it: every event at least once, duplicates bounded, per-host order kept in each collector (first occurrences)', async function () {
     needTool(this, 'rsyslogd', 'apt-get install rsyslog');
-    if (!relpModule) { if (process.env.CI === 'true') throw new Error('rsyslog-relp missing (required under CI)'); this.skip(); }
+    if (!relpModule) {
+      if (process.env.CI === 'true') throw new Error('rsyslog-relp missing (required under CI)');
+      this.skip();
+    }
     await startCollectors();
     // hosts 0-3 → collector 0, 4-6 → 1, 7-9 → 2: one omrelp action (and disk-assisted queue) each
     const pinned = [hosts.slice(0, 4), hosts.slice(4, 7), hosts.slice(7)];
@@ -217,7 +263,11 @@ describe('fleet: 10 hosts, a collector or Redis SIGKILLed and restarted mid-stre
     cleanup.push(() => relay.stop());
 
     // paced (12 slices, 150 ms apart) so the stream is still flowing when collector 0 dies
-    const writes = (await Promise.all(hosts.map((h) => replay({ type: 'relp', servers: [`127.0.0.1:${relay.o.inPort}`], window: 32, ack_timeout_ms: 2000, max_backoff_ms: 300 }, h, 25, 150)))).map((w) => w.done);
+    const writes = (
+      await Promise.all(
+        hosts.map((h) => replay({ type: 'relp', servers: [`127.0.0.1:${relay.o.inPort}`], window: 32, ack_timeout_ms: 2000, max_backoff_ms: 300 }, h, 25, 150)),
+      )
+    ).map((w) => w.done);
     const victim = collectors[0];
     await waitFor('collector 0 busy', () => lines(victim.out).length > 100, 30000);
     victim.child!.kill('SIGKILL');
@@ -248,15 +298,28 @@ describe('fleet: 10 hosts, a collector or Redis SIGKILLed and restarted mid-stre
     cleanup.push(() => redis.stop());
     // hosts 0-4 push onto a list, 5-9 add to a stream (both Logstash redis input shapes)
     const batch = 25;
-    const writes = (await Promise.all(hosts.map((h, i) => replay(i < 5
-      ? { type: 'redis', url: `redis://127.0.0.1:${port}`, key: 'audit', batch_size: batch, max_backoff_ms: 200 }
-      : { type: 'redis', url: `redis://127.0.0.1:${port}/0`, key: 'audit-stream', data_type: 'stream', batch_size: batch, max_backoff_ms: 200 }, h, batch, 150)))).map((w) => w.done);
+    const writes = (
+      await Promise.all(
+        hosts.map((h, i) =>
+          replay(
+            i < 5
+              ? { type: 'redis', url: `redis://127.0.0.1:${port}`, key: 'audit', batch_size: batch, max_backoff_ms: 200 }
+              : { type: 'redis', url: `redis://127.0.0.1:${port}/0`, key: 'audit-stream', data_type: 'stream', batch_size: batch, max_backoff_ms: 200 },
+            h,
+            batch,
+            150,
+          ),
+        ),
+      )
+    ).map((w) => w.done);
     const stored = () => Number(redis.cli(['LLEN', 'audit']).trim()) + Number(redis.cli(['XLEN', 'audit-stream']).trim());
     await waitFor('redis busy', () => stored() > 500, 20000);
     const seenBeforeKill = stored();
-    await redis.stop();              // SIGKILL
+    await redis.stop(); // SIGKILL
     let settled = false;
-    void Promise.all(writes).then(() => { settled = true; });
+    void Promise.all(writes).then(() => {
+      settled = true;
+    });
     await sleep(500);
     assert.equal(settled, false, 'the agents were still writing while redis-server was down');
     redis = await startRedis(rdir, { port, appendonly: true });
@@ -265,10 +328,17 @@ describe('fleet: 10 hosts, a collector or Redis SIGKILLed and restarted mid-stre
     await Promise.all(writes);
 
     // the consumer side: the list and the stream read back in order
-    const list = redis.cli(['LRANGE', 'audit', '0', '-1']).trim().split('\n').map((l) => JSON.parse(l) as NormalizedRecord);
+    const list = redis
+      .cli(['LRANGE', 'audit', '0', '-1'])
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as NormalizedRecord);
     const flat = redis.cli(['XRANGE', 'audit-stream', '-', '+']).trim().split('\n');
     const stream: NormalizedRecord[] = [];
-    for (let k = 0; k + 2 < flat.length; k += 3) { assert.equal(flat[k + 1], 'message'); stream.push(JSON.parse(flat[k + 2])); }
+    for (let k = 0; k + 2 < flat.length; k += 3) {
+      assert.equal(flat[k + 1], 'message');
+      stream.push(JSON.parse(flat[k + 2]));
+    }
     assert.deepEqual([...new Set(auditEvents(list).map((r) => r.host!.name))].sort(), hosts.slice(0, 5));
     assert.deepEqual([...new Set(auditEvents(stream).map((r) => r.host!.name))].sort(), hosts.slice(5));
     // a command Redis applied whose reply the kill lost is sent again: at most one batch per agent

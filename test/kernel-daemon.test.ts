@@ -20,15 +20,24 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 // Debian's python3 itself (a pyenv shim on PATH would add dozens of execs to the workload)
 const PYTHON = '/usr/bin/python3';
 
-interface Daemon { child: ChildProcess; stderr: () => string; exited: Promise<number | null> }
+interface Daemon {
+  child: ChildProcess;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
 
 function startDaemon(config: object, dir: string, auid = AUID): Daemon {
   const cfg = path.join(dir, `config-${Date.now()}.json`);
   writeFileSync(cfg, JSON.stringify(config));
-  const child = spawn('/bin/sh', ['-c', `echo ${auid} > /proc/self/loginuid && exec "$@"`, 'sh', process.execPath, '--import', 'tsx', cli, 'run', '--config', cfg],
-    { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    '/bin/sh',
+    ['-c', `echo ${auid} > /proc/self/loginuid && exec "$@"`, 'sh', process.execPath, '--import', 'tsx', cli, 'run', '--config', cfg],
+    { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let err = '';
-  child.stderr!.on('data', (d) => { err += d; });
+  child.stderr!.on('data', (d) => {
+    err += d;
+  });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return { child, stderr: () => err, exited };
 }
@@ -53,7 +62,13 @@ function jsonl(file: string): any[] {
 /** Another process that holds the audit pid (unicast) and reads and drops what it gets. */
 function startHolder() {
   const src = (f: string) => JSON.stringify(path.join(root, f));
-  const proc = spawn(process.execPath, ['--import', 'tsx', '-e', `
+  const proc = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '-e',
+      `
     const { AuditClient } = await import(${src('src/netlink/client.ts')});
     const { loadNative } = await import(${src('src/netlink/load.ts')});
     const sock = new (loadNative().AuditSocket)(0, 256);
@@ -63,15 +78,25 @@ function startHolder() {
     sock.start((err, b) => { if (b) n += b.meta.length / 2; });
     process.stdout.write('held\\n');
     process.stdin.on('data', () => { sock.stop(); const c = new AuditClient(); c.setStatus({ pid: 0 }); c.close(); process.stdout.write('got ' + n + '\\n'); process.exit(0); });
-  `], { stdio: ['pipe', 'pipe', 'inherit'] });
+  `,
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   let out = '';
-  proc.stdout!.on('data', (x) => { out += x; });
+  proc.stdout!.on('data', (x) => {
+    out += x;
+  });
   const exited = new Promise((r) => proc.once('exit', r));
   return {
     proc,
     output: () => out,
     ready: waitFor(() => (out.includes('held') ? true : undefined), 20000, 'the pid holder'),
-    release: async () => { if (proc.exitCode === null) { proc.stdin!.write('x'); await exited; } },
+    release: async () => {
+      if (proc.exitCode === null) {
+        proc.stdin!.write('x');
+        await exited;
+      }
+    },
   };
 }
 
@@ -90,12 +115,16 @@ os.unlink(os.path.join(work, "f2"))
 /** n opens in dir by a workload under the test auid, while the daemon is stopped (not reading). */
 function openStormWhileStopped(child: ChildProcess, dir: string, n: number): void {
   child.kill('SIGSTOP');
-  const storm = runAs(AUID, [PYTHON, '-c', `
+  const storm = runAs(AUID, [
+    PYTHON,
+    '-c',
+    `
 import os
 p = os.path.join(${JSON.stringify(dir)}, "f")
 for i in range(${n}):
     os.close(os.open(p, os.O_RDONLY | os.O_CREAT, 0o600))
-`]);
+`,
+  ]);
   child.kill('SIGCONT');
   assert.equal(storm.status, 0, storm.stderr);
 }
@@ -130,8 +159,10 @@ describe('auditflow run against the kernel', function () {
     mkdirSync(rules);
     writeFileSync(path.join(rules, '10-exec.rules'), `-a always,exit -F arch=b64 -S execve,execveat -F auid=${AUID} -k af-exec\n`);
     writeFileSync(path.join(rules, '20-net.rules'), `-a always,exit -F arch=b64 -S connect -F auid=${AUID} -k af-net\n`);
-    writeFileSync(path.join(rules, '30-file.rules'),
-      `-a always,exit -F arch=b64 -S open,openat,creat,rename,renameat,renameat2,mkdir,mkdirat,unlink,unlinkat -F dir=${dir} -F auid=${AUID} -k af-file\n`);
+    writeFileSync(
+      path.join(rules, '30-file.rules'),
+      `-a always,exit -F arch=b64 -S open,openat,creat,rename,renameat,renameat2,mkdir,mkdirat,unlink,unlinkat -F dir=${dir} -F auid=${AUID} -k af-file\n`,
+    );
 
     const tcp = createServer((c) => c.destroy());
     await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', r));
@@ -146,14 +177,24 @@ describe('auditflow run against the kernel', function () {
 
     const events = path.join(dir, 'out', 'events.jsonl');
     const alog = path.join(dir, 'out', 'audit.log');
-    const d = startDaemon({
-      state_dir: state,
-      log_level: 'info',
-      inputs: [{ type: 'netlink', mode: 'unicast', rules: [rules], status_interval_ms: 200 }],
-      outputs: [{ type: 'file', path: events }, { type: 'auditlog', path: alog }],
-    }, dir);
+    const d = startDaemon(
+      {
+        state_dir: state,
+        log_level: 'info',
+        inputs: [{ type: 'netlink', mode: 'unicast', rules: [rules], status_interval_ms: 200 }],
+        outputs: [
+          { type: 'file', path: events },
+          { type: 'auditlog', path: alog },
+        ],
+      },
+      dir,
+    );
     try {
-      await waitFor(() => (auditctlStatus().pid === d.child.pid && auditctlStatus().enabled === 1 ? true : undefined), 20000, `daemon registered (stderr: ${d.stderr()})`);
+      await waitFor(
+        () => (auditctlStatus().pid === d.child.pid && auditctlStatus().enabled === 1 ? true : undefined),
+        20000,
+        `daemon registered (stderr: ${d.stderr()})`,
+      );
       const listed = auditctlList();
       assert.match(listed, new RegExp(`^-a never,exit -S all -F pid=${d.child.pid} -F auid=${AUID}$`, 'm'), 'self-exclusion first, scoped to the daemon');
       assert.match(listed, /-F key=af-exec/);
@@ -167,12 +208,18 @@ describe('auditflow run against the kernel', function () {
       assert.equal(py.status, 0, py.stderr);
 
       const find = () => jsonl(events);
-      const recs = await waitFor(() => {
-        const all = find();
-        const ok = all.some((r) => r.process?.args?.[1] === marker) && all.some((r) => r.process?.args?.[1] === 'long' + marker) &&
-          all.some((r) => r.event?.action === 'deleted' && r.file?.path === path.join(work, 'f2'));
-        return ok ? all : undefined;
-      }, 20000, 'the workload records');
+      const recs = await waitFor(
+        () => {
+          const all = find();
+          const ok =
+            all.some((r) => r.process?.args?.[1] === marker) &&
+            all.some((r) => r.process?.args?.[1] === 'long' + marker) &&
+            all.some((r) => r.event?.action === 'deleted' && r.file?.path === path.join(work, 'f2'));
+          return ok ? all : undefined;
+        },
+        20000,
+        'the workload records',
+      );
       await new Promise((r) => setTimeout(r, 1000));
       const all = find();
 
@@ -194,7 +241,8 @@ describe('auditflow run against the kernel', function () {
       assert.equal(conns.filter((r) => r.destination?.ip === '127.0.0.1' && r.destination?.port === tcpPort).length, 1, 'TCP connect once');
       assert.equal(conns.filter((r) => r.destination?.ip === '127.0.0.1' && r.destination?.port === udpPort).length, 1, 'UDP connect once');
       assert.equal(conns.filter((r) => r.destination?.path === unixPath).length, 1, 'unix connect once');
-      const f1 = path.join(work, 'f1'), f2 = path.join(work, 'f2');
+      const f1 = path.join(work, 'f1'),
+        f2 = path.join(work, 'f2');
       assert.equal(mine.filter((r) => r.event.action === 'created-file' && r.file?.path === f1).length, 1, 'open(f1, "w") created it, once');
       const ren = mine.filter((r) => r.event.action === 'renamed');
       assert.equal(ren.length, 1);
@@ -209,7 +257,15 @@ describe('auditflow run against the kernel', function () {
 
       // `auditflow status` shows the kernel's side and the running daemon's counters
       let status = '';
-      assert.equal(await statusCommand(['--state-dir', state], { stdout: (x) => { status += x; }, stderr: () => {} }), 0);
+      assert.equal(
+        await statusCommand(['--state-dir', state], {
+          stdout: (x) => {
+            status += x;
+          },
+          stderr: () => {},
+        }),
+        0,
+      );
       assert.match(status, new RegExp(`^pid ${d.child.pid}$`, 'm'));
       assert.match(status, /^auditflow\.records [1-9]\d*$/m);
       assert.match(status, /^auditflow\.mode unicast$/m);
@@ -217,11 +273,15 @@ describe('auditflow run against the kernel', function () {
       // a second daemon (its own state dir, so not stopped by the pid-file lock) is refused by
       // the kernel registration, clearly, and leaves the first one's setup alone
       const before = auditctlList();
-      const second = startDaemon({
-        state_dir: path.join(dir, 'state2'),
-        inputs: [{ type: 'netlink', mode: 'unicast', rules: [rules] }],
-        outputs: [{ type: 'file', path: path.join(dir, 'out', 'second.jsonl') }],
-      }, dir, AUID + 1); // another audit uid: its own start-up (tsx's IPC connect...) matches none of the test rules
+      const second = startDaemon(
+        {
+          state_dir: path.join(dir, 'state2'),
+          inputs: [{ type: 'netlink', mode: 'unicast', rules: [rules] }],
+          outputs: [{ type: 'file', path: path.join(dir, 'out', 'second.jsonl') }],
+        },
+        dir,
+        AUID + 1,
+      ); // another audit uid: its own start-up (tsx's IPC connect...) matches none of the test rules
       const code2 = await second.exited;
       assert.equal(code2, 75, second.stderr());
       assert.match(second.stderr(), new RegExp(`audit pid is held by pid ${d.child.pid}`));
@@ -231,7 +291,11 @@ describe('auditflow run against the kernel', function () {
       // SIGHUP reloads the rules: a new file in rules.d is in force afterwards, the daemon still registered
       writeFileSync(path.join(rules, '40-hup.rules'), `-a always,exit -F arch=b64 -S uname -F auid=${AUID} -F key=af-hup\n`);
       d.child.kill('SIGHUP');
-      await waitFor(() => (/-F key=af-hup/.test(auditctlList()) && auditctlStatus().pid === d.child.pid ? true : undefined), 20000, `reload (stderr: ${d.stderr()})`);
+      await waitFor(
+        () => (/-F key=af-hup/.test(auditctlList()) && auditctlStatus().pid === d.child.pid ? true : undefined),
+        20000,
+        `reload (stderr: ${d.stderr()})`,
+      );
       const reloaded = auditctlList().split('\n');
       assert.equal(reloaded.filter((l) => l.includes(`-F pid=${d.child.pid}`)).length, 1, 'the -A self-exclusion is not doubled by the reload');
       assert.equal(reloaded.filter((l) => l.includes('key=af-exec')).length, 1, 'nor the rules both configs have');
@@ -269,12 +333,19 @@ describe('auditflow run against the kernel', function () {
     try {
       await h.ready;
       assert.equal(auditctlStatus().pid, h.proc.pid);
-      d = startDaemon({
-        state_dir: path.join(dir, 'mc-state'),
-        inputs: [{ type: 'netlink', mode: 'multicast', rules: [rules], enabled: 1, status_interval_ms: 200 }],
-        outputs: [{ type: 'file', path: events }],
-      }, dir);
-      await waitFor(() => (/-F key=af-mc/.test(auditctlList()) && auditctlStatus().enabled === 1 ? true : undefined), 20000, `multicast daemon up (stderr: ${d.stderr()})`);
+      d = startDaemon(
+        {
+          state_dir: path.join(dir, 'mc-state'),
+          inputs: [{ type: 'netlink', mode: 'multicast', rules: [rules], enabled: 1, status_interval_ms: 200 }],
+          outputs: [{ type: 'file', path: events }],
+        },
+        dir,
+      );
+      await waitFor(
+        () => (/-F key=af-mc/.test(auditctlList()) && auditctlStatus().enabled === 1 ? true : undefined),
+        20000,
+        `multicast daemon up (stderr: ${d.stderr()})`,
+      );
       await new Promise((r) => setTimeout(r, 200));
       const marker = `mc${process.pid}x${Date.now()}`;
       assert.equal(runAs(AUID, ['/bin/echo', marker]).status, 0);
@@ -297,20 +368,30 @@ describe('auditflow run against the kernel', function () {
     const flood = path.join(dir, 'mc-flood');
     mkdirSync(flood);
     const rules = path.join(dir, 'mc-flood.rules');
-    writeFileSync(rules, `-a always,exit -F arch=b64 -S openat -F dir=${flood} -F auid=${AUID} -k af-mcflood\n-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-exec\n`);
+    writeFileSync(
+      rules,
+      `-a always,exit -F arch=b64 -S openat -F dir=${flood} -F auid=${AUID} -k af-mcflood\n-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-exec\n`,
+    );
     const events = path.join(dir, 'mc-flood-events.jsonl');
     const state = path.join(dir, 'mc-flood-state');
     const h = startHolder();
     let d: Daemon | undefined;
     try {
       await h.ready;
-      d = startDaemon({
-        state_dir: state,
-        inputs: [{ type: 'netlink', mode: 'multicast', rules: [rules], enabled: 1, receive_buffer: 4096, status_interval_ms: 200 }],
-        outputs: [{ type: 'file', path: events }],
-      }, dir);
+      d = startDaemon(
+        {
+          state_dir: state,
+          inputs: [{ type: 'netlink', mode: 'multicast', rules: [rules], enabled: 1, receive_buffer: 4096, status_interval_ms: 200 }],
+          outputs: [{ type: 'file', path: events }],
+        },
+        dir,
+      );
       const dd = d;
-      await waitFor(() => (/af-mcflood/.test(auditctlList()) && auditctlStatus().enabled === 1 ? true : undefined), 20000, `daemon up (stderr: ${dd.stderr()})`);
+      await waitFor(
+        () => (/af-mcflood/.test(auditctlList()) && auditctlStatus().enabled === 1 ? true : undefined),
+        20000,
+        `daemon up (stderr: ${dd.stderr()})`,
+      );
       await new Promise((r) => setTimeout(r, 300));
       // while it does not read, its 4 KiB buffer overflows: the kernel drops multicast copies
       openStormWhileStopped(d.child, flood, 2000);
@@ -329,7 +410,10 @@ describe('auditflow run against the kernel', function () {
       // the key, dropped while a later record of the event made it)
       const partial = all.filter((r) => r.event.action !== 'lost-events' && !r.audit?.record_types?.includes('SYSCALL')).length;
       if (seen + lost + partial < 2000) writeFileSync(path.join(os.tmpdir(), 'af-mc-flood-failure.jsonl'), readFileSync(events));
-      assert.ok(seen + lost + partial >= 2000, `seen ${seen} + lost ${lost} + partial ${partial} cover the 2000 opens (events kept in ${os.tmpdir()}/af-mc-flood-failure.jsonl)`);
+      assert.ok(
+        seen + lost + partial >= 2000,
+        `seen ${seen} + lost ${lost} + partial ${partial} cover the 2000 opens (events kept in ${os.tmpdir()}/af-mc-flood-failure.jsonl)`,
+      );
       const counters = JSON.parse(readFileSync(path.join(state, 'netlink-status.json'), 'utf8'));
       assert.ok(counters.enobufs > 0, 'ENOBUFS counted');
     } finally {
@@ -344,31 +428,56 @@ describe('auditflow run against the kernel', function () {
     const flood = path.join(dir, 'flood');
     mkdirSync(flood);
     const rules = path.join(dir, 'flood.rules');
-    writeFileSync(rules, `-a always,exit -F arch=b64 -S openat -F dir=${flood} -F auid=${AUID} -k af-flood\n-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-exec\n`);
+    writeFileSync(
+      rules,
+      `-a always,exit -F arch=b64 -S openat -F dir=${flood} -F auid=${AUID} -k af-flood\n-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-exec\n`,
+    );
     const events = path.join(dir, 'flood-events.jsonl');
-    const d = startDaemon({
-      state_dir: path.join(dir, 'flood-state'),
-      inputs: [{ type: 'netlink', mode: 'unicast', rules: [rules], receive_buffer: 4096, status_interval_ms: 200 }],
-      outputs: [{ type: 'file', path: events }],
-    }, dir);
+    const d = startDaemon(
+      {
+        state_dir: path.join(dir, 'flood-state'),
+        inputs: [{ type: 'netlink', mode: 'unicast', rules: [rules], receive_buffer: 4096, status_interval_ms: 200 }],
+        outputs: [{ type: 'file', path: events }],
+      },
+      dir,
+    );
     try {
-      await waitFor(() => (auditctlStatus().pid === d.child.pid && /af-flood/.test(auditctlList()) ? true : undefined), 20000, `daemon up (stderr: ${d.stderr()})`);
+      await waitFor(
+        () => (auditctlStatus().pid === d.child.pid && /af-flood/.test(auditctlList()) ? true : undefined),
+        20000,
+        `daemon up (stderr: ${d.stderr()})`,
+      );
       const lostBefore = auditctlStatus().lost;
       // the daemon stops reading while 20,000 opens (about 80,000 records) hit a backlog of 8192
       openStormWhileStopped(d.child, flood, 20000);
       const kernelLost = auditctlStatus().lost - lostBefore;
       assert.ok(kernelLost > 0, 'the kernel lost records');
-      const lostRecs = await waitFor(() => {
-        const l = jsonl(events).filter((r) => r.event.action === 'lost-events' && r.audit?.data?.source === 'kernel');
-        const sum = l.reduce((n, r) => n + r.audit.lost, 0);
-        return sum >= kernelLost ? l : undefined;
-      }, 20000, 'lost-events records for the kernel counter');
-      assert.equal(lostRecs.reduce((n, r) => n + r.audit.lost, 0), kernelLost, 'every lost record counted once');
+      const lostRecs = await waitFor(
+        () => {
+          const l = jsonl(events).filter((r) => r.event.action === 'lost-events' && r.audit?.data?.source === 'kernel');
+          const sum = l.reduce((n, r) => n + r.audit.lost, 0);
+          return sum >= kernelLost ? l : undefined;
+        },
+        20000,
+        'lost-events records for the kernel counter',
+      );
+      assert.equal(
+        lostRecs.reduce((n, r) => n + r.audit.lost, 0),
+        kernelLost,
+        'every lost record counted once',
+      );
       // still working: a later exec arrives
       const marker = `after${process.pid}x${Date.now()}`;
       assert.equal(runAs(AUID, ['/bin/echo', marker]).status, 0);
-      await waitFor(() => jsonl(events).find((r) => r.process?.args?.[1] === marker), 30000, 'an exec after the overflow')
-        .catch((e) => { throw new Error(`${e.message}; daemon: ${readFileSync(path.join(dir, 'flood-state', 'netlink-status.json'), 'utf8')} ${d.stderr()} kernel: ${JSON.stringify(auditctlStatus())} ${JSON.stringify(jsonl(events).filter((r) => r.event.action === 'executed').map((r) => r.process.args))}`); });
+      await waitFor(() => jsonl(events).find((r) => r.process?.args?.[1] === marker), 30000, 'an exec after the overflow').catch((e) => {
+        throw new Error(
+          `${e.message}; daemon: ${readFileSync(path.join(dir, 'flood-state', 'netlink-status.json'), 'utf8')} ${d.stderr()} kernel: ${JSON.stringify(auditctlStatus())} ${JSON.stringify(
+            jsonl(events)
+              .filter((r) => r.event.action === 'executed')
+              .map((r) => r.process.args),
+          )}`,
+        );
+      });
     } finally {
       const code = await stopDaemon(d);
       assert.equal(code, 0, d.stderr());

@@ -11,16 +11,25 @@ import { waitFor } from './support/wait.js';
 import { records } from './support/records.js';
 import { freeTcpPort } from './support/rsyslog.js';
 
-const get = async (url: string) => { const r = await fetch(url); return { status: r.status, type: r.headers.get('content-type'), body: await r.text() }; };
+const get = async (url: string) => {
+  const r = await fetch(url);
+  return { status: r.status, type: r.headers.get('content-type'), body: await r.text() };
+};
 
 describe('metrics endpoint and status', function () {
   this.timeout(20000);
   let server: MetricsServer | null = null;
   let stateDir: string;
-  beforeEach(() => { stateDir = mkdtempSync(join(tmpdir(), 'auditflow-metrics-')); });
-  afterEach(async () => { await server?.close(); server = null; rmSync(stateDir, { recursive: true, force: true }); });
+  beforeEach(() => {
+    stateDir = mkdtempSync(join(tmpdir(), 'auditflow-metrics-'));
+  });
+  afterEach(async () => {
+    await server?.close();
+    server = null;
+    rmSync(stateDir, { recursive: true, force: true });
+  });
 
-  it('serves the pipeline\'s and each output\'s counters, queue depth and process memory as Prometheus text', async () => {
+  it("serves the pipeline's and each output's counters, queue depth and process memory as Prometheus text", async () => {
     const sink = new TestSink('syslog:tcp://127.0.0.1:514');
     sink.up = false;
     const out = withQueue(sink, { memory_records: 100, fsync: false }, { stateDir, hostName: 'h', log: silentLogger });
@@ -28,7 +37,12 @@ describe('metrics endpoint and status', function () {
     await pipeline.start();
     for (let b = 0; b < 3; b++) await pipeline.push({ records: records(100, b * 100) });
     await pipeline.settle();
-    const snapshot = () => ({ pipeline: pipeline.counters, inputs: { 'auditlog:/var/log/audit/audit.log': { lines: 1234, errors: 2 } }, filters: {}, outputs: { [out.name]: out.stats!() } });
+    const snapshot = () => ({
+      pipeline: pipeline.counters,
+      inputs: { 'auditlog:/var/log/audit/audit.log': { lines: 1234, errors: 2 } },
+      filters: {},
+      outputs: { [out.name]: out.stats!() },
+    });
     server = await startMetrics({ listen: '127.0.0.1:0' }, snapshot, silentLogger);
     const m = await get(`${server!.url}/metrics`);
     assert.equal(m.status, 200);
@@ -79,7 +93,10 @@ describe('metrics endpoint and status', function () {
   it('a listen address in use is a config error naming metrics.listen', async () => {
     server = await startMetrics({ listen: '127.0.0.1:0' }, () => ({}), silentLogger);
     const port = Number(server!.url.split(':').pop());
-    await assert.rejects(startMetrics({ listen: `127.0.0.1:${port}` }, () => ({}), silentLogger), (e: any) => e.code === 'AF_ERR_CONFIG' && /metrics\.listen/.test(e.message));
+    await assert.rejects(
+      startMetrics({ listen: `127.0.0.1:${port}` }, () => ({}), silentLogger),
+      (e: any) => e.code === 'AF_ERR_CONFIG' && /metrics\.listen/.test(e.message),
+    );
     assert.equal(await startMetrics({ enabled: false }, () => ({}), silentLogger), null);
   });
 });

@@ -24,7 +24,18 @@ function netlink(item: Record<string, unknown>, ctx: { stateDir: string; hostNam
 function collector() {
   const records: NormalizedRecord[] = [];
   const errors: AuditflowError[] = [];
-  return { records, errors, sink: { push: async (b: { records: NormalizedRecord[] }) => { records.push(...b.records); }, error: (e: AuditflowError) => { errors.push(e); } } };
+  return {
+    records,
+    errors,
+    sink: {
+      push: async (b: { records: NormalizedRecord[] }) => {
+        records.push(...b.records);
+      },
+      error: (e: AuditflowError) => {
+        errors.push(e);
+      },
+    },
+  };
 }
 
 describe('netlink input: lost-events records', () => {
@@ -41,9 +52,21 @@ describe('netlink input config', () => {
   it('a netlink input built from {type} alone has every documented default; kernel settings stay unset so rules files keep theirs', () => {
     const r = resolveComponent<NetlinkInputConfig>(netlinkInput, { type: 'netlink' }, 'inputs[0]');
     assert.deepEqual(r.config, {
-      type: 'netlink', mode: 'unicast', rules: [], receive_buffer: 8388608, max_batch: 1024, status_interval_ms: 1000,
-      exclude_self: true, remove_rules_on_stop: true, reload_handoff_ms: 1000, batch_max_records: 512, batch_max_wait_ms: 20,
-      max_in_flight: 1000, reassembly_timeout_ms: 2000, keep_original: false, resolve_names: true,
+      type: 'netlink',
+      mode: 'unicast',
+      rules: [],
+      receive_buffer: 8388608,
+      max_batch: 1024,
+      status_interval_ms: 1000,
+      exclude_self: true,
+      remove_rules_on_stop: true,
+      reload_handoff_ms: 1000,
+      batch_max_records: 512,
+      batch_max_wait_ms: 20,
+      max_in_flight: 1000,
+      reassembly_timeout_ms: 2000,
+      keep_original: false,
+      resolve_names: true,
     });
     assert.deepEqual(r.warnings, []);
   });
@@ -76,8 +99,10 @@ describe('netlink input against the kernel (unicast)', function () {
     writeFileSync(rules, `-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-exec\n`);
     // exclude_self off: this test process has no audit uid, and every rule a test loads names one
     // (the daemon test runs auditflow under the test auid and checks the self-exclusion there)
-    const input = netlink({ mode: 'unicast', rules: [rules], status_interval_ms: 200, exclude_self: false, reload_handoff_ms: 0 },
-      { stateDir: dir, hostName: 'test', log: silentLogger });
+    const input = netlink(
+      { mode: 'unicast', rules: [rules], status_interval_ms: 200, exclude_self: false, reload_handoff_ms: 0 },
+      { stateDir: dir, hostName: 'test', log: silentLogger },
+    );
     const c = collector();
     await input.start(c.sink);
     try {
@@ -113,11 +138,18 @@ describe('netlink input against the kernel (unicast)', function () {
     writeFileSync(rules, line + '\n');
     spawnSync('auditctl', line.split(' '));
     assert.match(auditctlList(), /af-left/);
-    const input = netlink({ mode: 'unicast', rules: [rules], exclude_self: false, reload_handoff_ms: 0 }, { stateDir: dir, hostName: 'test', log: silentLogger });
+    const input = netlink(
+      { mode: 'unicast', rules: [rules], exclude_self: false, reload_handoff_ms: 0 },
+      { stateDir: dir, hostName: 'test', log: silentLogger },
+    );
     const c = collector();
     await input.start(c.sink);
     await input.stop();
-    assert.deepEqual(c.errors.map((e) => e.message), [], 'no "Rule exists" error');
+    assert.deepEqual(
+      c.errors.map((e) => e.message),
+      [],
+      'no "Rule exists" error',
+    );
     assert.equal(auditctlList(), 'No rules\n');
   });
 
@@ -125,12 +157,18 @@ describe('netlink input against the kernel (unicast)', function () {
     const missing = path.join(dir, 'no-such-rules.d');
     const rules = path.join(dir, 'present.rules');
     writeFileSync(rules, `-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-present\n`);
-    const input = netlink({ mode: 'unicast', rules: [missing, rules], exclude_self: false, reload_handoff_ms: 0 }, { stateDir: dir, hostName: 'test', log: silentLogger });
+    const input = netlink(
+      { mode: 'unicast', rules: [missing, rules], exclude_self: false, reload_handoff_ms: 0 },
+      { stateDir: dir, hostName: 'test', log: silentLogger },
+    );
     const c = collector();
     await input.start(c.sink);
     try {
       assert.match(auditctlList(), /af-present/);
-      assert.deepEqual(c.errors.map((e) => e.message), [`netlink-unicast: ${missing} does not exist: no rules loaded from it`]);
+      assert.deepEqual(
+        c.errors.map((e) => e.message),
+        [`netlink-unicast: ${missing} does not exist: no rules loaded from it`],
+      );
     } finally {
       await input.stop();
     }
@@ -138,7 +176,8 @@ describe('netlink input against the kernel (unicast)', function () {
   });
 
   it('hands the kernel over to the next input of the process (reload): no gap, old rules out, new rules in', async () => {
-    const r1 = path.join(dir, 'r1.rules'), r2 = path.join(dir, 'r2.rules');
+    const r1 = path.join(dir, 'r1.rules'),
+      r2 = path.join(dir, 'r2.rules');
     writeFileSync(r1, `-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-one\n-a always,exit -F arch=b64 -S uname -F auid=${AUID} -k af-both\n`);
     writeFileSync(r2, `-a always,exit -F arch=b64 -S uname -F auid=${AUID} -k af-both\n-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-two\n`);
     const ctx = { stateDir: dir, hostName: 'test', log: silentLogger };
@@ -179,9 +218,17 @@ describe('netlink input against the kernel (unicast)', function () {
     // Debian's rules.d says --backlog_wait_time 60000: a stalled reader would block processes a minute
     writeFileSync(rules, `-b 9000\n--backlog_wait_time 60000\n-f 0\n-r 100\n-a always,exit -F arch=b64 -S execve -F auid=${AUID + 1} -k af-settings\n`);
     const warnings: string[] = [];
-    const log = { ...silentLogger, warn: (m: string) => { warnings.push(m); } };
+    const log = {
+      ...silentLogger,
+      warn: (m: string) => {
+        warnings.push(m);
+      },
+    };
     const ctx = { stateDir: dir, hostName: 'test', log };
-    const explicit = netlink({ rules: [rules], exclude_self: false, reload_handoff_ms: 0, backlog_limit: 8500, backlog_wait_time: 0, failure: 1, rate_limit: 0 }, ctx);
+    const explicit = netlink(
+      { rules: [rules], exclude_self: false, reload_handoff_ms: 0, backlog_limit: 8500, backlog_wait_time: 0, failure: 1, rate_limit: 0 },
+      ctx,
+    );
     await explicit.start(collector().sink);
     try {
       const s = auditctlStatus();
@@ -240,16 +287,27 @@ describe('netlink input against the kernel (unicast)', function () {
     const holder = new AuditClient();
     // a child process holds the pid (the kernel only lets a process register itself)
     const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, ['--import', 'tsx', '-e', `
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '-e',
+        `
       import('${path.resolve('src/netlink/client.js').replace(/\\/g, '/')}').then(({ AuditClient }) => {
         const c = new AuditClient();
         c.setStatus({ pid: process.pid });
         process.stdout.write('held\\n');
         process.stdin.on('data', () => { c.setStatus({ pid: 0 }); process.exit(0); });
-      });`], { stdio: ['pipe', 'pipe', 'inherit'] });
+      });`,
+      ],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
+    );
     try {
       await new Promise<void>((resolve, reject) => {
-        child.stdout.on('data', (d) => { if (String(d).includes('held')) resolve(); });
+        child.stdout.on('data', (d) => {
+          if (String(d).includes('held')) resolve();
+        });
         child.on('exit', (code) => reject(new Error(`holder exited ${code}`)));
       });
       assert.equal(holder.getStatus().pid, child.pid);

@@ -14,13 +14,21 @@ function batchOf(...datagrams: Buffer[]) {
   const data = Buffer.concat(datagrams);
   const meta = new Uint32Array(datagrams.length * 2);
   let off = 0;
-  datagrams.forEach((d, i) => { meta[i * 2] = off; meta[i * 2 + 1] = d.length; off += d.length; });
+  datagrams.forEach((d, i) => {
+    meta[i * 2] = off;
+    meta[i * 2 + 1] = d.length;
+    off += d.length;
+  });
   return { data, meta };
 }
 
 function header(len: number, type: number, flags: number, seq: number, pid = 0): Buffer {
   const h = Buffer.alloc(16);
-  h.writeUInt32LE(len, 0); h.writeUInt16LE(type, 4); h.writeUInt16LE(flags, 6); h.writeUInt32LE(seq, 8); h.writeUInt32LE(pid, 12);
+  h.writeUInt32LE(len, 0);
+  h.writeUInt16LE(type, 4);
+  h.writeUInt16LE(flags, 6);
+  h.writeUInt32LE(seq, 8);
+  h.writeUInt32LE(pid, 12);
   return h;
 }
 
@@ -47,11 +55,16 @@ describe('netlink protocol', () => {
   it('reads LOGIN (1006) and USER (1005) records whole despite their short nlmsg_len', () => {
     const login = 'audit(1700000000.5:7): pid=1 uid=0 old-auid=4294967295 auid=1000 tty=(none) old-ses=4294967295 ses=3 res=1';
     const user = "audit(1700000000.6:8): pid=2 uid=0 auid=0 ses=1 msg='text=hello'";
-    const msgs = splitBatch(batchOf(
-      Buffer.concat([header(login.length, 1006, 0, 0), Buffer.from(login)]),
-      Buffer.concat([header(user.length, 1005, 0, 0), Buffer.from(user)]),
-    ));
-    assert.deepEqual(msgs.map((m) => [m.type, recordText(m.payload)]), [[1006, login], [1005, user]]);
+    const msgs = splitBatch(
+      batchOf(Buffer.concat([header(login.length, 1006, 0, 0), Buffer.from(login)]), Buffer.concat([header(user.length, 1005, 0, 0), Buffer.from(user)])),
+    );
+    assert.deepEqual(
+      msgs.map((m) => [m.type, recordText(m.payload)]),
+      [
+        [1006, login],
+        [1005, user],
+      ],
+    );
   });
 
   it('reads a relayed user message as UTF-8 when it is, byte for byte when it is not', () => {
@@ -62,17 +75,24 @@ describe('netlink protocol', () => {
   });
 
   it('hands the input each record as (type, text): user messages as UTF-8, kernel records byte for byte, control messages and runts skipped', () => {
-    const user = "audit(1.0:1): pid=1 uid=0 msg='op=login acct=\"josé\" res=success'";
+    const user = 'audit(1.0:1): pid=1 uid=0 msg=\'op=login acct="josé" res=success\'';
     const kernel = Buffer.from([...Buffer.from('audit(1.0:2): comm="'), 0xc3, 0xa9, 0x22]);
     const got: [number, string][] = [];
     const runts: number[] = [];
-    forEachRecord(batchOf(
-      Buffer.concat([header(user.length, 1112, 0, 0), Buffer.from(user + '\n\0')]),
-      header(16, 3, 2, 9),
-      Buffer.from([1, 2, 3]),
-      Buffer.concat([header(kernel.length, 1300, 0, 0), kernel]),
-    ), (type, text) => got.push([type, text]), (len) => runts.push(len));
-    assert.deepEqual(got, [[1112, user], [1300, 'audit(1.0:2): comm="Ã©"']]);
+    forEachRecord(
+      batchOf(
+        Buffer.concat([header(user.length, 1112, 0, 0), Buffer.from(user + '\n\0')]),
+        header(16, 3, 2, 9),
+        Buffer.from([1, 2, 3]),
+        Buffer.concat([header(kernel.length, 1300, 0, 0), kernel]),
+      ),
+      (type, text) => got.push([type, text]),
+      (len) => runts.push(len),
+    );
+    assert.deepEqual(got, [
+      [1112, user],
+      [1300, 'audit(1.0:2): comm="Ã©"'],
+    ]);
     assert.deepEqual(runts, [3]);
   });
 
@@ -81,20 +101,32 @@ describe('netlink protocol', () => {
     const done = header(16, 3, 2, 9);
     const rec = Buffer.concat([header(5, 1320, 0, 0), Buffer.from('audit(1.0:1): ')]);
     const msgs = splitBatch(batchOf(Buffer.concat([err, done]), rec));
-    assert.deepEqual(msgs.map((m) => [m.type, m.seq, m.payload.length]), [[2, 9, 20], [3, 9, 0], [1320, 0, 14]]);
+    assert.deepEqual(
+      msgs.map((m) => [m.type, m.seq, m.payload.length]),
+      [
+        [2, 9, 20],
+        [3, 9, 0],
+        [1320, 0, 14],
+      ],
+    );
   });
 
   it('ignores a datagram shorter than a header instead of reading past it', () => {
     const msgs = splitBatch(batchOf(Buffer.from([1, 2, 3]), Buffer.concat([header(16, 3, 0, 1)])));
-    assert.deepEqual(msgs.map((m) => m.type), [3]);
+    assert.deepEqual(
+      msgs.map((m) => m.type),
+      [3],
+    );
   });
 
   it('decodes struct audit_status and encodes only the changed fields in mask', () => {
     const raw = Buffer.alloc(44);
     [0, 1, 1, 4242, 0, 8192, 3, 1, 0x7f, 0, 5].forEach((v, i) => raw.writeUInt32LE(v, i * 4));
     const s = decodeStatus(raw);
-    assert.deepEqual([s.enabled, s.failure, s.pid, s.backlog_limit, s.lost, s.backlog, s.feature_bitmap, s.backlog_wait_time_actual],
-      [1, 1, 4242, 8192, 3, 1, 0x7f, 5]);
+    assert.deepEqual(
+      [s.enabled, s.failure, s.pid, s.backlog_limit, s.lost, s.backlog, s.feature_bitmap, s.backlog_wait_time_actual],
+      [1, 1, 4242, 8192, 3, 1, 0x7f, 5],
+    );
     const set = encodeStatusChange({ pid: 99, backlog_limit: 8192 });
     assert.equal(set.readUInt32LE(0), AUDIT_STATUS_PID | AUDIT_STATUS_BACKLOG_LIMIT);
     assert.equal(set.readUInt32LE(12), 99);
@@ -115,7 +147,9 @@ describe('netlink protocol', () => {
 });
 
 describe('netlink kernel exchange', function () {
-  beforeEach(function () { requireKernel(this); });
+  beforeEach(function () {
+    requireKernel(this);
+  });
 
   it('AUDIT_GET returns what auditctl -s reports', () => {
     const client = new AuditClient();
@@ -134,14 +168,17 @@ describe('netlink kernel exchange', function () {
     const client = new AuditClient();
     try {
       // enabled=7 is out of range: the kernel answers EINVAL and changes nothing
-      assert.throws(() => client.setStatus({ enabled: 7 }), (e: unknown) => e instanceof NetlinkError && e.errno === 'EINVAL');
+      assert.throws(
+        () => client.setStatus({ enabled: 7 }),
+        (e: unknown) => e instanceof NetlinkError && e.errno === 'EINVAL',
+      );
       assert.equal(client.getStatus().enabled, 0);
     } finally {
       client.close();
     }
   });
 
-  it('status --config finds the daemon counters in the config\'s state_dir', async () => {
+  it("status --config finds the daemon counters in the config's state_dir", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'af-status-'));
     try {
       // a live multicast reader (this process stands in for it)
@@ -150,15 +187,33 @@ describe('netlink kernel exchange', function () {
       writeFileSync(cfg, JSON.stringify({ state_dir: dir, inputs: [], outputs: [{ type: 'stdout' }] }));
       let out = '';
       const { statusCommand } = await import('../src/commands/status.js');
-      assert.equal(await statusCommand(['--config', cfg], { stdout: (x) => { out += x; }, stderr: () => {} }), 0);
+      assert.equal(
+        await statusCommand(['--config', cfg], {
+          stdout: (x) => {
+            out += x;
+          },
+          stderr: () => {},
+        }),
+        0,
+      );
       assert.match(out, /^auditflow\.mode multicast\nauditflow\.records 17\n/m);
       out = '';
-      await statusCommand(['--config', cfg, '--json'], { stdout: (x) => { out += x; }, stderr: () => {} });
+      await statusCommand(['--config', cfg, '--json'], {
+        stdout: (x) => {
+          out += x;
+        },
+        stderr: () => {},
+      });
       assert.equal(JSON.parse(out).auditflow.records, 17);
       // the file of a reader that is gone is not shown
       writeFileSync(path.join(dir, 'netlink-status.json'), JSON.stringify({ pid: 2 ** 22 + 1, mode: 'multicast', records: 17 }));
       out = '';
-      await statusCommand(['--config', cfg], { stdout: (x) => { out += x; }, stderr: () => {} });
+      await statusCommand(['--config', cfg], {
+        stdout: (x) => {
+          out += x;
+        },
+        stderr: () => {},
+      });
       assert.doesNotMatch(out, /auditflow\./);
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -168,7 +223,12 @@ describe('netlink kernel exchange', function () {
   it('reports the status command output identical to auditctl -s', async () => {
     let out = '';
     const { statusCommand } = await import('../src/commands/status.js');
-    await statusCommand(['--state-dir', '/nonexistent'], { stdout: (s) => { out += s; }, stderr: () => {} });
+    await statusCommand(['--state-dir', '/nonexistent'], {
+      stdout: (s) => {
+        out += s;
+      },
+      stderr: () => {},
+    });
     assert.equal(out, execFileSync('auditctl', ['-s'], { encoding: 'utf8' }));
   });
 });

@@ -12,7 +12,9 @@ const modeOf = (p: string) => statSync(p).mode & 0o777;
 
 describe('state dir files are private', () => {
   let stateDir: string;
-  beforeEach(() => { stateDir = mkdtempSync(join(tmpdir(), 'auditflow-private-')); });
+  beforeEach(() => {
+    stateDir = mkdtempSync(join(tmpdir(), 'auditflow-private-'));
+  });
   afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
 
   it('a new spool: directories 0700, segments and cursor 0600', async () => {

@@ -83,7 +83,8 @@ describe('process table', () => {
 
   it('redacts argv before keeping it, and keeps the redacted one shared', () => {
     const t = new ProcessTable({ proc: false, redactArgs: (a) => a.map((x) => (x.startsWith('--password=') ? '--password=<redacted>' : x)) });
-    const run = (pid: number, pw: string) => t.observe({ ...exec(pid, 1, 'mysql'), process: { ...exec(pid, 1, 'mysql').process, args: ['mysql', `--password=${pw}`] } })!;
+    const run = (pid: number, pw: string) =>
+      t.observe({ ...exec(pid, 1, 'mysql'), process: { ...exec(pid, 1, 'mysql').process, args: ['mysql', `--password=${pw}`] } })!;
     assert.deepEqual(run(10, 'hunter2').args, ['mysql', '--password=<redacted>']);
     assert.equal(run(11, 'swordfish').args, t.peek(10)!.args);
   });
@@ -140,7 +141,12 @@ describe('process table', () => {
 
 describe('exclude_spawns_of on audit.log records', () => {
   it('drops what `timeout` started in the sample (python3), keeping timeout itself and its siblings', () => {
-    const filters = buildFilterChain([{ filter_chain: 'exclude_spawns_of:timeout' }, { type: 'redact', enabled: false }], { stateDir: '/tmp', hostName: 't', log: silentLogger, procTable: false });
+    const filters = buildFilterChain([{ filter_chain: 'exclude_spawns_of:timeout' }, { type: 'redact', enabled: false }], {
+      stateDir: '/tmp',
+      hostName: 't',
+      log: silentLogger,
+      procTable: false,
+    });
     const recs = auditRecords();
     const kept = recs.filter((r) => filters.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), r) !== null);
     const keptPids = new Set(kept.map((r) => r.process?.pid));
@@ -153,7 +159,7 @@ describe('exclude_spawns_of on audit.log records', () => {
   });
 });
 
-describe('exclude_spawns_of on laurel\'s process-tree trace (peer corpus)', () => {
+describe("exclude_spawns_of on laurel's process-tree trace (peer corpus)", () => {
   // read in place from ../shared/peer-corpus (GPL data, never copied here); absent on other machines
   const trace = new URL('../../shared/peer-corpus/laurel/testdata/proc-trace-dpkg-l.txt', import.meta.url);
   if (!existsSync(trace)) {
@@ -166,11 +172,21 @@ describe('exclude_spawns_of on laurel\'s process-tree trace (peer corpus)', () =
   before(() => {
     // `dpkg -l` typed into an ssh session: sshd → bash → (locale-check, lesspipe → basename,
     // lesspipe → dirname, dircolors) and bash → dpkg (exec'd into dpkg-query) → sh → pager
-    recs = auditRecords(readFileSync(trace, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#')).join('\n'));
+    recs = auditRecords(
+      readFileSync(trace, 'utf8')
+        .split('\n')
+        .filter((l) => l !== '' && !l.startsWith('#'))
+        .join('\n'),
+    );
   });
 
   function keptPids(chain: string): Set<number | undefined> {
-    const filters = buildFilterChain([{ filter_chain: chain }, { type: 'redact', enabled: false }], { stateDir: '/tmp', hostName: 't', log: silentLogger, procTable: false });
+    const filters = buildFilterChain([{ filter_chain: chain }, { type: 'redact', enabled: false }], {
+      stateDir: '/tmp',
+      hostName: 't',
+      log: silentLogger,
+      procTable: false,
+    });
     return new Set(recs.filter((r) => filters.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), r) !== null).map((r) => r.process?.pid));
   }
 
@@ -184,7 +200,7 @@ describe('exclude_spawns_of on laurel\'s process-tree trace (peer corpus)', () =
     for (const stays of [1140452, 1140453, 1140454, 1140457, 1140458, 1140462]) assert.ok(kept.has(stays), `${stays} dropped`);
   });
 
-  it('dpkg: nothing goes, the process exec\'d itself into dpkg-query before starting anything', () => {
+  it("dpkg: nothing goes, the process exec'd itself into dpkg-query before starting anything", () => {
     assert.equal(keptPids('exclude_spawns_of:dpkg').size, new Set(recs.map((r) => r.process?.pid)).size);
   });
 

@@ -12,7 +12,12 @@ import { buildOutput, sampleLines } from './support/fleet.js';
 
 function sampleEvents(): NormalizedRecord[] {
   const out: NormalizedRecord[] = [];
-  const s = new AuditStream({ onRecord: (r) => { if (r.event.action !== 'lost-events') out.push(r); }, onError: () => {} });
+  const s = new AuditStream({
+    onRecord: (r) => {
+      if (r.event.action !== 'lost-events') out.push(r);
+    },
+    onError: () => {},
+  });
   sampleLines.forEach((l, i) => s.line(l, `sample:${i + 1}`, i));
   s.flush();
   return out;
@@ -23,10 +28,14 @@ describe('redis output (real redis-server)', function () {
   let dir: string;
   let redis: RedisServer | undefined;
   const outputs: Output[] = [];
-  beforeEach(function () { needTool(this, REDIS_SERVER, 'apt-get install redis-server'); dir = mkdtempSync(join(tmpdir(), 'af-redis-')); });
+  beforeEach(function () {
+    needTool(this, REDIS_SERVER, 'apt-get install redis-server');
+    dir = mkdtempSync(join(tmpdir(), 'af-redis-'));
+  });
   afterEach(async () => {
     for (const o of outputs.splice(0)) await o.close(Date.now() + 500);
-    await redis?.stop(); redis = undefined;
+    await redis?.stop();
+    redis = undefined;
     rmSync(dir, { recursive: true, force: true });
   });
   const output = (item: Record<string, unknown>, log = silentLogger) => {
@@ -35,14 +44,21 @@ describe('redis output (real redis-server)', function () {
     return o;
   };
 
-  it('list: RPUSH, one JSON record per element in order, as Logstash\'s redis input (data_type list) reads them', async () => {
+  it("list: RPUSH, one JSON record per element in order, as Logstash's redis input (data_type list) reads them", async () => {
     redis = await startRedis(join(dir, 'r'), { port: await freeTcpPort() });
     const out = output({ url: `redis://127.0.0.1:${redis.port}`, key: 'audit' });
     const events = sampleEvents();
     await out.write(events);
     assert.equal(redis.cli(['LLEN', 'audit']).trim(), '300');
-    const stored = redis.cli(['LRANGE', 'audit', '0', '-1']).trim().split('\n').map((l) => JSON.parse(l));
-    assert.deepEqual(stored.map((r) => r.event.sequence), events.map((r) => r.event.sequence));
+    const stored = redis
+      .cli(['LRANGE', 'audit', '0', '-1'])
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    assert.deepEqual(
+      stored.map((r) => r.event.sequence),
+      events.map((r) => r.event.sequence),
+    );
     assert.equal(out.stats!().commands, Math.ceil(300 / 64));
   });
 
@@ -69,9 +85,17 @@ describe('redis output (real redis-server)', function () {
   it('a wrong password is retried and logged, never reported delivered', async () => {
     redis = await startRedis(join(dir, 'r'), { port: await freeTcpPort(), password: 's3cret' });
     const logged: string[] = [];
-    const out = output({ url: `redis://127.0.0.1:${redis.port}`, key: 'audit', password: 'wrong', max_backoff_ms: 100 }, createLogger('warn', (l) => logged.push(l)));
+    const out = output(
+      { url: `redis://127.0.0.1:${redis.port}`, key: 'audit', password: 'wrong', max_backoff_ms: 100 },
+      createLogger('warn', (l) => logged.push(l)),
+    );
     let done = false;
-    void out.write(sampleEvents().slice(0, 5)).then(() => { done = true; }, () => {});
+    void out.write(sampleEvents().slice(0, 5)).then(
+      () => {
+        done = true;
+      },
+      () => {},
+    );
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(done, false);
     assert.ok(out.stats!().retries >= 2);
@@ -86,7 +110,9 @@ describe('redis output (real redis-server)', function () {
     await out.write(sampleEvents().slice(0, 10));
     await redis.stop();
     let done = false;
-    const w = out.write(sampleEvents().slice(10, 60)).then(() => { done = true; });
+    const w = out.write(sampleEvents().slice(10, 60)).then(() => {
+      done = true;
+    });
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(done, false);
     redis = await startRedis(join(dir, 'r2'), { port });

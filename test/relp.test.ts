@@ -15,7 +15,15 @@ import { buildInput, buildOutput, eventsByHost, recordingSink, sampleLines, wait
 
 function sampleEvents(host: string): NormalizedRecord[] {
   const out: NormalizedRecord[] = [];
-  const s = new AuditStream({ onRecord: (r) => { if (r.event.action !== 'lost-events') { r.host = { name: host }; out.push(r); } }, onError: () => {} });
+  const s = new AuditStream({
+    onRecord: (r) => {
+      if (r.event.action !== 'lost-events') {
+        r.host = { name: host };
+        out.push(r);
+      }
+    },
+    onError: () => {},
+  });
   sampleLines.forEach((l, i) => s.line(l, `sample:${i + 1}`, i));
   s.flush();
   return out;
@@ -27,8 +35,13 @@ describe('RELP output and input', function () {
   this.timeout(60000);
   let dir: string;
   const cleanup: (() => Promise<void>)[] = [];
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'af-relp-')); });
-  afterEach(async () => { for (const c of cleanup.splice(0).reverse()) await c(); rmSync(dir, { recursive: true, force: true }); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'af-relp-'));
+  });
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+    rmSync(dir, { recursive: true, force: true });
+  });
   const ctx = (sub: string) => ({ stateDir: join(dir, sub), hostName: 'agent-1', log: silentLogger });
 
   async function collector(name: string, port: number, extra: Record<string, unknown> = {}) {
@@ -36,7 +49,12 @@ describe('RELP output and input', function () {
     const input: Input = buildInput({ type: 'relp', name, listen: `127.0.0.1:${port}`, ...extra }, ctx(name));
     await input.start(rec.sink);
     let stopped = false;
-    const stop = async () => { if (!stopped) { stopped = true; await input.stop(); } };
+    const stop = async () => {
+      if (!stopped) {
+        stopped = true;
+        await input.stop();
+      }
+    };
     cleanup.push(stop);
     return { ...rec, input, stop };
   }
@@ -49,7 +67,10 @@ describe('RELP output and input', function () {
 
   it('parses the syslog headers senders use: RFC 5424 with structured data, rsyslog ForwardFormat, RFC 3164', () => {
     assert.deepEqual(parseSyslog('<134>1 2024-01-02T03:04:05.000Z web-1 auditflow - auditd [x@1 a="q\\"]"] {"a":1}'), { host: 'web-1', msg: '{"a":1}' });
-    assert.deepEqual(parseSyslog('<13>2024-01-02T03:04:05+00:00 db-2 audispd: node=db-2 type=USER_END msg=audit(1.0:1): x'), { host: 'db-2', msg: 'node=db-2 type=USER_END msg=audit(1.0:1): x' });
+    assert.deepEqual(parseSyslog('<13>2024-01-02T03:04:05+00:00 db-2 audispd: node=db-2 type=USER_END msg=audit(1.0:1): x'), {
+      host: 'db-2',
+      msg: 'node=db-2 type=USER_END msg=audit(1.0:1): x',
+    });
     assert.deepEqual(parseSyslog('<13>Jan  2 03:04:05 h3 tag[12]: type=EOE msg=audit(1.0:1): '), { host: 'h3', msg: 'type=EOE msg=audit(1.0:1): ' });
   });
 
@@ -72,7 +93,7 @@ describe('RELP output and input', function () {
     const events = sampleEvents('web-2');
     const w = out.write(events);
     await waitFor('some at c1', () => c1.records.length > 50);
-    await c1.stop();                   // serverclose mid-stream; unanswered messages go again to c2
+    await c1.stop(); // serverclose mid-stream; unanswered messages go again to c2
     await w;
     const all = [...c1.records, ...c2.records];
     assert.equal(serials(all).size, 300);
@@ -86,17 +107,24 @@ describe('RELP output and input', function () {
     const s = net.connect(port, '127.0.0.1');
     const d = new RelpDecoder();
     const got: string[] = [];
-    s.on('data', (b) => { d.push(b); for (let f = d.next(); f; f = d.next()) got.push(`${f.txnr} ${f.command} ${f.data.toString().split('\n')[0]}`); });
+    s.on('data', (b) => {
+      d.push(b);
+      for (let f = d.next(); f; f = d.next()) got.push(`${f.txnr} ${f.command} ${f.data.toString().split('\n')[0]}`);
+    });
     let closed = false;
-    s.on('close', () => { closed = true; });
-    s.write(Buffer.concat([relpFrame(1, 'open', 'relp_version=0'), relpFrame(2, 'syslog', `<13>1 - h1 a - - - ${sampleLines[5]}`), Buffer.from('3 syslog x1 zz\n')]));
+    s.on('close', () => {
+      closed = true;
+    });
+    s.write(
+      Buffer.concat([relpFrame(1, 'open', 'relp_version=0'), relpFrame(2, 'syslog', `<13>1 - h1 a - - - ${sampleLines[5]}`), Buffer.from('3 syslog x1 zz\n')]),
+    );
     await waitFor('closed', () => closed);
     assert.deepEqual(got, ['1 rsp 200 OK', '2 rsp 200 OK']);
     assert.equal(c.errors.length, 1);
     assert.match(c.errors[0].message, /^c 127\.0\.0\.1:\d+ message 2: bad DATALEN; session closed$/);
   });
 
-  it('TLS: the agent verifies the collector\'s certificate; the collector requires a client certificate from the CA', async () => {
+  it("TLS: the agent verifies the collector's certificate; the collector requires a client certificate from the CA", async () => {
     mkdirSync(join(dir, 'pki'));
     const pki = makePki(join(dir, 'pki'));
     const port = await freeTcpPort();
@@ -107,7 +135,9 @@ describe('RELP output and input', function () {
     // without a client certificate the handshake fails and nothing is taken
     const anon = await agent([`127.0.0.1:${port}`], { tls: { ca_file: pki.ca }, ack_timeout_ms: 500 });
     let done = false;
-    void anon.write(sampleEvents('anon').slice(0, 1)).then(() => { done = true; });
+    void anon.write(sampleEvents('anon').slice(0, 1)).then(() => {
+      done = true;
+    });
     await new Promise((r) => setTimeout(r, 700));
     assert.equal(done, false);
     assert.equal(c.records.length, 40);
@@ -116,13 +146,19 @@ describe('RELP output and input', function () {
   describe('through a real rsyslog RELP relay (imrelp → omrelp)', () => {
     beforeEach(function () {
       needTool(this, 'rsyslogd', 'apt-get install rsyslog');
-      if (!relpModule) { if (process.env.CI === 'true') throw new Error('rsyslog-relp missing (required under CI)'); this.skip(); }
+      if (!relpModule) {
+        if (process.env.CI === 'true') throw new Error('rsyslog-relp missing (required under CI)');
+        this.skip();
+      }
     });
 
     for (const withTls of [false, true]) {
       it(`agent → rsyslog → collector${withTls ? ' over TLS both hops' : ''}: every event arrives with its origin host`, async () => {
         let pki: TestPki | undefined;
-        if (withTls) { mkdirSync(join(dir, 'pki')); pki = makePki(join(dir, 'pki')); }
+        if (withTls) {
+          mkdirSync(join(dir, 'pki'));
+          pki = makePki(join(dir, 'pki'));
+        }
         const [pin, pout] = [await freeTcpPort(), await freeTcpPort()];
         const tlsIn = pki ? { tls: { cert_file: pki.serverCert, key_file: pki.serverKey, ca_file: pki.ca } } : {};
         const c = await collector('c', pout, tlsIn);

@@ -18,7 +18,10 @@ const quiet = { stdout: () => {}, stderr: () => {} };
  * compared is the rules the kernel ends up holding, with auditing disabled (enabled 0).
  */
 function rulesOnly(text: string): string {
-  return text.split('\n').filter((l) => !/^\s*(-e|-b|-f|-r|--backlog_wait_time|--loginuid-immutable|--reset)/.test(l)).join('\n');
+  return text
+    .split('\n')
+    .filter((l) => !/^\s*(-e|-b|-f|-r|--backlog_wait_time|--loginuid-immutable|--reset)/.test(l))
+    .join('\n');
 }
 
 describe('rules against the kernel: same `auditctl -l` as auditctl -R (auditing disabled)', function () {
@@ -38,7 +41,11 @@ describe('rules against the kernel: same `auditctl -l` as auditctl -R (auditing 
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
 
-  const files = existsSync(examples) ? readdirSync(examples).filter((f) => f.endsWith('.rules')).sort() : [];
+  const files = existsSync(examples)
+    ? readdirSync(examples)
+        .filter((f) => f.endsWith('.rules'))
+        .sort()
+    : [];
   if (files.length === 0) {
     it('Debian example rules', function () {
       if (process.env.CI === 'true') throw new Error(`${examples} missing: install auditd`);
@@ -74,20 +81,47 @@ describe('rules against the kernel: same `auditctl -l` as auditctl -R (auditing 
     writeFileSync(file, '-a always,exit -F arch=b64 -S execve -F auid=60001 -k keep-me\n-w /etc/hostname -p wa -k drop-me\n');
     assert.equal(await rulesCommand(['load', file], quiet), 0);
     let out = '';
-    assert.equal(await rulesCommand(['delete-all', '-k', 'drop'], { stdout: (s) => { out += s; }, stderr: () => {} }), 0);
+    assert.equal(
+      await rulesCommand(['delete-all', '-k', 'drop'], {
+        stdout: (s) => {
+          out += s;
+        },
+        stderr: () => {},
+      }),
+      0,
+    );
     assert.equal(out, 'No rules\n');
     assert.equal(auditctlList(), '-a always,exit -F arch=b64 -S execve -F auid=60001 -F key=keep-me\n');
     out = '';
-    assert.equal(await rulesCommand(['delete-all'], { stdout: (s) => { out += s; }, stderr: () => {} }), 0);
+    assert.equal(
+      await rulesCommand(['delete-all'], {
+        stdout: (s) => {
+          out += s;
+        },
+        stderr: () => {},
+      }),
+      0,
+    );
     assert.equal(out, 'No rules\n');
     assert.equal(auditctlList(), 'No rules\n');
   });
 
   it('stops at the first bad line naming file:line, and -c goes on but still fails', async () => {
     const file = path.join(tmp, 'bad.rules');
-    writeFileSync(file, '-a always,exit -F arch=b64 -S execve -F auid=60001 -k one\n-a always,exit -S nosuchcall\n-a always,exit -F arch=b64 -S open -F auid=60001 -k two\n');
+    writeFileSync(
+      file,
+      '-a always,exit -F arch=b64 -S execve -F auid=60001 -k one\n-a always,exit -S nosuchcall\n-a always,exit -F arch=b64 -S open -F auid=60001 -k two\n',
+    );
     let err = '';
-    assert.equal(await rulesCommand(['load', file], { stdout: () => {}, stderr: (s) => { err += s; } }), 1);
+    assert.equal(
+      await rulesCommand(['load', file], {
+        stdout: () => {},
+        stderr: (s) => {
+          err += s;
+        },
+      }),
+      1,
+    );
     assert.match(err, new RegExp(`${file}:2: Syscall name unknown: nosuchcall`));
     assert.equal(auditctlList(), '-a always,exit -F arch=b64 -S execve -F auid=60001 -F key=one\n');
     await rulesCommand(['delete-all'], quiet);
@@ -98,14 +132,30 @@ describe('rules against the kernel: same `auditctl -l` as auditctl -R (auditing 
     const dup = path.join(tmp, 'dup.rules');
     writeFileSync(dup, '-a always,exit -F arch=b64 -S execve -F auid=60001\n-a always,exit -F arch=b64 -S execve -F auid=60001\n');
     err = '';
-    assert.equal(await rulesCommand(['load', dup], { stdout: () => {}, stderr: (s) => { err += s; } }), 1);
+    assert.equal(
+      await rulesCommand(['load', dup], {
+        stdout: () => {},
+        stderr: (s) => {
+          err += s;
+        },
+      }),
+      1,
+    );
     assert.match(err, /dup\.rules:2: Error sending add rule data request \(Rule exists\)/);
     await rulesCommand(['delete-all'], quiet);
   });
 
   it('refuses -e 2 without --force-immutable and leaves enabled untouched', async () => {
     let err = '';
-    assert.equal(await rulesCommand(['apply', '-e', '2'], { stdout: () => {}, stderr: (s) => { err += s; } }), 1);
+    assert.equal(
+      await rulesCommand(['apply', '-e', '2'], {
+        stdout: () => {},
+        stderr: (s) => {
+          err += s;
+        },
+      }),
+      1,
+    );
     assert.match(err, /-e 2 makes the audit configuration immutable/);
     assert.equal(auditctlStatus().enabled, 0);
   });

@@ -13,7 +13,9 @@ const corpus = fileURLToPath(new URL('../../shared/peer-corpus/go-libaudit/rule/
 
 function ruleLines(text: string): { line: string; no: number }[] {
   const out: { line: string; no: number }[] = [];
-  text.split('\n').forEach((line, i) => { if (tokenize(line)) out.push({ line, no: i + 1 }); });
+  text.split('\n').forEach((line, i) => {
+    if (tokenize(line)) out.push({ line, no: i + 1 });
+  });
   return out;
 }
 
@@ -39,16 +41,24 @@ function onlyRule(line: string, opts: ParseOptions = {}) {
 
 describe('rules: golden bytes auditctl sent (go-libaudit corpus)', function () {
   const present = existsSync(corpus);
-  const files = present ? readdirSync(corpus).filter((f) => f.endsWith('.rules')).sort() : [];
+  const files = present
+    ? readdirSync(corpus)
+        .filter((f) => f.endsWith('.rules'))
+        .sort()
+    : [];
 
   if (!present) {
-    it(`skipped: go-libaudit's rule goldens are not at ${corpus} (../shared/peer-corpus absent)`, function () { this.skip(); });
+    it(`skipped: go-libaudit's rule goldens are not at ${corpus} (../shared/peer-corpus absent)`, function () {
+      this.skip();
+    });
     return;
   }
 
   for (const file of files) {
     it(`every rule of ${file} encodes to auditctl's bytes`, () => {
-      const golden = parseYaml(readFileSync(corpus + file + '.golden.yml', 'utf8'), { customTags: ['binary'] }) as { rules: { flags: string; bytes: Uint8Array }[] };
+      const golden = parseYaml(readFileSync(corpus + file + '.golden.yml', 'utf8'), { customTags: ['binary'] }) as {
+        rules: { flags: string; bytes: Uint8Array }[];
+      };
       const lines = ruleLines(readFileSync(corpus + file, 'utf8'));
       assert.equal(lines.length, golden.rules.length, 'one golden entry per rule line');
       // The goldens were made with every watched/filtered path moved under /tmp/audit-test (the
@@ -99,7 +109,10 @@ describe('rules: parsing like auditctl', () => {
 
   it('puts the key last, joins several keys with \\x01, and fills in all syscalls for an exit rule without -S', () => {
     const r = onlyRule('-a always,exit -F dir=/etc -k first -F perm=wa -k second');
-    assert.deepEqual(r.fields.map((f) => f.field), [107, 106, 210]);
+    assert.deepEqual(
+      r.fields.map((f) => f.field),
+      [107, 106, 210],
+    );
     assert.equal(r.fields[2].str, 'first\x01second');
     assert.ok(r.mask.subarray(0, 63).every((w) => w === 0xffffffff));
     assert.equal(r.mask[63], 0xffff);
@@ -115,9 +128,14 @@ describe('rules: parsing like auditctl', () => {
   });
 
   it('resolves user and group names, unset and errno names', () => {
-    const r = onlyRule('-a always,exit -S open -F uid=alice -F gid=staff -F auid!=unset -F exit=-EACCES',
-      { uidOf: (n) => (n === 'alice' ? 1001 : undefined), gidOf: (n) => (n === 'staff' ? 50 : undefined) });
-    assert.deepEqual(r.fields.map((f) => f.value >>> 0), [1001, 50, 4294967295, (-13 >>> 0)]);
+    const r = onlyRule('-a always,exit -S open -F uid=alice -F gid=staff -F auid!=unset -F exit=-EACCES', {
+      uidOf: (n) => (n === 'alice' ? 1001 : undefined),
+      gidOf: (n) => (n === 'staff' ? 50 : undefined),
+    });
+    assert.deepEqual(
+      r.fields.map((f) => f.value >>> 0),
+      [1001, 50, 4294967295, -13 >>> 0],
+    );
   });
 
   it('names the file, line and problem in errors', () => {
@@ -137,19 +155,29 @@ describe('rules: parsing like auditctl', () => {
       ['-k lonely', /key option needs a watch or syscall/],
     ];
     for (const [line, re] of cases) {
-      assert.throws(() => parseRuleLine(line, 7, { file: 'rules.d/x.rules', machine: 'x86_64', uidOf: () => undefined }),
-        (e: unknown) => e instanceof RuleError && e.code === 'AF_ERR_RULE' && re.test(e.message), line);
+      assert.throws(
+        () => parseRuleLine(line, 7, { file: 'rules.d/x.rules', machine: 'x86_64', uidOf: () => undefined }),
+        (e: unknown) => e instanceof RuleError && e.code === 'AF_ERR_RULE' && re.test(e.message),
+        line,
+      );
     }
   });
 
   it('turns kernel settings and control options into commands', () => {
-    const cmds = ['-D', '-b 8192', '-f 1', '--backlog_wait_time 0', '-r 100', '-e 1', '--loginuid-immutable', '-c', '-i', '-D -k mykey']
-      .map((l) => parseRuleLine(l, 1)!.commands[0]);
+    const cmds = ['-D', '-b 8192', '-f 1', '--backlog_wait_time 0', '-r 100', '-e 1', '--loginuid-immutable', '-c', '-i', '-D -k mykey'].map(
+      (l) => parseRuleLine(l, 1)!.commands[0],
+    );
     assert.deepEqual(cmds, [
-      { kind: 'delete-all' }, { kind: 'set', setting: 'backlog_limit', value: 8192 }, { kind: 'set', setting: 'failure', value: 1 },
-      { kind: 'set', setting: 'backlog_wait_time', value: 0 }, { kind: 'set', setting: 'rate_limit', value: 100 },
-      { kind: 'set', setting: 'enabled', value: 1 }, { kind: 'loginuid-immutable' }, { kind: 'continue-on-error' },
-      { kind: 'ignore-errors' }, { kind: 'delete-all', key: 'mykey' },
+      { kind: 'delete-all' },
+      { kind: 'set', setting: 'backlog_limit', value: 8192 },
+      { kind: 'set', setting: 'failure', value: 1 },
+      { kind: 'set', setting: 'backlog_wait_time', value: 0 },
+      { kind: 'set', setting: 'rate_limit', value: 100 },
+      { kind: 'set', setting: 'enabled', value: 1 },
+      { kind: 'loginuid-immutable' },
+      { kind: 'continue-on-error' },
+      { kind: 'ignore-errors' },
+      { kind: 'delete-all', key: 'mykey' },
     ]);
   });
 });
@@ -160,14 +188,26 @@ describe('rules: printing like auditctl -l', () => {
     ['-a always,exit -F arch=b64 -S 335 -S 1000 -F auid=60001', '-a always,exit -F arch=b64 -S 335,1000 -F auid=60001'],
     ['-a never,user -F uid=0 -F subj_type=crond_t', '-a never,user -F uid=0 -F subj_type=crond_t'],
     ['-a always,exclude -F msgtype=CRYPTO_KEY_USER', '-a always,exclude -F msgtype=CRYPTO_KEY_USER'],
-    ['-a always,exit -F arch=b64 -S open -F filetype=file -F inode=123 -F success=0 -F auid=60001', '-a always,exit -F arch=b64 -S open -F filetype=32768 -F inode=123 -F success=0 -F auid=60001'],
-    ['-a always,exit -F arch=b64 -S execve -F exe=/usr/bin/true -F auid=60001 -k k1 -k k2', '-a always,exit -F arch=b64 -S execve -F exe=/usr/bin/true -F auid=60001 -F key=k1 -F key=k2'],
+    [
+      '-a always,exit -F arch=b64 -S open -F filetype=file -F inode=123 -F success=0 -F auid=60001',
+      '-a always,exit -F arch=b64 -S open -F filetype=32768 -F inode=123 -F success=0 -F auid=60001',
+    ],
+    [
+      '-a always,exit -F arch=b64 -S execve -F exe=/usr/bin/true -F auid=60001 -k k1 -k k2',
+      '-a always,exit -F arch=b64 -S execve -F exe=/usr/bin/true -F auid=60001 -F key=k1 -F key=k2',
+    ],
     ['-a always,exit -F dir=/tmp -F perm=rwxa -F auid=60001', '-a always,exit -S all -F dir=/tmp -F perm=rwxa -F auid=60001'],
     ['-w /etc/passwd', '-w /etc/passwd -p rwxa'],
     ['-a always,exit -F perm=x -F path=/usr/bin/yum -F key=software-installer', ' -p x-w /usr/bin/yum -k software-installer'],
-    ['-a always,exit -F arch=b64 -S open -C uid!=euid -C gid=egid -C auid=fsuid -F auid=60001', '-a always,exit -F arch=b64 -S open -C uid!=euid -C gid=egid -C auid=fsuid -F auid=60001'],
+    [
+      '-a always,exit -F arch=b64 -S open -C uid!=euid -C gid=egid -C auid=fsuid -F auid=60001',
+      '-a always,exit -F arch=b64 -S open -C uid!=euid -C gid=egid -C auid=fsuid -F auid=60001',
+    ],
     ['-a always,exit -F arch=b32 -S socketcall,ipc -F a0=3 -F auid=60001', '-a always,exit -F arch=b32 -S socketcall,ipc -F a0=0x3 -F auid=60001'],
-    ['-a always,exit -F arch=b64 -S open -F exit=-ENOENT -F exit!=-99 -F auid!=unset', '-a always,exit -F arch=b64 -S open -F exit=-ENOENT -F exit!=-EADDRNOTAVAIL -F auid!=-1'],
+    [
+      '-a always,exit -F arch=b64 -S open -F exit=-ENOENT -F exit!=-99 -F auid!=unset',
+      '-a always,exit -F arch=b64 -S open -F exit=-ENOENT -F exit!=-EADDRNOTAVAIL -F auid!=-1',
+    ],
     ['-a never,filesystem -F fstype=debugfs', '-a never,filesystem -F fstype=debugfs'],
     ['-a never,task', '-a never,task'],
   ];
@@ -184,7 +224,10 @@ describe('rules: loading a rules.d directory like augenrules', () => {
 
   it('reads *.rules in natural order, keeps only the first -D and moves the last -e to the end', () => {
     const { files, entries } = loadRules([dir], { machine: 'x86_64', pathKind: () => 'other' });
-    assert.deepEqual(files.map((f) => f.slice(dir.length + 1)), ['2-b.rules', '10-a.rules', '99-c.rules']);
+    assert.deepEqual(
+      files.map((f) => f.slice(dir.length + 1)),
+      ['2-b.rules', '10-a.rules', '99-c.rules'],
+    );
     const summary = entries.map((e) => {
       assert.ok(!(e instanceof RuleError), String(e));
       const c = e.commands[0];
@@ -219,11 +262,14 @@ describe('rules: kernel settings the config sets win over rules files', () => {
       { where: 'audit.rules:3', setting: 'backlog_wait_time', value: 15000, configured: 0 },
       { where: 'audit.rules:5', setting: 'failure', value: 2, configured: 1 },
     ]);
-    assert.deepEqual(r.entries.map((e) => e instanceof RuleError ? `error ${e.message}` : `${e.where} ${JSON.stringify(e.commands)}`), [
-      'audit.rules:1 [{"kind":"set","setting":"backlog_limit","value":320}]',
-      'audit.rules:2 [{"kind":"set","setting":"rate_limit","value":5}]',
-      'error audit.rules:4: Syscall name unknown: nosuchcall',
-    ]);
+    assert.deepEqual(
+      r.entries.map((e) => (e instanceof RuleError ? `error ${e.message}` : `${e.where} ${JSON.stringify(e.commands)}`)),
+      [
+        'audit.rules:1 [{"kind":"set","setting":"backlog_limit","value":320}]',
+        'audit.rules:2 [{"kind":"set","setting":"rate_limit","value":5}]',
+        'error audit.rules:4: Syscall name unknown: nosuchcall',
+      ],
+    );
   });
 
   it('without explicit settings the rules stay as they are', () => {

@@ -6,7 +6,6 @@ import { parseSyslogHeader, unescapeRsyslog } from '../src/inputs/snoopy/syslog.
 import type { NormalizedRecord } from '../src/record.js';
 import type { AuditflowError } from '../src/errors.js';
 
-
 /** Splits a file the way the tailer does: bytes on \n, each line UTF-8 with \xNN for other bytes. */
 function linesOf(buf: Buffer): string[] {
   const out: string[] = [];
@@ -51,14 +50,25 @@ describe('snoopy parser', () => {
       const r = recs[0];
       assert.equal(r['@timestamp'], new Date(FIXED_NOW).toISOString(), 'no time in the file format: read time');
       assert.deepEqual(r.process, {
-        command_line: 'ls -la /etc', args: ['ls', '-la', '/etc'], args_count: 3, name: 'ls', working_directory: '/tmp/snoopywork',
+        command_line: 'ls -la /etc',
+        args: ['ls', '-la', '/etc'],
+        args_count: 3,
+        name: 'ls',
+        working_directory: '/tmp/snoopywork',
       });
       assert.deepEqual(r.user, { id: '0', name: 'root', effective: { id: '0', name: 'root' }, audit: { name: 'root' } });
       assert.deepEqual(r.source, { ip: '127.0.0.1', port: 51004 });
-      assert.deepEqual({ ...r.snoopy }, {
-        login: 'root', ssh: '(127.0.0.1 51004 127.0.0.1 22)', sid: '4137', tty: '(none) ((none)/(none))',
-        uid: 'root(0)/root(0)', cwd: '/tmp/snoopywork',
-      });
+      assert.deepEqual(
+        { ...r.snoopy },
+        {
+          login: 'root',
+          ssh: '(127.0.0.1 51004 127.0.0.1 22)',
+          sid: '4137',
+          tty: '(none) ((none)/(none))',
+          uid: 'root(0)/root(0)',
+          cwd: '/tmp/snoopywork',
+        },
+      );
       assert.equal(r.message, 'root executed ls -la /etc (cwd /tmp/snoopywork)');
     });
 
@@ -117,8 +127,13 @@ describe('snoopy parser', () => {
       const { recs } = parseAll(['[uid:1000 sid:2233 tty:/dev/pts/3 cwd:/home/alice filename:/usr/bin/scp]: scp f2.txt root@10.0.0.2:/root']);
       assert.equal(recs.length, 1);
       assert.deepEqual(recs[0].process, {
-        command_line: 'scp f2.txt root@10.0.0.2:/root', args: ['scp', 'f2.txt', 'root@10.0.0.2:/root'], args_count: 3,
-        executable: '/usr/bin/scp', name: 'scp', working_directory: '/home/alice', tty: { char_device: { major: 136, minor: 3 } },
+        command_line: 'scp f2.txt root@10.0.0.2:/root',
+        args: ['scp', 'f2.txt', 'root@10.0.0.2:/root'],
+        args_count: 3,
+        executable: '/usr/bin/scp',
+        name: 'scp',
+        working_directory: '/home/alice',
+        tty: { char_device: { major: 136, minor: 3 } },
       });
       assert.deepEqual(recs[0].user, { id: '1000' });
       assert.equal(recs[0].message, 'uid 1000 executed scp f2.txt root@10.0.0.2:/root (cwd /home/alice)');
@@ -199,8 +214,33 @@ describe('snoopy parser', () => {
 
   it('never throws on garbage: every line is an entry, a continuation, skipped or a counted error', () => {
     let seed = 12345;
-    const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
-    const alphabet = ['[', ']', ':', ': ', ']: ', '(', ')', ' ', '#012', '#', 'uid', 'cwd', 'tty', 'a', '0', '/', '\uFFFD', '\t', 'snoopy[1]: ', 'Nov 23 01:02:03 h ', '2026-11-23T00:00:00Z h '];
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const alphabet = [
+      '[',
+      ']',
+      ':',
+      ': ',
+      ']: ',
+      '(',
+      ')',
+      ' ',
+      '#012',
+      '#',
+      'uid',
+      'cwd',
+      'tty',
+      'a',
+      '0',
+      '/',
+      '\uFFFD',
+      '\t',
+      'snoopy[1]: ',
+      'Nov 23 01:02:03 h ',
+      '2026-11-23T00:00:00Z h ',
+    ];
     const lines: string[] = [];
     for (let i = 0; i < 20000; i++) {
       let l = rnd(3) === 0 ? '[uid:' : '';

@@ -27,8 +27,22 @@ function snoopyUsable(): string | undefined {
 
 /** Runs `script` under sh with snoopy preloaded and `ini` as its configuration. */
 function runUnderSnoopy(ini: string, script: string, cwd: string): void {
-  execFileSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c',
-    'mount --bind "$1" /etc/snoopy.ini && exec env SNOOPY_INI="$1" LD_PRELOAD="$2" sh -c "$3"', 'sh', ini, LIB, script], { cwd, timeout: 20000 });
+  execFileSync(
+    'unshare',
+    [
+      '--mount',
+      '--propagation',
+      'private',
+      'sh',
+      '-c',
+      'mount --bind "$1" /etc/snoopy.ini && exec env SNOOPY_INI="$1" LD_PRELOAD="$2" sh -c "$3"',
+      'sh',
+      ini,
+      LIB,
+      script,
+    ],
+    { cwd, timeout: 20000 },
+  );
 }
 
 describe('snoopy input with real snoopy', function () {
@@ -42,20 +56,35 @@ describe('snoopy input with real snoopy', function () {
       this.skip();
     }
   });
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'af-snoopy-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'af-snoopy-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   /** Tails `log` with the snoopy input while `act` runs; returns the records once the whole log is delivered. */
   async function tail(log: string, n: number, act: () => void) {
     const records: NormalizedRecord[] = [];
     const errors: AuditflowError[] = [];
-    const input = createSnoopyInput({ type: 'snoopy', path: log, poll_interval_ms: 20 }, { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger }) as Input & { tailer(): Tailer | undefined };
-    await input.start({ push: async (b) => { records.push(...b.records); b.ack?.(); }, error: (e) => errors.push(e) });
+    const input = createSnoopyInput(
+      { type: 'snoopy', path: log, poll_interval_ms: 20 },
+      { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger },
+    ) as Input & { tailer(): Tailer | undefined };
+    await input.start({
+      push: async (b) => {
+        records.push(...b.records);
+        b.ack?.();
+      },
+      error: (e) => errors.push(e),
+    });
     try {
       act();
       // act() has returned, so the log is complete: done once every byte of it is acknowledged
-      await waitFor(`${n} records and the log delivered to its end`, () => records.length >= n && input.tailer()?.openFiles()[0]?.committed === statSync(log).size,
-        10_000, () => ({ records: records.length, size: statSync(log).size, files: input.tailer()?.openFiles() }));
+      await waitFor(
+        `${n} records and the log delivered to its end`,
+        () => records.length >= n && input.tailer()?.openFiles()[0]?.committed === statSync(log).size,
+        10_000,
+        () => ({ records: records.length, size: statSync(log).size, files: input.tailer()?.openFiles() }),
+      );
     } finally {
       await input.stop();
     }
@@ -83,14 +112,17 @@ describe('snoopy input with real snoopy', function () {
     ].join('\n');
     const { records, errors } = await tail(log, 6, () => runUnderSnoopy(ini, script, dir));
     assert.deepEqual(errors, []);
-    assert.deepEqual(records.map((r) => r.process!.command_line), [
-      '/bin/echo a]: b',
-      '/bin/printf %s multi\nline',
-      '/bin/true \\xff\\xfe',
-      'setpriv --reuid=65534 --regid=65534 --clear-groups sh -c /bin/true nobody-ran',
-      '/bin/true nobody-ran',
-      '/bin/true ' + 'L'.repeat(2047 - 10),
-    ]);
+    assert.deepEqual(
+      records.map((r) => r.process!.command_line),
+      [
+        '/bin/echo a]: b',
+        '/bin/printf %s multi\nline',
+        '/bin/true \\xff\\xfe',
+        'setpriv --reuid=65534 --regid=65534 --clear-groups sh -c /bin/true nobody-ran',
+        '/bin/true nobody-ran',
+        '/bin/true ' + 'L'.repeat(2047 - 10),
+      ],
+    );
     assert.equal(records[0].process!.working_directory, odd);
     assert.equal(records[1].process!.working_directory, dir);
     assert.deepEqual(records[0].user, { id: '0', name: 'root', effective: { id: '0', name: 'root' } });
@@ -107,12 +139,18 @@ describe('snoopy input with real snoopy', function () {
   it('a custom message_format (2.4-style with filename, pid and ppid)', async () => {
     const log = join(dir, 'custom.log');
     const ini = join(dir, 'snoopy.ini');
-    writeFileSync(ini, `[snoopy]\noutput = file:${log}\nmessage_format = "[pid:%{pid} ppid:%{ppid} uid:%{uid} username:%{username} sid:%{sid} tty:%{tty} cwd:%{cwd} filename:%{filename}]: %{cmdline}"\n`);
+    writeFileSync(
+      ini,
+      `[snoopy]\noutput = file:${log}\nmessage_format = "[pid:%{pid} ppid:%{ppid} uid:%{uid} username:%{username} sid:%{sid} tty:%{tty} cwd:%{cwd} filename:%{filename}]: %{cmdline}"\n`,
+    );
     const { records } = await tail(log, 2, () => runUnderSnoopy(ini, '/bin/echo hello world >/dev/null; /usr/bin/env true', dir));
-    assert.deepEqual(records.map((r) => [r.process!.command_line, r.process!.executable, r.process!.name, r.process!.working_directory]), [
-      ['/bin/echo hello world', '/bin/echo', 'echo', dir],
-      ['/usr/bin/env true', '/usr/bin/env', 'env', dir],
-    ]);
+    assert.deepEqual(
+      records.map((r) => [r.process!.command_line, r.process!.executable, r.process!.name, r.process!.working_directory]),
+      [
+        ['/bin/echo hello world', '/bin/echo', 'echo', dir],
+        ['/usr/bin/env true', '/usr/bin/env', 'env', dir],
+      ],
+    );
     assert.deepEqual(records[0].user, { id: '0', name: 'root' });
     assert.equal(typeof records[0].process!.pid, 'number');
     assert.equal(typeof records[0].process!.parent?.pid, 'number');

@@ -54,11 +54,19 @@ async function listener(port: number, readBytes = Infinity): Promise<{ seqs: num
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()));
   return {
     seqs,
-    stop: () => new Promise<void>((r) => { for (const c of conns) c.destroy(); server.close(() => r()); }),
+    stop: () =>
+      new Promise<void>((r) => {
+        for (const c of conns) c.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
-interface Report { event: string; fed: number; stats: Record<string, number> }
+interface Report {
+  event: string;
+  fed: number;
+  stats: Record<string, number>;
+}
 
 /** The daemon stand-in of test/fixtures/outputs/feeder.ts: one queued output, fed numbered records. */
 class Feeder {
@@ -67,14 +75,23 @@ class Feeder {
   stderr = '';
   constructor(opts: Record<string, unknown>) {
     this.proc = spawn(process.execPath, ['--import', 'tsx', FEEDER, JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc.stderr!.on('data', (d) => { this.stderr += d; });
-    createInterface({ input: this.proc.stdout! }).on('line', (l) => { this.last = JSON.parse(l); });
+    this.proc.stderr!.on('data', (d) => {
+      this.stderr += d;
+    });
+    createInterface({ input: this.proc.stdout! }).on('line', (l) => {
+      this.last = JSON.parse(l);
+    });
   }
   async until(cond: (r: Report) => boolean, what: string, ms = 30000): Promise<Report> {
-    await waitFor(what, () => {
-      if (this.proc.exitCode !== null) throw new Error(`feeder exited ${this.proc.exitCode}: ${this.stderr}`);
-      return this.last !== null && cond(this.last);
-    }, ms, () => `${JSON.stringify(this.last?.stats)} ${this.stderr}`);
+    await waitFor(
+      what,
+      () => {
+        if (this.proc.exitCode !== null) throw new Error(`feeder exited ${this.proc.exitCode}: ${this.stderr}`);
+        return this.last !== null && cond(this.last);
+      },
+      ms,
+      () => `${JSON.stringify(this.last?.stats)} ${this.stderr}`,
+    );
     return this.last!;
   }
   /** Waits until the output has stopped taking records (a receiver that does not read). */
@@ -106,7 +123,9 @@ describe('spool cursor follows confirmed delivery', function () {
   let stateDir: string;
   const ctx = () => ({ stateDir, hostName: 'testhost', log: silentLogger });
   const feeders: Feeder[] = [];
-  beforeEach(() => { stateDir = mkdtempSync(join(tmpdir(), 'auditflow-confirm-')); });
+  beforeEach(() => {
+    stateDir = mkdtempSync(join(tmpdir(), 'auditflow-confirm-'));
+  });
   afterEach(async () => {
     for (const f of feeders.splice(0)) await f.crash();
     rmSync(stateDir, { recursive: true, force: true });
@@ -143,7 +162,11 @@ describe('spool cursor follows confirmed delivery', function () {
     assert.equal(a.unconfirmed_records, a.handed);
     assert.equal(a.spool_records, 20000, 'the spool keeps every record until it is confirmed');
     assert.deepEqual(first, []);
-    assert.deepEqual(range(0, 21000).filter((s) => !second.includes(s)), [], 'no record lost');
+    assert.deepEqual(
+      range(0, 21000).filter((s) => !second.includes(s)),
+      [],
+      'no record lost',
+    );
     assert.equal(second.length, 21000, 'nobody read the first copies, so none arrives twice');
     // the cursor is saved before a chunk is handed over: the chunk being written at the kill counts too
     assert.ok(rb.stats.replayed >= a.handed && rb.stats.replayed <= a.handed + 500, `replayed ${rb.stats.replayed}, handed before the crash ${a.handed}`);
@@ -156,7 +179,11 @@ describe('spool cursor follows confirmed delivery', function () {
     assert.equal(ra.stats.delivered, 0, 'what it read is not known read: less than the socket buffers followed it');
     const seen = new Map<number, number>();
     for (const s of [...first, ...second]) seen.set(s, (seen.get(s) ?? 0) + 1);
-    assert.deepEqual(range(0, 21000).filter((s) => !seen.has(s)), [], 'no record lost');
+    assert.deepEqual(
+      range(0, 21000).filter((s) => !seen.has(s)),
+      [],
+      'no record lost',
+    );
     const duplicates = [...seen.values()].filter((n) => n > 1).length;
     assert.equal(duplicates, first.length, 'each record the first receiver read was sent again');
     assert.ok(duplicates <= rb.stats.replayed, `${duplicates} duplicates, ${rb.stats.replayed} counted as replayed`);
@@ -203,7 +230,10 @@ describe('spool cursor follows confirmed delivery', function () {
     const q2 = withQueue(sink2, {}, ctx()) as QueuedOutput;
     await q2.start();
     await waitFor('the unconfirmed 300 again', () => sink2.received.length === 300, 30_000);
-    assert.deepEqual(sink2.received.map((r) => r.event.sequence), range(200, 300));
+    assert.deepEqual(
+      sink2.received.map((r) => r.event.sequence),
+      range(200, 300),
+    );
     assert.equal(q2.stats().replayed, 300);
     await q2.close(Date.now() + 500);
     await q1.close(Date.now());
@@ -213,6 +243,10 @@ describe('spool cursor follows confirmed delivery', function () {
 /** An output whose writes resolve at once and are confirmed only when the test says so. */
 class LateSink extends TestSink {
   private cb: (n: number) => void = () => {};
-  onConfirmed(cb: (n: number) => void): void { this.cb = cb; }
-  confirm(n: number): void { this.cb(n); }
+  onConfirmed(cb: (n: number) => void): void {
+    this.cb = cb;
+  }
+  confirm(n: number): void {
+    this.cb(n);
+  }
 }

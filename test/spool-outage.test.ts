@@ -14,7 +14,13 @@ import { BulkServer } from './support/bulk-server.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const FEEDER = join(here, 'fixtures', 'outputs', 'feeder.ts');
 
-interface Report { event: string; fed: number; maxQueue: number; peakRss: number; stats: Record<string, number> }
+interface Report {
+  event: string;
+  fed: number;
+  maxQueue: number;
+  peakRss: number;
+  stats: Record<string, number>;
+}
 
 class Feeder {
   readonly proc: ChildProcess;
@@ -23,7 +29,9 @@ class Feeder {
   stderr = '';
   constructor(opts: Record<string, unknown>) {
     this.proc = spawn(process.execPath, ['--import', 'tsx', FEEDER, JSON.stringify(opts)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    this.proc.stderr!.on('data', (d) => { this.stderr += d; });
+    this.proc.stderr!.on('data', (d) => {
+      this.stderr += d;
+    });
     createInterface({ input: this.proc.stdout! }).on('line', (l) => {
       this.last = JSON.parse(l);
       for (const f of this.listeners.splice(0)) f(this.last!);
@@ -35,7 +43,10 @@ class Feeder {
     while (!(this.last && cond(this.last))) {
       if (this.proc.exitCode !== null) throw new Error(`feeder exited ${this.proc.exitCode}: ${this.stderr}`);
       if (Date.now() > end) throw new Error(`feeder did not get there: ${JSON.stringify(this.last)} ${this.stderr}`);
-      await new Promise<void>((r) => { this.listeners.push(() => r()); setTimeout(r, 100); });
+      await new Promise<void>((r) => {
+        this.listeners.push(() => r());
+        setTimeout(r, 100);
+      });
     }
     return this.last!;
   }
@@ -46,7 +57,9 @@ class Feeder {
     await new Promise<void>((res) => (this.proc.exitCode !== null ? res() : this.proc.once('exit', () => res())));
     return r;
   }
-  kill(): void { if (this.proc.exitCode === null) this.proc.kill('SIGKILL'); }
+  kill(): void {
+    if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
+  }
 }
 
 const QUEUE = { memory_records: 500, batch_records: 200, disk_bytes: 64 * 1024 * 1024, when_full: 'block' };
@@ -55,7 +68,9 @@ describe('outputs through sink outages and a daemon restart', function () {
   this.timeout(120000);
   let stateDir: string;
   const feeders: Feeder[] = [];
-  beforeEach(() => { stateDir = mkdtempSync(join(tmpdir(), 'auditflow-outage-')); });
+  beforeEach(() => {
+    stateDir = mkdtempSync(join(tmpdir(), 'auditflow-outage-'));
+  });
   afterEach(() => {
     for (const f of feeders.splice(0)) f.kill();
     rmSync(stateDir, { recursive: true, force: true });
@@ -83,7 +98,10 @@ describe('outputs through sink outages and a daemon restart', function () {
       await rs.start();
       // everything handed to the output; over TCP the last ~40 MiB stay unconfirmed (and spooled)
       // until more traffic or the clean close
-      await b.until((r) => r.event === 'idle' && r.stats.spool_records === r.stats.unconfirmed_records && r.stats.queue_records === 0 && r.stats.backlog === 0, 60000);
+      await b.until(
+        (r) => r.event === 'idle' && r.stats.spool_records === r.stats.unconfirmed_records && r.stats.queue_records === 0 && r.stats.backlog === 0,
+        60000,
+      );
       // resent messages count towards the total: wait (bounded) for every distinct record
       const count = () => {
         const seen = new Map<number, number>();
@@ -101,7 +119,9 @@ describe('outputs through sink outages and a daemon restart', function () {
       for (let i = 0; i < 8000; i++) if (!seen.has(1000 + i)) missing.push(1000 + i);
       assert.deepEqual(missing, [], 'no record lost');
       const dup = [...seen.values()].filter((n) => n > 1).length;
-      console.log(`      ${got.length} messages for 8000 records (${dup} resent after the connection dropped); peak RSS ${(ra.peakRss / 1048576).toFixed(0)} MiB`);
+      console.log(
+        `      ${got.length} messages for 8000 records (${dup} resent after the connection dropped); peak RSS ${(ra.peakRss / 1048576).toFixed(0)} MiB`,
+      );
       const rb = await b.stop();
       assert.ok(rb.maxQueue <= QUEUE.memory_records + QUEUE.batch_records);
       assert.deepEqual([rb.stats.spool_records, rb.stats.unconfirmed_records], [0, 0], 'rsyslog answered our FIN: all confirmed, the spool empty');
@@ -116,7 +136,8 @@ describe('outputs through sink outages and a daemon restart', function () {
     try {
       const output = { type: 'elasticsearch', url: server.url, retry: { initial_ms: 20, max_ms: 200 }, batch: { max_events: 200, timeout_ms: 50 } };
       // some items refused for a while even when the cluster answers
-      server.itemFault = (_doc, _id, attempt) => (attempt === 1 && Math.random() < 0.2 ? { status: 429, type: 'es_rejected_execution_exception', reason: 'queue full' } : undefined);
+      server.itemFault = (_doc, _id, attempt) =>
+        attempt === 1 && Math.random() < 0.2 ? { status: 429, type: 'es_rejected_execution_exception', reason: 'queue full' } : undefined;
       const a = new Feeder({ stateDir, output, queue: QUEUE, from: 0, count: 5000, batch: 100, intervalMs: 5, closeMs: 1500 });
       feeders.push(a);
       await a.until((r) => r.fed >= 1000);

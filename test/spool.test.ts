@@ -18,7 +18,9 @@ describe('output queue and disk spool', function () {
   this.timeout(30000);
   let stateDir: string;
   const ctx = () => ({ stateDir, hostName: 'testhost', log: silentLogger });
-  beforeEach(() => { stateDir = mkdtempSync(join(tmpdir(), 'auditflow-spool-')); });
+  beforeEach(() => {
+    stateDir = mkdtempSync(join(tmpdir(), 'auditflow-spool-'));
+  });
   afterEach(() => rmSync(stateDir, { recursive: true, force: true }));
 
   it('accepts records into memory at once and delivers them in order', async () => {
@@ -26,10 +28,18 @@ describe('output queue and disk spool', function () {
     const q = withQueue(sink, { memory_records: 1000 }, ctx());
     await q.start();
     for (let b = 0; b < 10; b++) await q.write(records(50, b * 50));
-    await waitFor('500 records at sink', () => sink.received.length === 500, 10_000, () => sink.received.length);
+    await waitFor(
+      '500 records at sink',
+      () => sink.received.length === 500,
+      10_000,
+      () => sink.received.length,
+    );
     assert.deepEqual(seqs(sink.received), range(0, 500));
     await q.close(Date.now() + 1000);
-    assert.deepEqual(readdirSync(join(stateDir, 'spool', 'test-sink')).filter((f) => f.endsWith('.jsonl')), []);
+    assert.deepEqual(
+      readdirSync(join(stateDir, 'spool', 'test-sink')).filter((f) => f.endsWith('.jsonl')),
+      [],
+    );
   });
 
   it('while the sink is down, memory holds at most memory_records and the rest goes to disk; all arrive in order once it is back', async () => {
@@ -47,7 +57,12 @@ describe('output queue and disk spool', function () {
     assert.equal(st.queue_records + st.spool_records, 10000);
     assert.ok(st.spool_bytes > 0);
     sink.up = true;
-    await waitFor('10000 records at sink', () => sink.received.length === 10000, 10_000, () => sink.received.length);
+    await waitFor(
+      '10000 records at sink',
+      () => sink.received.length === 10000,
+      10_000,
+      () => sink.received.length,
+    );
     assert.deepEqual(seqs(sink.received), range(0, 10000), 'each record once, in order');
     assert.equal(q.stats().spool_records, 0);
     await q.close(Date.now() + 1000);
@@ -60,7 +75,12 @@ describe('output queue and disk spool', function () {
     await q.start();
     let accepted = 0;
     const writes: Promise<void>[] = [];
-    for (let b = 0; b < 40; b++) writes.push(q.write(records(10, b * 10)).then(() => { accepted += 10; }));
+    for (let b = 0; b < 40; b++)
+      writes.push(
+        q.write(records(10, b * 10)).then(() => {
+          accepted += 10;
+        }),
+      );
     await waitFor('a write held back', () => accepted > 0 && q.stats().blocked_writes > 0);
     await sleep(100); // time is the point: held writers stay held while the sink is down
     const held = accepted;
@@ -68,7 +88,12 @@ describe('output queue and disk spool', function () {
     assert.ok(q.stats().spool_bytes <= 65536 + 20000);
     sink.up = true;
     await Promise.all(writes);
-    await waitFor('400 records at sink', () => sink.received.length === 400, 10_000, () => sink.received.length);
+    await waitFor(
+      '400 records at sink',
+      () => sink.received.length === 400,
+      10_000,
+      () => sink.received.length,
+    );
     assert.deepEqual(seqs(sink.received), range(0, 400));
     assert.equal(q.stats().lost, 0);
     await q.close(Date.now() + 1000);
@@ -84,11 +109,18 @@ describe('output queue and disk spool', function () {
     assert.ok(lost > 0, 'something had to go');
     assert.ok(q.stats().spool_bytes <= 65536 + 20000, 'the disk cap holds');
     sink.up = true;
-    await waitFor('the queue drained into the sink', () => sink.received.length >= 1000 - lost && q.stats().spool_records === 0 && q.stats().queue_records === 0,
-      10_000, () => ({ received: sink.received.length, ...q.stats() }));
+    await waitFor(
+      'the queue drained into the sink',
+      () => sink.received.length >= 1000 - lost && q.stats().spool_records === 0 && q.stats().queue_records === 0,
+      10_000,
+      () => ({ received: sink.received.length, ...q.stats() }),
+    );
     const loss = sink.received.filter((r) => r.event.action === 'lost-events');
     const kept = sink.received.filter((r) => r.event.action !== 'lost-events');
-    assert.equal(loss.reduce((n, r) => n + (r.audit!.lost as number), 0), lost);
+    assert.equal(
+      loss.reduce((n, r) => n + (r.audit!.lost as number), 0),
+      lost,
+    );
     assert.equal(loss[0].event.kind, 'pipeline_error');
     assert.match(loss[0].message!, /records dropped because the queue of output test-sink was full/);
     assert.equal(kept.length + lost, 1000);
@@ -112,13 +144,21 @@ describe('output queue and disk spool', function () {
     await q2.start();
     assert.equal(q2.stats().spool_records, 1000);
     await q2.write(records(100, 1000));
-    await waitFor('1100 records at sink2', () => sink2.received.length === 1100, 10_000, () => sink2.received.length);
+    await waitFor(
+      '1100 records at sink2',
+      () => sink2.received.length === 1100,
+      10_000,
+      () => sink2.received.length,
+    );
     assert.deepEqual(seqs(sink2.received), range(0, 1100));
     await q2.close(Date.now() + 1000);
   });
 
   it('an auditlog output behind the spool writes the events it read back from disk after a restart, line for line', async () => {
-    const lines = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter(Boolean).slice(0, 400);
+    const lines = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .slice(0, 400);
     const events: NormalizedRecord[] = [];
     const stream = new AuditStream({ onRecord: (r) => events.push(r), onError: (where, m) => assert.fail(`${where}: ${m}`) });
     lines.forEach((l, i) => stream.line(l, `sample:${i + 1}`));
@@ -147,14 +187,24 @@ describe('output queue and disk spool', function () {
     await q1.start();
     for (let b = 0; b < 5; b++) await q1.write(records(100, b * 100));
     sink1.up = true;
-    await waitFor('at least 200 records at sink1', () => sink1.received.length >= 200, 10_000, () => sink1.received.length);
+    await waitFor(
+      'at least 200 records at sink1',
+      () => sink1.received.length >= 200,
+      10_000,
+      () => sink1.received.length,
+    );
     sink1.up = false;
     await q1.close(Date.now() + 300);
     const delivered = sink1.received.length;
     const sink2 = new TestSink();
     const q2 = withQueue(sink2, { memory_records: 0 }, ctx());
     await q2.start();
-    await waitFor(`${500 - delivered} records at sink2`, () => sink2.received.length === 500 - delivered, 10_000, () => sink2.received.length);
+    await waitFor(
+      `${500 - delivered} records at sink2`,
+      () => sink2.received.length === 500 - delivered,
+      10_000,
+      () => sink2.received.length,
+    );
     assert.deepEqual(seqs([...sink1.received, ...sink2.received]), range(0, 500));
     await q2.close(Date.now() + 1000);
   });
@@ -175,7 +225,7 @@ describe('output queue and disk spool', function () {
     const q2 = withQueue(sink2, { memory_records: 0 }, ctx()) as QueuedOutput;
     await q2.start();
     await waitFor('6 records', () => sink2.received.length === 6);
-    await q2.close(Date.now() + 500);          // closed: nothing more can arrive
+    await q2.close(Date.now() + 500); // closed: nothing more can arrive
     assert.deepEqual(seqs(sink2.received), range(0, 6));
     assert.equal(q2.stats().spool_corrupt, 2, 'the bad line and the torn tail');
   });
@@ -191,7 +241,12 @@ describe('output queue and disk spool', function () {
     const sink2 = new TestSink();
     const q2 = withQueue(sink2, {}, ctx());
     await q2.start();
-    await waitFor('100 records at sink2', () => sink2.received.length === 100, 10_000, () => sink2.received.length);
+    await waitFor(
+      '100 records at sink2',
+      () => sink2.received.length === 100,
+      10_000,
+      () => sink2.received.length,
+    );
     assert.deepEqual(seqs(sink2.received), range(0, 100));
     await q2.close(Date.now() + 500);
     await q1.close(Date.now()); // only to release the dead run's file handles
@@ -207,7 +262,12 @@ describe('output queue and disk spool', function () {
     assert.equal(q.stats().spooled, 500);
     assert.ok(q.stats().group_commits < 50, `${q.stats().group_commits} commits for 50 writes`);
     sink.up = true;
-    await waitFor('500 records at sink', () => sink.received.length === 500, 10_000, () => sink.received.length);
+    await waitFor(
+      '500 records at sink',
+      () => sink.received.length === 500,
+      10_000,
+      () => sink.received.length,
+    );
     assert.deepEqual(seqs(sink.received), range(0, 500));
     await q.close(Date.now() + 500);
   });
@@ -219,7 +279,12 @@ describe('output queue and disk spool', function () {
     const first = records(50);
     await q.write(first);
     for (let b = 1; b < 20; b++) await q.write(records(50, b * 50));
-    await waitFor('1000 records at sink', () => sink.received.length === 1000, 10_000, () => sink.received.length);
+    await waitFor(
+      '1000 records at sink',
+      () => sink.received.length === 1000,
+      10_000,
+      () => sink.received.length,
+    );
     assert.equal(q.stats().spooled, 1000);
     assert.equal(q.stats().read_back, 0);
     assert.strictEqual(sink.received[0], first[0], 'the very objects written, not copies parsed back');
@@ -227,7 +292,12 @@ describe('output queue and disk spool', function () {
     sink.up = false;
     for (let b = 0; b < 30; b++) await q.write(records(1000, 1000 + b * 1000));
     sink.up = true;
-    await waitFor('31000 records at sink', () => sink.received.length === 31000, 20000, () => sink.received.length);
+    await waitFor(
+      '31000 records at sink',
+      () => sink.received.length === 31000,
+      20000,
+      () => sink.received.length,
+    );
     assert.ok(q.stats().read_back > 0);
     assert.deepEqual(seqs(sink.received), range(0, 31000));
     await q.close(Date.now() + 500);

@@ -46,12 +46,17 @@ describe('syslog over TCP: delivery counted only when known', function () {
     await new Promise<void>((r) => silent.listen(port, '127.0.0.1', () => r()));
     const out = new SyslogOutput({ type: 'syslog', protocol: 'tcp', host: '127.0.0.1', port, reconnect: { initial_ms: 20, max_ms: 100 } }, ctx);
     let confirmed = 0;
-    out.onConfirmed((n) => { confirmed += n; });
+    out.onConfirmed((n) => {
+      confirmed += n;
+    });
     await out.start();
     const total = 12000;
     let accepted = 0;
     const writer = (async () => {
-      for (let b = 0; b < total / 200; b++) { await out.write(records(200, b * 200)); accepted += 200; }
+      for (let b = 0; b < total / 200; b++) {
+        await out.write(records(200, b * 200));
+        accepted += 200;
+      }
     })();
     // until the buffers are full and writes stop being accepted: only seen as no progress over
     // a while (time is the point; there is no event for "the kernel's buffers are full")
@@ -73,7 +78,11 @@ describe('syslog over TCP: delivery counted only when known', function () {
       await writer;
       await waitFor('every record at the good listener', () => new Set(good.seqs).size >= total, 20_000);
       await out.close(Date.now() + 5000);
-      assert.deepEqual(range(0, total).filter((s) => !good.seqs.includes(s)), [], 'nothing lost');
+      assert.deepEqual(
+        range(0, total).filter((s) => !good.seqs.includes(s)),
+        [],
+        'nothing lost',
+      );
       const st = out.stats();
       assert.ok(st.resent_messages >= takenBySilent, `every record the silent listener held was sent again (${st.resent_messages})`);
       assert.equal(good.seqs.length, total, 'the silent listener read nothing, so nothing arrives twice');
@@ -124,18 +133,29 @@ describe('syslog over TCP: delivery counted only when known', function () {
     }
   });
 
-  it('the window is both kernels\' largest socket buffers, from /proc/sys/net', () => {
+  it("the window is both kernels' largest socket buffers, from /proc/sys/net", () => {
     const proc: Record<string, string> = {
       '/proc/sys/net/ipv4/tcp_wmem': '4096\t16384\t4194304\n',
       '/proc/sys/net/ipv4/tcp_rmem': '4096\t131072\t33554432\n',
       '/proc/sys/net/core/wmem_max': '212992\n',
       '/proc/sys/net/core/rmem_max': '212992\n',
     };
-    assert.equal(socketBufferBound((p) => proc[p]), 4194304 + 33554432 + 256 * 1024);
+    assert.equal(
+      socketBufferBound((p) => proc[p]),
+      4194304 + 33554432 + 256 * 1024,
+    );
     // SO_SNDBUF may be set up to twice wmem_max
     proc['/proc/sys/net/core/wmem_max'] = '8388608';
-    assert.equal(socketBufferBound((p) => proc[p]), 2 * 8388608 + 33554432 + 256 * 1024);
+    assert.equal(
+      socketBufferBound((p) => proc[p]),
+      2 * 8388608 + 33554432 + 256 * 1024,
+    );
     // unreadable (no /proc): Linux's defaults
-    assert.equal(socketBufferBound(() => { throw new Error('ENOENT'); }), (4 << 20) + (6 << 20) + 256 * 1024);
+    assert.equal(
+      socketBufferBound(() => {
+        throw new Error('ENOENT');
+      }),
+      (4 << 20) + (6 << 20) + 256 * 1024,
+    );
   });
 });

@@ -33,7 +33,26 @@ describe('syslog output config', () => {
     const { Ajv } = await import('ajv');
     const { syslogOutput } = await import('../src/outputs/syslog/index.js');
     const v = new Ajv({ strict: false }).compile(syslogOutput.schema);
-    assert.equal(v({ type: 'syslog', host: 'logs.example', port: 6514, protocol: 'tls', format: 'rfc5424', framing: 'octet_counting', facility: 'authpriv', severity: 'info', app_name: 'auditflow', cee_cookie: true, max_message_bytes: 8192, on_oversize: 'drop', tls: { ca_file: '/etc/ssl/ca.pem', cert_file: '/c.pem', key_file: '/k.pem', server_name: 'logs.example' }, reconnect: { initial_ms: 100, max_ms: 10000 }, queue: { memory_records: 1000, when_full: 'drop_oldest' } }), true);
+    assert.equal(
+      v({
+        type: 'syslog',
+        host: 'logs.example',
+        port: 6514,
+        protocol: 'tls',
+        format: 'rfc5424',
+        framing: 'octet_counting',
+        facility: 'authpriv',
+        severity: 'info',
+        app_name: 'auditflow',
+        cee_cookie: true,
+        max_message_bytes: 8192,
+        on_oversize: 'drop',
+        tls: { ca_file: '/etc/ssl/ca.pem', cert_file: '/c.pem', key_file: '/k.pem', server_name: 'logs.example' },
+        reconnect: { initial_ms: 100, max_ms: 10000 },
+        queue: { memory_records: 1000, when_full: 'drop_oldest' },
+      }),
+      true,
+    );
     assert.equal(v({ type: 'syslog', protcol: 'udp' }), false);
     assert.equal(v({ type: 'syslog', facility: 'local9' }), false);
     assert.equal(v({ type: 'syslog', app_name: 'has space' }), false);
@@ -45,8 +64,13 @@ describe('syslog output config', () => {
 describe('syslog output into a real rsyslog', function () {
   this.timeout(60000);
   let rs: Rsyslog | null = null;
-  before(function () { needTool(this, 'rsyslogd', 'the syslog tests deliver into a real rsyslog (apt-get install rsyslog)'); });
-  afterEach(async () => { await rs?.dispose(); rs = null; });
+  before(function () {
+    needTool(this, 'rsyslogd', 'the syslog tests deliver into a real rsyslog (apt-get install rsyslog)');
+  });
+  afterEach(async () => {
+    await rs?.dispose();
+    rs = null;
+  });
 
   it('delivers every record over UDP as RFC 5424 with structured data and the JSON record as MSG', async () => {
     const port = await freeUdpPort();
@@ -58,7 +82,10 @@ describe('syslog output into a real rsyslog', function () {
     const got = await rs.waitFor(500);
     await out.close(Date.now() + 1000);
     assert.equal(got.length, 500);
-    assert.deepEqual(sequences(got).sort((a, b) => a - b), range(0, 500));
+    assert.deepEqual(
+      sequences(got).sort((a, b) => a - b),
+      range(0, 500),
+    );
     const first = got.find((r) => recordOf(r).event.sequence === 1000)!;
     assert.equal(first.pri, String(19 * 8 + 5));
     assert.equal(first.app, 'auditflow-test');
@@ -157,17 +184,33 @@ describe('syslog output into a real rsyslog', function () {
     await rs.waitFor(1000);
     await rs.stop();
     // written while the receiver is gone: the first writes may still be accepted by the kernel
-    const during = (async () => { for (let b = 10; b < 20; b++) await out.write(records(100, b * 100)); })();
-    await waitFor('a failed reconnect while rsyslog is down', () => out.stats().connect_errors > 0, 10_000, () => out.stats());
+    const during = (async () => {
+      for (let b = 10; b < 20; b++) await out.write(records(100, b * 100));
+    })();
+    await waitFor(
+      'a failed reconnect while rsyslog is down',
+      () => out.stats().connect_errors > 0,
+      10_000,
+      () => out.stats(),
+    );
     await rs.start();
     await during;
     for (let b = 20; b < 25; b++) await out.write(records(100, b * 100));
     // duplicates count towards the number of messages: wait for every distinct record instead
-    await waitFor('every distinct record', () => new Set(sequences(rs!.received())).size >= 2500, 15_000, () => out.stats()).catch(() => {});
+    await waitFor(
+      'every distinct record',
+      () => new Set(sequences(rs!.received())).size >= 2500,
+      15_000,
+      () => out.stats(),
+    ).catch(() => {});
     const got = rs.received();
     await out.close(Date.now() + 2000);
     const seen = new Set(sequences(got));
-    assert.deepEqual(range(0, 2500).filter((s) => !seen.has(s)), [], `nothing lost (${got.length} received, stats ${JSON.stringify(out.stats())})`);
+    assert.deepEqual(
+      range(0, 2500).filter((s) => !seen.has(s)),
+      [],
+      `nothing lost (${got.length} received, stats ${JSON.stringify(out.stats())})`,
+    );
     assert.equal(out.stats().connects, 2);
     assert.ok(out.stats().disconnects >= 1);
   });
@@ -200,7 +243,12 @@ describe('syslog output into a real rsyslog', function () {
       const port = await freeTcpPort();
       rs = new Rsyslog({ tlsPort: port, pki });
       await rs.start();
-      const out = output({ protocol: 'tls', host: '127.0.0.1', port, tls: { ca_file: pki.ca, cert_file: pki.clientCert, key_file: pki.clientKey, server_name: 'localhost' } });
+      const out = output({
+        protocol: 'tls',
+        host: '127.0.0.1',
+        port,
+        tls: { ca_file: pki.ca, cert_file: pki.clientCert, key_file: pki.clientKey, server_name: 'localhost' },
+      });
       await out.start();
       for (let b = 0; b < 10; b++) await out.write(records(100, b * 100));
       const got = await rs.waitFor(1000);
@@ -214,11 +262,21 @@ describe('syslog output into a real rsyslog', function () {
       const port = await freeTcpPort();
       rs = new Rsyslog({ tlsPort: port, pki });
       await rs.start();
-      const out = output({ protocol: 'tls', port, reconnect: { initial_ms: 50, max_ms: 100 }, tls: { ca_file: pki.ca, cert_file: pki.clientCert, key_file: pki.clientKey, server_name: 'syslog.example.org' } });
+      const out = output({
+        protocol: 'tls',
+        port,
+        reconnect: { initial_ms: 50, max_ms: 100 },
+        tls: { ca_file: pki.ca, cert_file: pki.clientCert, key_file: pki.clientKey, server_name: 'syslog.example.org' },
+      });
       await out.start();
       const w = out.write(records(3));
       w.catch(() => {});
-      await waitFor('two refused handshakes', () => out.stats().connect_errors >= 2, 10_000, () => out.stats());
+      await waitFor(
+        'two refused handshakes',
+        () => out.stats().connect_errors >= 2,
+        10_000,
+        () => out.stats(),
+      );
       await out.close(Date.now() + 100);
       await assert.rejects(w, (e: any) => e.code === 'AF_ERR_OUTPUT' && /syslog\.example\.org/.test(e.message));
       assert.equal(out.stats().connects, 0);

@@ -69,7 +69,7 @@ describe('throttle', () => {
     assert.equal((summary.throttle as { suppressed: number }).suppressed, 97);
   });
 
-  it('refills by the records\' own time, so a replayed log throttles like the live feed', () => {
+  it("refills by the records' own time, so a replayed log throttles like the live feed", () => {
     const t = new Throttle({ type: 'throttle', rate: 2, burst: 2 });
     const kept = [0, 10, 20, 400, 600, 1100, 1600].filter((ms) => t.apply(exec(T0 + ms)) !== null);
     // 2 from the bucket; +1 token by 500 ms, +1 by 1000 ms, +1 by 1500 ms
@@ -78,7 +78,12 @@ describe('throttle', () => {
 
   it('tells snoopy and bash commands apart under the default key (they have no executable)', () => {
     const t = new Throttle({ type: 'throttle', rate: 1, burst: 1 });
-    const bash = (cmd: string): NormalizedRecord => ({ '@timestamp': isoTime(T0), event: { module: 'bash', action: 'executed-command' }, process: { command_line: cmd }, user: { id: '0' } });
+    const bash = (cmd: string): NormalizedRecord => ({
+      '@timestamp': isoTime(T0),
+      event: { module: 'bash', action: 'executed-command' },
+      process: { command_line: cmd },
+      user: { id: '0' },
+    });
     assert.ok(t.apply(bash('ls -la')));
     assert.ok(t.apply(bash('id')), 'another command: its own bucket');
     assert.equal(t.apply(bash('ls -la')), null, 'the same command again: throttled');
@@ -99,14 +104,25 @@ describe('throttle', () => {
   });
 
   it('its summaries pass the chain filters after it (they are about commands, not auditflow)', () => {
-    const filters = buildFilterChain([{ type: 'throttle', rate: 1, burst: 1 }, { filter_chain: 'only_tty;only_uid:65534' }], { stateDir: '/tmp', hostName: 't', log: silentLogger });
+    const filters = buildFilterChain([{ type: 'throttle', rate: 1, burst: 1 }, { filter_chain: 'only_tty;only_uid:65534' }], {
+      stateDir: '/tmp',
+      hostName: 't',
+      log: silentLogger,
+    });
     const t = filters.find((f) => f instanceof Throttle)!;
     t.apply(exec(T0));
     t.apply(exec(T0));
     const [s] = t.drain!(T0, true);
     const after = filters.slice(filters.indexOf(t) + 1);
-    assert.equal(after.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), s), s);
-    assert.equal(after.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), exec(T0)), null, 'a command without a tty is still dropped');
+    assert.equal(
+      after.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), s),
+      s,
+    );
+    assert.equal(
+      after.reduce<NormalizedRecord | null>((x, f) => (x ? f.apply(x) : x), exec(T0)),
+      null,
+      'a command without a tty is still dropped',
+    );
   });
 
   it('stays within max_keys and still reports what an evicted key suppressed', () => {
@@ -116,8 +132,14 @@ describe('throttle', () => {
       t.apply(exec(T0, exe));
     }
     assert.equal(t.stats().keys, 2);
-    const msgs = t.drain(T0, true).map((s) => s.message).sort();
-    assert.deepEqual(msgs, ['/a', '/b', '/c'].map((e) => `1 similar events suppressed (event.action=executed process.executable=${e} user.id=0)`));
+    const msgs = t
+      .drain(T0, true)
+      .map((s) => s.message)
+      .sort();
+    assert.deepEqual(
+      msgs,
+      ['/a', '/b', '/c'].map((e) => `1 similar events suppressed (event.action=executed process.executable=${e} user.id=0)`),
+    );
   });
 
   it('emits a summary once the interval has passed, and nothing when nothing was suppressed', () => {

@@ -44,13 +44,21 @@ describe('per-file warning limit', () => {
     await pipeline.start();
     const input = createAuditlogInput({ type: 'auditlog', path: log, poll_interval_ms: 20 }, { stateDir: join(dir, 'state'), hostName: 'h', log: logger });
     await input.start(pipeline.sinkFor(input));
-    await waitFor('40 input errors', () => pipeline.counters.inputErrors >= 40, 10_000, () => pipeline.counters);
+    await waitFor(
+      '40 input errors',
+      () => pipeline.counters.inputErrors >= 40,
+      10_000,
+      () => pipeline.counters,
+    );
     await input.stop();
     await pipeline.stop(Date.now() + 1000);
     assert.equal(pipeline.counters.inputErrors, 40);
     const notRecord = lines.filter((l) => l.includes('not an audit record'));
     assert.equal(notRecord.length, 10);
     assert.ok(notRecord[0].includes(`${log}:1: `), notRecord[0]);
-    assert.deepEqual(lines.filter((l) => l.includes('not shown')), [`auditflow warn: ${log}: 30 more warning(s) not shown (the first 10 of a file are)\n`]);
+    assert.deepEqual(
+      lines.filter((l) => l.includes('not shown')),
+      [`auditflow warn: ${log}: 30 more warning(s) not shown (the first 10 of a file are)\n`],
+    );
   });
 });

@@ -48,6 +48,7 @@ function genSyscalls(): string {
 
 function ausyscallVersion(): string {
   try {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format syntax
     const out = execFileSync('dpkg-query', ['-W', '-f=${Version}', 'auditd'], { encoding: 'utf8' });
     return out.trim();
   } catch {

@@ -46,7 +46,17 @@ interface Options {
 const SHOWN_ERRORS_PER_FILE = 10;
 
 function parseArgs(args: string[]): Options {
-  const o: Options = { from: 'auto', redact: true, original: false, strict: false, resolveNames: false, enrich: false, maxLineBytes: DEFAULT_MAX_LINE_BYTES, threads: undefined, files: [] };
+  const o: Options = {
+    from: 'auto',
+    redact: true,
+    original: false,
+    strict: false,
+    resolveNames: false,
+    enrich: false,
+    maxLineBytes: DEFAULT_MAX_LINE_BYTES,
+    threads: undefined,
+    files: [],
+  };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     const value = () => {
@@ -70,14 +80,12 @@ function parseArgs(args: string[]): Options {
       const n = Number(v);
       if (!Number.isSafeInteger(n) || n < 1024) throw usageError(`--max-line-bytes must be an integer of at least 1024 (got "${v}")`);
       o.maxLineBytes = n;
-    }
-    else if (a === '--threads' || a.startsWith('--threads=')) {
+    } else if (a === '--threads' || a.startsWith('--threads=')) {
       const v = value();
       const n = Number(v);
       if (!Number.isSafeInteger(n) || n < 0 || n > 16) throw usageError(`--threads must be an integer from 0 to 16 (got "${v}")`);
       o.threads = n;
-    }
-    else if (a === '-' || !a.startsWith('-')) o.files.push(a);
+    } else if (a === '-' || !a.startsWith('-')) o.files.push(a);
     else if (a === '--') o.files.push(...args.splice(i + 1));
     else throw usageError(`unknown option ${a}`);
   }
@@ -85,9 +93,21 @@ function parseArgs(args: string[]): Options {
   return o;
 }
 
-const ownerOf = (path: string): number | undefined => { try { return statSync(path).uid; } catch { return undefined; } };
+const ownerOf = (path: string): number | undefined => {
+  try {
+    return statSync(path).uid;
+  } catch {
+    return undefined;
+  }
+};
 /** Entries with no `#epoch` line get the file's mtime: the latest they can have been typed. */
-const mtimeOf = (path: string): number => { try { return statSync(path).mtimeMs; } catch { return Date.now(); } };
+const mtimeOf = (path: string): number => {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return Date.now();
+  }
+};
 
 interface LineDecoder {
   line(text: string, lineNo: number): void;
@@ -108,8 +128,13 @@ class Run {
   /** the file being read goes through the lanes */
   private laned = false;
 
-  constructor(private readonly io: CommandIO, private readonly pipeline: Pipeline, private readonly opts: Options, private readonly errorRecords = false,
-    private readonly startLanes?: () => NormalizeLanes) {}
+  constructor(
+    private readonly io: CommandIO,
+    private readonly pipeline: Pipeline,
+    private readonly opts: Options,
+    private readonly errorRecords = false,
+    private readonly startLanes?: () => NormalizeLanes,
+  ) {}
 
   /** A bad line: counted, shown (the first few per file), shipped as a record if configured. */
   private error(err: AuditflowError): void {
@@ -143,7 +168,10 @@ class Run {
       const lanes = (this.lanes ??= this.startLanes());
       this.laned = true;
       const events = new AuditEvents({
-        onEvent: (_records, lines) => { this.records++; lanes.event(lines); },
+        onEvent: (_records, lines) => {
+          this.records++;
+          lanes.event(lines);
+        },
         onError: this.parseFailed,
       });
       return { line: (t, n) => events.line(t, `${name}:${n}`), end: () => events.flush() };
@@ -157,14 +185,26 @@ class Run {
       });
       return { line: (t, n) => stream.line(t, `${name}:${n}`), end: () => stream.flush() };
     }
-    const parser = format === 'snoopy'
-      ? createSnoopyParser({ keepOriginal: this.opts.original, onError: (err) => { this.parseErrors++; this.error(err); } })
-      : createBashHistoryParser({ file: name, user: historyOwner(name, ownerOf(name)), keepOriginal: this.opts.original, fallbackTime: () => mtimeOf(name) });
-    const take = (recs: NormalizedRecord[]) => { for (const r of recs) this.emit(r); };
+    const parser =
+      format === 'snoopy'
+        ? createSnoopyParser({
+            keepOriginal: this.opts.original,
+            onError: (err) => {
+              this.parseErrors++;
+              this.error(err);
+            },
+          })
+        : createBashHistoryParser({ file: name, user: historyOwner(name, ownerOf(name)), keepOriginal: this.opts.original, fallbackTime: () => mtimeOf(name) });
+    const take = (recs: NormalizedRecord[]) => {
+      for (const r of recs) this.emit(r);
+    };
     return {
       line: (t, n) => {
-        try { take(parser.line(t, `${name}:${n}`)); }
-        catch (err) { this.parseFailed(`${name}:${n}`, (err as Error).message); }
+        try {
+          take(parser.line(t, `${name}:${n}`));
+        } catch (err) {
+          this.parseFailed(`${name}:${n}`, (err as Error).message);
+        }
       },
       end: () => take(parser.end()),
     };
@@ -195,7 +235,13 @@ class Run {
       for (const l of lines) {
         if (l.truncated) {
           this.longLines++;
-          this.error(new AuditflowError('AF_ERR_INPUT', `line longer than ${this.opts.maxLineBytes} bytes: kept its first ${this.opts.maxLineBytes} bytes`, `${label}:${l.line}`));
+          this.error(
+            new AuditflowError(
+              'AF_ERR_INPUT',
+              `line longer than ${this.opts.maxLineBytes} bytes: kept its first ${this.opts.maxLineBytes} bytes`,
+              `${label}:${l.line}`,
+            ),
+          );
         }
         decoder.line(l.text, l.line);
       }
@@ -230,8 +276,12 @@ class Run {
     } finally {
       // the next file's records (perhaps from this thread) come after all of this one's, even
       // when this one stopped at a read error
-      if (this.laned) { this.laned = false; await this.lanes!.flush(); }
-      if (this.fileErrors > SHOWN_ERRORS_PER_FILE) this.io.stderr.write(`auditflow: ${label}: ${this.fileErrors - SHOWN_ERRORS_PER_FILE} more error(s) not shown\n`);
+      if (this.laned) {
+        this.laned = false;
+        await this.lanes!.flush();
+      }
+      if (this.fileErrors > SHOWN_ERRORS_PER_FILE)
+        this.io.stderr.write(`auditflow: ${label}: ${this.fileErrors - SHOWN_ERRORS_PER_FILE} more error(s) not shown\n`);
     }
   }
 
@@ -243,7 +293,8 @@ class Run {
 
 export const normalizeCommand: Command = {
   name: 'normalize',
-  usage: 'normalize [--from auto|auditlog|snoopy|bash] [--config FILE] [--no-redact] [--original] [--strict] [--resolve-names] [--enrich] [--max-line-bytes N] [--threads N] FILE...|-',
+  usage:
+    'normalize [--from auto|auditlog|snoopy|bash] [--config FILE] [--no-redact] [--original] [--strict] [--resolve-names] [--enrich] [--max-line-bytes N] [--threads N] FILE...|-',
   summary: 'read audit.log, snoopy or bash history files; print one JSON record per event (redacted by default)',
   async run(args, io) {
     let opts: Options;
@@ -262,7 +313,13 @@ export const normalizeCommand: Command = {
     const log = createLogger(config?.log_level ?? 'warn', (l) => io.stderr.write(l));
     const items: unknown[] = [...(config?.filters ?? [])];
     if (!opts.redact) items.push({ type: 'redact', enabled: false });
-    const setup: NormalizeSetup = { filters: items, host: config?.host, stateDir: config?.state_dir ?? '/tmp', includeOriginal: opts.original, resolveNames: opts.resolveNames };
+    const setup: NormalizeSetup = {
+      filters: items,
+      host: config?.host,
+      stateDir: config?.state_dir ?? '/tmp',
+      includeOriginal: opts.original,
+      resolveNames: opts.resolveNames,
+    };
     let redactor: Redactor | undefined;
     let context: ContextStage | undefined;
     let pipeline: Pipeline;
@@ -283,21 +340,38 @@ export const normalizeCommand: Command = {
     // records (a process table sees every event, a throttle counts them all); else one lane keeps
     // them whole. Off by default: measured on 2 shared cores they cost ~60% more CPU and twice
     // the memory for no gain in wall time (bench/PROFILE.md).
-    const threads = opts.enrich ? 0 : opts.threads ?? 0;
+    const threads = opts.enrich ? 0 : (opts.threads ?? 0);
     const lanes = threads === 0 ? undefined : laneSafe(items) ? threads : 1;
-    const startLanes = lanes === undefined ? undefined : () => new NormalizeLanes({
-      lanes, setup, logLevel: config?.log_level ?? 'warn', out: io.stdout, log: (l) => io.stderr.write(l),
-    });
+    const startLanes =
+      lanes === undefined
+        ? undefined
+        : () =>
+            new NormalizeLanes({
+              lanes,
+              setup,
+              logLevel: config?.log_level ?? 'warn',
+              out: io.stdout,
+              log: (l) => io.stderr.write(l),
+            });
     await pipeline.start();
     const run = new Run(io, pipeline, opts, config?.error_records === true, startLanes);
     const started = Date.now();
     const progress = io.stderr.isTTY
-      ? setInterval(() => io.stderr.write(`\r${run.lines} lines, ${run.records} records, ${run.parseErrors} errors, ${Math.round(run.lines / ((Date.now() - started) / 1000))} lines/s `), 250)
+      ? setInterval(
+          () =>
+            io.stderr.write(
+              `\r${run.lines} lines, ${run.records} records, ${run.parseErrors} errors, ${Math.round(run.lines / ((Date.now() - started) / 1000))} lines/s `,
+            ),
+          250,
+        )
       : undefined;
     try {
       for (const f of opts.files) await run.file(f);
     } finally {
-      if (progress) { clearInterval(progress); io.stderr.write('\r\x1b[K'); }
+      if (progress) {
+        clearInterval(progress);
+        io.stderr.write('\r\x1b[K');
+      }
       await run.closeLanes();
       await pipeline.stop(Date.now() + 5000);
     }

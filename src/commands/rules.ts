@@ -90,7 +90,10 @@ export async function rulesCommand(args: string[], io: CommandIO = defaultIO): P
       try {
         line = parseRuleArgs(words, 'command line');
       } catch (err) {
-        if (err instanceof RuleError) { io.stderr(`auditflow rules: ${err.message}\n`); return 1; }
+        if (err instanceof RuleError) {
+          io.stderr(`auditflow rules: ${err.message}\n`);
+          return 1;
+        }
         throw err;
       }
       const client = new AuditClient();
@@ -110,6 +113,7 @@ export async function rulesCommand(args: string[], io: CommandIO = defaultIO): P
 export const rulesCmd: Command = {
   name: 'rules',
   usage: 'rules load [--force-immutable] [-i|-c] FILE|DIR... | rules list [-k KEY] | rules delete-all [-k KEY] | rules apply AUDITCTL-ARGS...',
-  summary: 'kernel audit rules like auditctl -R (rules.d in order, like augenrules), -l (same text), -D; apply runs one auditctl command line (-b 8192, -e 1, -a ...)',
+  summary:
+    'kernel audit rules like auditctl -R (rules.d in order, like augenrules), -l (same text), -D; apply runs one auditctl command line (-b 8192, -e 1, -a ...)',
   run: (args, io) => runWithCliIO((simple) => rulesCommand(args, simple), io),
 };

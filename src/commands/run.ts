@@ -53,11 +53,20 @@ export const runCommand: Command = {
         if (stopping) return;
         stopping = true;
         log.info(`${sig}: stopping`);
-        busy.then(() => daemon.stop()).then(() => metrics?.close()).then(() => { cleanup(); resolve(0); }, (err) => {
-          log.error(`stop failed: ${(err as Error).message}`);
-          cleanup();
-          resolve(EX_SOFTWARE);
-        });
+        busy
+          .then(() => daemon.stop())
+          .then(() => metrics?.close())
+          .then(
+            () => {
+              cleanup();
+              resolve(0);
+            },
+            (err) => {
+              log.error(`stop failed: ${(err as Error).message}`);
+              cleanup();
+              resolve(EX_SOFTWARE);
+            },
+          );
       };
       const onTerm = () => stop('SIGTERM');
       const onInt = () => stop('SIGINT');
@@ -73,10 +82,14 @@ export const runCommand: Command = {
           }
         });
       };
-      const onUsr1 = () => { busy = busy.then(() => daemon.reopenOutputs()).catch((err) => log.error(`reopen failed: ${(err as Error).message}`)); };
+      const onUsr1 = () => {
+        busy = busy.then(() => daemon.reopenOutputs()).catch((err) => log.error(`reopen failed: ${(err as Error).message}`));
+      };
       const cleanup = () => {
-        process.off('SIGTERM', onTerm); process.off('SIGINT', onInt);
-        process.off('SIGHUP', onHup); process.off('SIGUSR1', onUsr1);
+        process.off('SIGTERM', onTerm);
+        process.off('SIGINT', onInt);
+        process.off('SIGHUP', onHup);
+        process.off('SIGUSR1', onUsr1);
       };
       process.on('SIGTERM', onTerm);
       process.on('SIGINT', onInt);

@@ -12,12 +12,16 @@ import { loadConfig } from '../config/load.js';
 import { fetchStatus } from '../metrics/index.js';
 import { alive } from '../daemon.js';
 
-export interface CommandIO { stdout: (s: string) => void; stderr: (s: string) => void }
+export interface CommandIO {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+}
 const defaultIO: CommandIO = { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) };
 
 /** Same lines, same order as auditctl -s (auditd 3.0.9). */
 export function formatStatus(s: AuditStatus, f: AuditFeatures | undefined): string {
-  let out = `enabled ${s.enabled}\nfailure ${s.failure}\npid ${s.pid}\nrate_limit ${s.rate_limit}\n` +
+  let out =
+    `enabled ${s.enabled}\nfailure ${s.failure}\npid ${s.pid}\nrate_limit ${s.rate_limit}\n` +
     `backlog_limit ${s.backlog_limit}\nlost ${s.lost}\nbacklog ${s.backlog}\n` +
     `backlog_wait_time ${s.backlog_wait_time}\nbacklog_wait_time_actual ${s.backlog_wait_time_actual}\n`;
   if (f) {
@@ -80,7 +84,14 @@ export async function statusCommand(args: string[], io: CommandIO = defaultIO): 
 
 /** Runs one of these commands with the CLI's streams; usage and kernel errors become exit codes. */
 export async function runWithCliIO(fn: (io: CommandIO) => Promise<number>, io: CliIO): Promise<number> {
-  const simple: CommandIO = { stdout: (s) => { io.stdout.write(s); }, stderr: (s) => { io.stderr.write(s); } };
+  const simple: CommandIO = {
+    stdout: (s) => {
+      io.stdout.write(s);
+    },
+    stderr: (s) => {
+      io.stderr.write(s);
+    },
+  };
   try {
     return await fn(simple);
   } catch (err) {
@@ -93,6 +104,6 @@ export async function runWithCliIO(fn: (io: CommandIO) => Promise<number>, io: C
 export const statusCmd: Command = {
   name: 'status',
   usage: 'status [--json] [--config FILE | --state-dir DIR]',
-  summary: 'the kernel audit status like auditctl -s, plus the running daemon\'s netlink counters',
+  summary: "the kernel audit status like auditctl -s, plus the running daemon's netlink counters",
   run: (args, io) => runWithCliIO((simple) => statusCommand(args, simple), io),
 };

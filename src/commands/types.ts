@@ -13,4 +13,11 @@ export interface CommandIO {
 }
 
 // sysexits(3), so scripts can tell a usage slip from a missing file from bad data
-export const EX_OK = 0, EX_USAGE = 64, EX_DATAERR = 65, EX_NOINPUT = 66, EX_SOFTWARE = 70, EX_IOERR = 74, EX_TEMPFAIL = 75, EX_CONFIG = 78;
+export const EX_OK = 0,
+  EX_USAGE = 64,
+  EX_DATAERR = 65,
+  EX_NOINPUT = 66,
+  EX_SOFTWARE = 70,
+  EX_IOERR = 74,
+  EX_TEMPFAIL = 75,
+  EX_CONFIG = 78;

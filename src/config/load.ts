@@ -15,7 +15,10 @@ import type { EnrichConfig } from '../context/config.js';
 import { packageRoot } from '../paths.js';
 
 /** A component's resolved config: its schema's defaults filled in. */
-export interface ComponentConfig { type: string; [k: string]: unknown }
+export interface ComponentConfig {
+  type: string;
+  [k: string]: unknown;
+}
 
 export interface Config {
   state_dir: string;
@@ -62,7 +65,9 @@ export function checkConfig(doc: unknown, source: string): Config {
       const def = defs.find((x) => x.type === type);
       if (def === undefined) {
         if (item !== null && typeof item === 'object') {
-          problems.push(`${where}.type: ${type === undefined ? 'missing' : `unknown type ${JSON.stringify(type)}`} (known: ${defs.map((x) => x.type).join(', ')})`);
+          problems.push(
+            `${where}.type: ${type === undefined ? 'missing' : `unknown type ${JSON.stringify(type)}`} (known: ${defs.map((x) => x.type).join(', ')})`,
+          );
         }
         return item;
       }

@@ -13,7 +13,11 @@ export function preflightConfig(config: Config, ctx: BuildContext): void {
   checkWritablePath('state_dir', config.state_dir, 'dir');
   if (config.pid_file) checkWritablePath('pid_file', config.pid_file, 'file');
   if (config.metrics?.listen) parseListen(config.metrics.listen);
-  const lists = [['inputs', config.inputs, inputDefs], ['filters', config.filters, filterDefs], ['outputs', config.outputs, outputDefs]] as const;
+  const lists = [
+    ['inputs', config.inputs, inputDefs],
+    ['filters', config.filters, filterDefs],
+    ['outputs', config.outputs, outputDefs],
+  ] as const;
   for (const [key, items, defs] of lists) {
     items.forEach((item, i) => {
       const def = (defs as readonly ComponentDef<unknown>[]).find((d) => d.type === item.type);

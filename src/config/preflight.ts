@@ -55,7 +55,11 @@ export function readConfiguredFile(key: string, path: string): Buffer {
   }
 }
 
-export interface TlsFiles { ca_file?: string; cert_file?: string; key_file?: string }
+export interface TlsFiles {
+  ca_file?: string;
+  cert_file?: string;
+  key_file?: string;
+}
 
 /**
  * Loads the TLS material as the connection will (node's own parser), so a garbage certificate,
@@ -97,4 +101,3 @@ export function checkUrl(key: string, url: string, protocols: string[]): URL {
   if (!u.hostname) throw configError(key, 'the URL names no host');
   return u;
 }
-

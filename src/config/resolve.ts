@@ -74,7 +74,8 @@ const resolvedItems = new WeakSet<object>();
 /** Like resolveComponent, but returns the problems (one line each) instead of throwing. */
 export function tryResolve<T>(def: ComponentDef<unknown>, item: unknown, where: string): Resolved<T> & { problems: string[] } {
   if (item !== null && typeof item === 'object' && resolvedItems.has(item)) return { config: item as T, warnings: [], problems: [] };
-  if (item === null || typeof item !== 'object' || Array.isArray(item)) return { config: item as T, warnings: [], problems: [`${where}: expected a mapping of keys`] };
+  if (item === null || typeof item !== 'object' || Array.isArray(item))
+    return { config: item as T, warnings: [], problems: [`${where}: expected a mapping of keys`] };
   const copy = structuredClone(item) as Record<string, unknown>;
   const warnings: string[] = [];
   const problems: string[] = [];
@@ -109,7 +110,10 @@ export function buildComponent<T, C>(defs: readonly ComponentDef<T>[], item: unk
   const type = item !== null && typeof item === 'object' ? (item as { type?: unknown }).type : undefined;
   const def = defs.find((d) => d.type === type);
   if (def === undefined) {
-    throw configError(`${where}.type`, `${type === undefined ? 'missing' : `unknown type ${JSON.stringify(type)}`} (known: ${defs.map((d) => d.type).join(', ')})`);
+    throw configError(
+      `${where}.type`,
+      `${type === undefined ? 'missing' : `unknown type ${JSON.stringify(type)}`} (known: ${defs.map((d) => d.type).join(', ')})`,
+    );
   }
   return def.build(resolveComponent(def as ComponentDef<unknown>, item, where).config, ctx as never);
 }

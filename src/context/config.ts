@@ -55,6 +55,12 @@ export const enrichSchema: Record<string, unknown> = {
 };
 
 export const defaultEnrichConfig = (): EnrichConfig => ({
-  process: true, container: true, kubernetes: { pods_dir: '/var/log/pods' }, hash: true,
-  hash_max_file_bytes: 256 * 1024 * 1024, labels: [], max_processes: 32768, max_ancestry: 8,
+  process: true,
+  container: true,
+  kubernetes: { pods_dir: '/var/log/pods' },
+  hash: true,
+  hash_max_file_bytes: 256 * 1024 * 1024,
+  labels: [],
+  max_processes: 32768,
+  max_ancestry: 8,
 });

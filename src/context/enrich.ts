@@ -38,7 +38,12 @@ export interface EnrichStats {
   remote: number;
 }
 
-interface LeaderRef { pid: number; entity_id: string; executable?: string; name?: string }
+interface LeaderRef {
+  pid: number;
+  entity_id: string;
+  executable?: string;
+  name?: string;
+}
 
 function ref(e: ProcEntry): LeaderRef {
   const r: LeaderRef = { pid: e.pid, entity_id: e.entityId };
@@ -175,7 +180,15 @@ export class ContextStage implements AncestryLookup {
     add('table_', this.opts.live);
     add('events_table_', this.eventsTable);
     const h = this.opts.hasher;
-    if (h !== undefined) Object.assign(out, { hash_hashed: h.hashed, hash_cache_hits: h.cacheHits, hash_failed: h.failed, hash_too_large: h.tooLarge, hash_dropped: h.dropped, hash_queued: h.pending });
+    if (h !== undefined)
+      Object.assign(out, {
+        hash_hashed: h.hashed,
+        hash_cache_hits: h.cacheHits,
+        hash_failed: h.failed,
+        hash_too_large: h.tooLarge,
+        hash_dropped: h.dropped,
+        hash_queued: h.pending,
+      });
     if (this.opts.pods !== undefined) Object.assign(out, { pods_scans: this.opts.pods.scans, pods_unknown: this.opts.pods.unknown });
     return out;
   }

@@ -30,16 +30,17 @@ export function checkEnrich(cfg: EnrichConfig): void {
 
 export function createContext(cfg: EnrichConfig, opts: ContextOptions): ContextStage {
   const labels = new LabelRules(cfg.labels);
-  const table = (live: boolean) => new ProcessTable({
-    proc: live,
-    cgroups: live && cfg.container,
-    maxEntries: cfg.max_processes,
-    maxAncestry: cfg.max_ancestry,
-    hostId: live ? opts.hostId ?? '' : '',
-    labels,
-    redactArgs: opts.redactArgs,
-    procRoot: opts.procRoot,
-  });
+  const table = (live: boolean) =>
+    new ProcessTable({
+      proc: live,
+      cgroups: live && cfg.container,
+      maxEntries: cfg.max_processes,
+      maxAncestry: cfg.max_ancestry,
+      hostId: live ? (opts.hostId ?? '') : '',
+      labels,
+      redactArgs: opts.redactArgs,
+      procRoot: opts.procRoot,
+    });
   const short = hostname().split('.')[0];
   return new ContextStage({
     live: opts.live ? table(true) : undefined,

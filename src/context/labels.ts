@@ -44,7 +44,8 @@ export class LabelRules {
       return {
         label: r.label,
         exe: r.exe_regex !== undefined ? regex(r.exe_regex, `${w}.exe_regex`) : r.exe !== undefined ? micromatch.matcher(r.exe, { dot: true }) : undefined,
-        args: r.args_regex !== undefined ? regex(r.args_regex, `${w}.args_regex`) : r.args !== undefined ? micromatch.matcher(r.args, { dot: true }) : undefined,
+        args:
+          r.args_regex !== undefined ? regex(r.args_regex, `${w}.args_regex`) : r.args !== undefined ? micromatch.matcher(r.args, { dot: true }) : undefined,
         propagate: r.propagate ?? true,
       };
     });

@@ -3,7 +3,10 @@
 // Namespaces and pod names are DNS labels/subdomains, so they hold no '_' and the split is exact.
 import { readdirSync } from 'node:fs';
 
-export interface PodName { namespace: string; name: string }
+export interface PodName {
+  namespace: string;
+  name: string;
+}
 
 export function parsePodDir(entry: string): [uid: string, pod: PodName] | undefined {
   const a = entry.indexOf('_');
@@ -23,7 +26,11 @@ export class PodsDirectory {
    * @param rescanMs a miss rescans the directory at most this often (a new pod's directory
    * appears when it starts, before its processes do anything worth auditing)
    */
-  constructor(readonly dir: string, private readonly rescanMs = 5000, private readonly now: () => number = Date.now) {
+  constructor(
+    readonly dir: string,
+    private readonly rescanMs = 5000,
+    private readonly now: () => number = Date.now,
+  ) {
     this.scan();
   }
 

@@ -122,7 +122,17 @@ export class ProcessTable implements AncestryLookup {
   /** the last process of each recently freed pid: a successor started in the same tick needs another id */
   private readonly retired = new Map<number, ProcEntry>();
   private readonly bootMs: number | undefined;
-  readonly counters: ProcessTableCounters = { entries: 0, created: 0, reused: 0, exited: 0, evicted: 0, pruned: 0, procReads: 0, procGone: 0, cgroupFromParent: 0 };
+  readonly counters: ProcessTableCounters = {
+    entries: 0,
+    created: 0,
+    reused: 0,
+    exited: 0,
+    evicted: 0,
+    pruned: 0,
+    procReads: 0,
+    procGone: 0,
+    cgroupFromParent: 0,
+  };
 
   constructor(opts: ProcessTableOptions = {}) {
     this.max = opts.maxEntries ?? 32768;
@@ -242,13 +252,24 @@ export class ProcessTable implements AncestryLookup {
     // a live start is made from startTicks when a record asks for it (startOf)
     const start = !known && bornMs !== undefined && Number.isFinite(bornMs) ? new Date(bornMs).toISOString() : undefined;
     return {
-      pid, ppid,
+      pid,
+      ppid,
       entityId: entityId(this.hostId, pid, `${known ? startTicks : `@${seedMs ?? this.now()}`}${gen === 0 ? '' : `.${gen}`}`),
       gen,
-      start, startTicks: known ? startTicks : undefined,
-      comm: undefined, exe: undefined, args: undefined, ses: undefined,
-      cgroup: undefined, labels: undefined, parent: undefined, sessionLeader: undefined, groupLeader: undefined,
-      entryLeader: undefined, seen: this.clock(), moved: 0,
+      start,
+      startTicks: known ? startTicks : undefined,
+      comm: undefined,
+      exe: undefined,
+      args: undefined,
+      ses: undefined,
+      cgroup: undefined,
+      labels: undefined,
+      parent: undefined,
+      sessionLeader: undefined,
+      groupLeader: undefined,
+      entryLeader: undefined,
+      seen: this.clock(),
+      moved: 0,
     };
   }
 
@@ -499,5 +520,8 @@ export class ProcessTable implements AncestryLookup {
 }
 
 function readdirNumeric(root: string): string[] {
-  return readdirSync(root).filter((n) => { const c = n.charCodeAt(0); return c >= 48 && c <= 57; });
+  return readdirSync(root).filter((n) => {
+    const c = n.charCodeAt(0);
+    return c >= 48 && c <= 57;
+  });
 }

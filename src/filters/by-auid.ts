@@ -16,16 +16,24 @@ function auidOf(rec: NormalizedRecord): string | undefined {
 
 export function excludeAuid(arg: string, where: string): PredicateFilter {
   const ids = resolveUids(splitList(arg), where, true);
-  return new PredicateFilter('exclude_auid', (rec) => {
-    const id = auidOf(rec);
-    return id === undefined || !ids.has(id);
-  }, true);
+  return new PredicateFilter(
+    'exclude_auid',
+    (rec) => {
+      const id = auidOf(rec);
+      return id === undefined || !ids.has(id);
+    },
+    true,
+  );
 }
 
 export function onlyAuid(arg: string, where: string): PredicateFilter {
   const ids = resolveUids(splitList(arg), where, true);
-  return new PredicateFilter('only_auid', (rec) => {
-    const id = auidOf(rec);
-    return id !== undefined && ids.has(id);
-  }, true);
+  return new PredicateFilter(
+    'only_auid',
+    (rec) => {
+      const id = auidOf(rec);
+      return id !== undefined && ids.has(id);
+    },
+    true,
+  );
 }

@@ -11,10 +11,14 @@ function globFilter(name: string, path: string, arg: string): PredicateFilter {
     return false;
   };
   const get = compilePath(path);
-  return new PredicateFilter(name, (rec) => {
-    const v = get(rec);
-    return typeof v !== 'string' || !isMatch(v);
-  }, true);
+  return new PredicateFilter(
+    name,
+    (rec) => {
+      const v = get(rec);
+      return typeof v !== 'string' || !isMatch(v);
+    },
+    true,
+  );
 }
 
 export const excludeExe = (arg: string): PredicateFilter => globFilter('exclude_exe', 'process.executable', arg);

@@ -5,10 +5,14 @@ import { splitList } from './list.js';
 
 export function excludeKeys(arg: string): PredicateFilter {
   const keys = new Set(splitList(arg));
-  return new PredicateFilter('exclude_keys', (rec) => {
-    const ks = rec.audit?.keys;
-    if (ks === undefined || ks.length === 0) return true;
-    for (let i = 0; i < ks.length; i++) if (!keys.has(ks[i])) return true;
-    return false;
-  }, true);
+  return new PredicateFilter(
+    'exclude_keys',
+    (rec) => {
+      const ks = rec.audit?.keys;
+      if (ks === undefined || ks.length === 0) return true;
+      for (let i = 0; i < ks.length; i++) if (!keys.has(ks[i])) return true;
+      return false;
+    },
+    true,
+  );
 }

@@ -5,18 +5,26 @@ import { resolveUids, splitList } from './list.js';
 
 export function excludeUid(arg: string, where: string): PredicateFilter {
   const uids = resolveUids(splitList(arg), where);
-  return new PredicateFilter('exclude_uid', (rec) => {
-    const id = rec.user?.id;
-    return id === undefined || !uids.has(id);
-  }, true);
+  return new PredicateFilter(
+    'exclude_uid',
+    (rec) => {
+      const id = rec.user?.id;
+      return id === undefined || !uids.has(id);
+    },
+    true,
+  );
 }
 
 export function onlyUid(arg: string, where: string): PredicateFilter {
   const uids = resolveUids(splitList(arg), where);
-  return new PredicateFilter('only_uid', (rec) => {
-    const id = rec.user?.id;
-    return id !== undefined && uids.has(id);
-  }, true);
+  return new PredicateFilter(
+    'only_uid',
+    (rec) => {
+      const id = rec.user?.id;
+      return id !== undefined && uids.has(id);
+    },
+    true,
+  );
 }
 
 export function onlyRoot(): PredicateFilter {

@@ -28,8 +28,7 @@ export const chainFilters: Record<string, Factory> = {
   only_uid: onlyUid,
   only_root: () => onlyRoot(),
   only_tty: () => onlyTty(),
-  exclude_spawns_of: (arg, _w, ctx) =>
-    new ExcludeSpawnsOf(arg, ctx.processTable ?? new ProcessTable(), ctx.processTable === undefined),
+  exclude_spawns_of: (arg, _w, ctx) => new ExcludeSpawnsOf(arg, ctx.processTable ?? new ProcessTable(), ctx.processTable === undefined),
   exclude_comm: (arg) => excludeComm(arg),
   only_comm: (arg) => onlyComm(arg),
   exclude_auid: excludeAuid,
@@ -65,7 +64,10 @@ export class FilterChain implements Filter {
   readonly name: string;
   private kept = 0;
   private dropped = 0;
-  constructor(readonly source: string, readonly parts: Filter[]) {
+  constructor(
+    readonly source: string,
+    readonly parts: Filter[],
+  ) {
     this.name = `filter_chain(${source})`;
   }
 

@@ -43,12 +43,14 @@ export const filterDefs: ComponentDef<Filter>[] = [
     schema: chainSchema,
     build: (cfg: { filter_chain: string }, ctx: FilterBuildContext) => buildChain(cfg.filter_chain, `${ctx.where ?? 'filters'}.filter_chain`, ctx),
   },
-  ...Object.keys(chainFilters).map((type): ComponentDef<Filter> => ({
-    type,
-    schema: namedSchema(type),
-    build: (cfg: { values?: (string | number)[] }, ctx: FilterBuildContext) =>
-      chainFilters[type]((cfg.values ?? []).map(String).join(','), `${ctx.where ?? 'filters'}.values`, ctx),
-  })),
+  ...Object.keys(chainFilters).map(
+    (type): ComponentDef<Filter> => ({
+      type,
+      schema: namedSchema(type),
+      build: (cfg: { values?: (string | number)[] }, ctx: FilterBuildContext) =>
+        chainFilters[type]((cfg.values ?? []).map(String).join(','), `${ctx.where ?? 'filters'}.values`, ctx),
+    }),
+  ),
   { type: 'match', schema: matchSchema('match'), build: (cfg, ctx: FilterBuildContext) => buildMatch(cfg, ctx.where ?? 'filters') },
   { type: 'drop', schema: matchSchema('drop'), build: (cfg, ctx: FilterBuildContext) => buildMatch(cfg, ctx.where ?? 'filters') },
   { type: 'throttle', schema: throttleSchema, build: (cfg) => new Throttle(cfg) },
@@ -67,7 +69,11 @@ export function normalizeFilterItem(item: unknown): unknown {
 
 function usesSpawnsOf(item: { type: string; filter_chain?: unknown }): boolean {
   if (item.type === 'exclude_spawns_of') return true;
-  return item.type === 'filter_chain' && typeof item.filter_chain === 'string' && item.filter_chain.split(';').some((s) => s.split(':', 1)[0] === 'exclude_spawns_of');
+  return (
+    item.type === 'filter_chain' &&
+    typeof item.filter_chain === 'string' &&
+    item.filter_chain.split(';').some((s) => s.split(':', 1)[0] === 'exclude_spawns_of')
+  );
 }
 
 /**
@@ -87,7 +93,10 @@ export function buildFilterChain(items: unknown[], ctx: BuildContext & Partial<C
     }
     const def = defsByType.get((item as { type: string }).type);
     if (def === undefined) {
-      throw configError(`filters[${i}].type`, `unknown filter type ${JSON.stringify((item as { type: string }).type)} (known: ${[...defsByType.keys()].join(', ')})`);
+      throw configError(
+        `filters[${i}].type`,
+        `unknown filter type ${JSON.stringify((item as { type: string }).type)} (known: ${[...defsByType.keys()].join(', ')})`,
+      );
     }
     return resolveComponent<{ type: string; enabled?: boolean; filter_chain?: string }>(def, item, `filters[${i}]`).config;
   });

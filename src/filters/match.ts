@@ -51,12 +51,26 @@ function operatorTest(ops: Record<string, unknown>, where: string): { test: Test
   for (const [op, arg] of Object.entries(ops)) {
     const w = `${where}.${op}`;
     switch (op) {
-      case 'eq': tests.push(valueTest(arg, w).test); break;
-      case 'ne': { const t = valueTest(arg, w).test; tests.push((v) => !t(v)); break; }
-      case 'lt': tests.push(numberOp(arg, w, (a, b) => a < b)); break;
-      case 'lte': tests.push(numberOp(arg, w, (a, b) => a <= b)); break;
-      case 'gt': tests.push(numberOp(arg, w, (a, b) => a > b)); break;
-      case 'gte': tests.push(numberOp(arg, w, (a, b) => a >= b)); break;
+      case 'eq':
+        tests.push(valueTest(arg, w).test);
+        break;
+      case 'ne': {
+        const t = valueTest(arg, w).test;
+        tests.push((v) => !t(v));
+        break;
+      }
+      case 'lt':
+        tests.push(numberOp(arg, w, (a, b) => a < b));
+        break;
+      case 'lte':
+        tests.push(numberOp(arg, w, (a, b) => a <= b));
+        break;
+      case 'gt':
+        tests.push(numberOp(arg, w, (a, b) => a > b));
+        break;
+      case 'gte':
+        tests.push(numberOp(arg, w, (a, b) => a >= b));
+        break;
       case 'glob': {
         if (typeof arg !== 'string' && !Array.isArray(arg)) throw configError(w, 'expected a glob or a list of globs');
         const isMatch = micromatch.matcher(arg as string, { dot: true });

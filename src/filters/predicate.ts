@@ -21,7 +21,12 @@ export class PredicateFilter implements Filter {
    * filters about who ran what (only_uid, only_tty...) have nothing to say about those.
    * @param timed measure each record against SLOW_MS (filters with user regexes)
    */
-  constructor(readonly name: string, private readonly keep: Keep, private readonly passOwn = false, private readonly timed = false) {}
+  constructor(
+    readonly name: string,
+    private readonly keep: Keep,
+    private readonly passOwn = false,
+    private readonly timed = false,
+  ) {}
 
   apply(rec: NormalizedRecord): NormalizedRecord | null {
     if (this.passOwn && rec.event.module === 'auditflow') {

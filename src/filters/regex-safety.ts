@@ -14,7 +14,10 @@
 
 type Ranges = [number, number][];
 /** a character set: the ranges it holds, or (neg) the ranges it does not */
-interface CharSet { neg: boolean; r: Ranges }
+interface CharSet {
+  neg: boolean;
+  r: Ranges;
+}
 
 type Node =
   | { t: 'chars'; set: CharSet }
@@ -28,9 +31,29 @@ type Node =
 const EMPTY: CharSet = { neg: false, r: [] };
 const ANY: CharSet = { neg: true, r: [] };
 const DIGIT: Ranges = [[48, 57]];
-const WORD: Ranges = [[48, 57], [65, 90], [95, 95], [97, 122]];
-const SPACE: Ranges = [[9, 13], [32, 32], [0xa0, 0xa0], [0x1680, 0x1680], [0x2000, 0x200a], [0x2028, 0x2029], [0x202f, 0x202f], [0x205f, 0x205f], [0x3000, 0x3000], [0xfeff, 0xfeff]];
-const LINE_ENDS: Ranges = [[10, 10], [13, 13], [0x2028, 0x2029]];
+const WORD: Ranges = [
+  [48, 57],
+  [65, 90],
+  [95, 95],
+  [97, 122],
+];
+const SPACE: Ranges = [
+  [9, 13],
+  [32, 32],
+  [0xa0, 0xa0],
+  [0x1680, 0x1680],
+  [0x2000, 0x200a],
+  [0x2028, 0x2029],
+  [0x202f, 0x202f],
+  [0x205f, 0x205f],
+  [0x3000, 0x3000],
+  [0xfeff, 0xfeff],
+];
+const LINE_ENDS: Ranges = [
+  [10, 10],
+  [13, 13],
+  [0x2028, 0x2029],
+];
 
 function rangesMeet(a: Ranges, b: Ranges): boolean {
   for (const [x0, x1] of a) for (const [y0, y1] of b) if (x0 <= y1 && y0 <= x1) return true;
@@ -42,9 +65,13 @@ function rangesWithin(a: Ranges, b: Ranges): boolean {
   return a.every(([x0, x1]) => {
     let c = x0;
     // b's ranges that cover x0..x1 in order (b is small: no need to sort-merge first)
-    for (let moved = true; moved && c <= x1;) {
+    for (let moved = true; moved && c <= x1; ) {
       moved = false;
-      for (const [y0, y1] of b) if (y0 <= c && c <= y1) { c = y1 + 1; moved = true; }
+      for (const [y0, y1] of b)
+        if (y0 <= c && c <= y1) {
+          c = y1 + 1;
+          moved = true;
+        }
     }
     return c > x1;
   });
@@ -69,9 +96,11 @@ function union(a: CharSet, b: CharSet): CharSet {
 function caseless(r: Ranges): Ranges {
   const out: Ranges = [...r];
   for (const [a, b] of r) {
-    const lo = Math.max(a, 65), hi = Math.min(b, 90);
+    const lo = Math.max(a, 65),
+      hi = Math.min(b, 90);
     if (lo <= hi) out.push([lo + 32, hi + 32]);
-    const lo2 = Math.max(a, 97), hi2 = Math.min(b, 122);
+    const lo2 = Math.max(a, 97),
+      hi2 = Math.min(b, 122);
     if (lo2 <= hi2) out.push([lo2 - 32, hi2 - 32]);
   }
   return out;
@@ -81,7 +110,11 @@ class Parser {
   i = 0;
   groups = 0;
   readonly named = new Map<string, number>();
-  constructor(private readonly s: string, private readonly ci: boolean, private readonly dotAll: boolean) {}
+  constructor(
+    private readonly s: string,
+    private readonly ci: boolean,
+    private readonly dotAll: boolean,
+  ) {}
 
   parse(): Node {
     const n = this.disjunction();
@@ -113,10 +146,19 @@ class Parser {
     const s = this.s;
     let min: number, max: number;
     const c = s[this.i];
-    if (c === '*') { min = 0; max = Infinity; this.i++; }
-    else if (c === '+') { min = 1; max = Infinity; this.i++; }
-    else if (c === '?') { min = 0; max = 1; this.i++; }
-    else if (c === '{') {
+    if (c === '*') {
+      min = 0;
+      max = Infinity;
+      this.i++;
+    } else if (c === '+') {
+      min = 1;
+      max = Infinity;
+      this.i++;
+    } else if (c === '?') {
+      min = 0;
+      max = 1;
+      this.i++;
+    } else if (c === '{') {
       const m = /^\{(\d+)(,(\d*))?\}/.exec(s.slice(this.i));
       if (!m) return atom;
       min = Number(m[1]);
@@ -130,8 +172,14 @@ class Parser {
   private atom(): Node {
     const s = this.s;
     const c = s[this.i];
-    if (c === '^' || c === '$') { this.i++; return { t: 'empty' }; }
-    if (c === '.') { this.i++; return { t: 'chars', set: this.dotAll ? ANY : { neg: true, r: LINE_ENDS } }; }
+    if (c === '^' || c === '$') {
+      this.i++;
+      return { t: 'empty' };
+    }
+    if (c === '.') {
+      this.i++;
+      return { t: 'chars', set: this.dotAll ? ANY : { neg: true, r: LINE_ENDS } };
+    }
     if (c === '[') return { t: 'chars', set: this.klass() };
     if (c === '(') return this.group();
     if (c === '\\') return this.escape();
@@ -152,9 +200,13 @@ class Parser {
     if (s[this.i] === '?') {
       const rest = s.slice(this.i, this.i + 3);
       if (rest.startsWith('?:')) this.i += 2;
-      else if (rest.startsWith('?=') || rest.startsWith('?!')) { this.i += 2; look = true; }
-      else if (rest === '?<=' || rest === '?<!') { this.i += 3; look = true; }
-      else if (rest.startsWith('?<')) {
+      else if (rest.startsWith('?=') || rest.startsWith('?!')) {
+        this.i += 2;
+        look = true;
+      } else if (rest === '?<=' || rest === '?<!') {
+        this.i += 3;
+        look = true;
+      } else if (rest.startsWith('?<')) {
         const close = s.indexOf('>', this.i);
         if (close < 0) throw new Error('unterminated group name');
         index = ++this.groups;
@@ -174,7 +226,9 @@ class Parser {
     const c = s[this.i + 1];
     this.i += 2;
     switch (c) {
-      case 'b': case 'B': return { t: 'empty' };
+      case 'b':
+      case 'B':
+        return { t: 'empty' };
       case 'k': {
         const close = s.indexOf('>', this.i);
         const name = s.slice(this.i + 1, close);
@@ -195,32 +249,49 @@ class Parser {
   /** the set of one escape (after the backslash), the index already past it */
   private escapeSet(c: string): CharSet {
     switch (c) {
-      case 'd': return { neg: false, r: DIGIT };
-      case 'D': return { neg: true, r: DIGIT };
-      case 'w': return { neg: false, r: WORD };
-      case 'W': return { neg: true, r: WORD };
-      case 's': return { neg: false, r: SPACE };
-      case 'S': return { neg: true, r: SPACE };
-      case 'n': return this.one(10);
-      case 'r': return this.one(13);
-      case 't': return this.one(9);
-      case 'f': return this.one(12);
-      case 'v': return this.one(11);
-      case '0': return this.one(0);
-      case 'x': case 'u': {
+      case 'd':
+        return { neg: false, r: DIGIT };
+      case 'D':
+        return { neg: true, r: DIGIT };
+      case 'w':
+        return { neg: false, r: WORD };
+      case 'W':
+        return { neg: true, r: WORD };
+      case 's':
+        return { neg: false, r: SPACE };
+      case 'S':
+        return { neg: true, r: SPACE };
+      case 'n':
+        return this.one(10);
+      case 'r':
+        return this.one(13);
+      case 't':
+        return this.one(9);
+      case 'f':
+        return this.one(12);
+      case 'v':
+        return this.one(11);
+      case '0':
+        return this.one(0);
+      case 'x':
+      case 'u': {
         const m = c === 'x' ? /^[0-9a-fA-F]{2}/.exec(this.s.slice(this.i)) : /^(?:\{[0-9a-fA-F]+\}|[0-9a-fA-F]{4})/.exec(this.s.slice(this.i));
         if (!m) return this.one(c.charCodeAt(0));
         this.i += m[0].length;
         return this.one(parseInt(m[0].replace(/[{}]/g, ''), 16));
       }
-      case 'p': case 'P': {
+      case 'p':
+      case 'P': {
         // \p{...}: a Unicode property; taken as anything (the safe side: it can overlap)
         const close = this.s.indexOf('}', this.i);
         if (close > 0) this.i = close + 1;
         return ANY;
       }
-      case 'c': this.i++; return ANY;
-      default: return this.one(c.codePointAt(0)!);
+      case 'c':
+        this.i++;
+        return ANY;
+      default:
+        return this.one(c.codePointAt(0)!);
     }
   }
 
@@ -228,7 +299,10 @@ class Parser {
     const s = this.s;
     this.i++;
     let neg = false;
-    if (s[this.i] === '^') { neg = true; this.i++; }
+    if (s[this.i] === '^') {
+      neg = true;
+      this.i++;
+    }
     let set: CharSet = EMPTY;
     let first = true;
     while (this.i < s.length && (s[this.i] !== ']' || first)) {
@@ -268,24 +342,37 @@ class Parser {
 
 function nullable(n: Node): boolean {
   switch (n.t) {
-    case 'chars': return false;
-    case 'empty': case 'backref': return true;
-    case 'seq': return n.items.every(nullable);
-    case 'alt': return n.alts.some(nullable);
-    case 'group': return n.look || nullable(n.body);
-    case 'rep': return n.min === 0 || nullable(n.body);
+    case 'chars':
+      return false;
+    case 'empty':
+    case 'backref':
+      return true;
+    case 'seq':
+      return n.items.every(nullable);
+    case 'alt':
+      return n.alts.some(nullable);
+    case 'group':
+      return n.look || nullable(n.body);
+    case 'rep':
+      return n.min === 0 || nullable(n.body);
   }
 }
 
 /** the characters a non-empty match can start with */
 function first(n: Node): CharSet {
   switch (n.t) {
-    case 'chars': return n.set;
-    case 'empty': return EMPTY;
-    case 'backref': return ANY;
-    case 'group': return n.look ? EMPTY : first(n.body);
-    case 'rep': return first(n.body);
-    case 'alt': return n.alts.reduce((acc, a) => union(acc, first(a)), EMPTY);
+    case 'chars':
+      return n.set;
+    case 'empty':
+      return EMPTY;
+    case 'backref':
+      return ANY;
+    case 'group':
+      return n.look ? EMPTY : first(n.body);
+    case 'rep':
+      return first(n.body);
+    case 'alt':
+      return n.alts.reduce((acc, a) => union(acc, first(a)), EMPTY);
     case 'seq': {
       let acc = EMPTY;
       for (const it of n.items) {
@@ -300,13 +387,20 @@ function first(n: Node): CharSet {
 /** every character any match can hold */
 function chars(n: Node): CharSet {
   switch (n.t) {
-    case 'chars': return n.set;
-    case 'empty': return EMPTY;
-    case 'backref': return ANY;
-    case 'group': return n.look ? EMPTY : chars(n.body);
-    case 'rep': return chars(n.body);
-    case 'alt': return n.alts.reduce((acc, a) => union(acc, chars(a)), EMPTY);
-    case 'seq': return n.items.reduce((acc, a) => union(acc, chars(a)), EMPTY);
+    case 'chars':
+      return n.set;
+    case 'empty':
+      return EMPTY;
+    case 'backref':
+      return ANY;
+    case 'group':
+      return n.look ? EMPTY : chars(n.body);
+    case 'rep':
+      return chars(n.body);
+    case 'alt':
+      return n.alts.reduce((acc, a) => union(acc, chars(a)), EMPTY);
+    case 'seq':
+      return n.items.reduce((acc, a) => union(acc, chars(a)), EMPTY);
   }
 }
 
@@ -338,7 +432,10 @@ function ambiguousRepeat(n: Node, follow: CharSet): Node | undefined {
         let rest = true;
         for (let j = k + 1; j < n.items.length; j++) {
           f = union(f, first(n.items[j]));
-          if (!nullable(n.items[j])) { rest = false; break; }
+          if (!nullable(n.items[j])) {
+            rest = false;
+            break;
+          }
         }
         if (rest) f = union(f, follow);
         const r = ambiguousRepeat(n.items[k], f);
@@ -353,11 +450,16 @@ function ambiguousRepeat(n: Node, follow: CharSet): Node | undefined {
 
 function hasRepeat(n: Node): boolean {
   switch (n.t) {
-    case 'rep': return n.max > 1 || hasRepeat(n.body);
-    case 'group': return hasRepeat(n.body);
-    case 'alt': return n.alts.some(hasRepeat);
-    case 'seq': return n.items.some(hasRepeat);
-    default: return false;
+    case 'rep':
+      return n.max > 1 || hasRepeat(n.body);
+    case 'group':
+      return hasRepeat(n.body);
+    case 'alt':
+      return n.alts.some(hasRepeat);
+    case 'seq':
+      return n.items.some(hasRepeat);
+    default:
+      return false;
   }
 }
 
@@ -386,9 +488,15 @@ function findDanger(root: Node, groupsByIndex: Map<number, Node>, named: Map<str
         visit(n.body);
         return;
       }
-      case 'group': visit(n.body); return;
-      case 'alt': n.alts.forEach(visit); return;
-      case 'seq': n.items.forEach(visit); return;
+      case 'group':
+        visit(n.body);
+        return;
+      case 'alt':
+        n.alts.forEach(visit);
+        return;
+      case 'seq':
+        n.items.forEach(visit);
+        return;
       case 'backref': {
         const idx = typeof n.ref === 'number' ? n.ref : named.get(n.ref);
         const g = idx === undefined ? undefined : groupsByIndex.get(idx);
@@ -404,10 +512,19 @@ function findDanger(root: Node, groupsByIndex: Map<number, Node>, named: Map<str
 
 function collectGroups(n: Node, out: Map<number, Node>): void {
   switch (n.t) {
-    case 'group': if (n.index > 0) out.set(n.index, n); collectGroups(n.body, out); return;
-    case 'rep': collectGroups(n.body, out); return;
-    case 'alt': n.alts.forEach((a) => collectGroups(a, out)); return;
-    case 'seq': n.items.forEach((a) => collectGroups(a, out)); return;
+    case 'group':
+      if (n.index > 0) out.set(n.index, n);
+      collectGroups(n.body, out);
+      return;
+    case 'rep':
+      collectGroups(n.body, out);
+      return;
+    case 'alt':
+      n.alts.forEach((a) => collectGroups(a, out));
+      return;
+    case 'seq':
+      n.items.forEach((a) => collectGroups(a, out));
+      return;
     default:
   }
 }

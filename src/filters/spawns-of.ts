@@ -17,9 +17,17 @@ export class ExcludeSpawnsOf implements Filter {
    * @param observes whether this filter feeds the table itself; false when a shared observer at
    * the head of the chain does (so records dropped earlier still teach it their parents).
    */
-  constructor(arg: string, readonly table: AncestryLookup, private readonly observes: boolean) {
+  constructor(
+    arg: string,
+    readonly table: AncestryLookup,
+    private readonly observes: boolean,
+  ) {
     // comm is at most 15 bytes: a longer configured name can only ever match its cut
-    this.names = new Set(splitList(arg).map((n) => n.slice(0, 15)).concat(splitList(arg)));
+    this.names = new Set(
+      splitList(arg)
+        .map((n) => n.slice(0, 15))
+        .concat(splitList(arg)),
+    );
     table.retain?.();
   }
 

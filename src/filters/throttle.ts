@@ -58,7 +58,10 @@ export class Throttle implements Filter {
   private evicted: NormalizedRecord[] = [];
   private lastT = Number.NaN;
 
-  constructor(cfg: ThrottleConfig, private readonly now: () => number = Date.now) {
+  constructor(
+    cfg: ThrottleConfig,
+    private readonly now: () => number = Date.now,
+  ) {
     this.paths = cfg.key ?? DEFAULT_KEY;
     this.getters = this.paths.map(compilePath);
     // snoopy and bash records have no executable: without a stand-in, all of a user's commands
@@ -97,7 +100,16 @@ export class Throttle implements Filter {
     if (b === undefined) {
       // make room first, so the newcomer is never the one evicted
       if (this.buckets.size >= this.maxKeys) this.evictOne();
-      b = { tokens: this.burst, at: t, suppressed: 0, firstSuppressed: 0, lastSuppressed: 0, wallFirst: 0, wallSeen: 0, values: this.getters.map((g) => g(rec)) };
+      b = {
+        tokens: this.burst,
+        at: t,
+        suppressed: 0,
+        firstSuppressed: 0,
+        lastSuppressed: 0,
+        wallFirst: 0,
+        wallSeen: 0,
+        values: this.getters.map((g) => g(rec)),
+      };
       this.buckets.set(key, b);
     } else if (t > b.at) {
       b.tokens = Math.min(this.burst, b.tokens + ((t - b.at) / 1000) * this.rate);

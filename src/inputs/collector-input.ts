@@ -22,8 +22,18 @@ export function collectorSchemaProperties(o: { listen: string; maxPerAddr: numbe
   return {
     name: { type: 'string', minLength: 1 },
     listen: { type: 'string', minLength: 3, description: o.listen },
-    allow: { type: 'array', items: { type: 'string' }, description: 'client addresses or CIDR blocks allowed to connect; absent: anyone who can reach the port' },
-    max_per_addr: { type: 'integer', minimum: 1, maximum: 1024, default: o.maxPerAddr, description: 'connections per client address (auditd tcp_max_per_addr)' },
+    allow: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'client addresses or CIDR blocks allowed to connect; absent: anyone who can reach the port',
+    },
+    max_per_addr: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 1024,
+      default: o.maxPerAddr,
+      description: 'connections per client address (auditd tcp_max_per_addr)',
+    },
     max_connections: { type: 'integer', minimum: 1, maximum: 65536, default: 1024 },
     keep_original: { type: 'boolean', default: false, description: 'keep the raw records as event.original' },
     max_in_flight: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000, description: 'open events per origin host' },
@@ -53,7 +63,12 @@ export interface CollectorServer {
   readonly connections: number;
 }
 
-export function createCollectorInput(type: string, cfg: CollectorInputConfig, ctx: BuildContext, server: (parts: CollectorServerParts) => CollectorServer): Input {
+export function createCollectorInput(
+  type: string,
+  cfg: CollectorInputConfig,
+  ctx: BuildContext,
+  server: (parts: CollectorServerParts) => CollectorServer,
+): Input {
   const name = cfg.name ?? `${type} ${cfg.listen}`;
   const collector = new Collector({
     name,

@@ -7,11 +7,4 @@ import { netlinkInput } from './netlink.js';
 import { auditRemoteInput } from './audit-remote/index.js';
 import { relpInput } from './relp/index.js';
 
-export const inputDefs: ComponentDef<Input>[] = [
-  snoopyInput,
-  bashInput,
-  auditlogInput,
-  netlinkInput,
-  auditRemoteInput,
-  relpInput,
-];
+export const inputDefs: ComponentDef<Input>[] = [snoopyInput, bashInput, auditlogInput, netlinkInput, auditRemoteInput, relpInput];

@@ -76,11 +76,23 @@ export const netlinkSchema = {
     mode: { enum: ['unicast', 'multicast'], default: 'unicast', description: 'unicast: be the audit daemon; multicast: read-only beside auditd' },
     rules: { type: 'array', items: { type: 'string' }, default: [], description: 'audit.rules files or rules.d directories loaded at start' },
     // no schema defaults for kernel settings: only a value the config sets wins over rules files
-    backlog_limit: { type: 'integer', minimum: 0, description: 'kernel backlog_limit, wins over rules files (unset: 8192 in unicast mode, unless a rules file says otherwise)' },
-    backlog_wait_time: { type: 'integer', minimum: 0, description: 'kernel backlog_wait_time, wins over rules files (unset: 0 in unicast mode, unless a rules file says otherwise)' },
+    backlog_limit: {
+      type: 'integer',
+      minimum: 0,
+      description: 'kernel backlog_limit, wins over rules files (unset: 8192 in unicast mode, unless a rules file says otherwise)',
+    },
+    backlog_wait_time: {
+      type: 'integer',
+      minimum: 0,
+      description: 'kernel backlog_wait_time, wins over rules files (unset: 0 in unicast mode, unless a rules file says otherwise)',
+    },
     rate_limit: { type: 'integer', minimum: 0, description: 'kernel rate_limit, wins over rules files (unset: left alone)' },
     failure: { enum: [0, 1, 2], description: 'kernel failure mode, wins over rules files (unset: left alone)' },
-    enabled: { enum: [0, 1], description: 'wins over -e in rules files (unset: 1 in unicast mode); 2 (immutable) is only possible through -e 2 in a rules file with rules load --force-immutable' },
+    enabled: {
+      enum: [0, 1],
+      description:
+        'wins over -e in rules files (unset: 1 in unicast mode); 2 (immutable) is only possible through -e 2 in a rules file with rules load --force-immutable',
+    },
     receive_buffer: { type: 'integer', minimum: 4096, default: 8388608 },
     max_batch: { type: 'integer', minimum: 1, maximum: 65536, default: 1024 },
     status_interval_ms: { type: 'integer', minimum: 50, default: 1000 },
@@ -116,8 +128,19 @@ export interface NetlinkCounters {
 export class NetlinkInput implements Input {
   readonly name: string;
   readonly counters: NetlinkCounters = {
-    datagrams: 0, records: 0, events: 0, parse_errors: 0, enobufs: 0, kernel_lost: 0, serial_gaps: 0, backlog: 0,
-    backlog_max: 0, wakeups: 0, malformed: 0, batches_pushed: 0, paused: 0,
+    datagrams: 0,
+    records: 0,
+    events: 0,
+    parse_errors: 0,
+    enobufs: 0,
+    kernel_lost: 0,
+    serial_gaps: 0,
+    backlog: 0,
+    backlog_max: 0,
+    wakeups: 0,
+    malformed: 0,
+    batches_pushed: 0,
+    paused: 0,
   };
   private session: KernelSession | undefined;
   private stream: AuditStream | undefined;
@@ -132,7 +155,10 @@ export class NetlinkInput implements Input {
   private maintainTimer: NodeJS.Timeout | undefined;
   private readonly statePath: string;
 
-  constructor(private readonly cfg: NetlinkInputConfig, private readonly ctx: BuildContext) {
+  constructor(
+    private readonly cfg: NetlinkInputConfig,
+    private readonly ctx: BuildContext,
+  ) {
     this.name = cfg.name ?? `netlink-${cfg.mode}`;
     this.statePath = path.join(ctx.stateDir, 'netlink-status.json');
   }
@@ -149,27 +175,46 @@ export class NetlinkInput implements Input {
       includeOriginal: cfg.keep_original,
       maxInFlight: cfg.max_in_flight,
       timeoutMs: cfg.reassembly_timeout_ms,
-      onRecord: (rec) => { this.counters.events++; this.pending.push(rec); },
-      onError: (where, message) => { this.counters.parse_errors++; sink.error(parseError(where, message)); },
+      onRecord: (rec) => {
+        this.counters.events++;
+        this.pending.push(rec);
+      },
+      onError: (where, message) => {
+        this.counters.parse_errors++;
+        sink.error(parseError(where, message));
+      },
       onLost: (count, node) => {
         this.counters.serial_gaps += count;
         this.pending.push(lostEventsRecord(count, 'sequence', Date.now(), node));
       },
     });
     const settings: KernelSettings = {
-      backlog_limit: cfg.backlog_limit, backlog_wait_time: cfg.backlog_wait_time, rate_limit: cfg.rate_limit,
-      failure: cfg.failure, enabled: cfg.enabled,
+      backlog_limit: cfg.backlog_limit,
+      backlog_wait_time: cfg.backlog_wait_time,
+      rate_limit: cfg.rate_limit,
+      failure: cfg.failure,
+      enabled: cfg.enabled,
     };
     this.session = KernelSession.open({
-      name: this.name, mode: cfg.mode, maxBatch: cfg.max_batch, receiveBuffer: cfg.receive_buffer, settings,
-      rules: cfg.rules, excludeSelf: cfg.exclude_self, removeRulesOnStop: cfg.remove_rules_on_stop,
-      log: this.ctx.log, onError: (err) => sink.error(err),
+      name: this.name,
+      mode: cfg.mode,
+      maxBatch: cfg.max_batch,
+      receiveBuffer: cfg.receive_buffer,
+      settings,
+      rules: cfg.rules,
+      excludeSelf: cfg.exclude_self,
+      removeRulesOnStop: cfg.remove_rules_on_stop,
+      log: this.ctx.log,
+      onError: (err) => sink.error(err),
     });
     this.lastLost = this.session.lostAtOpen;
 
     this.resume();
     this.statusTimer = setInterval(() => this.pollStatus(), cfg.status_interval_ms);
-    this.maintainTimer = setInterval(() => { this.stream?.maintain(); this.scheduleFlush(); }, 250);
+    this.maintainTimer = setInterval(() => {
+      this.stream?.maintain();
+      this.scheduleFlush();
+    }, 250);
     this.ctx.log.info('netlink input started', { mode: this.mode, pid: process.pid, rules: this.session.ruleCount });
   }
 
@@ -196,13 +241,17 @@ export class NetlinkInput implements Input {
     const stream = this.stream!;
     this.counters.wakeups++;
     this.counters.datagrams += batch.meta.length / 2;
-    forEachRecord(batch, (type, text) => {
-      this.counters.records++;
-      stream.netlink(type, text);
-    }, (len) => {
-      this.counters.malformed++;
-      this.sink?.error(parseError(`${this.name} datagram`, `${len} bytes, shorter than a netlink header`));
-    });
+    forEachRecord(
+      batch,
+      (type, text) => {
+        this.counters.records++;
+        stream.netlink(type, text);
+      },
+      (len) => {
+        this.counters.malformed++;
+        this.sink?.error(parseError(`${this.name} datagram`, `${len} bytes, shorter than a netlink header`));
+      },
+    );
     this.scheduleFlush();
   }
 
@@ -219,7 +268,10 @@ export class NetlinkInput implements Input {
       return;
     }
     if (!this.batchTimer) {
-      this.batchTimer = setTimeout(() => { this.batchTimer = undefined; this.flushPending(); }, wait);
+      this.batchTimer = setTimeout(() => {
+        this.batchTimer = undefined;
+        this.flushPending();
+      }, wait);
     }
   }
 
@@ -229,25 +281,33 @@ export class NetlinkInput implements Input {
    */
   private flushPending(): void {
     if (this.pushing || this.pending.length === 0 || !this.sink) return;
-    if (this.batchTimer) { clearTimeout(this.batchTimer); this.batchTimer = undefined; }
+    if (this.batchTimer) {
+      clearTimeout(this.batchTimer);
+      this.batchTimer = undefined;
+    }
     const records = this.pending;
     this.pending = [];
     this.counters.batches_pushed++;
     const p = this.sink.push({ records });
     let settled = false;
-    this.pushing = p.then(() => {
-      settled = true;
-      this.pushing = undefined;
-      this.resume();
-      this.scheduleFlush();
-    }, (err) => {
-      settled = true;
-      this.pushing = undefined;
-      this.sink?.error(new AuditflowError('AF_ERR_NETLINK', `pipeline refused a batch: ${(err as Error).message}`, this.name));
-      this.resume();
-    });
+    this.pushing = p.then(
+      () => {
+        settled = true;
+        this.pushing = undefined;
+        this.resume();
+        this.scheduleFlush();
+      },
+      (err) => {
+        settled = true;
+        this.pushing = undefined;
+        this.sink?.error(new AuditflowError('AF_ERR_NETLINK', `pipeline refused a batch: ${(err as Error).message}`, this.name));
+        this.resume();
+      },
+    );
     // still waiting after this turn of the event loop: stop reading until the pipeline has room
-    setImmediate(() => { if (!settled && this.pushing) this.pause(); });
+    setImmediate(() => {
+      if (!settled && this.pushing) this.pause();
+    });
   }
 
   /** AUDIT_GET: kernel lost/backlog into counters and records; `final` is the one at stop(). */
@@ -279,7 +339,9 @@ export class NetlinkInput implements Input {
       const tmp = `${this.statePath}.tmp`;
       writeFileSync(tmp, JSON.stringify({ pid: process.pid, mode: this.mode, ...this.counters, kernel_backlog: s.backlog }) + '\n');
       renameSync(tmp, this.statePath);
-    } catch { /* state dir not writable: status just shows the kernel's side */ }
+    } catch {
+      /* state dir not writable: status just shows the kernel's side */
+    }
   }
 
   stats(): Record<string, number> {
@@ -303,7 +365,11 @@ export class NetlinkInput implements Input {
       }
       for (let i = 0; i < 64; i++) {
         let batch: RawBatch | undefined;
-        try { batch = session.events.receive(0); } catch { break; }
+        try {
+          batch = session.events.receive(0);
+        } catch {
+          break;
+        }
         if (!batch) break;
         this.onBatch(batch);
       }
@@ -327,4 +393,3 @@ export const netlinkInput: ComponentDef<Input> = {
   aliases: { include_original: 'keep_original' },
   build: (cfg: NetlinkInputConfig, ctx) => new NetlinkInput(cfg, ctx),
 };
-

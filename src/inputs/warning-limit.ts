@@ -10,7 +10,11 @@ export const HIDDEN_SUMMARY_INTERVAL_MS = 60_000;
 // files remembered; past this the oldest is forgotten (its next warnings are shown again)
 const MAX_FILES = 1024;
 
-interface FileWarnings { shown: number; hidden: number; summarizedAt: number }
+interface FileWarnings {
+  shown: number;
+  hidden: number;
+  summarizedAt: number;
+}
 
 /** The file a warning is about: its `where` without a trailing ":LINE". */
 export function fileOf(where: string): string {

@@ -120,16 +120,26 @@ export function applyRules(client: AuditClient, entries: RuleEntry[], opts: Appl
       continue;
     }
     for (const cmd of entry.commands) {
-      if (cmd.kind === 'ignore-errors') { ignore = true; continue; }
-      if (cmd.kind === 'continue-on-error') { ignore = true; cont = true; continue; }
+      if (cmd.kind === 'ignore-errors') {
+        ignore = true;
+        continue;
+      }
+      if (cmd.kind === 'continue-on-error') {
+        ignore = true;
+        cont = true;
+        continue;
+      }
       try {
         const what = applyCommand(client, cmd, entry.where, opts);
         if (what !== 'none') res[what]++;
         opts.onApplied?.(cmd);
       } catch (err) {
-        const e = err instanceof RuleError ? err
-          : err instanceof NetlinkError ? new RuleError(entry.where, describe(cmd, err))
-          : new RuleError(entry.where, (err as Error).message);
+        const e =
+          err instanceof RuleError
+            ? err
+            : err instanceof NetlinkError
+              ? new RuleError(entry.where, describe(cmd, err))
+              : new RuleError(entry.where, (err as Error).message);
         if (failed(e)) return res;
       }
     }

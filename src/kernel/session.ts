@@ -74,9 +74,17 @@ let exitHookInstalled = false;
 function releaseHeld(held: Held): void {
   if (!holding.delete(held)) return;
   const problems: string[] = [];
-  const attempt = (what: string, fn: () => void) => { try { fn(); } catch (err) { problems.push(`${what}: ${(err as Error).message}`); } };
+  const attempt = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      problems.push(`${what}: ${(err as Error).message}`);
+    }
+  };
   let control: AuditClient | undefined;
-  attempt('open control socket', () => { control = new AuditClient(); });
+  attempt('open control socket', () => {
+    control = new AuditClient();
+  });
   if (control) {
     const c = control;
     if (held.registered) attempt('release audit pid', () => c.setStatus({ pid: 0 }));
@@ -113,7 +121,11 @@ function hold(held: Held): void {
 }
 
 function deleteIfPresent(c: AuditClient, bytes: Buffer): void {
-  try { c.deleteRule(bytes); } catch (err) { if (!(err instanceof NetlinkError && err.errno === 'ENOENT')) throw err; }
+  try {
+    c.deleteRule(bytes);
+  } catch (err) {
+    if (!(err instanceof NetlinkError && err.errno === 'ENOENT')) throw err;
+  }
 }
 
 function ownLoginUid(): number {
@@ -133,7 +145,11 @@ export class KernelSession {
   /** rules this session put (or found) in place */
   private readonly appliedNow = new Set<string>();
 
-  private constructor(private readonly opts: KernelSessionOptions, private readonly control: AuditClient, private readonly held: Held) {}
+  private constructor(
+    private readonly opts: KernelSessionOptions,
+    private readonly control: AuditClient,
+    private readonly held: Held,
+  ) {}
 
   /**
    * Takes over the session a stopped input of the same mode parked, or opens a new one (unicast:
@@ -160,8 +176,13 @@ export class KernelSession {
         const initial = control.getStatus();
         const native = loadNative();
         held = {
-          mode: opts.mode, registered: false, rules: [], removeRules: opts.removeRulesOnStop,
-          initialEnabled: initial.enabled, enabledChanged: false, log: opts.log,
+          mode: opts.mode,
+          registered: false,
+          rules: [],
+          removeRules: opts.removeRulesOnStop,
+          initialEnabled: initial.enabled,
+          enabledChanged: false,
+          log: opts.log,
           events: new native.AuditSocket(opts.mode === 'unicast' ? 0 : native.AUDIT_NLGRP_READLOG, opts.maxBatch),
         };
       }
@@ -223,8 +244,11 @@ export class KernelSession {
     } catch (err) {
       if (err instanceof NetlinkError && err.errno === 'EEXIST') {
         const holder = this.control.getStatus().pid;
-        throw new AuditflowError('AF_ERR_ALREADY_RUNNING',
-          `the kernel audit pid is held by pid ${holder} (auditd or another auditflow); stop it or use mode: multicast`, this.opts.name);
+        throw new AuditflowError(
+          'AF_ERR_ALREADY_RUNNING',
+          `the kernel audit pid is held by pid ${holder} (auditd or another auditflow); stop it or use mode: multicast`,
+          this.opts.name,
+        );
       }
       throw err;
     }
@@ -254,7 +278,9 @@ export class KernelSession {
       continueOnError: true,
       existingIsOk: true,
       present: this.present,
-      onApplied: (cmd) => { if (cmd.kind === 'add') this.keepRule(storedForm(encodeRule(cmd.rule))); },
+      onApplied: (cmd) => {
+        if (cmd.kind === 'add') this.keepRule(storedForm(encodeRule(cmd.rule)));
+      },
     });
     // like auditd with augenrules: a bad line is reported and the rest still load
     for (const e of res.errors) onError(e);
@@ -296,8 +322,9 @@ export class KernelSession {
     const s = this.control.getStatus();
     if (this.held.registered && s.pid !== process.pid) {
       this.held.registered = false;
-      this.opts.onError(new AuditflowError('AF_ERR_NETLINK',
-        `the kernel audit pid is now ${s.pid}, not ours (${process.pid}): records go elsewhere`, this.opts.name));
+      this.opts.onError(
+        new AuditflowError('AF_ERR_NETLINK', `the kernel audit pid is now ${s.pid}, not ours (${process.pid}): records go elsewhere`, this.opts.name),
+      );
     }
     return s;
   }

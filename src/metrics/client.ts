@@ -12,10 +12,16 @@ export function fetchStatus(listen: string = DEFAULT_LISTEN, timeoutMs = 2000): 
     const req = http.get({ host, port, path: '/status', timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
-      res.on('data', (c) => { body += c; });
+      res.on('data', (c) => {
+        body += c;
+      });
       res.on('end', () => {
         if (res.statusCode !== 200) return reject(new AuditflowError('AF_ERR_USAGE', `daemon answered ${res.statusCode}`, `http://${listen}/status`));
-        try { resolve(JSON.parse(body)); } catch { reject(new AuditflowError('AF_ERR_USAGE', 'daemon answered something that is not JSON', `http://${listen}/status`)); }
+        try {
+          resolve(JSON.parse(body));
+        } catch {
+          reject(new AuditflowError('AF_ERR_USAGE', 'daemon answered something that is not JSON', `http://${listen}/status`));
+        }
       });
     });
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));

@@ -7,8 +7,26 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** stats() keys that go up and down */
 const GAUGES = new Set([
-  'queue_records', 'spool_records', 'spool_bytes', 'unconfirmed_records', 'in_doubt', 'backlog', 'connected', 'inFlight', 'in_flight',
-  'backlog_limit', 'enabled', 'files', 'watched', 'inflight_events', 'in_flight_events', 'pid', 'file_bytes', 'backlog_max', 'offset', 'lag_bytes',
+  'queue_records',
+  'spool_records',
+  'spool_bytes',
+  'unconfirmed_records',
+  'in_doubt',
+  'backlog',
+  'connected',
+  'inFlight',
+  'in_flight',
+  'backlog_limit',
+  'enabled',
+  'files',
+  'watched',
+  'inflight_events',
+  'in_flight_events',
+  'pid',
+  'file_bytes',
+  'backlog_max',
+  'offset',
+  'lag_bytes',
 ]);
 
 const PIPELINE: Record<string, [string, string]> = {
@@ -21,7 +39,11 @@ const PIPELINE: Record<string, [string, string]> = {
   inFlight: ['auditflow_batches_in_flight', 'batches between push and ack'],
 };
 
-const metricName = (s: string) => s.replace(/[^A-Za-z0-9_]/g, '_').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+const metricName = (s: string) =>
+  s
+    .replace(/[^A-Za-z0-9_]/g, '_')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase();
 
 export class SnapshotCollector {
   readonly registry = new Registry();

@@ -40,7 +40,12 @@ export async function startMetrics(cfg: MetricsConfig, snapshot: () => Record<st
         const text = await collector.render();
         res.writeHead(200, { 'content-type': collector.contentType }).end(text);
       } else if (path === '/status') {
-        const doc: StatusDocument = { pid: process.pid, started: started.toISOString(), uptime_s: Math.round((Date.now() - started.getTime()) / 1000), ...snapshot() };
+        const doc: StatusDocument = {
+          pid: process.pid,
+          started: started.toISOString(),
+          uptime_s: Math.round((Date.now() - started.getTime()) / 1000),
+          ...snapshot(),
+        };
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(doc));
       } else if (path === '/healthz') {
         res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
@@ -62,6 +67,10 @@ export async function startMetrics(cfg: MetricsConfig, snapshot: () => Record<st
   log.info('metrics endpoint listening', { url });
   return {
     url,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -1,7 +1,10 @@
 // "HOST:PORT" as config writes it: 127.0.0.1:60, [::1]:60, collector.example:60.
 import { configError } from '../errors.js';
 
-export interface HostPort { host: string; port: number }
+export interface HostPort {
+  host: string;
+  port: number;
+}
 
 export function parseHostPort(text: string, where: string, defaultPort?: number): HostPort {
   let host = text;
@@ -17,7 +20,10 @@ export function parseHostPort(text: string, where: string, defaultPort?: number)
   } else {
     const colon = text.lastIndexOf(':');
     // a bare IPv6 address has several colons and no port
-    if (colon >= 0 && text.indexOf(':') === colon) { host = text.slice(0, colon); portText = text.slice(colon + 1); }
+    if (colon >= 0 && text.indexOf(':') === colon) {
+      host = text.slice(0, colon);
+      portText = text.slice(colon + 1);
+    }
   }
   const port = portText === undefined ? defaultPort : Number(portText);
   if (port === undefined || !Number.isInteger(port) || port < 1 || port > 65535) {

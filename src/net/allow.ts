@@ -10,8 +10,15 @@ export class ClientGate {
   rejectedNotAllowed = 0;
   rejectedOverCap = 0;
 
-  constructor(allow: readonly string[] | undefined, private readonly maxPerAddr: number, where: string) {
-    if (!allow || allow.length === 0) { this.list = null; return; }
+  constructor(
+    allow: readonly string[] | undefined,
+    private readonly maxPerAddr: number,
+    where: string,
+  ) {
+    if (!allow || allow.length === 0) {
+      this.list = null;
+      return;
+    }
     const list = new net.BlockList();
     allow.forEach((entry, i) => {
       const [addr, bits] = entry.split('/');
@@ -21,7 +28,8 @@ export class ClientGate {
       if (bits === undefined) list.addAddress(addr, type);
       else {
         const prefix = Number(bits);
-        if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 6 ? 128 : 32)) throw configError(`${where}.allow[${i}]`, `"${entry}": bad prefix length`);
+        if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 6 ? 128 : 32))
+          throw configError(`${where}.allow[${i}]`, `"${entry}": bad prefix length`);
         list.addSubnet(addr, prefix, type);
       }
     });
@@ -31,9 +39,15 @@ export class ClientGate {
   /** Admits a connection from `addr` (counted until release()), or says why not. */
   admit(addr: string): 'ok' | 'not-allowed' | 'over-cap' {
     const a = unmapped(addr);
-    if (this.list && !this.list.check(a, net.isIP(a) === 6 ? 'ipv6' : 'ipv4')) { this.rejectedNotAllowed++; return 'not-allowed'; }
+    if (this.list && !this.list.check(a, net.isIP(a) === 6 ? 'ipv6' : 'ipv4')) {
+      this.rejectedNotAllowed++;
+      return 'not-allowed';
+    }
     const n = this.perAddr.get(a) ?? 0;
-    if (n >= this.maxPerAddr) { this.rejectedOverCap++; return 'over-cap'; }
+    if (n >= this.maxPerAddr) {
+      this.rejectedOverCap++;
+      return 'over-cap';
+    }
     this.perAddr.set(a, n + 1);
     return 'ok';
   }

@@ -27,7 +27,11 @@ export interface CollectorOptions {
   highWater?: number;
 }
 
-interface Origin { stream: AuditStream; host: string; lastTime: number }
+interface Origin {
+  stream: AuditStream;
+  host: string;
+  lastTime: number;
+}
 
 /** `node=NAME ` at the start of a record, or undefined. */
 export function nodeOf(line: string): string | undefined {
@@ -87,7 +91,9 @@ export class Collector {
     if (this.out.length < this.highWater || this.pushing === null) return null;
     if (!this.roomWaiter) {
       let resolve!: () => void;
-      const promise = new Promise<void>((r) => { resolve = r; });
+      const promise = new Promise<void>((r) => {
+        resolve = r;
+      });
       this.roomWaiter = { promise, resolve };
     }
     return this.roomWaiter.promise;
@@ -111,7 +117,10 @@ export class Collector {
 
   private feed(originName: string, text: string, seq: number, where: string): void {
     this.counters.lines++;
-    if (text.charCodeAt(0) === 0x7b) { this.passThrough(originName, text, where); return; }
+    if (text.charCodeAt(0) === 0x7b) {
+      this.passThrough(originName, text, where);
+      return;
+    }
     let o = this.origins.get(originName);
     if (!o) {
       const origin: Origin = { host: originName, lastTime: NaN, stream: null as unknown as AuditStream };
@@ -121,7 +130,9 @@ export class Collector {
         resolveNames: false,
         maxInFlight: this.opts.maxInFlight,
         timeoutMs: this.opts.reassemblyTimeoutMs,
-        onParsed: (r) => { origin.lastTime = r.time; },
+        onParsed: (r) => {
+          origin.lastTime = r.time;
+        },
         onRecord: (rec) => {
           this.counters.events++;
           (rec.host ??= {}).name = origin.host;
@@ -146,7 +157,9 @@ export class Collector {
   /** An auditflow record relayed as JSON (RELP from another auditflow): already normalized. */
   private passThrough(originName: string, text: string, where: string): void {
     let rec: NormalizedRecord;
-    try { rec = JSON.parse(text); } catch (err) {
+    try {
+      rec = JSON.parse(text);
+    } catch (err) {
       this.counters.parse_errors++;
       this.errorsPending.push(parseError(where, `not a JSON record: ${(err as Error).message}`));
       return;
@@ -164,7 +177,10 @@ export class Collector {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => { this.flushScheduled = false; this.flush(); });
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
   }
 
   /** The first seq some open event or unsent record still needs. */
@@ -192,16 +208,25 @@ export class Collector {
     this.unacked++;
     const p = sink.push({
       records,
-      ack: () => { this.unacked--; this.journal.commit(mark); },
+      ack: () => {
+        this.unacked--;
+        this.journal.commit(mark);
+      },
     });
-    this.pushing = p.then(() => {
-      this.pushing = null;
-      const w = this.roomWaiter;
-      this.roomWaiter = null;
-      w?.resolve();
-      if (this.out.length > 0) this.scheduleFlush();
-    }, () => { this.pushing = null; });
+    this.pushing = p.then(
+      () => {
+        this.pushing = null;
+        const w = this.roomWaiter;
+        this.roomWaiter = null;
+        w?.resolve();
+        if (this.out.length > 0) this.scheduleFlush();
+      },
+      () => {
+        this.pushing = null;
+      },
+    );
   }
 }
 
-export const journalDirFor = (stateDir: string, inputType: string, name: string) => join(stateDir, 'journal', `${inputType}-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`);
+export const journalDirFor = (stateDir: string, inputType: string, name: string) =>
+  join(stateDir, 'journal', `${inputType}-${name.replace(/[^A-Za-z0-9_.-]/g, '_')}`);

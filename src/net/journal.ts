@@ -14,7 +14,11 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, r
 import { join } from 'node:path';
 import { AuditflowError } from '../errors.js';
 
-export interface JournalEntry { seq: number; origin: string; text: string }
+export interface JournalEntry {
+  seq: number;
+  origin: string;
+  text: string;
+}
 
 const SEGMENT_RE = /^(\d{16})\.jrn$/;
 const segName = (seq: number) => `${String(seq).padStart(16, '0')}.jrn`;
@@ -29,16 +33,27 @@ export class Journal {
   private savedMark = -1;
   private saveTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly dir: string, private readonly opts: { segmentBytes?: number; fsync?: boolean } = {}) {}
+  constructor(
+    private readonly dir: string,
+    private readonly opts: { segmentBytes?: number; fsync?: boolean } = {},
+  ) {}
 
   /** Opens the journal and returns the lines not yet delivered, oldest first. */
   open(): JournalEntry[] {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     chmodSync(this.dir, 0o700);
-    try { this.committed = JSON.parse(readFileSync(join(this.dir, 'mark'), 'utf8')).mark; } catch { this.committed = 0; }
+    try {
+      this.committed = JSON.parse(readFileSync(join(this.dir, 'mark'), 'utf8')).mark;
+    } catch {
+      this.committed = 0;
+    }
     if (!Number.isSafeInteger(this.committed) || this.committed < 0) this.committed = 0;
     this.savedMark = this.committed;
-    this.segments = readdirSync(this.dir).map((f) => SEGMENT_RE.exec(f)).filter((m) => m !== null).map((m) => Number(m![1])).sort((a, b) => a - b);
+    this.segments = readdirSync(this.dir)
+      .map((f) => SEGMENT_RE.exec(f))
+      .filter((m) => m !== null)
+      .map((m) => Number(m![1]))
+      .sort((a, b) => a - b);
     const pending: JournalEntry[] = [];
     let next = this.committed;
     for (const start of this.segments) {
@@ -86,13 +101,22 @@ export class Journal {
   commit(mark: number): void {
     if (mark <= this.committed) return;
     this.committed = mark;
-    this.saveTimer ??= setTimeout(() => { this.saveTimer = null; this.save(); }, 100);
+    this.saveTimer ??= setTimeout(() => {
+      this.saveTimer = null;
+      this.save();
+    }, 100);
   }
 
   close(): void {
-    if (this.saveTimer) { clearTimeout(this.saveTimer); this.saveTimer = null; }
+    if (this.saveTimer) {
+      clearTimeout(this.saveTimer);
+      this.saveTimer = null;
+    }
     this.save();
-    if (this.fd >= 0) { closeSync(this.fd); this.fd = -1; }
+    if (this.fd >= 0) {
+      closeSync(this.fd);
+      this.fd = -1;
+    }
   }
 
   private save(): void {
@@ -103,7 +127,11 @@ export class Journal {
     this.savedMark = this.committed;
     // a segment is done once the next one starts at or below the mark
     while (this.segments.length > 1 && this.segments[1] <= this.committed) {
-      try { unlinkSync(join(this.dir, segName(this.segments[0]))); } catch { /* already gone */ }
+      try {
+        unlinkSync(join(this.dir, segName(this.segments[0])));
+      } catch {
+        /* already gone */
+      }
       this.segments.shift();
     }
   }

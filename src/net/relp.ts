@@ -8,7 +8,11 @@
 export const RELP_MAX_TXNR = 999999999;
 export const RELP_OFFERS = 'relp_version=0\nrelp_software=auditflow,1,https://github.com/auditflow\ncommands=syslog';
 
-export interface RelpFrame { txnr: number; command: string; data: Buffer }
+export interface RelpFrame {
+  txnr: number;
+  command: string;
+  data: Buffer;
+}
 
 export function relpFrame(txnr: number, command: string, data?: string | Buffer): Buffer {
   const body = data === undefined ? undefined : typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
@@ -40,7 +44,11 @@ export class RelpDecoder {
     let j = sp2 + 1;
     let len = 0;
     let digits = 0;
-    while (j < b.length && b[j] >= 0x30 && b[j] <= 0x39) { len = len * 10 + (b[j] - 0x30); j++; digits++; }
+    while (j < b.length && b[j] >= 0x30 && b[j] <= 0x39) {
+      len = len * 10 + (b[j] - 0x30);
+      j++;
+      digits++;
+    }
     if (j >= b.length) return this.needMore(b.length - i);
     if (digits === 0 || digits > 9) throw new RelpError('bad DATALEN');
     const txnrText = b.toString('latin1', i, sp1);

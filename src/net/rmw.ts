@@ -49,8 +49,7 @@ export type RmwFrame =
   | { kind: 'ascii'; payload: string }
   | { kind: 'error'; message: string };
 
-const isMagicAt = (b: Buffer, i: number) =>
-  b[i] === 0xfe && b[i + 1] === 0x00 && b[i + 2] === 0x00 && b[i + 3] === 0xff;
+const isMagicAt = (b: Buffer, i: number) => b[i] === 0xfe && b[i + 1] === 0x00 && b[i + 2] === 0x00 && b[i + 3] === 0xff;
 
 /**
  * Splits a byte stream into frames. Bytes are kept only until their frame is complete; a frame
@@ -68,7 +67,9 @@ export class RmwDecoder {
   }
 
   /** Bytes held that do not make a whole frame yet. */
-  get pending(): number { return this.buf.length - this.pos; }
+  get pending(): number {
+    return this.buf.length - this.pos;
+  }
 
   next(): RmwFrame | null {
     if (this.failed) return null;

@@ -3,7 +3,10 @@
 // rsyslog's `@cee:` cookie) or an audit record line (audit.log relayed by imfile, audisp's syslog
 // plugin). RFC 5424, RFC 3164 and rsyslog's ForwardFormat (RFC 3339 time in a 3164 header).
 
-export interface SyslogMessage { host: string | undefined; msg: string }
+export interface SyslogMessage {
+  host: string | undefined;
+  msg: string;
+}
 
 const MONTHS = /^(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) $/;
 
@@ -21,16 +24,22 @@ export function parseSyslog(text: string): SyslogMessage {
   };
   if (text.startsWith('1 ', i)) {
     i += 2;
-    word();                               // timestamp
+    word(); // timestamp
     const host = word();
-    word(); word(); word();               // app, procid, msgid
-    if (text[i] === '[') {                // structured data: skip elements, honouring escapes
+    word();
+    word();
+    word(); // app, procid, msgid
+    if (text[i] === '[') {
+      // structured data: skip elements, honouring escapes
       while (text[i] === '[') {
         let j = i + 1;
         let quoted = false;
         for (; j < text.length; j++) {
           const c = text[j];
-          if (c === '\\') { j++; continue; }
+          if (c === '\\') {
+            j++;
+            continue;
+          }
           if (c === '"') quoted = !quoted;
           else if (c === ']' && !quoted) break;
         }
@@ -41,7 +50,7 @@ export function parseSyslog(text: string): SyslogMessage {
     return { host: host === '-' ? undefined : host, msg: text.slice(i) };
   }
   if (MONTHS.test(text.slice(i, i + 4))) i += 15 + (text[i + 15] === ' ' ? 1 : 0);
-  else word();                            // RFC 3339 timestamp
+  else word(); // RFC 3339 timestamp
   const host = word();
   const rest = text.slice(i);
   // the tag ends at ": " (or the first space); audit lines and JSON have no tag before them

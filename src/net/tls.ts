@@ -4,13 +4,19 @@ import { readFileSync } from 'node:fs';
 import type tls from 'node:tls';
 import { configError } from '../errors.js';
 
-export interface TlsConfig { ca_file?: string; cert_file?: string; key_file?: string; server_name?: string; verify?: boolean }
+export interface TlsConfig {
+  ca_file?: string;
+  cert_file?: string;
+  key_file?: string;
+  server_name?: string;
+  verify?: boolean;
+}
 
 export const tlsSchema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    ca_file: { type: 'string', minLength: 1, description: 'PEM CA bundle the peer\'s certificate must chain to (default: the system\'s)' },
+    ca_file: { type: 'string', minLength: 1, description: "PEM CA bundle the peer's certificate must chain to (default: the system's)" },
     cert_file: { type: 'string', minLength: 1, description: 'our certificate (client auth / server certificate)' },
     key_file: { type: 'string', minLength: 1 },
     server_name: { type: 'string', minLength: 1, description: 'name the server certificate must carry (default: the host)' },
@@ -21,7 +27,11 @@ export const tlsSchema = {
 
 function read(where: string, path: string | undefined): Buffer | undefined {
   if (path === undefined) return undefined;
-  try { return readFileSync(path); } catch (err) { throw configError(where, `cannot read ${path}: ${(err as Error).message}`); }
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw configError(where, `cannot read ${path}: ${(err as Error).message}`);
+  }
 }
 
 /** Options for tls.connect (client side). */

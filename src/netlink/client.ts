@@ -7,16 +7,31 @@ import { errnoNames } from '../audit/tables/errno.js';
 import { loadNative } from './load.js';
 import type { RawAuditSocket } from './native.js';
 import {
-  AUDIT_ADD_RULE, AUDIT_DEL_RULE, AUDIT_GET, AUDIT_GET_FEATURE, AUDIT_LIST_RULES, AUDIT_SET, AUDIT_SET_FEATURE,
-  NLMSG_DONE, NLMSG_ERROR, NLM_F_ACK, NLM_F_REQUEST, encodeRequest, splitBatch, type NetlinkMessage,
+  AUDIT_ADD_RULE,
+  AUDIT_DEL_RULE,
+  AUDIT_GET,
+  AUDIT_GET_FEATURE,
+  AUDIT_LIST_RULES,
+  AUDIT_SET,
+  AUDIT_SET_FEATURE,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  NLM_F_ACK,
+  NLM_F_REQUEST,
+  encodeRequest,
+  splitBatch,
+  type NetlinkMessage,
 } from './protocol.js';
-import {
-  decodeFeatures, decodeStatus, encodeFeature, encodeStatusChange, type AuditFeatures, type AuditStatus, type StatusChange,
-} from './status.js';
+import { decodeFeatures, decodeStatus, encodeFeature, encodeStatusChange, type AuditFeatures, type AuditStatus, type StatusChange } from './status.js';
 
 export const requestNames: Record<number, string> = {
-  [AUDIT_GET]: 'AUDIT_GET', [AUDIT_SET]: 'AUDIT_SET', [AUDIT_ADD_RULE]: 'AUDIT_ADD_RULE', [AUDIT_DEL_RULE]: 'AUDIT_DEL_RULE',
-  [AUDIT_LIST_RULES]: 'AUDIT_LIST_RULES', [AUDIT_GET_FEATURE]: 'AUDIT_GET_FEATURE', [AUDIT_SET_FEATURE]: 'AUDIT_SET_FEATURE',
+  [AUDIT_GET]: 'AUDIT_GET',
+  [AUDIT_SET]: 'AUDIT_SET',
+  [AUDIT_ADD_RULE]: 'AUDIT_ADD_RULE',
+  [AUDIT_DEL_RULE]: 'AUDIT_DEL_RULE',
+  [AUDIT_LIST_RULES]: 'AUDIT_LIST_RULES',
+  [AUDIT_GET_FEATURE]: 'AUDIT_GET_FEATURE',
+  [AUDIT_SET_FEATURE]: 'AUDIT_SET_FEATURE',
 };
 
 /** The kernel refused a request; `errno` is the symbolic name (EEXIST, EPERM...). */
@@ -57,7 +72,7 @@ export class AuditClient {
    */
   request(type: number, payload: Uint8Array | undefined, opts: RequestOptions = {}): NetlinkMessage[] {
     const name = requestNames[type] ?? `request ${type}`;
-    const seq = this.seq = (this.seq + 1) >>> 0;
+    const seq = (this.seq = (this.seq + 1) >>> 0);
     try {
       this.socket.send(encodeRequest(type, NLM_F_REQUEST | NLM_F_ACK, seq, payload));
     } catch (err) {
@@ -65,7 +80,9 @@ export class AuditClient {
       throw new NetlinkError(name, code, (err as Error).message);
     }
     const out: NetlinkMessage[] = [];
-    let acked = false, replied = opts.reply === undefined, done = !opts.dump;
+    let acked = false,
+      replied = opts.reply === undefined,
+      done = !opts.dump;
     const deadline = Date.now() + (opts.timeoutMs ?? this.timeoutMs);
     while (!(acked && replied && done)) {
       const left = deadline - Date.now();

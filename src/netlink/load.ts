@@ -28,7 +28,10 @@ export function loadNative(): NativeModule {
   if (cached) return cached;
   const tried: string[] = [];
   for (const p of candidatePaths()) {
-    if (!existsSync(p)) { tried.push(`${p} (missing)`); continue; }
+    if (!existsSync(p)) {
+      tried.push(`${p} (missing)`);
+      continue;
+    }
     try {
       cached = require(p) as NativeModule;
       return cached;
@@ -36,6 +39,8 @@ export function loadNative(): NativeModule {
       tried.push(`${p} (${(err as Error).message})`);
     }
   }
-  throw new AuditflowError('AF_ERR_NETLINK',
-    `audit netlink addon not found; run \`npm rebuild\` or \`npx node-gyp rebuild -C native/netlink\`. Tried: ${tried.join('; ')}`);
+  throw new AuditflowError(
+    'AF_ERR_NETLINK',
+    `audit netlink addon not found; run \`npm rebuild\` or \`npx node-gyp rebuild -C native/netlink\`. Tried: ${tried.join('; ')}`,
+  );
 }

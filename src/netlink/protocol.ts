@@ -90,13 +90,18 @@ function walk(batch: RawBatch, onMessage: (data: Buffer, off: number, stop: numb
 
 /** Each message of a batch, with its header fields and a view of its payload. */
 export function forEachMessage(batch: RawBatch, onMessage: (m: NetlinkMessage) => void, onMalformed?: (len: number) => void): void {
-  walk(batch, (data, off, stop) => onMessage({
-    type: data.readUInt16LE(off + 4),
-    flags: data.readUInt16LE(off + 6),
-    seq: data.readUInt32LE(off + 8),
-    pid: data.readUInt32LE(off + 12),
-    payload: data.subarray(off + NLMSG_HDRLEN, stop),
-  }), onMalformed);
+  walk(
+    batch,
+    (data, off, stop) =>
+      onMessage({
+        type: data.readUInt16LE(off + 4),
+        flags: data.readUInt16LE(off + 6),
+        seq: data.readUInt32LE(off + 8),
+        pid: data.readUInt32LE(off + 12),
+        payload: data.subarray(off + NLMSG_HDRLEN, stop),
+      }),
+    onMalformed,
+  );
 }
 
 export function splitBatch(batch: RawBatch): NetlinkMessage[] {
@@ -110,10 +115,14 @@ export function splitBatch(batch: RawBatch): NetlinkMessage[] {
  * payload view is made per datagram. Other messages are skipped.
  */
 export function forEachRecord(batch: RawBatch, onRecord: (type: number, text: string) => void, onMalformed?: (len: number) => void): void {
-  walk(batch, (data, off, stop) => {
-    const type = data.readUInt16LE(off + 4);
-    if (isRecordType(type)) onRecord(type, textAt(data, off + NLMSG_HDRLEN, stop, isUserMessage(type)));
-  }, onMalformed);
+  walk(
+    batch,
+    (data, off, stop) => {
+      const type = data.readUInt16LE(off + 4);
+      if (isRecordType(type)) onRecord(type, textAt(data, off + NLMSG_HDRLEN, stop, isUserMessage(type)));
+    },
+    onMalformed,
+  );
 }
 
 const NON_ASCII = /[\x80-\xff]/;

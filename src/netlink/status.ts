@@ -24,8 +24,19 @@ export interface AuditStatus {
   backlog_wait_time_actual: number;
 }
 
-const order: (keyof AuditStatus)[] = ['mask', 'enabled', 'failure', 'pid', 'rate_limit', 'backlog_limit', 'lost', 'backlog',
-  'feature_bitmap', 'backlog_wait_time', 'backlog_wait_time_actual'];
+const order: (keyof AuditStatus)[] = [
+  'mask',
+  'enabled',
+  'failure',
+  'pid',
+  'rate_limit',
+  'backlog_limit',
+  'lost',
+  'backlog',
+  'feature_bitmap',
+  'backlog_wait_time',
+  'backlog_wait_time_actual',
+];
 export const AUDIT_STATUS_SIZE = order.length * 4;
 
 export function decodeStatus(buf: Buffer): AuditStatus {
@@ -40,8 +51,12 @@ export type StatusChange = Partial<Pick<AuditStatus, 'enabled' | 'failure' | 'pi
 };
 
 const maskOf: Record<string, number> = {
-  enabled: AUDIT_STATUS_ENABLED, failure: AUDIT_STATUS_FAILURE, pid: AUDIT_STATUS_PID, rate_limit: AUDIT_STATUS_RATE_LIMIT,
-  backlog_limit: AUDIT_STATUS_BACKLOG_LIMIT, backlog_wait_time: AUDIT_STATUS_BACKLOG_WAIT_TIME,
+  enabled: AUDIT_STATUS_ENABLED,
+  failure: AUDIT_STATUS_FAILURE,
+  pid: AUDIT_STATUS_PID,
+  rate_limit: AUDIT_STATUS_RATE_LIMIT,
+  backlog_limit: AUDIT_STATUS_BACKLOG_LIMIT,
+  backlog_wait_time: AUDIT_STATUS_BACKLOG_WAIT_TIME,
 };
 
 /** The AUDIT_SET payload: only the fields named in the change are flagged in mask. */
@@ -63,7 +78,12 @@ export const AUDIT_FEATURE_VERSION = 1;
 export const AUDIT_FEATURE_ONLY_UNSET_LOGINUID = 0;
 export const AUDIT_FEATURE_LOGINUID_IMMUTABLE = 1;
 
-export interface AuditFeatures { vers: number; mask: number; features: number; lock: number }
+export interface AuditFeatures {
+  vers: number;
+  mask: number;
+  features: number;
+  lock: number;
+}
 
 export function decodeFeatures(buf: Buffer): AuditFeatures {
   return { vers: buf.readUInt32LE(0), mask: buf.readUInt32LE(4), features: buf.readUInt32LE(8), lock: buf.readUInt32LE(12) };

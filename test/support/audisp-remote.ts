@@ -46,8 +46,11 @@ export function audispRemoteConfig(o: AudispRemoteOptions): string {
 export function startAudispRemote(o: AudispRemoteOptions): ChildProcess {
   const conf = join(o.dir, `audisp-remote-${o.port}-${o.format}.conf`);
   writeFileSync(conf, audispRemoteConfig(o), { mode: 0o600 });
-  return spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c',
-    `mount --bind "$1" /etc/audit/audisp-remote.conf && exec ${AUDISP_REMOTE}`, 'sh', conf], { stdio: ['pipe', 'ignore', 'pipe'] });
+  return spawn(
+    'unshare',
+    ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind "$1" /etc/audit/audisp-remote.conf && exec ${AUDISP_REMOTE}`, 'sh', conf],
+    { stdio: ['pipe', 'ignore', 'pipe'] },
+  );
 }
 
 /**
@@ -58,11 +61,17 @@ export function startAudispRemote(o: AudispRemoteOptions): ChildProcess {
 export async function runAudispRemote(o: AudispRemoteOptions, lines: readonly string[], done: () => boolean, timeoutMs = 30000): Promise<number | null> {
   const child = startAudispRemote(o);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.stdin!.on('error', () => { /* exited early: the exit code says why */ });
+  child.stdin!.on('error', () => {
+    /* exited early: the exit code says why */
+  });
   child.stdin!.write(lines.map((l) => l + '\n').join(''));
   const end = Date.now() + timeoutMs;
   while (!done() && Date.now() < end && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
   child.stdin!.end();
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  try { return await exited; } finally { clearTimeout(timer); }
+  try {
+    return await exited;
+  } finally {
+    clearTimeout(timer);
+  }
 }

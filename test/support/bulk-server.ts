@@ -10,7 +10,11 @@ import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 
-export interface ItemVerdict { status: number; type?: string; reason?: string }
+export interface ItemVerdict {
+  status: number;
+  type?: string;
+  reason?: string;
+}
 
 export interface BulkServerOptions {
   /** reject requests without this Authorization header value (401) */
@@ -23,9 +27,17 @@ export interface BulkServerOptions {
   tls?: { certFile: string; keyFile: string };
 }
 
-export interface ReceivedRequest { method: string; url: string; headers: http.IncomingHttpHeaders; body: string }
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
 
-interface StoredTemplate { name: string; body: any }
+interface StoredTemplate {
+  name: string;
+  body: any;
+}
 
 export class BulkServer {
   readonly docs = new Map<string, Map<string, any>>();
@@ -46,7 +58,9 @@ export class BulkServer {
 
   constructor(private readonly opts: BulkServerOptions = {}) {}
 
-  get url(): string { return `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`; }
+  get url(): string {
+    return `${this.opts.tls ? 'https' : 'http'}://127.0.0.1:${this.port}`;
+  }
 
   async start(): Promise<void> {
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => this.handle(req, res);
@@ -75,7 +89,10 @@ export class BulkServer {
 
   private isDataStream(index: string): boolean {
     let v = this.dsCache.get(index);
-    if (v === undefined) { v = this.matchDataStream(index); this.dsCache.set(index, v); }
+    if (v === undefined) {
+      v = this.matchDataStream(index);
+      this.dsCache.set(index, v);
+    }
     return v;
   }
 
@@ -90,14 +107,23 @@ export class BulkServer {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => { size += c.length; chunks.push(c); });
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      chunks.push(c);
+    });
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
       this.requests.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
       const answer = (status: number, obj: unknown) => {
         const text = typeof obj === 'string' ? obj : JSON.stringify(obj);
-        const send = () => { if (!res.destroyed) { res.writeHead(status, { 'content-type': 'application/json' }); res.end(text); } };
-        if (this.delayMs > 0) setTimeout(send, this.delayMs); else send();
+        const send = () => {
+          if (!res.destroyed) {
+            res.writeHead(status, { 'content-type': 'application/json' });
+            res.end(text);
+          }
+        };
+        if (this.delayMs > 0) setTimeout(send, this.delayMs);
+        else send();
       };
       if (this.opts.authorization && req.headers.authorization !== this.opts.authorization) {
         return answer(401, { error: { type: 'security_exception', reason: 'missing authentication credentials' }, status: 401 });
@@ -107,8 +133,13 @@ export class BulkServer {
       if (req.method === 'GET' && parts.length === 0) return answer(200, { version: { number: '8.15.0' }, tagline: 'You Know, for Search (test double)' });
       if (req.method === 'PUT' && parts[0] === '_index_template' && parts.length === 2) {
         let parsed;
-        try { parsed = JSON.parse(body); } catch { return answer(400, { error: { type: 'parse_exception', reason: 'request body is not JSON' }, status: 400 }); }
-        if (!Array.isArray(parsed.index_patterns)) return answer(400, { error: { type: 'action_request_validation_exception', reason: 'index patterns are missing' }, status: 400 });
+        try {
+          parsed = JSON.parse(body);
+        } catch {
+          return answer(400, { error: { type: 'parse_exception', reason: 'request body is not JSON' }, status: 400 });
+        }
+        if (!Array.isArray(parsed.index_patterns))
+          return answer(400, { error: { type: 'action_request_validation_exception', reason: 'index patterns are missing' }, status: 400 });
         this.templates.set(parts[1], { name: parts[1], body: parsed });
         this.dsCache.clear();
         return answer(200, { acknowledged: true });
@@ -150,12 +181,17 @@ export class BulkServer {
     let errors = false;
     for (let i = 0; i < lines.length; i += 2) {
       let action: any;
-      try { action = JSON.parse(lines[i]); } catch {
+      try {
+        action = JSON.parse(lines[i]);
+      } catch {
         return answer(400, { error: { type: 'x_content_parse_exception', reason: `malformed action/metadata line [${i + 1}]` }, status: 400 });
       }
       const ops = Object.keys(action);
       if (ops.length !== 1 || !['create', 'index'].includes(ops[0])) {
-        return answer(400, { error: { type: 'illegal_argument_exception', reason: `Malformed action/metadata line [${i + 1}], expected create or index` }, status: 400 });
+        return answer(400, {
+          error: { type: 'illegal_argument_exception', reason: `Malformed action/metadata line [${i + 1}], expected create or index` },
+          status: 400,
+        });
       }
       const op = ops[0];
       const meta = action[op];
@@ -179,19 +215,29 @@ export class BulkServer {
     // idsOnly (benchmarks) measures the client: documents are counted, not parsed
     if (this.opts.idsOnly) doc = { '@timestamp': '' };
     else {
-      try { doc = JSON.parse(source); } catch {
+      try {
+        doc = JSON.parse(source);
+      } catch {
         return { status: 400, type: 'document_parsing_exception', reason: 'failed to parse document' };
       }
     }
     const attempt = (this.attempts.get(id) ?? 0) + 1;
     this.attempts.set(id, attempt);
     const injected = this.itemFault?.(doc, id, attempt);
-    if (injected) { this.counts.injected++; return injected; }
+    if (injected) {
+      this.counts.injected++;
+      return injected;
+    }
     const ds = this.isDataStream(index);
-    if (ds && op !== 'create') return { status: 400, type: 'illegal_argument_exception', reason: `only write ops with an op_type of create are allowed in data streams` };
-    if (ds && typeof doc['@timestamp'] !== 'string') return { status: 400, type: 'document_parsing_exception', reason: 'data stream timestamp field [@timestamp] is missing' };
+    if (ds && op !== 'create')
+      return { status: 400, type: 'illegal_argument_exception', reason: `only write ops with an op_type of create are allowed in data streams` };
+    if (ds && typeof doc['@timestamp'] !== 'string')
+      return { status: 400, type: 'document_parsing_exception', reason: 'data stream timestamp field [@timestamp] is missing' };
     let m = this.docs.get(index);
-    if (!m) { m = new Map(); this.docs.set(index, m); }
+    if (!m) {
+      m = new Map();
+      this.docs.set(index, m);
+    }
     if (id !== undefined && m.has(id)) {
       this.counts.conflicts++;
       return { status: 409, type: 'version_conflict_engine_exception', reason: `[${id}]: version conflict, document already exists (current version [1])` };
@@ -203,6 +249,13 @@ export class BulkServer {
 }
 
 function globMatch(pattern: string, s: string): boolean {
-  const re = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  const re = new RegExp(
+    '^' +
+      pattern
+        .split('*')
+        .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*') +
+      '$',
+  );
   return re.test(s);
 }

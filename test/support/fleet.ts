@@ -8,7 +8,9 @@ import type { BuildContext, Input, InputSink, Output } from '../../src/pipeline/
 import type { NormalizedRecord } from '../../src/record.js';
 import type { AuditflowError } from '../../src/errors.js';
 
-export const sampleLines: string[] = readFileSync(new URL('../fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter((l) => l);
+export const sampleLines: string[] = readFileSync(new URL('../fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((l) => l);
 
 export async function waitFor(what: string, cond: () => boolean, timeoutMs = 15000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -33,8 +35,13 @@ export function recordingSink(opts: { ack?: boolean } = {}) {
   const records: NormalizedRecord[] = [];
   const errors: AuditflowError[] = [];
   const sink: InputSink = {
-    push: async (b) => { records.push(...b.records); if (opts.ack !== false) b.ack?.(); },
-    error: (e) => { errors.push(e); },
+    push: async (b) => {
+      records.push(...b.records);
+      if (opts.ack !== false) b.ack?.();
+    },
+    error: (e) => {
+      errors.push(e);
+    },
   };
   return { records, errors, sink };
 }

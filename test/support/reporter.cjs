@@ -9,10 +9,18 @@ const { EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING, EVENT_RUN_END } = 
 class ClosingLineReporter extends Spec {
   constructor(runner, options) {
     super(runner, options);
-    let passed = 0, failed = 0, skipped = 0;
-    runner.on(EVENT_TEST_PASS, () => { passed++; });
-    runner.on(EVENT_TEST_FAIL, () => { failed++; });
-    runner.on(EVENT_TEST_PENDING, () => { skipped++; });
+    let passed = 0,
+      failed = 0,
+      skipped = 0;
+    runner.on(EVENT_TEST_PASS, () => {
+      passed++;
+    });
+    runner.on(EVENT_TEST_FAIL, () => {
+      failed++;
+    });
+    runner.on(EVENT_TEST_PENDING, () => {
+      skipped++;
+    });
     runner.once(EVENT_RUN_END, () => {
       // Spec registered its epilogue first, so this line is the last one printed.
       process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);

@@ -9,7 +9,16 @@ import net from 'node:net';
 import dgram from 'node:dgram';
 import { sleep } from './wait.js';
 
-export interface Received { pri: string; hostname: string; app: string; procid: string; msgid: string; sd: string; msg: string; raw: string }
+export interface Received {
+  pri: string;
+  hostname: string;
+  app: string;
+  procid: string;
+  msgid: string;
+  sd: string;
+  msg: string;
+  raw: string;
+}
 
 /** Skips the test (or fails it under CI) when a tool is missing. */
 export function needTool(ctx: Mocha.Context, bin: string, why: string): void {
@@ -25,8 +34,9 @@ export function needTool(ctx: Mocha.Context, bin: string, why: string): void {
 
 /** rsyslog's TLS needs its OpenSSL netstream driver (Debian package rsyslog-openssl). */
 export function needRsyslogTls(ctx: Mocha.Context): void {
-  const found = ['/usr/lib/x86_64-linux-gnu/rsyslog', '/usr/lib/aarch64-linux-gnu/rsyslog', '/usr/lib/rsyslog', '/usr/lib64/rsyslog']
-    .some((d) => existsSync(join(d, 'lmnsd_ossl.so')));
+  const found = ['/usr/lib/x86_64-linux-gnu/rsyslog', '/usr/lib/aarch64-linux-gnu/rsyslog', '/usr/lib/rsyslog', '/usr/lib64/rsyslog'].some((d) =>
+    existsSync(join(d, 'lmnsd_ossl.so')),
+  );
   if (found) return;
   const msg = 'rsyslog TLS driver lmnsd_ossl.so missing (apt-get install rsyslog-openssl)';
   if (process.env.CI === 'true') throw new Error(`${msg} (required under CI)`);
@@ -43,7 +53,10 @@ export async function freeTcpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = net.createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => { const p = (s.address() as net.AddressInfo).port; s.close(() => resolve(p)); });
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
   });
 }
 
@@ -51,11 +64,21 @@ export async function freeUdpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = dgram.createSocket('udp4');
     s.once('error', reject);
-    s.bind(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+    s.bind(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
   });
 }
 
-export interface TestPki { dir: string; ca: string; serverCert: string; serverKey: string; clientCert: string; clientKey: string }
+export interface TestPki {
+  dir: string;
+  ca: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+}
 
 /** A throwaway CA, a server certificate for localhost/127.0.0.1 and a client certificate. */
 export function makePki(dir: string): TestPki {
@@ -64,14 +87,33 @@ export function makePki(dir: string): TestPki {
   const leaf = (name: string, cn: string, ext: string) => {
     writeFileSync(join(dir, `${name}.ext`), ext);
     o(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${cn}`, '-keyout', `${name}.key`, '-out', `${name}.csr`]);
-    o(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-out', `${name}.pem`, '-extfile', `${name}.ext`]);
+    o([
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-out',
+      `${name}.pem`,
+      '-extfile',
+      `${name}.ext`,
+    ]);
   };
   leaf('server', 'localhost', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
   leaf('client', 'auditflow-client', 'extendedKeyUsage=clientAuth\n');
   return {
-    dir, ca: join(dir, 'ca.pem'),
-    serverCert: join(dir, 'server.pem'), serverKey: join(dir, 'server.key'),
-    clientCert: join(dir, 'client.pem'), clientKey: join(dir, 'client.key'),
+    dir,
+    ca: join(dir, 'ca.pem'),
+    serverCert: join(dir, 'server.pem'),
+    serverKey: join(dir, 'server.key'),
+    clientCert: join(dir, 'client.pem'),
+    clientKey: join(dir, 'client.key'),
   };
 }
 
@@ -97,8 +139,12 @@ export class Rsyslog {
     const lines: string[] = [];
     const g = [`workDirectory="${this.dir}"`, `maxMessageSize="${opts.maxMessageSize ?? '64k'}"`];
     if (opts.tlsPort && opts.pki) {
-      g.push(`DefaultNetstreamDriver="ossl"`, `DefaultNetstreamDriverCAFile="${opts.pki.ca}"`,
-        `DefaultNetstreamDriverCertFile="${opts.pki.serverCert}"`, `DefaultNetstreamDriverKeyFile="${opts.pki.serverKey}"`);
+      g.push(
+        `DefaultNetstreamDriver="ossl"`,
+        `DefaultNetstreamDriverCAFile="${opts.pki.ca}"`,
+        `DefaultNetstreamDriverCertFile="${opts.pki.serverCert}"`,
+        `DefaultNetstreamDriverKeyFile="${opts.pki.serverKey}"`,
+      );
     }
     lines.push(`global(${g.join(' ')})`);
     lines.push(`main_queue(queue.type="direct")`);
@@ -131,7 +177,9 @@ export class Rsyslog {
     const conf = join(this.dir, 'rsyslog.conf');
     this.stderr = '';
     this.proc = spawn(rsyslogdPath(), ['-n', '-f', conf, '-i', join(this.dir, 'rsyslogd.pid')], { stdio: ['ignore', 'ignore', 'pipe'] });
-    this.proc.stderr!.on('data', (d) => { this.stderr += d; });
+    this.proc.stderr!.on('data', (d) => {
+      this.stderr += d;
+    });
     const ports = [this.opts.tcpPort, this.opts.tlsPort].filter(Boolean) as number[];
     const until = Date.now() + 10000;
     for (const port of ports) {
@@ -151,7 +199,10 @@ export class Rsyslog {
     if (!p || p.exitCode !== null) return;
     await new Promise<void>((resolve) => {
       const t = setTimeout(() => p.kill('SIGKILL'), 5000);
-      p.once('exit', () => { clearTimeout(t); resolve(); });
+      p.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
       p.kill('SIGTERM');
     });
   }
@@ -195,7 +246,10 @@ export class Rsyslog {
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect({ host: '127.0.0.1', port });
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
   });
 }

@@ -12,7 +12,9 @@ export class TestSink implements Output {
   private closed = false;
   constructor(readonly name = 'test-sink') {}
   async start(): Promise<void> {}
-  get up(): boolean { return this.isUp; }
+  get up(): boolean {
+    return this.isUp;
+  }
   set up(v: boolean) {
     this.isUp = v;
     if (v) for (const w of this.waiters.splice(0)) w.resolve();
@@ -29,5 +31,7 @@ export class TestSink implements Output {
     this.closed = true;
     for (const w of this.waiters.splice(0)) w.reject(new AuditflowError('AF_ERR_OUTPUT', 'closed while down', this.name));
   }
-  stats() { return { received: this.received.length }; }
+  stats() {
+    return { received: this.received.length };
+  }
 }

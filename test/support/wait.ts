@@ -12,12 +12,7 @@ type Falsy = false | 0 | '' | null | undefined;
  * timeout the error names `what` and, if given, `describe()` of the state then, so a failure
  * says what was seen instead of only that time ran out.
  */
-export async function waitFor<T>(
-  what: string,
-  condition: () => T | Promise<T>,
-  timeoutMs = 10_000,
-  describe?: () => unknown,
-): Promise<Exclude<T, Falsy>> {
+export async function waitFor<T>(what: string, condition: () => T | Promise<T>, timeoutMs = 10_000, describe?: () => unknown): Promise<Exclude<T, Falsy>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await condition();

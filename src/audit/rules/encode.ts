@@ -37,7 +37,10 @@ export function encodeRule(rule: AuditRule): Buffer {
   });
   out.writeUInt32LE(buflen, BUFLEN_OFF);
   let off = RULE_DATA_SIZE;
-  for (const b of strings) { b.copy(out, off); off += b.length; }
+  for (const b of strings) {
+    b.copy(out, off);
+    off += b.length;
+  }
   return out;
 }
 

@@ -20,7 +20,10 @@ const natural = new Intl.Collator('en', { numeric: true });
 export function ruleFiles(target: string): string[] {
   const st = statSync(target);
   if (!st.isDirectory()) return [target];
-  return readdirSync(target).filter((f) => f.endsWith('.rules')).sort(natural.compare).map((f) => path.join(target, f))
+  return readdirSync(target)
+    .filter((f) => f.endsWith('.rules'))
+    .sort(natural.compare)
+    .map((f) => path.join(target, f))
     .filter((f) => statSync(f).isFile());
 }
 
@@ -55,9 +58,15 @@ export function loadRules(targets: string[], opts: ParseOptions = {}): LoadResul
     out.entries = out.entries.filter((l) => {
       if (l instanceof RuleError) return true;
       const onlyD = l.commands.length === 1 && l.commands[0].kind === 'delete-all';
-      if (onlyD) { if (seenD) return false; seenD = true; }
+      if (onlyD) {
+        if (seenD) return false;
+        seenD = true;
+      }
       const onlyE = l.commands.length === 1 && l.commands[0].kind === 'set' && l.commands[0].setting === 'enabled';
-      if (onlyE) { lastEnable = l; return false; }
+      if (onlyE) {
+        lastEnable = l;
+        return false;
+      }
       return true;
     });
     if (lastEnable) out.entries.push(lastEnable);

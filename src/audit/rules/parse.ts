@@ -10,10 +10,35 @@ import { groups, users } from '../../users.js';
 import { recordTypeNames } from '../tables/record-types.js';
 import { AuditflowError } from '../../errors.js';
 import {
-  AUDIT_ALWAYS, AUDIT_BITMASK_SIZE, AUDIT_EQUAL, AUDIT_FILTER_EXCLUDE, AUDIT_FILTER_EXIT, AUDIT_FILTER_FS, AUDIT_FILTER_MASK,
-  AUDIT_FILTER_PREPEND, AUDIT_FILTER_TASK, AUDIT_FILTER_USER, AUDIT_KEY_SEPARATOR, AUDIT_MAX_FIELDS, AUDIT_MAX_KEY_LEN,
-  AUDIT_NEVER, AUDIT_NOT_EQUAL, AUDIT_PERM_ATTR, AUDIT_PERM_EXEC, AUDIT_PERM_READ, AUDIT_PERM_WRITE, F, PATH_MAX,
-  compareByPair, compat32, fieldByName, fileTypeByName, fsTypeByName, listByName, machineNameByElf, machines,
+  AUDIT_ALWAYS,
+  AUDIT_BITMASK_SIZE,
+  AUDIT_EQUAL,
+  AUDIT_FILTER_EXCLUDE,
+  AUDIT_FILTER_EXIT,
+  AUDIT_FILTER_FS,
+  AUDIT_FILTER_MASK,
+  AUDIT_FILTER_PREPEND,
+  AUDIT_FILTER_TASK,
+  AUDIT_FILTER_USER,
+  AUDIT_KEY_SEPARATOR,
+  AUDIT_MAX_FIELDS,
+  AUDIT_MAX_KEY_LEN,
+  AUDIT_NEVER,
+  AUDIT_NOT_EQUAL,
+  AUDIT_PERM_ATTR,
+  AUDIT_PERM_EXEC,
+  AUDIT_PERM_READ,
+  AUDIT_PERM_WRITE,
+  F,
+  PATH_MAX,
+  compareByPair,
+  compat32,
+  fieldByName,
+  fileTypeByName,
+  fsTypeByName,
+  listByName,
+  machineNameByElf,
+  machines,
   operatorsBySearchOrder,
 } from './constants.js';
 import { emptyRule, type AuditRule } from './rule.js';
@@ -60,7 +85,27 @@ export class RuleError extends AuditflowError {
   }
 }
 
-const withArg = new Set(['-C', '-e', '-f', '-r', '-b', '-a', '-A', '-d', '-S', '-F', '-m', '-R', '-w', '-W', '-k', '-p', '-q', '--backlog_wait_time', '--signal']);
+const withArg = new Set([
+  '-C',
+  '-e',
+  '-f',
+  '-r',
+  '-b',
+  '-a',
+  '-A',
+  '-d',
+  '-S',
+  '-F',
+  '-m',
+  '-R',
+  '-w',
+  '-W',
+  '-k',
+  '-p',
+  '-q',
+  '--backlog_wait_time',
+  '--signal',
+]);
 const noArg = new Set(['-h', '-i', '-c', '-s', '-l', '-D', '-v', '-t', '--loginuid-immutable', '--reset-lost', '--reset_backlog_wait_time_actual']);
 
 /**
@@ -75,16 +120,31 @@ export function tokenize(line: string): string[] | null {
   for (let i = 0; i < line.length; i++) {
     const c = line[i];
     if (quote) {
-      if (c === quote) { quote = ''; continue; }
+      if (c === quote) {
+        quote = '';
+        continue;
+      }
       cur += c;
       continue;
     }
-    if (c === '\\' && (line[i + 1] === ' ' || line[i + 1] === '\\')) { cur += line[++i]; inWord = true; continue; }
-    if (c === ' ') {
-      if (inWord) { out.push(cur); cur = ''; inWord = false; }
+    if (c === '\\' && (line[i + 1] === ' ' || line[i + 1] === '\\')) {
+      cur += line[++i];
+      inWord = true;
       continue;
     }
-    if ((c === '"' || c === "'") && !inWord) { quote = c; inWord = true; continue; }
+    if (c === ' ') {
+      if (inWord) {
+        out.push(cur);
+        cur = '';
+        inWord = false;
+      }
+      continue;
+    }
+    if ((c === '"' || c === "'") && !inWord) {
+      quote = c;
+      inWord = true;
+      continue;
+    }
     cur += c;
     inWord = true;
   }
@@ -99,10 +159,15 @@ export function cNumber(s: string, unsigned: boolean): number {
   let i = 0;
   while (s[i] === ' ' || s[i] === '\t') i++;
   let neg = false;
-  if (s[i] === '+' || s[i] === '-') { neg = s[i] === '-'; i++; }
+  if (s[i] === '+' || s[i] === '-') {
+    neg = s[i] === '-';
+    i++;
+  }
   let base = 10;
-  if (s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && /[0-9a-fA-F]/.test(s[i + 2] ?? '')) { base = 16; i += 2; }
-  else if (s[i] === '0') base = 8;
+  if (s[i] === '0' && (s[i + 1] === 'x' || s[i + 1] === 'X') && /[0-9a-fA-F]/.test(s[i + 2] ?? '')) {
+    base = 16;
+    i += 2;
+  } else if (s[i] === '0') base = 8;
   let v = 0n;
   const B = BigInt(base);
   for (; i < s.length; i++) {
@@ -129,17 +194,26 @@ const numeric = (id: string | undefined) => (id === undefined ? undefined : Numb
 const defaultUidOf = (n: string) => numeric(users().id(n));
 const defaultGidOf = (n: string) => numeric(groups().id(n));
 const defaultPathKind = (p: string): 'dir' | 'other' => {
-  try { return statSync(p).isDirectory() ? 'dir' : 'other'; } catch { return 'other'; }
+  try {
+    return statSync(p).isDirectory() ? 'dir' : 'other';
+  } catch {
+    return 'other';
+  }
 };
 
 let errnoByName: Map<string, number> | undefined;
 function errnoNumber(name: string): number {
   if (!errnoByName) {
     errnoByName = new Map();
-    errnoNames.forEach((n, i) => { if (n) errnoByName!.set(n, i); });
+    errnoNames.forEach((n, i) => {
+      if (n) errnoByName!.set(n, i);
+    });
   }
   let neg = 1;
-  if (name.startsWith('-')) { neg = -1; name = name.slice(1); }
+  if (name.startsWith('-')) {
+    neg = -1;
+    name = name.slice(1);
+  }
   return (errnoByName.get(name) ?? 0) * neg;
 }
 
@@ -170,7 +244,11 @@ class LineParser {
   warnings: string[] = [];
   wantsRule = false;
 
-  constructor(readonly where: string, readonly opts: ParseOptions, readonly machine: string) {}
+  constructor(
+    readonly where: string,
+    readonly opts: ParseOptions,
+    readonly machine: string,
+  ) {}
 
   fail(msg: string): never {
     throw new RuleError(this.where, msg);
@@ -187,7 +265,8 @@ class LineParser {
     if (opt.includes('task') && this.syscallAdded) this.fail('Syscall auditing requested for task list');
     const parts = opt.split(',');
     if (parts.length !== 2) this.fail(`${which === 'add' ? (prepend ? 'Add' : 'Append') : 'Delete'} rule - bad keyword ${opt}`);
-    let list = -1, action = -1;
+    let list = -1,
+      action = -1;
     for (const p of parts) {
       if (p === 'always') action = AUDIT_ALWAYS;
       else if (p === 'never') action = AUDIT_NEVER;
@@ -217,7 +296,10 @@ class LineParser {
     }
     for (const name of opt.split(',')) {
       if (name === '') continue;
-      if (name === 'all') { setAllSyscalls(this.rule.mask); continue; }
+      if (name === 'all') {
+        setAllSyscalls(this.rule.mask);
+        continue;
+      }
       let nr = syscallNumber(this.elf, name);
       if (nr === undefined && isDigit(name[0])) nr = cNumber(name, false) | 0;
       if (nr === undefined || nr < 0) this.fail(`Syscall name unknown: ${name}`);
@@ -231,10 +313,17 @@ class LineParser {
   /** -F name<op>value (and the key=... that -k and -F key= accumulate). */
   field(pair: string, list: number): void {
     if (this.rule.fields.length >= AUDIT_MAX_FIELDS - 1) this.fail('Too many fields in rule');
-    let op = 0, at = -1, oplen = 0;
+    let op = 0,
+      at = -1,
+      oplen = 0;
     for (const [sym, bits] of operatorsBySearchOrder) {
       const i = pair.indexOf(sym);
-      if (i >= 0) { op = bits; at = i; oplen = sym.length; break; }
+      if (i >= 0) {
+        op = bits;
+        at = i;
+        oplen = sym.length;
+        break;
+      }
     }
     if (at < 0) this.fail(`-F ${pair}: missing operation`);
     const name = pair.slice(0, at);
@@ -243,8 +332,12 @@ class LineParser {
     if (v === '') this.fail(`-F ${pair}: field value is missing`);
     const field = fieldByName[name];
     if (field === undefined) this.fail(`-F ${pair}: unknown field ${name}`);
-    const exitOnly = () => { if (list !== AUDIT_FILTER_EXIT) this.fail(`-F ${pair}: field ${name} can only be used with the exit filter list`); };
-    const eqOnly = () => { if (op !== AUDIT_EQUAL && op !== AUDIT_NOT_EQUAL) this.fail(`-F ${pair}: only = and != are allowed for ${name}`); };
+    const exitOnly = () => {
+      if (list !== AUDIT_FILTER_EXIT) this.fail(`-F ${pair}: field ${name} can only be used with the exit filter list`);
+    };
+    const eqOnly = () => {
+      if (op !== AUDIT_EQUAL && op !== AUDIT_NOT_EQUAL) this.fail(`-F ${pair}: only = and != are allowed for ${name}`);
+    };
 
     if (list === AUDIT_FILTER_EXCLUDE) {
       const ok = [F.PID, F.UID, F.GID, F.LOGINUID, F.MSGTYPE, F.SUBJ_USER, F.SUBJ_ROLE, F.SUBJ_TYPE, F.SUBJ_SEN, F.SUBJ_CLR, F.EXE] as number[];
@@ -254,7 +347,12 @@ class LineParser {
     let value = 0;
     let str: string | undefined;
     switch (field) {
-      case F.UID: case F.EUID: case F.SUID: case F.FSUID: case F.LOGINUID: case F.OBJ_UID:
+      case F.UID:
+      case F.EUID:
+      case F.SUID:
+      case F.FSUID:
+      case F.LOGINUID:
+      case F.OBJ_UID:
         if (isDigit(v[0])) value = cNumber(v, true);
         else if (v.length >= 2 && v[0] === '-' && isDigit(v[1])) value = cNumber(v, false);
         else if (v === 'unset') value = 4294967295;
@@ -264,7 +362,11 @@ class LineParser {
           value = id;
         }
         break;
-      case F.GID: case F.EGID: case F.SGID: case F.FSGID: case F.OBJ_GID:
+      case F.GID:
+      case F.EGID:
+      case F.SGID:
+      case F.FSGID:
+      case F.OBJ_GID:
         if (isDigit(v[0])) value = cNumber(v, false);
         else {
           const id = (this.opts.gidOf ?? defaultGidOf)(v);
@@ -290,11 +392,26 @@ class LineParser {
           value = t;
         }
         break;
-      case F.OBJ_USER: case F.OBJ_ROLE: case F.OBJ_TYPE: case F.OBJ_LEV_LOW: case F.OBJ_LEV_HIGH: case F.WATCH: case F.DIR:
-      case F.SUBJ_USER: case F.SUBJ_ROLE: case F.SUBJ_TYPE: case F.SUBJ_SEN: case F.SUBJ_CLR: case F.FILTERKEY: case F.EXE:
-        if (field >= F.OBJ_USER && field <= F.OBJ_LEV_HIGH || field === F.WATCH || field === F.DIR) exitOnly();
+      case F.OBJ_USER:
+      case F.OBJ_ROLE:
+      case F.OBJ_TYPE:
+      case F.OBJ_LEV_LOW:
+      case F.OBJ_LEV_HIGH:
+      case F.WATCH:
+      case F.DIR:
+      case F.SUBJ_USER:
+      case F.SUBJ_ROLE:
+      case F.SUBJ_TYPE:
+      case F.SUBJ_SEN:
+      case F.SUBJ_CLR:
+      case F.FILTERKEY:
+      case F.EXE:
+        if ((field >= F.OBJ_USER && field <= F.OBJ_LEV_HIGH) || field === F.WATCH || field === F.DIR) exitOnly();
         if (field === F.WATCH || field === F.DIR) this.permAdded = true;
-        if (field === F.EXE) { eqOnly(); this.exeAdded = true; }
+        if (field === F.EXE) {
+          eqOnly();
+          this.exeAdded = true;
+        }
         if (field === F.FILTERKEY && !(this.syscallAdded || this.permAdded || this.exeAdded || this.fsAdded)) {
           this.fail('key option needs a watch or syscall given prior to it');
         }
@@ -343,13 +460,17 @@ class LineParser {
         this.fsAdded = true;
         break;
       }
-      case F.ARG0: case F.ARG1: case F.ARG2: case F.ARG3:
+      case F.ARG0:
+      case F.ARG1:
+      case F.ARG2:
+      case F.ARG3:
         if (isDigit(v[0])) value = cNumber(v, true);
         else if (v.length >= 2 && v[0] === '-' && isDigit(v[1])) value = cNumber(v, false);
         else this.fail(`-F ${pair}: value must be numeric`);
         break;
       case F.SESSIONID:
-        if (list !== AUDIT_FILTER_EXCLUDE && list !== AUDIT_FILTER_USER && list !== AUDIT_FILTER_EXIT) this.fail(`-F ${pair}: sessionid cannot be used with this filter list`);
+        if (list !== AUDIT_FILTER_EXCLUDE && list !== AUDIT_FILTER_USER && list !== AUDIT_FILTER_EXIT)
+          this.fail(`-F ${pair}: sessionid cannot be used with this filter list`);
         if (isDigit(v[0])) value = cNumber(v, true);
         else if (v.length >= 2 && v[0] === '-' && isDigit(v[1])) value = cNumber(v, false);
         else if (v === 'unset') value = 4294967295;
@@ -368,11 +489,16 @@ class LineParser {
   compare(pair: string, list: number): void {
     if (this.rule.fields.length >= AUDIT_MAX_FIELDS - 1) this.fail('Too many fields in rule');
     let op: number, at: number, len: number;
-    if ((at = pair.indexOf('!=')) >= 0) { op = AUDIT_NOT_EQUAL; len = 2; }
-    else if ((at = pair.indexOf('=')) >= 0) { op = AUDIT_EQUAL; len = 1; }
-    else this.fail(`-C ${pair}: only = and != are allowed`);
+    if ((at = pair.indexOf('!=')) >= 0) {
+      op = AUDIT_NOT_EQUAL;
+      len = 2;
+    } else if ((at = pair.indexOf('=')) >= 0) {
+      op = AUDIT_EQUAL;
+      len = 1;
+    } else this.fail(`-C ${pair}: only = and != are allowed`);
     const canon = (n: string) => (n === 'loginuid' ? 'auid' : n);
-    const a = canon(pair.slice(0, at)), b = canon(pair.slice(at + len));
+    const a = canon(pair.slice(0, at)),
+      b = canon(pair.slice(at + len));
     if (!a || !b) this.fail(`-C ${pair}: field name is missing`);
     if (!(a in fieldByName)) this.fail(`-C ${pair}: unknown field ${a}`);
     if (!(b in fieldByName)) this.fail(`-C ${pair}: unknown field ${b}`);
@@ -385,7 +511,7 @@ class LineParser {
   watch(path: string, remove: boolean): void {
     if (!remove && (this.add !== -1 || this.del !== -1)) this.fail("watch option can't be given with a syscall");
     if (path.length >= PATH_MAX) this.fail('The path passed for the watch is too big');
-    if (path[0] !== '/') this.fail('The path must start with \'/\'');
+    if (path[0] !== '/') this.fail("The path must start with '/'");
     const base = path.replace(/\/+$/, '').split('/').pop() ?? '';
     if (Buffer.byteLength(base) > 255) this.fail('The base name of the path is too big');
     if (path.includes('..')) this.warnings.push('Warning - relative path notation is not supported');
@@ -393,7 +519,8 @@ class LineParser {
     if (path.length > 2 && path.endsWith('/')) path = path.replace(/\/+$/, '') || '/';
     if (this.rule.fields.length) this.fail('Rule is not empty');
     const type = (this.opts.pathKind ?? defaultPathKind)(path) === 'dir' ? F.DIR : F.WATCH;
-    if (remove) this.del = AUDIT_FILTER_EXIT; else this.add = AUDIT_FILTER_EXIT;
+    if (remove) this.del = AUDIT_FILTER_EXIT;
+    else this.add = AUDIT_FILTER_EXIT;
     this.action = AUDIT_ALWAYS;
     this.syscallAdded = true;
     this.permAdded = true;
@@ -500,12 +627,18 @@ export function parseRuleArgs(words: string[], where: string, opts: ParseOptions
     let arg: string | undefined;
     if (opt.startsWith('--')) {
       const eq = opt.indexOf('=');
-      if (eq > 0) { arg = opt.slice(eq + 1); opt = opt.slice(0, eq); }
+      if (eq > 0) {
+        arg = opt.slice(eq + 1);
+        opt = opt.slice(0, eq);
+      }
     } else if (opt.length > 2 && opt[0] === '-' && withArg.has(opt.slice(0, 2))) {
       arg = opt.slice(2);
       opt = opt.slice(0, 2);
     }
-    if (!opt.startsWith('-') || opt === '-') { positional.push(opt); continue; }
+    if (!opt.startsWith('-') || opt === '-') {
+      positional.push(opt);
+      continue;
+    }
     if (withArg.has(opt)) {
       if (arg === undefined) {
         if (i + 1 >= words.length) p.fail(`Option ${opt} requires an argument`);
@@ -516,10 +649,18 @@ export function parseRuleArgs(words: string[], where: string, opts: ParseOptions
     }
     const a = arg as string;
     switch (opt) {
-      case '-a': p.setupRule(a, 'add', false); break;
-      case '-A': p.setupRule(a, 'add', true); break;
-      case '-d': p.setupRule(a, 'del', false); break;
-      case '-S': p.syscalls(a); break;
+      case '-a':
+        p.setupRule(a, 'add', false);
+        break;
+      case '-A':
+        p.setupRule(a, 'add', true);
+        break;
+      case '-d':
+        p.setupRule(a, 'del', false);
+        break;
+      case '-S':
+        p.syscalls(a);
+        break;
       case '-F': {
         const list = p.listOf();
         if (list === -1) p.fail('List must be given before field');
@@ -527,28 +668,62 @@ export function parseRuleArgs(words: string[], where: string, opts: ParseOptions
         else p.field(a, list);
         break;
       }
-      case '-C': p.compare(a, p.listOf()); break;
-      case '-k': p.addKey(a, true); break;
-      case '-p': p.perms(a); break;
-      case '-w': p.watch(a, false); break;
-      case '-W': p.watch(a, true); break;
+      case '-C':
+        p.compare(a, p.listOf());
+        break;
+      case '-k':
+        p.addKey(a, true);
+        break;
+      case '-p':
+        p.perms(a);
+        break;
+      case '-w':
+        p.watch(a, false);
+        break;
+      case '-W':
+        p.watch(a, true);
+        break;
       case '-D': {
         let key: string | undefined;
-        if (words[i + 1] === '-k' && i + 2 < words.length) { key = words[i + 2]; i += 2; }
+        if (words[i + 1] === '-k' && i + 2 < words.length) {
+          key = words[i + 2];
+          i += 2;
+        }
         p.commands.push(key === undefined ? { kind: 'delete-all' } : { kind: 'delete-all', key });
         break;
       }
-      case '-e': p.setting('enabled', a, ['0', '1', '2']); break;
-      case '-f': p.setting('failure', a, ['0', '1', '2']); break;
-      case '-r': p.setting('rate_limit', a); break;
-      case '-b': p.setting('backlog_limit', a); break;
-      case '--backlog_wait_time': p.setting('backlog_wait_time', a); break;
-      case '--loginuid-immutable': p.commands.push({ kind: 'loginuid-immutable' }); break;
-      case '--reset-lost': p.commands.push({ kind: 'reset-lost' }); break;
-      case '-i': p.commands.push({ kind: 'ignore-errors' }); break;
-      case '-c': p.commands.push({ kind: 'continue-on-error' }); break;
-      case '-R': p.fail('Error - nested rule files not supported'); break;
-      default: p.fail(`Option ${opt} is not supported in rules (use the auditflow command for it)`);
+      case '-e':
+        p.setting('enabled', a, ['0', '1', '2']);
+        break;
+      case '-f':
+        p.setting('failure', a, ['0', '1', '2']);
+        break;
+      case '-r':
+        p.setting('rate_limit', a);
+        break;
+      case '-b':
+        p.setting('backlog_limit', a);
+        break;
+      case '--backlog_wait_time':
+        p.setting('backlog_wait_time', a);
+        break;
+      case '--loginuid-immutable':
+        p.commands.push({ kind: 'loginuid-immutable' });
+        break;
+      case '--reset-lost':
+        p.commands.push({ kind: 'reset-lost' });
+        break;
+      case '-i':
+        p.commands.push({ kind: 'ignore-errors' });
+        break;
+      case '-c':
+        p.commands.push({ kind: 'continue-on-error' });
+        break;
+      case '-R':
+        p.fail('Error - nested rule files not supported');
+        break;
+      default:
+        p.fail(`Option ${opt} is not supported in rules (use the auditflow command for it)`);
     }
   }
   if (positional.length) p.fail('parameter passed without an option given');

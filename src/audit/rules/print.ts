@@ -4,9 +4,26 @@
 import { errnoNames } from '../tables/errno.js';
 import { recordTypeNames } from '../tables/record-types.js';
 import {
-  AUDIT_BITMASK_SIZE, AUDIT_FILTER_EXCLUDE, AUDIT_FILTER_FS, AUDIT_FILTER_MASK, AUDIT_FILTER_TASK, AUDIT_FILTER_USER,
-  AUDIT_FILTER_URING_EXIT, AUDIT_KEY_SEPARATOR, AUDIT_PERM_ATTR, AUDIT_PERM_EXEC, AUDIT_PERM_READ, AUDIT_PERM_WRITE,
-  F, actionNames, compareText, fieldNames, fsTypeByName, listNames, machines, operatorSymbols,
+  AUDIT_BITMASK_SIZE,
+  AUDIT_FILTER_EXCLUDE,
+  AUDIT_FILTER_FS,
+  AUDIT_FILTER_MASK,
+  AUDIT_FILTER_TASK,
+  AUDIT_FILTER_USER,
+  AUDIT_FILTER_URING_EXIT,
+  AUDIT_KEY_SEPARATOR,
+  AUDIT_PERM_ATTR,
+  AUDIT_PERM_EXEC,
+  AUDIT_PERM_READ,
+  AUDIT_PERM_WRITE,
+  F,
+  actionNames,
+  compareText,
+  fieldNames,
+  fsTypeByName,
+  listNames,
+  machines,
+  operatorSymbols,
 } from './constants.js';
 import type { AuditRule } from './rule.js';
 import { hostMachine, syscallName } from './syscalls.js';
@@ -20,8 +37,9 @@ function allSyscalls(mask: Uint32Array): boolean {
 }
 
 function noSyscallList(list: number): boolean {
-  return list === AUDIT_FILTER_USER || list === AUDIT_FILTER_TASK || list === AUDIT_FILTER_EXCLUDE ||
-    list === AUDIT_FILTER_FS || list === AUDIT_FILTER_URING_EXIT;
+  return (
+    list === AUDIT_FILTER_USER || list === AUDIT_FILTER_TASK || list === AUDIT_FILTER_EXCLUDE || list === AUDIT_FILTER_FS || list === AUDIT_FILTER_URING_EXIT
+  );
 }
 
 export function isWatch(rule: AuditRule): boolean {
@@ -70,10 +88,13 @@ export function printRule(rule: AuditRule, machine = hostMachine()): string {
     if (f.field === F.ARCH) continue;
     const name = fieldNames[f.field];
     const sym = op(f.op);
-    if (!name) { out += ` f${f.field}${sym}${f.value | 0}`; continue; }
+    if (!name) {
+      out += ` f${f.field}${sym}${f.value | 0}`;
+      continue;
+    }
     switch (f.field) {
       case F.MSGTYPE:
-        out += ` -F ${name}${sym}${recordTypeNames[f.value] ?? (f.value | 0)}`;
+        out += ` -F ${name}${sym}${recordTypeNames[f.value] ?? f.value | 0}`;
         break;
       case F.WATCH:
         out += watch ? `-w ${f.str}` : ` -F path=${f.str}`;
@@ -95,7 +116,10 @@ export function printRule(rule: AuditRule, machine = hostMachine()): string {
         if (pair) out += ` -C ${pair[0]}${sym}${pair[1]}`;
         break;
       }
-      case F.ARG0: case F.ARG1: case F.ARG2: case F.ARG3:
+      case F.ARG0:
+      case F.ARG1:
+      case F.ARG2:
+      case F.ARG3:
         out += ` -F ${name}${sym}0x${(f.value >>> 0).toString(16).toUpperCase()}`;
         break;
       case F.EXIT: {
@@ -105,7 +129,7 @@ export function printRule(rule: AuditRule, machine = hostMachine()): string {
         break;
       }
       case F.FSTYPE:
-        out += ` -F ${name}${sym}${fsTypeNames[f.value >>> 0] ?? (f.value | 0)}`;
+        out += ` -F ${name}${sym}${fsTypeNames[f.value >>> 0] ?? f.value | 0}`;
         break;
       default:
         if (f.str !== undefined) out += ` -F ${name}${sym}${f.str}`;

@@ -12,8 +12,7 @@ export interface ArchInfo {
   bits: 32 | 64;
 }
 
-const arch = (name: string, table: string | undefined, littleEndian: boolean, bits: 32 | 64): ArchInfo =>
-  ({ name, table, littleEndian, bits });
+const arch = (name: string, table: string | undefined, littleEndian: boolean, bits: 32 | 64): ArchInfo => ({ name, table, littleEndian, bits });
 
 export const archByHex: Readonly<Record<string, ArchInfo>> = {
   c000003e: arch('x86_64', 'x86_64', true, 64),

@@ -7,7 +7,7 @@ import net from 'node:net';
 import { AuditflowError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { InputSink } from '../../pipeline/types.js';
-import { ClientGate, unmapped } from '../../net/allow.js';
+import { type ClientGate, unmapped } from '../../net/allow.js';
 import type { Collector } from '../../net/collector.js';
 import { RMW_TYPE, RmwDecoder, rmwFrame } from '../../net/rmw.js';
 import type { HostPort } from '../../net/address.js';
@@ -21,7 +21,12 @@ export interface AuditRemoteServerOptions {
   log: Logger;
 }
 
-interface Conn { socket: net.Socket; peer: string; managed: boolean; messages: number }
+interface Conn {
+  socket: net.Socket;
+  peer: string;
+  managed: boolean;
+  messages: number;
+}
 
 export class AuditRemoteServer {
   private server: net.Server | null = null;
@@ -36,7 +41,9 @@ export class AuditRemoteServer {
     const server = net.createServer({ noDelay: true, pauseOnConnect: false }, (s) => this.accept(s));
     server.maxConnections = this.opts.maxConnections;
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (err) => reject(new AuditflowError('AF_ERR_INPUT', `cannot listen: ${err.message}`, `${this.opts.name} ${this.opts.listen.host}:${this.opts.listen.port}`)));
+      server.once('error', (err) =>
+        reject(new AuditflowError('AF_ERR_INPUT', `cannot listen: ${err.message}`, `${this.opts.name} ${this.opts.listen.host}:${this.opts.listen.port}`)),
+      );
       server.listen(this.opts.listen.port, this.opts.listen.host, () => resolve());
     });
     server.on('error', (err) => this.opts.log.warn('audit_remote listener error', { input: this.opts.name, error: err.message }));
@@ -44,7 +51,9 @@ export class AuditRemoteServer {
   }
 
   /** The bound port (tests listen on port 0). */
-  get port(): number { return (this.server?.address() as net.AddressInfo | null)?.port ?? 0; }
+  get port(): number {
+    return (this.server?.address() as net.AddressInfo | null)?.port ?? 0;
+  }
 
   async stop(): Promise<void> {
     const server = this.server;
@@ -61,14 +70,18 @@ export class AuditRemoteServer {
     await closed;
   }
 
-  get connections(): number { return this.conns.size; }
+  get connections(): number {
+    return this.conns.size;
+  }
 
   private accept(socket: net.Socket): void {
     const peer = unmapped(socket.remoteAddress ?? 'unknown');
     const verdict = this.opts.gate.admit(peer);
     if (verdict !== 'ok') {
       this.counters.rejected++;
-      this.opts.log.warn(`audit_remote connection from ${peer} refused: ${verdict === 'not-allowed' ? 'not in allow' : 'max_per_addr reached'}`, { input: this.opts.name });
+      this.opts.log.warn(`audit_remote connection from ${peer} refused: ${verdict === 'not-allowed' ? 'not in allow' : 'max_per_addr reached'}`, {
+        input: this.opts.name,
+      });
       socket.destroy();
       return;
     }
@@ -84,10 +97,15 @@ export class AuditRemoteServer {
     });
     socket.on('end', () => {
       const last = decoder.end();
-      if (last && last.kind === 'ascii') { this.counters.ascii_lines++; this.take(conn, [last.payload], [], where); }
+      if (last && last.kind === 'ascii') {
+        this.counters.ascii_lines++;
+        this.take(conn, [last.payload], [], where);
+      }
       socket.end();
     });
-    socket.on('error', () => { /* a reset sender: close follows */ });
+    socket.on('error', () => {
+      /* a reset sender: close follows */
+    });
     socket.on('close', () => {
       this.conns.delete(conn);
       this.opts.gate.release(peer);
@@ -107,8 +125,9 @@ export class AuditRemoteServer {
         if (f.type === RMW_TYPE.MESSAGE) {
           this.counters.managed_messages++;
           // one record per message; split anyway so a sender that batches stays readable
-          if (f.payload.includes('\n')) { for (const l of f.payload.split('\n')) if (l.length > 0) lines.push(l); }
-          else if (f.payload.length > 0) lines.push(f.payload);
+          if (f.payload.includes('\n')) {
+            for (const l of f.payload.split('\n')) if (l.length > 0) lines.push(l);
+          } else if (f.payload.length > 0) lines.push(f.payload);
           acks.push(rmwFrame(RMW_TYPE.ACK, f.seq));
         } else if (f.type === RMW_TYPE.HEARTBEAT) {
           this.counters.heartbeats++;
@@ -144,7 +163,9 @@ export class AuditRemoteServer {
     const room = this.opts.collector.room();
     if (room && !conn.socket.isPaused()) {
       conn.socket.pause();
-      void room.then(() => { if (!conn.socket.destroyed) conn.socket.resume(); });
+      void room.then(() => {
+        if (!conn.socket.destroyed) conn.socket.resume();
+      });
     }
   }
 }

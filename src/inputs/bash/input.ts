@@ -52,12 +52,30 @@ export function createBashInput(cfg: BashInputConfig, ctx: BuildContext): Input 
     if (!state) byPath.set(file.path, (state = { seen: new SeenSet(), recent: new RecentCommands() }));
     const { seen, recent } = state;
     let uid: number | undefined;
-    try { uid = fstatSync(file.fd).uid; } catch { /* closed: no owner */ }
-    const mtime = () => { try { return Math.floor(fstatSync(file.fd).mtimeMs); } catch { return Date.now(); } };
+    try {
+      uid = fstatSync(file.fd).uid;
+    } catch {
+      /* closed: no owner */
+    }
+    const mtime = () => {
+      try {
+        return Math.floor(fstatSync(file.fd).mtimeMs);
+      } catch {
+        return Date.now();
+      }
+    };
     // bash appends a whole entry in one write
-    return holdingLineReader(createBashHistoryParser({
-      user: historyOwner(file.path, uid), file: file.path, seen, recent, rewrite, fallbackTime: mtime, keepOriginal: cfg.keep_original,
-    }));
+    return holdingLineReader(
+      createBashHistoryParser({
+        user: historyOwner(file.path, uid),
+        file: file.path,
+        seen,
+        recent,
+        rewrite,
+        fallbackTime: mtime,
+        keepOriginal: cfg.keep_original,
+      }),
+    );
   });
 }
 

@@ -60,7 +60,9 @@ export class SeenSet {
     if (this.keys.size > this.max) this.keys.delete(this.keys.values().next().value as string);
     return true;
   }
-  get size(): number { return this.keys.size; }
+  get size(): number {
+    return this.keys.size;
+  }
 }
 
 /** The last commands of a history file, in order (bounded). */
@@ -71,8 +73,12 @@ export class RecentCommands {
     this.list.push(cmd);
     if (this.list.length > this.max * 2) this.list = this.list.slice(-this.max);
   }
-  get length(): number { return this.list.length; }
-  at(i: number): string | undefined { return this.list[i]; }
+  get length(): number {
+    return this.list.length;
+  }
+  at(i: number): string | undefined {
+    return this.list[i];
+  }
   /** indices holding `cmd` (where a rewritten file could resume the old content) */
   positions(cmd: string): number[] {
     const out: number[] = [];
@@ -105,7 +111,10 @@ export function createBashHistoryParser(opts: BashParserOptions): BashHistoryPar
 
   const recent = opts.recent ?? new RecentCommands();
   const emit = (out: NormalizedRecord[], cmd: string, time: number, ts: number | undefined) => {
-    if (ts !== undefined && !seen.add(ts + '\0' + cmd)) { counts.duplicates++; return; }
+    if (ts !== undefined && !seen.add(ts + '\0' + cmd)) {
+      counts.duplicates++;
+      return;
+    }
     counts.commands++;
     out.push(buildRecord(cmd, time, opts));
   };
@@ -130,7 +139,10 @@ export function createBashHistoryParser(opts: BashParserOptions): BashHistoryPar
         return;
       }
       resyncing = false;
-      for (const p of pending) { emit(out, p.cmd, p.time, undefined); recent.push(p.cmd); }
+      for (const p of pending) {
+        emit(out, p.cmd, p.time, undefined);
+        recent.push(p.cmd);
+      }
       pending = [];
     }
     emit(out, cmd, time, undefined);
@@ -161,7 +173,10 @@ export function createBashHistoryParser(opts: BashParserOptions): BashHistoryPar
         heldOffset = offset;
         return out;
       }
-      if (held) { lines.push(text); return out; }
+      if (held) {
+        lines.push(text);
+        return out;
+      }
       if (text.length) emitUntimed(out, text, offset);
       return out;
     },
@@ -205,10 +220,9 @@ function buildRecord(cmd: string, time: number, opts: BashParserOptions): Normal
  * is not guessed: name it with `--from bash`.
  */
 export function looksLikeBashHistory(firstLines: string[]): boolean {
-  let stamps = 0, seen = 0;
+  let stamps = 0;
   for (const line of firstLines) {
     if (!line) continue;
-    seen++;
     if (epochOf(line) !== undefined && line.length >= 10) stamps++;
     else if (line.startsWith('type=') || line.startsWith('node=')) return false;
   }

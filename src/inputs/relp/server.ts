@@ -7,7 +7,7 @@ import { AuditflowError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { InputSink } from '../../pipeline/types.js';
 import type { HostPort } from '../../net/address.js';
-import { ClientGate, unmapped } from '../../net/allow.js';
+import { type ClientGate, unmapped } from '../../net/allow.js';
 import type { Collector } from '../../net/collector.js';
 import { RELP_OFFERS, RelpDecoder, RelpError, relpFrame } from '../../net/relp.js';
 import { parseSyslog, payloadOf } from '../../net/syslog-message.js';
@@ -22,7 +22,12 @@ export interface RelpServerOptions {
   log: Logger;
 }
 
-interface Session { socket: net.Socket; peer: string; open: boolean; messages: number }
+interface Session {
+  socket: net.Socket;
+  peer: string;
+  open: boolean;
+  messages: number;
+}
 
 export class RelpServer {
   private server: net.Server | null = null;
@@ -37,7 +42,10 @@ export class RelpServer {
     const onConn = (s: net.Socket) => this.accept(s);
     const server = this.o.tls ? tls.createServer(this.o.tls, onConn) : net.createServer(onConn);
     server.maxConnections = this.o.maxConnections;
-    if (this.o.tls) server.on('tlsClientError', () => { this.counters.rejected++; });
+    if (this.o.tls)
+      server.on('tlsClientError', () => {
+        this.counters.rejected++;
+      });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err) => reject(new AuditflowError('AF_ERR_INPUT', `cannot listen: ${err.message}`, `${this.o.name}`)));
       server.listen(this.o.listen.port, this.o.listen.host, () => resolve());
@@ -46,13 +54,18 @@ export class RelpServer {
     this.server = server;
   }
 
-  get connections(): number { return this.sessions.size; }
+  get connections(): number {
+    return this.sessions.size;
+  }
 
   async stop(): Promise<void> {
     const server = this.server;
     this.server = null;
     const closed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
-    for (const s of this.sessions) { if (s.open) s.socket.write(relpFrame(0, 'serverclose')); s.socket.end(); }
+    for (const s of this.sessions) {
+      if (s.open) s.socket.write(relpFrame(0, 'serverclose'));
+      s.socket.end();
+    }
     const deadline = Date.now() + 2000;
     while (this.sessions.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     for (const s of this.sessions) s.socket.destroy();
@@ -80,7 +93,10 @@ export class RelpServer {
       this.drain(session, decoder, where);
     });
     socket.on('error', () => {});
-    socket.on('close', () => { this.sessions.delete(session); this.o.gate.release(peer); });
+    socket.on('close', () => {
+      this.sessions.delete(session);
+      this.o.gate.release(peer);
+    });
   }
 
   private drain(s: Session, decoder: RelpDecoder, where: string): void {
@@ -90,10 +106,24 @@ export class RelpServer {
     let closeAfter = false;
     try {
       for (let f = decoder.next(); f !== null; f = decoder.next()) {
-        if (f.command === 'open') { s.open = true; replies.push(relpFrame(f.txnr, 'rsp', `200 OK\n${RELP_OFFERS}`)); continue; }
-        if (f.command === 'close') { replies.push(relpFrame(f.txnr, 'rsp', '200 OK')); closeAfter = true; break; }
-        if (f.command !== 'syslog') { replies.push(relpFrame(f.txnr, 'rsp', `500 command ${f.command} not supported`)); continue; }
-        if (!s.open) { replies.push(relpFrame(f.txnr, 'rsp', '500 session not open')); continue; }
+        if (f.command === 'open') {
+          s.open = true;
+          replies.push(relpFrame(f.txnr, 'rsp', `200 OK\n${RELP_OFFERS}`));
+          continue;
+        }
+        if (f.command === 'close') {
+          replies.push(relpFrame(f.txnr, 'rsp', '200 OK'));
+          closeAfter = true;
+          break;
+        }
+        if (f.command !== 'syslog') {
+          replies.push(relpFrame(f.txnr, 'rsp', `500 command ${f.command} not supported`));
+          continue;
+        }
+        if (!s.open) {
+          replies.push(relpFrame(f.txnr, 'rsp', '500 session not open'));
+          continue;
+        }
         s.messages++;
         this.counters.messages++;
         const { host, msg } = parseSyslog(f.data.toString('utf8'));
@@ -101,18 +131,26 @@ export class RelpServer {
         if (payload === undefined) {
           // answered all the same: sending it again would not make it an audit record
           this.counters.not_audit++;
-          this.sink?.error(new AuditflowError('AF_ERR_PARSE', 'syslog message holds neither an audit record nor an auditflow JSON record', `${where} message ${s.messages}`));
+          this.sink?.error(
+            new AuditflowError('AF_ERR_PARSE', 'syslog message holds neither an audit record nor an auditflow JSON record', `${where} message ${s.messages}`),
+          );
         } else if (payload.charCodeAt(0) === 0x7b) {
           lines.push(payload.includes('\n') ? payload.replace(/\n/g, ' ') : payload);
           origins.push(host ?? s.peer);
         } else {
-          for (const l of payload.split('\n')) if (l.length > 0) { lines.push(l); origins.push(host ?? s.peer); }
+          for (const l of payload.split('\n'))
+            if (l.length > 0) {
+              lines.push(l);
+              origins.push(host ?? s.peer);
+            }
         }
         replies.push(relpFrame(f.txnr, 'rsp', '200 OK'));
       }
     } catch (err) {
       this.counters.protocol_errors++;
-      this.sink?.error(new AuditflowError('AF_ERR_PARSE', `${err instanceof RelpError ? err.message : String(err)}; session closed`, `${where} message ${s.messages + 1}`));
+      this.sink?.error(
+        new AuditflowError('AF_ERR_PARSE', `${err instanceof RelpError ? err.message : String(err)}; session closed`, `${where} message ${s.messages + 1}`),
+      );
       closeAfter = true;
       // answers for what was read before the bad frame still go out below
     }
@@ -131,11 +169,16 @@ export class RelpServer {
       return;
     }
     if (replies.length > 0) s.socket.write(Buffer.concat(replies));
-    if (closeAfter) { s.socket.end(); return; }
+    if (closeAfter) {
+      s.socket.end();
+      return;
+    }
     const room = this.o.collector.room();
     if (room && !s.socket.isPaused()) {
       s.socket.pause();
-      void room.then(() => { if (!s.socket.destroyed) s.socket.resume(); });
+      void room.then(() => {
+        if (!s.socket.destroyed) s.socket.resume();
+      });
     }
   }
 }

@@ -53,7 +53,10 @@ export function parseBracket(s: string, start: number, pickClose: (key: string, 
       for (let k = s.indexOf(']: ', at + 3); k !== -1; k = s.indexOf(']: ', k + 3)) more.push(k);
       if (more.length) {
         const closes = [at, ...more];
-        let pick = pickClose(key, closes.map((k) => s.slice(vStart, k)));
+        let pick = pickClose(
+          key,
+          closes.map((k) => s.slice(vStart, k)),
+        );
         if (pick < 0) {
           // Nothing known to exist: a command line whose first word would run into the next
           // `]: ` ("ird]: ls" after a cwd "/tmp/we]: ird") means that `]: ` ended the bracket.
@@ -77,8 +80,9 @@ function scanValue(s: string, i: number, parens: boolean): { at: number; close: 
   for (let j = i; j < s.length; j++) {
     const c = s.charCodeAt(j);
     if (parens && c === 40) depth++;
-    else if (parens && c === 41) { if (depth > 0) depth--; }
-    else if (depth === 0) {
+    else if (parens && c === 41) {
+      if (depth > 0) depth--;
+    } else if (depth === 0) {
       if (c === 32 && keyAt(s, j + 1) !== -1) return { at: j, close: false };
       if (c === 93 && isClose(s, j)) return { at: j, close: true };
     }

@@ -24,8 +24,7 @@ export const snoopySchema = {
 
 export function createSnoopyInput(cfg: SnoopyInputConfig, ctx: Parameters<ComponentDef<Input>['build']>[1]): Input {
   // snoopy writes a message (continuation lines included) in one write(2)
-  return createTailInput(cfg, ctx, (_file, onError): LineReader =>
-    holdingLineReader(createSnoopyParser({ onError, keepOriginal: cfg.keep_original })));
+  return createTailInput(cfg, ctx, (_file, onError): LineReader => holdingLineReader(createSnoopyParser({ onError, keepOriginal: cfg.keep_original })));
 }
 
 export const snoopyInput: ComponentDef<Input> = {

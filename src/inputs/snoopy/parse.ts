@@ -60,7 +60,11 @@ const TYPE = ['start'];
 const SNOOPY_CMDLINE_MAX = 2047;
 
 const defaultIsDirectory = (p: string): boolean => {
-  try { return statSync(p).isDirectory(); } catch { return false; }
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 };
 
 export function createSnoopyParser(opts: SnoopyParserOptions = {}): SnoopyParser {
@@ -93,7 +97,10 @@ export function createSnoopyParser(opts: SnoopyParserOptions = {}): SnoopyParser
     line(text, where, offset) {
       const out: NormalizedRecord[] = [];
       if (text.length === 0) {
-        if (held) { held.cmd += '\n'; if (held.original !== undefined) held.original += '\n'; }
+        if (held) {
+          held.cmd += '\n';
+          if (held.original !== undefined) held.original += '\n';
+        }
         return out;
       }
       let msg = text;
@@ -103,7 +110,11 @@ export function createSnoopyParser(opts: SnoopyParserOptions = {}): SnoopyParser
       if (text.charCodeAt(0) !== 91 /* [ */) {
         const h = parseSyslogHeader(text, now());
         if (h) {
-          if (h.program !== 'snoopy') { flush(out); counts.skipped++; return out; }
+          if (h.program !== 'snoopy') {
+            flush(out);
+            counts.skipped++;
+            return out;
+          }
           syslog = true;
           msg = unescapeRsyslog(text.slice(h.msgStart));
           time = h.time;
@@ -132,7 +143,12 @@ export function createSnoopyParser(opts: SnoopyParserOptions = {}): SnoopyParser
       if (Number.isNaN(time) && b.fields.datetime !== undefined) time = parseDatetime(b.fields.datetime);
       if (Number.isNaN(time)) time = now();
       held = {
-        time, pid, fields: b.fields, cmd: msg.slice(b.cmdStart), offset, syslog,
+        time,
+        pid,
+        fields: b.fields,
+        cmd: msg.slice(b.cmdStart),
+        offset,
+        syslog,
         original: keepOriginal ? text : undefined,
       };
       return out;
@@ -175,8 +191,7 @@ function splitPair(v: string | undefined): [UserRef | undefined, UserRef | undef
   return [parseUser(v), undefined];
 }
 
-const unset = (v: string | undefined): boolean =>
-  v === undefined || v === '' || v === '(none)' || v === '(unknown)' || v === '(undefined)' || v === '-1';
+const unset = (v: string | undefined): boolean => v === undefined || v === '' || v === '(none)' || v === '(unknown)' || v === '(undefined)' || v === '-1';
 
 function buildRecord(h: Held, clock: IsoClock): NormalizedRecord {
   const f = h.fields;
@@ -238,9 +253,10 @@ function buildRecord(h: Held, clock: IsoClock): NormalizedRecord {
   if (cmd.length * 3 >= SNOOPY_CMDLINE_MAX && Buffer.byteLength(cmd) >= SNOOPY_CMDLINE_MAX) f.cmdline_truncated = 'true';
   rec.snoopy = f;
 
-  const who = user.audit?.name && user.name && user.audit.name !== user.name
-    ? `${user.audit.name} as ${user.name}`
-    : user.name ?? user.audit?.name ?? (user.id !== undefined ? `uid ${user.id}` : 'someone');
+  const who =
+    user.audit?.name && user.name && user.audit.name !== user.name
+      ? `${user.audit.name} as ${user.name}`
+      : (user.name ?? user.audit?.name ?? (user.id !== undefined ? `uid ${user.id}` : 'someone'));
   rec.message = `${who} executed ${oneLine(cmd)}${proc.working_directory ? ` (cwd ${proc.working_directory})` : ''}`;
   return rec;
 }
@@ -249,7 +265,10 @@ const oneLine = (s: string): string => (s.indexOf('\n') === -1 && s.indexOf('\t'
 
 function isDigits(v: string): boolean {
   if (v.length === 0 || v.length > 15) return false;
-  for (let i = 0; i < v.length; i++) { const c = v.charCodeAt(i); if (c < 48 || c > 57) return false; }
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
   return true;
 }
 
@@ -260,7 +279,9 @@ function toInt(v: string | undefined): number | undefined {
 /** Cheap sniff for `--from auto`: do these first lines look like a snoopy log? */
 export function looksLikeSnoopy(firstLines: string[]): boolean {
   const now = Date.now();
-  let hits = 0, framed = 0, seen = 0;
+  let hits = 0,
+    framed = 0,
+    seen = 0;
   for (const line of firstLines) {
     if (!line) continue;
     seen++;

@@ -49,7 +49,9 @@ export function parseSyslogHeader(line: string, nowMs: number): SyslogHeader | u
     if (day < 1 || day > 31 || line.charCodeAt(j) !== 32) return undefined;
     const t = line.slice(j + 1, j + 9);
     if (t.length !== 8 || t[2] !== ':' || t[5] !== ':') return undefined;
-    const hh = +t.slice(0, 2), mm = +t.slice(3, 5), ss = +t.slice(6, 8);
+    const hh = +t.slice(0, 2),
+      mm = +t.slice(3, 5),
+      ss = +t.slice(6, 8);
     if (!(hh < 24 && mm < 60 && ss < 61)) return undefined;
     let year = new Date(nowMs).getUTCFullYear();
     time = Date.UTC(year, mon, day, hh, mm, ss);
@@ -89,7 +91,9 @@ export function unescapeRsyslog(s: string): string {
   let out = '';
   let last = 0;
   for (; i >= 0 && i + 3 < s.length; i = s.indexOf('#', i + 1)) {
-    const a = s.charCodeAt(i + 1) - 48, b = s.charCodeAt(i + 2) - 48, c = s.charCodeAt(i + 3) - 48;
+    const a = s.charCodeAt(i + 1) - 48,
+      b = s.charCodeAt(i + 2) - 48,
+      c = s.charCodeAt(i + 3) - 48;
     if (a < 0 || a > 3 || b < 0 || b > 7 || c < 0 || c > 7) continue;
     const code = a * 64 + b * 8 + c;
     if (code >= 32 && code !== 127) continue;
