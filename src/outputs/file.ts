@@ -61,9 +61,11 @@ export class FileOutput implements Output {
 
   /** Resolves once every line is in the file; a full or failing disk holds it (and retries). */
   async write(records: readonly NormalizedRecord[]): Promise<void> {
-    if (records.length === 0) return;
+    const n = records.length;
+    if (n === 0) return;
+    // the records are not held while the write is in progress: only their text is needed
     await this.file.append(toJsonUnits(records), true);
-    this.written += records.length;
+    this.written += n;
   }
 
   close(deadlineMs?: number): Promise<void> {

@@ -49,6 +49,41 @@ export interface RotatingFileStats {
 
 const TAIL_CHUNK = 65536;
 
+/** A batch's units as UTF-8 bytes, and where each ends. */
+interface EncodedUnits { bytes: Buffer; ends: number[] }
+
+/**
+ * Encodes units straight into one buffer (`text += unit` then Buffer.from cost ten times as
+ * much: a rope flattened and scanned twice; bench/PROFILE.md). Sized for ASCII plus room for the
+ * largest unit's worst case, so it grows only for text that is mostly multi-byte.
+ */
+function encodeUnits(units: readonly string[], newline: boolean): EncodedUnits {
+  let total = 0;
+  let longest = 0;
+  for (let i = 0; i < units.length; i++) {
+    const n = units[i].length;
+    total += n;
+    if (n > longest) longest = n;
+  }
+  let buf = Buffer.allocUnsafeSlow(total + units.length + 2 * longest + 1);
+  const ends = new Array<number>(units.length);
+  let used = 0;
+  for (let i = 0; i < units.length; i++) {
+    const unit = units[i];
+    // UTF-8 needs at most 3 bytes per UTF-16 unit (a surrogate pair's 4 bytes are 2 units)
+    const most = unit.length * 3 + 1;
+    if (used + most > buf.length) {
+      const next = Buffer.allocUnsafeSlow(Math.max(used + most, buf.length * 2));
+      buf.copy(next, 0, 0, used);
+      buf = next;
+    }
+    used += buf.write(unit, used, 'utf8');
+    if (newline) buf[used++] = 0x0a;
+    ends[i] = used;
+  }
+  return { bytes: buf.subarray(0, used), ends };
+}
+
 export class RotatingFile {
   private fh: FileHandle | undefined;
   private ino = 0;
@@ -65,8 +100,6 @@ export class RotatingFile {
   private lastErrorLog = 0;
   private readonly now: () => number;
   private readonly counters = { bytes: 0, rotations: 0, fsyncs: 0, write_errors: 0, torn_tails: 0 };
-  /** where a batch's units are encoded; appends run one at a time, so one buffer serves all */
-  private scratch = Buffer.allocUnsafeSlow(64 << 10);
 
   constructor(private readonly o: RotatingFileOptions) {
     this.now = o.now ?? Date.now;
@@ -98,10 +131,14 @@ export class RotatingFile {
    * synced, per the policy). Failed writes are retried until they succeed or close() gives up.
    * `newline`: each unit is followed by a newline here (JSON.stringify's strings as they are:
    * `s + '\n'` makes a rope that is flattened, a second copy of the line, before encoding).
+   * The units are encoded now, not when their turn comes: while earlier batches are being
+   * written (an fsync can take a while) a batch waits as bytes outside the JS heap instead of as
+   * strings that survive young-generation collections.
    */
   append(units: readonly string[], newline = false): Promise<void> {
     if (units.length === 0) return this.chain;
-    return this.serial(() => this.appendUnits(units, newline));
+    const batch = encodeUnits(units, newline);
+    return this.serial(() => this.appendUnits(batch));
   }
 
   /** For logrotate's copy-less rotation: the file was renamed away, write to a new one. */
@@ -136,18 +173,19 @@ export class RotatingFile {
     return next;
   }
 
-  private async appendUnits(units: readonly string[], newline: boolean): Promise<void> {
+  private async appendUnits(batch: EncodedUnits): Promise<void> {
+    const count = batch.ends.length;
     let from = 0;
     let failures = 0;
-    while (from < units.length) {
+    while (from < count) {
       try {
         if (!this.fh) await this.openFile();
-        from = await this.writeFrom(units, from, newline);
+        from = await this.writeFrom(batch, from);
         failures = 0;
       } catch (err) {
         this.counters.write_errors++;
         await this.undoPartial();
-        if (this.closing) throw this.error(`write failed, ${units.length - from} units not written: ${(err as Error).message}`, err);
+        if (this.closing) throw this.error(`write failed, ${count - from} units not written: ${(err as Error).message}`, err);
         const ms = Math.min(this.o.retryMaxMs ?? 5000, (this.o.retryInitialMs ?? 100) * 2 ** Math.min(failures++, 16));
         this.logFailure(err as NodeJS.ErrnoException, ms);
         await new Promise<void>((resolve) => {
@@ -163,29 +201,20 @@ export class RotatingFile {
    * Writes units from `from` up to the next rotation point (rotating there) and returns the
    * index of the first unit not yet written; throws with the file holding only whole units.
    */
-  private async writeFrom(units: readonly string[], from: number, newline: boolean): Promise<number> {
-    // units are encoded straight into one reused buffer: `text += unit` then Buffer.from cost
-    // ten times as much (a rope flattened and scanned twice; bench/PROFILE.md)
-    let bytes = 0;
+  private async writeFrom(batch: EncodedUnits, from: number): Promise<number> {
+    const { bytes, ends } = batch;
+    const start = from === 0 ? 0 : ends[from - 1];
     let end = from;
     if (this.o.maxBytes === 0 ? this.ageDue() : this.size > 0 && this.ageDue()) await this.rotate();
-    for (; end < units.length; end++) {
-      const unit = units[end];
-      const most = unit.length * 3 + 1;
-      if (bytes + most > this.scratch.length) {
-        const next = Buffer.allocUnsafeSlow(Math.max(bytes + most, this.scratch.length * 2));
-        this.scratch.copy(next, 0, 0, bytes);
-        this.scratch = next;
-      }
-      let n = this.scratch.write(unit, bytes, 'utf8');
-      if (newline) this.scratch[bytes + n++] = 0x0a;
-      if (this.o.maxBytes > 0 && this.size + bytes > 0 && this.size + bytes + n > this.o.maxBytes) {
+    for (; end < ends.length; end++) {
+      const n = ends[end] - (end === 0 ? 0 : ends[end - 1]);
+      const pending = (end === 0 ? 0 : ends[end - 1]) - start;
+      if (this.o.maxBytes > 0 && this.size + pending > 0 && this.size + pending + n > this.o.maxBytes) {
         if (end > from) break;
         await this.rotate();
       }
-      bytes += n;
     }
-    const buf = this.scratch.subarray(0, bytes);
+    const buf = bytes.subarray(start, end === 0 ? 0 : ends[end - 1]);
     let off = 0;
     // write(2) is short when the disk fills mid-buffer; the next call reports the error
     while (off < buf.length) {

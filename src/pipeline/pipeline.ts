@@ -111,16 +111,20 @@ export class Pipeline {
     this.counters.recordsIn += batch.records.length;
     const kept = this.filter(batch.records);
     this.counters.dropped += batch.records.length - kept.length;
+    const n = kept.length;
     this.counters.inFlight++;
-    this.counters.recordsInFlight += kept.length;
+    this.counters.recordsInFlight += n;
     const delivered = this.deliver(kept);
-    // Acks go back in push order even if outputs resolve out of order.
+    // Acks go back in push order even if outputs resolve out of order. The ack holds the count
+    // and the callback, not the batch: records an output has already encoded are garbage while
+    // its write is still in progress, instead of surviving young-generation collections.
+    const ack = batch.ack;
     const prev = this.ackChain;
     this.ackChain = Promise.all([prev, delivered]).then(([, ok]) => {
       this.counters.inFlight--;
-      this.counters.recordsInFlight -= kept.length;
+      this.counters.recordsInFlight -= n;
       this.wakeOne();
-      if (ok) batch.ack?.();
+      if (ok) ack?.();
     });
     if (this.full()) {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
@@ -128,8 +132,13 @@ export class Pipeline {
   }
 
   private async deliver(records: NormalizedRecord[]): Promise<boolean> {
-    if (records.length === 0) return true;
-    const results = await Promise.allSettled(this.opts.outputs.map((o) => o.write(records)));
+    const n = records.length;
+    if (n === 0) return true;
+    // a loop, not outputs.map((o) => o.write(records)): a closure would keep the records in this
+    // function's context until every write is done
+    const writes: Promise<void>[] = [];
+    for (const o of this.opts.outputs) writes.push(o.write(records));
+    const results = await Promise.allSettled(writes);
     let ok = true;
     for (let i = 0; i < results.length; i++) {
       const r = results[i];
@@ -139,7 +148,7 @@ export class Pipeline {
         this.opts.log.error(`output failed: ${(r.reason as Error)?.message ?? r.reason}`, { output: this.opts.outputs[i].name });
       }
     }
-    if (ok) this.counters.recordsOut += records.length;
+    if (ok) this.counters.recordsOut += n;
     return ok;
   }
 
