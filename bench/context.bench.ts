@@ -22,7 +22,10 @@ const shift = (l: string, by: number) => (by === 0 ? l : l.replace(/ (pp)?id=(\d
 function run(enrich: boolean): { events: number; ms: number } {
   const ctx = enrich ? createContext(defaultEnrichConfig(), { live: false }) : undefined;
   let events = 0;
-  const onRecord = (r: NormalizedRecord) => { events++; ctx?.apply(r); };
+  const onRecord = (r: NormalizedRecord) => {
+    events++;
+    ctx?.apply(r);
+  };
   const stream = new AuditStream({ onRecord, onError: () => {} });
   // shifted copies prepared outside the timing
   const rounds: string[][] = [];
@@ -41,18 +44,24 @@ function run(enrich: boolean): { events: number; ms: number } {
 
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
 if (!process.env.LIVE_ONLY) {
-  run(false); run(true); // warm up
+  run(false);
+  run(true); // warm up
   const offRates: number[] = [];
   const onRates: number[] = [];
   for (let i = 0; i < rounds; i++) {
-    for (const [enrich, into] of [[false, offRates], [true, onRates]] as const) {
+    for (const [enrich, into] of [
+      [false, offRates],
+      [true, onRates],
+    ] as const) {
       const r = run(enrich);
       into.push(r.events / (r.ms / 1000));
     }
   }
   const [off, on] = [median(offRates), median(onRates)];
   console.log(`normalize, context off: ${Math.round(off)} events/s (median of ${rounds}: ${offRates.map(Math.round).join(' ')})`);
-  console.log(`normalize, context on (events alone): ${Math.round(on)} events/s (median of ${rounds}: ${onRates.map(Math.round).join(' ')}), ${((1 - on / off) * 100).toFixed(1)}% slower`);
+  console.log(
+    `normalize, context on (events alone): ${Math.round(on)} events/s (median of ${rounds}: ${onRates.map(Math.round).join(' ')}), ${((1 - on / off) * 100).toFixed(1)}% slower`,
+  );
 }
 
 // 2. live stage, per record
@@ -68,11 +77,17 @@ const n = 20_000;
 let t0 = process.hrtime.bigint();
 for (let i = 0; i < n; i++) live.apply(execRec(4_000_000 + i, me));
 const goneUs = Number(process.hrtime.bigint() - t0) / 1e3 / n;
-const syscallRec = (): NormalizedRecord => ({ '@timestamp': '2026-11-23T00:53:05.000Z', event: { module: 'auditd', action: 'connected-to' }, process: { pid: me, parent: { pid: myParent }, name: 'node' } });
+const syscallRec = (): NormalizedRecord => ({
+  '@timestamp': '2026-11-23T00:53:05.000Z',
+  event: { module: 'auditd', action: 'connected-to' },
+  process: { pid: me, parent: { pid: myParent }, name: 'node' },
+});
 t0 = process.hrtime.bigint();
 for (let i = 0; i < n; i++) live.apply(syscallRec());
 const hitUs = Number(process.hrtime.bigint() - t0) / 1e3 / n;
-console.log(`live stage: ${goneUs.toFixed(2)} µs per exec of a gone process (${(goneUs * 10).toFixed(1)} ms CPU per 10k), ${hitUs.toFixed(2)} µs per record of a known process`);
+console.log(
+  `live stage: ${goneUs.toFixed(2)} µs per exec of a gone process (${(goneUs * 10).toFixed(1)} ms CPU per 10k), ${hitUs.toFixed(2)} µs per record of a known process`,
+);
 
 // 3. memory
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -85,7 +100,13 @@ else {
     table.apply({
       '@timestamp': new Date(1_795_000_000_000 + i).toISOString(),
       event: { module: 'auditd', action: 'executed', outcome: 'success' },
-      process: { pid: 1000 + i, parent: { pid: 1000 + Math.floor(i / 4) }, name: 'worker', executable: '/usr/bin/worker', args: ['/usr/bin/worker', '--id', String(i)] },
+      process: {
+        pid: 1000 + i,
+        parent: { pid: 1000 + Math.floor(i / 4) },
+        name: 'worker',
+        executable: '/usr/bin/worker',
+        args: ['/usr/bin/worker', '--id', String(i)],
+      },
       audit: { session: '5' },
     });
   }

@@ -30,21 +30,31 @@ function copies(n: number): NormalizedRecord[] {
 const ctx = { stateDir: '/tmp', hostName: 'bench', log: silentLogger };
 const chains: [string, () => Filter[]][] = [
   ['default (redaction on)', () => buildFilterChain([], ctx)],
-  ['20 filters', () => buildFilterChain([
-    { filter_chain: 'exclude_uid:992,993;exclude_auid:12345;exclude_comm:mongod,redis-server;exclude_spawns_of:crond,my-daemon;exclude_keys:noise;exclude_exe:/opt/**;exclude_path:/proc/**,/sys/**' },
-    { type: 'drop', where: { 'event.category': 'file', 'file.path': '/var/cache/**' } },
-    { type: 'drop', where: { 'process.name': ['updatedb', 'mlocate'] } },
-    { type: 'drop', where: { 'user.id': 65533 } },
-    { type: 'drop', where: { 'audit.exit': { lt: -100 } } },
-    { type: 'match', where: [{ 'event.module': 'auditd' }, { 'event.module': 'snoopy' }, { 'event.module': 'bash' }] },
-    { type: 'drop', where: { 'process.executable': '/usr/sbin/cron' } },
-    { type: 'drop', where: { 'destination.port': 53 } },
-    { type: 'drop', where: { 'file.path': '**/*.swp' } },
-    { type: 'drop', where: { 'process.working_directory': '/var/spool/**' } },
-    { type: 'drop', where: { 'user.name': 'zabbix' } },
-    { type: 'redact', rules: [{ pattern: 'employee-(\\d{6})' }] },
-    { type: 'throttle', rate: 1e9, burst: 1e9 },
-  ], { ...ctx, procTable: false })],
+  [
+    '20 filters',
+    () =>
+      buildFilterChain(
+        [
+          {
+            filter_chain:
+              'exclude_uid:992,993;exclude_auid:12345;exclude_comm:mongod,redis-server;exclude_spawns_of:crond,my-daemon;exclude_keys:noise;exclude_exe:/opt/**;exclude_path:/proc/**,/sys/**',
+          },
+          { type: 'drop', where: { 'event.category': 'file', 'file.path': '/var/cache/**' } },
+          { type: 'drop', where: { 'process.name': ['updatedb', 'mlocate'] } },
+          { type: 'drop', where: { 'user.id': 65533 } },
+          { type: 'drop', where: { 'audit.exit': { lt: -100 } } },
+          { type: 'match', where: [{ 'event.module': 'auditd' }, { 'event.module': 'snoopy' }, { 'event.module': 'bash' }] },
+          { type: 'drop', where: { 'process.executable': '/usr/sbin/cron' } },
+          { type: 'drop', where: { 'destination.port': 53 } },
+          { type: 'drop', where: { 'file.path': '**/*.swp' } },
+          { type: 'drop', where: { 'process.working_directory': '/var/spool/**' } },
+          { type: 'drop', where: { 'user.name': 'zabbix' } },
+          { type: 'redact', rules: [{ pattern: 'employee-(\\d{6})' }] },
+          { type: 'throttle', rate: 1e9, burst: 1e9 },
+        ],
+        { ...ctx, procTable: false },
+      ),
+  ],
 ];
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
@@ -73,5 +83,7 @@ for (const [name, make] of chains) {
     best = Math.max(best, recs.length / s);
   }
   const mean = (perRound * (rounds - 5)) / total;
-  console.log(`${name}: ${filters.length} filters (${units(filters)} filter units), ${fmt(mean)} records/s mean, ${fmt(best)} best round; kept ${kept}/${perRound}`);
+  console.log(
+    `${name}: ${filters.length} filters (${units(filters)} filter units), ${fmt(mean)} records/s mean, ${fmt(best)} best round; kept ${kept}/${perRound}`,
+  );
 }

@@ -5,12 +5,19 @@
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
-export interface BenchInput { path: string; events: number; records: number; source: string }
+export interface BenchInput {
+  path: string;
+  events: number;
+  records: number;
+  source: string;
+}
 
 const stamp = /audit\((\d+)\.(\d+):(\d+)\)/;
 
 export async function replicate(source: string, targetRecords: number, outDir: string): Promise<BenchInput> {
-  const lines = readFileSync(source, 'utf8').split('\n').filter((l) => stamp.test(l));
+  const lines = readFileSync(source, 'utf8')
+    .split('\n')
+    .filter((l) => stamp.test(l));
   const copies = Math.max(1, Math.round(targetRecords / lines.length));
   const path = join(outDir, `${basename(source).replace(/\.log$/, '')}-${copies}x.log`);
   const events = new Set(lines.map((l) => stamp.exec(l)![0])).size * copies;
@@ -22,14 +29,19 @@ export async function replicate(source: string, targetRecords: number, outDir: s
   });
   // Dense ranks instead of raw spans: a log whose serials or times spread widely (days between
   // records, serials in the billions) would otherwise overflow the kernel's 32-bit serial.
-  const rank = (xs: number[]) => { const m = new Map<number, number>(); for (const x of [...new Set(xs)].sort((a, b) => a - b)) m.set(x, m.size); return m; };
+  const rank = (xs: number[]) => {
+    const m = new Map<number, number>();
+    for (const x of [...new Set(xs)].sort((a, b) => a - b)) m.set(x, m.size);
+    return m;
+  };
   const serialRank = rank(parsed.map((p) => p.serial));
   const secRank = rank(parsed.map((p) => p.sec));
   const base = Math.min(...parsed.map((p) => p.sec));
   const w = createWriteStream(path);
   for (let k = 0; k < copies; k++) {
     let chunk = '';
-    for (const p of parsed) chunk += `${p.pre}audit(${base + k * secRank.size + secRank.get(p.sec)!}.${p.ms}:${1 + k * serialRank.size + serialRank.get(p.serial)!})${p.post}\n`;
+    for (const p of parsed)
+      chunk += `${p.pre}audit(${base + k * secRank.size + secRank.get(p.sec)!}.${p.ms}:${1 + k * serialRank.size + serialRank.get(p.serial)!})${p.post}\n`;
     if (!w.write(chunk)) await new Promise<void>((r) => w.once('drain', () => r()));
   }
   await new Promise<void>((r) => w.end(() => r()));

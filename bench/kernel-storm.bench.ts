@@ -41,13 +41,15 @@ const profDir = process.argv.find((a) => a.startsWith('prof='))?.slice(5);
 const PROF = profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`] : [];
 let stormDir = '';
 const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-const rule = () => (KIND === 'open'
-  ? `-a always,exit -F arch=b64 -S openat -F dir=${stormDir} -F auid=${AUID} -k af-storm`
-  : `-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-storm`);
+const rule = () =>
+  KIND === 'open'
+    ? `-a always,exit -F arch=b64 -S openat -F dir=${stormDir} -F auid=${AUID} -k af-storm`
+    : `-a always,exit -F arch=b64 -S execve -F auid=${AUID} -k af-storm`;
 /** What marks one storm event in each daemon's output (besides the key). */
-const marks = () => (KIND === 'open'
-  ? { auditflow: '"openat"', auditd: 'type=SYSCALL', laurel: '"SYSCALL"' }
-  : { auditflow: '"executed"', auditd: 'type=SYSCALL', laurel: '"EXECVE"' });
+const marks = () =>
+  KIND === 'open'
+    ? { auditflow: '"openat"', auditd: 'type=SYSCALL', laurel: '"SYSCALL"' }
+    : { auditflow: '"executed"', auditd: 'type=SYSCALL', laurel: '"EXECVE"' };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -88,8 +90,9 @@ async function waitFor(check: () => boolean, ms: number, what: string): Promise<
 async function runStorm(): Promise<number> {
   const t0 = Date.now();
   const per = Math.ceil(EXECS / WORKERS);
-  const loop = KIND === 'open'
-    ? `exec /usr/bin/python3 -c "
+  const loop =
+    KIND === 'open'
+      ? `exec /usr/bin/python3 -c "
 import os, time
 p = os.path.join('${stormDir}', 'f%d' % os.getpid())
 rate = ${RATE / WORKERS}
@@ -100,21 +103,41 @@ for i in range(${per}):
         d = t0 + (i + 1) / rate - time.monotonic()
         if d > 0: time.sleep(d)
 "`
-    : `i=0; while [ $i -lt ${per} ]; do /bin/true; i=$((i+1)); done`;
-  await Promise.all(Array.from({ length: WORKERS }, () => new Promise<void>((resolve, reject) => {
-    const p = spawn('/bin/sh', ['-c', `echo ${AUID} > /proc/self/loginuid && ${loop}`], { stdio: 'ignore' });
-    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`storm worker exited ${code}`))));
-  })));
+      : `i=0; while [ $i -lt ${per} ]; do /bin/true; i=$((i+1)); done`;
+  await Promise.all(
+    Array.from(
+      { length: WORKERS },
+      () =>
+        new Promise<void>((resolve, reject) => {
+          const p = spawn('/bin/sh', ['-c', `echo ${AUID} > /proc/self/loginuid && ${loop}`], { stdio: 'ignore' });
+          p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`storm worker exited ${code}`))));
+        }),
+    ),
+  );
   return Date.now() - t0;
 }
 
-interface Daemon { name: string; pids: () => number[]; delivered: () => number; stop: () => Promise<void> }
+interface Daemon {
+  name: string;
+  pids: () => number[];
+  delivered: () => number;
+  stop: () => Promise<void>;
+}
 
-interface Result { name: string; stormMs: number; execsPerSec: number; delivered: number; cpuS: number; cpuPer10k: number; lost: number }
+interface Result {
+  name: string;
+  stormMs: number;
+  execsPerSec: number;
+  delivered: number;
+  cpuS: number;
+  cpuPer10k: number;
+  lost: number;
+}
 
 /** Samples the daemons' CPU until it stops growing (they have written what they got). */
 async function settle(d: Daemon): Promise<void> {
-  let last = -1, stable = 0;
+  let last = -1,
+    stable = 0;
   for (let i = 0; i < 600 && stable < 10; i++) {
     const n = d.delivered();
     stable = n === last ? stable + 1 : 0;
@@ -131,7 +154,15 @@ async function measure(client: AuditClient, d: Daemon): Promise<Result> {
   const cpuS = d.pids().reduce((s, p) => s + cpuSeconds(p), 0) - cpu0;
   const lost = client.getStatus().lost - lost0;
   const delivered = d.delivered();
-  return { name: d.name, stormMs, execsPerSec: Math.round(EXECS / (stormMs / 1000)), delivered, cpuS, cpuPer10k: (cpuS * 10000) / Math.max(1, delivered), lost };
+  return {
+    name: d.name,
+    stormMs,
+    execsPerSec: Math.round(EXECS / (stormMs / 1000)),
+    delivered,
+    cpuS,
+    cpuPer10k: (cpuS * 10000) / Math.max(1, delivered),
+    lost,
+  };
 }
 
 async function startAuditflow(dir: string): Promise<Daemon> {
@@ -139,15 +170,21 @@ async function startAuditflow(dir: string): Promise<Daemon> {
   writeFileSync(rules, rule() + '\n');
   const out = path.join(dir, 'auditflow.jsonl');
   const cfg = path.join(dir, 'auditflow.json');
-  writeFileSync(cfg, JSON.stringify({
-    state_dir: path.join(dir, 'af-state'),
-    inputs: [{ type: 'netlink', mode: 'unicast', rules: [rules], status_interval_ms: 1000, backlog_limit: BACKLOG }],
-    outputs: [{ type: 'file', path: out }],
-    ...(ENRICH ? {} : { enrich: { process: false, container: false, hash: false } }),
-  }));
+  writeFileSync(
+    cfg,
+    JSON.stringify({
+      state_dir: path.join(dir, 'af-state'),
+      inputs: [{ type: 'netlink', mode: 'unicast', rules: [rules], status_interval_ms: 1000, backlog_limit: BACKLOG }],
+      outputs: [{ type: 'file', path: out }],
+      ...(ENRICH ? {} : { enrich: { process: false, container: false, hash: false } }),
+    }),
+  );
   // under the bench uid, so its self-exclusion rule is scoped like every rule here
-  const child = spawn('/bin/sh', ['-c', `echo ${AUID} > /proc/self/loginuid && exec "$@"`, 'sh', process.execPath, ...PROF, '--import', 'tsx', cli, 'run', '--config', cfg],
-    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(
+    '/bin/sh',
+    ['-c', `echo ${AUID} > /proc/self/loginuid && exec "$@"`, 'sh', process.execPath, ...PROF, '--import', 'tsx', cli, 'run', '--config', cfg],
+    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   const client = new AuditClient();
   try {
     await waitFor(() => client.getStatus().pid === child.pid && client.listRules().length >= 2, 30000, 'auditflow to register');
@@ -178,13 +215,34 @@ async function startAuditd(dir: string, withLaurel: boolean): Promise<Daemon> {
   const plugins = path.join(conf, 'plugins.d');
   mkdirSync(plugins, { recursive: true });
   const log = path.join(conf, 'audit.log');
-  writeFileSync(path.join(conf, 'auditd.conf'), [
-    'local_events = yes', 'write_logs = yes', `log_file = ${log}`, 'log_format = RAW', 'flush = INCREMENTAL_ASYNC', 'freq = 50',
-    'max_log_file = 1000', 'num_logs = 2', 'max_log_file_action = IGNORE', 'name_format = NONE', 'priority_boost = 4',
-    'space_left = 2', 'space_left_action = IGNORE', 'admin_space_left = 1', 'admin_space_left_action = IGNORE',
-    'disk_full_action = IGNORE', 'disk_error_action = SYSLOG', 'q_depth = 2000', 'overflow_action = SYSLOG', 'max_restarts = 0',
-    `plugin_dir = ${plugins}`, 'end_of_event_timeout = 2', '',
-  ].join('\n'));
+  writeFileSync(
+    path.join(conf, 'auditd.conf'),
+    [
+      'local_events = yes',
+      'write_logs = yes',
+      `log_file = ${log}`,
+      'log_format = RAW',
+      'flush = INCREMENTAL_ASYNC',
+      'freq = 50',
+      'max_log_file = 1000',
+      'num_logs = 2',
+      'max_log_file_action = IGNORE',
+      'name_format = NONE',
+      'priority_boost = 4',
+      'space_left = 2',
+      'space_left_action = IGNORE',
+      'admin_space_left = 1',
+      'admin_space_left_action = IGNORE',
+      'disk_full_action = IGNORE',
+      'disk_error_action = SYSLOG',
+      'q_depth = 2000',
+      'overflow_action = SYSLOG',
+      'max_restarts = 0',
+      `plugin_dir = ${plugins}`,
+      'end_of_event_timeout = 2',
+      '',
+    ].join('\n'),
+  );
   let laurelLog = '';
   if (withLaurel) {
     const ldir = path.join(conf, 'laurel');
@@ -194,10 +252,27 @@ async function startAuditd(dir: string, withLaurel: boolean): Promise<Daemon> {
     chmodSync(dir, 0o755);
     laurelLog = path.join(ldir, 'audit.log');
     const toml = path.join(conf, 'laurel.toml');
-    writeFileSync(toml, [`directory = "${ldir}"`, 'user = "_laurel"', 'statusreport-period = 0', '[auditlog]', 'file = "audit.log"',
-      'size = 1000000000', 'generations = 2', '[transform]', 'execve-argv = [ "array" ]', '[enrich]', 'pid = true', ''].join('\n'));
-    writeFileSync(path.join(plugins, 'laurel.conf'), ['active = yes', 'direction = out', 'type = always', 'format = string',
-      'path = /usr/sbin/laurel', `args = --config ${toml}`, ''].join('\n'));
+    writeFileSync(
+      toml,
+      [
+        `directory = "${ldir}"`,
+        'user = "_laurel"',
+        'statusreport-period = 0',
+        '[auditlog]',
+        'file = "audit.log"',
+        'size = 1000000000',
+        'generations = 2',
+        '[transform]',
+        'execve-argv = [ "array" ]',
+        '[enrich]',
+        'pid = true',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(
+      path.join(plugins, 'laurel.conf'),
+      ['active = yes', 'direction = out', 'type = always', 'format = string', 'path = /usr/sbin/laurel', `args = --config ${toml}`, ''].join('\n'),
+    );
   }
   const child = spawn('/sbin/auditd', ['-n', '-c', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
   const client = new AuditClient();
@@ -234,18 +309,47 @@ async function main(): Promise<void> {
   const restore = () => {
     if (restored) return;
     restored = true;
-    try { for (const r of client.listRules()) client.deleteRule(r); } catch { /* keep going */ }
-    try { client.setStatus({ enabled: 0 }); } catch { /* keep going */ }
-    try { if (client.getStatus().pid !== 0) client.setStatus({ pid: 0 }); } catch { /* the daemon's own release is the normal path */ }
-    try { client.setStatus({ backlog_limit: before.backlog_limit, backlog_wait_time: before.backlog_wait_time }); } catch { /* keep going */ }
+    try {
+      for (const r of client.listRules()) client.deleteRule(r);
+    } catch {
+      /* keep going */
+    }
+    try {
+      client.setStatus({ enabled: 0 });
+    } catch {
+      /* keep going */
+    }
+    try {
+      if (client.getStatus().pid !== 0) client.setStatus({ pid: 0 });
+    } catch {
+      /* the daemon's own release is the normal path */
+    }
+    try {
+      client.setStatus({ backlog_limit: before.backlog_limit, backlog_wait_time: before.backlog_wait_time });
+    } catch {
+      /* keep going */
+    }
   };
-  process.on('exit', () => { for (const p of current?.pids() ?? []) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } } restore(); });
+  process.on('exit', () => {
+    for (const p of current?.pids() ?? []) {
+      try {
+        process.kill(p, 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+    restore();
+  });
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(1));
   const results: Result[] = [];
   try {
     client.setStatus({ backlog_limit: Math.max(BACKLOG, 8192), backlog_wait_time: 0 });
     const only = (process.argv.find((a) => a.startsWith('only='))?.slice(5) ?? 'auditflow,auditd,laurel').split(',');
-    const runs = [['auditflow', () => startAuditflow(dir)], ['auditd', () => startAuditd(dir, false)], ['laurel', () => startAuditd(dir, true)]] as const;
+    const runs = [
+      ['auditflow', () => startAuditflow(dir)],
+      ['auditd', () => startAuditd(dir, false)],
+      ['laurel', () => startAuditd(dir, true)],
+    ] as const;
     for (const [, start] of runs.filter(([n]) => only.includes(n))) {
       current = await start();
       client.setStatus({ enabled: 1 });
@@ -264,13 +368,17 @@ async function main(): Promise<void> {
     client.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(KIND === 'open'
-    ? `open storm: ${EXECS} openat calls from ${WORKERS} parallel python3 loops${RATE ? ` paced at ${RATE}/s in all` : ''}, ${os.cpus().length} cores`
-    : `exec storm: ${EXECS} execs of /bin/true from ${WORKERS} parallel shells, ${os.cpus().length} cores`);
+  console.log(
+    KIND === 'open'
+      ? `open storm: ${EXECS} openat calls from ${WORKERS} parallel python3 loops${RATE ? ` paced at ${RATE}/s in all` : ''}, ${os.cpus().length} cores`
+      : `exec storm: ${EXECS} execs of /bin/true from ${WORKERS} parallel shells, ${os.cpus().length} cores`,
+  );
   console.log(`kernel backlog_limit ${Math.max(BACKLOG, 8192)}, backlog_wait_time 0`);
   console.log(`daemon         ${KIND}s/s   events written   CPU s   CPU s/10k events   kernel lost`);
   for (const r of results) {
-    console.log(`${r.name.padEnd(15)} ${String(r.execsPerSec).padStart(7)} ${String(r.delivered).padStart(16)} ${r.cpuS.toFixed(2).padStart(7)} ${r.cpuPer10k.toFixed(2).padStart(18)} ${String(r.lost).padStart(13)}`);
+    console.log(
+      `${r.name.padEnd(15)} ${String(r.execsPerSec).padStart(7)} ${String(r.delivered).padStart(16)} ${r.cpuS.toFixed(2).padStart(7)} ${r.cpuPer10k.toFixed(2).padStart(18)} ${String(r.lost).padStart(13)}`,
+    );
   }
 }
 

@@ -31,7 +31,14 @@ const here = fileURLToPath(import.meta.url);
 const role = ['sink', 'addon', 'npm'].includes(process.argv[2]) ? process.argv[2] : undefined;
 const RCVBUF = Number(process.env.AF_BENCH_RCVBUF ?? 32 * 1024 * 1024);
 
-interface Report { role: string; datagrams: number; cpuMs: number; enobufs: number; rcvbuf: number; crashed?: string }
+interface Report {
+  role: string;
+  datagrams: number;
+  cpuMs: number;
+  enobufs: number;
+  rcvbuf: number;
+  crashed?: string;
+}
 
 function cpuMs(): number {
   const u = process.cpuUsage();
@@ -50,21 +57,35 @@ function reader(kind: string): void {
     const { RawNetlinkSocket } = require('netlink') as { RawNetlinkSocket: new (p: number, o?: object) => any };
     const sock = new RawNetlinkSocket(9 /* NETLINK_AUDIT */, { recvBufferSize: RCVBUF, sendBufferSize: 65536 });
     sock.addMembership(1);
-    try { sock.setRecvBufferSize(RCVBUF); } catch { /* capped by rmem_max */ }
+    try {
+      sock.setRecvBufferSize(RCVBUF);
+    } catch {
+      /* capped by rmem_max */
+    }
     rcvbuf = sock.getRecvBufferSize();
-    sock.on('message', () => { datagrams++; });
-    sock.on('error', (e: { code?: string }) => { if (e.code === 'ENOBUFS') enobufs++; });
+    sock.on('message', () => {
+      datagrams++;
+    });
+    sock.on('error', (e: { code?: string }) => {
+      if (e.code === 'ENOBUFS') enobufs++;
+    });
     close = () => sock.close();
   } else {
     const native = loadNative();
     const sock = new native.AuditSocket(kind === 'sink' ? 0 : native.AUDIT_NLGRP_READLOG, 1024);
     rcvbuf = sock.setReceiveBuffer(RCVBUF);
     if (kind === 'sink') new AuditClient({ socket: sock }).setStatus({ pid: process.pid });
-    sock.start((_err, batch) => { if (batch) datagrams += batch.meta.length / 2; });
+    sock.start((_err, batch) => {
+      if (batch) datagrams += batch.meta.length / 2;
+    });
     close = () => {
       enobufs = sock.stats().enobufs;
       sock.stop();
-      if (kind === 'sink') { const c = new AuditClient(); c.setStatus({ pid: 0 }); c.close(); }
+      if (kind === 'sink') {
+        const c = new AuditClient();
+        c.setStatus({ pid: 0 });
+        c.close();
+      }
       sock.close();
     };
   }
@@ -75,7 +96,12 @@ function reader(kind: string): void {
     if (started) process.send!({ progress: true, role: kind, datagrams, cpuMs: cpuMs() - cpu0, enobufs, rcvbuf });
   }, 100).unref();
   process.on('message', (m: string) => {
-    if (m === 'go') { datagrams = 0; cpu0 = cpuMs(); started = true; process.send!('ready'); }
+    if (m === 'go') {
+      datagrams = 0;
+      cpu0 = cpuMs();
+      started = true;
+      process.send!('ready');
+    }
     if (m === 'stop') {
       const cpu = cpuMs() - cpu0;
       close();
@@ -86,21 +112,41 @@ function reader(kind: string): void {
   process.send!('up');
 }
 
-interface Kid { proc: ChildProcess; next: () => Promise<unknown>; last: Report | undefined; kind: string }
+interface Kid {
+  proc: ChildProcess;
+  next: () => Promise<unknown>;
+  last: Report | undefined;
+  kind: string;
+}
 
 function child(kind: string): Promise<Kid> {
   const proc = fork(here, [kind], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const queue: unknown[] = [];
   const waiters: ((v: unknown) => void)[] = [];
   const kid: Kid = { proc, next: () => Promise.resolve(), last: undefined, kind };
-  const deliver = (m: unknown) => { const w = waiters.shift(); if (w) w(m); else queue.push(m); };
+  const deliver = (m: unknown) => {
+    const w = waiters.shift();
+    if (w) w(m);
+    else queue.push(m);
+  };
   proc.on('message', (m) => {
-    if (m && typeof m === 'object' && (m as { progress?: boolean }).progress) { kid.last = m as Report; return; }
+    if (m && typeof m === 'object' && (m as { progress?: boolean }).progress) {
+      kid.last = m as Report;
+      return;
+    }
     deliver(m);
   });
-  proc.on('error', () => { /* reported through exit */ });
-  proc.on('exit', (code, sig) => { if (code !== 0) deliver({ ...(kid.last ?? { role: kind, datagrams: 0, cpuMs: 0, enobufs: 0, rcvbuf: 0 }), crashed: `${sig ?? code}` }); });
-  kid.next = () => new Promise<unknown>((r) => { if (queue.length) r(queue.shift()); else waiters.push(r); });
+  proc.on('error', () => {
+    /* reported through exit */
+  });
+  proc.on('exit', (code, sig) => {
+    if (code !== 0) deliver({ ...(kid.last ?? { role: kind, datagrams: 0, cpuMs: 0, enobufs: 0, rcvbuf: 0 }), crashed: `${sig ?? code}` });
+  });
+  kid.next = () =>
+    new Promise<unknown>((r) => {
+      if (queue.length) r(queue.shift());
+      else waiters.push(r);
+    });
   return kid.next().then(() => kid);
 }
 
@@ -116,7 +162,8 @@ async function main(): Promise<void> {
   const before = client.getStatus();
   if (before.pid !== 0) throw new Error(`audit pid ${before.pid} is held: stop auditd first`);
   if (client.listRules().length) throw new Error('kernel holds audit rules already; refusing');
-  const cmd = parseRuleArgs(['-a', 'always,exit', '-F', 'arch=b64', '-S', 'openat', '-F', `dir=${dir}`, '-F', `auid=${AUID}`, '-k', 'af-bench'], 'bench').commands[0];
+  const cmd = parseRuleArgs(['-a', 'always,exit', '-F', 'arch=b64', '-S', 'openat', '-F', `dir=${dir}`, '-F', `auid=${AUID}`, '-k', 'af-bench'], 'bench')
+    .commands[0];
   if (cmd.kind !== 'add') throw new Error('bench rule did not parse as a rule');
   const rule = encodeRule(cmd.rule);
   const kids: ChildProcess[] = [];
@@ -126,17 +173,35 @@ async function main(): Promise<void> {
   const restore = () => {
     if (restored) return;
     restored = true;
-    try { client.deleteRule(rule); } catch { /* not added */ }
-    try { client.setStatus({ enabled: 0 }); } catch { /* keep going */ }
+    try {
+      client.deleteRule(rule);
+    } catch {
+      /* not added */
+    }
+    try {
+      client.setStatus({ enabled: 0 });
+    } catch {
+      /* keep going */
+    }
     for (const k of kids) if (k.exitCode === null) k.kill('SIGKILL');
     try {
       const s = client.getStatus();
       if (s.pid !== 0) client.setStatus({ pid: 0 });
-    } catch { /* the holder's own release is the normal path */ }
-    try { client.setStatus({ backlog_limit: before.backlog_limit, backlog_wait_time: before.backlog_wait_time }); } catch { /* keep going */ }
+    } catch {
+      /* the holder's own release is the normal path */
+    }
+    try {
+      client.setStatus({ backlog_limit: before.backlog_limit, backlog_wait_time: before.backlog_wait_time });
+    } catch {
+      /* keep going */
+    }
   };
   process.on('exit', restore);
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => { restore(); process.exit(1); });
+  for (const sig of ['SIGINT', 'SIGTERM'] as const)
+    process.on(sig, () => {
+      restore();
+      process.exit(1);
+    });
   try {
     client.setStatus({ backlog_limit: Math.max(before.backlog_limit, 65536), backlog_wait_time: 0 });
     const sink = await child('sink');
@@ -146,26 +211,41 @@ async function main(): Promise<void> {
     client.addRule(rule);
     client.setStatus({ enabled: 1 });
     const lost0 = client.getStatus().lost;
-    for (const k of [sink, addon, npm]) { send(k, 'go'); await k.next(); }
+    for (const k of [sink, addon, npm]) {
+      send(k, 'go');
+      await k.next();
+    }
     const t0 = Date.now();
-    const storm = spawnSync('/bin/sh', ['-c', `echo ${AUID} > /proc/self/loginuid && exec /usr/bin/python3 -c "
+    const storm = spawnSync(
+      '/bin/sh',
+      [
+        '-c',
+        `echo ${AUID} > /proc/self/loginuid && exec /usr/bin/python3 -c "
 import os
 p = os.path.join('${dir}', 'f')
 for i in range(${opens}):
     os.close(os.open(p, os.O_RDONLY | os.O_CREAT, 0o600))
-"`], { stdio: 'inherit' });
+"`,
+      ],
+      { stdio: 'inherit' },
+    );
     const stormMs = Date.now() - t0;
     if (storm.status !== 0) throw new Error('storm failed');
     await new Promise((r) => setTimeout(r, 2000)); // let the readers drain
     const lost = client.getStatus().lost - lost0;
     client.setStatus({ enabled: 0 });
     const reports: Report[] = [];
-    for (const k of [sink, addon, npm]) { send(k, 'stop'); reports.push((await k.next()) as Report); }
+    for (const k of [sink, addon, npm]) {
+      send(k, 'stop');
+      reports.push((await k.next()) as Report);
+    }
     const expected = opens * 5;
     console.log(`storm: ${opens} opens in ${stormMs} ms (${Math.round(opens / (stormMs / 1000))} opens/s, about ${expected} records); kernel lost ${lost}`);
     console.log('reader        datagrams   missed   enobufs   rcvbuf     cpu ms   cpu µs/datagram');
     for (const r of reports) {
-      console.log(`${r.role.padEnd(12)} ${String(r.datagrams).padStart(10)} ${String(Math.max(0, reports[0].datagrams - r.datagrams)).padStart(8)} ${String(r.enobufs).padStart(9)} ${String(r.rcvbuf).padStart(9)} ${r.cpuMs.toFixed(0).padStart(9)} ${(r.cpuMs * 1000 / Math.max(1, r.datagrams)).toFixed(2).padStart(10)}${r.crashed ? `  (process died: ${r.crashed})` : ''}`);
+      console.log(
+        `${r.role.padEnd(12)} ${String(r.datagrams).padStart(10)} ${String(Math.max(0, reports[0].datagrams - r.datagrams)).padStart(8)} ${String(r.enobufs).padStart(9)} ${String(r.rcvbuf).padStart(9)} ${r.cpuMs.toFixed(0).padStart(9)} ${((r.cpuMs * 1000) / Math.max(1, r.datagrams)).toFixed(2).padStart(10)}${r.crashed ? `  (process died: ${r.crashed})` : ''}`,
+      );
     }
   } finally {
     restore();

@@ -26,7 +26,9 @@ function arg(name: string, dflt: string): string {
 const targetRecords = Number(arg('--records', '1000000'));
 const runs = Number(arg('--runs', '3'));
 /** auditflow variants, `|` between them, each its normalize options: "--threads 0|--threads 2" */
-const variants = arg('--variants', arg('--args', '')).split('|').map((v) => v.split(' ').filter(Boolean));
+const variants = arg('--variants', arg('--args', ''))
+  .split('|')
+  .map((v) => v.split(' ').filter(Boolean));
 const label = (v: string[]) => (v.length ? `auditflow ${v.join(' ')}` : 'auditflow');
 const only = arg('--only', '');
 /** the auditflow entry point: bin/auditflow.js runs dist/, so build first (or name another build) */
@@ -37,29 +39,34 @@ const cli = arg('--cli', join(root, 'bin', 'auditflow.js'));
 // turn off: its process tracking (coalesce.rs looks every SYSCALL's pid and ppid up in its
 // shadow process table and reads /proc/PID/stat for one it does not know, and rescans /proc
 // when it prunes the table), which on a replayed log finds no such processes.
-export const laurelConfig = (dir: string) => [
-  `directory = "${dir}"`,
-  'user = "root"',
-  'statusreport-period = 0',
-  '[auditlog]',
-  'file = "audit.log"',
-  'size = 100000000000',
-  'generations = 1',
-  '[transform]',
-  'execve-argv = [ "array" ]',
-  '[translate]',
-  'universal = false',
-  'userdb = false',
-  '[enrich]',
-  'execve-env = []',
-  'container = false',
-  'pid = false',
-  'script = false',
-  'parent-info = false',
-  '',
-].join('\n');
+export const laurelConfig = (dir: string) =>
+  [
+    `directory = "${dir}"`,
+    'user = "root"',
+    'statusreport-period = 0',
+    '[auditlog]',
+    'file = "audit.log"',
+    'size = 100000000000',
+    'generations = 1',
+    '[transform]',
+    'execve-argv = [ "array" ]',
+    '[translate]',
+    'universal = false',
+    'userdb = false',
+    '[enrich]',
+    'execve-env = []',
+    'container = false',
+    'pid = false',
+    'script = false',
+    'parent-info = false',
+    '',
+  ].join('\n');
 
-interface RunResult { seconds: number; maxRssKiB: number; cpu: number }
+interface RunResult {
+  seconds: number;
+  maxRssKiB: number;
+  cpu: number;
+}
 
 function timed(cmd: string, args: string[], stdinPath: string | undefined, stdoutPath: string): RunResult {
   const tfile = join(out, 'time.txt');
@@ -90,19 +97,33 @@ function bench(name: string, input: BenchInput, laurel: string | undefined): voi
       written[label(v)] = lines(join(out, 'auditflow.jsonl'));
     }
   }
-  console.log(`\n${name}: ${input.path} (${input.records} records, ${input.events} events, ${(statSync(input.path).size / 1e6).toFixed(0)} MB), ${runs} alternating runs, medians`);
-  console.log(`${'tool'.padEnd(28)} ${'events/s'.padStart(10)} ${'wall s'.padStart(8)} ${'CPU s'.padStart(7)} ${'peak RSS'.padStart(9)} ${'written'.padStart(9)}  wall s of each run`);
+  console.log(
+    `\n${name}: ${input.path} (${input.records} records, ${input.events} events, ${(statSync(input.path).size / 1e6).toFixed(0)} MB), ${runs} alternating runs, medians`,
+  );
+  console.log(
+    `${'tool'.padEnd(28)} ${'events/s'.padStart(10)} ${'wall s'.padStart(8)} ${'CPU s'.padStart(7)} ${'peak RSS'.padStart(9)} ${'written'.padStart(9)}  wall s of each run`,
+  );
   for (const tool of Object.keys(res)) {
     const rs = res[tool];
     if (rs.length === 0) continue;
     const wall = median(rs.map((r) => r.seconds));
-    console.log(`${tool.padEnd(28)} ${Math.round(input.events / wall).toString().padStart(10)} ${wall.toFixed(2).padStart(8)} ${median(rs.map((r) => r.cpu)).toFixed(2).padStart(7)} ${`${(median(rs.map((r) => r.maxRssKiB)) / 1024).toFixed(0)} MiB`.padStart(9)} ${written[tool].toString().padStart(9)}  ${rs.map((r) => r.seconds.toFixed(2)).join(' ')}`);
+    console.log(
+      `${tool.padEnd(28)} ${Math.round(input.events / wall)
+        .toString()
+        .padStart(10)} ${wall.toFixed(2).padStart(8)} ${median(rs.map((r) => r.cpu))
+        .toFixed(2)
+        .padStart(
+          7,
+        )} ${`${(median(rs.map((r) => r.maxRssKiB)) / 1024).toFixed(0)} MiB`.padStart(9)} ${written[tool].toString().padStart(9)}  ${rs.map((r) => r.seconds.toFixed(2)).join(' ')}`,
+    );
   }
   if (laurel) {
     for (const v of variants) {
       const af = res[label(v)];
       const ratios = res.laurel.map((l, i) => l.seconds / af[i].seconds);
-      console.log(`${label(v)} / laurel events/s: ${(median(res.laurel.map((r) => r.seconds)) / median(af.map((r) => r.seconds))).toFixed(2)}x (per run: ${ratios.map((r) => r.toFixed(2)).join(' ')}); laurel CPU s / auditflow CPU s: ${(median(res.laurel.map((r) => r.cpu)) / median(af.map((r) => r.cpu))).toFixed(2)}x`);
+      console.log(
+        `${label(v)} / laurel events/s: ${(median(res.laurel.map((r) => r.seconds)) / median(af.map((r) => r.seconds))).toFixed(2)}x (per run: ${ratios.map((r) => r.toFixed(2)).join(' ')}); laurel CPU s / auditflow CPU s: ${(median(res.laurel.map((r) => r.cpu)) / median(af.map((r) => r.cpu))).toFixed(2)}x`,
+      );
     }
   }
 }
@@ -115,9 +136,15 @@ async function main(): Promise<void> {
   console.log(`laurel config:\n${laurelConfig(join(out, 'laurel'))}auditflow: normalize [variant] FILE > out.jsonl (redaction on, the default)`);
   for (const [name, source] of Object.entries(sources)) {
     if (only && only !== name) continue;
-    if (!existsSync(source)) { console.log(`\n${name}: ${source} absent, skipped`); continue; }
+    if (!existsSync(source)) {
+      console.log(`\n${name}: ${source} absent, skipped`);
+      continue;
+    }
     bench(name, await replicate(source, targetRecords, out), laurel);
   }
 }
 
-main().catch((err) => { console.error(err); process.exit(1); });
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

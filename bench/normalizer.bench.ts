@@ -19,7 +19,8 @@ function group(ls: string[]): AuditRecord[][] {
     if (isFailure(r)) continue;
     const k = `${r.node}:${r.serial}`;
     const g = m.get(k);
-    if (g) g.push(r); else m.set(k, [r]);
+    if (g) g.push(r);
+    else m.set(k, [r]);
   }
   return [...m.values()];
 }
@@ -39,17 +40,32 @@ function run(label: string, fn: () => number): void {
 
 run('normalize (pre-parsed records)', () => {
   let n = 0;
-  for (let i = 0; i < rounds; i++) for (const ev of events) { normalizer.normalize(ev); n++; }
+  for (let i = 0; i < rounds; i++)
+    for (const ev of events) {
+      normalizer.normalize(ev);
+      n++;
+    }
   return n;
 });
 run('normalize + JSON.stringify', () => {
-  let n = 0, bytes = 0;
-  for (let i = 0; i < rounds; i++) for (const ev of events) { bytes += JSON.stringify(normalizer.normalize(ev)).length; n++; }
+  let n = 0,
+    _bytes = 0;
+  for (let i = 0; i < rounds; i++)
+    for (const ev of events) {
+      _bytes += JSON.stringify(normalizer.normalize(ev)).length;
+      n++;
+    }
   return n;
 });
 run('parse + group + normalize + JSON.stringify', () => {
   let n = 0;
-  for (let i = 0; i < rounds; i++) for (const ev of group(lines)) { JSON.stringify(normalizer.normalize(ev)); n++; }
+  for (let i = 0; i < rounds; i++)
+    for (const ev of group(lines)) {
+      JSON.stringify(normalizer.normalize(ev));
+      n++;
+    }
   return n;
 });
-console.log(`(${lines.length} records / ${events.length} events per round, ${rounds} rounds, ${total} events; rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB)`);
+console.log(
+  `(${lines.length} records / ${events.length} events per round, ${rounds} rounds, ${total} events; rss ${Math.round(process.memoryUsage().rss / 2 ** 20)} MiB)`,
+);

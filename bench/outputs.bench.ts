@@ -37,7 +37,9 @@ function batch(k: number): NormalizedRecord[] {
 const nBatches = Math.ceil(N / BATCH);
 
 let peak = 0;
-const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss); }, 20);
+const sampler = setInterval(() => {
+  peak = Math.max(peak, process.memoryUsage().rss);
+}, 20);
 const mib = (b: number) => (b / 1048576).toFixed(0);
 const results: string[] = [];
 function report(name: string, n: number, ms: number, extra = ''): void {
@@ -47,15 +49,24 @@ function report(name: string, n: number, ms: number, extra = ''): void {
 }
 
 // sampled per batch as well: a socket that takes every write at once never lets the timer run
-const sample = () => { const r = process.memoryUsage.rss(); if (r > peak) peak = r; };
+const sample = () => {
+  const r = process.memoryUsage.rss();
+  if (r > peak) peak = r;
+};
 
 async function feed(out: Output): Promise<void> {
-  for (let k = 0; k < nBatches; k++) { await out.write(batch(k)); sample(); }
+  for (let k = 0; k < nBatches; k++) {
+    await out.write(batch(k));
+    sample();
+  }
 }
 
 /** For outputs that keep the record objects (a memory queue): new records for every batch. */
 async function feedFresh(out: Output): Promise<void> {
-  for (let k = 0; k < nBatches; k++) { await out.write(records(BATCH, k * BATCH)); sample(); }
+  for (let k = 0; k < nBatches; k++) {
+    await out.write(records(BATCH, k * BATCH));
+    sample();
+  }
 }
 
 async function rsyslogTcp(): Promise<void> {
@@ -81,7 +92,9 @@ async function rsyslogTcp(): Promise<void> {
 }
 
 async function bulkServer(): Promise<void> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'test', 'support', 'bulk-server-main.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(here, '..', 'test', 'support', 'bulk-server-main.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const { port } = JSON.parse((await lines.next()).value);
   try {
@@ -104,7 +117,12 @@ async function bulkServer(): Promise<void> {
     await feedFresh(q);
     for (let i = 0; i < 12000 && inner.stats().records_out < N; i++) await sleep(5);
     ms = performance.now() - t0;
-    report('queue → elasticsearch (fresh records each batch)', inner.stats().records_out, ms, `, ${inner.stats().requests} requests, ${q.stats!().read_back} read back from disk`);
+    report(
+      'queue → elasticsearch (fresh records each batch)',
+      inner.stats().records_out,
+      ms,
+      `, ${inner.stats().requests} requests, ${q.stats!().read_back} read back from disk`,
+    );
     await q.close(Date.now() + 2000);
     // offered at a steady rate like the pipeline (batches of 100, up to 64 in flight): does the
     // queued output keep up, or does a backlog build?
@@ -148,16 +166,28 @@ class NullSink implements Output {
   private wait: (() => void) | null = null;
   async start(): Promise<void> {}
   async write(r: readonly NormalizedRecord[]): Promise<void> {
-    while (!this.up) await new Promise<void>((res) => { this.wait = res; });
+    while (!this.up)
+      await new Promise<void>((res) => {
+        this.wait = res;
+      });
     this.n += r.length;
   }
-  open(): void { this.up = true; this.wait?.(); }
-  async close(): Promise<void> { this.open(); }
+  open(): void {
+    this.up = true;
+    this.wait?.();
+  }
+  async close(): Promise<void> {
+    this.open();
+  }
 }
 
 async function spool(fsync: boolean): Promise<void> {
   const sink = new NullSink();
-  const q = withQueue(sink, { memory_records: 0, disk_bytes: 4 * 1024 * 1024 * 1024, fsync, batch_records: 1000 }, { ...ctx, stateDir: join(stateDir, `spool-${fsync}`) }) as QueuedOutput;
+  const q = withQueue(
+    sink,
+    { memory_records: 0, disk_bytes: 4 * 1024 * 1024 * 1024, fsync, batch_records: 1000 },
+    { ...ctx, stateDir: join(stateDir, `spool-${fsync}`) },
+  ) as QueuedOutput;
   await q.start();
   peak = 0;
   const t0 = performance.now();
@@ -176,7 +206,10 @@ async function serializeOnly(): Promise<void> {
   peak = 0;
   const t0 = performance.now();
   let bytes = 0;
-  for (let k = 0; k < nBatches; k++) { for (const r of batch(k)) bytes += JSON.stringify(r).length; sample(); }
+  for (let k = 0; k < nBatches; k++) {
+    for (const r of batch(k)) bytes += JSON.stringify(r).length;
+    sample();
+  }
   report('JSON.stringify alone (reference)', N, performance.now() - t0, `, ${mib(bytes)} MiB`);
 }
 

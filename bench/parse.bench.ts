@@ -16,7 +16,9 @@ function arg(name: string, dflt: number): number {
 const copies = arg('--copies', 200);
 const runs = arg('--runs', 5);
 
-const sample = readFileSync(new URL('../test/fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter(Boolean);
+const sample = readFileSync(new URL('../test/fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8')
+  .split('\n')
+  .filter(Boolean);
 const parts = sample.map((l) => {
   const m = /audit\((\d+)\.(\d+):(\d+)\)/.exec(l)!;
   return { pre: l.slice(0, m.index), post: l.slice(m.index + m[0].length), sec: +m[1], ms: m[2], serial: +m[3], daemon: l.startsWith('type=DAEMON_') };
@@ -34,13 +36,21 @@ for (let k = 0; k < copies; k++) {
 const bytes = lines.reduce((a, l) => a + l.length + 1, 0);
 
 function run(reassemble: boolean): { ms: number; cpuMs: number; events: number; failures: number } {
-  let events = 0, failures = 0;
-  const r = new Reassembler({ onEvent: () => { events++; } });
+  let events = 0,
+    failures = 0;
+  const r = new Reassembler({
+    onEvent: () => {
+      events++;
+    },
+  });
   const c0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < lines.length; i++) {
     const rec = parseLine(lines[i]);
-    if (isFailure(rec)) { failures++; continue; }
+    if (isFailure(rec)) {
+      failures++;
+      continue;
+    }
     if (reassemble) r.push(rec as AuditRecord);
   }
   r.flush();
@@ -56,9 +66,13 @@ function run(reassemble: boolean): { ms: number; cpuMs: number; events: number; 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 console.log(`input: ${lines.length.toLocaleString()} records (${copies} copies of the capture), ${(bytes / 1048576).toFixed(1)} MiB, node ${process.version}`);
-for (const [name, reassemble] of [['parseLine', false], ['parseLine + Reassembler', true]] as const) {
+for (const [name, reassemble] of [
+  ['parseLine', false],
+  ['parseLine + Reassembler', true],
+] as const) {
   run(reassemble); // warm-up
-  const times: number[] = [], cpu: number[] = [];
+  const times: number[] = [],
+    cpu: number[] = [];
   let events = 0;
   for (let i = 0; i < runs; i++) {
     const r = run(reassemble);
@@ -68,16 +82,19 @@ for (const [name, reassemble] of [['parseLine', false], ['parseLine + Reassemble
     events = r.events;
   }
   const per = (n: number, ms: number) => Math.round(n / (ms / 1000)).toLocaleString();
-  const ms = median(times), cpuMs = median(cpu);
+  const ms = median(times),
+    cpuMs = median(cpu);
   const eps = reassemble ? `; ${per(events, ms)} events/s wall, ${per(events, cpuMs)} events/s CPU (${events.toLocaleString()} events)` : '';
-  console.log(`${name}: median of ${runs} runs ${ms.toFixed(0)} ms wall / ${cpuMs.toFixed(0)} ms CPU: ${per(lines.length, ms)} records/s wall, ${per(lines.length, cpuMs)} records/s CPU, ${(bytes / 1048576 / (cpuMs / 1000)).toFixed(0)} MiB/s CPU${eps}`);
+  console.log(
+    `${name}: median of ${runs} runs ${ms.toFixed(0)} ms wall / ${cpuMs.toFixed(0)} ms CPU: ${per(lines.length, ms)} records/s wall, ${per(lines.length, cpuMs)} records/s CPU, ${(bytes / 1048576 / (cpuMs / 1000)).toFixed(0)} MiB/s CPU${eps}`,
+  );
 }
 // Shapes that would be quadratic for a scanner that searches from every field start: each should
 // take about as long per MiB as an ordinary line.
 const H = 'type=SYSCALL msg=audit(1795395184.672:94972): ';
 const worst: Record<string, string> = {
   'bare words': H + 'x '.repeat(500_000) + 'a=1',
-  'no spaces, nested msg=\'': H + "msg='".repeat(200_000),
+  "no spaces, nested msg='": H + "msg='".repeat(200_000),
   'one quote after another': H + '"'.repeat(1_000_000),
   'ENRICHED braces': H + '\x1d' + 'A={ '.repeat(250_000),
   '200,000 distinct fields': H + Array.from({ length: 200_000 }, (_, i) => `k${i}=${i}`).join(' '),

@@ -2,7 +2,12 @@
 //   node --import tsx bench/prof-summary.ts FILE.cpuprofile [N]
 import { readFileSync } from 'node:fs';
 
-interface Node { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] }
+interface Node {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
 const prof = JSON.parse(readFileSync(process.argv[2], 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
 const top = Number(process.argv[3] ?? 25);
 const selfUs = new Map<number, number>();
@@ -19,7 +24,7 @@ for (const n of prof.nodes) {
 }
 const show = (title: string, m: Map<string, number>) => {
   console.log(`\n${title} (total ${(total / 1e6).toFixed(2)} s)`);
-  for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${(100 * v / total).toFixed(1).padStart(5)}%  ${k}`);
+  for (const [k, v] of [...m].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
 };
 show('self time by file', byFile);
 show('self time by function', byFn);

@@ -21,8 +21,14 @@ import { createSnoopyInput } from '../src/inputs/snoopy/input.js';
 import { createAuditlogInput } from '../src/inputs/auditlog.js';
 
 const args = process.argv.slice(2);
-const opt = (name: string, dflt: number) => { const i = args.indexOf(`--${name}`); return i >= 0 ? Number(args[i + 1]) : dflt; };
-const only = ((): string | undefined => { const i = args.indexOf('--only'); return i >= 0 ? args[i + 1] : undefined; })();
+const opt = (name: string, dflt: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const only = ((): string | undefined => {
+  const i = args.indexOf('--only');
+  return i >= 0 ? args[i + 1] : undefined;
+})();
 const LINES = opt('lines', 200_000);
 const LAT_LINES = opt('latency-lines', 2000);
 const root = mkdtempSync(join(tmpdir(), 'af-tailbench-'));
@@ -32,18 +38,22 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // ---- inputs ----
 
-const snoopySample = readFileSync(new URL('../test/fixtures/samples/snoopy-file.sample.log', import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('['));
+const snoopySample = readFileSync(new URL('../test/fixtures/samples/snoopy-file.sample.log', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((l) => l.startsWith('['));
 const snoopyLine = (i: number, token = '') => {
   const l = snoopySample[i % snoopySample.length];
   return (token ? l.slice(0, l.indexOf(']: ') + 3) + `/bin/echo ${token}` : l) + '\n';
 };
 
-const auditSample = readFileSync(new URL('../test/fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter((l) => l.startsWith('type='));
+const auditSample = readFileSync(new URL('../test/fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((l) => l.startsWith('type='));
 /** The sample's events again and again, serials and times renumbered so every event is new. */
 function* auditLines(): Generator<string> {
   let serial = 1_000_000;
   let t = 1795400000000;
-  for (let cycle = 0; ; cycle++) {
+  for (let _cycle = 0; ; _cycle++) {
     const map = new Map<string, number>();
     for (const l of auditSample) {
       const a = l.indexOf('msg=audit(') + 10;
@@ -51,20 +61,28 @@ function* auditLines(): Generator<string> {
       const close = l.indexOf(')', colon);
       const old = l.slice(colon + 1, close);
       let s = map.get(old);
-      if (s === undefined) { map.set(old, (s = serial++)); t += 1; }
+      if (s === undefined) {
+        map.set(old, (s = serial++));
+        t += 1;
+      }
       yield l.slice(0, a) + `${Math.floor(t / 1000)}.${String(t % 1000).padStart(3, '0')}:${s}` + l.slice(close) + '\n';
     }
   }
 }
 const auditEvent = (serial: number, token: string) => {
   const ts = `1795500000.000:${serial}`;
-  return `type=SYSCALL msg=audit(${ts}): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="${token}" exe="/usr/bin/true" key=(null)\n`
-    + `type=PROCTITLE msg=audit(${ts}): proctitle=74727565\n`;
+  return (
+    `type=SYSCALL msg=audit(${ts}): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="${token}" exe="/usr/bin/true" key=(null)\n` +
+    `type=PROCTITLE msg=audit(${ts}): proctitle=74727565\n`
+  );
 };
 
 // ---- tools under test: each reads `src` and writes what it read to `out` ----
 
-interface Tool { name: string; start(src: string, out: string, kind: 'snoopy' | 'auditlog'): Promise<ChildProcess>; }
+interface Tool {
+  name: string;
+  start(src: string, out: string, kind: 'snoopy' | 'auditlog'): Promise<ChildProcess>;
+}
 
 const tailF: Tool = {
   name: 'tail -F',
@@ -82,13 +100,16 @@ const rsyslog: Tool = {
     const dir = join(root, `rsyslog-${Date.now()}`);
     mkdirSync(dir);
     const conf = join(dir, 'rsyslog.conf');
-    writeFileSync(conf, [
-      `global(workDirectory="${dir}" maxMessageSize="64k")`,
-      'module(load="imfile" mode="inotify")',
-      `template(name="raw" type="string" string="%msg%\\n")`,
-      `ruleset(name="bench") { action(type="omfile" file="${out}" template="raw") }`,
-      `input(type="imfile" file="${src}" tag="bench" ruleset="bench" freshStartTail="off")`,
-    ].join('\n') + '\n');
+    writeFileSync(
+      conf,
+      [
+        `global(workDirectory="${dir}" maxMessageSize="64k")`,
+        'module(load="imfile" mode="inotify")',
+        `template(name="raw" type="string" string="%msg%\\n")`,
+        `ruleset(name="bench") { action(type="omfile" file="${out}" template="raw") }`,
+        `input(type="imfile" file="${src}" tag="bench" ruleset="bench" freshStartTail="off")`,
+      ].join('\n') + '\n',
+    );
     return spawn('rsyslogd', ['-n', '-f', conf, '-i', join(dir, 'rsyslogd.pid')], { stdio: ['ignore', 'ignore', 'inherit'] });
   },
 };
@@ -100,9 +121,11 @@ const auditflow: Tool = {
     mkdirSync(dir);
     const conf = join(dir, 'config.yaml');
     writeFileSync(conf, `state_dir: ${dir}/state\nlog_level: warn\ninputs:\n  - type: ${kind}\n    path: ${src}\noutputs:\n  - type: file\n    path: ${out}\n`);
-    return spawn(process.execPath, ['--import', 'tsx', '-e',
-      `import('./src/cli.ts').then(async (m) => { process.exitCode = await m.main(['run', '--config', ${JSON.stringify(conf)}]); })`],
-      { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+    return spawn(
+      process.execPath,
+      ['--import', 'tsx', '-e', `import('./src/cli.ts').then(async (m) => { process.exitCode = await m.main(['run', '--config', ${JSON.stringify(conf)}]); })`],
+      { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] },
+    );
   },
 };
 
@@ -116,7 +139,10 @@ function follow(out: string, onData: (text: string, at: number) => void): () => 
   let stopped = false;
   const read = () => {
     if (stopped) return;
-    if (fd < 0) { if (!existsSync(out)) return; fd = openSync(out, 'r'); }
+    if (fd < 0) {
+      if (!existsSync(out)) return;
+      fd = openSync(out, 'r');
+    }
     for (;;) {
       const n = readSync(fd, buf, 0, buf.length, pos);
       if (n <= 0) break;
@@ -126,9 +152,21 @@ function follow(out: string, onData: (text: string, at: number) => void): () => 
     }
   };
   let w: ReturnType<typeof watch> | undefined;
-  const attach = () => { if (!w && existsSync(out)) { w = watch(out, read); } };
-  const timer = setInterval(() => { attach(); read(); }, 2);
-  return () => { stopped = true; clearInterval(timer); w?.close(); if (fd >= 0) closeSync(fd); };
+  const attach = () => {
+    if (!w && existsSync(out)) {
+      w = watch(out, read);
+    }
+  };
+  const timer = setInterval(() => {
+    attach();
+    read();
+  }, 2);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+    w?.close();
+    if (fd >= 0) closeSync(fd);
+  };
 }
 
 async function waitForToken(out: string, token: string, timeoutMs: number): Promise<number> {
@@ -136,9 +174,16 @@ async function waitForToken(out: string, token: string, timeoutMs: number): Prom
     let tail = '';
     const stop = follow(out, (text, at) => {
       tail = (tail + text).slice(-token.length - text.length);
-      if (tail.includes(token)) { stop(); clearTimeout(t); resolve(at); }
+      if (tail.includes(token)) {
+        stop();
+        clearTimeout(t);
+        resolve(at);
+      }
     });
-    const t = setTimeout(() => { stop(); reject(new Error(`${token} not seen in ${out} within ${timeoutMs} ms`)); }, timeoutMs);
+    const t = setTimeout(() => {
+      stop();
+      reject(new Error(`${token} not seen in ${out} within ${timeoutMs} ms`));
+    }, timeoutMs);
   });
 }
 
@@ -147,17 +192,31 @@ function peakRssMiB(pid: number | undefined): number | undefined {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Math.round(Number(m[1]) / 1024) : undefined;
-  } catch { return undefined; }
+  } catch {
+    return undefined;
+  }
 }
 
 async function stopProc(p: ChildProcess) {
   if (p.exitCode !== null) return;
-  await new Promise<void>((r) => { p.once('exit', () => r()); p.kill('SIGTERM'); setTimeout(() => p.kill('SIGKILL'), 3000).unref(); });
+  await new Promise<void>((r) => {
+    p.once('exit', () => r());
+    p.kill('SIGTERM');
+    setTimeout(() => p.kill('SIGKILL'), 3000).unref();
+  });
 }
 
 // ---- runs ----
 
-interface Result { tool: string; input: string; linesPerSec?: number; p50?: number; p99?: number; max?: number; rssMiB?: number }
+interface Result {
+  tool: string;
+  input: string;
+  linesPerSec?: number;
+  p50?: number;
+  p99?: number;
+  max?: number;
+  rssMiB?: number;
+}
 
 async function warm(src: string, out: string, kind: 'snoopy' | 'auditlog', tag: string): Promise<void> {
   writeFileSync(src, kind === 'snoopy' ? snoopyLine(0, `warm${tag}`) : auditEvent(1, `warm${tag}`), { flag: 'a' });
@@ -216,7 +275,10 @@ async function latency(tool: Tool, kind: 'snoopy' | 'auditlog'): Promise<Result>
       let m;
       while ((m = re.exec(s))) {
         const t = sent.get(m[1]);
-        if (t !== undefined) { lat.push(at - t); sent.delete(m[1]); }
+        if (t !== undefined) {
+          lat.push(at - t);
+          sent.delete(m[1]);
+        }
       }
       carry = s.slice(-16);
     });
@@ -252,8 +314,16 @@ async function tailerOnly(): Promise<number> {
   const t0 = now();
   let t1 = 0;
   const t = new Tailer({
-    include: [src], checkpointPath: join(dir, 'cp.json'), log: silentLogger, watch: false, pollMs: 5,
-    onChunk: async (c) => { got += c.lines.length; if (c.lines.length) t.commit(c.file, c.gen, c.lines[c.lines.length - 1].end); if (got >= LINES && !t1) t1 = now(); },
+    include: [src],
+    checkpointPath: join(dir, 'cp.json'),
+    log: silentLogger,
+    watch: false,
+    pollMs: 5,
+    onChunk: async (c) => {
+      got += c.lines.length;
+      if (c.lines.length) t.commit(c.file, c.gen, c.lines[c.lines.length - 1].end);
+      if (got >= LINES && !t1) t1 = now();
+    },
   });
   await t.start();
   while (!t1) await sleep(5);
@@ -268,7 +338,10 @@ async function inputOnly(kind: 'snoopy' | 'auditlog'): Promise<{ linesPerSec: nu
   const src = join(dir, kind === 'snoopy' ? 'snoopy.log' : 'audit.log');
   const parts: string[] = [];
   if (kind === 'snoopy') for (let i = 0; i < LINES; i++) parts.push(snoopyLine(i));
-  else { const gen = auditLines(); for (let i = 0; i < LINES; i++) parts.push(gen.next().value as string); }
+  else {
+    const gen = auditLines();
+    for (let i = 0; i < LINES; i++) parts.push(gen.next().value as string);
+  }
   writeFileSync(src, parts.join(''));
   const ctx = { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger };
   const input = kind === 'snoopy' ? createSnoopyInput({ type: 'snoopy', path: src }, ctx) : createAuditlogInput({ type: 'auditlog', path: src }, ctx);
@@ -276,7 +349,11 @@ async function inputOnly(kind: 'snoopy' | 'auditlog'): Promise<{ linesPerSec: nu
   const progress: [number, number][] = [];
   const t0 = now();
   await input.start({
-    push: async (b) => { records += b.records.length; progress.push([records, now()]); b.ack?.(); },
+    push: async (b) => {
+      records += b.records.length;
+      progress.push([records, now()]);
+      b.ack?.();
+    },
     error: () => {},
   });
   // done when the checkpoint covers the whole file (every line consumed and acked); the time is
@@ -306,10 +383,20 @@ async function main() {
       console.log(JSON.stringify(r));
     }
   }
-  if (!only || only === 'snoopy') console.log(JSON.stringify({ tool: 'auditflow tailer only (in process, no parse)', input: 'snoopy', linesPerSec: await tailerOnly() }));
-  for (const kind of kinds) console.log(JSON.stringify({ tool: 'auditflow input only (in process: tail + parse, no filters/outputs)', input: kind, ...await inputOnly(kind) }));
+  if (!only || only === 'snoopy')
+    console.log(JSON.stringify({ tool: 'auditflow tailer only (in process, no parse)', input: 'snoopy', linesPerSec: await tailerOnly() }));
+  for (const kind of kinds)
+    console.log(JSON.stringify({ tool: 'auditflow input only (in process: tail + parse, no filters/outputs)', input: kind, ...(await inputOnly(kind)) }));
   console.log('\n| input | tool | lines/s | append→output p50 ms | p99 ms | max ms | peak RSS MiB |\n|---|---|---:|---:|---:|---:|---:|');
-  for (const r of results) console.log(`| ${r.input} | ${r.tool} | ${r.linesPerSec?.toLocaleString('en-US')} | ${r.p50} | ${r.p99} | ${r.max} | ${r.rssMiB ?? ''} |`);
+  for (const r of results)
+    console.log(`| ${r.input} | ${r.tool} | ${r.linesPerSec?.toLocaleString('en-US')} | ${r.p50} | ${r.p99} | ${r.max} | ${r.rssMiB ?? ''} |`);
 }
 
-main().then(() => rmSync(root, { recursive: true, force: true }), (err) => { console.error(err); rmSync(root, { recursive: true, force: true }); process.exit(1); });
+main().then(
+  () => rmSync(root, { recursive: true, force: true }),
+  (err) => {
+    console.error(err);
+    rmSync(root, { recursive: true, force: true });
+    process.exit(1);
+  },
+);

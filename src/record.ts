@@ -11,10 +11,18 @@ export const kRaw: unique symbol = Symbol.for('auditflow.raw');
 export type EventModule = 'auditd' | 'snoopy' | 'bash' | 'auditflow';
 export type Outcome = 'success' | 'failure' | 'unknown';
 
-export interface UserRef { id?: string; name?: string }
+export interface UserRef {
+  id?: string;
+  name?: string;
+}
 
 /** A process named by another's record (a leader): enough to find it */
-export interface ProcessRef { pid: number; entity_id: string; executable?: string; name?: string }
+export interface ProcessRef {
+  pid: number;
+  entity_id: string;
+  executable?: string;
+  name?: string;
+}
 
 export interface NormalizedRecord {
   '@timestamp': string;

@@ -26,9 +26,17 @@ async function viaInput(dir: string, text: string, expected: number) {
   writeFileSync(path, text);
   const records: NormalizedRecord[] = [];
   const errors: AuditflowError[] = [];
-  const input = createAuditlogInput({ type: 'auditlog', path, poll_interval_ms: 20, reassembly_timeout_ms: 100, resolve_names: false },
-    { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger });
-  await input.start({ push: async (b) => { records.push(...b.records); b.ack?.(); }, error: (e) => errors.push(e) });
+  const input = createAuditlogInput(
+    { type: 'auditlog', path, poll_interval_ms: 20, reassembly_timeout_ms: 100, resolve_names: false },
+    { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger },
+  );
+  await input.start({
+    push: async (b) => {
+      records.push(...b.records);
+      b.ack?.();
+    },
+    error: (e) => errors.push(e),
+  });
   try {
     await waitFor(`${expected} records`, () => records.length >= expected, 20_000);
     await sleep(400); // past the reassembly timeout: every gap has been settled
@@ -53,7 +61,7 @@ const file = (...parts: (string | string[])[]) => parts.flat().join('\n') + '\n'
 describe('audit.log serial gaps', function () {
   this.timeout(60_000);
 
-  it('the sample: every gap counted in the input\'s stats, no lost-events record', async () => {
+  it("the sample: every gap counted in the input's stats, no lost-events record", async () => {
     const last = Math.max(...sample.map((l) => Number(/:(\d+)\)/.exec(l)![1])));
     const { records, errors, stats } = await viaInput(tempDir('af-gaps-'), file(sample, later(last + 1)), 301);
     assert.equal(records.length, 301);
@@ -61,8 +69,13 @@ describe('audit.log serial gaps', function () {
     assert.deepEqual(errors, []);
     // the runs of serials the excerpt does not have, between its first and last kernel serial
     const serials = [...new Set(sample.filter((l) => !l.startsWith('type=DAEMON_')).map((l) => Number(/:(\d+)\)/.exec(l)![1])))].sort((a, b) => a - b);
-    let gaps = 0, skipped = 0;
-    for (let i = 1; i < serials.length; i++) if (serials[i] - serials[i - 1] > 1) { gaps++; skipped += serials[i] - serials[i - 1] - 1; }
+    let gaps = 0,
+      skipped = 0;
+    for (let i = 1; i < serials.length; i++)
+      if (serials[i] - serials[i - 1] > 1) {
+        gaps++;
+        skipped += serials[i] - serials[i - 1] - 1;
+      }
     assert.equal(skipped, 59_666);
     assert.equal(stats.serial_gaps, gaps);
     assert.equal(stats.serials_skipped, skipped);
@@ -70,8 +83,15 @@ describe('audit.log serial gaps', function () {
   });
 
   it('a gap across auditd stopping and starting again counts as nothing; one after it still counts', async () => {
-    const { records, stats } = await viaInput(tempDir('af-gaps-'), file(exec(10, 'a'), exec(11, 'b'), exec(12, 'c'), daemonEnd, daemonStart, exec(5000, 'd'), exec(5001, 'e'), exec(5003, 'f'), later(5004)), 9);
-    assert.deepEqual(records.map((r) => r.event.sequence), [10, 11, 12, 7001, 8001, 5000, 5001, 5003, 5004]);
+    const { records, stats } = await viaInput(
+      tempDir('af-gaps-'),
+      file(exec(10, 'a'), exec(11, 'b'), exec(12, 'c'), daemonEnd, daemonStart, exec(5000, 'd'), exec(5001, 'e'), exec(5003, 'f'), later(5004)),
+      9,
+    );
+    assert.deepEqual(
+      records.map((r) => r.event.sequence),
+      [10, 11, 12, 7001, 8001, 5000, 5001, 5003, 5004],
+    );
     assert.equal(stats.serial_gaps, 1, 'only 5002');
     assert.equal(stats.serials_skipped, 1);
   });
@@ -79,7 +99,11 @@ describe('audit.log serial gaps', function () {
   it('so does a gap across a rotation or a resume written in the file', async () => {
     const rotate = `type=DAEMON_ROTATE msg=audit(${T}.500:7002): op=rotate-logs auid=0 pid=1 subj=unconfined res=success`;
     const resume = `type=DAEMON_RESUME msg=audit(${T}.700:7003): op=resume-logging auid=0 pid=1 subj=unconfined res=success`;
-    const { stats } = await viaInput(tempDir('af-gaps-'), file(exec(10, 'a'), exec(11, 'b'), rotate, exec(400, 'c'), exec(401, 'd'), resume, exec(900, 'e'), exec(901, 'f'), later(902)), 9);
+    const { stats } = await viaInput(
+      tempDir('af-gaps-'),
+      file(exec(10, 'a'), exec(11, 'b'), rotate, exec(400, 'c'), exec(401, 'd'), resume, exec(900, 'e'), exec(901, 'f'), later(902)),
+      9,
+    );
     assert.equal(stats.serial_gaps, 0);
     assert.equal(stats.serials_skipped, 0);
   });
@@ -88,7 +112,11 @@ describe('audit.log serial gaps', function () {
     const plain = await viaInput(tempDir('af-gaps-'), file(exec(10, 'a'), exec(11, 'b'), exec(5000, 'd'), exec(5001, 'e'), later(5002)), 5);
     assert.equal(plain.stats.serial_gaps, 1);
     assert.equal(plain.stats.serials_skipped, 4988);
-    const garbled = await viaInput(tempDir('af-gaps-'), file(exec(10, 'a'), exec(11, 'b'), `type=DAEMON_START msg=audit(${T}.600:8001): res=success`, exec(5000, 'd'), exec(5001, 'e'), later(5002)), 6);
+    const garbled = await viaInput(
+      tempDir('af-gaps-'),
+      file(exec(10, 'a'), exec(11, 'b'), `type=DAEMON_START msg=audit(${T}.600:8001): res=success`, exec(5000, 'd'), exec(5001, 'e'), later(5002)),
+      6,
+    );
     assert.equal(garbled.stats.serial_gaps, 1);
     assert.equal(garbled.stats.serials_skipped, 4988);
   });
@@ -99,17 +127,20 @@ describe('audit.log serial gaps', function () {
     const out = join(dir, 'events.jsonl');
     const config = join(dir, 'auditflow.yaml');
     writeFileSync(log, sample.join('\n') + '\n');
-    writeFileSync(config, [
-      `state_dir: ${dir}/state`,
-      // context from this host's process table is the daemon's own addition (normalize reads
-      // the events alone), as is its host decoration below
-      'enrich: { process: false, container: false, hash: false }',
-      'inputs:',
-      `  - { type: auditlog, path: ${log}, resolve_names: false }`,
-      'outputs:',
-      `  - { type: file, path: ${out} }`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      config,
+      [
+        `state_dir: ${dir}/state`,
+        // context from this host's process table is the daemon's own addition (normalize reads
+        // the events alone), as is its host decoration below
+        'enrich: { process: false, container: false, hash: false }',
+        'inputs:',
+        `  - { type: auditlog, path: ${log}, resolve_names: false }`,
+        'outputs:',
+        `  - { type: file, path: ${out} }`,
+        '',
+      ].join('\n'),
+    );
     const normalized = await runCli(['normalize', '--config', config, log]);
     assert.equal(normalized.code, 0, normalized.stderr);
     const expected = jsonLines(normalized.stdout);
@@ -117,7 +148,9 @@ describe('audit.log serial gaps', function () {
 
     const child = spawn(process.execPath, ['--import', 'tsx', cli, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
-    child.stderr!.on('data', (d) => { stderr += d; });
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
     const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
     const lines = () => (existsSync(out) ? jsonLines(readFileSync(out, 'utf8')) : []);
     try {

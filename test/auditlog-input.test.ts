@@ -10,7 +10,9 @@ import type { AuditflowError } from '../src/errors.js';
 import type { Input } from '../src/pipeline/types.js';
 import { sleep, waitFor } from './support/wait.js';
 
-const sampleLines = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter((l) => l);
+const sampleLines = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((l) => l);
 
 describe('auditlog input', function () {
   this.timeout(30000);
@@ -18,13 +20,29 @@ describe('auditlog input', function () {
   let input: Input | undefined;
   let records: NormalizedRecord[];
   let errors: AuditflowError[];
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'af-auditlog-')); records = []; errors = []; });
-  afterEach(async () => { await input?.stop(); input = undefined; rmSync(dir, { recursive: true, force: true }); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'af-auditlog-'));
+    records = [];
+    errors = [];
+  });
+  afterEach(async () => {
+    await input?.stop();
+    input = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   async function start(cfg: Partial<AuditlogInputConfig>) {
-    input = createAuditlogInput({ type: 'auditlog', path: join(dir, 'audit.log'), poll_interval_ms: 20, checkpoint_interval_ms: 20, resolve_names: false, ...cfg },
-      { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger });
-    await input.start({ push: async (b) => { records.push(...b.records); b.ack?.(); }, error: (e) => errors.push(e) });
+    input = createAuditlogInput(
+      { type: 'auditlog', path: join(dir, 'audit.log'), poll_interval_ms: 20, checkpoint_interval_ms: 20, resolve_names: false, ...cfg },
+      { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger },
+    );
+    await input.start({
+      push: async (b) => {
+        records.push(...b.records);
+        b.ack?.();
+      },
+      error: (e) => errors.push(e),
+    });
   }
   const events = () => records.filter((r) => r.event.action !== 'lost-events');
   /** The checkpoint entries, or one entry at offset -1 before the first write. */
@@ -41,7 +59,7 @@ describe('auditlog input', function () {
     writeFileSync(log, sampleLines.slice(0, half).join('\n') + '\n');
     await start({});
     await waitFor('events of the first half', () => events().length > 100);
-    renameSync(log, log + '.1');                       // auditd: rotate, then write the new file
+    renameSync(log, log + '.1'); // auditd: rotate, then write the new file
     writeFileSync(log, sampleLines.slice(half).join('\n') + '\n');
     await waitFor('300 events', () => events().length >= 300);
     await sleep(200); // time for anything read twice to show up
@@ -57,10 +75,12 @@ describe('auditlog input', function () {
 
   it('never checkpoints past the first line of an event still in flight', async () => {
     const log = join(dir, 'audit.log');
-    const done = 'type=SYSCALL msg=audit(1795395190.000:100): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="true" exe="/usr/bin/true" key=(null)\n'
-      + 'type=PROCTITLE msg=audit(1795395190.000:100): proctitle=74727565\n';
-    const open = 'type=SYSCALL msg=audit(1795395190.001:101): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=3 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="id" exe="/usr/bin/id" key=(null)\n'
-      + 'type=EXECVE msg=audit(1795395190.001:101): argc=1 a0="id"\n';
+    const done =
+      'type=SYSCALL msg=audit(1795395190.000:100): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="true" exe="/usr/bin/true" key=(null)\n' +
+      'type=PROCTITLE msg=audit(1795395190.000:100): proctitle=74727565\n';
+    const open =
+      'type=SYSCALL msg=audit(1795395190.001:101): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=3 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="id" exe="/usr/bin/id" key=(null)\n' +
+      'type=EXECVE msg=audit(1795395190.001:101): argc=1 a0="id"\n';
     writeFileSync(log, done + open);
     await start({ reassembly_timeout_ms: 600000 });
     await waitFor('the first event', () => events().length === 1);
@@ -72,13 +92,15 @@ describe('auditlog input', function () {
     await waitFor('checkpoint at the end', () => checkpoint()[0].offset === readFileSync(log).length);
   });
 
-  it('an EOE after the event closed, and auditd\'s own records, do not hold the checkpoint', async () => {
+  it("an EOE after the event closed, and auditd's own records, do not hold the checkpoint", async () => {
     const log = join(dir, 'audit.log');
-    writeFileSync(log,
-      'type=DAEMON_START msg=audit(1795395182.673:9936): op=start ver=3.0.9 format=raw kernel=6.1 auid=4294967295 pid=1 uid=0 ses=4294967295 res=success\n'
-      + 'type=SYSCALL msg=audit(1795395192.000:300): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="true" exe="/usr/bin/true" key=(null)\n'
-      + 'type=PROCTITLE msg=audit(1795395192.000:300): proctitle=74727565\n'
-      + 'type=EOE msg=audit(1795395192.000:300): \n');
+    writeFileSync(
+      log,
+      'type=DAEMON_START msg=audit(1795395182.673:9936): op=start ver=3.0.9 format=raw kernel=6.1 auid=4294967295 pid=1 uid=0 ses=4294967295 res=success\n' +
+        'type=SYSCALL msg=audit(1795395192.000:300): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="true" exe="/usr/bin/true" key=(null)\n' +
+        'type=PROCTITLE msg=audit(1795395192.000:300): proctitle=74727565\n' +
+        'type=EOE msg=audit(1795395192.000:300): \n',
+    );
     await start({ reassembly_timeout_ms: 600000 });
     await waitFor('2 events', () => events().length === 2);
     await waitFor('checkpoint at the end', () => checkpoint()[0].offset === readFileSync(log).length);
@@ -88,8 +110,8 @@ describe('auditlog input', function () {
   it('a truncation does not drop the event that was in flight in the old content', async () => {
     const log = join(dir, 'audit.log');
     const ev = (serial: number, comm: string, proctitle: boolean) =>
-      `type=SYSCALL msg=audit(1795395193.000:${serial}): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="${comm}" exe="/usr/bin/${comm}" key=(null)\n`
-      + (proctitle ? `type=PROCTITLE msg=audit(1795395193.000:${serial}): proctitle=6964\n` : '');
+      `type=SYSCALL msg=audit(1795395193.000:${serial}): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="${comm}" exe="/usr/bin/${comm}" key=(null)\n` +
+      (proctitle ? `type=PROCTITLE msg=audit(1795395193.000:${serial}): proctitle=6964\n` : '');
     writeFileSync(log, ev(400, 'first', false));
     await start({ reassembly_timeout_ms: 600000 });
     await waitFor('the first event read', () => input!.stats!().bytes === readFileSync(log).length);
@@ -99,7 +121,10 @@ describe('auditlog input', function () {
     await waitFor('the truncation noticed', () => input!.stats!().truncations === 1);
     appendFileSync(log, ev(401, 'second', true));
     await waitFor('both events', () => events().length === 2);
-    assert.deepEqual(events().map((r) => r.process!.name), ['first', 'second']);
+    assert.deepEqual(
+      events().map((r) => r.process!.name),
+      ['first', 'second'],
+    );
     assert.equal(errors.length, 1, 'the truncation is reported');
     assert.match(errors[0].message, /shrank/);
   });
@@ -107,11 +132,13 @@ describe('auditlog input', function () {
   it('counts and names a line that is not an audit record, and reads a 128 KiB EXECVE line', async () => {
     const log = join(dir, 'audit.log');
     const big = 'x'.repeat(128 * 1024);
-    writeFileSync(log,
-      'this is not audit\n'
-      + 'type=SYSCALL msg=audit(1795395191.000:200): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="echo" exe="/usr/bin/echo" key=(null)\n'
-      + `type=EXECVE msg=audit(1795395191.000:200): argc=2 a0="echo" a1="${big}"\n`
-      + 'type=PROCTITLE msg=audit(1795395191.000:200): proctitle=6563686F\n');
+    writeFileSync(
+      log,
+      'this is not audit\n' +
+        'type=SYSCALL msg=audit(1795395191.000:200): arch=c000003e syscall=59 success=yes exit=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="echo" exe="/usr/bin/echo" key=(null)\n' +
+        `type=EXECVE msg=audit(1795395191.000:200): argc=2 a0="echo" a1="${big}"\n` +
+        'type=PROCTITLE msg=audit(1795395191.000:200): proctitle=6563686F\n',
+    );
     await start({});
     await waitFor('the event', () => events().length === 1);
     assert.deepEqual(events()[0].process!.args, ['echo', big]);
@@ -121,7 +148,7 @@ describe('auditlog input', function () {
     assert.match(errors[0].message, /not an audit record/);
   });
 
-  it('event_timeout_ms is the old spelling of reassembly_timeout_ms (the netlink input\'s name): renamed with a warning', () => {
+  it("event_timeout_ms is the old spelling of reassembly_timeout_ms (the netlink input's name): renamed with a warning", () => {
     const r = tryResolve<AuditlogInputConfig>(auditlogInput, { type: 'auditlog', path: '/x/audit.log', event_timeout_ms: 7000 }, 'inputs[0]');
     assert.deepEqual(r.problems, []);
     assert.equal(r.config.reassembly_timeout_ms, 7000);

@@ -5,13 +5,19 @@ import { join } from 'node:path';
 import { FileOutput, fileOutput } from '../src/outputs/file.js';
 import { execRecord, records } from './support/records.js';
 
-const seqsOf = (path: string) => readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).event.sequence as number);
+const seqsOf = (path: string) =>
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l).event.sequence as number);
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => 1000 + from + i);
 
 describe('file output', function () {
   this.timeout(20000);
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'auditflow-file-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'auditflow-file-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes one JSON line per record, multi-line argv included, to a new 0600 file', async () => {
@@ -61,7 +67,10 @@ describe('file output', function () {
     await o2.start();
     for (let i = 0; i < 5; i++) await o2.write(records(1, i));
     await o2.close();
-    assert.deepEqual(readdirSync(dir).filter((f) => f.startsWith('only')), ['only.jsonl']);
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.startsWith('only')),
+      ['only.jsonl'],
+    );
     assert.deepEqual(seqsOf(path2), [1004]);
   });
 
@@ -82,7 +91,11 @@ describe('file output', function () {
   it('fsync policy: after every batch, or never', async () => {
     const a = new FileOutput({ type: 'file', path: join(dir, 'a.jsonl'), fsync: 'batch' });
     const b = new FileOutput({ type: 'file', path: join(dir, 'b.jsonl'), fsync: 'never' });
-    for (const o of [a, b]) { await o.start(); for (let i = 0; i < 4; i++) await o.write(records(2, i * 2)); await o.close(); }
+    for (const o of [a, b]) {
+      await o.start();
+      for (let i = 0; i < 4; i++) await o.write(records(2, i * 2));
+      await o.close();
+    }
     assert.equal(a.stats().fsyncs, 4);
     assert.equal(b.stats().fsyncs, 0);
   });
@@ -92,7 +105,8 @@ describe('file output', function () {
       // root writes anywhere: use a path below a regular file instead
       const blocker = join(dir, 'file');
       const o0 = new FileOutput({ type: 'file', path: blocker });
-      await o0.start(); await o0.close();
+      await o0.start();
+      await o0.close();
       const out = new FileOutput({ type: 'file', path: join(blocker, 'events.jsonl') });
       await assert.rejects(out.start(), (e: any) => e.code === 'AF_ERR_OUTPUT' && e.message.includes(join(blocker, 'events.jsonl')));
       return;

@@ -7,11 +7,12 @@ import { Reassembler } from '../src/audit/reassembler.js';
 // Deterministic: a failure here reproduces with the same seed.
 const SEED = 0x5eed_a0d1;
 
-
-const sample = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8').split('\n').filter((l) => l !== '');
+const sample = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8')
+  .split('\n')
+  .filter((l) => l !== '');
 
 // Characters that matter to the scanner, plus broken text.
-const SPECIAL = ['"', "'", '\x1d', '\0', '=', ' ', '(', ')', ':', '.', '\n', '\x01', '\uFFFD', '\uD800', 'é', '🚀', 'msg=\'', 'audit(', 'type=', 'node='];
+const SPECIAL = ['"', "'", '\x1d', '\0', '=', ' ', '(', ')', ':', '.', '\n', '\x01', '\uFFFD', '\uD800', 'é', '🚀', "msg='", 'audit(', 'type=', 'node='];
 
 class Mutator {
   readonly rand: () => number;
@@ -41,14 +42,16 @@ class Mutator {
   garbage(): string {
     const src = this.restamp(this.pick(sample));
     switch (this.int(9)) {
-      case 0: { // byte flips
+      case 0: {
+        // byte flips
         const a = [...src];
         for (let k = 1 + this.int(4); k > 0; k--) a[this.int(a.length)] = this.char();
         return a.join('');
       }
       case 1: // truncation
         return src.slice(0, this.int(src.length + 1));
-      case 2: { // inserted quotes / 0x1D / NULs
+      case 2: {
+        // inserted quotes / 0x1D / NULs
         let s = src;
         for (let k = 1 + this.int(5); k > 0; k--) {
           const at = this.int(s.length + 1);
@@ -56,37 +59,60 @@ class Mutator {
         }
         return s;
       }
-      case 3: { // a slice cut out
-        const a = this.int(src.length), b = a + this.int(40);
+      case 3: {
+        // a slice cut out
+        const a = this.int(src.length),
+          b = a + this.int(40);
         return src.slice(0, a) + src.slice(b);
       }
-      case 4: { // huge values (mostly big, sometimes very big: the scan must stay linear)
-        const big = this.rand() < 0.9
-          ? this.pick(['A'.repeat(20_000), '41'.repeat(15_000), '"' + 'x'.repeat(30_000), '9'.repeat(5000), 'a=b '.repeat(5000)])
-          : this.pick(['41'.repeat(500_000), 'a=b '.repeat(100_000), '"' + 'x'.repeat(1_000_000)]);
+      case 4: {
+        // huge values (mostly big, sometimes very big: the scan must stay linear)
+        const big =
+          this.rand() < 0.9
+            ? this.pick(['A'.repeat(20_000), '41'.repeat(15_000), '"' + 'x'.repeat(30_000), '9'.repeat(5000), 'a=b '.repeat(5000)])
+            : this.pick(['41'.repeat(500_000), 'a=b '.repeat(100_000), '"' + 'x'.repeat(1_000_000)]);
         const at = src.indexOf('=', src.indexOf('): ') + 3);
         return at < 0 ? src + big : src.slice(0, at + 1) + big + src.slice(at + 1);
       }
-      case 5: { // huge header numbers
+      case 5: {
+        // huge header numbers
         const serial = 2_100_000_000 + this.int(2_000_000_000);
-        return src.replace(/audit\(\d+\.\d+:\d+\)/, this.pick([
-          'audit(99999999999999999999.123:5)', 'audit(1795395184.672:99999999999999999999)',
-          'audit(1795395184.672:-5)', `audit(1795395184.99999999999:${serial})`, `audit(NaN.1:${serial})`,
-          `audit(1795395184.672:${serial}`, 'audit()', 'audit(1795395184.672:)', `audit(999999999999.999:${serial})`,
-        ]));
+        return src.replace(
+          /audit\(\d+\.\d+:\d+\)/,
+          this.pick([
+            'audit(99999999999999999999.123:5)',
+            'audit(1795395184.672:99999999999999999999)',
+            'audit(1795395184.672:-5)',
+            `audit(1795395184.99999999999:${serial})`,
+            `audit(NaN.1:${serial})`,
+            `audit(1795395184.672:${serial}`,
+            'audit()',
+            'audit(1795395184.672:)',
+            `audit(999999999999.999:${serial})`,
+          ]),
+        );
       }
-      case 6: { // random bytes, decoded the way an input would (invalid UTF-8 → U+FFFD) or raw
+      case 6: {
+        // random bytes, decoded the way an input would (invalid UTF-8 → U+FFFD) or raw
         const buf = Buffer.alloc(this.int(300));
         for (let i = 0; i < buf.length; i++) buf[i] = this.int(256);
         return buf.toString(this.rand() < 0.5 ? 'utf8' : 'latin1');
       }
-      case 7: { // unterminated quotes in user messages and values
+      case 7: {
+        // unterminated quotes in user messages and values
         const at = src.indexOf('"');
-        return at < 0 ? src + " msg='op=x acct=\"y" : src.slice(0, at + 1) + src.slice(at + 1).replace(/"/g, '');
+        return at < 0 ? src + ' msg=\'op=x acct="y' : src.slice(0, at + 1) + src.slice(at + 1).replace(/"/g, '');
       }
       default: // header-shaped nonsense
         return this.pick([
-          '', ' ', '=', '==', 'type=', 'type= msg=', 'node= type=SYSCALL', 'type=SYSCALL msg=audit(',
+          '',
+          ' ',
+          '=',
+          '==',
+          'type=',
+          'type= msg=',
+          'node= type=SYSCALL',
+          'type=SYSCALL msg=audit(',
           `type=PROCTITLE msg=audit(1795395185.000:${2_100_000_000 + this.int(1e9)}): proctitle=`,
           `type=EOE msg=audit(1795395185.000:${2_100_000_000 + this.int(1e9)}): `,
           `type=USER_CMD msg=audit(1795395185.000:${2_100_000_000 + this.int(1e9)}): msg='`,
@@ -99,7 +125,8 @@ class Mutator {
 describe('fuzz: parser and reassembler on garbage', function () {
   it('parses 20,000 mutated lines and netlink payloads without throwing, into well-formed results', () => {
     const m = new Mutator(SEED);
-    let records = 0, failures = 0;
+    let records = 0,
+      failures = 0;
     for (let i = 0; i < 20_000; i++) {
       const line = m.garbage();
       const r = i % 2 === 0 ? parseLine(line) : parseNetlink(1300 + m.int(1700), line.slice(line.indexOf('audit(') >= 0 ? line.indexOf('audit(') : 0));
@@ -122,7 +149,7 @@ describe('fuzz: parser and reassembler on garbage', function () {
     assert.ok(records > 2000 && failures > 2000, `${records} records, ${failures} failures`);
   });
 
-  it('reads pathological megabyte lines (bare words, lone quotes, nested msg=\', 0x1D runs) into the right fields', () => {
+  it("reads pathological megabyte lines (bare words, lone quotes, nested msg=', 0x1D runs) into the right fields", () => {
     const H = 'type=SYSCALL msg=audit(1795395184.672:94972): ';
     const cases: [string, Record<string, string>][] = [
       [H + 'x '.repeat(500_000) + 'a=1', { a: '1' }],
@@ -150,9 +177,12 @@ describe('fuzz: parser and reassembler on garbage', function () {
     const maxInFlight = 50;
     const emitted: AuditRecord[] = [];
     const events: AuditRecord[][] = [];
-    let callbacks = 0, lostCalls = 0;
+    let callbacks = 0,
+      lostCalls = 0;
     const r = new Reassembler({
-      maxInFlight, timeoutMs: 500, windowSerials: 16,
+      maxInFlight,
+      timeoutMs: 500,
+      windowSerials: 16,
       onEvent: (e) => {
         callbacks++;
         assert.ok(e.length > 0, 'empty event');
@@ -163,22 +193,34 @@ describe('fuzz: parser and reassembler on garbage', function () {
         emitted.push(...e);
         events.push(e);
       },
-      onLost: (n) => { lostCalls += n; assert.ok(n > 0 && Number.isInteger(n)); },
+      onLost: (n) => {
+        lostCalls += n;
+        assert.ok(n > 0 && Number.isInteger(n));
+      },
     });
     const pushed: AuditRecord[] = [];
     let serial = 4294967000; // crosses the uint32 rollover on the way
     let time = 1795395184000;
     for (let i = 0; i < 50_000; i++) {
       const roll = rand();
-      if (roll < 0.6) serial = (serial + int(3)) >>> 0; // same, next, or one skipped
-      else if (roll < 0.9) serial = (serial - int(20)) >>> 0; // a straggler
-      else if (roll < 0.97) serial = (serial + 20 + int(5000)) >>> 0; // a gap
+      if (roll < 0.6)
+        serial = (serial + int(3)) >>> 0; // same, next, or one skipped
+      else if (roll < 0.9)
+        serial = (serial - int(20)) >>> 0; // a straggler
+      else if (roll < 0.97)
+        serial = (serial + 20 + int(5000)) >>> 0; // a gap
       else serial = int(0x100000000); // anywhere
       time += rand() < 0.9 ? int(3) : rand() < 0.5 ? -int(5000) : int(100_000);
       const typeId = types[int(types.length)];
       const rec: AuditRecord = {
-        type: typeId === 0 ? 'WHATEVER' : recordTypeName(typeId), typeId, node: nodes[int(nodes.length)],
-        time, serial, fields: {}, enriched: undefined, body: String(i),
+        type: typeId === 0 ? 'WHATEVER' : recordTypeName(typeId),
+        typeId,
+        node: nodes[int(nodes.length)],
+        time,
+        serial,
+        fields: {},
+        enriched: undefined,
+        body: String(i),
       };
       r.push(rec);
       if (typeId !== 1320) pushed.push(rec);
@@ -257,16 +299,24 @@ describe('fuzz: parser and reassembler on garbage', function () {
       expected.set(key, [...(expected.get(key) ?? []), l]);
     }
     for (const e of goodEvents) {
-      assert.ok(e.every((x) => good.has(x)), `event ${e[0].serial} has garbage in it`);
+      assert.ok(
+        e.every((x) => good.has(x)),
+        `event ${e[0].serial} has garbage in it`,
+      );
       const key = e[0].type.startsWith('DAEMON_') ? sample.find((l) => l.endsWith(e[0].body))! : String(e[0].serial);
-      assert.deepEqual(e.map((x) => x.body), expected.get(key)!.map((l) => l.slice(l.indexOf('): ') + 3)), `event ${key}`);
+      assert.deepEqual(
+        e.map((x) => x.body),
+        expected.get(key)!.map((l) => l.slice(l.indexOf('): ') + 3)),
+        `event ${key}`,
+      );
     }
 
     // Lost = serials of the sample's span that nothing claimed. Garbage whose serial lost digits
     // can land inside that span, and a serial seen is not lost, so those are taken out; garbage
     // far from the span (the outliers) must not count at all.
     const kernel = [...good].filter((x) => !x.type.startsWith('DAEMON_')).map((x) => x.serial);
-    const lo = Math.min(...kernel), hi = Math.max(...kernel);
+    const lo = Math.min(...kernel),
+      hi = Math.max(...kernel);
     const claimed = new Set([...good, ...badRecords].filter((x) => !x.type.startsWith('DAEMON_') && x.serial >= lo && x.serial <= hi).map((x) => x.serial));
     assert.equal(r.counters.lost, hi - lo + 1 - claimed.size);
     assert.ok(r.counters.lost <= 59_666 && r.counters.lost > 59_000, `lost ${r.counters.lost}`);

@@ -9,8 +9,12 @@ import { jsonLines, runCli } from './support/io.js';
 
 const auditSample = fileURLToPath(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url));
 
-const rec = (message: string, extra: Partial<NormalizedRecord> = {}): NormalizedRecord =>
-  ({ '@timestamp': '2024-01-01T00:00:00.000Z', event: { module: 'auditd', action: 'executed' }, message, ...extra });
+const rec = (message: string, extra: Partial<NormalizedRecord> = {}): NormalizedRecord => ({
+  '@timestamp': '2024-01-01T00:00:00.000Z',
+  event: { module: 'auditd', action: 'executed' },
+  message,
+  ...extra,
+});
 
 describe('JSON lines encoder', () => {
   it('writes exactly the UTF-8 of JSON.stringify per line, for every record normalize makes of the real capture', async () => {
@@ -55,7 +59,8 @@ describe('JSON lines encoder', () => {
     assert.equal(a.byteOffset, 0);
     const { port1, port2 } = new MessageChannel();
     port1.postMessage(a, [a.buffer as ArrayBuffer]);
-    port1.close(); port2.close();
+    port1.close();
+    port2.close();
     assert.equal(a.length, 0, 'transferred away');
     assert.equal(b.toString(), toJsonLines([rec('y')]));
   });

@@ -32,20 +32,28 @@ describe('auditflow normalize', function () {
     assert.equal(stderr, '');
   });
 
-  it('names no uid from this host\'s passwd unless --resolve-names; ENRICHED names always', async () => {
+  it("names no uid from this host's passwd unless --resolve-names; ENRICHED names always", async () => {
     const dir = tempDir('af-normalize-names-');
     const log = join(dir, 'elsewhere.log');
-    writeFileSync(log,
-      'type=SYSCALL msg=audit(1795395184.700:95000): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=0 ppid=1 pid=2 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=3 comm="id" exe="/usr/bin/id" key=(null)\n'
-      + 'type=PROCTITLE msg=audit(1795395184.700:95000): proctitle=6964\n'
-      + 'type=SYSCALL msg=audit(1795395184.701:95001): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=0 ppid=1 pid=3 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=3 comm="id" exe="/usr/bin/id" key=(null)\x1dARCH=x86_64 SYSCALL=execve AUID="alice" UID="toor" GID="wheel" EUID="toor" SUID="toor" FSUID="toor" EGID="wheel" SGID="wheel" FSGID="wheel"\n'
-      + 'type=PROCTITLE msg=audit(1795395184.701:95001): proctitle=6964\n');
+    writeFileSync(
+      log,
+      'type=SYSCALL msg=audit(1795395184.700:95000): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=0 ppid=1 pid=2 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=3 comm="id" exe="/usr/bin/id" key=(null)\n' +
+        'type=PROCTITLE msg=audit(1795395184.700:95000): proctitle=6964\n' +
+        'type=SYSCALL msg=audit(1795395184.701:95001): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=0 ppid=1 pid=3 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=3 comm="id" exe="/usr/bin/id" key=(null)\x1dARCH=x86_64 SYSCALL=execve AUID="alice" UID="toor" GID="wheel" EUID="toor" SUID="toor" FSUID="toor" EGID="wheel" SGID="wheel" FSGID="wheel"\n' +
+        'type=PROCTITLE msg=audit(1795395184.701:95001): proctitle=6964\n',
+    );
     const plain = jsonLines((await runCli(['normalize', log])).stdout);
     assert.deepEqual(plain[0].user, { id: '0', audit: { id: '1000' }, effective: { id: '0' }, group: { id: '0' } });
-    assert.deepEqual(plain[1].user, { id: '0', name: 'toor', audit: { id: '1000', name: 'alice' }, effective: { id: '0', name: 'toor' }, group: { id: '0', name: 'wheel' } });
+    assert.deepEqual(plain[1].user, {
+      id: '0',
+      name: 'toor',
+      audit: { id: '1000', name: 'alice' },
+      effective: { id: '0', name: 'toor' },
+      group: { id: '0', name: 'wheel' },
+    });
     const local = jsonLines((await runCli(['normalize', '--resolve-names', log])).stdout);
     assert.equal(local[0].user.name, 'root', "this host's passwd, when asked");
-    assert.equal(local[1].user.name, 'toor', 'the origin host\'s name still wins');
+    assert.equal(local[1].user.name, 'toor', "the origin host's name still wins");
   });
 
   it('reads standard input as "-" and gives the same records as the file', async () => {
@@ -66,12 +74,19 @@ describe('auditflow normalize', function () {
   });
 
   it('detects snoopy logs and bash history without --from', async () => {
-    for (const [file, module] of [['snoopy-file.sample.log', 'snoopy'], ['snoopy-authlog.sample.log', 'snoopy'], ['bash_history.sample', 'bash']]) {
+    for (const [file, module] of [
+      ['snoopy-file.sample.log', 'snoopy'],
+      ['snoopy-authlog.sample.log', 'snoopy'],
+      ['bash_history.sample', 'bash'],
+    ]) {
       const { code, stdout, stderr } = await runCli(['normalize', join(fixtures, file)]);
       assert.equal(code, 0, `${file}: ${stderr}`);
       const recs = jsonLines(stdout);
       assert.ok(recs.length > 0, file);
-      assert.ok(recs.every((r) => r.event.module === module), file);
+      assert.ok(
+        recs.every((r) => r.event.module === module),
+        file,
+      );
     }
   });
 
@@ -84,7 +99,10 @@ describe('auditflow normalize', function () {
     const clean = jsonLines((await runCli(['normalize', join(dir, 'clean.log')])).stdout);
     const { code, stdout, stderr } = await runCli(['normalize', join(dir, 'mixed.log')]);
     assert.equal(code, 0);
-    assert.deepEqual(jsonLines(stdout).map((r) => r.event.sequence), clean.map((r) => r.event.sequence));
+    assert.deepEqual(
+      jsonLines(stdout).map((r) => r.event.sequence),
+      clean.map((r) => r.event.sequence),
+    );
     assert.match(stderr, /mixed\.log:21: not an audit record: bad timestamp/);
     assert.match(stderr, /mixed\.log:22: not an audit record: no type= field/);
     assert.match(stderr, /2 line\(s\) could not be parsed/);

@@ -55,12 +55,16 @@ describe('normalize: socketcall (i386), lone SOCKADDR, old type names, PARENT-on
   });
 
   it('ENRICHED SADDR= is what a SOCKADDR without its SYSCALL is read from (the origin host knew its byte order)', () => {
-    const local = norm('type=SOCKADDR msg=audit(1634728455.294:53733): saddr=01002F7661722F72756E2F6E7363642F736F636B6574\x1dSADDR={ saddr_fam=local path=/var/run/nscd/socket }');
+    const local = norm(
+      'type=SOCKADDR msg=audit(1634728455.294:53733): saddr=01002F7661722F72756E2F6E7363642F736F636B6574\x1dSADDR={ saddr_fam=local path=/var/run/nscd/socket }',
+    );
     assert.deepEqual(json(local.audit?.data), { socket: { family: 'local', path: '/var/run/nscd/socket' } });
     const nl = norm('type=SOCKADDR msg=audit(1634728455.294:53734): saddr=100000000000000000000000\x1dSADDR={ fam=netlink nlnk-fam=16 nlnk-pid=0 }');
     assert.deepEqual(json(nl.audit?.data), { socket: { family: 'netlink', pid: 0 } });
     // big-endian origin (s390x): the raw family bytes 00 02 would read as family 512 here
-    const be = norm('type=SOCKADDR msg=audit(1634728455.294:53735): saddr=000201BB0A0000020000000000000000\x1dSADDR={ saddr_fam=inet laddr=10.0.0.2 lport=443 }');
+    const be = norm(
+      'type=SOCKADDR msg=audit(1634728455.294:53735): saddr=000201BB0A0000020000000000000000\x1dSADDR={ saddr_fam=inet laddr=10.0.0.2 lport=443 }',
+    );
     assert.deepEqual(json(be.audit?.data), { socket: { family: 'inet', addr: '10.0.0.2', port: 443 } });
   });
 
@@ -92,8 +96,11 @@ describe('normalize: socketcall (i386), lone SOCKADDR, old type names, PARENT-on
     assert.equal(mv.file?.target_path, undefined);
   });
 
-  it('process.tty is ECS\'s char_device by the Linux device numbers; the name stays in audit.data.tty', () => {
-    const exec = (tty: string) => norm(`type=SYSCALL msg=audit(1795395184.688:95130): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=0 ppid=1 pid=2 auid=1000 uid=1000 gid=1000 euid=1000 suid=1000 fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=${tty} ses=3 comm="ls" exe="/bin/ls" key=(null)`);
+  it("process.tty is ECS's char_device by the Linux device numbers; the name stays in audit.data.tty", () => {
+    const exec = (tty: string) =>
+      norm(
+        `type=SYSCALL msg=audit(1795395184.688:95130): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=0 ppid=1 pid=2 auid=1000 uid=1000 gid=1000 euid=1000 suid=1000 fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=${tty} ses=3 comm="ls" exe="/bin/ls" key=(null)`,
+      );
     const pts3 = exec('pts3');
     assert.deepEqual(json(pts3.process?.tty), { char_device: { major: 136, minor: 3 } });
     assert.equal(pts3.audit?.data?.tty, 'pts3');
@@ -112,11 +119,15 @@ describe('normalize: socketcall (i386), lone SOCKADDR, old type names, PARENT-on
     assert.equal(ttyDevice('ttyX'), undefined);
   });
 
-  it('su - bob by alice: user is alice (the caller), user.target bob; sshd\'s login: user root, target the account', () => {
-    const su = norm("type=USER_AUTH msg=audit(1795395190.100:99990): pid=14500 uid=1000 auid=1000 ses=5 msg='op=PAM:authentication grantors=pam_unix acct=\"bob\" exe=\"/usr/bin/su\" hostname=? addr=? terminal=/dev/pts/1 res=success'\x1dUID=\"alice\" AUID=\"alice\"");
+  it("su - bob by alice: user is alice (the caller), user.target bob; sshd's login: user root, target the account", () => {
+    const su = norm(
+      'type=USER_AUTH msg=audit(1795395190.100:99990): pid=14500 uid=1000 auid=1000 ses=5 msg=\'op=PAM:authentication grantors=pam_unix acct="bob" exe="/usr/bin/su" hostname=? addr=? terminal=/dev/pts/1 res=success\'\x1dUID="alice" AUID="alice"',
+    );
     assert.equal(su.event.action, 'authenticated');
     assert.deepEqual(json(su.user), { id: '1000', name: 'alice', audit: { id: '1000', name: 'alice' }, target: { name: 'bob' }, terminal: '/dev/pts/1' });
-    const ssh = norm("type=USER_LOGIN msg=audit(1481077043.193:421): pid=1298 uid=0 auid=1000 ses=1 msg='op=login id=1000 exe=\"/usr/sbin/sshd\" hostname=10.0.0.5 addr=10.0.0.5 terminal=/dev/pts/0 res=success'");
+    const ssh = norm(
+      'type=USER_LOGIN msg=audit(1481077043.193:421): pid=1298 uid=0 auid=1000 ses=1 msg=\'op=login id=1000 exe="/usr/sbin/sshd" hostname=10.0.0.5 addr=10.0.0.5 terminal=/dev/pts/0 res=success\'',
+    );
     assert.deepEqual(json(ssh.user), { id: '0', audit: { id: '1000' }, target: { id: '1000' }, terminal: '/dev/pts/0' });
     assert.deepEqual(json(ssh.source), { ip: '10.0.0.5' });
   });

@@ -8,26 +8,75 @@ import { parseLine, isFailure, type AuditRecord } from '../src/audit/record.js';
 // Deterministic: a failure reproduces with the same seed.
 const SEED = 0x0a0d17;
 
-
 const sample = readFileSync(fileURLToPath(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url)), 'utf8');
 const events = new Map<number, AuditRecord[]>();
 for (const line of sample.split('\n')) {
   const r = parseLine(line);
   if (isFailure(r)) continue;
   const l = events.get(r.serial);
-  if (l) l.push(r); else events.set(r.serial, [r]);
+  if (l) l.push(r);
+  else events.set(r.serial, [r]);
 }
 const eventList = [...events.values()];
 
 /** Values that have broken normalizers: wrong kind, wrong size, wrong encoding. */
 const NASTY = [
-  '', '"', '"unterminated', '""', '(null)', '?', '(none)', 'zz', 'ABC', '-1', '-0', '1e400', 'NaN', '0x10',
-  'ffffffffffffffffffffffff', '18446744073709551615', '4294967295', '00', '0100', '0A00', '\0', '\x1d',
-  '41'.repeat(40_000), '"' + 'x'.repeat(20_000) + '"', 'C3', 'FF'.repeat(7), '__proto__', 'constructor',
-  '..', '/../../..', '//', 'a\nb', '🚀', '\uD800',
+  '',
+  '"',
+  '"unterminated',
+  '""',
+  '(null)',
+  '?',
+  '(none)',
+  'zz',
+  'ABC',
+  '-1',
+  '-0',
+  '1e400',
+  'NaN',
+  '0x10',
+  'ffffffffffffffffffffffff',
+  '18446744073709551615',
+  '4294967295',
+  '00',
+  '0100',
+  '0A00',
+  '\0',
+  '\x1d',
+  '41'.repeat(40_000),
+  '"' + 'x'.repeat(20_000) + '"',
+  'C3',
+  'FF'.repeat(7),
+  '__proto__',
+  'constructor',
+  '..',
+  '/../../..',
+  '//',
+  'a\nb',
+  '🚀',
+  '\uD800',
 ];
-const TYPES = ['SYSCALL', 'EXECVE', 'PATH', 'CWD', 'SOCKADDR', 'SOCKETCALL', 'PROCTITLE', 'LOGIN', 'USER_AUTH', 'AVC',
-  'CONFIG_CHANGE', 'ANOM_ABEND', 'OBJ_PID', 'KERN_MODULE', 'URINGOP', 'SECCOMP', 'DAEMON_START', 'UNKNOWN[1999]', 'EOE'];
+const TYPES = [
+  'SYSCALL',
+  'EXECVE',
+  'PATH',
+  'CWD',
+  'SOCKADDR',
+  'SOCKETCALL',
+  'PROCTITLE',
+  'LOGIN',
+  'USER_AUTH',
+  'AVC',
+  'CONFIG_CHANGE',
+  'ANOM_ABEND',
+  'OBJ_PID',
+  'KERN_MODULE',
+  'URINGOP',
+  'SECCOMP',
+  'DAEMON_START',
+  'UNKNOWN[1999]',
+  'EOE',
+];
 
 function mutate(rand: () => number, recs: AuditRecord[]): AuditRecord[] {
   const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)];
@@ -36,13 +85,26 @@ function mutate(rand: () => number, recs: AuditRecord[]): AuditRecord[] {
     const r = pick(out);
     const keys = Object.keys(r.fields);
     switch (Math.floor(rand() * 7)) {
-      case 0: if (keys.length) r.fields[pick(keys)] = pick(NASTY); break;
-      case 1: if (keys.length) delete r.fields[pick(keys)]; break;
-      case 2: r.type = pick(TYPES); break;
-      case 3: if (out.length > 1) out.splice(Math.floor(rand() * out.length), 1); break;
-      case 4: out.push({ ...pick(out) }); break;
-      case 5: out = out.reverse(); break;
-      default: for (const key of keys) if (rand() < 0.3) r.fields[key] = pick(NASTY);
+      case 0:
+        if (keys.length) r.fields[pick(keys)] = pick(NASTY);
+        break;
+      case 1:
+        if (keys.length) delete r.fields[pick(keys)];
+        break;
+      case 2:
+        r.type = pick(TYPES);
+        break;
+      case 3:
+        if (out.length > 1) out.splice(Math.floor(rand() * out.length), 1);
+        break;
+      case 4:
+        out.push({ ...pick(out) });
+        break;
+      case 5:
+        out = out.reverse();
+        break;
+      default:
+        for (const key of keys) if (rand() < 0.3) r.fields[key] = pick(NASTY);
     }
   }
   return out;

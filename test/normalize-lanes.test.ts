@@ -70,12 +70,18 @@ describe('normalize lanes (--threads)', () => {
     assert.ok(!jsonLines(out).some((r) => r.process?.name === 'auditctl'));
   });
 
-  it('agree with one thread on go-libaudit\'s and laurel\'s raw logs', async function () {
+  it("agree with one thread on go-libaudit's and laurel's raw logs", async function () {
     if (!existsSync(peer)) this.skip();
     const files = [
-      ...readdirSync(join(peer, 'go-libaudit', 'auparse', 'testdata')).filter((f) => f.endsWith('.log')).map((f) => join(peer, 'go-libaudit', 'auparse', 'testdata', f)),
-      ...readdirSync(join(peer, 'go-libaudit', 'testdata')).filter((f) => f.endsWith('.log')).map((f) => join(peer, 'go-libaudit', 'testdata', f)),
-      ...readdirSync(join(peer, 'laurel', 'testdata')).filter((f) => f.endsWith('.txt')).map((f) => join(peer, 'laurel', 'testdata', f)),
+      ...readdirSync(join(peer, 'go-libaudit', 'auparse', 'testdata'))
+        .filter((f) => f.endsWith('.log'))
+        .map((f) => join(peer, 'go-libaudit', 'auparse', 'testdata', f)),
+      ...readdirSync(join(peer, 'go-libaudit', 'testdata'))
+        .filter((f) => f.endsWith('.log'))
+        .map((f) => join(peer, 'go-libaudit', 'testdata', f)),
+      ...readdirSync(join(peer, 'laurel', 'testdata'))
+        .filter((f) => f.endsWith('.txt'))
+        .map((f) => join(peer, 'laurel', 'testdata', f)),
     ].filter((f) => readFileSync(f, 'utf8').includes('msg=audit('));
     assert.ok(files.length > 10);
     await sameAsOneThread(['--from', 'auditlog', ...files], ['2']);

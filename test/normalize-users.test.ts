@@ -6,20 +6,25 @@ import { createIdNameTable, UNSET_ID } from '../src/users.js';
 
 describe('normalize: uid/gid names from passwd and group files', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'af-users-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'af-users-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('names ids both ways; first entry wins; comments and junk lines are skipped', () => {
     const f = join(dir, 'passwd');
-    writeFileSync(f, [
-      '# local users',
-      'root:x:0:0:root:/root:/bin/bash',
-      'toor:x:0:0:second root:/root:/bin/sh',
-      'alice:x:4242:4242:Alice:/home/alice:/bin/bash',
-      'not a passwd line',
-      '',
-      'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin',
-    ].join('\n'));
+    writeFileSync(
+      f,
+      [
+        '# local users',
+        'root:x:0:0:root:/root:/bin/bash',
+        'toor:x:0:0:second root:/root:/bin/sh',
+        'alice:x:4242:4242:Alice:/home/alice:/bin/bash',
+        'not a passwd line',
+        '',
+        'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin',
+      ].join('\n'),
+    );
     const t = createIdNameTable(f);
     assert.equal(t.name('0'), 'root');
     assert.equal(t.name('4242'), 'alice');

@@ -122,7 +122,17 @@ describe('normalize: the real auditd sample', () => {
     assert.equal(r.process?.title, 'mkdir -p /tmp/auditwatch');
     assert.equal(r.process?.pid, 13565);
     assert.equal(r.process?.parent?.pid, 13561);
-    assert.deepEqual(json(r.file), { path: '/usr/bin/mkdir', inode: '260646', device: 'fe:00', mode: '0755', type: 'file', uid: '0', owner: 'root', gid: '0', group: 'root' });
+    assert.deepEqual(json(r.file), {
+      path: '/usr/bin/mkdir',
+      inode: '260646',
+      device: 'fe:00',
+      mode: '0755',
+      type: 'file',
+      uid: '0',
+      owner: 'root',
+      gid: '0',
+      group: 'root',
+    });
     assert.deepEqual(r.audit?.keys, ['exec']);
     assert.equal(r.audit?.syscall, 'execve');
     assert.equal(r.audit?.arch, 'x86_64');
@@ -148,7 +158,8 @@ describe('normalize: the real auditd sample', () => {
     assert.equal(r.audit?.exit, -13);
     assert.equal(r.audit?.errno, 'EACCES');
     assert.deepEqual(json(r.user), {
-      id: '65534', name: 'nobody',
+      id: '65534',
+      name: 'nobody',
       audit: { id: '4242', name: 'alice' },
       effective: { id: '65534', name: 'nobody' },
       group: { id: '65534', name: 'nogroup' },
@@ -406,7 +417,9 @@ describe('normalize: options and bad input', () => {
   it('argc larger than the arguments that arrived: args_count says argc, args what arrived', () => {
     const n = createNormalizer({ resolveNames: false });
     const r = n.normalize([
-      parse('type=SYSCALL msg=audit(10.000:1): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=1 comm="ls" exe="/bin/ls" key=(null)'),
+      parse(
+        'type=SYSCALL msg=audit(10.000:1): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=1 comm="ls" exe="/bin/ls" key=(null)',
+      ),
       parse('type=EXECVE msg=audit(10.000:1): argc=4 a0="ls" a1="-l"'),
     ]);
     assert.deepEqual(r.process?.args, ['ls', '-l']);
@@ -419,7 +432,9 @@ describe('normalize: options and bad input', () => {
 
   it('an arch without a syscall table falls back to the ENRICHED names of the origin host', () => {
     const r = createNormalizer({ resolveNames: false }).normalize([
-      parse('type=SYSCALL msg=audit(10.000:3): arch=c00000f3 syscall=221 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="ls" exe="/bin/ls" key=(null)\x1dARCH=riscv64 SYSCALL=execve AUID="root" UID="root"'),
+      parse(
+        'type=SYSCALL msg=audit(10.000:3): arch=c00000f3 syscall=221 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="ls" exe="/bin/ls" key=(null)\x1dARCH=riscv64 SYSCALL=execve AUID="root" UID="root"',
+      ),
       parse('type=EXECVE msg=audit(10.000:3): argc=1 a0="ls"'),
     ]);
     assert.equal(r.audit?.arch, 'riscv64');
@@ -431,7 +446,9 @@ describe('normalize: options and bad input', () => {
   it('kernel modules: finit_module names the module from KERN_MODULE; delete_module too (constructed records)', () => {
     const n = createNormalizer({ resolveNames: false });
     const sc = (serial: number, nr: number) =>
-      parse(`type=SYSCALL msg=audit(20.000:${serial}): arch=c000003e syscall=${nr} success=yes exit=0 a0=3 a1=5581 a2=0 a3=0 items=0 ppid=1 pid=900 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=3 comm="modprobe" exe="/usr/bin/kmod" key="modules"`);
+      parse(
+        `type=SYSCALL msg=audit(20.000:${serial}): arch=c000003e syscall=${nr} success=yes exit=0 a0=3 a1=5581 a2=0 a3=0 items=0 ppid=1 pid=900 auid=1000 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=pts0 ses=3 comm="modprobe" exe="/usr/bin/kmod" key="modules"`,
+      );
     const load = n.normalize([sc(1, 313), parse('type=KERN_MODULE msg=audit(20.000:1): name="nf_tables"')]);
     assert.equal(load.audit?.syscall, 'finit_module');
     assert.equal(load.event.action, 'loaded-kernel-module');
@@ -452,9 +469,7 @@ describe('normalize: options and bad input', () => {
   });
 
   it('a corrupt argc (4294967295) is reported, not iterated', () => {
-    const r = createNormalizer({ resolveNames: false }).normalize([
-      parse('type=EXECVE msg=audit(10.000:2): argc=4294967295 a0="ls"'),
-    ]);
+    const r = createNormalizer({ resolveNames: false }).normalize([parse('type=EXECVE msg=audit(10.000:2): argc=4294967295 a0="ls"')]);
     assert.deepEqual(r.process?.args, ['ls']);
     assert.equal(r.process?.args_count, 4294967295);
   });
@@ -462,7 +477,9 @@ describe('normalize: options and bad input', () => {
   it('abstract and v4-mapped sockaddrs (constructed records: the sample has neither)', () => {
     const n = createNormalizer({ resolveNames: false });
     const sc = (serial: number, syscall: number) =>
-      parse(`type=SYSCALL msg=audit(10.000:${serial}): arch=c000003e syscall=${syscall} success=yes exit=0 a0=3 a1=7ffd a2=10 a3=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="x" exe="/x" key=(null)`);
+      parse(
+        `type=SYSCALL msg=audit(10.000:${serial}): arch=c000003e syscall=${syscall} success=yes exit=0 a0=3 a1=7ffd a2=10 a3=0 items=0 ppid=1 pid=2 auid=0 uid=0 gid=0 euid=0 suid=0 fsuid=0 egid=0 sgid=0 fsgid=0 tty=(none) ses=1 comm="x" exe="/x" key=(null)`,
+      );
     // connect(fd, {AF_UNIX, "\0/tmp/.X11-unix/X0"}, 21)
     const abs = n.normalize([sc(1, 42), parse('type=SOCKADDR msg=audit(10.000:1): saddr=0100002F746D702F2E5831312D756E69782F5830')]);
     assert.deepEqual(json(abs.destination), { path: '@/tmp/.X11-unix/X0' });

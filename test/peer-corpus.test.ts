@@ -39,7 +39,8 @@ function byEvent(recs: AuditRecord[]): AuditRecord[][] {
   for (const r of recs) {
     const k = `${r.node}:${r.serial}`;
     const l = m.get(k);
-    if (l) l.push(r); else m.set(k, [r]);
+    if (l) l.push(r);
+    else m.set(k, [r]);
   }
   return [...m.values()];
 }
@@ -84,8 +85,8 @@ const numOrUndef = (v: unknown) => (v === undefined || v === null ? undefined : 
 const goExceptions: Record<string, Record<string, string>> = {
   'make-device': {
     'file.path': 'mknod created item 1 (nametype=CREATE, /run/systemd/sessions/23.ref); the golden reports item 0, the PARENT directory',
-    'file.inode': 'same: the golden has the parent directory\'s inode',
-    'file.mode': 'same: the golden has the parent directory\'s mode',
+    'file.inode': "same: the golden has the parent directory's inode",
+    'file.mode': "same: the golden has the parent directory's mode",
   },
   // The yaml lost the 0x1D separator of the ENRICHED format: `key=(null)ARCH=x86_64 SYSCALL=...`.
   // go-libaudit reads a key "x86_64" out of that; the kernel's key was (null): we report none.
@@ -148,7 +149,9 @@ describe('peer corpus: go-libaudit aucoalesce goldens', function () {
     });
     return;
   }
-  const yamls = readdirSync(goDir).filter((n) => n.endsWith('.yaml')).sort();
+  const yamls = readdirSync(goDir)
+    .filter((n) => n.endsWith('.yaml'))
+    .sort();
   let cases = 0;
   for (const y of yamls) {
     const tests: Record<string, string> = parseYaml(readFileSync(goDir + y, 'utf8')).tests;
@@ -169,7 +172,8 @@ describe('peer corpus: go-libaudit aucoalesce goldens', function () {
         const problems = diff(ours, expected);
         const tags: string[] | undefined = golden.event.tags;
         if (skip.tags !== undefined) assert.equal(ours.audit?.keys, undefined, 'no key where the kernel wrote key=(null)');
-        else if (JSON.stringify(goTags(ours)) !== JSON.stringify(tags)) problems.push(`tags: expected ${JSON.stringify(tags)}, got ${JSON.stringify(goTags(ours))}`);
+        else if (JSON.stringify(goTags(ours)) !== JSON.stringify(tags))
+          problems.push(`tags: expected ${JSON.stringify(tags)}, got ${JSON.stringify(goTags(ours))}`);
         assert.deepEqual(problems, [], `${name}:\n  ${problems.join('\n  ')}`);
         assert.equal(ours.error, undefined);
       });
@@ -264,7 +268,13 @@ function laurelExpected(j: any): Record<string, unknown> {
   const ntp = j.TIME_ADJNTPVAL?.[0];
   if (ntp !== undefined) Object.assign(e, { 'audit.data.op': ntp.op, 'audit.data.old': ntp.old, 'audit.data.new': ntp.new });
   const uring = j.URINGOP?.[0];
-  if (uring !== undefined) Object.assign(e, { 'process.pid': uring.pid, 'user.id': String(uring.uid), 'audit.data.uring_op': String(uring.uring_op), 'event.outcome': uring.success === 'yes' ? 'success' : 'failure' });
+  if (uring !== undefined)
+    Object.assign(e, {
+      'process.pid': uring.pid,
+      'user.id': String(uring.uid),
+      'audit.data.uring_op': String(uring.uring_op),
+      'event.outcome': uring.success === 'yes' ? 'success' : 'failure',
+    });
   return e;
 }
 
@@ -294,14 +304,19 @@ describe('peer corpus: laurel record goldens', function () {
     });
     return;
   }
-  const txts = readdirSync(laurelDir).filter((n) => /^record-.*\.txt$/.test(n)).sort();
+  const txts = readdirSync(laurelDir)
+    .filter((n) => /^record-.*\.txt$/.test(n))
+    .sort();
   const paired = txts.filter((t) => existsSync(laurelDir + t.replace(/\.txt$/, '.json')));
 
   for (const t of paired) {
     const base = t.replace(/\.txt$/, '');
     it(base, () => {
       const events = byEvent(records(readFileSync(laurelDir + t, 'utf8')));
-      const goldens = readFileSync(laurelDir + base + '.json', 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
+      const goldens = readFileSync(laurelDir + base + '.json', 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l));
       assert.equal(events.length, goldens.length, 'one record per laurel event');
       const actions: string[] = [];
       for (let i = 0; i < events.length; i++) {
@@ -320,13 +335,18 @@ describe('peer corpus: laurel record goldens', function () {
   it('the process-tree traces (fork, exec, exit storms): one record per event, none unreadable', () => {
     const traces = [
       ...readdirSync(laurelDir).filter((n) => n.endsWith('.txt') && !n.startsWith('record-')),
-      ...readdirSync(laurelDir + 'tree/').filter((n) => /^\d+\.txt$/.test(n)).map((n) => `tree/${n}`),
+      ...readdirSync(laurelDir + 'tree/')
+        .filter((n) => /^\d+\.txt$/.test(n))
+        .map((n) => `tree/${n}`),
     ];
     let events = 0;
     const actions = new Set<string>();
     for (const t of traces) {
       // the traces start with a '#' comment drawing the process tree
-      const text = readFileSync(laurelDir + t, 'utf8').split('\n').filter((l) => !l.startsWith('#')).join('\n');
+      const text = readFileSync(laurelDir + t, 'utf8')
+        .split('\n')
+        .filter((l) => !l.startsWith('#'))
+        .join('\n');
       for (const ev of byEvent(records(text))) {
         const r = normalizer.normalize(ev);
         assert.equal(r.error, undefined, `${t} ${ev[0].serial}`);
@@ -386,8 +406,12 @@ describe('peer corpus: go-libaudit raw audit logs through the normalizer', funct
     return;
   }
   const logs = [
-    ...readdirSync(corpus + 'go-libaudit/auparse/testdata/').filter((n) => n.endsWith('.log')).map((n) => `auparse/testdata/${n}`),
-    ...readdirSync(corpus + 'go-libaudit/testdata/').filter((n) => n.endsWith('.log')).map((n) => `testdata/${n}`),
+    ...readdirSync(corpus + 'go-libaudit/auparse/testdata/')
+      .filter((n) => n.endsWith('.log'))
+      .map((n) => `auparse/testdata/${n}`),
+    ...readdirSync(corpus + 'go-libaudit/testdata/')
+      .filter((n) => n.endsWith('.log'))
+      .map((n) => `testdata/${n}`),
   ];
   const all = new Map<string, NormalizedRecord>();
   before(() => {

@@ -5,7 +5,11 @@ import type { NormalizedRecord } from '../src/record.js';
 import { silentLogger } from '../src/log.js';
 import { parseError } from '../src/errors.js';
 
-const rec = (action: string, uid = '0'): NormalizedRecord => ({ '@timestamp': '2026-11-23T00:00:00.000Z', event: { module: 'auditd', action }, user: { id: uid } });
+const rec = (action: string, uid = '0'): NormalizedRecord => ({
+  '@timestamp': '2026-11-23T00:00:00.000Z',
+  event: { module: 'auditd', action },
+  user: { id: uid },
+});
 
 class HeldOutput implements Output {
   readonly name = 'held';
@@ -23,13 +27,20 @@ class HeldOutput implements Output {
     });
   }
   /** Lets writes finish, newest first, to prove acks still come back in push order. */
-  releaseAllReversed() { const r = this.releases.reverse(); this.releases = []; r.forEach((f) => f()); }
-  pending() { return this.releases.length; }
+  releaseAllReversed() {
+    const r = this.releases.reverse();
+    this.releases = [];
+    r.forEach((f) => f());
+  }
+  pending() {
+    return this.releases.length;
+  }
   async close() {}
 }
 
 const dropUid = (uid: string): Filter => {
-  let kept = 0, dropped = 0;
+  let kept = 0,
+    dropped = 0;
   return {
     name: `drop-uid-${uid}`,
     apply: (r) => (r.user?.id === uid ? (dropped++, null) : (kept++, r)),
@@ -59,7 +70,12 @@ describe('pipeline', () => {
     const p = new Pipeline({ filters: [], outputs: [out], log: silentLogger });
     await p.start();
     let acked = false;
-    await p.push({ records: [rec('a')], ack: () => { acked = true; } });
+    await p.push({
+      records: [rec('a')],
+      ack: () => {
+        acked = true;
+      },
+    });
     out.releaseAllReversed();
     await p.settle();
     assert.equal(acked, false);
@@ -72,7 +88,9 @@ describe('pipeline', () => {
     await p.start();
     await p.push({ records: [rec('1')] });
     let third = false;
-    const second = p.push({ records: [rec('2')] }).then(() => { third = true; });
+    const second = p.push({ records: [rec('2')] }).then(() => {
+      third = true;
+    });
     await new Promise((r) => setImmediate(r));
     assert.equal(third, false, 'push returned while 2 batches were in flight');
     out.releaseAllReversed();
@@ -85,7 +103,9 @@ describe('pipeline', () => {
     const p = new Pipeline({ filters: [], outputs: [out], log: silentLogger, maxInFlight: 100, maxInFlightRecords: 3 });
     await p.start();
     let returned = false;
-    const big = p.push({ records: [rec('1'), rec('2'), rec('3')] }).then(() => { returned = true; });
+    const big = p.push({ records: [rec('1'), rec('2'), rec('3')] }).then(() => {
+      returned = true;
+    });
     await new Promise((r) => setImmediate(r));
     assert.equal(returned, false, 'push returned with 3 records in flight');
     out.releaseAllReversed();
@@ -95,21 +115,34 @@ describe('pipeline', () => {
 
   it('ships input errors as pipeline_error records when asked to', async () => {
     const got: NormalizedRecord[] = [];
-    const out: Output = { name: 'collect', start: async () => {}, write: async (r) => { got.push(...r); }, close: async () => {} };
+    const out: Output = {
+      name: 'collect',
+      start: async () => {},
+      write: async (r) => {
+        got.push(...r);
+      },
+      close: async () => {},
+    };
     const p = new Pipeline({ filters: [], outputs: [out], log: silentLogger, errorRecords: true });
     await p.start();
     p.sinkFor({ name: 'auditlog:/var/log/audit/audit.log' }).error(parseError('/var/log/audit/audit.log:17', 'not an audit record: bad serial'));
     await p.settle();
     assert.equal(got.length, 1);
     assert.equal(got[0].event.kind, 'pipeline_error');
-    assert.deepEqual(got[0].error, { message: '/var/log/audit/audit.log:17: not an audit record: bad serial', type: 'AF_ERR_PARSE', input: '/var/log/audit/audit.log:17' });
+    assert.deepEqual(got[0].error, {
+      message: '/var/log/audit/audit.log:17: not an audit record: bad serial',
+      type: 'AF_ERR_PARSE',
+      input: '/var/log/audit/audit.log:17',
+    });
     assert.equal(p.counters.inputErrors, 1);
   });
 
   it('passes records a filter makes at drain time through the filters after it only', async () => {
     const out = new HeldOutput();
     const summary: Filter = {
-      name: 'summary', apply: (r) => r, stats: () => ({ kept: 0, dropped: 0, modified: 0 }),
+      name: 'summary',
+      apply: (r) => r,
+      stats: () => ({ kept: 0, dropped: 0, modified: 0 }),
       drain: (_now, final) => (final ? [rec('summary', '992'), rec('summary-kept')] : []),
     };
     const p = new Pipeline({ filters: [summary, dropUid('992')], outputs: [out], log: silentLogger });

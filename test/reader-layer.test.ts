@@ -27,7 +27,10 @@ async function viaInput(path: string, format: string, stateDir: string, expected
   const errors: AuditflowError[] = [];
   const input: Input = def.build({ type: format, path, poll_interval_ms: 20 }, { stateDir, hostName: 'h', log: silentLogger });
   await input.start({
-    push: async (b) => { for (const r of b.records) records.push(JSON.parse(JSON.stringify(r))); b.ack?.(); },
+    push: async (b) => {
+      for (const r of b.records) records.push(JSON.parse(JSON.stringify(r)));
+      b.ack?.();
+    },
     error: (e) => errors.push(e),
   });
   try {
@@ -42,7 +45,10 @@ async function viaInput(path: string, format: string, stateDir: string, expected
 async function viaNormalize(path: string) {
   // names resolved like the auditlog input does by default (normalize leaves them out unless asked)
   const { stdout, stderr } = await runCli(['normalize', '--no-redact', '--resolve-names', path]);
-  const errors = stderr.split('\n').filter((l) => /^auditflow: .+:\d+: /.test(l)).map((l) => l.slice('auditflow: '.length));
+  const errors = stderr
+    .split('\n')
+    .filter((l) => /^auditflow: .+:\d+: /.test(l))
+    .map((l) => l.slice('auditflow: '.length));
   return { records: jsonLines(stdout), errors };
 }
 
@@ -56,18 +62,28 @@ describe('one reader layer: normalize and the file inputs give the same records'
   const snoopyLines = readFileSync(join(samples, 'snoopy-file.sample.log'), 'utf8').split('\n').filter(Boolean);
   const auditLines = readFileSync(join(samples, 'audit-raw.sample.log'), 'utf8').split('\n').filter(Boolean).slice(0, 200);
   const prefix = snoopyLines[0].slice(0, snoopyLines[0].indexOf(']: ') + 3);
-  writeFileSync(join(dir, 'snoopy-edge.log'), Buffer.concat([
-    crlf(snoopyLines.slice(0, 20)),
-    Buffer.from(prefix + 'echo caf'), Buffer.from([0xe9, 0xff, 0x20]), Buffer.from('\u00e9t\u00e9\r\n'),
-    Buffer.from(prefix + 'echo ' + 'x'.repeat(1_500_000) + '\r\n'),
-    crlf(snoopyLines.slice(20, 40)),
-  ]));
-  writeFileSync(join(dir, 'audit-edge.log'), Buffer.concat([
-    crlf(auditLines.slice(0, 100)),
-    Buffer.from('type=USER_CMD msg=audit(1795395999.100:99999): pid=1 uid=0 auid=0 ses=1 msg=\'cwd="/caf'), Buffer.from([0xe9, 0xfe]), Buffer.from('" cmd=6C73 exe="/usr/bin/sudo" res=success\'\r\n'),
-    Buffer.from('type=USER_CMD msg=audit(1795395999.200:99998): pid=1 uid=0 auid=0 ses=1 msg=\'cwd="/' + 'y'.repeat(1_200_000) + '" res=success\'\n'),
-    crlf(auditLines.slice(100)),
-  ]));
+  writeFileSync(
+    join(dir, 'snoopy-edge.log'),
+    Buffer.concat([
+      crlf(snoopyLines.slice(0, 20)),
+      Buffer.from(prefix + 'echo caf'),
+      Buffer.from([0xe9, 0xff, 0x20]),
+      Buffer.from('\u00e9t\u00e9\r\n'),
+      Buffer.from(prefix + 'echo ' + 'x'.repeat(1_500_000) + '\r\n'),
+      crlf(snoopyLines.slice(20, 40)),
+    ]),
+  );
+  writeFileSync(
+    join(dir, 'audit-edge.log'),
+    Buffer.concat([
+      crlf(auditLines.slice(0, 100)),
+      Buffer.from('type=USER_CMD msg=audit(1795395999.100:99999): pid=1 uid=0 auid=0 ses=1 msg=\'cwd="/caf'),
+      Buffer.from([0xe9, 0xfe]),
+      Buffer.from('" cmd=6C73 exe="/usr/bin/sudo" res=success\'\r\n'),
+      Buffer.from('type=USER_CMD msg=audit(1795395999.200:99998): pid=1 uid=0 auid=0 ses=1 msg=\'cwd="/' + 'y'.repeat(1_200_000) + '" res=success\'\n'),
+      crlf(auditLines.slice(100)),
+    ]),
+  );
 
   const files = [...readdirSync(samples).map((n) => join(samples, n)), join(dir, 'snoopy-edge.log'), join(dir, 'audit-edge.log')];
   for (const file of files) {
@@ -88,7 +104,10 @@ describe('one reader layer: normalize and the file inputs give the same records'
       assert.deepEqual(i.records, n.records);
       assert.deepEqual(i.errors, n.errors);
       if (file.endsWith('-edge.log')) {
-        assert.ok(n.errors.some((e) => /longer than 1048576 bytes/.test(e)), 'the over-long line is cut and reported');
+        assert.ok(
+          n.errors.some((e) => /longer than 1048576 bytes/.test(e)),
+          'the over-long line is cut and reported',
+        );
         assert.ok(JSON.stringify(n.records).includes('\\\\xe9'), 'bytes that are not UTF-8 show as \\xNN');
         assert.ok(!JSON.stringify(n.records).includes('\\r'), 'CRLF line ends leave no CR behind');
       }
@@ -99,8 +118,16 @@ describe('one reader layer: normalize and the file inputs give the same records'
     const stateDir = join(dir, 'state-mismatch');
     const def = inputDefs.find((d) => d.type === 'snoopy')!;
     const errors: AuditflowError[] = [];
-    const input: Input = def.build({ type: 'snoopy', path: join(samples, 'audit-raw.sample.log'), poll_interval_ms: 20 }, { stateDir, hostName: 'h', log: silentLogger });
-    await input.start({ push: async (b) => { b.ack?.(); }, error: (e) => errors.push(e) });
+    const input: Input = def.build(
+      { type: 'snoopy', path: join(samples, 'audit-raw.sample.log'), poll_interval_ms: 20 },
+      { stateDir, hostName: 'h', log: silentLogger },
+    );
+    await input.start({
+      push: async (b) => {
+        b.ack?.();
+      },
+      error: (e) => errors.push(e),
+    });
     try {
       await waitFor('the mismatch reported', () => errors.some((e) => /looks like/.test(e.message)), 15_000);
       await sleep(200); // time for a second report, which must not come

@@ -43,8 +43,12 @@ function harness(opts: Partial<ReassemblerOptions> = {}): Harness {
   const lost: [number, string | undefined][] = [];
   const r = new Reassembler({ ...opts, onEvent: (e) => events.push(e), onLost: (n, node) => lost.push([n, node]) });
   return {
-    r, events, lost,
-    push: (...lines) => { for (const l of lines) r.push(rec(l)); },
+    r,
+    events,
+    lost,
+    push: (...lines) => {
+      for (const l of lines) r.push(rec(l));
+    },
     shape: () => events.map((e) => `${e[0].node ? e[0].node + '/' : ''}${e[0].serial}:${e.length}`),
   };
 }
@@ -52,7 +56,9 @@ function harness(opts: Partial<ReassemblerOptions> = {}): Harness {
 const T0 = 1795395184000;
 
 function readLines(file: URL): string[] {
-  return readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
 }
 
 describe('audit event reassembler', () => {
@@ -77,7 +83,10 @@ describe('audit event reassembler', () => {
         h.r.flush();
         assert.deepEqual(h.shape(), want.events);
         assert.equal(h.r.counters.lost, want.lost);
-        assert.equal(h.lost.reduce((a, [n]) => a + n, 0), want.lost);
+        assert.equal(
+          h.lost.reduce((a, [n]) => a + n, 0),
+          want.lost,
+        );
         for (const e of h.events) for (const m of e) assert.equal(m.serial, e[0].serial);
         assert.equal(h.r.counters.late, 0);
       });
@@ -103,8 +112,9 @@ describe('audit event reassembler', () => {
       needCorpus(this, dir);
     });
 
-    it('groups each test event\'s records into one event per serial, closed by EOE where it has one', () => {
-      let cases = 0, events = 0;
+    it("groups each test event's records into one event per serial, closed by EOE where it has one", () => {
+      let cases = 0,
+        events = 0;
       for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml'))) {
         const doc = parseYaml(readFileSync(new URL(f, dir), 'utf8')) as { tests: Record<string, string> };
         for (const [name, text] of Object.entries(doc.tests)) {
@@ -113,7 +123,10 @@ describe('audit event reassembler', () => {
           let eoes = 0;
           for (const l of lines) {
             const serial = rec(l).serial;
-            if (l.includes('type=EOE ')) { eoes++; continue; }
+            if (l.includes('type=EOE ')) {
+              eoes++;
+              continue;
+            }
             want.set(serial, [...(want.get(serial) ?? []), rec(l).body]);
           }
           const h = harness();
@@ -121,7 +134,12 @@ describe('audit event reassembler', () => {
           if (eoes > 0) assert.ok(h.events.length >= eoes, `${f} ${name}: EOE did not close its event`);
           h.r.flush();
           assert.equal(h.events.length, want.size, `${f} ${name}`);
-          for (const e of h.events) assert.deepEqual(e.map((m) => m.body), want.get(e[0].serial), `${f} ${name}: event ${e[0].serial}`);
+          for (const e of h.events)
+            assert.deepEqual(
+              e.map((m) => m.body),
+              want.get(e[0].serial),
+              `${f} ${name}: event ${e[0].serial}`,
+            );
           assert.equal(h.r.counters.late, 0, `${f} ${name}`);
           cases++;
           events += h.events.length;
@@ -157,7 +175,12 @@ describe('audit event reassembler', () => {
         h.push(...lines);
         assert.equal(h.events.length, want.size, 'all out before flush()');
         assert.equal(h.events.length, lines.filter((l) => l.includes('type=EOE ')).length);
-        for (const e of h.events) assert.deepEqual(e.map((m) => m.body), want.get(e[0].serial)!.map((l) => rec(l).body), `event ${e[0].serial}`);
+        for (const e of h.events)
+          assert.deepEqual(
+            e.map((m) => m.body),
+            want.get(e[0].serial)!.map((l) => rec(l).body),
+            `event ${e[0].serial}`,
+          );
         assert.equal(h.r.inFlight, 0);
         h.r.flush();
         assert.equal(h.events.length, want.size);
@@ -168,7 +191,10 @@ describe('audit event reassembler', () => {
     it('shell-proc-trace-reordered.txt: nine interleaved events come out in EOE order', () => {
       const h = harness();
       h.push(...readLines(new URL('shell-proc-trace-reordered.txt', dir)).filter((l) => l.includes('type=')));
-      assert.deepEqual(h.events.map((e) => e[0].serial), [29245, 29244, 29243, 29242, 29241, 29240, 29239, 29238, 29237]);
+      assert.deepEqual(
+        h.events.map((e) => e[0].serial),
+        [29245, 29244, 29243, 29242, 29241, 29240, 29239, 29238, 29237],
+      );
     });
 
     it('shell-proc-trace-confusion.txt: the 49,157-serial jump after the first event is confirmed and counted', () => {
@@ -206,7 +232,11 @@ describe('audit event reassembler', () => {
         assert.ok(!seen.has(key), `event ${key} emitted twice`);
         seen.add(key);
         const want = bySerial.get(key)!;
-        assert.deepEqual(e.map((m) => m.body), want.map((l) => rec(l).body), `event ${key}`);
+        assert.deepEqual(
+          e.map((m) => m.body),
+          want.map((l) => rec(l).body),
+          `event ${key}`,
+        );
       }
       const c = h.r.counters;
       assert.deepEqual([c.records, c.events, c.late, c.evicted, c.outliers, c.resyncs], [1232, 300, 0, 0, 0, 0]);
@@ -217,7 +247,9 @@ describe('audit event reassembler', () => {
       // messages) come without one
       const parsed = lines.map((l) => rec(l));
       const last = new Map<number, number>();
-      parsed.forEach((r, i) => { if (!r.type.startsWith('DAEMON_')) last.set(r.serial, i); });
+      parsed.forEach((r, i) => {
+        if (!r.type.startsWith('DAEMON_')) last.set(r.serial, i);
+      });
       const withSyscall = new Set(parsed.filter((r) => r.type === 'SYSCALL').map((r) => r.serial));
       const h = harness();
       lines.forEach((l, i) => {
@@ -230,13 +262,19 @@ describe('audit event reassembler', () => {
           const eoe = parseNetlink(1320, `audit(${l.slice(l.indexOf('audit(') + 6, l.indexOf(')'))}): `);
           if (isFailure(eoe)) assert.fail(eoe.error);
           h.r.push(eoe);
-          assert.ok(h.events.some((e) => e[0].serial === r.serial), `event ${r.serial} still open after its EOE`);
+          assert.ok(
+            h.events.some((e) => e[0].serial === r.serial),
+            `event ${r.serial} still open after its EOE`,
+          );
         }
       });
       h.r.flush();
       assert.equal(h.events.length, 298);
       for (const e of h.events) {
-        assert.deepEqual(e.map((m) => m.body), lines.filter((l) => rec(l).serial === e[0].serial && !l.startsWith('type=DAEMON_')).map((l) => rec(l).body));
+        assert.deepEqual(
+          e.map((m) => m.body),
+          lines.filter((l) => rec(l).serial === e[0].serial && !l.startsWith('type=DAEMON_')).map((l) => rec(l).body),
+        );
       }
       assert.deepEqual([h.r.counters.late, h.r.counters.evicted, h.r.counters.outliers], [0, 0, 0]);
     });
@@ -247,7 +285,11 @@ describe('audit event reassembler', () => {
       h.r.flush();
       const ev = (s: number) => h.events.find((e) => e[0].serial === s)!;
       for (const s of [95364, 95365, 95366, 95367]) {
-        assert.deepEqual(ev(s).map((m) => m.type), ['SYSCALL', 'CWD', 'PATH', 'PROCTITLE'], `event ${s}`);
+        assert.deepEqual(
+          ev(s).map((m) => m.type),
+          ['SYSCALL', 'CWD', 'PATH', 'PROCTITLE'],
+          `event ${s}`,
+        );
         assert.ok(ev(s).every((m) => m.serial === s));
       }
       assert.equal(ev(95364)[2].fields.name, '"/usr/lib/locale/C.UTF-8/LC_TELEPHONE"');
@@ -261,7 +303,10 @@ describe('audit event reassembler', () => {
       h.push(...lines);
       h.r.flush();
       assert.equal(h.r.counters.lost, span - serials.size); // 59,666: the excerpt keeps 298 of 60,964
-      assert.equal(h.lost.reduce((a, [n]) => a + n, 0), h.r.counters.lost);
+      assert.equal(
+        h.lost.reduce((a, [n]) => a + n, 0),
+        h.r.counters.lost,
+      );
       assert.ok(h.lost.every(([, node]) => node === undefined));
     });
 
@@ -292,7 +337,7 @@ describe('audit event reassembler', () => {
 
     it('emits user-space messages (1100-1299, 2100-2999) at once', () => {
       const h = harness();
-      h.push(line('USER_CMD', 20, T0, "pid=1 msg='cmd=\"id\" res=success'"));
+      h.push(line('USER_CMD', 20, T0, 'pid=1 msg=\'cmd="id" res=success\''));
       h.push(line('ANOM_LOGIN_FAILURES', 21, T0, 'pid=1'));
       h.push(line('DAEMON_START', 9936, T0, 'op=start'));
       assert.deepEqual(h.shape(), ['20:1', '21:1', '9936:1']);
@@ -323,7 +368,7 @@ describe('audit event reassembler', () => {
       assert.equal(h.r.auditClock, T0 + 2001);
     });
 
-    it('maintain(idleMs) lets a quiet stream\'s last events out', () => {
+    it("maintain(idleMs) lets a quiet stream's last events out", () => {
       const h = harness({ timeoutMs: 2000 });
       h.push(line('ANOM_ABEND', 5, T0, 'sig=6'));
       h.r.maintain(1000);
@@ -339,7 +384,10 @@ describe('audit event reassembler', () => {
       assert.deepEqual(h.shape(), ['7:2'], 'the late part waits for the rest of itself');
       h.r.flush();
       assert.deepEqual(h.shape(), ['7:2', '7:2']);
-      assert.deepEqual(h.events[1].map((r) => r.fields.item), ['0', '1']);
+      assert.deepEqual(
+        h.events[1].map((r) => r.fields.item),
+        ['0', '1'],
+      );
       assert.equal(h.r.counters.late, 2);
       assert.equal(h.r.counters.events, 2);
     });
@@ -377,7 +425,10 @@ describe('audit event reassembler', () => {
       h.push(line('SYSCALL', 31, T0), line('SYSCALL', 32, T0), line('CWD', 31, T0, 'cwd="/a"'));
       h.push(line('PROCTITLE', 32, T0, 'proctitle=62'), line('PATH', 31, T0, 'item=0'), line('PROCTITLE', 31, T0, 'proctitle=61'));
       assert.deepEqual(h.shape(), ['32:2', '31:4']);
-      assert.deepEqual(h.events[1].map((m) => m.type), ['SYSCALL', 'CWD', 'PATH', 'PROCTITLE']);
+      assert.deepEqual(
+        h.events[1].map((m) => m.type),
+        ['SYSCALL', 'CWD', 'PATH', 'PROCTITLE'],
+      );
     });
   });
 
@@ -415,7 +466,14 @@ describe('audit event reassembler', () => {
       h.push(line('SYSCALL', 2, T0), line('SYSCALL', 97, T0));
       assert.equal(h.r.counters.lost, 94, 'a settled serial arriving is not counted again');
       h.push(line('SYSCALL', 101, T0));
-      assert.deepEqual(h.lost, [[94, undefined], [1, undefined]], '96 is now 5 behind');
+      assert.deepEqual(
+        h.lost,
+        [
+          [94, undefined],
+          [1, undefined],
+        ],
+        '96 is now 5 behind',
+      );
       h.r.flush();
       assert.equal(h.r.counters.lost, 97, '98 and 99 at the end');
     });
@@ -444,11 +502,11 @@ describe('audit event reassembler', () => {
       assert.equal(r.nextSerial('other'), undefined, 'a node never seen has no sequence');
       r.flush();
       assert.deepEqual(calls, [
-        [32, 4, true],   // 4..35 once 40 came (5 or more behind it); 36..39 may still come
-        [1, 4, false],   // 36, once 41 passed it (37 arrived: the gap split in two)
-        [2, 4, true],    // 38..39, the other side of 37 (a gap of its own), once 50 passed them
-        [4, 42, true],   // 42..45 of the new gap 42..49
-        [4, 42, false],  // 46..49 at the end
+        [32, 4, true], // 4..35 once 40 came (5 or more behind it); 36..39 may still come
+        [1, 4, false], // 36, once 41 passed it (37 arrived: the gap split in two)
+        [2, 4, true], // 38..39, the other side of 37 (a gap of its own), once 50 passed them
+        [4, 42, true], // 42..45 of the new gap 42..49
+        [4, 42, false], // 46..49 at the end
       ]);
       assert.equal(r.counters.lost, 35 + 8);
     });
@@ -460,7 +518,7 @@ describe('audit event reassembler', () => {
       assert.equal(h.r.counters.lost, 5); // 4294967294, 4294967295, 0, 1, 2
     });
 
-    it('keeps each node\'s sequence apart', () => {
+    it("keeps each node's sequence apart", () => {
       const h = harness();
       h.push(line('SYSCALL', 50, T0, 'x=1', 'a'), line('SYSCALL', 50, T0, 'x=2', 'b'), line('SYSCALL', 52, T0, 'x=3', 'a'));
       h.push(line('SYSCALL', 51, T0, 'x=4', 'b'), line('PROCTITLE', 50, T0, 'proctitle=61', 'b'));
@@ -469,7 +527,7 @@ describe('audit event reassembler', () => {
       assert.deepEqual(h.lost, [[1, 'a']]);
     });
 
-    it('believes a node\'s first serial only once a second record agrees', () => {
+    it("believes a node's first serial only once a second record agrees", () => {
       const h = harness();
       h.push(line('SYSCALL', 3_000_000_000, T0 + 99_999_999), line('SYSCALL', 500, T0), line('CWD', 500, T0));
       assert.equal(h.r.auditClock, T0, 'the lone first record did not start the clock');
@@ -496,17 +554,21 @@ describe('audit event reassembler', () => {
       h.push(line('SYSCALL', 5, T0 + 10), line('PROCTITLE', 5, T0 + 10, 'proctitle=61')); // reboot: counter restarts
       h.push(line('SYSCALL', 6, T0 + 20), line('SYSCALL', 9, T0 + 30));
       h.r.flush();
-      assert.deepEqual(h.shape(), ['2000000:2', '5:2', '6:1', '9:1'], 'the restart\'s first event is kept whole');
+      assert.deepEqual(h.shape(), ['2000000:2', '5:2', '6:1', '9:1'], "the restart's first event is kept whole");
       assert.equal(h.r.counters.resyncs, 1);
       assert.equal(h.r.counters.lost, 2, 'only 7 and 8 of the new sequence');
     });
 
-    it('does not let an outlier\'s wild time move the audit clock', () => {
+    it("does not let an outlier's wild time move the audit clock", () => {
       const h = harness({ timeoutMs: 2000 });
       h.push(line('SYSCALL', 100, T0), line('AVC', 100, T0), line('SYSCALL', 3_000_000_000, T0 + 10 * 365 * 86_400_000));
       assert.equal(h.r.auditClock, T0);
       h.push(line('CWD', 100, T0, 'cwd="/"'), line('PROCTITLE', 100, T0, 'proctitle=61'));
-      assert.deepEqual(h.shape().filter((s) => s.startsWith('100:')), ['100:4'], 'not timed out by the outlier');
+      assert.deepEqual(
+        h.shape().filter((s) => s.startsWith('100:')),
+        ['100:4'],
+        'not timed out by the outlier',
+      );
       assert.equal(h.r.counters.expired, 0);
     });
   });
@@ -529,7 +591,10 @@ describe('audit event reassembler', () => {
       for (let i = 0; i < 1000; i++) h.push(line('SYSCALL', 1_000_000_000 + i * 7919, T0));
       assert.ok(h.r.inFlight <= 10 + 256, `inFlight ${h.r.inFlight}`);
       h.push(line('PROCTITLE', 77, T0, 'proctitle=61'));
-      assert.deepEqual(h.events.filter((e) => e[0].serial === 77).map((e) => e.length), [3]);
+      assert.deepEqual(
+        h.events.filter((e) => e[0].serial === 77).map((e) => e.length),
+        [3],
+      );
       assert.equal(h.r.counters.evicted, 0);
       h.r.flush();
       assert.equal(h.events.length, 1001);
@@ -538,7 +603,12 @@ describe('audit event reassembler', () => {
 
   describe('events are node, serial and time (a log spanning two boots)', () => {
     const exec = (serial: number, t: number, comm: string) => [
-      line('SYSCALL', serial, t, `arch=c000003e syscall=59 success=yes exit=0 items=1 ppid=1 pid=${serial + 100} auid=0 uid=0 tty=(none) ses=1 comm="${comm}" exe="/usr/bin/${comm}" key=(null)`),
+      line(
+        'SYSCALL',
+        serial,
+        t,
+        `arch=c000003e syscall=59 success=yes exit=0 items=1 ppid=1 pid=${serial + 100} auid=0 uid=0 tty=(none) ses=1 comm="${comm}" exe="/usr/bin/${comm}" key=(null)`,
+      ),
       line('EXECVE', serial, t, `argc=1 a0="${comm}"`),
       line('PATH', serial, t, `item=0 name="/usr/bin/${comm}" inode=1 dev=08:01 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL`),
       line('PROCTITLE', serial, t, 'proctitle=6964'),
@@ -555,8 +625,10 @@ describe('audit event reassembler', () => {
       h.push(...exec(10, BOOT2, 'who'), ...exec(11, BOOT2 + 1, 'df'), ...exec(12, BOOT2 + 2, 'ps'));
       h.r.flush();
       const execs = h.events.filter((e) => e[0].type === 'SYSCALL');
-      assert.deepEqual(execs.map((e) => `${e[0].serial}:${e.length}:${e[0].fields.comm}`),
-        ['10:4:"id"', '11:4:"ls"', '12:4:"cat"', '10:4:"who"', '11:4:"df"', '12:4:"ps"']);
+      assert.deepEqual(
+        execs.map((e) => `${e[0].serial}:${e.length}:${e[0].fields.comm}`),
+        ['10:4:"id"', '11:4:"ls"', '12:4:"cat"', '10:4:"who"', '11:4:"df"', '12:4:"ps"'],
+      );
       assert.equal(h.r.counters.late, 0);
     });
 
@@ -564,7 +636,10 @@ describe('audit event reassembler', () => {
       const h = harness({ timeoutMs: 600_000 });
       h.push(...exec(20, T0, 'id').slice(0, 2));
       h.push(...exec(20, BOOT2, 'who'));
-      assert.deepEqual(h.events.map((e) => `${e.length}:${e[0].fields.comm}`), ['2:"id"', '4:"who"']);
+      assert.deepEqual(
+        h.events.map((e) => `${e.length}:${e[0].fields.comm}`),
+        ['2:"id"', '4:"who"'],
+      );
       assert.equal(h.r.counters.late, 0);
     });
 
@@ -580,21 +655,29 @@ describe('audit event reassembler', () => {
       const events: AuditRecord[][] = [];
       const r = new Reassembler({ timeoutMs: 600_000, onEvent: (e) => events.push(e) });
       const lines = [
-        line('SYSCALL', 40, T0, 'syscall=59 success=yes pid=1 comm="a"'), line('PROCTITLE', 40, T0, 'proctitle=61'),
+        line('SYSCALL', 40, T0, 'syscall=59 success=yes pid=1 comm="a"'),
+        line('PROCTITLE', 40, T0, 'proctitle=61'),
         line('SYSCALL', 41, T0 + 1, 'syscall=59 success=yes pid=2 comm="b"'),
-        line('USER_CMD', 42, T0 + 2, "pid=3 uid=0 msg='cwd=\"/\" cmd=6C73 res=success'"),
+        line('USER_CMD', 42, T0 + 2, 'pid=3 uid=0 msg=\'cwd="/" cmd=6C73 res=success\''),
         line('SYSCALL', 43, T0 + 3, 'syscall=59 success=yes pid=4 comm="d"'),
         line('EXECVE', 41, T0 + 1, 'argc=1 a0="b"'),
       ];
       let offset = 0;
       const starts: number[] = [];
-      for (const l of lines) { starts.push(offset); r.push(rec(l), offset); offset += l.length + 1; }
+      for (const l of lines) {
+        starts.push(offset);
+        r.push(rec(l), offset);
+        offset += l.length + 1;
+      }
       assert.equal(events.length, 2, 'serial 40 and the USER_CMD are out');
       assert.equal(r.heldFrom(), starts[2], 'serial 41 began at the third line');
       r.push(rec(line('PROCTITLE', 41, T0 + 1, 'proctitle=62')), offset);
       assert.equal(r.heldFrom(), starts[4], 'then serial 43 is the oldest held');
       const held = r.release();
-      assert.deepEqual(held.map((e) => e.map((x) => x.type)), [['SYSCALL']]);
+      assert.deepEqual(
+        held.map((e) => e.map((x) => x.type)),
+        [['SYSCALL']],
+      );
       assert.equal(r.heldFrom(), undefined);
       r.flush();
       assert.equal(events.length, 3, 'released events are not emitted afterwards');

@@ -2,8 +2,15 @@ import { strict as assert } from 'node:assert';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
-  parseLine, parseNetlink, isFailure, decode, decodeBytes, encodeValue, recordTypeName,
-  type AuditRecord, type ParseResult,
+  parseLine,
+  parseNetlink,
+  isFailure,
+  decode,
+  decodeBytes,
+  encodeValue,
+  recordTypeName,
+  type AuditRecord,
+  type ParseResult,
 } from '../src/audit/record.js';
 import { bytesToText } from '../src/bytes-text.js';
 import { AuditStream } from '../src/audit/stream.js';
@@ -29,7 +36,8 @@ function ok(r: ParseResult): AuditRecord {
 describe('audit record parser', () => {
   describe('RAW lines', () => {
     it('parses header, type, time, serial and raw field values of a SYSCALL record', () => {
-      const line = 'type=SYSCALL msg=audit(1795395185.788:96559): arch=c000003e syscall=59 success=yes exit=0 a0=55fd2da3be80 items=2 ppid=13561 pid=13622 auid=4242 uid=0 tty=(none) ses=5 comm=6D792070726F67 exe=2F746D702F61776F726B2F62696E2F6D792070726F67 key="exec"';
+      const line =
+        'type=SYSCALL msg=audit(1795395185.788:96559): arch=c000003e syscall=59 success=yes exit=0 a0=55fd2da3be80 items=2 ppid=13561 pid=13622 auid=4242 uid=0 tty=(none) ses=5 comm=6D792070726F67 exe=2F746D702F61776F726B2F62696E2F6D792070726F67 key="exec"';
       const r = ok(parseLine(line));
       assert.equal(r.type, 'SYSCALL');
       assert.equal(r.typeId, 1300);
@@ -65,8 +73,10 @@ describe('audit record parser', () => {
       assert.equal(decode(r.fields.cwd), '/root');
     });
 
-    it('reads the kernel\'s printk form (dmesg, kern.log, journal): numeric type, no msg=', () => {
-      const r = ok(parseLine('audit: type=1400 audit(1795395186.204:102199): apparmor="DENIED" operation="open" profile="snap.x" name="/etc/shadow" pid=13737 comm="cat"'));
+    it("reads the kernel's printk form (dmesg, kern.log, journal): numeric type, no msg=", () => {
+      const r = ok(
+        parseLine('audit: type=1400 audit(1795395186.204:102199): apparmor="DENIED" operation="open" profile="snap.x" name="/etc/shadow" pid=13737 comm="cat"'),
+      );
       assert.equal(r.type, 'AVC');
       assert.equal(r.typeId, 1400);
       assert.equal(r.time, 1795395186204);
@@ -101,8 +111,12 @@ describe('audit record parser', () => {
       assert.equal(decode(next.fields['a1[1]']), 'BB');
     });
 
-    it('unpacks a user message msg=\'...\' into the same field map and keeps it whole', () => {
-      const r = ok(parseLine("type=USER_AUTH msg=audit(1795395186.088:100100): pid=13685 uid=0 auid=4242 ses=5 msg='op=PAM:authentication grantors=pam_rootok acct=\"nobody\" exe=\"/usr/bin/su\" hostname=? addr=? terminal=? res=success'"));
+    it("unpacks a user message msg='...' into the same field map and keeps it whole", () => {
+      const r = ok(
+        parseLine(
+          'type=USER_AUTH msg=audit(1795395186.088:100100): pid=13685 uid=0 auid=4242 ses=5 msg=\'op=PAM:authentication grantors=pam_rootok acct="nobody" exe="/usr/bin/su" hostname=? addr=? terminal=? res=success\'',
+        ),
+      );
       assert.equal(r.typeId, 1100);
       assert.equal(r.fields.pid, '13685');
       assert.equal(r.fields.op, 'PAM:authentication');
@@ -112,7 +126,7 @@ describe('audit record parser', () => {
       assert.equal(r.fields.hostname, '?');
       assert.equal(decode(r.fields.hostname), undefined, '? means no value');
       assert.equal(r.fields.res, 'success');
-      assert.equal(r.fields.msg, "'op=PAM:authentication grantors=pam_rootok acct=\"nobody\" exe=\"/usr/bin/su\" hostname=? addr=? terminal=? res=success'");
+      assert.equal(r.fields.msg, '\'op=PAM:authentication grantors=pam_rootok acct="nobody" exe="/usr/bin/su" hostname=? addr=? terminal=? res=success\'');
     });
 
     it('gives old kernels\' "old auid=… new auid=…" their own names so auid is not the old value', () => {
@@ -124,7 +138,11 @@ describe('audit record parser', () => {
     });
 
     it('reads old PAM messages whose fields sit in "(hostname=?, addr=?, terminal=cron res=success)"', () => {
-      const r = ok(parseLine("type=USER_START msg=audit(1170021601.344:297): user pid=13015 uid=0 auid=0 subj=system_u:system_r:crond_t:s0-s0:c0.c1023 msg='PAM: session open acct=root : exe=\"/usr/sbin/crond\" (hostname=?, addr=?, terminal=cron res=success)'"));
+      const r = ok(
+        parseLine(
+          'type=USER_START msg=audit(1170021601.344:297): user pid=13015 uid=0 auid=0 subj=system_u:system_r:crond_t:s0-s0:c0.c1023 msg=\'PAM: session open acct=root : exe="/usr/sbin/crond" (hostname=?, addr=?, terminal=cron res=success)\'',
+        ),
+      );
       assert.equal(r.fields.hostname, '?');
       assert.equal(r.fields.addr, '?');
       assert.equal(r.fields.terminal, 'cron');
@@ -135,7 +153,7 @@ describe('audit record parser', () => {
       assert.deepEqual([k.fields.tty, k.fields.key, k.fields.x], ['(none)', '(null)', 'a)']);
     });
 
-    it('skips AVC\'s bare words and braces', () => {
+    it("skips AVC's bare words and braces", () => {
       const r = ok(parseLine('type=AVC msg=audit(1170021493.977:293): avc:  denied  { read } for  pid=13010 comm="pickup" name="maildrop" tclass=dir'));
       assert.equal(r.fields.pid, '13010');
       assert.equal(decode(r.fields.comm), 'pickup');
@@ -171,7 +189,8 @@ describe('audit record parser', () => {
 
   describe('ENRICHED lines', () => {
     it('puts interpreted values after 0x1D in `enriched`, raw ones stay in `fields`', () => {
-      const line = 'type=SYSCALL msg=audit(1795395185.788:96559): arch=c000003e syscall=59 success=yes exit=0 auid=4242 uid=0 gid=0 comm="id" exe="/usr/bin/id" key="exec"\x1dARCH=x86_64 SYSCALL=execve AUID="alice" UID="root" GID="root"';
+      const line =
+        'type=SYSCALL msg=audit(1795395185.788:96559): arch=c000003e syscall=59 success=yes exit=0 auid=4242 uid=0 gid=0 comm="id" exe="/usr/bin/id" key="exec"\x1dARCH=x86_64 SYSCALL=execve AUID="alice" UID="root" GID="root"';
       const r = ok(parseLine(line));
       assert.equal(r.fields.uid, '0');
       assert.equal(r.fields.key, '"exec"', 'the value before 0x1D ends at 0x1D');
@@ -180,14 +199,22 @@ describe('audit record parser', () => {
     });
 
     it('keeps a braced, spaced ENRICHED socket address whole', () => {
-      const r = ok(parseLine('type=SOCKADDR msg=audit(1634728455.294:53733): saddr=01002F7661722F72756E2F6E7363642F736F636B6574\x1dSADDR={ saddr_fam=local path=/var/run/nscd/socket } X=1'));
+      const r = ok(
+        parseLine(
+          'type=SOCKADDR msg=audit(1634728455.294:53733): saddr=01002F7661722F72756E2F6E7363642F736F636B6574\x1dSADDR={ saddr_fam=local path=/var/run/nscd/socket } X=1',
+        ),
+      );
       assert.equal(r.enriched!.SADDR, '{ saddr_fam=local path=/var/run/nscd/socket }');
       assert.equal(r.enriched!.X, '1');
       assert.equal(r.enriched!.path, undefined);
     });
 
     it('handles an interpreted user message (enriched part after the closing quote)', () => {
-      const r = ok(parseLine("type=USER_CMD msg=audit(1795395186.072:99960): pid=13681 uid=0 auid=4242 ses=5 msg='cwd=\"/root\" cmd=\"true\" exe=\"/usr/bin/sudo\" terminal=? res=success'\x1dUID=\"root\" AUID=\"alice\""));
+      const r = ok(
+        parseLine(
+          'type=USER_CMD msg=audit(1795395186.072:99960): pid=13681 uid=0 auid=4242 ses=5 msg=\'cwd="/root" cmd="true" exe="/usr/bin/sudo" terminal=? res=success\'\x1dUID="root" AUID="alice"',
+        ),
+      );
       assert.equal(decode(r.fields.cmd), 'true');
       assert.equal(r.fields.res, 'success');
       assert.deepEqual({ ...r.enriched }, { UID: 'root', AUID: 'alice' });
@@ -196,7 +223,9 @@ describe('audit record parser', () => {
 
   describe('netlink payloads', () => {
     it('parses audit(SEC.MS:SERIAL): body with the type number given by the netlink header', () => {
-      const r = ok(parseNetlink(1327, 'audit(1795395184.672:94972): proctitle=617564697463746C002D52002F6F70742F61756469746C61622F61756469742D636F727075732E72756C6573'));
+      const r = ok(
+        parseNetlink(1327, 'audit(1795395184.672:94972): proctitle=617564697463746C002D52002F6F70742F61756469746C61622F61756469742D636F727075732E72756C6573'),
+      );
       assert.equal(r.type, 'PROCTITLE');
       assert.equal(r.typeId, 1327);
       assert.equal(r.node, undefined);
@@ -206,10 +235,10 @@ describe('audit record parser', () => {
     });
 
     it('drops the NUL and newline a user-space sender counted into the length', () => {
-      const r = ok(parseNetlink(1123, "audit(1795395186.072:99960): pid=13681 uid=0 msg='cmd=\"id\" res=success'\0\0"));
+      const r = ok(parseNetlink(1123, 'audit(1795395186.072:99960): pid=13681 uid=0 msg=\'cmd="id" res=success\'\0\0'));
       assert.equal(r.type, 'USER_CMD');
       assert.equal(r.fields.res, 'success');
-      assert.equal(r.body, "pid=13681 uid=0 msg='cmd=\"id\" res=success'");
+      assert.equal(r.body, 'pid=13681 uid=0 msg=\'cmd="id" res=success\'');
       const unknown = ok(parseNetlink(1999, 'audit(1.5:7): x=1\n'));
       assert.equal(unknown.type, 'UNKNOWN[1999]');
       assert.equal(unknown.time, 1500);
@@ -235,13 +264,24 @@ describe('audit record parser', () => {
     });
 
     it('splits nothing itself but keeps the 0x01 that joins several keys', () => {
-      const r = ok(parseLine('type=CONFIG_CHANGE msg=audit(1795395184.676:94988): auid=4294967295 ses=4294967295 op=add_rule key=69645F6368616E6765015431353438 list=4 res=1'));
+      const r = ok(
+        parseLine(
+          'type=CONFIG_CHANGE msg=audit(1795395184.676:94988): auid=4294967295 ses=4294967295 op=add_rule key=69645F6368616E6765015431353438 list=4 res=1',
+        ),
+      );
       assert.deepEqual(decode(r.fields.key)!.split('\x01'), ['id_change', 'T1548']);
     });
 
     it('decodes UTF-8 hex argv from the capture', () => {
-      const r = ok(parseLine('type=EXECVE msg=audit(1795395185.704:95529): argc=5 a0="/bin/echo" a1=68C3A96C6C6F2077C3B6726C64 a2=E697A5E69CACE8AA9EE38386E382ADE382B9E38388 a3=656D6F6A6920F09F9A80 a4=C39C6EC3AF63C3B664C3A9'));
-      assert.deepEqual([1, 2, 3, 4].map((i) => decode(r.fields[`a${i}`])), ['héllo wörld', '日本語テキスト', 'emoji 🚀', 'Ünïcödé']);
+      const r = ok(
+        parseLine(
+          'type=EXECVE msg=audit(1795395185.704:95529): argc=5 a0="/bin/echo" a1=68C3A96C6C6F2077C3B6726C64 a2=E697A5E69CACE8AA9EE38386E382ADE382B9E38388 a3=656D6F6A6920F09F9A80 a4=C39C6EC3AF63C3B664C3A9',
+        ),
+      );
+      assert.deepEqual(
+        [1, 2, 3, 4].map((i) => decode(r.fields[`a${i}`])),
+        ['héllo wörld', '日本語テキスト', 'emoji 🚀', 'Ünïcödé'],
+      );
     });
 
     it('turns invalid UTF-8 into \\xNN text and keeps the exact bytes, without throwing', () => {
@@ -304,7 +344,9 @@ describe('audit record parser', () => {
   });
 
   describe('the Debian 12 capture (test/fixtures/samples/audit-raw.sample.log)', () => {
-    const lines = readFileSync(new URL('audit-raw.sample.log', fixtures), 'utf8').split('\n').filter((l) => l !== '');
+    const lines = readFileSync(new URL('audit-raw.sample.log', fixtures), 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
 
     it('parses every one of its 1,232 lines into a known record type', () => {
       assert.equal(lines.length, 1232);
@@ -319,8 +361,12 @@ describe('audit record parser', () => {
     it('finds the fields each record type carries', () => {
       const need: Record<string, string[]> = {
         SYSCALL: ['arch', 'syscall', 'success', 'exit', 'pid', 'auid', 'uid', 'comm', 'exe', 'key'],
-        PROCTITLE: ['proctitle'], CWD: ['cwd'], PATH: ['item', 'name', 'nametype'], SOCKADDR: ['saddr'],
-        USER_CMD: ['cmd', 'res', 'exe'], LOGIN: ['old-auid', 'auid', 'ses'],
+        PROCTITLE: ['proctitle'],
+        CWD: ['cwd'],
+        PATH: ['item', 'name', 'nametype'],
+        SOCKADDR: ['saddr'],
+        USER_CMD: ['cmd', 'res', 'exe'],
+        LOGIN: ['old-auid', 'auid', 'ses'],
       };
       for (const line of lines) {
         const r = ok(parseLine(line));
@@ -329,11 +375,16 @@ describe('audit record parser', () => {
     });
   });
 
-  describe('laurel corpus: ENRICHED lines with laurel\'s JSON (peer corpus)', () => {
+  describe("laurel corpus: ENRICHED lines with laurel's JSON (peer corpus)", () => {
     const dir = new URL('laurel/testdata/', peerCorpus);
     const present = existsSync(fileURLToPath(dir));
     const txts = present
-      ? [...readdirSync(dir).filter((f) => f.endsWith('.txt')), ...readdirSync(new URL('tree/', dir)).filter((f) => /^\d+\.txt$/.test(f)).map((f) => `tree/${f}`)]
+      ? [
+          ...readdirSync(dir).filter((f) => f.endsWith('.txt')),
+          ...readdirSync(new URL('tree/', dir))
+            .filter((f) => /^\d+\.txt$/.test(f))
+            .map((f) => `tree/${f}`),
+        ]
       : [];
 
     before(function () {
@@ -341,7 +392,8 @@ describe('audit record parser', () => {
     });
 
     it('parses every record line, with the interpreted part after 0x1D in `enriched`', () => {
-      let lines = 0, enrichedLines = 0;
+      let lines = 0,
+        enrichedLines = 0;
       for (const f of txts) {
         for (const line of readFileSync(new URL(f, dir), 'utf8').split('\n')) {
           if (!line.includes('type=')) continue; // blank lines
@@ -367,7 +419,8 @@ describe('audit record parser', () => {
 
     // laurel's own spellings of the same values
     const hex = (v: string) => BigInt('0x' + v);
-    const urlBytes = (v: string) => Buffer.concat([...v.matchAll(/%([0-9a-f]{2})|([^%])/gi)].map((m) => (m[1] ? Buffer.from([parseInt(m[1], 16)]) : Buffer.from(m[2], 'latin1'))));
+    const urlBytes = (v: string) =>
+      Buffer.concat([...v.matchAll(/%([0-9a-f]{2})|([^%])/gi)].map((m) => (m[1] ? Buffer.from([parseInt(m[1], 16)]) : Buffer.from(m[2], 'latin1'))));
     function same(r: AuditRecord, k: string, v: string | number | null): boolean {
       const raw = r.fields[k];
       if (/^[A-Z][A-Z_-]*$/.test(k)) return r.enriched?.[k]?.replace(/^\{ /, '{').replace(/ \}$/, '}') === v;
@@ -384,11 +437,20 @@ describe('audit record parser', () => {
       if (jsons.length === 0) this.skip();
       let compared = 0;
       for (const f of jsons) {
-        const records = readFileSync(new URL(f, dir), 'utf8').split('\n').filter((l) => l.includes('type=')).map((l) => ok(parseLine(l)));
-        for (const jl of readFileSync(new URL(f.replace(/\.txt$/, '.json'), dir), 'utf8').split('\n').filter(Boolean)) {
+        const records = readFileSync(new URL(f, dir), 'utf8')
+          .split('\n')
+          .filter((l) => l.includes('type='))
+          .map((l) => ok(parseLine(l)));
+        for (const jl of readFileSync(new URL(f.replace(/\.txt$/, '.json'), dir), 'utf8')
+          .split('\n')
+          .filter(Boolean)) {
           const ev = JSON.parse(jl) as Record<string, unknown>;
           const serial = Number(String(ev.ID).split(':')[1]);
-          if (ev.NODE !== undefined) assert.ok(records.some((r) => r.node === ev.NODE), `${f}: node ${ev.NODE}`);
+          if (ev.NODE !== undefined)
+            assert.ok(
+              records.some((r) => r.node === ev.NODE),
+              `${f}: node ${ev.NODE}`,
+            );
           for (const [type, body] of Object.entries(ev)) {
             if (!/^[A-Z_]+$/.test(type) || typeof body !== 'object' || body === null) continue;
             const mine = records.filter((r) => r.serial === serial && r.type === type);
@@ -396,7 +458,10 @@ describe('audit record parser', () => {
               assert.ok(mine[i], `${f}: no ${type} record #${i}`);
               for (const [k, v] of Object.entries(o)) {
                 if (typeof v === 'object' && v !== null) continue; // ARGV lists and such: the normalizer's
-                assert.ok(same(mine[i], k, v as string | number | null), `${f} ${type}.${k}: laurel ${JSON.stringify(v)}, raw ${JSON.stringify(mine[i].fields[k])}, enriched ${JSON.stringify(mine[i].enriched?.[k])}`);
+                assert.ok(
+                  same(mine[i], k, v as string | number | null),
+                  `${f} ${type}.${k}: laurel ${JSON.stringify(v)}, raw ${JSON.stringify(mine[i].fields[k])}, enriched ${JSON.stringify(mine[i].enriched?.[k])}`,
+                );
                 compared++;
               }
             });
@@ -418,7 +483,25 @@ describe('audit record parser', () => {
 
     // Fields go-libaudit decodes (hex or quoted untrusted strings); everything else is compared
     // with only its quotes removed.
-    const encoded = new Set(['name', 'cwd', 'exe', 'comm', 'proctitle', 'key', 'cmd', 'data', 'acct', 'path', 'old', 'new', 'ocomm', 'dir', 'watch', 'root', 'file']);
+    const encoded = new Set([
+      'name',
+      'cwd',
+      'exe',
+      'comm',
+      'proctitle',
+      'key',
+      'cmd',
+      'data',
+      'acct',
+      'path',
+      'old',
+      'new',
+      'ocomm',
+      'dir',
+      'watch',
+      'root',
+      'file',
+    ]);
     const unquote = (v: string | undefined) => (v !== undefined && v.length >= 2 && v[0] === '"' && v.endsWith('"') ? v.slice(1, -1) : v);
     const unset = (v: string | undefined) => (v === '4294967295' ? 'unset' : v);
 
@@ -426,19 +509,33 @@ describe('audit record parser', () => {
     function ours(r: AuditRecord, k: string, expected: string): string | undefined {
       const raw = r.fields[k];
       switch (k) {
-        case 'arch': return archOf(raw)?.name;
+        case 'arch':
+          return archOf(raw)?.name;
         case 'syscall': {
           const table = archOf(r.fields.arch)?.table;
           return table ? syscallTables[table][Number(raw)] : undefined;
         }
-        case 'auid': case 'ses': case 'old-auid': case 'old-ses': return expected === 'unset' ? unset(raw) : unquote(raw);
-        case 'exit': return expected.startsWith('E') ? errnoNames[-Number(raw)] : raw;
+        case 'auid':
+        case 'ses':
+        case 'old-auid':
+        case 'old-ses':
+          return expected === 'unset' ? unset(raw) : unquote(raw);
+        case 'exit':
+          return expected.startsWith('E') ? errnoNames[-Number(raw)] : raw;
         case 'result': {
           const v = r.fields.success ?? unquote(r.fields.res);
           return v === 'yes' || v === 'success' || v === '1' ? 'success' : v === undefined ? undefined : 'fail';
         }
-        case 'subj_user': case 'subj_role': case 'subj_domain': case 'subj_level': case 'subj_category':
-        case 'obj_user': case 'obj_role': case 'obj_domain': case 'obj_level': case 'obj_category': {
+        case 'subj_user':
+        case 'subj_role':
+        case 'subj_domain':
+        case 'subj_level':
+        case 'subj_category':
+        case 'obj_user':
+        case 'obj_role':
+        case 'obj_domain':
+        case 'obj_level':
+        case 'obj_category': {
           const ctx = unquote(r.fields[k.slice(0, k.indexOf('_'))])?.split(':');
           const at = ['user', 'role', 'domain', 'level', 'category'].indexOf(k.slice(k.indexOf('_') + 1));
           return ctx?.[at];
@@ -459,10 +556,16 @@ describe('audit record parser', () => {
     for (const name of ['audit-rhel6.log', 'audit-rhel7.log', 'audit-ubuntu14.log', 'audit-ubuntu16.log', 'audit-ubuntu17.log', 'test2.log', 'test3.log']) {
       it(`matches type, serial, time and field values of ${name}`, function () {
         if (!logs.includes(name)) this.skip();
-        const lines = readFileSync(new URL(name, dir), 'utf8').split('\n').filter((l) => l !== '');
+        const lines = readFileSync(new URL(name, dir), 'utf8')
+          .split('\n')
+          .filter((l) => l !== '');
         const golden = JSON.parse(readFileSync(new URL(name + '.golden', dir), 'utf8')) as (null | {
-          '@timestamp': string; record_type: string; sequence: number; raw_msg: string;
-          keys?: string[]; data?: Record<string, string>;
+          '@timestamp': string;
+          record_type: string;
+          sequence: number;
+          raw_msg: string;
+          keys?: string[];
+          data?: Record<string, string>;
         })[];
         assert.equal(lines.length, golden.length);
         let compared = 0;
@@ -478,7 +581,14 @@ describe('audit record parser', () => {
           assert.equal(r.type.toLowerCase(), g.record_type, where);
           assert.equal(r.serial, g.sequence, where);
           assert.equal(r.time, Date.parse(g['@timestamp']), where);
-          assert.equal(r.body.trim(), g.raw_msg.slice(g.raw_msg.indexOf(')') + 1).replace(/^:/, '').trim(), `${where}: body`);
+          assert.equal(
+            r.body.trim(),
+            g.raw_msg
+              .slice(g.raw_msg.indexOf(')') + 1)
+              .replace(/^:/, '')
+              .trim(),
+            `${where}: body`,
+          );
           if (g.keys) assert.deepEqual(decode(r.fields.key)?.split('\x01'), g.keys, `${where}: keys`);
           for (const [k, v] of Object.entries(g.data ?? {})) {
             if (normalizerOnly.has(k) && unquote(r.fields[k]) !== v) continue;

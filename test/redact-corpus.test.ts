@@ -56,7 +56,11 @@ function bash(line: string): NormalizedRecord {
 /** Everything an output could write: the JSON, the raw records or line, their decoded values. */
 function everything(rec: NormalizedRecord): string {
   const raw = rec[kRaw];
-  const decoded = (r: AuditRecord): string => Object.values(r.fields).map((v) => decode(v) ?? '').join(' ').replace(/\0/g, ' ');
+  const decoded = (r: AuditRecord): string =>
+    Object.values(r.fields)
+      .map((v) => decode(v) ?? '')
+      .join(' ')
+      .replace(/\0/g, ' ');
   const rawText = raw === undefined ? '' : typeof raw === 'string' ? raw : raw.map((r) => `${r.body}\n${JSON.stringify(r.fields)}\n${decoded(r)}`).join('\n');
   return JSON.stringify(rec) + '\n' + rawText;
 }
@@ -163,10 +167,11 @@ describe('raw audit records typed at a terminal or a login prompt', () => {
       `type=USER_ERR msg=audit(1700000000.000:10): pid=1 uid=0 auid=4294967295 ses=4294967295 msg='op=PAM:bad_ident grantors=? acct=${hex('password=Acct3 x')} exe="/usr/sbin/sshd" hostname=1.2.3.4 addr=1.2.3.4 terminal=ssh res=failed'`,
     ]);
     const secrets = ['TtySecret1', 'UserTty2', 'Acct3'];
-    for (const r of recs) for (const s of secrets) {
-      const all = everything(r);
-      assert.ok(!all.includes(s) && !all.includes(hex(s)), `${s} left in ${r.audit!.record_types}: ${all}`);
-    }
+    for (const r of recs)
+      for (const s of secrets) {
+        const all = everything(r);
+        assert.ok(!all.includes(s) && !all.includes(hex(s)), `${s} left in ${r.audit!.record_types}: ${all}`);
+      }
     const tty = recs.find((r) => r.event.sequence === 11)!;
     assert.equal(tty.audit!.data!.data, 'mysql -p**** db\r');
     assert.equal(decode((tty[kRaw] as AuditRecord[])[0].fields.data), 'mysql -p**** db\r');
@@ -190,14 +195,28 @@ describe('snoopy parse errors', () => {
 describe('shell words', () => {
   // bash itself splits these lines (eval 'set -- LINE', no $ so nothing expands): our words must match
   const lines = [
-    `sshpass -p 'a b c' ssh root@h`, `mysql -p"x y"'z' db`, String.raw`echo a\ b "c\"d" 'e\f'`, `curl -H "X-Api-Key: k1" https://h/`,
-    `printf 'bob:pw\\n'`, String.raw`a "b\\c" d\\e`, `x=$'tab\\there' y`, `"" ''`, `git commit -m "it's" -q`, `a=b c=d e`,
+    `sshpass -p 'a b c' ssh root@h`,
+    `mysql -p"x y"'z' db`,
+    String.raw`echo a\ b "c\"d" 'e\f'`,
+    `curl -H "X-Api-Key: k1" https://h/`,
+    `printf 'bob:pw\\n'`,
+    String.raw`a "b\\c" d\\e`,
+    `x=$'tab\\there' y`,
+    `"" ''`,
+    `git commit -m "it's" -q`,
+    `a=b c=d e`,
   ];
   it('match bash on quotes and escapes', () => {
     const script = 'for l; do eval "set -- $l"; printf "%s\\0" "$@"; printf "\\1"; done';
     const out = execFileSync('bash', ['-c', script, '_', ...lines]).toString('latin1');
-    const want = out.split('\x01').slice(0, -1).map((chunk) => chunk.split('\0').slice(0, -1));
-    assert.deepEqual(lines.map((l) => shellArgs(l)), want);
+    const want = out
+      .split('\x01')
+      .slice(0, -1)
+      .map((chunk) => chunk.split('\0').slice(0, -1));
+    assert.deepEqual(
+      lines.map((l) => shellArgs(l)),
+      want,
+    );
   });
 
   it('make operators and redirections words of their own and keep $(...) in its word', () => {

@@ -58,31 +58,48 @@ describe('redaction reaches every sink', function () {
     await es.start();
     const deadPort = await freeTcpPort();
     const config = join(dir, 'auditflow.yaml');
-    writeFileSync(config, [
-      `state_dir: ${join(work, 'state')}`,
-      'error_records: true',
-      'inputs:',
-      `  - { type: auditlog, path: ${join(inputs, 'audit.log')}, keep_original: true }`,
-      `  - { type: snoopy, path: ${join(inputs, 'snoopy.log')}, keep_original: true }`,
-      `  - { type: bash, path: "${join(inputs, 'home', '*', '.bash_history')}", keep_original: true }`,
-      'outputs:',
-      `  - { type: file, path: ${join(work, 'events.jsonl')} }`,
-      `  - { type: auditlog, path: ${join(work, 'audit.log')} }`,
-      `  - { type: syslog, protocol: tcp, host: 127.0.0.1, port: ${deadPort} }`,
-      `  - { type: elasticsearch, url: "${es.url}", retry: { initial_ms: 10, max_ms: 50 } }`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      config,
+      [
+        `state_dir: ${join(work, 'state')}`,
+        'error_records: true',
+        'inputs:',
+        `  - { type: auditlog, path: ${join(inputs, 'audit.log')}, keep_original: true }`,
+        `  - { type: snoopy, path: ${join(inputs, 'snoopy.log')}, keep_original: true }`,
+        `  - { type: bash, path: "${join(inputs, 'home', '*', '.bash_history')}", keep_original: true }`,
+        'outputs:',
+        `  - { type: file, path: ${join(work, 'events.jsonl')} }`,
+        `  - { type: auditlog, path: ${join(work, 'audit.log')} }`,
+        `  - { type: syslog, protocol: tcp, host: 127.0.0.1, port: ${deadPort} }`,
+        `  - { type: elasticsearch, url: "${es.url}", retry: { initial_ms: 10, max_ms: 50 } }`,
+        '',
+      ].join('\n'),
+    );
 
     const child = spawn(process.execPath, ['--import', 'tsx', cli, 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
-    child.stdout!.on('data', (d) => { log += d; });
-    child.stderr!.on('data', (d) => { log += d; });
+    child.stdout!.on('data', (d) => {
+      log += d;
+    });
+    child.stderr!.on('data', (d) => {
+      log += d;
+    });
     const exited = new Promise<number>((r) => child.on('exit', (code) => r(code ?? -1)));
     const expected = shapes.length * 3 + 1; // three sources, plus the error record
-    const events = () => { try { return readFileSync(join(work, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).length; } catch { return 0; } };
+    const events = () => {
+      try {
+        return readFileSync(join(work, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).length;
+      } catch {
+        return 0;
+      }
+    };
     try {
-      await waitFor(`${expected} records in the file and at Elasticsearch`, () => events() >= expected && es.counts.items >= expected, 60_000,
-        () => `file ${events()}, elasticsearch items ${es.counts.items}\n${log.slice(-3000)}`);
+      await waitFor(
+        `${expected} records in the file and at Elasticsearch`,
+        () => events() >= expected && es.counts.items >= expected,
+        60_000,
+        () => `file ${events()}, elasticsearch items ${es.counts.items}\n${log.slice(-3000)}`,
+      );
     } finally {
       child.kill('SIGTERM');
     }
@@ -92,10 +109,19 @@ describe('redaction reaches every sink', function () {
     const files = allBytes(work);
     const names = files.map((f) => f.path.slice(work.length + 1));
     for (const want of ['events.jsonl', 'audit.log', 'state/spool', 'state/dead-letter', 'state/checkpoints']) {
-      assert.ok(names.some((n) => n.startsWith(want)), `${want} was written (${names.join(', ')})`);
+      assert.ok(
+        names.some((n) => n.startsWith(want)),
+        `${want} was written (${names.join(', ')})`,
+      );
     }
-    const recs = readFileSync(join(work, 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
-    assert.ok(recs.some((r) => r.event.kind === 'pipeline_error'), 'the unparseable line became an error record');
+    const recs = readFileSync(join(work, 'events.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l));
+    assert.ok(
+      recs.some((r) => r.event.kind === 'pipeline_error'),
+      'the unparseable line became an error record',
+    );
     assert.ok(recs.filter((r) => r.event.original !== undefined).length >= shapes.length * 3, 'event.original kept');
 
     const secrets = [...shapes.flatMap((s) => s.secrets), 'LeakInError1'];

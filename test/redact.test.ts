@@ -26,7 +26,10 @@ function everything(rec: NormalizedRecord): string {
 
 /** Raw records hold secrets hex-encoded too: search the decoded values as well. */
 function decodeAll(r: AuditRecord): string {
-  return Object.values(r.fields).map((v) => decode(v) ?? '').join(' ').replace(/\0/g, ' ');
+  return Object.values(r.fields)
+    .map((v) => decode(v) ?? '')
+    .join(' ')
+    .replace(/\0/g, ' ');
 }
 
 function assertNoSecret(rec: NormalizedRecord, secrets: string[]): void {
@@ -34,16 +37,38 @@ function assertNoSecret(rec: NormalizedRecord, secrets: string[]): void {
   for (const s of secrets) {
     assert.ok(!all.includes(s), `secret ${JSON.stringify(s)} left in ${rec.event.module} record: ${all.slice(0, 400)}`);
     // audit text keeps argv and proctitle hex-encoded: the secret must not survive that way either
-    assert.ok(!all.includes(Buffer.from(s).toString('hex').toUpperCase()), `secret ${JSON.stringify(s)} left hex-encoded in ${rec.event.module} record ${rec.event.sequence}`);
+    assert.ok(
+      !all.includes(Buffer.from(s).toString('hex').toUpperCase()),
+      `secret ${JSON.stringify(s)} left hex-encoded in ${rec.event.module} record ${rec.event.sequence}`,
+    );
   }
 }
 
 // Every secret the sample workloads typed, as it would leak (with enough context to be unique).
 const SAMPLE_SECRETS = [
-  'Secret123', 'P@ss;word!', 'user:pass ', 'user:pass"', 'user:pass\u0000', 'wgetpass', 'ghp_FAKEtoken1234567890', 'ghp_FAKE1234567890',
-  'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2ln', 'pgpass', 'wJalrXUtnFEMI/K7MDENG', 'b0bpass',
-  'abcdef123456', 'api_key=XYZ', 'token=abc123', 'S3cr3t', 'pass4', 'pass5', 'pass6', 'pass7', 'PlainTextPassw0rd',
-  'hunter2', 'abcdef0123456789',
+  'Secret123',
+  'P@ss;word!',
+  'user:pass ',
+  'user:pass"',
+  'user:pass\u0000',
+  'wgetpass',
+  'ghp_FAKEtoken1234567890',
+  'ghp_FAKE1234567890',
+  'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.c2ln',
+  'pgpass',
+  'wJalrXUtnFEMI/K7MDENG',
+  'b0bpass',
+  'abcdef123456',
+  'api_key=XYZ',
+  'token=abc123',
+  'S3cr3t',
+  'pass4',
+  'pass5',
+  'pass6',
+  'pass7',
+  'PlainTextPassw0rd',
+  'hunter2',
+  'abcdef0123456789',
 ];
 
 describe('redaction of the sample logs (default chain)', () => {
@@ -71,7 +96,10 @@ describe('redaction of the sample logs (default chain)', () => {
     assert.equal(execve.body, 'argc=9 a0="mysql" a1="-uroot" a2="-p****" a3="-h" a4="127.0.0.1" a5="-P" a6="3306" a7="-e" a8=73656C6563742031');
     const title = raw.find((r) => r.type === 'PROCTITLE')!;
     assert.match(title.fields.proctitle, /^[0-9A-F]+$/);
-    assert.equal(Buffer.from(title.fields.proctitle, 'hex').toString('latin1'), ['mysql', '-uroot', '-p****', '-h', '127.0.0.1', '-P', '3306', '-e', 'select 1'].join('\x00'));
+    assert.equal(
+      Buffer.from(title.fields.proctitle, 'hex').toString('latin1'),
+      ['mysql', '-uroot', '-p****', '-h', '127.0.0.1', '-P', '3306', '-e', 'select 1'].join('\x00'),
+    );
     assert.equal(title.body, `proctitle=${title.fields.proctitle}`);
     // what the auditlog output prints must still parse as an audit record
     const reparsed = parseLine(`type=EXECVE msg=audit(1795395185.940:98763): ${execve.body}`);
@@ -95,7 +123,17 @@ describe('redaction of the sample logs (default chain)', () => {
       const argv: string[] = [];
       for (let i = 0; i < argc; i++) {
         const whole = execve.map((r) => r.fields[`a${i}`]).find((v) => v !== undefined);
-        argv.push(whole !== undefined ? decode(whole)! : execve.flatMap((r) => Object.keys(r.fields).filter((k) => k.startsWith(`a${i}[`)).map((k) => decode(r.fields[k])!)).join(''));
+        argv.push(
+          whole !== undefined
+            ? decode(whole)!
+            : execve
+                .flatMap((r) =>
+                  Object.keys(r.fields)
+                    .filter((k) => k.startsWith(`a${i}[`))
+                    .map((k) => decode(r.fields[k])!),
+                )
+                .join(''),
+        );
       }
       assert.deepEqual(argv, rec.process.args, `event ${rec.event.sequence}`);
       checked++;
@@ -138,46 +176,112 @@ const COMMANDS: [string[], string[], string[]][] = [
   [['mysqldump', '--password=dump pw', '--all-databases'], ['dump pw'], ['mysqldump', '--password=****', '--all-databases']],
   [['mysql', '--password', 'sepPw1', '-e', 'show tables'], ['sepPw1'], ['mysql', '--password', '****', '-e', 'show tables']],
   [['mysql', '-p', 'appdb'], [], ['mysql', '-p', 'appdb']],
-  [['psql', 'host=db.internal port=5432 dbname=app user=app password=Pg-kw-secret'], ['Pg-kw-secret'], ['psql', 'host=db.internal port=5432 dbname=app user=app password=****']],
+  [
+    ['psql', 'host=db.internal port=5432 dbname=app user=app password=Pg-kw-secret'],
+    ['Pg-kw-secret'],
+    ['psql', 'host=db.internal port=5432 dbname=app user=app password=****'],
+  ],
   [['psql', 'postgres://app:Pg-url-secret@db:5432/app?sslmode=require'], ['Pg-url-secret'], ['psql', 'postgres://app:****@db:5432/app?sslmode=require']],
   [['curl', '-fsSL', '--user', 'deploy:CurlPw9', 'https://repo/x'], ['CurlPw9'], ['curl', '-fsSL', '--user', 'deploy:****', 'https://repo/x']],
   [['curl', '-uadmin:AttachedPw', 'https://h/'], ['AttachedPw'], ['curl', '-uadmin:****', 'https://h/']],
-  [['curl', '-H', 'X-Api-Key: k-123456789', '-H', 'Accept: application/json', 'https://api/v1?api_key=qk-99&page=2'], ['k-123456789', 'qk-99'],
-    ['curl', '-H', 'X-Api-Key: ****', '-H', 'Accept: application/json', 'https://api/v1?api_key=****&page=2']],
-  [['curl', '-H', 'Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l', 'https://h/'], ['YWxhZGRpbjpvcGVuc2VzYW1l'], ['curl', '-H', 'Authorization: Basic ****', 'https://h/']],
-  [['wget', '--http-password=WgetHttp1', '--ftp-password', 'WgetFtp2', 'ftp://h/f'], ['WgetHttp1', 'WgetFtp2'], ['wget', '--http-password=****', '--ftp-password', '****', 'ftp://h/f']],
-  [['git', 'clone', 'https://oauth2:glpat-AbCdEfGhIj1234567890@gitlab.example/g/r.git'], ['glpat-AbCdEfGhIj1234567890', 'AbCdEfGhIj1234567890'], ['git', 'clone', 'https://oauth2:****@gitlab.example/g/r.git']],
-  [['git', 'push', 'https://x-access-token:ghs_16C7e42F292c6912E7710c838347Ae178B4a@github.com/o/r'], ['16C7e42F292c6912E7710c838347Ae178B4a'], ['git', 'push', 'https://x-access-token:****@github.com/o/r']],
-  [['openssl', 'enc', '-aes-256-cbc', '-pass', 'pass:EncPass1', '-in', 'a', '-out', 'b'], ['EncPass1'], ['openssl', 'enc', '-aes-256-cbc', '-pass', 'pass:****', '-in', 'a', '-out', 'b']],
-  [['openssl', 'pkcs12', '-export', '-passout', 'pass:P12out', '-passin', 'env:KEYPW'], ['P12out'], ['openssl', 'pkcs12', '-export', '-passout', 'pass:****', '-passin', 'env:KEYPW']],
+  [
+    ['curl', '-H', 'X-Api-Key: k-123456789', '-H', 'Accept: application/json', 'https://api/v1?api_key=qk-99&page=2'],
+    ['k-123456789', 'qk-99'],
+    ['curl', '-H', 'X-Api-Key: ****', '-H', 'Accept: application/json', 'https://api/v1?api_key=****&page=2'],
+  ],
+  [
+    ['curl', '-H', 'Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l', 'https://h/'],
+    ['YWxhZGRpbjpvcGVuc2VzYW1l'],
+    ['curl', '-H', 'Authorization: Basic ****', 'https://h/'],
+  ],
+  [
+    ['wget', '--http-password=WgetHttp1', '--ftp-password', 'WgetFtp2', 'ftp://h/f'],
+    ['WgetHttp1', 'WgetFtp2'],
+    ['wget', '--http-password=****', '--ftp-password', '****', 'ftp://h/f'],
+  ],
+  [
+    ['git', 'clone', 'https://oauth2:glpat-AbCdEfGhIj1234567890@gitlab.example/g/r.git'],
+    ['glpat-AbCdEfGhIj1234567890', 'AbCdEfGhIj1234567890'],
+    ['git', 'clone', 'https://oauth2:****@gitlab.example/g/r.git'],
+  ],
+  [
+    ['git', 'push', 'https://x-access-token:ghs_16C7e42F292c6912E7710c838347Ae178B4a@github.com/o/r'],
+    ['16C7e42F292c6912E7710c838347Ae178B4a'],
+    ['git', 'push', 'https://x-access-token:****@github.com/o/r'],
+  ],
+  [
+    ['openssl', 'enc', '-aes-256-cbc', '-pass', 'pass:EncPass1', '-in', 'a', '-out', 'b'],
+    ['EncPass1'],
+    ['openssl', 'enc', '-aes-256-cbc', '-pass', 'pass:****', '-in', 'a', '-out', 'b'],
+  ],
+  [
+    ['openssl', 'pkcs12', '-export', '-passout', 'pass:P12out', '-passin', 'env:KEYPW'],
+    ['P12out'],
+    ['openssl', 'pkcs12', '-export', '-passout', 'pass:****', '-passin', 'env:KEYPW'],
+  ],
   [['openssl', 'passwd', '-6', '-salt', 'NaCl', 'ShadowPw'], ['ShadowPw'], ['openssl', 'passwd', '-6', '-salt', 'NaCl', '****']],
   [['sshpass', '-p', 'SshPw#1', 'ssh', 'root@10.0.0.2', 'uptime'], ['SshPw#1'], ['sshpass', '-p', '****', 'ssh', 'root@10.0.0.2', 'uptime']],
   [['sshpass', '-pSshPw2', 'scp', 'f', 'h:'], ['SshPw2'], ['sshpass', '-p****', 'scp', 'f', 'h:']],
-  [['redis-cli', '-h', '127.0.0.1', '-a', 'RedisPw', '--no-auth-warning', 'ping'], ['RedisPw'], ['redis-cli', '-h', '127.0.0.1', '-a', '****', '--no-auth-warning', 'ping']],
+  [
+    ['redis-cli', '-h', '127.0.0.1', '-a', 'RedisPw', '--no-auth-warning', 'ping'],
+    ['RedisPw'],
+    ['redis-cli', '-h', '127.0.0.1', '-a', '****', '--no-auth-warning', 'ping'],
+  ],
   [['redis-cli', '-u', 'redis://default:RedisUrlPw@127.0.0.1:6379/0'], ['RedisUrlPw'], ['redis-cli', '-u', 'redis://default:****@127.0.0.1:6379/0']],
-  [['mongo', '-u', 'admin', '-p', 'MongoPw', '--authenticationDatabase', 'admin'], ['MongoPw'], ['mongo', '-u', 'admin', '-p', '****', '--authenticationDatabase', 'admin']],
+  [
+    ['mongo', '-u', 'admin', '-p', 'MongoPw', '--authenticationDatabase', 'admin'],
+    ['MongoPw'],
+    ['mongo', '-u', 'admin', '-p', '****', '--authenticationDatabase', 'admin'],
+  ],
   [['mongosh', 'mongodb+srv://app:MongoSrvPw@cluster0.example.net/db'], ['MongoSrvPw'], ['mongosh', 'mongodb+srv://app:****@cluster0.example.net/db']],
-  [['env', 'PGPASSWORD=EnvPg', 'AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE', 'psql'],
+  [
+    ['env', 'PGPASSWORD=EnvPg', 'AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE', 'psql'],
     ['EnvPg', 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'IOSFODNN7EXAMPLE'],
-    ['env', 'PGPASSWORD=****', 'AWS_SECRET_ACCESS_KEY=****', 'AWS_ACCESS_KEY_ID=AKIA****', 'psql']],
+    ['env', 'PGPASSWORD=****', 'AWS_SECRET_ACCESS_KEY=****', 'AWS_ACCESS_KEY_ID=AKIA****', 'psql'],
+  ],
   [['docker', 'login', '-u', 'bot', '-p', 'DockerPw', 'registry.example'], ['DockerPw'], ['docker', 'login', '-u', 'bot', '-p', '****', 'registry.example']],
   [['htpasswd', '-bc', '/etc/nginx/.htpasswd', 'alice', 'HtPw1'], ['HtPw1'], ['htpasswd', '-bc', '/etc/nginx/.htpasswd', 'alice', '****']],
-  [['ldapsearch', '-x', '-D', 'cn=admin,dc=ex', '-w', 'LdapPw', '-b', 'dc=ex'], ['LdapPw'], ['ldapsearch', '-x', '-D', 'cn=admin,dc=ex', '-w', '****', '-b', 'dc=ex']],
+  [
+    ['ldapsearch', '-x', '-D', 'cn=admin,dc=ex', '-w', 'LdapPw', '-b', 'dc=ex'],
+    ['LdapPw'],
+    ['ldapsearch', '-x', '-D', 'cn=admin,dc=ex', '-w', '****', '-b', 'dc=ex'],
+  ],
   [['smbclient', '//srv/share', '-U', 'bob%SmbPw'], ['SmbPw'], ['smbclient', '//srv/share', '-U', 'bob%****']],
-  [['curl', '-X', 'POST', '--data', 'payload', 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX'], ['T000/B000/XXXXXXXXXXXXXXXX'], ['curl', '-X', 'POST', '--data', 'payload', 'https://hooks.slack.com/services/****']],
+  [
+    ['curl', '-X', 'POST', '--data', 'payload', 'https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX'],
+    ['T000/B000/XXXXXXXXXXXXXXXX'],
+    ['curl', '-X', 'POST', '--data', 'payload', 'https://hooks.slack.com/services/****'],
+  ],
   [['sh', '-c', 'mysql -uroot -pInnerPw -e "select 1" | tee out'], ['InnerPw'], ['sh', '-c', 'mysql -uroot -p**** -e "select 1" | tee out']],
   [['sudo', 'mysql', '-pSudoPw'], ['SudoPw'], ['sudo', 'mysql', '-p****']],
-  [['aws', 'configure', 'set', 'aws_secret_access_key', 'wJalrXUtnFEMIK7MDENGbPxRfiCY', '--profile', 'prod'], ['wJalrXUtnFEMIK7MDENGbPxRfiCY'],
-    ['aws', 'configure', 'set', 'aws_secret_access_key', '****', '--profile', 'prod']],
+  [
+    ['aws', 'configure', 'set', 'aws_secret_access_key', 'wJalrXUtnFEMIK7MDENGbPxRfiCY', '--profile', 'prod'],
+    ['wJalrXUtnFEMIK7MDENGbPxRfiCY'],
+    ['aws', 'configure', 'set', 'aws_secret_access_key', '****', '--profile', 'prod'],
+  ],
   [['aws', 'configure', 'set', 'region', 'eu-west-1'], [], ['aws', 'configure', 'set', 'region', 'eu-west-1']],
   [['git', '-c', 'user.password=GitCfgPw', 'push'], ['GitCfgPw'], ['git', '-c', 'user.password=****', 'push']],
-  [['helm', 'install', 'db', 'bitnami/postgresql', '--set', 'auth.postgresPassword=HelmPw1'], ['HelmPw1'], ['helm', 'install', 'db', 'bitnami/postgresql', '--set', 'auth.postgresPassword=****']],
+  [
+    ['helm', 'install', 'db', 'bitnami/postgresql', '--set', 'auth.postgresPassword=HelmPw1'],
+    ['HelmPw1'],
+    ['helm', 'install', 'db', 'bitnami/postgresql', '--set', 'auth.postgresPassword=****'],
+  ],
   [['vault', 'login', 'hvs.CAESIJlWh3Jcd4E5nBzVqjBw1xYz2e3'], ['CAESIJlWh3Jcd4E5nBzVqjBw1xYz2e3'], ['vault', 'login', 'hvs.****']],
-  [['kubectl', 'create', 'secret', 'generic', 'db', '--from-literal=password=KubePw1'], ['KubePw1'], ['kubectl', 'create', 'secret', 'generic', 'db', '--from-literal=password=****']],
-  [['docker', 'run', '-e', 'MYSQL_ROOT_PASSWORD=DockEnv1', '--env=REDIS_PASSWORD=DockEnv2', 'mariadb:11'], ['DockEnv1', 'DockEnv2'],
-    ['docker', 'run', '-e', 'MYSQL_ROOT_PASSWORD=****', '--env=REDIS_PASSWORD=****', 'mariadb:11']],
-  [['curl', '-d', '{"username":"svc","password":"JsonPw1","api_key":"JsonKey2"}', 'https://h/login'], ['JsonPw1', 'JsonKey2'],
-    ['curl', '-d', '{"username":"svc","password":"****","api_key":"****"}', 'https://h/login']],
+  [
+    ['kubectl', 'create', 'secret', 'generic', 'db', '--from-literal=password=KubePw1'],
+    ['KubePw1'],
+    ['kubectl', 'create', 'secret', 'generic', 'db', '--from-literal=password=****'],
+  ],
+  [
+    ['docker', 'run', '-e', 'MYSQL_ROOT_PASSWORD=DockEnv1', '--env=REDIS_PASSWORD=DockEnv2', 'mariadb:11'],
+    ['DockEnv1', 'DockEnv2'],
+    ['docker', 'run', '-e', 'MYSQL_ROOT_PASSWORD=****', '--env=REDIS_PASSWORD=****', 'mariadb:11'],
+  ],
+  [
+    ['curl', '-d', '{"username":"svc","password":"JsonPw1","api_key":"JsonKey2"}', 'https://h/login'],
+    ['JsonPw1', 'JsonKey2'],
+    ['curl', '-d', '{"username":"svc","password":"****","api_key":"****"}', 'https://h/login'],
+  ],
 ];
 
 // Lines as typed into bash (history), with the shell's quoting: [line, secrets, expected].
@@ -189,9 +293,16 @@ const BASH_LINES: [string, string[], string][] = [
   ['curl -H "Authorization: Bearer abc.def.ghi-123" https://api/', ['abc.def.ghi-123'], 'curl -H "Authorization: Bearer ****" https://api/'],
   ['echo $PWD; cd /tmp && ls -p /etc', [], 'echo $PWD; cd /tmp && ls -p /etc'],
   ['mysql -pA1 db && curl -u u:B2 h | sshpass -p C3 ssh h', ['-pA1', 'u:B2', ' C3 '], 'mysql -p**** db && curl -u u:**** h | sshpass -p **** ssh h'],
-  ['cat <<EOF > k.pem\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7x\n-----END RSA PRIVATE KEY-----\nEOF', ['MIIEowIBAAKCAQEA7x'],
-    'cat <<EOF > k.pem\n-----BEGIN RSA PRIVATE KEY-----****-----END RSA PRIVATE KEY-----\nEOF'],
-  ['SLACK=xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx ./notify', ['123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx'], 'SLACK=xoxb-**** ./notify'],
+  [
+    'cat <<EOF > k.pem\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7x\n-----END RSA PRIVATE KEY-----\nEOF',
+    ['MIIEowIBAAKCAQEA7x'],
+    'cat <<EOF > k.pem\n-----BEGIN RSA PRIVATE KEY-----****-----END RSA PRIVATE KEY-----\nEOF',
+  ],
+  [
+    'SLACK=xoxb-123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx ./notify',
+    ['123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx'],
+    'SLACK=xoxb-**** ./notify',
+  ],
 ];
 
 describe('redaction of real command lines', () => {
@@ -223,7 +334,10 @@ describe('redaction of real command lines', () => {
   });
 
   it('applies user rules, replacing the `secret` group, group 1 or the whole match', () => {
-    const u = new Redactor({ rules: [{ pattern: 'employee-(\\d{6})' }, { pattern: 'pin (?<secret>\\d{4})\\b' }, { pattern: 'CASE-[A-Z]{3}', flags: 'i' }], builtin: false });
+    const u = new Redactor({
+      rules: [{ pattern: 'employee-(\\d{6})' }, { pattern: 'pin (?<secret>\\d{4})\\b' }, { pattern: 'CASE-[A-Z]{3}', flags: 'i' }],
+      builtin: false,
+    });
     assert.equal(u.text('lookup employee-123456 with pin 9876 for case-abc'), 'lookup employee-**** with pin **** for ****');
     assert.equal(u.text('mysql -pNotMine'), undefined, 'built-in rules off');
   });
@@ -250,7 +364,10 @@ describe('redaction of raw audit records', () => {
     const hex = Buffer.from(arg).toString('hex').toUpperCase();
     const p0 = hex.slice(0, 7500);
     const p1 = hex.slice(7500);
-    assert.ok(!Buffer.from(p0, 'hex').toString().includes('SplitSecret') && !Buffer.from(p1, 'hex').toString().includes('SplitSecret'), 'the cut runs through the secret');
+    assert.ok(
+      !Buffer.from(p0, 'hex').toString().includes('SplitSecret') && !Buffer.from(p1, 'hex').toString().includes('SplitSecret'),
+      'the cut runs through the secret',
+    );
     const recs = auditEvent([
       `type=EXECVE msg=audit(1795395185.716:95723): argc=2 a0="/bin/echo" a1_len=${hex.length} a1[0]=${p0}`,
       `type=EXECVE msg=audit(1795395185.716:95723):  a1[1]=${p1}`,
@@ -293,17 +410,30 @@ describe('the redact filter in the chain', () => {
 
   it('counts what it changed and leaves clean records as they were', () => {
     const f = new RedactFilter();
-    const clean: NormalizedRecord = { '@timestamp': '2026-01-01T00:00:00.000Z', event: { module: 'bash', action: 'executed-command' }, process: { command_line: 'ls -la' }, message: 'ls -la' };
+    const clean: NormalizedRecord = {
+      '@timestamp': '2026-01-01T00:00:00.000Z',
+      event: { module: 'bash', action: 'executed-command' },
+      process: { command_line: 'ls -la' },
+      message: 'ls -la',
+    };
     const before = JSON.stringify(clean);
     f.apply(clean);
     assert.equal(JSON.stringify(clean), before);
     assert.equal(clean.redacted, undefined);
-    const dirty: NormalizedRecord = { '@timestamp': '2026-01-01T00:00:00.000Z', event: { module: 'snoopy', action: 'executed' }, process: { args: ['redis-cli', '-a', 'x1y2'] }, snoopy: { cmdline: 'redis-cli -a x1y2' } };
+    const dirty: NormalizedRecord = {
+      '@timestamp': '2026-01-01T00:00:00.000Z',
+      event: { module: 'snoopy', action: 'executed' },
+      process: { args: ['redis-cli', '-a', 'x1y2'] },
+      snoopy: { cmdline: 'redis-cli -a x1y2' },
+    };
     f.apply(dirty);
     assert.deepEqual(dirty.redacted, ['process.args', 'snoopy.cmdline']);
     assert.deepEqual(f.stats(), { kept: 2, dropped: 0, modified: 1, slow: 0, fields: { 'process.args': 1, 'snoopy.cmdline': 1 } });
-    const bad: NormalizedRecord = { '@timestamp': '2026-01-01T00:00:00.000Z', event: { module: 'auditd', kind: 'pipeline_error', action: 'unreadable' },
-      error: { message: 'audit.log:7: not an audit record: "mysql -pLeaked1 db"', input: 'audit.log' } };
+    const bad: NormalizedRecord = {
+      '@timestamp': '2026-01-01T00:00:00.000Z',
+      event: { module: 'auditd', kind: 'pipeline_error', action: 'unreadable' },
+      error: { message: 'audit.log:7: not an audit record: "mysql -pLeaked1 db"', input: 'audit.log' },
+    };
     f.apply(bad);
     assert.equal(bad.error!.message, 'audit.log:7: not an audit record: "mysql -p**** db"');
     assert.deepEqual(bad.redacted, ['error.message']);
@@ -320,13 +450,16 @@ describe('redaction robustness', () => {
     const before = recs.map((r) => everything(r));
     for (const r of recs) f.apply(r);
     assert.equal(f.stats().modified, first);
-    assert.deepEqual(recs.map((r) => everything(r)), before);
+    assert.deepEqual(
+      recs.map((r) => everything(r)),
+      before,
+    );
   });
 
   it('never throws and never changes strings without a trigger, on random bytes', () => {
     const r = new Redactor();
     let seed = 42;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
     for (let i = 0; i < 2000; i++) {
       const len = Math.floor(rnd() * 80);
       let s = '';
@@ -351,12 +484,15 @@ describe('redaction robustness', () => {
 });
 
 describe('user rules with their own flags', () => {
-  it('keeps each rule\'s flags and backreferences when looking for candidates', () => {
-    const r = new Redactor({ builtin: false, rules: [
-      { pattern: 'BEGIN SECRET.(?<secret>.+?).END', flags: 's' },
-      { pattern: '(["\'])code=(?<secret>\\w+)\\1' },
-      { pattern: 'ticket-(\\d+)', flags: 'i' },
-    ] });
+  it("keeps each rule's flags and backreferences when looking for candidates", () => {
+    const r = new Redactor({
+      builtin: false,
+      rules: [
+        { pattern: 'BEGIN SECRET.(?<secret>.+?).END', flags: 's' },
+        { pattern: '(["\'])code=(?<secret>\\w+)\\1' },
+        { pattern: 'ticket-(\\d+)', flags: 'i' },
+      ],
+    });
     assert.equal(r.text('x BEGIN SECRET\nabc\ndef\nEND y'), 'x BEGIN SECRET\n****\nEND y');
     assert.equal(r.text(`say 'code=s3cr3t' now`), `say 'code=****' now`);
     assert.equal(r.text('TICKET-991'), 'TICKET-****');

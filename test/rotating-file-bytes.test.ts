@@ -10,7 +10,17 @@ import { tempDir } from './support/io.js';
 describe('rotating writer bytes', () => {
   it('rotates on UTF-8 byte sizes with multi-byte units, keeping every unit whole and in order', async () => {
     const path = join(tempDir('af-rot-'), 'out.jsonl');
-    const f = new RotatingFile({ path, mode: 0o600, dirMode: 0o700, maxBytes: 1000, maxAgeMs: 0, keep: 20, fsync: 'never', fsyncIntervalMs: 0, log: silentLogger });
+    const f = new RotatingFile({
+      path,
+      mode: 0o600,
+      dirMode: 0o700,
+      maxBytes: 1000,
+      maxAgeMs: 0,
+      keep: 20,
+      fsync: 'never',
+      fsyncIntervalMs: 0,
+      log: silentLogger,
+    });
     // 3-byte and 4-byte characters: 100 units of 59 bytes but 27 UTF-16 units each
     const units = Array.from({ length: 100 }, (_, i) => `${String(i).padStart(3, '0')} ${'€'.repeat(10)}${'😀'.repeat(6)}\n`);
     assert.equal(Buffer.byteLength(units[0]), 4 + 30 + 24 + 1);
@@ -21,8 +31,18 @@ describe('rotating writer bytes', () => {
     const giant = `${'x'.repeat(5000)}\n`;
     await f.append([giant, units[0]]);
     await f.close(Date.now() + 5000);
-    const files = [path, ...Array.from({ length: 20 }, (_, i) => `${path}.${i + 1}`)].filter((p) => { try { statSync(p); return true; } catch { return false; } });
-    const text = files.reverse().map((p) => readFileSync(p, 'utf8')).join('');
+    const files = [path, ...Array.from({ length: 20 }, (_, i) => `${path}.${i + 1}`)].filter((p) => {
+      try {
+        statSync(p);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    const text = files
+      .reverse()
+      .map((p) => readFileSync(p, 'utf8'))
+      .join('');
     assert.equal(text, units.join('') + giant + units[0]);
     for (const p of files) {
       const size = statSync(p).size;

@@ -4,7 +4,23 @@
 // the daemon reported may have taken; duplicates bounded; a down output never moves the checkpoint.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, fstatSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fstatSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sleep, waitFor } from './support/wait.js';
@@ -20,21 +36,33 @@ class Daemon {
     this.starts++;
     const p = spawn(process.execPath, ['--import', 'tsx', harnessPath, JSON.stringify(this.cfg)], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.proc = p;
-    p.stderr!.on('data', (d) => { this.stderr += d; });
+    p.stderr!.on('data', (d) => {
+      this.stderr += d;
+    });
     let out = '';
     await new Promise<void>((resolve, reject) => {
-      p.stdout!.on('data', (d) => { out += d; if (out.includes('ready')) resolve(); });
+      p.stdout!.on('data', (d) => {
+        out += d;
+        if (out.includes('ready')) resolve();
+      });
       p.on('exit', (code) => reject(new Error(`harness exited (${code}) before ready: ${this.stderr}`)));
     });
   }
   kill(): Promise<void> {
     const p = this.proc!;
-    return new Promise((resolve) => { p.once('exit', () => resolve()); p.kill('SIGKILL'); });
+    return new Promise((resolve) => {
+      p.once('exit', () => resolve());
+      p.kill('SIGKILL');
+    });
   }
   async term(): Promise<void> {
     const p = this.proc;
     if (!p || p.exitCode !== null || p.signalCode !== null) return;
-    await new Promise<void>((resolve) => { p.once('exit', () => resolve()); p.kill('SIGTERM'); setTimeout(() => p.kill('SIGKILL'), 5000).unref(); });
+    await new Promise<void>((resolve) => {
+      p.once('exit', () => resolve());
+      p.kill('SIGTERM');
+      setTimeout(() => p.kill('SIGKILL'), 5000).unref();
+    });
   }
 }
 
@@ -52,7 +80,11 @@ function received(out: string): number[] {
 
 function ranges(xs: number[]): [number, number][] {
   const out: [number, number][] = [];
-  for (const x of xs) { const r = out[out.length - 1]; if (r && r[1] === x - 1) r[1] = x; else out.push([x, x]); }
+  for (const x of xs) {
+    const r = out[out.length - 1];
+    if (r && r[1] === x - 1) r[1] = x;
+    else out.push([x, x]);
+  }
   return out;
 }
 
@@ -71,8 +103,10 @@ class Received {
     try {
       buf = Buffer.alloc(fstatSync(fd).size - this.offset);
       buf = buf.subarray(0, readSync(fd, buf, 0, buf.length, this.offset));
-    } finally { closeSync(fd); }
-    const end = buf.lastIndexOf(10) + 1;      // a batch is one write: a torn tail is not there yet
+    } finally {
+      closeSync(fd);
+    }
+    const end = buf.lastIndexOf(10) + 1; // a batch is one write: a torn tail is not there yet
     if (end === 0) return;
     for (const line of buf.subarray(0, end).toString('utf8').split('\n')) {
       if (!line) continue;
@@ -82,8 +116,14 @@ class Received {
     }
     this.offset += end;
   }
-  has(k: number): boolean { this.update(); return this.count.has(k); }
-  counts(): Map<number, number> { this.update(); return new Map(this.count); }
+  has(k: number): boolean {
+    this.update();
+    return this.count.has(k);
+  }
+  counts(): Map<number, number> {
+    this.update();
+    return new Map(this.count);
+  }
   describe(last: number): { missing: [number, number][] } {
     this.update();
     return { missing: ranges(Array.from({ length: last }, (_, i) => i + 1).filter((i) => !this.count.has(i))).slice(0, 20) };
@@ -114,8 +154,14 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
   this.timeout(120000);
   let dir: string;
   let daemon: Daemon | undefined;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'af-crash-')); });
-  afterEach(async () => { await daemon?.term(); daemon = undefined; rmSync(dir, { recursive: true, force: true }); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'af-crash-'));
+  });
+  afterEach(async () => {
+    await daemon?.term();
+    daemon = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('rename rotation, copytruncate and SIGKILL restarts back to back: every line at least once, losses only inside reported truncations, duplicates bounded', async () => {
     const log = join(dir, 'snoopy.log');
@@ -129,19 +175,25 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
     let n = 0;
     let incarnationFirst = 1;
     const truncWindows: [number, number][] = [];
-    const write = (k: number) => { let s = ''; for (let i = 0; i < k; i++) s += entry(++n); writeSync(fd, s); };
+    const write = (k: number) => {
+      let s = '';
+      for (let i = 0; i < k; i++) s += entry(++n);
+      writeSync(fd, s);
+    };
     const timer = setInterval(() => write(10), 5);
-    let rotations = 0, copytruncates = 0, kills = 0;
+    let rotations = 0,
+      copytruncates = 0,
+      kills = 0;
     const rotate = () => {
       renameSync(log, `${log}.r${++rotations}`);
-      write(3);                                  // late writes to the renamed file
+      write(3); // late writes to the renamed file
       closeSync(fd);
       fd = openSync(log, 'a');
       incarnationFirst = n + 1;
     };
     const copytruncate = () => {
       copyFileSync(log, `${log}.ct${++copytruncates}`);
-      write(2);                                  // lines landing between copy and truncate
+      write(2); // lines landing between copy and truncate
       truncateSync(log, 0);
       truncWindows.push([incarnationFirst, n]);
       incarnationFirst = n + 1;
@@ -150,7 +202,7 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
       await daemon!.kill();
       kills++;
       whileDown?.();
-      const upAgainAt = n + 200;               // the writer goes on while the daemon is down
+      const upAgainAt = n + 200; // the writer goes on while the daemon is down
       await waitFor(`line ${upAgainAt} written while down`, () => n >= upAgainAt);
       await daemon!.start();
     };
@@ -165,28 +217,45 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
     /** ... and checkpointed: the current file's checkpoint has passed that line. */
     const settled = async () => {
       const target = await delivered();
-      const { ino, size } = fstatSync(fd);     // the writer's file ends past line `target` now
-      await waitFor(`checkpoint of the current file past line ${target}`, () => {
-        const off = checkpointOf(stateDir, ino);
-        // a checkpoint past the file's current size is the stale one from before a truncation
-        return off !== undefined && off >= size && off <= fstatSync(fd).size;
-      }, 20_000, () => ({ ino, size, checkpoint: checkpointOf(stateDir, ino), ...seen() }));
+      const { ino, size } = fstatSync(fd); // the writer's file ends past line `target` now
+      await waitFor(
+        `checkpoint of the current file past line ${target}`,
+        () => {
+          const off = checkpointOf(stateDir, ino);
+          // a checkpoint past the file's current size is the stale one from before a truncation
+          return off !== undefined && off >= size && off <= fstatSync(fd).size;
+        },
+        20_000,
+        () => ({ ino, size, checkpoint: checkpointOf(stateDir, ino), ...seen() }),
+      );
     };
 
     try {
       // Each disruption waits only for what it is about; no sleep orders them.
       await daemon.start();
-      await settled(); rotate();
-      await settled(); await killAndRestart();
+      await settled();
+      rotate();
+      await settled();
+      await killAndRestart();
       // killed right after a copytruncate (its checkpoint still the old file's), rotated while down:
       // the lines written since the truncation are only in the rotated file
-      await settled(); copytruncate(); write(5); await killAndRestart(rotate);
+      await settled();
+      copytruncate();
+      write(5);
+      await killAndRestart(rotate);
       // the same once the truncation was read and delivered (its checkpoint written or not)
-      await settled(); copytruncate(); await delivered(); await killAndRestart(rotate);
-      await settled(); await killAndRestart();
-      await settled(); rotate();
+      await settled();
+      copytruncate();
+      await delivered();
+      await killAndRestart(rotate);
+      await settled();
+      await killAndRestart();
+      await settled();
+      rotate();
       // killed right after a copytruncate, not rotated: same inode, different first bytes
-      await settled(); copytruncate(); await killAndRestart();
+      await settled();
+      copytruncate();
+      await killAndRestart();
       await settled();
     } finally {
       clearInterval(timer);
@@ -196,16 +265,26 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
     const last = n;
     const inWindow = (i: number) => truncWindows.some(([a, b]) => i >= a && i <= b);
     // done once every line is in, except those a copytruncate may have taken (the assertions below say which)
-    await waitFor(`lines 1-${last} delivered`, () => { for (let i = 1; i <= last; i++) if (!got.has(i) && !inWindow(i)) return false; return true; }, 30_000, seen);
-    await daemon.term();                      // stopped: nothing more can arrive
+    await waitFor(
+      `lines 1-${last} delivered`,
+      () => {
+        for (let i = 1; i <= last; i++) if (!got.has(i) && !inWindow(i)) return false;
+        return true;
+      },
+      30_000,
+      seen,
+    );
+    await daemon.term(); // stopped: nothing more can arrive
     const counts = got.counts();
     const missing: number[] = [];
     for (let i = 1; i <= last; i++) if (!counts.has(i)) missing.push(i);
     const outsideWindows = missing.filter((m) => !inWindow(m));
     const duplicates = got.total - counts.size;
     const truncationReports = (daemon.stderr.match(/restarting at 0/g) ?? []).length;
-    console.log(`      ${last} lines written, ${rotations} rotations, ${copytruncates} copytruncates, ${kills} SIGKILLs: ` +
-      `${missing.length} missing (all inside truncation windows: ${outsideWindows.length === 0}), ${duplicates} duplicates, ${truncationReports} truncations reported`);
+    console.log(
+      `      ${last} lines written, ${rotations} rotations, ${copytruncates} copytruncates, ${kills} SIGKILLs: ` +
+        `${missing.length} missing (all inside truncation windows: ${outsideWindows.length === 0}), ${duplicates} duplicates, ${truncationReports} truncations reported`,
+    );
     if (process.env.AF_DEBUG) console.log(JSON.stringify({ truncWindows, missingRanges: ranges(missing) }), daemon.stderr);
     assert.deepEqual(outsideWindows, [], 'no line lost outside a truncation');
     if (missing.length) assert.ok(truncationReports >= 1, 'lines were lost, so a truncation was reported');
@@ -213,7 +292,10 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
     // at-least-once: a restart re-reads at most what was read since the last checkpoint write
     // (200 ms interval) plus what was in flight, or a truncated file whole; the writer does 2000 lines/s.
     assert.ok(duplicates <= kills * 2000, `duplicates ${duplicates} bounded by ${kills} restarts × 2000`);
-    assert.ok([...counts.keys()].every((k) => k >= 1 && k <= last), 'nothing made up');
+    assert.ok(
+      [...counts.keys()].every((k) => k >= 1 && k <= last),
+      'nothing made up',
+    );
   });
 
   /** A snoopy log, the daemon stand-in tailing it into out.jsonl, and a writer of numbered entries. */
@@ -223,7 +305,11 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
     const stateDir = join(dir, 'state');
     const d = new Daemon({ type: 'snoopy', path: log, stateDir, out, checkpoint_interval_ms: 50, poll_interval_ms: 20 });
     let n = 0;
-    const append = (k: number) => { let s = ''; for (let i = 0; i < k; i++) s += entry(++n); writeFileSync(log, s, { flag: 'a' }); };
+    const append = (k: number) => {
+      let s = '';
+      for (let i = 0; i < k; i++) s += entry(++n);
+      writeFileSync(log, s, { flag: 'a' });
+    };
     return { log, out, stateDir, append, d };
   }
 
@@ -239,7 +325,10 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
     writeFileSync(out + '.down', '');
     // time is the point: appends spread over a down period of many read (20 ms) and checkpoint
     // (50 ms) intervals, none of which may move the checkpoint
-    for (let i = 0; i < 5; i++) { append(100); await sleep(100); }
+    for (let i = 0; i < 5; i++) {
+      append(100);
+      await sleep(100);
+    }
     await sleep(500);
     assert.equal(checkpointOffset(stateDir), sizeBefore, 'checkpoint held while the output is down');
     assert.equal(received(out).length, 50);
@@ -251,8 +340,11 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
     unlinkSync(out + '.down');
     await waitFor('all 550 delivered', () => received(out).length >= 550, 20_000);
     await waitFor('checkpoint at the end', () => checkpointOffset(stateDir) === readFileSync(log).length, 5000);
-    await daemon.term();                      // stopped: nothing more can arrive
-    assert.deepEqual(received(out), Array.from({ length: 550 }, (_, i) => i + 1));
+    await daemon.term(); // stopped: nothing more can arrive
+    assert.deepEqual(
+      received(out),
+      Array.from({ length: 550 }, (_, i) => i + 1),
+    );
   });
 
   it('a failing output (rejecting writes): the checkpoint freezes at the failed lines; after a restart they arrive', async () => {
@@ -268,14 +360,22 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
     append(30);
     await waitFor('the failure logged', () => /output failed/.test(daemon!.stderr), 5000);
     unlinkSync(out + '.fail');
-    append(30);                                  // delivered fine, but after undelivered lines
+    append(30); // delivered fine, but after undelivered lines
     await waitFor('later lines delivered', () => received(out).includes(80), 5000);
     await waitFor('the checkpoint held', () => /checkpoint held/.test(daemon!.stderr), 5000);
-    await daemon.term();                      // a clean stop writes the checkpoint one last time
+    await daemon.term(); // a clean stop writes the checkpoint one last time
     assert.equal(checkpointOffset(stateDir), sizeBefore, 'checkpoint frozen before the undelivered lines');
 
     await daemon.start();
-    await waitFor('lines 21-50 delivered after the restart', () => { const r = new Set(received(out)); for (let i = 1; i <= 80; i++) if (!r.has(i)) return false; return true; }, 20_000);
+    await waitFor(
+      'lines 21-50 delivered after the restart',
+      () => {
+        const r = new Set(received(out));
+        for (let i = 1; i <= 80; i++) if (!r.has(i)) return false;
+        return true;
+      },
+      20_000,
+    );
     await waitFor('checkpoint at the end', () => checkpointOffset(stateDir) === readFileSync(log).length, 5000);
   });
 
@@ -285,7 +385,11 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
     const stateDir = join(dir, 'state');
     daemon = new Daemon({ type: 'snoopy', path: log, stateDir, out }); // no intervals: the schema's defaults
     let n = 0;
-    const append = (k: number) => { let s = ''; for (let i = 0; i < k; i++) s += entry(++n); writeFileSync(log, s, { flag: 'a' }); };
+    const append = (k: number) => {
+      let s = '';
+      for (let i = 0; i < k; i++) s += entry(++n);
+      writeFileSync(log, s, { flag: 'a' });
+    };
     append(30);
     await daemon.start();
     await waitFor('30 delivered', () => received(out).length === 30, 20_000);
@@ -294,7 +398,11 @@ describe('file inputs under crashes, rotation and a down output (process-level)'
     await daemon.start();
     append(1);
     await waitFor('the new line delivered', () => received(out).includes(31), 20_000);
-    await daemon.term();                      // stopped: nothing more can arrive
-    assert.deepEqual(received(out), Array.from({ length: 31 }, (_, i) => i + 1), 'nothing read twice after the SIGKILL');
+    await daemon.term(); // stopped: nothing more can arrive
+    assert.deepEqual(
+      received(out),
+      Array.from({ length: 31 }, (_, i) => i + 1),
+      'nothing read twice after the SIGKILL',
+    );
   });
 });

@@ -1,5 +1,23 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, truncateSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  truncateSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tailer, type TailChunk, type TailOptions } from '../src/inputs/tail/tail.js';
@@ -9,7 +27,6 @@ import type { NormalizedRecord } from '../src/record.js';
 import type { AuditflowError } from '../src/errors.js';
 import { silentLogger } from '../src/log.js';
 import { sleep, waitFor } from './support/wait.js';
-
 
 interface Harness {
   tailer: Tailer;
@@ -21,16 +38,24 @@ interface Harness {
 /** A tailer that records every line and commits at once (unless commit is false). */
 async function startTailer(dir: string, opts: Partial<TailOptions> & { include: string[] }, commit = true): Promise<Harness> {
   const h: Harness = {
-    tailer: undefined as unknown as Tailer, lines: [], errors: [],
+    tailer: undefined as unknown as Tailer,
+    lines: [],
+    errors: [],
     texts: () => h.lines.map((l) => l.text),
   };
   h.tailer = new Tailer({
     checkpointPath: join(dir, 'state', 'cp.json'),
     log: silentLogger,
-    pollMs: 20, scanMs: 50, checkpointMs: 30, rotateWaitMs: 300,
+    pollMs: 20,
+    scanMs: 50,
+    checkpointMs: 30,
+    rotateWaitMs: 300,
     onChunk: async (c: TailChunk) => {
       for (const l of c.lines) h.lines.push({ path: c.file.path, ...l });
-      if (commit && c.lines.length) { const last = c.lines[c.lines.length - 1]; h.tailer.commit(c.file, c.gen, last.end, last.line); }
+      if (commit && c.lines.length) {
+        const last = c.lines[c.lines.length - 1];
+        h.tailer.commit(c.file, c.gen, last.end, last.line);
+      }
     },
     onError: (e) => h.errors.push(e),
     ...opts,
@@ -39,13 +64,20 @@ async function startTailer(dir: string, opts: Partial<TailOptions> & { include: 
   return h;
 }
 
-async function stopTailer(h: Harness) { await h.tailer.stop(); h.tailer.close(); }
+async function stopTailer(h: Harness) {
+  await h.tailer.stop();
+  h.tailer.close();
+}
 
 /** How many of this process's file descriptors point at `path` (/proc/self/fd). */
 function fdsOpenOn(path: string): number {
   let n = 0;
   for (const fd of readdirSync('/proc/self/fd')) {
-    try { if (readlinkSync(`/proc/self/fd/${fd}`) === path) n++; } catch { /* closed meanwhile */ }
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === path) n++;
+    } catch {
+      /* closed meanwhile */
+    }
   }
   return n;
 }
@@ -53,12 +85,18 @@ function fdsOpenOn(path: string): number {
 describe('tailer', function () {
   let dir: string;
   const open: Harness[] = [];
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'af-tail-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'af-tail-'));
+  });
   afterEach(async () => {
     for (const h of open.splice(0)) await stopTailer(h).catch(() => {});
     rmSync(dir, { recursive: true, force: true });
   });
-  const start = async (...a: Parameters<typeof startTailer>) => { const h = await startTailer(...a); open.push(h); return h; };
+  const start = async (...a: Parameters<typeof startTailer>) => {
+    const h = await startTailer(...a);
+    open.push(h);
+    return h;
+  };
 
   it('reads a file from the beginning, then what is appended, with byte offsets', async () => {
     const f = join(dir, 'a.log');
@@ -67,9 +105,14 @@ describe('tailer', function () {
     await waitFor('2 lines', () => h.lines.length === 2);
     appendFileSync(f, 'three\n');
     await waitFor('3 lines', () => h.lines.length === 3);
-    assert.deepEqual(h.lines.map(({ text, start, end }) => ({ text, start, end })), [
-      { text: 'one', start: 0, end: 4 }, { text: 'two', start: 4, end: 8 }, { text: 'three', start: 8, end: 14 },
-    ]);
+    assert.deepEqual(
+      h.lines.map(({ text, start, end }) => ({ text, start, end })),
+      [
+        { text: 'one', start: 0, end: 4 },
+        { text: 'two', start: 4, end: 8 },
+        { text: 'three', start: 8, end: 14 },
+      ],
+    );
   });
 
   it('start_at end skips what exists at startup, but a file appearing later is read whole', async () => {
@@ -86,7 +129,12 @@ describe('tailer', function () {
     const f = join(dir, 'a.log');
     writeFileSync(f, 'complete\npart');
     const h = await start(dir, { include: [f] });
-    await waitFor('every byte read, the partial line too', () => h.tailer.stats().bytes === 13, 5000, () => h.tailer.stats());
+    await waitFor(
+      'every byte read, the partial line too',
+      () => h.tailer.stats().bytes === 13,
+      5000,
+      () => h.tailer.stats(),
+    );
     assert.deepEqual(h.texts(), ['complete']);
     appendFileSync(f, 'ial line\n');
     await waitFor('2 lines', () => h.lines.length === 2);
@@ -113,7 +161,15 @@ describe('tailer', function () {
 
   it('shows bytes that are not UTF-8 as \\xNN, keeps the UTF-8 around them, and goes on', async () => {
     const f = join(dir, 'a.log');
-    writeFileSync(f, Buffer.concat([Buffer.from('ok '), Buffer.from([0xff, 0xfe, 0xc3, 0x28]), Buffer.from(' latin1 caf\xe9\nnext \u00e9t\u00e9\n', 'latin1'), Buffer.from('utf8 \u00e9t\u00e9 \u{1f680}\n')]));
+    writeFileSync(
+      f,
+      Buffer.concat([
+        Buffer.from('ok '),
+        Buffer.from([0xff, 0xfe, 0xc3, 0x28]),
+        Buffer.from(' latin1 caf\xe9\nnext \u00e9t\u00e9\n', 'latin1'),
+        Buffer.from('utf8 \u00e9t\u00e9 \u{1f680}\n'),
+      ]),
+    );
     const h = await start(dir, { include: [f] });
     await waitFor('3 lines', () => h.lines.length === 3);
     assert.deepEqual(h.texts(), ['ok \\xff\\xfe\\xc3( latin1 caf\\xe9', 'next \\xe9t\\xe9', 'utf8 \u00e9t\u00e9 \u{1f680}']);
@@ -126,15 +182,26 @@ describe('tailer', function () {
     const h = await start(dir, { include: [f] });
     await waitFor('2 lines', () => h.lines.length === 2);
     renameSync(f, f + '.1');
-    writeSync(fd, 'a3-late\n');            // the writer has not reopened yet
+    writeSync(fd, 'a3-late\n'); // the writer has not reopened yet
     writeFileSync(f, 'b1\n');
-    await waitFor('the rotation noticed (the new file read)', () => h.texts().includes('b1'), 5000, () => h.texts());
+    await waitFor(
+      'the rotation noticed (the new file read)',
+      () => h.texts().includes('b1'),
+      5000,
+      () => h.texts(),
+    );
     writeSync(fd, 'a4-later\n');
     closeSync(fd);
     appendFileSync(f, 'b2\n');
     await waitFor('6 lines', () => h.lines.length === 6);
-    assert.deepEqual(h.lines.filter((l) => l.path.endsWith('.1') || l.text.startsWith('a')).map((l) => l.text), ['a1', 'a2', 'a3-late', 'a4-later']);
-    assert.deepEqual(h.lines.filter((l) => l.text.startsWith('b')).map((l) => l.text), ['b1', 'b2']);
+    assert.deepEqual(
+      h.lines.filter((l) => l.path.endsWith('.1') || l.text.startsWith('a')).map((l) => l.text),
+      ['a1', 'a2', 'a3-late', 'a4-later'],
+    );
+    assert.deepEqual(
+      h.lines.filter((l) => l.text.startsWith('b')).map((l) => l.text),
+      ['b1', 'b2'],
+    );
     assert.equal(h.tailer.stats().rotations, 1);
     await waitFor('old file let go', () => h.tailer.openFiles().length === 1, 3000);
     assert.deepEqual(h.errors, []);
@@ -147,7 +214,12 @@ describe('tailer', function () {
     await waitFor('3 lines', () => h.lines.length === 3);
     copyFileSync(f, f + '.1');
     truncateSync(f, 0);
-    await waitFor('the shrink noticed', () => h.tailer.stats().truncations === 1, 5000, () => h.tailer.stats());
+    await waitFor(
+      'the shrink noticed',
+      () => h.tailer.stats().truncations === 1,
+      5000,
+      () => h.tailer.stats(),
+    );
     appendFileSync(f, 'y1\n');
     await waitFor('4 lines', () => h.lines.length === 4);
     assert.deepEqual(h.lines[3], { path: f, text: 'y1', start: 0, end: 3, line: 1 });
@@ -188,7 +260,10 @@ describe('tailer', function () {
     h = await start(dir, { include: [f] }, false); // reads but never commits
     await waitFor('2 lines', () => h.lines.length === 2);
     assert.deepEqual(h.texts(), ['l4', 'l5']);
-    assert.deepEqual(h.lines.map((l) => l.line), [4, 5]);
+    assert.deepEqual(
+      h.lines.map((l) => l.line),
+      [4, 5],
+    );
     await stopTailer(h);
     assert.equal(JSON.parse(readFileSync(join(dir, 'state', 'cp.json'), 'utf8')).checkpoints[0].offset, 9);
 
@@ -216,8 +291,8 @@ describe('tailer', function () {
     let h = await start(dir, { include: [f] });
     await waitFor('2 lines', () => h.lines.length === 2);
     await stopTailer(h);
-    appendFileSync(f, 'r3\n');                  // written while auditflow was down
-    renameSync(f, f + '.1');                    // then rotated
+    appendFileSync(f, 'r3\n'); // written while auditflow was down
+    renameSync(f, f + '.1'); // then rotated
     writeFileSync(f, 's1\n');
     h = await start(dir, { include: [f] });
     await waitFor('2 lines', () => h.lines.length === 2);
@@ -234,12 +309,17 @@ describe('tailer', function () {
     appendFileSync(f, 'r2\n');
     renameSync(f, f + '.1');
     writeFileSync(f, 's1\n');
-    h = await start(dir, { include: [f] }, false);  // reads but never commits: as if killed before the acks
+    h = await start(dir, { include: [f] }, false); // reads but never commits: as if killed before the acks
     await waitFor('2 lines', () => h.lines.length === 2);
     await stopTailer(h);
     assert.ok(JSON.parse(readFileSync(join(dir, 'state', 'cp.json'), 'utf8')).checkpoints.some((c: { path: string }) => c.path === f + '.1'));
     h = await start(dir, { include: [f] });
-    await waitFor('2 lines', () => h.lines.length === 2, 5000, () => h.texts());
+    await waitFor(
+      '2 lines',
+      () => h.lines.length === 2,
+      5000,
+      () => h.texts(),
+    );
     assert.deepEqual(h.texts().sort(), ['r2', 's1']);
     assert.equal(h.tailer.stats().recovered_rotated, 1);
   });
@@ -259,15 +339,20 @@ describe('tailer', function () {
       await waitFor('2 lines', () => h.lines.length === 2);
       await stopTailer(h);
       writeSync(fd, 'old3-never-read\n');
-      truncateSync(f, 0);                         // copytruncate's truncate (O_APPEND writer goes on at 0)
+      truncateSync(f, 0); // copytruncate's truncate (O_APPEND writer goes on at 0)
       writeSync(fd, rewritten);
-      renameSync(f, f + '.1');                    // then rename rotation
+      renameSync(f, f + '.1'); // then rename rotation
       writeSync(fd, 'late\n');
       closeSync(fd);
       writeFileSync(f, 's1\n');
       h = await start(dir, { include: [f] });
       const want = [...rewritten.split('\n').filter(Boolean), 'late', 's1'];
-      await waitFor(`${want.length} lines`, () => h.lines.length >= want.length, 5000, () => h.texts());
+      await waitFor(
+        `${want.length} lines`,
+        () => h.lines.length >= want.length,
+        5000,
+        () => h.texts(),
+      );
       assert.deepEqual(h.texts().sort(), want.sort());
       assert.equal(h.lines.find((l) => l.text === 'n1')!.path, f + '.1');
       assert.equal(h.errors.length, 1);
@@ -288,7 +373,13 @@ describe('tailer', function () {
     mkdirSync(join(home, 'bob'));
     writeFileSync(join(home, 'bob', '.bash_history'), 'id\n');
     await waitFor('2 lines', () => h.lines.length === 2);
-    assert.deepEqual(h.lines.map((l) => [l.path, l.text]), [[join(home, 'alice', '.bash_history'), 'ls'], [join(home, 'bob', '.bash_history'), 'id']]);
+    assert.deepEqual(
+      h.lines.map((l) => [l.path, l.text]),
+      [
+        [join(home, 'alice', '.bash_history'), 'ls'],
+        [join(home, 'bob', '.bash_history'), 'id'],
+      ],
+    );
   });
 
   it('many files appended to at once: every line once, in order per file, and a restart resumes each', async () => {
@@ -297,14 +388,30 @@ describe('tailer', function () {
     let h = await start(dir, { include: [join(dir, '*.log')] });
     for (let n = 0; n < 50; n++) for (const f of files) appendFileSync(f, `${n}\n`);
     await waitFor('1000 lines', () => h.lines.length === 1000);
-    for (const f of files) assert.deepEqual(h.lines.filter((l) => l.path === f).map((l) => l.text), Array.from({ length: 50 }, (_, n) => String(n)));
+    for (const f of files)
+      assert.deepEqual(
+        h.lines.filter((l) => l.path === f).map((l) => l.text),
+        Array.from({ length: 50 }, (_, n) => String(n)),
+      );
     await stopTailer(h);
     for (const f of files) appendFileSync(f, '50\nend\n');
     h = await start(dir, { include: [join(dir, '*.log')] });
     // a file is read in order: once its 'end' is in, anything read again from it came before
-    await waitFor('every file read to its end', () => h.texts().filter((t) => t === 'end').length === 20, 5000, () => h.lines.length);
-    assert.deepEqual(h.texts().filter((t) => t !== 'end'), Array(20).fill('50'));
-    assert.deepEqual(h.lines.filter((l) => l.text === '50').map((l) => l.line), Array(20).fill(51), 'line numbers carried by the checkpoints');
+    await waitFor(
+      'every file read to its end',
+      () => h.texts().filter((t) => t === 'end').length === 20,
+      5000,
+      () => h.lines.length,
+    );
+    assert.deepEqual(
+      h.texts().filter((t) => t !== 'end'),
+      Array(20).fill('50'),
+    );
+    assert.deepEqual(
+      h.lines.filter((l) => l.text === '50').map((l) => l.line),
+      Array(20).fill(51),
+      'line numbers carried by the checkpoints',
+    );
   });
 
   it('leaves files matching exclude alone (rotated and compressed siblings of a glob)', async () => {
@@ -315,7 +422,12 @@ describe('tailer', function () {
     await waitFor('2 lines', () => h.lines.length === 2);
     writeFileSync(join(dir, 'a.log.3'), 'later\n');
     // the rescan that finds a.log.3 sees the .gz again: exclude holds there too
-    await waitFor('the later sibling read', () => h.texts().includes('later'), 5000, () => h.texts());
+    await waitFor(
+      'the later sibling read',
+      () => h.texts().includes('later'),
+      5000,
+      () => h.texts(),
+    );
     assert.deepEqual(h.texts().sort(), ['a', 'later', 'old']);
   });
 
@@ -351,7 +463,15 @@ describe('tailer', function () {
   it('options given as undefined keep their defaults (an idle tailer sleeps, long lines are still cut at 1 MiB)', async () => {
     const f = join(dir, 'a.log');
     writeFileSync(f, 'z'.repeat(1_500_000) + '\nafter\n');
-    const h = await start(dir, { include: [f], pollMs: undefined, scanMs: undefined, checkpointMs: undefined, rotateWaitMs: undefined, maxLineBytes: undefined, safetyPollMs: undefined });
+    const h = await start(dir, {
+      include: [f],
+      pollMs: undefined,
+      scanMs: undefined,
+      checkpointMs: undefined,
+      rotateWaitMs: undefined,
+      maxLineBytes: undefined,
+      safetyPollMs: undefined,
+    });
     await waitFor('2 lines', () => h.lines.length === 2);
     assert.equal(h.lines[0].text.length, 1 << 20);
     assert.equal(h.lines[0].truncated, true);
@@ -404,7 +524,10 @@ describe('tailer', function () {
     assert.equal(fdsOpenOn(f + '.1'), 1, 'kept open for late writes');
     await waitFor('the rotated file closed', () => fdsOpenOn(f + '.1') === 0, 3000);
     assert.equal(fdsOpenOn(f), 1);
-    assert.deepEqual(h.tailer.openFiles().map((o) => o.path), [f]);
+    assert.deepEqual(
+      h.tailer.openFiles().map((o) => o.path),
+      [f],
+    );
   });
 
   it('writes checkpoints while running (no stop needed), in a 0700 directory as 0600 files', async () => {
@@ -422,7 +545,9 @@ describe('tailer', function () {
 
 describe('a file input built from {type, path} alone (schema defaults)', function () {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'af-tail-defaults-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'af-tail-defaults-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('reads, checkpoints within checkpoint_interval_ms (1 s) while running, and idles', async () => {
@@ -430,11 +555,20 @@ describe('a file input built from {type, path} alone (schema defaults)', functio
     writeFileSync(f, '[uid:0 sid:1 tty:(none) cwd:/]: ls\n');
     const input = createSnoopyInput({ type: 'snoopy', path: f }, { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger });
     const records: NormalizedRecord[] = [];
-    await input.start({ push: async (b) => { records.push(...b.records); b.ack?.(); }, error: () => {} });
+    await input.start({
+      push: async (b) => {
+        records.push(...b.records);
+        b.ack?.();
+      },
+      error: () => {},
+    });
     try {
       await waitFor('1 record', () => records.length === 1);
       const cpDir = join(dir, 'state', 'checkpoints');
-      const offset = () => { const n = existsSync(cpDir) ? readdirSync(cpDir).find((x) => x.endsWith('.json')) : undefined; return n ? JSON.parse(readFileSync(join(cpDir, n), 'utf8')).checkpoints[0]?.offset : undefined; };
+      const offset = () => {
+        const n = existsSync(cpDir) ? readdirSync(cpDir).find((x) => x.endsWith('.json')) : undefined;
+        return n ? JSON.parse(readFileSync(join(cpDir, n), 'utf8')).checkpoints[0]?.offset : undefined;
+      };
       await waitFor('the checkpoint written', () => offset() === statSync(f).size, 3000);
       const tailer = (input as ReturnType<typeof createSnoopyInput> & { tailer(): Tailer }).tailer();
       const before = tailer.stats().wakeups;
@@ -448,7 +582,9 @@ describe('a file input built from {type, path} alone (schema defaults)', functio
 
 describe('checkpoint store', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'af-cp-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'af-cp-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   const id = { dev: 1, ino: 2, headLen: 3, head: 'abc' };
 
@@ -486,6 +622,9 @@ describe('checkpoint store', () => {
     s.set('/old', { ...id, ino: 5 }, 1, undefined, 1000);
     s.set('/new', id, 1, undefined, 5000);
     assert.equal(s.expire(2000, 5500), 1);
-    assert.deepEqual([...s.all()].map((c) => c.path), ['/new']);
+    assert.deepEqual(
+      [...s.all()].map((c) => c.path),
+      ['/new'],
+    );
   });
 });

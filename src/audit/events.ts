@@ -26,7 +26,11 @@ export class AuditEvents {
     this.reassembler = new Reassembler({
       maxInFlight: opts.maxInFlight,
       timeoutMs: opts.timeoutMs,
-      onEvent: (records) => opts.onEvent(records, records.map((r) => this.lineOf.get(r)!)),
+      onEvent: (records) =>
+        opts.onEvent(
+          records,
+          records.map((r) => this.lineOf.get(r)!),
+        ),
     });
   }
 

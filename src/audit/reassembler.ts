@@ -185,7 +185,6 @@ class NodeState {
     this.recentPos = this.recentPos + 1 === ring.length ? 0 : this.recentPos + 1;
     stamps.set(serial, stamp);
   }
-
 }
 
 function newGap(start: number, len: number, at: number): Gap {
@@ -198,7 +197,9 @@ function serialDiff(a: number, b: number): number {
 }
 
 // How a serial relates to its node's sequence (track()).
-const IN_SEQUENCE = 0, OUTLIER = 1, CONFIRMED_JUMP = 2;
+const IN_SEQUENCE = 0,
+  OUTLIER = 1,
+  CONFIRMED_JUMP = 2;
 
 // Open events of outlier serials kept apart from the real ones; past this the oldest goes out.
 const STRAY_LIMIT = 256;
@@ -334,7 +335,16 @@ export class Reassembler {
   }
 
   /** Opens an event in `map` (open, or strays for an outlier's serial); `rec` undefined for a lone EOE. */
-  private open1(map: Map<number | string, OpenEvent>, key: number | string, ns: NodeState, serial: number, stamp: number, from: number, rec: AuditRecord | undefined, late: boolean): OpenEvent {
+  private open1(
+    map: Map<number | string, OpenEvent>,
+    key: number | string,
+    ns: NodeState,
+    serial: number,
+    stamp: number,
+    from: number,
+    rec: AuditRecord | undefined,
+    late: boolean,
+  ): OpenEvent {
     // opened at the audit clock, not the record's own time: an outlier's wild time must not
     // keep it open forever or expire it at once (before the clock starts there is only that)
     const time = this.clock === -Infinity ? stamp : this.clock;
@@ -494,8 +504,10 @@ export class Reassembler {
       const off = (serial - g.start) >>> 0;
       if (off >= g.len) continue;
       if (g.len === 1) gaps.splice(i, 1);
-      else if (off === 0) { g.start = (g.start + 1) >>> 0; g.len--; }
-      else if (off === g.len - 1) g.len--;
+      else if (off === 0) {
+        g.start = (g.start + 1) >>> 0;
+        g.len--;
+      } else if (off === g.len - 1) g.len--;
       else {
         gaps.splice(i + 1, 0, { start: (serial + 1) >>> 0, len: g.len - off - 1, at: g.at, origin: g.origin, reported: false });
         g.len = off;

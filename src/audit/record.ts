@@ -63,7 +63,10 @@ function typeIdOf(name: string): number {
   return 0;
 }
 
-const SP = 0x20, DQ = 0x22, SQ = 0x27, GS = 0x1d;
+const SP = 0x20,
+  DQ = 0x22,
+  SQ = 0x27,
+  GS = 0x1d;
 
 /**
  * Parses one auditd log line (RAW or ENRICHED, optional `node=` prefix), or one kernel printk
@@ -90,7 +93,8 @@ export function parseLine(line: string): ParseResult {
   let type = line.slice(i + 5, typeEnd);
   let typeId: number;
   const c = type.charCodeAt(0);
-  if (c >= 48 && c <= 57) { // the kernel's own form gives the number
+  if (c >= 48 && c <= 57) {
+    // the kernel's own form gives the number
     typeId = Number(type);
     if (!Number.isInteger(typeId) || typeId > 0xffff) return { error: 'bad numeric type', offset: i + 5 };
     type = recordTypeName(typeId);
@@ -124,11 +128,15 @@ function parseHeaderAndBody(line: string, i: number, type: string, typeId: numbe
   if (!line.startsWith('audit(', i)) return { error: 'no audit( timestamp', offset: i };
   i += 6;
   const n = line.length;
-  let sec = 0, ms = 0, serial = 0, digits = 0;
+  let sec = 0,
+    ms = 0,
+    serial = 0,
+    digits = 0;
   for (; i < n; i++) {
     const c = line.charCodeAt(i) - 48;
     if (c < 0 || c > 9) break;
-    sec = sec * 10 + c; digits++;
+    sec = sec * 10 + c;
+    digits++;
   }
   // 12 digits reach year 33658: more is corruption, and would push the audit clock to Infinity
   if (digits === 0 || digits > 12 || line.charCodeAt(i) !== 0x2e /* . */) return { error: 'bad timestamp seconds', offset: i };
@@ -141,13 +149,17 @@ function parseHeaderAndBody(line: string, i: number, type: string, typeId: numbe
     msDigits++;
   }
   if (msDigits === 0 || line.charCodeAt(i) !== 0x3a /* : */) return { error: 'bad timestamp milliseconds', offset: i };
-  while (msDigits < 3) { ms *= 10; msDigits++; }
+  while (msDigits < 3) {
+    ms *= 10;
+    msDigits++;
+  }
   i++;
   digits = 0;
   for (; i < n; i++) {
     const c = line.charCodeAt(i) - 48;
     if (c < 0 || c > 9) break;
-    serial = serial * 10 + c; digits++;
+    serial = serial * 10 + c;
+    digits++;
   }
   // serials are the kernel's unsigned 32-bit counter
   if (digits === 0 || digits > 10 || serial > 0xffffffff || line.charCodeAt(i) !== 0x29 /* ) */) return { error: 'bad serial', offset: i };
@@ -179,7 +191,9 @@ export function auditRecordOf(type: string, node: string | undefined, time: numb
 
 // What scanFields is reading: a record body, the ENRICHED part after 0x1D (its quotes are not
 // an encoding, so they are dropped), or the inside of a user message's msg='...'.
-const KERNEL = 0, ENRICHED = 1, USER_MSG = 2;
+const KERNEL = 0,
+  ENRICHED = 1,
+  USER_MSG = 2;
 
 /**
  * Scans `key=value` pairs between from and to. Values are `"quoted"` (the kernel never escapes
@@ -202,20 +216,27 @@ function scanFields(s: string, from: number, to: number, out: Record<string, str
   let sp = firstSep;
   while (i < to) {
     let c = s.charCodeAt(i);
-    if (c === SP || c === GS) { i++; continue; }
+    if (c === SP || c === GS) {
+      i++;
+      continue;
+    }
     if (eq < i) {
       eq = s.indexOf('=', i);
       if (eq < 0 || eq > to) eq = to;
     }
     if (eq === to) return; // only bare words left
     if (sp < i) sp = nextSeparator(s, i, to, mode);
-    if (sp < eq) { // a bare word
+    if (sp < eq) {
+      // a bare word
       prefix = sp - i === 3 && (s.startsWith('old', i) || s.startsWith('new', i)) ? s.slice(i, sp) + '_' : '';
       i = sp + 1;
       continue;
     }
     let key = mode === USER_MSG && c === 0x28 /* ( */ ? intern(s, i + 1, eq) : intern(s, i, eq);
-    if (prefix !== '') { key = prefix + key; prefix = ''; }
+    if (prefix !== '') {
+      key = prefix + key;
+      prefix = '';
+    }
     i = eq + 1;
     let value: string;
     c = i < to ? s.charCodeAt(i) : SP;

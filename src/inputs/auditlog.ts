@@ -37,15 +37,24 @@ export const auditlogSchema = {
     ...tailSchemaProperties,
     path: { ...tailSchemaProperties.path, default: '/var/log/audit/audit.log' },
     keep_original: { type: 'boolean', default: false, description: 'keep the raw records as event.original' },
-    resolve_names: { type: 'boolean', default: true, description: 'name uids/gids from this host\'s passwd/group' },
+    resolve_names: { type: 'boolean', default: true, description: "name uids/gids from this host's passwd/group" },
     max_in_flight: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000 },
-    reassembly_timeout_ms: { type: 'integer', minimum: 0, maximum: 600000, default: 2000, description: 'how long an event may stay open waiting for its records (the netlink input\'s key of the same name)' },
+    reassembly_timeout_ms: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 600000,
+      default: 2000,
+      description: "how long an event may stay open waiting for its records (the netlink input's key of the same name)",
+    },
   },
 } as const;
 
 // auditd's records saying it stopped, started, rotated or resumed writing (auditd's
 // op=start / terminate / rotate-logs / resume-logging: a garbled line without op= is no proof)
-const DAEMON_START = 1200, DAEMON_END = 1201, DAEMON_ROTATE = 1205, DAEMON_RESUME = 1206;
+const DAEMON_START = 1200,
+  DAEMON_END = 1201,
+  DAEMON_ROTATE = 1205,
+  DAEMON_RESUME = 1206;
 const BOUNDARIES_KEPT = 8;
 function isWritingBoundary(r: AuditRecord): boolean {
   const t = r.typeId;
@@ -58,50 +67,57 @@ export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext)
   let serialsSkipped = 0;
   let parseErrors = 0;
   let events = 0;
-  return createTailInput(full, ctx, (_file, onError): LineReader => {
-    let out: NormalizedRecord[] = [];
-    // per node: the serials its sequence stood at (plus one) when auditd last stopped, started,
-    // rotated or resumed; a gap beginning at one is the time nobody was writing. A gap is
-    // counted when it settles, maybe after the next boundary, so a few are kept.
-    const boundaries = new Map<string | undefined, number[]>();
-    const stream: AuditStream = new AuditStream({
-      includeOriginal: cfg.keep_original ?? false,
-      resolveNames: cfg.resolve_names ?? true,
-      maxInFlight: cfg.max_in_flight,
-      timeoutMs: cfg.reassembly_timeout_ms,
-      onParsed: (r) => {
-        if (!isWritingBoundary(r)) return;
-        const next = stream.nextSerial(r.node);
-        if (next === undefined) return;
-        let list = boundaries.get(r.node);
-        if (list === undefined) boundaries.set(r.node, (list = []));
-        if (list.length === BOUNDARIES_KEPT) list.shift();
-        list.push(next);
-      },
-      onEvent: () => { events++; },
-      onRecord: (rec) => out.push(rec),
-      onError: (where, message) => {
-        parseErrors++;
-        onError(parseError(where, message));
-      },
-      onLost: (count, node, origin, fresh) => {
-        if (boundaries.get(node)?.includes(origin)) return;
-        serialsSkipped += count;
-        if (fresh) serialGaps++;
-      },
-    });
-    return {
-      line(line, where, sink) {
-        out = sink;
-        stream.line(line.text, where, line.start);
-      },
-      idle(idleMs, sink) {
-        out = sink;
-        stream.maintain(idleMs);
-      },
-      heldFrom: () => stream.heldFrom(),
-    };
-  }, () => ({ events, serial_gaps: serialGaps, serials_skipped: serialsSkipped, parse_errors: parseErrors }));
+  return createTailInput(
+    full,
+    ctx,
+    (_file, onError): LineReader => {
+      let out: NormalizedRecord[] = [];
+      // per node: the serials its sequence stood at (plus one) when auditd last stopped, started,
+      // rotated or resumed; a gap beginning at one is the time nobody was writing. A gap is
+      // counted when it settles, maybe after the next boundary, so a few are kept.
+      const boundaries = new Map<string | undefined, number[]>();
+      const stream: AuditStream = new AuditStream({
+        includeOriginal: cfg.keep_original ?? false,
+        resolveNames: cfg.resolve_names ?? true,
+        maxInFlight: cfg.max_in_flight,
+        timeoutMs: cfg.reassembly_timeout_ms,
+        onParsed: (r) => {
+          if (!isWritingBoundary(r)) return;
+          const next = stream.nextSerial(r.node);
+          if (next === undefined) return;
+          let list = boundaries.get(r.node);
+          if (list === undefined) boundaries.set(r.node, (list = []));
+          if (list.length === BOUNDARIES_KEPT) list.shift();
+          list.push(next);
+        },
+        onEvent: () => {
+          events++;
+        },
+        onRecord: (rec) => out.push(rec),
+        onError: (where, message) => {
+          parseErrors++;
+          onError(parseError(where, message));
+        },
+        onLost: (count, node, origin, fresh) => {
+          if (boundaries.get(node)?.includes(origin)) return;
+          serialsSkipped += count;
+          if (fresh) serialGaps++;
+        },
+      });
+      return {
+        line(line, where, sink) {
+          out = sink;
+          stream.line(line.text, where, line.start);
+        },
+        idle(idleMs, sink) {
+          out = sink;
+          stream.maintain(idleMs);
+        },
+        heldFrom: () => stream.heldFrom(),
+      };
+    },
+    () => ({ events, serial_gaps: serialGaps, serials_skipped: serialsSkipped, parse_errors: parseErrors }),
+  );
 }
 
 export const auditlogInput: ComponentDef<Input> = {

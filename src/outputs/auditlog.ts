@@ -62,7 +62,7 @@ export class AuditlogOutput implements Output {
 
   constructor(cfg: AuditlogOutputConfig, ctx: Pick<BuildContext, 'hostName'> & Partial<Pick<BuildContext, 'log'>>, opts: { retryInitialMs?: number } = {}) {
     this.name = cfg.name ?? `auditlog:${cfg.path}`;
-    this.node = cfg.node === true ? (ctx.hostName || undefined) : typeof cfg.node === 'string' ? cfg.node : undefined;
+    this.node = cfg.node === true ? ctx.hostName || undefined : typeof cfg.node === 'string' ? cfg.node : undefined;
     const rotating = (cfg.max_log_file_action ?? 'rotate') === 'rotate';
     this.file = new RotatingFile({
       path: cfg.path,
@@ -90,7 +90,10 @@ export class AuditlogOutput implements Output {
     let lines = 0;
     for (let i = 0; i < records.length; i++) {
       const raw = records[i][kRaw];
-      if (!Array.isArray(raw) || raw.length === 0) { this.skipped++; continue; }
+      if (!Array.isArray(raw) || raw.length === 0) {
+        this.skipped++;
+        continue;
+      }
       let ev = '';
       for (let j = 0; j < raw.length; j++) ev += rawLine(raw[j], this.node) + '\n';
       units.push(ev);

@@ -76,7 +76,9 @@ export class FileOutput implements Output {
     return this.file.reopen();
   }
 
-  stats() { return { written: this.written, ...this.file.stats() }; }
+  stats() {
+    return { written: this.written, ...this.file.stats() };
+  }
 }
 
 export const fileOutput: ComponentDef<Output> = {

@@ -50,7 +50,10 @@ export interface RotatingFileStats {
 const TAIL_CHUNK = 65536;
 
 /** A batch's units as UTF-8 bytes, and where each ends. */
-interface EncodedUnits { bytes: Buffer; ends: number[] }
+interface EncodedUnits {
+  bytes: Buffer;
+  ends: number[];
+}
 
 /**
  * Encodes units straight into one buffer (`text += unit` then Buffer.from cost ten times as
@@ -105,7 +108,9 @@ export class RotatingFile {
     this.now = o.now ?? Date.now;
   }
 
-  get path(): string { return this.o.path; }
+  get path(): string {
+    return this.o.path;
+  }
 
   /** Opens (creating directories); a failure here is a configuration problem and is thrown. */
   async open(): Promise<void> {
@@ -121,7 +126,9 @@ export class RotatingFile {
     }
     if (this.o.fsync === 'interval') {
       // records written since the last sync reach the disk within the interval even when idle
-      this.syncTimer = setInterval(() => { void this.serial(() => this.sync(false)).catch(() => {}); }, this.o.fsyncIntervalMs);
+      this.syncTimer = setInterval(() => {
+        void this.serial(() => this.sync(false)).catch(() => {});
+      }, this.o.fsyncIntervalMs);
       this.syncTimer.unref();
     }
   }
@@ -154,7 +161,13 @@ export class RotatingFile {
   async close(deadlineMs = Infinity): Promise<void> {
     if (this.syncTimer) clearInterval(this.syncTimer);
     const giveUp = Number.isFinite(deadlineMs)
-      ? setTimeout(() => { this.closing = true; this.wake?.(); }, Math.max(0, deadlineMs - Date.now()))
+      ? setTimeout(
+          () => {
+            this.closing = true;
+            this.wake?.();
+          },
+          Math.max(0, deadlineMs - Date.now()),
+        )
       : undefined;
     await this.chain;
     if (giveUp) clearTimeout(giveUp);
@@ -190,7 +203,10 @@ export class RotatingFile {
         this.logFailure(err as NodeJS.ErrnoException, ms);
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, ms);
-          this.wake = () => { clearTimeout(t); resolve(); };
+          this.wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
         });
         this.wake = null;
       }
@@ -236,7 +252,9 @@ export class RotatingFile {
       try {
         await this.fh.truncate(this.goodSize);
         this.size = this.goodSize;
-      } catch { /* the next open cuts at the last whole line */ }
+      } catch {
+        /* the next open cuts at the last whole line */
+      }
     }
     // a handle that failed (disk replaced, file system remounted) is opened afresh
     await this.closeFile();
@@ -261,7 +279,7 @@ export class RotatingFile {
       this.size = size;
       this.goodSize = size;
       // an existing file's age counts from its creation (or last change when that is unknown)
-      this.openedAt = size > 0 ? (st.birthtimeMs || st.ctimeMs) : this.now();
+      this.openedAt = size > 0 ? st.birthtimeMs || st.ctimeMs : this.now();
     } catch (err) {
       await fh.close().catch(() => {});
       throw err;
@@ -277,7 +295,10 @@ export class RotatingFile {
       const { bytesRead } = await fh.read(buf, 0, end - start, start);
       const nl = buf.lastIndexOf(10, bytesRead - 1);
       if (end === size && nl === bytesRead - 1) return size;
-      if (nl >= 0) { end = start + nl + 1; break; }
+      if (nl >= 0) {
+        end = start + nl + 1;
+        break;
+      }
       end = start;
     }
     await fh.truncate(end);
@@ -325,7 +346,12 @@ export class RotatingFile {
     const now = Date.now();
     if (now - this.lastErrorLog < 10000) return;
     this.lastErrorLog = now;
-    this.o.log.error('file write failed, the batch is kept and retried', { path: this.o.path, error: err.code ?? err.message, retry_ms: retryMs, write_errors: this.counters.write_errors });
+    this.o.log.error('file write failed, the batch is kept and retried', {
+      path: this.o.path,
+      error: err.code ?? err.message,
+      retry_ms: retryMs,
+      write_errors: this.counters.write_errors,
+    });
   }
 
   private error(message: string, cause: unknown): AuditflowError {

@@ -8,20 +8,29 @@ export class StdoutOutput implements Output {
   readonly name: string;
   private written = 0;
   private readonly encoder = new JsonLinesEncoder();
-  constructor(name = 'stdout', private readonly stream: NodeJS.WritableStream = process.stdout) { this.name = name; }
+  constructor(
+    name = 'stdout',
+    private readonly stream: NodeJS.WritableStream = process.stdout,
+  ) {
+    this.name = name;
+  }
   async start(): Promise<void> {}
   write(records: readonly NormalizedRecord[]): Promise<void> {
     if (records.length === 0) return Promise.resolve();
     this.written += records.length;
     const bytes = this.encoder.encode(records);
     return new Promise((resolve, reject) => {
-      const ok = this.stream.write(bytes, (err) => { if (err) reject(err); });
+      const ok = this.stream.write(bytes, (err) => {
+        if (err) reject(err);
+      });
       if (ok) resolve();
       else this.stream.once('drain', resolve);
     });
   }
   async close(): Promise<void> {}
-  stats() { return { written: this.written }; }
+  stats() {
+    return { written: this.written };
+  }
 }
 
 export const stdoutOutput: ComponentDef<Output> = {

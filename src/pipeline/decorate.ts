@@ -5,11 +5,20 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { NormalizedRecord } from '../record.js';
 
-export interface HostConfig { name?: string; id?: string; fields?: Record<string, string | number | boolean> }
+export interface HostConfig {
+  name?: string;
+  id?: string;
+  fields?: Record<string, string | number | boolean>;
+}
 
 export function machineId(): string | undefined {
   for (const p of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
-    try { const id = readFileSync(p, 'utf8').trim(); if (id) return id; } catch { /* try the next */ }
+    try {
+      const id = readFileSync(p, 'utf8').trim();
+      if (id) return id;
+    } catch {
+      /* try the next */
+    }
   }
   return undefined;
 }

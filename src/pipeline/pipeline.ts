@@ -47,7 +47,16 @@ export function pipelineErrorRecord(err: AuditflowError, input: string): Normali
 }
 
 export class Pipeline {
-  readonly counters: PipelineCounters = { batches: 0, recordsIn: 0, recordsOut: 0, dropped: 0, inputErrors: 0, outputErrors: 0, inFlight: 0, recordsInFlight: 0 };
+  readonly counters: PipelineCounters = {
+    batches: 0,
+    recordsIn: 0,
+    recordsOut: 0,
+    dropped: 0,
+    inputErrors: 0,
+    outputErrors: 0,
+    inFlight: 0,
+    recordsInFlight: 0,
+  };
   readonly inputErrors = new Map<string, number>();
   private readonly maxInFlight: number;
   private readonly maxInFlightRecords: number;
@@ -82,7 +91,9 @@ export class Pipeline {
         if (w.summary) this.opts.log.warn(w.summary, { input: input.name });
         if (w.show) this.opts.log.warn(err.message, { input: input.name, code: err.code });
         if (this.opts.errorRecords && !this.closed) {
-          this.push({ records: [pipelineErrorRecord(err, input.name)] }).catch(() => { /* stopped meanwhile */ });
+          this.push({ records: [pipelineErrorRecord(err, input.name)] }).catch(() => {
+            /* stopped meanwhile */
+          });
         }
       },
     };
@@ -184,7 +195,10 @@ export class Pipeline {
   /** Waits for everything pushed to be acked (or failed). */
   async settle(): Promise<void> {
     let chain;
-    do { chain = this.ackChain; await chain; } while (chain !== this.ackChain);
+    do {
+      chain = this.ackChain;
+      await chain;
+    } while (chain !== this.ackChain);
   }
 
   /** Flushes filters' summaries and outputs, giving up at the deadline (epoch ms). */
@@ -192,15 +206,21 @@ export class Pipeline {
     if (this.drainTimer) clearInterval(this.drainTimer);
     const timeLeft = () => Math.max(0, deadlineMs - Date.now());
     let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<void>((resolve) => { timer = setTimeout(resolve, timeLeft()); });
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeLeft());
+    });
     // a dead sink without a queue, or a full spool set to block, must not hold shutdown forever:
     // outputs are closed at the deadline with whatever they still hold
     await Promise.race([this.drainFilters(true).then(() => this.settle()), deadline]);
     clearTimeout(timer);
     this.closed = true;
     for (const line of this.warnings.flush()) this.opts.log.warn(line);
-    await Promise.all(this.opts.outputs.map((o) => o.close(deadlineMs).catch((err) => {
-      this.opts.log.error(`closing output failed: ${(err as Error).message}`, { output: o.name });
-    })));
+    await Promise.all(
+      this.opts.outputs.map((o) =>
+        o.close(deadlineMs).catch((err) => {
+          this.opts.log.error(`closing output failed: ${(err as Error).message}`, { output: o.name });
+        }),
+      ),
+    );
   }
 }

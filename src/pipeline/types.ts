@@ -31,7 +31,11 @@ export interface Input {
   stats?(): Record<string, number>;
 }
 
-export interface FilterStats { kept: number; dropped: number; modified: number }
+export interface FilterStats {
+  kept: number;
+  dropped: number;
+  modified: number;
+}
 
 export interface Filter {
   readonly name: string;

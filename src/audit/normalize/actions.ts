@@ -6,8 +6,20 @@
 
 /** How the normalizer finds the event's object. */
 export type ObjectKind =
-  | 'exec' | 'open' | 'file' | 'rename' | 'link' | 'symlink' | 'chmod' | 'chown'
-  | 'socket' | 'setuid' | 'setgid' | 'module' | 'pid' | 'none';
+  | 'exec'
+  | 'open'
+  | 'file'
+  | 'rename'
+  | 'link'
+  | 'symlink'
+  | 'chmod'
+  | 'chown'
+  | 'socket'
+  | 'setuid'
+  | 'setgid'
+  | 'module'
+  | 'pid'
+  | 'none';
 
 export interface ActionSpec {
   action: string;
@@ -123,21 +135,39 @@ export const genericSyscall: ActionSpec = { action: 'called-syscall', category: 
 
 // i386 multiplexes the socket API through socketcall(2); a0 is the call number (linux/net.h).
 export const socketcallNames: readonly string[] = [
-  '', 'socket', 'bind', 'connect', 'listen', 'accept', 'getsockname', 'getpeername', 'socketpair', 'send',
-  'recv', 'sendto', 'recvfrom', 'shutdown', 'setsockopt', 'getsockopt', 'sendmsg', 'recvmsg', 'accept4', 'recvmmsg',
+  '',
+  'socket',
+  'bind',
+  'connect',
+  'listen',
+  'accept',
+  'getsockname',
+  'getpeername',
+  'socketpair',
+  'send',
+  'recv',
+  'sendto',
+  'recvfrom',
+  'shutdown',
+  'setsockopt',
+  'getsockopt',
+  'sendmsg',
+  'recvmsg',
+  'accept4',
+  'recvmmsg',
   'sendmmsg',
 ];
 
 /** How a record-type event reads its subject and object. */
 export type RecordShape =
   | 'user-session' // PAM and login programs: acct/id is the target, addr the remote end
-  | 'login'        // LOGIN: the kernel setting the loginuid
-  | 'account'      // ADD_USER, DEL_USER, ...: id/acct is the account changed
-  | 'command'      // USER_CMD: cmd, cwd
-  | 'config'       // CONFIG_CHANGE and friends
-  | 'anomaly'      // ANOM_*: the process is the object
-  | 'avc'          // AVC (SELinux / AppArmor)
-  | 'daemon'       // DAEMON_*: auditd itself
+  | 'login' // LOGIN: the kernel setting the loginuid
+  | 'account' // ADD_USER, DEL_USER, ...: id/acct is the account changed
+  | 'command' // USER_CMD: cmd, cwd
+  | 'config' // CONFIG_CHANGE and friends
+  | 'anomaly' // ANOM_*: the process is the object
+  | 'avc' // AVC (SELinux / AppArmor)
+  | 'daemon' // DAEMON_*: auditd itself
   | 'plain';
 
 export interface RecordTypeSpec {
@@ -238,7 +268,13 @@ types('SECCOMP', 'violated-seccomp-policy', [...INTRUSION, 'process'], ['denied'
 types('AVC', 'violated-selinux-policy', [...INTRUSION], ['info'], 'avc');
 types('USER_AVC', 'access-permission', [...INTRUSION], ['info'], 'avc');
 types('SELINUX_ERR USER_SELINUX_ERR', 'caused-mac-policy-error', [...INTRUSION], ['error'], 'avc');
-types('APPARMOR_DENIED APPARMOR_ALLOWED APPARMOR_AUDIT APPARMOR_STATUS APPARMOR_ERROR APPARMOR_HINT', 'violated-apparmor-policy', [...INTRUSION], ['info'], 'avc');
+types(
+  'APPARMOR_DENIED APPARMOR_ALLOWED APPARMOR_AUDIT APPARMOR_STATUS APPARMOR_ERROR APPARMOR_HINT',
+  'violated-apparmor-policy',
+  [...INTRUSION],
+  ['info'],
+  'avc',
+);
 
 export const recordTypeActions: Readonly<Record<string, RecordTypeSpec>> = typeTable;
 
@@ -247,10 +283,33 @@ export const recordTypeActions: Readonly<Record<string, RecordTypeSpec>> = typeT
  * type in a syscall event names the event (LOGIN, CONFIG_CHANGE, ANOM_PROMISCUOUS, AVC...).
  */
 export const auxiliaryTypes: ReadonlySet<string> = new Set([
-  'SYSCALL', 'EXECVE', 'CWD', 'PATH', 'PROCTITLE', 'SOCKADDR', 'SOCKETCALL', 'BPRM_FCAPS', 'OBJ_PID',
-  'FD_PAIR', 'MMAP', 'CAPSET', 'IPC', 'IPC_SET_PERM', 'MQ_OPEN', 'MQ_SENDRECV', 'MQ_NOTIFY',
-  'MQ_GETSETATTR', 'EOE', 'NETFILTER_PKT', 'OPENAT2', 'URINGOP', 'UNKNOWN[1420]', 'MAC_IPSEC_EVENT',
-  'KERN_MODULE', 'TIME_ADJNTPVAL', 'TIME_INJOFFSET',
+  'SYSCALL',
+  'EXECVE',
+  'CWD',
+  'PATH',
+  'PROCTITLE',
+  'SOCKADDR',
+  'SOCKETCALL',
+  'BPRM_FCAPS',
+  'OBJ_PID',
+  'FD_PAIR',
+  'MMAP',
+  'CAPSET',
+  'IPC',
+  'IPC_SET_PERM',
+  'MQ_OPEN',
+  'MQ_SENDRECV',
+  'MQ_NOTIFY',
+  'MQ_GETSETATTR',
+  'EOE',
+  'NETFILTER_PKT',
+  'OPENAT2',
+  'URINGOP',
+  'UNKNOWN[1420]',
+  'MAC_IPSEC_EVENT',
+  'KERN_MODULE',
+  'TIME_ADJNTPVAL',
+  'TIME_INJOFFSET',
 ]);
 
 /**
@@ -259,6 +318,18 @@ export const auxiliaryTypes: ReadonlySet<string> = new Set([
  * ECS fields (EXECVE, PATH, SOCKADDR, OBJ_PID...) or noise on every event (BPRM_FCAPS).
  */
 export const dataTypes: ReadonlySet<string> = new Set([
-  'TIME_ADJNTPVAL', 'TIME_INJOFFSET', 'NETFILTER_PKT', 'FD_PAIR', 'MMAP', 'CAPSET', 'OPENAT2',
-  'MQ_OPEN', 'MQ_SENDRECV', 'MQ_NOTIFY', 'MQ_GETSETATTR', 'IPC', 'IPC_SET_PERM', 'URINGOP',
+  'TIME_ADJNTPVAL',
+  'TIME_INJOFFSET',
+  'NETFILTER_PKT',
+  'FD_PAIR',
+  'MMAP',
+  'CAPSET',
+  'OPENAT2',
+  'MQ_OPEN',
+  'MQ_SENDRECV',
+  'MQ_NOTIFY',
+  'MQ_GETSETATTR',
+  'IPC',
+  'IPC_SET_PERM',
+  'URINGOP',
 ]);

@@ -30,7 +30,8 @@ export function execArgs(records: readonly AuditRecord[]): ExecArgs {
         continue;
       }
       if (key.charCodeAt(0) !== 0x61 /* a */) continue;
-      let i = 1, n = 0;
+      let i = 1,
+        n = 0;
       const kl = key.length;
       for (; i < kl; i++) {
         const d = key.charCodeAt(i) - 48;
@@ -81,7 +82,10 @@ function joinChunks(parts: (string | undefined)[]): { text: string; bytes: numbe
   let bytes = 0;
   for (let i = 0; i < parts.length; i++) {
     const p = parts[i];
-    if (p === undefined) { holes = true; continue; }
+    if (p === undefined) {
+      holes = true;
+      continue;
+    }
     const b = decodeBytes(p);
     if (b === undefined) continue;
     bufs.push(b);

@@ -54,7 +54,10 @@ export function createNormalizer(opts: NormalizerOptions = {}): Normalizer {
 class AuditNormalizer implements Normalizer {
   errors = 0;
   private readonly clock = new IsoClock();
-  constructor(private readonly namer: IdNamer, private readonly includeOriginal: boolean) {}
+  constructor(
+    private readonly namer: IdNamer,
+    private readonly includeOriginal: boolean,
+  ) {}
 
   normalize(records: AuditRecord[]): NormalizedRecord {
     let out: NormalizedRecord;

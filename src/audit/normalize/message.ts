@@ -9,7 +9,7 @@ import { UNSET_ID } from '../../users.js';
 
 const MAX_OBJECT = 512;
 
-const refName = (u: UserRef | undefined): string | undefined => (u === undefined ? undefined : u.name ?? u.id);
+const refName = (u: UserRef | undefined): string | undefined => (u === undefined ? undefined : (u.name ?? u.id));
 
 function actor(rec: NormalizedRecord): string {
   const user = rec.user;

@@ -22,11 +22,21 @@ export class EventParts {
       if (t === 'EOE') continue; // only ends the event; says nothing about it
       if (!this.types.includes(t)) this.types.push(t);
       switch (t) {
-        case 'SYSCALL': this.syscall ??= r; break;
-        case 'EXECVE': this.execve.push(r); break;
-        case 'PATH': this.paths.push(r); break;
-        case 'CWD': this.cwd ??= r; break;
-        case 'PROCTITLE': this.proctitle ??= r; break;
+        case 'SYSCALL':
+          this.syscall ??= r;
+          break;
+        case 'EXECVE':
+          this.execve.push(r);
+          break;
+        case 'PATH':
+          this.paths.push(r);
+          break;
+        case 'CWD':
+          this.cwd ??= r;
+          break;
+        case 'PROCTITLE':
+          this.proctitle ??= r;
+          break;
         default:
           this.others.push(r);
           if (this.primary === undefined && !auxiliaryTypes.has(t)) this.primary = r;

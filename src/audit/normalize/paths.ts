@@ -19,8 +19,7 @@ export function nametype(rec: AuditRecord): string | undefined {
   return rec.fields.nametype ?? rec.fields.objtype;
 }
 
-const stripQuotes = (v: string | undefined): string | undefined =>
-  v !== undefined && v.charCodeAt(0) === 0x22 ? v.slice(1, -1) : v;
+const stripQuotes = (v: string | undefined): string | undefined => (v !== undefined && v.charCodeAt(0) === 0x22 ? v.slice(1, -1) : v);
 
 /** First PATH of the given nametype. */
 export function pathOfType(paths: readonly AuditRecord[], type: string): AuditRecord | undefined {
@@ -61,7 +60,10 @@ export function pickLink(paths: readonly AuditRecord[]): [AuditRecord | undefine
   let existing: AuditRecord | undefined;
   for (let i = 0; i < paths.length; i++) {
     const t = stripQuotes(nametype(paths[i]));
-    if (t !== 'PARENT' && t !== 'CREATE') { existing = paths[i]; break; }
+    if (t !== 'PARENT' && t !== 'CREATE') {
+      existing = paths[i];
+      break;
+    }
   }
   return [existing, pathOfType(paths, 'CREATE')];
 }
@@ -115,8 +117,13 @@ export function pathName(rec: AuditRecord): string | undefined {
 }
 
 const fileTypes: Record<number, string> = {
-  0o140000: 'socket', 0o120000: 'symlink', 0o100000: 'file', 0o060000: 'block',
-  0o040000: 'dir', 0o020000: 'char', 0o010000: 'fifo',
+  26411: 'socket',
+  21609: 'symlink',
+  16807: 'file',
+  14406: 'block',
+  9604: 'dir',
+  4802: 'char',
+  2401: 'fifo',
 };
 
 /** `mode=0100644` → { perms: '0644', type: 'file' } */

@@ -19,15 +19,56 @@ import { num, unquote } from './subject.js';
  * old=8192). saddr stays hex: it is a struct, decoded by sockaddr.ts where it means something.
  */
 const encodedFields = new Set([
-  'name', 'path', 'cwd', 'comm', 'exe', 'proctitle', 'key', 'acct', 'cmd', 'data', 'dir', 'file',
-  'watch', 'ocomm', 'root_dir', 'sw', 'unit', 'vm', 'vm-ctx', 'img-ctx', 'device', 'hostname',
-  'addr', 'terminal', 'profile', 'operation', 'info', 'cgroup',
+  'name',
+  'path',
+  'cwd',
+  'comm',
+  'exe',
+  'proctitle',
+  'key',
+  'acct',
+  'cmd',
+  'data',
+  'dir',
+  'file',
+  'watch',
+  'ocomm',
+  'root_dir',
+  'sw',
+  'unit',
+  'vm',
+  'vm-ctx',
+  'img-ctx',
+  'device',
+  'hostname',
+  'addr',
+  'terminal',
+  'profile',
+  'operation',
+  'info',
+  'cgroup',
 ]);
 
 /** Fields already placed in ECS fields by fillSubject (or meaningless once parsed). */
 const subjectFields = new Set([
-  'pid', 'ppid', 'uid', 'auid', 'euid', 'suid', 'fsuid', 'gid', 'egid', 'sgid', 'fsgid', 'ses',
-  'tty', 'comm', 'exe', 'msg', 'res', 'success',
+  'pid',
+  'ppid',
+  'uid',
+  'auid',
+  'euid',
+  'suid',
+  'fsuid',
+  'gid',
+  'egid',
+  'sgid',
+  'fsgid',
+  'ses',
+  'tty',
+  'comm',
+  'exe',
+  'msg',
+  'res',
+  'success',
 ]);
 
 export function fieldValue(key: string, raw: string): string | undefined {
@@ -51,9 +92,18 @@ export function dataOf(rec: AuditRecord, skip?: ReadonlySet<string>): Record<str
 
 export function outcomeOf(res: string | undefined): 'success' | 'failure' | 'unknown' {
   switch (unquote(res)) {
-    case 'success': case 'yes': case '1': return 'success';
-    case 'failed': case 'fail': case 'failure': case 'no': case '0': return 'failure';
-    default: return 'unknown';
+    case 'success':
+    case 'yes':
+    case '1':
+      return 'success';
+    case 'failed':
+    case 'fail':
+    case 'failure':
+    case 'no':
+    case '0':
+      return 'failure';
+    default:
+      return 'unknown';
   }
 }
 
@@ -186,7 +236,14 @@ function selinuxVerdict(body: string): { result: string; perms: string[] } | und
   const head = body.slice(at + 4, open < 0 ? undefined : open).trim();
   const result = head.split(' ')[0];
   if (result !== 'denied' && result !== 'granted') return undefined;
-  const perms = close < 0 ? [] : body.slice(open + 1, close).trim().split(/\s+/).filter(Boolean);
+  const perms =
+    close < 0
+      ? []
+      : body
+          .slice(open + 1, close)
+          .trim()
+          .split(/\s+/)
+          .filter(Boolean);
   return { result, perms };
 }
 

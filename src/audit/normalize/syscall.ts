@@ -11,9 +11,7 @@ import { errnoNames } from '../tables/errno.js';
 import { ioUringOps } from '../tables/io-uring.js';
 import { genericSyscall, socketcallNames, syscallActions, type ActionSpec } from './actions.js';
 import { execArgs } from './execve.js';
-import {
-  absolutePath, fileMode, isAtFdcwd, octal4, pathName, pickExec, pickFile, pickLink, pickRename,
-} from './paths.js';
+import { absolutePath, fileMode, isAtFdcwd, octal4, pathName, pickExec, pickFile, pickLink, pickRename } from './paths.js';
 import { decodeSockaddr, parseEnrichedSockaddr, type SockAddr } from './sockaddr.js';
 import type { EventParts } from './parts.js';
 import type { IdNamer } from './names.js';
@@ -194,12 +192,14 @@ export function fillSyscallObject(out: NormalizedRecord, sc: AuditRecord, parts:
       if (uid !== undefined) {
         file.uid = uid;
         const u = namer.user(uid, undefined)!;
-        if (u.name !== undefined) file.owner = u.name; else delete file.owner;
+        if (u.name !== undefined) file.owner = u.name;
+        else delete file.owner;
       }
       if (gid !== undefined) {
         file.gid = gid;
         const g = namer.group(gid, undefined)!;
-        if (g.name !== undefined) file.group = g.name; else delete file.group;
+        if (g.name !== undefined) file.group = g.name;
+        else delete file.group;
       }
       break;
     }

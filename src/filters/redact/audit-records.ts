@@ -73,7 +73,11 @@ function setField(rec: AuditRecord, name: string, next: string | undefined, subs
   else rec.fields[name] = next;
 }
 
-interface Piece { rec: AuditRecord; name: string; raw: string }
+interface Piece {
+  rec: AuditRecord;
+  name: string;
+  raw: string;
+}
 
 function redactExecve(recs: AuditRecord[], r: Redactor, subs: Substitutions | undefined): boolean {
   const args: Piece[][] = [];

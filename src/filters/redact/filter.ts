@@ -65,7 +65,14 @@ export class RedactFilter implements Filter {
   }
 
   /** Redacts the string values of a flat string map (snoopy.*, audit.data.*) in place. */
-  private redactMap(rec: NormalizedRecord, map: Record<string, unknown>, prefix: string, list: string[] | undefined, depth: number, fixed?: ReadonlySet<string>): string[] | undefined {
+  private redactMap(
+    rec: NormalizedRecord,
+    map: Record<string, unknown>,
+    prefix: string,
+    list: string[] | undefined,
+    depth: number,
+    fixed?: ReadonlySet<string>,
+  ): string[] | undefined {
     for (const k in map) {
       const v = map[k];
       if (typeof v === 'string') {
@@ -163,7 +170,8 @@ export class RedactFilter implements Filter {
         rec[kRaw] = t;
         rawChanged = true;
       }
-    } else if (raw !== undefined && redactAuditRecords(raw, r, (subs = []), { execve: argsSuspect, proctitle: titleSuspect }, this.proctitles)) rawChanged = true;
+    } else if (raw !== undefined && redactAuditRecords(raw, r, (subs = []), { execve: argsSuspect, proctitle: titleSuspect }, this.proctitles))
+      rawChanged = true;
     if (p?.title !== undefined && titleSuspect) {
       // the title is the PROCTITLE record's argv joined by spaces: remade from the redacted record
       // (one argument with spaces stays one secret), read as text only when there is none
@@ -245,7 +253,19 @@ const MEMO_MAX_CHARS = 512;
  * `PAM:authentication`, `pam_unix`) and can hold no secret, so they are not scanned.
  */
 const FIXED_VOCABULARY: ReadonlySet<string> = new Set([
-  'op', 'res', 'result', 'grantors', 'subj', 'obj', 'scontext', 'tcontext', 'tclass', 'hostname', 'addr', 'terminal', 'exe',
+  'op',
+  'res',
+  'result',
+  'grantors',
+  'subj',
+  'obj',
+  'scontext',
+  'tcontext',
+  'tclass',
+  'hostname',
+  'addr',
+  'terminal',
+  'exe',
 ]);
 
 /** snoopy and bash summaries show a multi-line command on one line */

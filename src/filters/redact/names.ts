@@ -4,14 +4,54 @@
 // (PASSWORD_FILE, --password-stdin, --no-password) and PWD (the working directory) are not.
 
 const WORDS = new Set([
-  'PASSWORD', 'PASSWD', 'PASS', 'PWD', 'SECRET', 'SECRETS', 'TOKEN', 'TOKENS', 'KEY', 'APIKEY',
-  'PASSPHRASE', 'CREDENTIAL', 'CREDENTIALS', 'AUTH', 'SIG', 'SIGNATURE', 'PSK', 'PIN', 'SSHPASS', 'AUTHTOKEN',
+  'PASSWORD',
+  'PASSWD',
+  'PASS',
+  'PWD',
+  'SECRET',
+  'SECRETS',
+  'TOKEN',
+  'TOKENS',
+  'KEY',
+  'APIKEY',
+  'PASSPHRASE',
+  'CREDENTIAL',
+  'CREDENTIALS',
+  'AUTH',
+  'SIG',
+  'SIGNATURE',
+  'PSK',
+  'PIN',
+  'SSHPASS',
+  'AUTHTOKEN',
 ]);
 const INFIXES = ['PASSWORD', 'PASSWD', 'SECRET', 'TOKEN', 'APIKEY', 'PASSPHRASE', 'CREDENTIAL'];
 /** a last word that makes the name a pointer or a property, not the secret */
 const NOT_SECRET_LAST = new Set([
-  'FILE', 'PATH', 'DIR', 'ENV', 'CMD', 'COMMAND', 'FD', 'STDIN', 'PROMPT', 'TYPE', 'ID', 'NAME',
-  'LEN', 'LENGTH', 'SIZE', 'MODE', 'ALGORITHM', 'ALG', 'EXPIRY', 'EXPIRES', 'TTL', 'FORMAT', 'SOCK', 'HELPER',
+  'FILE',
+  'PATH',
+  'DIR',
+  'ENV',
+  'CMD',
+  'COMMAND',
+  'FD',
+  'STDIN',
+  'PROMPT',
+  'TYPE',
+  'ID',
+  'NAME',
+  'LEN',
+  'LENGTH',
+  'SIZE',
+  'MODE',
+  'ALGORITHM',
+  'ALG',
+  'EXPIRY',
+  'EXPIRES',
+  'TTL',
+  'FORMAT',
+  'SOCK',
+  'HELPER',
 ]);
 const NOT_SECRET = new Set(['PWD', 'OLDPWD', 'AUTH', 'KEY', 'PIN', 'SIG', 'XAUTHORITY', 'GPG_TTY', 'SSH_AUTH_SOCK']);
 

@@ -19,7 +19,15 @@ export interface RedactorOptions {
   rules?: UserRuleConfig[];
 }
 
-const enum Pending { None, Value, ValueUnlessOption, UserPass, UserPct, Cookie, Skip }
+const enum Pending {
+  None,
+  Value,
+  ValueUnlessOption,
+  UserPass,
+  UserPct,
+  Cookie,
+  Skip,
+}
 
 /** A word that is a secret if the command turns out to read one on stdin: [its spans, its value]. */
 type Candidate = [spans: number[], value: string];
@@ -225,7 +233,7 @@ export class Redactor {
 
   /** Whether the string might hold a secret (false means it certainly does not). */
   suspect(s: string): boolean {
-    return (this.builtin && builtinTrigger.test(s)) || (this.userTrigger !== undefined && this.userTrigger.test(s));
+    return (this.builtin && builtinTrigger.test(s)) || this.userTrigger?.test(s) === true;
   }
 
   /** The string with its secrets replaced, or undefined when it holds none. */
@@ -544,7 +552,7 @@ export class Redactor {
         else if (how !== Secret.Attached) st.pending = pendingOf(how);
         return true;
       }
-      if (spec.takes !== undefined && spec.takes.includes(ch)) {
+      if (spec.takes?.includes(ch)) {
         if (j + 1 >= n) st.pending = Pending.Skip;
         return true;
       }
@@ -567,9 +575,13 @@ export class Redactor {
 
 function pendingOf(how: Secret): Pending {
   switch (how) {
-    case Secret.UserPass: return Pending.UserPass;
-    case Secret.UserPct: return Pending.UserPct;
-    case Secret.Cookie: return Pending.Cookie;
-    default: return Pending.Value;
+    case Secret.UserPass:
+      return Pending.UserPass;
+    case Secret.UserPct:
+      return Pending.UserPct;
+    case Secret.Cookie:
+      return Pending.Cookie;
+    default:
+      return Pending.Value;
   }
 }

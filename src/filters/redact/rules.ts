@@ -28,14 +28,34 @@ const rule = (name: string, hints: string[], source: string, flags = '', accept?
 });
 
 export const builtinPatterns: PatternRule[] = [
-  rule('private-key', ['-----begin'], String.raw`-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?<s>[\s\S]*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)`),
+  rule(
+    'private-key',
+    ['-----begin'],
+    String.raw`-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?<s>[\s\S]*?)(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)`,
+  ),
   rule('url-credentials', ['://'], String.raw`\b[a-z][a-z0-9+.-]{1,30}://[^\s:@/?#'"]*:(?<s>[^\s@/?#'"]+)@`, 'i'),
-  rule('authorization-header', ['authorization'], String.raw`(?<![\w/@.-])(?:proxy-)?authorization\s*[:=]\s*(?:(?:bearer|basic|token|digest|negotiate|bot|apikey|key|sso-key)\s+)?(?<s>[^\s'",;]+)`, 'i'),
-  rule('secret-header', ['api-key', 'apikey', 'token'], String.raw`(?<![\w/@.-])(?:x-api-key|api-key|apikey|x-auth-token|x-access-token|private-token|job-token|x-vault-token|x-amz-security-token)\s*:\s*(?<s>[^\s'",;]+)`, 'i'),
+  rule(
+    'authorization-header',
+    ['authorization'],
+    String.raw`(?<![\w/@.-])(?:proxy-)?authorization\s*[:=]\s*(?:(?:bearer|basic|token|digest|negotiate|bot|apikey|key|sso-key)\s+)?(?<s>[^\s'",;]+)`,
+    'i',
+  ),
+  rule(
+    'secret-header',
+    ['api-key', 'apikey', 'token'],
+    String.raw`(?<![\w/@.-])(?:x-api-key|api-key|apikey|x-auth-token|x-access-token|private-token|job-token|x-vault-token|x-amz-security-token)\s*:\s*(?<s>[^\s'",;]+)`,
+    'i',
+  ),
   // every name=value pair of the cookie string, not just the first
   rule('cookie-header', ['cookie'], String.raw`(?<![\w/@.-])(?:set-)?cookie\s*:\s*(?<s>[^\s;'"]+(?:\s*;\s*[^\s;'"=]+=[^\s;'"]*)*)`, 'i'),
   // any header (or `name: value` line) whose name says secret: X-Upstream-Token, X-Signature, Db-Password
-  rule('named-header', ['token', 'key', 'secret', 'pass', 'auth', 'signature', 'credential', 'pwd', 'psk'], String.raw`(?<![\w/@.-])(?<n>[A-Za-z][A-Za-z0-9_-]{1,62})[ \t]*:[ \t]*(?<s>[^\s'",;]+)`, '', (m) => isSecretName(m.groups!.n)),
+  rule(
+    'named-header',
+    ['token', 'key', 'secret', 'pass', 'auth', 'signature', 'credential', 'pwd', 'psk'],
+    String.raw`(?<![\w/@.-])(?<n>[A-Za-z][A-Za-z0-9_-]{1,62})[ \t]*:[ \t]*(?<s>[^\s'",;]+)`,
+    '',
+    (m) => isSecretName(m.groups!.n),
+  ),
   // SQL: CREATE/ALTER USER ... IDENTIFIED BY '...', WITH PASSWORD '...', SET PASSWORD = PASSWORD('...')
   rule('sql-identified', ['identified'], String.raw`\bidentified\s+(?:with\s+\S+\s+)?(?:by|as)\s+(?:password\s*\(?\s*)?'(?<s>(?:[^'\\]|\\.|'')*)'`, 'i'),
   rule('sql-identified-dq', ['identified'], String.raw`\bidentified\s+(?:with\s+\S+\s+)?(?:by|as)\s+(?:password\s*\(?\s*)?"(?<s>(?:[^"\\]|\\.)*)"`, 'i'),
@@ -46,9 +66,15 @@ export const builtinPatterns: PatternRule[] = [
   rule('npmrc-auth', ['_auth', '_password'], String.raw`:_(?:authToken|auth|password)=(?<s>[^\s'"]+)`),
   rule('sql-password', ['password'], String.raw`\bpassword\s*(?:=\s*|for\s+\S+\s*=\s*)?(?:password\s*)?\(?\s*'(?<s>(?:[^'\\]|\\.|'')*)'`, 'i'),
   rule('bearer', ['bearer'], String.raw`\bbearer\s+(?<s>[A-Za-z0-9._~+/=-]{8,})`, 'i'),
-  rule('query-parameter', ['='], String.raw`[?&;](?<n>[A-Za-z0-9_.\-\[\]]{2,64})=(?<s>[^&#\s;'"]+)`, '', (m) => isSecretName(m.groups!.n.replace(/[[\]]/g, ''))),
+  rule('query-parameter', ['='], String.raw`[?&;](?<n>[A-Za-z0-9_.\-\[\]]{2,64})=(?<s>[^&#\s;'"]+)`, '', (m) =>
+    isSecretName(m.groups!.n.replace(/[[\]]/g, '')),
+  ),
   rule('json-field', ['"'], String.raw`"(?<n>[A-Za-z0-9_.-]{2,64})"\s*:\s*"(?<s>[^"\\]+)"`, '', (m) => isSecretName(m.groups!.n)),
-  rule('aws-access-key-id', ['akia', 'asia', 'agpa', 'aida', 'aroa', 'anpa', 'anva', 'aipa'], String.raw`\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)(?<s>[A-Z0-9]{16})\b`),
+  rule(
+    'aws-access-key-id',
+    ['akia', 'asia', 'agpa', 'aida', 'aroa', 'anpa', 'anva', 'aipa'],
+    String.raw`\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)(?<s>[A-Z0-9]{16})\b`,
+  ),
   rule('github-token', ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_', 'github_pat_'], String.raw`\b(?:gh[pousr]_|github_pat_)(?<s>[A-Za-z0-9_]{8,})`),
   rule('gitlab-token', ['glpat-', 'gldt-', 'glrt-', 'glptt-', 'glft-', 'glsoat-'], String.raw`\b(?:glpat|gldt|glrt|glptt|glft|glsoat)-(?<s>[A-Za-z0-9_-]{8,})`),
   rule('slack-token', ['xox'], String.raw`\bxox[abposre]-(?<s>[A-Za-z0-9-]{8,})`),

@@ -4,9 +4,32 @@
 // per word.
 
 export type ToolKind =
-  | 'mysql' | 'sshpass' | 'redis' | 'mongo' | 'curl' | 'openssl' | 'htpasswd' | 'smb' | 'ldap'
-  | 'registry' | 'useradd' | 'mysqladmin' | 'aws' | 'ipmitool' | 'sqlcmd' | 'zip' | 'sevenzip' | 'az'
-  | 'keytool' | 'sudo' | 'passwd' | 'chpasswd' | 'kinit' | 'smbpasswd' | 'echo' | 'gpg';
+  | 'mysql'
+  | 'sshpass'
+  | 'redis'
+  | 'mongo'
+  | 'curl'
+  | 'openssl'
+  | 'htpasswd'
+  | 'smb'
+  | 'ldap'
+  | 'registry'
+  | 'useradd'
+  | 'mysqladmin'
+  | 'aws'
+  | 'ipmitool'
+  | 'sqlcmd'
+  | 'zip'
+  | 'sevenzip'
+  | 'az'
+  | 'keytool'
+  | 'sudo'
+  | 'passwd'
+  | 'chpasswd'
+  | 'kinit'
+  | 'smbpasswd'
+  | 'echo'
+  | 'gpg';
 
 /** How the value of a secret option holds its secret. */
 export const enum Secret {
@@ -39,17 +62,51 @@ const add = (spec: ToolSpec, names: string[]): void => {
   for (const n of names) table[n] = spec;
 };
 const mysql: ToolSpec = { kind: 'mysql', secret: { p: Secret.Attached }, takes: 'hPSuDe' };
-add(mysql, ['mysql', 'mariadb', 'mysqldump', 'mariadb-dump', 'mysqlimport', 'mariadb-import', 'mysqlcheck',
-  'mariadb-check', 'mysqlshow', 'mariadb-show', 'mysqlpump', 'mysqlbinlog', 'mariadb-binlog', 'mysqlslap', 'mysqlsh']);
+add(mysql, [
+  'mysql',
+  'mariadb',
+  'mysqldump',
+  'mariadb-dump',
+  'mysqlimport',
+  'mariadb-import',
+  'mysqlcheck',
+  'mariadb-check',
+  'mysqlshow',
+  'mariadb-show',
+  'mysqlpump',
+  'mysqlbinlog',
+  'mariadb-binlog',
+  'mysqlslap',
+  'mysqlsh',
+]);
 add({ ...mysql, kind: 'mysqladmin' }, ['mysqladmin', 'mariadb-admin']);
 add({ kind: 'sshpass', secret: { p: Secret.Value }, takes: 'fdP' }, ['sshpass']);
 add({ kind: 'redis', secret: { a: Secret.Value }, single: true }, ['redis-cli', 'redis-benchmark', 'valkey-cli', 'keydb-cli']);
-add({ kind: 'mongo', secret: { p: Secret.Value }, takes: 'uhd' }, ['mongo', 'mongosh', 'mongodump', 'mongorestore', 'mongoexport', 'mongoimport', 'mongostat', 'mongotop', 'mongofiles']);
+add({ kind: 'mongo', secret: { p: Secret.Value }, takes: 'uhd' }, [
+  'mongo',
+  'mongosh',
+  'mongodump',
+  'mongorestore',
+  'mongoexport',
+  'mongoimport',
+  'mongostat',
+  'mongotop',
+  'mongofiles',
+]);
 add({ kind: 'curl', secret: { u: Secret.UserPass, U: Secret.UserPass, E: Secret.UserPass, b: Secret.Cookie }, takes: 'AcCdDeFHKmoPQrtTwxXyYz' }, ['curl']);
 add({ kind: 'openssl', single: true }, ['openssl']);
 add({ kind: 'htpasswd', takes: 'Cr' }, ['htpasswd']);
 add({ kind: 'smb', secret: { U: Secret.UserPct }, takes: 'WIpnsOlRmMTcDLAdt' }, ['smbclient', 'rpcclient', 'smbcacls', 'smbget', 'net', 'smbmap']);
-add({ kind: 'ldap', secret: { w: Secret.Value }, takes: 'DbHhpsfyoeElzTUXRYOaP' }, ['ldapsearch', 'ldapadd', 'ldapmodify', 'ldapdelete', 'ldapwhoami', 'ldapmodrdn', 'ldapcompare', 'ldapexop']);
+add({ kind: 'ldap', secret: { w: Secret.Value }, takes: 'DbHhpsfyoeElzTUXRYOaP' }, [
+  'ldapsearch',
+  'ldapadd',
+  'ldapmodify',
+  'ldapdelete',
+  'ldapwhoami',
+  'ldapmodrdn',
+  'ldapcompare',
+  'ldapexop',
+]);
 // ldappasswd -s is the new password, -a the old one (elsewhere -s is a search scope)
 add({ kind: 'ldap', secret: { w: Secret.Value, s: Secret.Value, a: Secret.Value }, takes: 'DbHhpfyoeElzTUXRYOP' }, ['ldappasswd']);
 add({ kind: 'registry', takes: 'u' }, ['docker', 'podman', 'nerdctl', 'buildah', 'skopeo', 'helm', 'crane', 'oras']);

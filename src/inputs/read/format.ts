@@ -23,7 +23,6 @@ export function sniffFormat(firstLines: readonly string[]): LineFormat | undefin
 }
 
 /** Whether enough lines were seen to guess (else read on, up to the end of the input). */
-export const enoughToSniff = (lines: readonly string[]): boolean =>
-  lines.reduce((n, l) => (l.trim().length > 0 ? n + 1 : n), 0) >= SNIFF_LINES;
+export const enoughToSniff = (lines: readonly string[]): boolean => lines.reduce((n, l) => (l.trim().length > 0 ? n + 1 : n), 0) >= SNIFF_LINES;
 
 export const formatNames: Record<LineFormat, string> = { auditlog: 'an audit.log', snoopy: 'a snoopy log', bash: 'a bash history' };

@@ -20,7 +20,10 @@ export interface Checkpoint extends FileIdentity {
   seen: number;
 }
 
-interface StateFile { version: 1; checkpoints: Checkpoint[] }
+interface StateFile {
+  version: 1;
+  checkpoints: Checkpoint[];
+}
 
 export const idKey = (id: { dev: number; ino: number }): string => `${id.dev}:${id.ino}`;
 
@@ -39,16 +42,27 @@ export class CheckpointStore {
   /** Loads the newest complete state: the temp file if it parses, else the stable file. */
   load(): { source: 'tmp' | 'stable' | 'none'; entries: number } {
     this.entries.clear();
-    for (const [file, source] of [[this.path + '.tmp', 'tmp'], [this.path, 'stable']] as const) {
+    for (const [file, source] of [
+      [this.path + '.tmp', 'tmp'],
+      [this.path, 'stable'],
+    ] as const) {
       let text: string;
-      try { text = readFileSync(file, 'utf8'); } catch { continue; }
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch {
+        continue;
+      }
       const state = parseState(text);
       if (!state) continue;
       for (const cp of state.checkpoints) this.entries.set(idKey(cp), cp);
       // A valid temp file is newer than the stable one; make it the stable one now.
       if (source === 'tmp') {
         this.dirty = true;
-        try { this.flush(); } catch { /* stays dirty: written by the next flush that succeeds */ }
+        try {
+          this.flush();
+        } catch {
+          /* stays dirty: written by the next flush that succeeds */
+        }
       }
       return { source, entries: this.entries.size };
     }
@@ -96,7 +110,10 @@ export class CheckpointStore {
   expire(ttlMs: number, now = Date.now()): number {
     let n = 0;
     for (const [key, cp] of this.entries) {
-      if (now - cp.seen > ttlMs) { this.entries.delete(key); n++; }
+      if (now - cp.seen > ttlMs) {
+        this.entries.delete(key);
+        n++;
+      }
     }
     if (n) this.dirty = true;
     return n;
@@ -117,7 +134,7 @@ export class CheckpointStore {
     try {
       fchmodSync(fd, 0o600); // a temp file left by an older version keeps its mode otherwise
       const bytes = Buffer.from(JSON.stringify(state));
-      for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off, bytes.length - off);
+      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -125,8 +142,14 @@ export class CheckpointStore {
     renameSync(tmp, this.path);
     try {
       const dfd = openSync(dirname(this.path), 'r');
-      try { fsyncSync(dfd); } finally { closeSync(dfd); }
-    } catch { /* some filesystems refuse fsync on a directory; the rename is still atomic */ }
+      try {
+        fsyncSync(dfd);
+      } finally {
+        closeSync(dfd);
+      }
+    } catch {
+      /* some filesystems refuse fsync on a directory; the rename is still atomic */
+    }
     this.dirty = false;
     this.writes++;
     return true;
@@ -135,19 +158,37 @@ export class CheckpointStore {
   /** Removes the state entirely (tests, `start over`). */
   clear(): void {
     this.entries.clear();
-    for (const f of [this.path, this.path + '.tmp']) { try { unlinkSync(f); } catch { /* absent */ } }
+    for (const f of [this.path, this.path + '.tmp']) {
+      try {
+        unlinkSync(f);
+      } catch {
+        /* absent */
+      }
+    }
     this.dirty = false;
   }
 }
 
 function parseState(text: string): StateFile | undefined {
   let v: unknown;
-  try { v = JSON.parse(text); } catch { return undefined; }
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
   if (!v || typeof v !== 'object' || (v as StateFile).version !== 1 || !Array.isArray((v as StateFile).checkpoints)) return undefined;
   const out: Checkpoint[] = [];
   for (const c of (v as StateFile).checkpoints) {
-    if (c && typeof c.path === 'string' && Number.isSafeInteger(c.dev) && Number.isSafeInteger(c.ino)
-      && Number.isSafeInteger(c.offset) && c.offset >= 0 && Number.isSafeInteger(c.headLen) && typeof c.head === 'string') {
+    if (
+      c &&
+      typeof c.path === 'string' &&
+      Number.isSafeInteger(c.dev) &&
+      Number.isSafeInteger(c.ino) &&
+      Number.isSafeInteger(c.offset) &&
+      c.offset >= 0 &&
+      Number.isSafeInteger(c.headLen) &&
+      typeof c.head === 'string'
+    ) {
       const cp: Checkpoint = { path: c.path, dev: c.dev, ino: c.ino, headLen: c.headLen, head: c.head, offset: c.offset, seen: Number(c.seen) || 0 };
       if (typeof c.line === 'number' && Number.isSafeInteger(c.line) && c.line >= 0) cp.line = c.line;
       out.push(cp);

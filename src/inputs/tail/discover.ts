@@ -29,17 +29,20 @@ export function compilePattern(pattern: string): PathPattern {
 }
 
 export const matchesAny = (path: string, patterns: readonly PathPattern[], exclude: readonly string[]): boolean =>
-  patterns.some((p) => (p.isGlob ? micromatch.isMatch(path, p.pattern, { dot: true }) : path === p.pattern))
-  && !(exclude.length && micromatch.isMatch(path, exclude as string[], { dot: true }));
+  patterns.some((p) => (p.isGlob ? micromatch.isMatch(path, p.pattern, { dot: true }) : path === p.pattern)) &&
+  !(exclude.length && micromatch.isMatch(path, exclude as string[], { dot: true }));
 
 /** Every existing file the patterns match (plain paths are returned as is; the caller stats). */
 export function expand(patterns: readonly PathPattern[], exclude: readonly string[] = []): string[] {
   const out = new Set<string>();
   for (const p of patterns) {
-    if (!p.isGlob) { if (!exclude.length || !micromatch.isMatch(p.pattern, exclude as string[], { dot: true })) out.add(p.pattern); continue; }
+    if (!p.isGlob) {
+      if (!exclude.length || !micromatch.isMatch(p.pattern, exclude as string[], { dot: true })) out.add(p.pattern);
+      continue;
+    }
     walk(p.base, 0, Math.min(p.depth, MAX_WALK_DEPTH), (file) => {
-      if (micromatch.isMatch(file, p.pattern, { dot: true })
-        && !(exclude.length && micromatch.isMatch(file, exclude as string[], { dot: true }))) out.add(file);
+      if (micromatch.isMatch(file, p.pattern, { dot: true }) && !(exclude.length && micromatch.isMatch(file, exclude as string[], { dot: true })))
+        out.add(file);
     });
   }
   return [...out];
@@ -47,7 +50,11 @@ export function expand(patterns: readonly PathPattern[], exclude: readonly strin
 
 function walk(dir: string, level: number, maxLevel: number, onFile: (path: string) => void): void {
   let entries;
-  try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
   for (const e of entries) {
     const full = join(dir, e.name);
     if (e.isFile() || e.isSymbolicLink()) onFile(full);

@@ -72,16 +72,32 @@ export const tailSchemaProperties = {
   exclude: { type: 'array', items: { type: 'string', minLength: 1 }, description: 'globs of files to leave alone' },
   start_at: { enum: ['beginning', 'end'], default: 'beginning', description: 'where a file with no checkpoint that exists at startup begins' },
   poll_interval_ms: {
-    type: 'integer', minimum: 10, maximum: 60000, default: 250,
-    description: 'how often files are polled when file-change notifications are unavailable, and how often a reader holding lines back (an audit event in flight) is re-checked; with notifications a write is read at once and an idle file is checked every 2 s',
+    type: 'integer',
+    minimum: 10,
+    maximum: 60000,
+    default: 250,
+    description:
+      'how often files are polled when file-change notifications are unavailable, and how often a reader holding lines back (an audit event in flight) is re-checked; with notifications a write is read at once and an idle file is checked every 2 s',
   },
   checkpoint_interval_ms: {
-    type: 'integer', minimum: 10, maximum: 600000, default: 1000,
+    type: 'integer',
+    minimum: 10,
+    maximum: 600000,
+    default: 1000,
     description: 'at most this long after a line is delivered, its offset is in the checkpoint file (so a crash re-reads at most this much)',
   },
-  rotate_wait_ms: { type: 'integer', minimum: 0, maximum: 3600000, default: 5000, description: 'how long a rotated-away or deleted file is kept open after its last data for late writes, then closed' },
+  rotate_wait_ms: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 3600000,
+    default: 5000,
+    description: 'how long a rotated-away or deleted file is kept open after its last data for late writes, then closed',
+  },
   max_line_bytes: {
-    type: 'integer', minimum: 1024, maximum: 67108864, default: 1048576,
+    type: 'integer',
+    minimum: 1024,
+    maximum: 67108864,
+    default: 1048576,
     description: 'longer lines keep their first max_line_bytes bytes, are counted (long_lines) and reported',
   },
   fingerprint_bytes: { type: 'integer', minimum: 16, maximum: 65536, default: 1024 },
@@ -105,7 +121,9 @@ export function checkpointPathFor(cfg: TailInputConfig, stateDir: string): strin
   return join(stateDir, 'checkpoints', `${id}.json`);
 }
 
-export interface TailInputStats { [k: string]: number }
+export interface TailInputStats {
+  [k: string]: number;
+}
 
 /**
  * Builds the Input. `newReader` is called per file (and again after the file was truncated, so
@@ -122,11 +140,19 @@ export function createTailInput(
   const name = `${c.type}:${paths.join(',')}`;
   let tailer: Tailer | undefined;
   let sink: InputSink | undefined;
-  interface ReaderState { gen: number; reader: LineReader; lastCommit: number; lastLines: number | undefined }
+  interface ReaderState {
+    gen: number;
+    reader: LineReader;
+    lastCommit: number;
+    lastLines: number | undefined;
+  }
   const readers = new WeakMap<TailedFile, ReaderState>();
   let records = 0;
   let errors = 0;
-  const sinkError = (err: AuditflowError) => { errors++; sink?.error(err); };
+  const sinkError = (err: AuditflowError) => {
+    errors++;
+    sink?.error(err);
+  };
 
   // A file whose first lines are plainly another format (a snoopy input pointed at an audit.log)
   // would only yield parse errors: say once what it looks like, with the same guess as `normalize`.
@@ -137,7 +163,9 @@ export function createTailInput(
     sniffed.add(chunk.file);
     const looks = sniffFormat(chunk.lines.map((l) => l.text));
     if (looks && looks !== expected) {
-      sinkError(new AuditflowError('AF_ERR_INPUT', `looks like ${formatNames[looks]}, not ${formatNames[expected]}: is the input's type right?`, chunk.file.path));
+      sinkError(
+        new AuditflowError('AF_ERR_INPUT', `looks like ${formatNames[looks]}, not ${formatNames[expected]}: is the input's type right?`, chunk.file.path),
+      );
     }
   };
 
@@ -162,7 +190,11 @@ export function createTailInput(
   let failedBatches = 0;
   const settle = () => {
     let lastAcked = -1;
-    for (let i = pending.length - 1; i >= 0; i--) if (pending[i].acked) { lastAcked = i; break; }
+    for (let i = pending.length - 1; i >= 0; i--)
+      if (pending[i].acked) {
+        lastAcked = i;
+        break;
+      }
     while (pending.length && (pending[0].acked || lastAcked > 0)) {
       const p = pending.shift()!;
       lastAcked--;
@@ -170,7 +202,11 @@ export function createTailInput(
         failedBatches++;
         if (!frozen.has(p.file)) {
           frozen.add(p.file);
-          ctx.log.warn('a batch was not delivered: checkpoint held so its lines are read again after a restart', { input: name, path: p.file.path, offset: p.file.committed });
+          ctx.log.warn('a batch was not delivered: checkpoint held so its lines are read again after a restart', {
+            input: name,
+            path: p.file.path,
+            offset: p.file.committed,
+          });
         }
         continue;
       }
@@ -187,10 +223,19 @@ export function createTailInput(
     records += out.length;
     // Every batch is tracked, even one that does not move the offset: if it fails, a later
     // batch of the same file must not carry the checkpoint past its lines.
-    if (advances) { r.lastCommit = offset; r.lastLines = held === undefined && linesBefore > 0 ? linesBefore : undefined; }
+    if (advances) {
+      r.lastCommit = offset;
+      r.lastLines = held === undefined && linesBefore > 0 ? linesBefore : undefined;
+    }
     const entry = { file, gen, offset: r.lastCommit, lines: r.lastLines, acked: false };
     pending.push(entry);
-    await sink!.push({ records: out, ack: () => { entry.acked = true; settle(); } });
+    await sink!.push({
+      records: out,
+      ack: () => {
+        entry.acked = true;
+        settle();
+      },
+    });
   };
 
   return {

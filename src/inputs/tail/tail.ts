@@ -58,7 +58,7 @@ export interface TailOptions {
    * A file with nothing new for `idleMs` (wall time), called when the loop wakes. Resolving true
    * means lines are still held back: the loop then wakes every pollMs to call it again.
    */
-  onIdle?(file: TailedFile, gen: number, idleMs: number): Promise<boolean | void>;
+  onIdle?(file: TailedFile, gen: number, idleMs: number): Promise<boolean | undefined>;
   onError?(err: AuditflowError): void;
   log: Logger;
   /** how often files are polled without notifications, and readers holding lines are re-asked */
@@ -156,7 +156,17 @@ export class Tailer {
   /** notifications are trusted once chokidar is ready, until it reports an error */
   private watching = false;
   private readonly buf: Buffer;
-  private readonly counters: TailStats = { files: 0, lines: 0, bytes: 0, truncations: 0, rotations: 0, long_lines: 0, recovered_rotated: 0, checkpoint_writes: 0, wakeups: 0 };
+  private readonly counters: TailStats = {
+    files: 0,
+    lines: 0,
+    bytes: 0,
+    truncations: 0,
+    rotations: 0,
+    long_lines: 0,
+    recovered_rotated: 0,
+    checkpoint_writes: 0,
+    wakeups: 0,
+  };
   private firstScan = true;
   private checkpointError: string | undefined;
 
@@ -164,9 +174,20 @@ export class Tailer {
     // An option given as undefined (a config key left out) never overrides a default.
     const given = Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as TailOptions;
     this.o = {
-      startAt: 'beginning', pollMs: 250, safetyPollMs: 2000, scanMs: 1000, checkpointMs: 1000, rotateWaitMs: 5000,
-      maxLineBytes: DEFAULT_MAX_LINE_BYTES, readBytes: 1 << 16, maxChunkLines: 128, fingerprintBytes: FINGERPRINT_BYTES,
-      checkpointTtlMs: 7 * 24 * 3600_000, watch: true, ...given, exclude: opts.exclude ?? [],
+      startAt: 'beginning',
+      pollMs: 250,
+      safetyPollMs: 2000,
+      scanMs: 1000,
+      checkpointMs: 1000,
+      rotateWaitMs: 5000,
+      maxLineBytes: DEFAULT_MAX_LINE_BYTES,
+      readBytes: 1 << 16,
+      maxChunkLines: 128,
+      fingerprintBytes: FINGERPRINT_BYTES,
+      checkpointTtlMs: 7 * 24 * 3600_000,
+      watch: true,
+      ...given,
+      exclude: opts.exclude ?? [],
     };
     this.patterns = opts.include.map(compilePattern);
     this.store = new CheckpointStore(opts.checkpointPath);
@@ -191,7 +212,12 @@ export class Tailer {
     // A push blocked on backpressure (outputs down) has already handed its batch over, and the
     // loop pushes nothing once it sees running=false: stop need not wait for the pipeline.
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.loop, new Promise<void>((r) => { timer = setTimeout(r, STOP_GRACE_MS); })]);
+    await Promise.race([
+      this.loop,
+      new Promise<void>((r) => {
+        timer = setTimeout(r, STOP_GRACE_MS);
+      }),
+    ]);
     clearTimeout(timer);
     await this.watcher?.close();
     clearTimeout(this.checkpointTimer);
@@ -202,7 +228,13 @@ export class Tailer {
 
   /** Closes every file (after stop; acks may still commit until then). */
   close(): void {
-    for (const f of this.files.values()) { try { closeSync(f.fd); } catch { /* already closed */ } }
+    for (const f of this.files.values()) {
+      try {
+        closeSync(f.fd);
+      } catch {
+        /* already closed */
+      }
+    }
     this.files.clear();
   }
 
@@ -299,7 +331,10 @@ export class Tailer {
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.wakePending) { this.wakePending = false; return Promise.resolve(); }
+    if (this.wakePending) {
+      this.wakePending = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       this.wakeResolve = resolve;
       this.wakeTimer = setTimeout(() => this.wake(), ms);
@@ -307,10 +342,14 @@ export class Tailer {
   }
 
   private wake(): void {
-    if (this.wakeTimer) { clearTimeout(this.wakeTimer); this.wakeTimer = undefined; }
+    if (this.wakeTimer) {
+      clearTimeout(this.wakeTimer);
+      this.wakeTimer = undefined;
+    }
     const r = this.wakeResolve;
     this.wakeResolve = undefined;
-    if (r) r(); else this.wakePending = true;
+    if (r) r();
+    else this.wakePending = true;
   }
 
   private startWatcher(): void {
@@ -327,7 +366,9 @@ export class Tailer {
       if (event !== 'change') this.scanRequested = true; // change: the quick scan covers it
       this.wake();
     });
-    this.watcher.on('ready', () => { this.watching = true; });
+    this.watcher.on('ready', () => {
+      this.watching = true;
+    });
     this.watcher.on('error', (err) => {
       // notifications can no longer be trusted to come: poll every pollMs from now on
       this.watching = false;
@@ -348,7 +389,11 @@ export class Tailer {
     const seen = new Set<string>();
     for (const path of paths) {
       let st: Stats;
-      try { st = statSync(path); } catch { continue; }
+      try {
+        st = statSync(path);
+      } catch {
+        continue;
+      }
       if (!st.isFile()) continue;
       const key = idKey(st);
       seen.add(key);
@@ -395,7 +440,11 @@ export class Tailer {
     }
     this.failed.delete(path);
     const fst = fstatSync(fd);
-    if (fst.ino !== st.ino || fst.dev !== st.dev) { closeSync(fd); this.scanRequested = true; return undefined; }
+    if (fst.ino !== st.ino || fst.dev !== st.dev) {
+      closeSync(fd);
+      this.scanRequested = true;
+      return undefined;
+    }
     const id = identify(fd, fst.dev, fst.ino, fst.size, this.o.fingerprintBytes);
     let offset: number;
     let lineNo = -1;
@@ -407,7 +456,12 @@ export class Tailer {
       // Shorter than the checkpoint, or same dev+inode with different first bytes: truncated
       // (and maybe rewritten) while we were away, or the inode went to a new file. Either way
       // what it holds now is read whole, and what it held past the checkpoint is reported lost.
-      this.truncated(path, cp.offset, fst.size, `was truncated or rewritten while auditflow was not running (${cp.offset > fst.size ? 'shorter than its checkpoint' : 'same inode, different first bytes'})`);
+      this.truncated(
+        path,
+        cp.offset,
+        fst.size,
+        `was truncated or rewritten while auditflow was not running (${cp.offset > fst.size ? 'shorter than its checkpoint' : 'same inode, different first bytes'})`,
+      );
       offset = 0;
     } else {
       offset = this.firstScan && this.o.startAt === 'end' ? fst.size : 0;
@@ -416,7 +470,10 @@ export class Tailer {
     const f = new TailedFile(path, id, fd, offset, lineNo, this.o.maxLineBytes);
     f.lastSize = fst.size;
     f.lastDataAt = Date.now();
-    if (rotated) { f.state = 'rotated'; f.rotatedAt = Date.now(); }
+    if (rotated) {
+      f.state = 'rotated';
+      f.rotatedAt = Date.now();
+    }
     this.files.set(idKey(id), f);
     this.store.set(path, id, offset, lineNo > 0 ? lineNo : undefined);
     this.o.log.debug('tailing file', { path, offset, size: fst.size });
@@ -435,13 +492,21 @@ export class Tailer {
       const dir = dirname(cp.path);
       const stem = basename(cp.path);
       let names: string[];
-      try { names = readdirSync(dir); } catch { continue; }
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
       for (const name of names) {
         // the checkpoint's own path too: a rotated file being finished when we stopped is recorded there
         if (!name.startsWith(stem)) continue;
         const path = join(dir, name);
         let st: Stats;
-        try { st = statSync(path); } catch { continue; }
+        try {
+          st = statSync(path);
+        } catch {
+          continue;
+        }
         if (st.dev !== cp.dev || st.ino !== cp.ino || !st.isFile()) continue;
         // read to its checkpoint and unchanged: nothing to finish (rotated files of earlier runs)
         if (cp.offset === st.size && this.headUnchanged(path, cp)) break;
@@ -457,8 +522,16 @@ export class Tailer {
 
   private headUnchanged(path: string, id: FileIdentity): boolean {
     let fd: number;
-    try { fd = openSync(path, 'r'); } catch { return false; }
-    try { return sameHead(fd, id); } finally { closeSync(fd); }
+    try {
+      fd = openSync(path, 'r');
+    } catch {
+      return false;
+    }
+    try {
+      return sameHead(fd, id);
+    } finally {
+      closeSync(fd);
+    }
   }
 
   private retireIdle(): void {
@@ -472,8 +545,16 @@ export class Tailer {
 
   private retire(f: TailedFile): void {
     let deleted = false;
-    try { deleted = fstatSync(f.fd).nlink === 0; } catch { /* closed */ }
-    try { closeSync(f.fd); } catch { /* already closed */ }
+    try {
+      deleted = fstatSync(f.fd).nlink === 0;
+    } catch {
+      /* closed */
+    }
+    try {
+      closeSync(f.fd);
+    } catch {
+      /* already closed */
+    }
     this.files.delete(idKey(f.id));
     // A renamed file's entry stays (it may be found again after a restart) and expires with the
     // TTL; a deleted file's entry is of no use to anyone.
@@ -483,14 +564,19 @@ export class Tailer {
 
   private truncated(path: string, offset: number, size: number, why: string): void {
     this.counters.truncations++;
-    const err = new AuditflowError('AF_ERR_INPUT',
-      `file ${why} (offset ${offset}, size now ${size}): restarting at 0; bytes from ${offset} of its earlier content may be lost (lines written after the last read and before the truncation)`, path);
-    if (this.o.onError) this.o.onError(err); else this.o.log.warn(err.message);
+    const err = new AuditflowError(
+      'AF_ERR_INPUT',
+      `file ${why} (offset ${offset}, size now ${size}): restarting at 0; bytes from ${offset} of its earlier content may be lost (lines written after the last read and before the truncation)`,
+      path,
+    );
+    if (this.o.onError) this.o.onError(err);
+    else this.o.log.warn(err.message);
   }
 
   private report(where: string, message: string, cause?: unknown): void {
     const err = new AuditflowError('AF_ERR_INPUT', message, where, { cause });
-    if (this.o.onError) this.o.onError(err); else this.o.log.warn(err.message);
+    if (this.o.onError) this.o.onError(err);
+    else this.o.log.warn(err.message);
   }
 
   // ---- reading ----

@@ -24,7 +24,11 @@ export interface RemoteClientOptions {
   log: Logger;
 }
 
-interface Msg { line: string | null; seq: number; done: () => void }
+interface Msg {
+  line: string | null;
+  seq: number;
+  done: () => void;
+}
 
 export class RemoteClient {
   /** not yet acknowledged, oldest first; the first `inFlight` of them are on the wire */
@@ -50,24 +54,33 @@ export class RemoteClient {
     if (lines.length === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let left = lines.length;
-      const done = () => { if (--left === 0) resolve(); };
+      const done = () => {
+        if (--left === 0) resolve();
+      };
       for (const line of lines) this.queue.push({ line, seq: 0, done });
       this.pump();
     });
   }
 
-  get pending(): number { return this.queue.length - this.head; }
-  get current(): string { return formatHostPort(this.o.servers[this.server]); }
+  get pending(): number {
+    return this.queue.length - this.head;
+  }
+  get current(): string {
+    return formatHostPort(this.o.servers[this.server]);
+  }
 
   start(): void {
     if (this.o.heartbeatMs > 0) {
-      this.heartbeatTimer = setInterval(() => {
-        if (this.socket && !this.connecting && this.inFlight === 0 && Date.now() - this.lastActivity >= this.o.heartbeatMs) {
-          this.counters.heartbeats++;
-          this.queue.push({ line: null, seq: 0, done: () => {} });
-          this.pump();
-        }
-      }, Math.max(100, this.o.heartbeatMs / 2));
+      this.heartbeatTimer = setInterval(
+        () => {
+          if (this.socket && !this.connecting && this.inFlight === 0 && Date.now() - this.lastActivity >= this.o.heartbeatMs) {
+            this.counters.heartbeats++;
+            this.queue.push({ line: null, seq: 0, done: () => {} });
+            this.pump();
+          }
+        },
+        Math.max(100, this.o.heartbeatMs / 2),
+      );
       this.heartbeatTimer.unref();
     }
     this.connect();
@@ -105,18 +118,26 @@ export class RemoteClient {
     socket.on('data', (chunk: Buffer) => {
       decoder.push(chunk);
       for (let f = decoder.next(); f !== null; f = decoder.next()) {
-        if (f.kind !== 'managed') { this.drop(socket, `unexpected ${f.kind === 'error' ? f.message : 'text'} from server`); return; }
+        if (f.kind !== 'managed') {
+          this.drop(socket, `unexpected ${f.kind === 'error' ? f.message : 'text'} from server`);
+          return;
+        }
         if (!this.reply(socket, f.type, f.seq, f.payload)) return;
       }
     });
-    socket.on('error', () => { /* close follows */ });
+    socket.on('error', () => {
+      /* close follows */
+    });
     socket.on('close', () => this.lost(socket, 'connection closed'));
   }
 
   /** false when the connection was dropped */
   private reply(socket: net.Socket, type: number, seq: number, text: string): boolean {
     this.lastActivity = Date.now();
-    if (type === RMW_TYPE.ENDING) { this.drop(socket, `server is going down${text ? `: ${text}` : ''}`); return false; }
+    if (type === RMW_TYPE.ENDING) {
+      this.drop(socket, `server is going down${text ? `: ${text}` : ''}`);
+      return false;
+    }
     if ((type & RMW_REPLY_MASK) === 0) return true; // the server's own messages: nothing to answer
     if (type & RMW_FATAL_MASK) {
       this.counters.refused++;
@@ -139,14 +160,20 @@ export class RemoteClient {
     const n = i - this.head + 1;
     this.head += n;
     this.inFlight -= n;
-    if (this.head > 4096 && this.head * 2 > this.queue.length) { this.queue = this.queue.slice(this.head); this.head = 0; }
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
     this.armAckTimer();
     this.pump();
     return true;
   }
 
   private pump(): void {
-    if (!this.socket) { this.connect(); return; }
+    if (!this.socket) {
+      this.connect();
+      return;
+    }
     const s = this.socket;
     const chunks: Buffer[] = [];
     while (this.inFlight < this.o.window && this.head + this.inFlight < this.queue.length) {
@@ -163,7 +190,10 @@ export class RemoteClient {
   }
 
   private armAckTimer(): void {
-    if (this.ackTimer) { clearTimeout(this.ackTimer); this.ackTimer = null; }
+    if (this.ackTimer) {
+      clearTimeout(this.ackTimer);
+      this.ackTimer = null;
+    }
     if (this.inFlight === 0 || !this.socket) return;
     const s = this.socket;
     this.ackTimer = setTimeout(() => this.drop(s, `no acknowledgement within ${this.o.ackTimeoutMs} ms`), this.o.ackTimeoutMs);
@@ -181,7 +211,10 @@ export class RemoteClient {
     if (!wasUp && this.socket) return; // an older socket closing late
     this.socket = null;
     this.connecting = false;
-    if (this.ackTimer) { clearTimeout(this.ackTimer); this.ackTimer = null; }
+    if (this.ackTimer) {
+      clearTimeout(this.ackTimer);
+      this.ackTimer = null;
+    }
     this.counters.resent += this.inFlight;
     this.inFlight = 0;
     if (this.closed) return;
@@ -193,6 +226,9 @@ export class RemoteClient {
     // a full round of failures backs off; a single failure tries the next server at once
     const rounds = Math.floor((this.failuresInRow - 1) / this.o.servers.length);
     const delay = rounds === 0 ? 0 : Math.min(this.o.maxBackoffMs, 100 * 2 ** (rounds - 1));
-    this.retryTimer = setTimeout(() => { this.retryTimer = null; this.connect(); }, delay);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connect();
+    }, delay);
   }
 }

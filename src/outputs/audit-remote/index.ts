@@ -30,9 +30,20 @@ export const auditRemoteOutputSchema = {
   properties: {
     type: { const: 'audit_remote' },
     name: { type: 'string', minLength: 1 },
-    servers: { type: 'array', minItems: 1, items: { type: 'string', minLength: 3 }, description: 'HOST:PORT of auditd (tcp_listen_port) or auditflow collectors, in failover order' },
+    servers: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'string', minLength: 3 },
+      description: 'HOST:PORT of auditd (tcp_listen_port) or auditflow collectors, in failover order',
+    },
     node: { type: 'string', minLength: 1, pattern: '^[^\\s]+$', description: 'node= for records that have none (default: the host name)' },
-    window: { type: 'integer', minimum: 1, maximum: 4096, default: 128, description: 'messages sent before their acks are back (1 = audisp-remote\'s stop-and-wait)' },
+    window: {
+      type: 'integer',
+      minimum: 1,
+      maximum: 4096,
+      default: 128,
+      description: "messages sent before their acks are back (1 = audisp-remote's stop-and-wait)",
+    },
     ack_timeout_ms: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
     connect_timeout_ms: { type: 'integer', minimum: 100, maximum: 600000, default: 5000 },
     heartbeat_s: { type: 'integer', minimum: 0, maximum: 86400, default: 30, description: 'idle time before a HEARTBEAT checks the server (0: never)' },
@@ -45,37 +56,62 @@ export class AuditRemoteOutput implements Output {
   private skipped = 0;
   private tooLong = 0;
   private records = 0;
-  constructor(private readonly client: RemoteClient, private readonly node: string | undefined, private readonly hostName: string | undefined, name: string) { this.name = name; }
-  async start(): Promise<void> { this.client.start(); }
+  constructor(
+    private readonly client: RemoteClient,
+    private readonly node: string | undefined,
+    private readonly hostName: string | undefined,
+    name: string,
+  ) {
+    this.name = name;
+  }
+  async start(): Promise<void> {
+    this.client.start();
+  }
 
   write(records: readonly NormalizedRecord[]): Promise<void> {
     const lines: string[] = [];
     for (const rec of records) {
       const raw = rec[kRaw];
-      if (!Array.isArray(raw) || raw.length === 0) { this.skipped++; continue; }
+      if (!Array.isArray(raw) || raw.length === 0) {
+        this.skipped++;
+        continue;
+      }
       this.records++;
       const node = this.node ?? rec.host?.name ?? this.hostName;
       for (const r of raw) {
         const line = rawLine(r, r.node ?? node);
         // auditd drops what does not fit its buffer; sending it would stall the connection
-        if (Buffer.byteLength(line) > RMW_MAX_MESSAGE - 1) { this.tooLong++; continue; }
+        if (Buffer.byteLength(line) > RMW_MAX_MESSAGE - 1) {
+          this.tooLong++;
+          continue;
+        }
         lines.push(line);
       }
     }
     return this.client.send(lines);
   }
 
-  close(deadlineMs: number): Promise<void> { return this.client.close(deadlineMs); }
+  close(deadlineMs: number): Promise<void> {
+    return this.client.close(deadlineMs);
+  }
 
   stats() {
-    return { records: this.records, skipped_no_audit_records: this.skipped, skipped_too_long: this.tooLong, pending: this.client.pending, ...this.client.counters };
+    return {
+      records: this.records,
+      skipped_no_audit_records: this.skipped,
+      skipped_too_long: this.tooLong,
+      pending: this.client.pending,
+      ...this.client.counters,
+    };
   }
 }
 
 export const auditRemoteOutput: ComponentDef<Output> = {
   type: 'audit_remote',
   schema: auditRemoteOutputSchema,
-  preflight: (cfg: AuditRemoteOutputConfig, where) => { cfg.servers.forEach((s, i) => parseHostPort(s, `${where}.servers[${i}]`)); },
+  preflight: (cfg: AuditRemoteOutputConfig, where) => {
+    cfg.servers.forEach((s, i) => parseHostPort(s, `${where}.servers[${i}]`));
+  },
   build: (cfg: AuditRemoteOutputConfig, ctx) => {
     const name = cfg.name ?? `audit_remote ${cfg.servers[0]}`;
     const client = new RemoteClient({

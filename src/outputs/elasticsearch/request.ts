@@ -5,9 +5,10 @@
 import crypto from 'node:crypto';
 
 // one-shot hashing (Node ≥ 20.12) skips a Hash object per record
-const sha256: (data: string) => string = typeof (crypto as any).hash === 'function'
-  ? (data) => (crypto as any).hash('sha256', data, 'base64url')
-  : (data) => crypto.createHash('sha256').update(data).digest('base64url');
+const sha256: (data: string) => string =
+  typeof (crypto as any).hash === 'function'
+    ? (data) => (crypto as any).hash('sha256', data, 'base64url')
+    : (data) => crypto.createHash('sha256').update(data).digest('base64url');
 import type { NormalizedRecord } from '../../record.js';
 
 /**
@@ -17,9 +18,10 @@ import type { NormalizedRecord } from '../../record.js';
  */
 export function documentId(rec: NormalizedRecord, json: string): string {
   const seq = rec.event?.sequence;
-  const key = rec.event?.module === 'auditd' && typeof seq === 'number'
-    ? `auditd\0${rec.audit?.node ?? rec.host?.name ?? ''}\0${seq}\0${rec['@timestamp']}\0${rec.event.action}`
-    : json;
+  const key =
+    rec.event?.module === 'auditd' && typeof seq === 'number'
+      ? `auditd\0${rec.audit?.node ?? rec.host?.name ?? ''}\0${seq}\0${rec['@timestamp']}\0${rec.event.action}`
+      : json;
   return sha256(key).slice(0, 32);
 }
 
@@ -34,8 +36,7 @@ export function indexResolver(target: string): (rec: NormalizedRecord) => string
     // ISO 8601 UTC: yyyy-MM-ddT...
     const ok = typeof ts === 'string' && ts.length >= 10 && ts[4] === '-' && ts[7] === '-';
     const now = ok ? ts : new Date().toISOString();
-    return target.replace(DATE_BLOCK, (_, fmt: string) =>
-      fmt.replace('yyyy', now.slice(0, 4)).replace('MM', now.slice(5, 7)).replace('dd', now.slice(8, 10)));
+    return target.replace(DATE_BLOCK, (_, fmt: string) => fmt.replace('yyyy', now.slice(0, 4)).replace('MM', now.slice(5, 7)).replace('dd', now.slice(8, 10)));
   };
 }
 
@@ -74,7 +75,11 @@ export function bulkBody(items: readonly BulkItem[]): string {
 
 export type ItemOutcome = 'created' | 'duplicate' | 'retry' | 'rejected';
 
-export interface ItemResult { outcome: ItemOutcome; status: number; error?: { type?: string; reason?: string } }
+export interface ItemResult {
+  outcome: ItemOutcome;
+  status: number;
+  error?: { type?: string; reason?: string };
+}
 
 /** 2xx created, 409 already there, 429/5xx worth retrying, other 4xx never going to work. */
 export function classify(status: number): ItemOutcome {
@@ -122,29 +127,58 @@ export function indexTemplate(target: string, dataStream: boolean, priority: num
           message: text,
           event: {
             properties: {
-              module: kw, kind: kw, category: kw, type: kw, action: kw, outcome: kw, dataset: kw,
-              sequence: long, original: { type: 'keyword', index: false, doc_values: false },
+              module: kw,
+              kind: kw,
+              category: kw,
+              type: kw,
+              action: kw,
+              outcome: kw,
+              dataset: kw,
+              sequence: long,
+              original: { type: 'keyword', index: false, doc_values: false },
             },
           },
           process: {
             properties: {
-              pid: long, name: kw, executable: kw, args: kw, args_count: long, working_directory: kw,
+              pid: long,
+              name: kw,
+              executable: kw,
+              args: kw,
+              args_count: long,
+              working_directory: kw,
               title: { type: 'keyword', ignore_above: 8192, fields: { text } },
               command_line: { type: 'keyword', ignore_above: 8192, fields: { text } },
-              tty: { properties: { char_device: { properties: { major: long, minor: long } } } }, exit_code: long,
+              tty: { properties: { char_device: { properties: { major: long, minor: long } } } },
+              exit_code: long,
               parent: { properties: { pid: long, name: kw, executable: kw } },
             },
           },
           user: {
             properties: {
-              id: kw, name: kw, terminal: kw, audit: user, effective: user, saved: user, filesystem: user,
-              group: user, target: user,
+              id: kw,
+              name: kw,
+              terminal: kw,
+              audit: user,
+              effective: user,
+              saved: user,
+              filesystem: user,
+              group: user,
+              target: user,
             },
           },
           group: user,
           file: {
             properties: {
-              path: kw, target_path: kw, inode: kw, device: kw, mode: kw, uid: kw, gid: kw, owner: kw, group: kw, type: kw,
+              path: kw,
+              target_path: kw,
+              inode: kw,
+              device: kw,
+              mode: kw,
+              uid: kw,
+              gid: kw,
+              owner: kw,
+              group: kw,
+              type: kw,
             },
           },
           source: { properties: { ip: { type: 'ip' }, port: long, path: kw, address: kw } },
@@ -153,7 +187,15 @@ export function indexTemplate(target: string, dataStream: boolean, priority: num
           host: { properties: { name: kw, id: kw } },
           audit: {
             properties: {
-              syscall: kw, arch: kw, exit: long, errno: kw, keys: kw, record_types: kw, node: kw, session: kw, lost: long,
+              syscall: kw,
+              arch: kw,
+              exit: long,
+              errno: kw,
+              keys: kw,
+              record_types: kw,
+              node: kw,
+              session: kw,
+              lost: long,
               // free-form per record type: kept in _source, not indexed, so no event can make
               // another event's mapping conflict (and land in the dead-letter file)
               data: { type: 'object', enabled: false },

@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 import { AuditflowError } from '../../errors.js';
 import type { ResolvedElasticsearchConfig } from './config.js';
 
-export interface HttpAnswer { status: number; body: string }
+export interface HttpAnswer {
+  status: number;
+  body: string;
+}
 
 export class EsService {
   private readonly agent: http.Agent;
@@ -20,7 +23,9 @@ export class EsService {
     if (isHttps) {
       let ca: Buffer | undefined;
       if (cfg.caFile) {
-        try { ca = readFileSync(cfg.caFile); } catch (err) {
+        try {
+          ca = readFileSync(cfg.caFile);
+        } catch (err) {
           throw new AuditflowError('AF_ERR_CONFIG', `cannot read CA file ${cfg.caFile}: ${(err as Error).message}`, `${cfg.name}.tls.ca_file`);
         }
       }
@@ -42,12 +47,21 @@ export class EsService {
       const req = this.mod.request(url, { method, headers, agent: this.agent, timeout: this.cfg.requestTimeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => { this.requests.delete(req); resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }); });
-        res.on('error', (err) => { this.requests.delete(req); reject(err); });
+        res.on('end', () => {
+          this.requests.delete(req);
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+        });
+        res.on('error', (err) => {
+          this.requests.delete(req);
+          reject(err);
+        });
       });
       this.requests.add(req);
       req.on('timeout', () => req.destroy(new Error(`no answer within ${this.cfg.requestTimeoutMs} ms`)));
-      req.on('error', (err) => { this.requests.delete(req); reject(err); });
+      req.on('error', (err) => {
+        this.requests.delete(req);
+        reject(err);
+      });
       req.end(body);
     });
   }

@@ -12,8 +12,16 @@ import { bulkBody, bulkItem, documentId, indexResolver, indexTemplate, parseBulk
 import { EsService } from './service.js';
 import { DeadLetterFile } from './dead-letter.js';
 
-interface Ticket { left: number; resolve: () => void; reject: (err: Error) => void; settled: boolean }
-interface Pending { item: BulkItem; ticket: Ticket }
+interface Ticket {
+  left: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+  settled: boolean;
+}
+interface Pending {
+  item: BulkItem;
+  ticket: Ticket;
+}
 
 export class ElasticsearchOutput implements Output {
   readonly name: string;
@@ -32,7 +40,14 @@ export class ElasticsearchOutput implements Output {
   private wake: (() => void) | null = null;
   private lastProblem = '';
   private readonly counters = {
-    records_out: 0, duplicates: 0, dead_lettered: 0, retried_items: 0, requests: 0, request_errors: 0, split_requests: 0, bytes_out: 0,
+    records_out: 0,
+    duplicates: 0,
+    dead_lettered: 0,
+    retried_items: 0,
+    requests: 0,
+    request_errors: 0,
+    split_requests: 0,
+    bytes_out: 0,
   };
 
   constructor(config: ElasticsearchConfig, ctx: BuildContext) {
@@ -72,14 +87,23 @@ export class ElasticsearchOutput implements Output {
     while (!this.closed && this.active < this.cfg.concurrency && this.queue.length > 0) {
       const full = this.queue.length >= this.cfg.maxEvents || this.queueBytes >= this.cfg.maxBytes;
       if (!full && !partialDue && !this.flushing && this.cfg.timeoutMs > 0) {
-        this.timer ??= setTimeout(() => { this.timer = null; this.kick(true); }, this.cfg.timeoutMs);
+        this.timer ??= setTimeout(() => {
+          this.timer = null;
+          this.kick(true);
+        }, this.cfg.timeoutMs);
         return;
       }
       partialDue = false;
-      if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+      if (this.timer) {
+        clearTimeout(this.timer);
+        this.timer = null;
+      }
       const batch = this.take();
       this.active++;
-      void this.send(batch).finally(() => { this.active--; this.kick(); });
+      void this.send(batch).finally(() => {
+        this.active--;
+        this.kick();
+      });
     }
   }
 
@@ -101,7 +125,10 @@ export class ElasticsearchOutput implements Output {
     let todo = batch;
     let attempt = 0;
     while (todo.length > 0) {
-      if (this.closed) { this.fail(todo); return; }
+      if (this.closed) {
+        this.fail(todo);
+        return;
+      }
       let status = 0;
       let body = '';
       try {
@@ -132,10 +159,16 @@ export class ElasticsearchOutput implements Output {
         for (let i = 0; i < todo.length; i++) {
           const r = results[i];
           const p = todo[i];
-          if (r.outcome === 'created') { this.counters.records_out++; this.done(p); }
-          else if (r.outcome === 'duplicate') { this.counters.duplicates++; this.done(p); }
-          else if (r.outcome === 'retry') { p.item.attempts++; again.push(p); }
-          else dead.push({ p, status: r.status, type: r.error?.type, reason: r.error?.reason });
+          if (r.outcome === 'created') {
+            this.counters.records_out++;
+            this.done(p);
+          } else if (r.outcome === 'duplicate') {
+            this.counters.duplicates++;
+            this.done(p);
+          } else if (r.outcome === 'retry') {
+            p.item.attempts++;
+            again.push(p);
+          } else dead.push({ p, status: r.status, type: r.error?.type, reason: r.error?.reason });
         }
         if (dead.length) await this.deadLetter(dead);
         if (again.length) {
@@ -149,7 +182,9 @@ export class ElasticsearchOutput implements Output {
       if (status === 413) {
         // too large for http.max_content_length: halve until it fits; a lone item never will
         if (todo.length === 1) {
-          await this.deadLetter([{ p: todo[0], status, type: 'request_entity_too_large', reason: 'document larger than the cluster accepts in one request (413)' }]);
+          await this.deadLetter([
+            { p: todo[0], status, type: 'request_entity_too_large', reason: 'document larger than the cluster accepts in one request (413)' },
+          ]);
           return;
         }
         this.counters.split_requests++;
@@ -175,14 +210,19 @@ export class ElasticsearchOutput implements Output {
   /** Installs the index template once, before the first bulk; concurrent sends wait for it. */
   private ensureTemplate(): Promise<void> {
     if (this.templateDone) return Promise.resolve();
-    this.templating ??= this.installTemplate().finally(() => { this.templating = null; });
+    this.templating ??= this.installTemplate().finally(() => {
+      this.templating = null;
+    });
     return this.templating;
   }
 
   private async installTemplate(): Promise<void> {
     const t = this.cfg.template;
-    const ans = await this.service.request('PUT', `_index_template/${encodeURIComponent(t.name)}`,
-      JSON.stringify(indexTemplate(this.cfg.target, this.cfg.dataStream, t.priority)));
+    const ans = await this.service.request(
+      'PUT',
+      `_index_template/${encodeURIComponent(t.name)}`,
+      JSON.stringify(indexTemplate(this.cfg.target, this.cfg.dataStream, t.priority)),
+    );
     if (ans.status >= 200 && ans.status < 300) {
       this.templateDone = true;
       this.log.info('elasticsearch index template installed', { output: this.name, template: t.name });
@@ -191,7 +231,11 @@ export class ElasticsearchOutput implements Output {
     } else {
       // e.g. no manage_index_templates privilege: ship with whatever mappings the cluster has
       this.templateDone = true;
-      this.log.error('elasticsearch index template not installed, continuing without it', { output: this.name, status: ans.status, body: ans.body.slice(0, 300) });
+      this.log.error('elasticsearch index template not installed, continuing without it', {
+        output: this.name,
+        status: ans.status,
+        body: ans.body.slice(0, 300),
+      });
     }
   }
 
@@ -201,24 +245,38 @@ export class ElasticsearchOutput implements Output {
     } catch (err) {
       // the dead-letter file is the last resort; if it cannot be written the records stay undelivered
       this.log.error('cannot write dead-letter file', { output: this.name, path: this.deadLetters.path, error: (err as Error).message });
-      this.fail(items.map((x) => x.p), `dead-letter file ${this.deadLetters.path} not writable: ${(err as Error).message}`);
+      this.fail(
+        items.map((x) => x.p),
+        `dead-letter file ${this.deadLetters.path} not writable: ${(err as Error).message}`,
+      );
       return;
     }
     this.counters.dead_lettered += items.length;
     this.log.warn('elasticsearch refused records, written to the dead-letter file', {
-      output: this.name, count: items.length, status: items[0].status, reason: items[0].reason, path: this.deadLetters.path,
+      output: this.name,
+      count: items.length,
+      status: items[0].status,
+      reason: items[0].reason,
+      path: this.deadLetters.path,
     });
     for (const x of items) this.done(x.p);
   }
 
   private done(p: Pending): void {
     const t = p.ticket;
-    if (--t.left === 0 && !t.settled) { t.settled = true; t.resolve(); }
+    if (--t.left === 0 && !t.settled) {
+      t.settled = true;
+      t.resolve();
+    }
   }
 
   private fail(ps: Pending[], why?: string): void {
     const err = new AuditflowError('AF_ERR_OUTPUT', `not delivered: ${why ?? (this.lastProblem || 'output closed')}`, this.name);
-    for (const p of ps) if (!p.ticket.settled) { p.ticket.settled = true; p.ticket.reject(err); }
+    for (const p of ps)
+      if (!p.ticket.settled) {
+        p.ticket.settled = true;
+        p.ticket.reject(err);
+      }
   }
 
   private problem(msg: string): void {
@@ -232,14 +290,24 @@ export class ElasticsearchOutput implements Output {
     const base = Math.min(this.cfg.retryMaxMs, this.cfg.retryInitialMs * 2 ** Math.min(attempt, 20));
     const ms = base / 2 + Math.random() * (base / 2);
     return new Promise((resolve) => {
-      const t = setTimeout(() => { this.wake = null; resolve(); }, ms);
-      this.wake = () => { clearTimeout(t); this.wake = null; resolve(); };
+      const t = setTimeout(() => {
+        this.wake = null;
+        resolve();
+      }, ms);
+      this.wake = () => {
+        clearTimeout(t);
+        this.wake = null;
+        resolve();
+      };
     });
   }
 
   async close(deadlineMs: number): Promise<void> {
     this.flushing = true;
-    if (this.timer) { clearTimeout(this.timer); this.timer = null; }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
     this.kick();
     while ((this.active > 0 || this.queue.length > 0) && Date.now() < deadlineMs) await new Promise((r) => setTimeout(r, 20));
     this.closed = true;

@@ -5,7 +5,15 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { encodeCommand, RespError, RespReader, type Reply } from './resp.js';
 
-export interface RedisTarget { host: string; port: number; db: number; username?: string; password?: string; tls?: tls.ConnectionOptions; connectTimeoutMs: number }
+export interface RedisTarget {
+  host: string;
+  port: number;
+  db: number;
+  username?: string;
+  password?: string;
+  tls?: tls.ConnectionOptions;
+  connectTimeoutMs: number;
+}
 
 export class RedisConnection {
   private readonly waiting: { resolve: (r: Reply) => void; reject: (e: Error) => void }[] = [];
@@ -17,9 +25,18 @@ export class RedisConnection {
     const socket = t.tls ? tls.connect({ ...t.tls, host: t.host, port: t.port }) : net.connect({ host: t.host, port: t.port });
     socket.setNoDelay(true);
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => { socket.destroy(); reject(new Error(`connect timed out after ${t.connectTimeoutMs} ms`)); }, t.connectTimeoutMs);
-      socket.once(t.tls ? 'secureConnect' : 'connect', () => { clearTimeout(timer); resolve(); });
-      socket.once('error', (err) => { clearTimeout(timer); reject(err); });
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new Error(`connect timed out after ${t.connectTimeoutMs} ms`));
+      }, t.connectTimeoutMs);
+      socket.once(t.tls ? 'secureConnect' : 'connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
     });
     const c = new RedisConnection(socket);
     socket.on('data', (chunk: Buffer) => c.onData(chunk));
@@ -29,14 +46,21 @@ export class RedisConnection {
     if (t.password !== undefined) hello.push(c.command(t.username !== undefined ? ['AUTH', t.username, t.password] : ['AUTH', t.password]));
     if (t.db !== 0) hello.push(c.command(['SELECT', String(t.db)]));
     for (const r of await Promise.all(hello)) {
-      if (r instanceof RespError) { c.close(); throw new Error(r.message); }
+      if (r instanceof RespError) {
+        c.close();
+        throw new Error(r.message);
+      }
     }
     return c;
   }
 
-  get broken(): boolean { return this.failure !== null; }
+  get broken(): boolean {
+    return this.failure !== null;
+  }
 
-  command(args: readonly string[]): Promise<Reply> { return this.pipeline([args])[0]; }
+  command(args: readonly string[]): Promise<Reply> {
+    return this.pipeline([args])[0];
+  }
 
   /** Writes all commands at once; one promise per reply (error replies resolve as RespError). */
   pipeline(cmds: readonly (readonly string[])[]): Promise<Reply>[] {
@@ -46,7 +70,9 @@ export class RedisConnection {
     return out;
   }
 
-  close(): void { this.socket.destroy(); }
+  close(): void {
+    this.socket.destroy();
+  }
 
   private onData(chunk: Buffer): void {
     this.reader.push(chunk);

@@ -44,7 +44,7 @@ export const redisOutputSchema = {
     maxlen: { type: 'integer', minimum: 1, default: 1000000, description: 'streams: XADD MAXLEN ~ this many entries' },
     field: { type: 'string', minLength: 1, default: 'message', description: 'streams: the entry field holding the JSON' },
     batch_size: { type: 'integer', minimum: 1, maximum: 100000, default: 500 },
-    password: { type: 'string', description: 'AUTH password (overrides the URL\'s)' },
+    password: { type: 'string', description: "AUTH password (overrides the URL's)" },
     tls: tlsSchema,
     connect_timeout_ms: { type: 'integer', minimum: 100, maximum: 600000, default: 5000 },
     max_backoff_ms: { type: 'integer', minimum: 100, maximum: 600000, default: 5000 },
@@ -60,7 +60,9 @@ function target(cfg: RedisOutputConfig, where: string): RedisTarget {
   const useTls = u.protocol === 'rediss:' || cfg.tls !== undefined;
   const password = cfg.password ?? (u.password ? decodeURIComponent(u.password) : undefined);
   return {
-    host, port: u.port ? Number(u.port) : 6379, db,
+    host,
+    port: u.port ? Number(u.port) : 6379,
+    db,
     username: u.username && password !== undefined ? decodeURIComponent(u.username) : undefined,
     password,
     tls: useTls ? clientTlsOptions(cfg.tls ?? {}, `${where}.tls`, host) : undefined,
@@ -74,7 +76,11 @@ export class RedisOutput implements Output {
   private closing = false;
   private lastError = '';
   counters = { records: 0, commands: 0, retries: 0, reconnects: 0, error_replies: 0 };
-  constructor(private readonly cfg: RedisOutputConfig, private readonly t: RedisTarget, private readonly log: Logger) {
+  constructor(
+    private readonly cfg: RedisOutputConfig,
+    private readonly t: RedisTarget,
+    private readonly log: Logger,
+  ) {
     this.name = cfg.name ?? `redis ${cfg.key}`;
   }
 
@@ -89,9 +95,15 @@ export class RedisOutput implements Output {
     }
   }
 
-  async close(): Promise<void> { this.closing = true; this.conn?.close(); this.conn = null; }
+  async close(): Promise<void> {
+    this.closing = true;
+    this.conn?.close();
+    this.conn = null;
+  }
 
-  stats() { return { ...this.counters }; }
+  stats() {
+    return { ...this.counters };
+  }
 
   /** Sends until Redis has confirmed every line; a failed part is sent again. */
   private async deliver(lines: string[]): Promise<void> {
@@ -104,17 +116,22 @@ export class RedisOutput implements Output {
       }
       try {
         const conn = await this.connection();
-        const cmds = this.cfg.data_type === 'list'
-          ? [['RPUSH', this.cfg.key, ...todo]]
-          : todo.map((l) => ['XADD', this.cfg.key, 'MAXLEN', '~', String(this.cfg.maxlen), '*', this.cfg.field, l]);
+        const cmds =
+          this.cfg.data_type === 'list'
+            ? [['RPUSH', this.cfg.key, ...todo]]
+            : todo.map((l) => ['XADD', this.cfg.key, 'MAXLEN', '~', String(this.cfg.maxlen), '*', this.cfg.field, l]);
         this.counters.commands += cmds.length;
         const replies = await Promise.allSettled(conn.pipeline(cmds));
         // list: one command for all; stream: the first unconfirmed entry and everything after it
         let ok = 0;
-        while (ok < replies.length && replies[ok].status === 'fulfilled' && !((replies[ok] as PromiseFulfilledResult<unknown>).value instanceof RespError)) ok++;
-        if (ok === replies.length) { todo = []; break; }
+        while (ok < replies.length && replies[ok].status === 'fulfilled' && !((replies[ok] as PromiseFulfilledResult<unknown>).value instanceof RespError))
+          ok++;
+        if (ok === replies.length) {
+          todo = [];
+          break;
+        }
         const bad = replies[ok];
-        const why = bad.status === 'rejected' ? (bad.reason as Error).message : ((bad as PromiseFulfilledResult<RespError>).value).message;
+        const why = bad.status === 'rejected' ? (bad.reason as Error).message : (bad as PromiseFulfilledResult<RespError>).value.message;
         if (bad.status === 'fulfilled') this.counters.error_replies++;
         this.report(why);
         todo = this.cfg.data_type === 'list' ? todo : todo.slice(ok);
@@ -142,6 +159,8 @@ export class RedisOutput implements Output {
 export const redisOutput: ComponentDef<Output> = {
   type: 'redis',
   schema: redisOutputSchema,
-  preflight: (cfg: RedisOutputConfig, where) => { target(cfg, where); },
+  preflight: (cfg: RedisOutputConfig, where) => {
+    target(cfg, where);
+  },
   build: (cfg: RedisOutputConfig, ctx) => new RedisOutput(cfg, target(cfg, 'redis'), ctx.log),
 };

@@ -2,7 +2,9 @@
 // strings, replies parsed incrementally (simple strings, errors, integers, bulk strings, arrays).
 
 export type Reply = string | number | null | RespError | Reply[];
-export class RespError { constructor(readonly message: string) {} }
+export class RespError {
+  constructor(readonly message: string) {}
+}
 
 export function encodeCommand(args: readonly string[]): Buffer {
   let head = `*${args.length}\r\n`;
@@ -49,10 +51,14 @@ export class RespReader {
     const text = this.line();
     if (text === undefined) return undefined;
     switch (kind) {
-      case 0x2b: return text;                       // +
-      case 0x2d: return new RespError(text);        // -
-      case 0x3a: return Number(text);               // :
-      case 0x24: {                                  // $
+      case 0x2b:
+        return text; // +
+      case 0x2d:
+        return new RespError(text); // -
+      case 0x3a:
+        return Number(text); // :
+      case 0x24: {
+        // $
         const len = Number(text);
         if (len < 0) return null;
         if (this.buf.length < this.pos + len + 2) return undefined;
@@ -60,7 +66,8 @@ export class RespReader {
         this.pos += len + 2;
         return s;
       }
-      case 0x2a: {                                  // *
+      case 0x2a: {
+        // *
         const n = Number(text);
         if (n < 0) return null;
         const items: Reply[] = [];
@@ -71,7 +78,8 @@ export class RespReader {
         }
         return items;
       }
-      default: throw new Error(`not a RESP reply (first byte 0x${kind.toString(16)})`);
+      default:
+        throw new Error(`not a RESP reply (first byte 0x${kind.toString(16)})`);
     }
   }
 }

@@ -20,7 +20,11 @@ export interface RelpClientOptions {
   log: Logger;
 }
 
-interface Msg { data: Buffer; txnr: number; done: () => void }
+interface Msg {
+  data: Buffer;
+  txnr: number;
+  done: () => void;
+}
 
 export class RelpClient {
   private queue: Msg[] = [];
@@ -42,16 +46,24 @@ export class RelpClient {
     if (messages.length === 0) return Promise.resolve();
     return new Promise<void>((resolve) => {
       let left = messages.length;
-      const done = () => { if (--left === 0) resolve(); };
+      const done = () => {
+        if (--left === 0) resolve();
+      };
       for (const data of messages) this.queue.push({ data, txnr: 0, done });
       this.pump();
     });
   }
 
-  get pending(): number { return this.queue.length - this.head; }
-  private get current(): string { return formatHostPort(this.o.servers[this.server]); }
+  get pending(): number {
+    return this.queue.length - this.head;
+  }
+  private get current(): string {
+    return formatHostPort(this.o.servers[this.server]);
+  }
 
-  start(): void { this.connect(); }
+  start(): void {
+    this.connect();
+  }
 
   async close(deadlineMs: number): Promise<void> {
     while (this.pending > 0 && Date.now() < deadlineMs) await new Promise((r) => setTimeout(r, 10));
@@ -59,7 +71,10 @@ export class RelpClient {
     for (const t of [this.ackTimer, this.retryTimer]) if (t) clearTimeout(t);
     const s = this.socket;
     this.socket = null;
-    if (s && this.ready) { this.txnr = nextTxnr(this.txnr); s.end(relpFrame(this.txnr, 'close')); }
+    if (s && this.ready) {
+      this.txnr = nextTxnr(this.txnr);
+      s.end(relpFrame(this.txnr, 'close'));
+    }
     s?.destroySoon();
   }
 
@@ -86,12 +101,21 @@ export class RelpClient {
       decoder.push(chunk);
       try {
         for (let f = decoder.next(); f !== null; f = decoder.next()) {
-          if (f.command === 'serverclose') { this.drop(socket, 'server closed the session'); return; }
+          if (f.command === 'serverclose') {
+            this.drop(socket, 'server closed the session');
+            return;
+          }
           if (f.command !== 'rsp') continue;
           const code = rspCode(f.data);
-          if (code !== 200) { this.drop(socket, `server answered ${f.data.toString('utf8', 0, 120)}`); return; }
+          if (code !== 200) {
+            this.drop(socket, `server answered ${f.data.toString('utf8', 0, 120)}`);
+            return;
+          }
           if (!this.ready) {
-            if (f.txnr !== 1) { this.drop(socket, 'answer before open'); return; }
+            if (f.txnr !== 1) {
+              this.drop(socket, 'answer before open');
+              return;
+            }
             this.ready = true;
             this.failuresInRow = 0;
             this.counters.sessions++;
@@ -104,7 +128,9 @@ export class RelpClient {
         this.drop(socket, err instanceof RelpError ? `not RELP: ${err.message}` : String(err));
       }
     });
-    socket.on('error', () => { /* close follows */ });
+    socket.on('error', () => {
+      /* close follows */
+    });
     socket.on('close', () => this.lost(socket, 'connection closed'));
   }
 
@@ -119,13 +145,19 @@ export class RelpClient {
     this.counters.acked += n;
     this.head += n;
     this.inFlight -= n;
-    if (this.head > 4096 && this.head * 2 > this.queue.length) { this.queue = this.queue.slice(this.head); this.head = 0; }
+    if (this.head > 4096 && this.head * 2 > this.queue.length) {
+      this.queue = this.queue.slice(this.head);
+      this.head = 0;
+    }
     this.armAckTimer();
     this.pump();
   }
 
   private pump(): void {
-    if (!this.socket) { if (!this.retryTimer) this.connect(); return; }
+    if (!this.socket) {
+      if (!this.retryTimer) this.connect();
+      return;
+    }
     if (!this.ready) return;
     const chunks: Buffer[] = [];
     while (this.inFlight < this.o.window && this.head + this.inFlight < this.queue.length) {
@@ -141,7 +173,10 @@ export class RelpClient {
   }
 
   private armAckTimer(): void {
-    if (this.ackTimer) { clearTimeout(this.ackTimer); this.ackTimer = null; }
+    if (this.ackTimer) {
+      clearTimeout(this.ackTimer);
+      this.ackTimer = null;
+    }
     const s = this.socket;
     if (!s || (this.ready && this.inFlight === 0)) return;
     this.ackTimer = setTimeout(() => this.drop(s, `no answer within ${this.o.ackTimeoutMs} ms`), this.o.ackTimeoutMs);
@@ -156,7 +191,10 @@ export class RelpClient {
     if (this.socket !== socket) return;
     this.socket = null;
     this.ready = false;
-    if (this.ackTimer) { clearTimeout(this.ackTimer); this.ackTimer = null; }
+    if (this.ackTimer) {
+      clearTimeout(this.ackTimer);
+      this.ackTimer = null;
+    }
     this.counters.resent += this.inFlight;
     this.inFlight = 0;
     if (this.closed) return;
@@ -167,6 +205,9 @@ export class RelpClient {
     this.o.log.warn(`relp ${from}: ${why}; trying ${this.current}`, { output: this.o.name, pending: this.pending });
     const rounds = Math.floor((this.failuresInRow - 1) / this.o.servers.length);
     const delay = rounds === 0 ? 0 : Math.min(this.o.maxBackoffMs, 100 * 2 ** (rounds - 1));
-    this.retryTimer = setTimeout(() => { this.retryTimer = null; this.connect(); }, delay);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.connect();
+    }, delay);
   }
 }

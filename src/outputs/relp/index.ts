@@ -28,10 +28,15 @@ export const relpOutputSchema = {
   properties: {
     type: { const: 'relp' },
     name: { type: 'string', minLength: 1 },
-    servers: { type: 'array', minItems: 1, items: { type: 'string', minLength: 3 }, description: 'HOST:PORT of RELP receivers, in failover order (port default 2514)' },
+    servers: {
+      type: 'array',
+      minItems: 1,
+      items: { type: 'string', minLength: 3 },
+      description: 'HOST:PORT of RELP receivers, in failover order (port default 2514)',
+    },
     app_name: { type: 'string', pattern: '^[!-~]{1,48}$', default: 'auditflow' },
     facility: { type: 'integer', minimum: 0, maximum: 23, default: 13, description: 'syslog facility number (13: log audit)' },
-    window: { type: 'integer', minimum: 1, maximum: 4096, default: 128, description: 'messages in flight (rsyslog omrelp\'s default window is 128)' },
+    window: { type: 'integer', minimum: 1, maximum: 4096, default: 128, description: "messages in flight (rsyslog omrelp's default window is 128)" },
     ack_timeout_ms: { type: 'integer', minimum: 100, maximum: 600000, default: 10000 },
     connect_timeout_ms: { type: 'integer', minimum: 100, maximum: 600000, default: 5000 },
     max_backoff_ms: { type: 'integer', minimum: 100, maximum: 600000, default: 5000 },
@@ -44,8 +49,17 @@ const printable = (s: string, max: number) => s.replace(/[^!-~]/g, '_').slice(0,
 export class RelpOutput implements Output {
   readonly name: string;
   private records = 0;
-  constructor(private readonly client: RelpClient, private readonly cfg: RelpOutputConfig, private readonly hostName: string, name: string) { this.name = name; }
-  async start(): Promise<void> { this.client.start(); }
+  constructor(
+    private readonly client: RelpClient,
+    private readonly cfg: RelpOutputConfig,
+    private readonly hostName: string,
+    name: string,
+  ) {
+    this.name = name;
+  }
+  async start(): Promise<void> {
+    this.client.start();
+  }
 
   write(records: readonly NormalizedRecord[]): Promise<void> {
     const pri = `<${this.cfg.facility * 8 + 6}>1 `;
@@ -58,8 +72,12 @@ export class RelpOutput implements Output {
     return this.client.send(msgs);
   }
 
-  close(deadlineMs: number): Promise<void> { return this.client.close(deadlineMs); }
-  stats() { return { records: this.records, pending: this.client.pending, ...this.client.counters }; }
+  close(deadlineMs: number): Promise<void> {
+    return this.client.close(deadlineMs);
+  }
+  stats() {
+    return { records: this.records, pending: this.client.pending, ...this.client.counters };
+  }
 }
 
 export const relpOutput: ComponentDef<Output> = {

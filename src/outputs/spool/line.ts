@@ -14,9 +14,7 @@ type RawTuple = [type: string, node: string | null, time: number, serial: number
 export function toSpoolLine(rec: NormalizedRecord): string {
   const raw = rec[kRaw];
   if (raw === undefined) return JSON.stringify(rec) + '\n';
-  const packed = typeof raw === 'string'
-    ? raw
-    : raw.map((r): RawTuple => [r.type, r.node ?? null, r.time, r.serial, r.body]);
+  const packed = typeof raw === 'string' ? raw : raw.map((r): RawTuple => [r.type, r.node ?? null, r.time, r.serial, r.body]);
   return RS + JSON.stringify([rec, packed]) + '\n';
 }
 
@@ -24,8 +22,7 @@ export function toSpoolLine(rec: NormalizedRecord): string {
 export function fromSpoolLine(line: string): NormalizedRecord {
   if (line.charCodeAt(0) !== 0x1e) return JSON.parse(line) as NormalizedRecord;
   const [rec, packed] = JSON.parse(line.slice(1)) as [NormalizedRecord, string | RawTuple[]];
-  rec[kRaw] = typeof packed === 'string'
-    ? packed
-    : packed.map(([type, node, time, serial, body]) => auditRecordOf(type, node ?? undefined, time, serial, body));
+  rec[kRaw] =
+    typeof packed === 'string' ? packed : packed.map(([type, node, time, serial, body]) => auditRecordOf(type, node ?? undefined, time, serial, body));
   return rec;
 }

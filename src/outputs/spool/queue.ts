@@ -32,10 +32,17 @@ import { fromSpoolLine, toSpoolLine } from './line.js';
 /** at shutdown, a sink that delivered nothing for this long is taken to be down */
 const STALL_MS = 2000;
 
-interface Chunk { records: NormalizedRecord[]; from: SpoolRead | null }
+interface Chunk {
+  records: NormalizedRecord[];
+  from: SpoolRead | null;
+}
 
 /** Handed to the output, not yet confirmed: where it is in the spool, or (from memory) the records. */
-interface Unconfirmed { count: number; from: SpoolRead | null; records: NormalizedRecord[] | null }
+interface Unconfirmed {
+  count: number;
+  from: SpoolRead | null;
+  records: NormalizedRecord[] | null;
+}
 
 export class QueuedOutput implements Output {
   readonly name: string;
@@ -57,7 +64,13 @@ export class QueuedOutput implements Output {
   private admitting = 0;
   private roomWaiter: (() => void) | null = null;
   /** admitted records waiting for the next group commit */
-  private group: { text: string; records: number; objs: NormalizedRecord[]; bytes: number; waiters: { resolve: () => void; reject: (e: Error) => void }[] } | null = null;
+  private group: {
+    text: string;
+    records: number;
+    objs: NormalizedRecord[];
+    bytes: number;
+    waiters: { resolve: () => void; reject: (e: Error) => void }[];
+  } | null = null;
   /**
    * In-memory copies of recently spooled groups, by spool position: while the sink keeps up the
    * drainer hands these over instead of reading and parsing the same records back from disk.
@@ -84,9 +97,25 @@ export class QueuedOutput implements Output {
    * as handed); replayed: handed again after a restart, having been handed before it (an upper
    * bound on the duplicates a restart makes)
    */
-  private readonly counters = { queued: 0, spooled: 0, handed: 0, delivered: 0, replayed: 0, lost: 0, spool_corrupt: 0, write_failures: 0, blocked_writes: 0, group_commits: 0, read_back: 0 };
+  private readonly counters = {
+    queued: 0,
+    spooled: 0,
+    handed: 0,
+    delivered: 0,
+    replayed: 0,
+    lost: 0,
+    spool_corrupt: 0,
+    write_failures: 0,
+    blocked_writes: 0,
+    group_commits: 0,
+    read_back: 0,
+  };
 
-  constructor(readonly inner: Output, cfg: QueueConfig, ctx: BuildContext) {
+  constructor(
+    readonly inner: Output,
+    cfg: QueueConfig,
+    ctx: BuildContext,
+  ) {
     this.name = inner.name;
     this.cfg = resolveQueueConfig(cfg);
     this.log = ctx.log;
@@ -125,8 +154,15 @@ export class QueuedOutput implements Output {
     }
     this.admitting++;
     const admitted = this.admission.then(() => this.admit(records));
-    this.admission = admitted.then(() => {}, () => {});
-    return admitted.then((a) => a.onDisk).finally(() => { this.admitting--; });
+    this.admission = admitted.then(
+      () => {},
+      () => {},
+    );
+    return admitted
+      .then((a) => a.onDisk)
+      .finally(() => {
+        this.admitting--;
+      });
   }
 
   private signal(): void {
@@ -151,8 +187,13 @@ export class QueuedOutput implements Output {
         await this.serial(() => this.dropOldest(bytes));
         if (this.roomFor(bytes)) break;
       }
-      if (!waited) { this.counters.blocked_writes++; waited = true; }
-      await new Promise<void>((resolve) => { this.roomWaiter = resolve; });
+      if (!waited) {
+        this.counters.blocked_writes++;
+        waited = true;
+      }
+      await new Promise<void>((resolve) => {
+        this.roomWaiter = resolve;
+      });
       this.roomWaiter = null;
     }
     const g = (this.group ??= { text: '', records: 0, objs: [], bytes: 0, waiters: [] });
@@ -241,8 +282,13 @@ export class QueuedOutput implements Output {
       const end = Math.min(this.mem.length, this.memHead + this.cfg.batchRecords);
       const records = this.mem.slice(this.memHead, end);
       this.memHead = end;
-      if (this.memHead === this.mem.length) { this.mem = []; this.memHead = 0; }
-      else if (this.memHead > 65536) { this.mem = this.mem.slice(this.memHead); this.memHead = 0; }
+      if (this.memHead === this.mem.length) {
+        this.mem = [];
+        this.memHead = 0;
+      } else if (this.memHead > 65536) {
+        this.mem = this.mem.slice(this.memHead);
+        this.memHead = 0;
+      }
       return { records, from: null };
     }
     if (!this.spool.unread) {
@@ -257,7 +303,9 @@ export class QueuedOutput implements Output {
     this.counters.read_back += r.count;
     const records: NormalizedRecord[] = [];
     for (const line of r.lines) {
-      try { records.push(fromSpoolLine(line)); } catch {
+      try {
+        records.push(fromSpoolLine(line));
+      } catch {
         this.counters.spool_corrupt++;
         this.log.error('unreadable record in spool skipped', { output: this.name, dir: this.spool.dir, segment: r.segment });
       }
@@ -317,7 +365,9 @@ export class QueuedOutput implements Output {
           chunk = await this.next();
           if (!chunk) {
             if (this.signalled || this.stopping) continue;
-            await new Promise<void>((resolve) => { this.wakeDrainer = resolve; });
+            await new Promise<void>((resolve) => {
+              this.wakeDrainer = resolve;
+            });
             this.wakeDrainer = null;
             continue;
           }
@@ -379,7 +429,10 @@ export class QueuedOutput implements Output {
       this.unconfirmedRecords -= u.count;
       this.counters.delivered += u.count;
       const from = u.from;
-      if (!from) { this.unconfirmedMemory -= u.count; continue; }
+      if (!from) {
+        this.unconfirmedMemory -= u.count;
+        continue;
+      }
       this.serial(() => this.spool.commit(from, from.count)).then(
         () => this.roomWaiter?.(),
         // the cursor stays behind: a restart sends these again, which is allowed
@@ -399,8 +452,10 @@ export class QueuedOutput implements Output {
     let progressAt = Date.now();
     while ((this.inflight || this.memoryRecords > 0 || this.spool.unread || this.admitting > 0 || this.groupBytes > 0) && Date.now() < saveBy) {
       await new Promise((r) => setTimeout(r, 10));
-      if (this.counters.handed !== progress) { progress = this.counters.handed; progressAt = Date.now(); }
-      else if (Date.now() - progressAt > STALL_MS) break;
+      if (this.counters.handed !== progress) {
+        progress = this.counters.handed;
+        progressAt = Date.now();
+      } else if (Date.now() - progressAt > STALL_MS) break;
     }
     this.stopping = true;
     this.roomWaiter?.();
@@ -426,7 +481,11 @@ export class QueuedOutput implements Output {
     await this.spool.prepend(text, left.length, sent[0], sent[1]);
     await this.spool.close();
     if (left.length || !this.spool.empty) {
-      this.log.warn('output closed with records undelivered, kept in the spool for the next run', { output: this.name, records: this.spool.records, dir: this.spool.dir });
+      this.log.warn('output closed with records undelivered, kept in the spool for the next run', {
+        output: this.name,
+        records: this.spool.records,
+        dir: this.spool.dir,
+      });
     }
     this.mem = [];
     this.memHead = 0;

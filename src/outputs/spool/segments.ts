@@ -33,7 +33,10 @@ export interface SpoolRead {
   segment: number;
 }
 
-export interface SpoolPosition { segment: number; offset: number }
+export interface SpoolPosition {
+  segment: number;
+  offset: number;
+}
 
 const CURSOR = 'cursor.json';
 const NAME = /^(\d{12})\.jsonl$/;
@@ -52,7 +55,12 @@ export class DiskSpool {
   /** records at the read position that a previous run had read but not seen delivered */
   replay = 0;
 
-  constructor(readonly dir: string, private readonly segmentBytes: number, private readonly fsync: boolean, private readonly log: Logger) {}
+  constructor(
+    readonly dir: string,
+    private readonly segmentBytes: number,
+    private readonly fsync: boolean,
+    private readonly log: Logger,
+  ) {}
 
   /** Opens the directory and picks up what a previous run left. */
   async open(): Promise<void> {
@@ -71,7 +79,9 @@ export class DiskSpool {
       const saved = JSON.parse(await readFile(join(this.dir, CURSOR), 'utf8'));
       cursor = saved.done ?? {};
       sent = saved.sent ?? sent;
-    } catch { /* no cursor yet: nothing delivered */ }
+    } catch {
+      /* no cursor yet: nothing delivered */
+    }
     const names = (await readdir(this.dir)).filter((n) => NAME.test(n)).sort();
     for (const n of names) {
       const id = Number(NAME.exec(n)![1]);
@@ -79,16 +89,23 @@ export class DiskSpool {
       // a torn last line (crash mid-append) is not counted and is skipped when read
       let records = 0;
       let end = 0;
-      for (let i = data.indexOf(10); i >= 0; i = data.indexOf(10, i + 1)) { records++; end = i + 1; }
+      for (let i = data.indexOf(10); i >= 0; i = data.indexOf(10, i + 1)) {
+        records++;
+        end = i + 1;
+      }
       if (end < data.length) this.corrupt++;
       const [doneBytes, doneRecords] = cursor[String(id)] ?? [0, 0];
-      if (doneBytes >= end) { await unlink(join(this.dir, n)).catch(() => {}); continue; }
+      if (doneBytes >= end) {
+        await unlink(join(this.dir, n)).catch(() => {});
+        continue;
+      }
       const sentTo = id < sent[0] ? end : id === sent[0] ? Math.min(end, sent[1]) : 0;
       for (let i = data.indexOf(10, doneBytes); i >= 0 && i < sentTo; i = data.indexOf(10, i + 1)) this.replay++;
       this.segments.push({ id, bytes: end, records, doneBytes, doneRecords, readBytes: doneBytes, readRecords: doneRecords });
       this.nextId = Math.max(this.nextId, id + 1);
     }
-    if (this.segments.length) this.log.info('spool has records from a previous run', { dir: this.dir, records: this.records, bytes: this.bytes, sent_before: this.replay });
+    if (this.segments.length)
+      this.log.info('spool has records from a previous run', { dir: this.dir, records: this.records, bytes: this.bytes, sent_before: this.replay });
   }
 
   get records(): number {
@@ -188,7 +205,12 @@ export class DiskSpool {
             nl = this.readBuf.indexOf(10, start);
           }
           if (start === 0) {
-            if (want < this.readBuf.length) { this.corrupt++; consumed += s.bytes - pos; pos = s.bytes; break; }
+            if (want < this.readBuf.length) {
+              this.corrupt++;
+              consumed += s.bytes - pos;
+              pos = s.bytes;
+              break;
+            }
             // one line longer than the buffer: grow and read again
             this.readBuf = Buffer.allocUnsafe(this.readBuf.length * 2);
             continue;

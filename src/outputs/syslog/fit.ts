@@ -7,7 +7,12 @@ import type { NormalizedRecord } from '../../record.js';
 const MARK = '…';
 const MAX_ROUNDS = 64;
 
-interface Leaf { parent: Record<string, unknown> | unknown[]; key: string | number; path: string; size: number }
+interface Leaf {
+  parent: Record<string, unknown> | unknown[];
+  key: string | number;
+  path: string;
+  size: number;
+}
 
 function largestLeaf(node: unknown, path: string, parent: Leaf['parent'] | null, key: string | number, best: Leaf | null): Leaf | null {
   if (typeof node === 'string') {
@@ -32,7 +37,10 @@ function largestLeaf(node: unknown, path: string, parent: Leaf['parent'] | null,
   return best;
 }
 
-export interface FitResult { json: string; truncated: string[] }
+export interface FitResult {
+  json: string;
+  truncated: string[];
+}
 
 /**
  * Returns JSON of a copy of `rec` whose UTF-8 size is at most `budget` bytes, or null when even
@@ -42,9 +50,14 @@ export function fitJson(json: string, budget: number): FitResult | null {
   if (budget < 64) return null;
   const copy = JSON.parse(json) as NormalizedRecord & { truncated?: string[] };
   const truncated: string[] = [];
-  const note = (p: string) => { if (!truncated.includes(p)) truncated.push(p); };
+  const note = (p: string) => {
+    if (!truncated.includes(p)) truncated.push(p);
+  };
   // the raw source is the cheapest thing to give up: the parsed fields say the same
-  if (copy.event && typeof copy.event.original === 'string') { delete copy.event.original; note('event.original'); }
+  if (copy.event && typeof copy.event.original === 'string') {
+    delete copy.event.original;
+    note('event.original');
+  }
   for (let round = 0; round < MAX_ROUNDS; round++) {
     copy.truncated = truncated;
     const out = JSON.stringify(copy);

@@ -87,8 +87,21 @@ export function createFormatter(cfg: ResolvedSyslogConfig, hostName: string): Sy
       const module = rec.event?.module;
       const recHost = typeof rec.host?.name === 'string' ? rec.host.name : hostName;
       const action = typeof rec.event?.action === 'string' ? rec.event.action : '';
-      return pri + '1 ' + (isIsoUtc(ts) ? ts : '-') + middle + (module ? msgId(module) : '-') + ' ' +
-        sdOpen + sdValue(recHost) + '" module="' + sdValue(module ?? '') + '" action="' + sdValue(action) + '"] ';
+      return (
+        pri +
+        '1 ' +
+        (isIsoUtc(ts) ? ts : '-') +
+        middle +
+        (module ? msgId(module) : '-') +
+        ' ' +
+        sdOpen +
+        sdValue(recHost) +
+        '" module="' +
+        sdValue(module ?? '') +
+        '" action="' +
+        sdValue(action) +
+        '"] '
+      );
     },
   };
 }

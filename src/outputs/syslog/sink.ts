@@ -73,7 +73,10 @@ export class SyslogOutput implements Output {
       let bytes = 0;
       for (const r of records) {
         const m = this.message(r);
-        if (m !== null) { msgs.push(m); bytes += m.length; }
+        if (m !== null) {
+          msgs.push(m);
+          bytes += m.length;
+        }
       }
       await this.udp.send(msgs);
       // UDP says nothing about delivery: handed to the kernel is all there is
@@ -100,7 +103,10 @@ export class SyslogOutput implements Output {
       }
       n++;
     }
-    if (n === 0) { this.stream!.confirmWithLast(records.length); return; }
+    if (n === 0) {
+      this.stream!.confirmWithLast(records.length);
+      return;
+    }
     if (!octets) bytes = Buffer.byteLength(out);
     await this.stream!.send(out, bytes, n, records.length);
     this.counters.records_sent += n;

@@ -56,7 +56,9 @@ export function socketBufferBound(read: (p: string) => string = (p) => readFileS
     try {
       const n = Number(read(p).trim().split(/\s+/).pop());
       return Number.isFinite(n) && n > 0 ? n : fallback;
-    } catch { return fallback; }
+    } catch {
+      return fallback;
+    }
   };
   // explicit SO_SNDBUF/SO_RCVBUF settings can reach twice net.core.[wr]mem_max
   const snd = Math.max(max('/proc/sys/net/ipv4/tcp_wmem', 4 << 20), 2 * max('/proc/sys/net/core/wmem_max', 0));
@@ -65,7 +67,16 @@ export function socketBufferBound(read: (p: string) => string = (p) => readFileS
 }
 
 export class StreamTransport {
-  readonly stats: StreamStats = { connected: 0, connects: 0, disconnects: 0, connect_errors: 0, records_out: 0, in_doubt: 0, resent_messages: 0, in_doubt_released: 0 };
+  readonly stats: StreamStats = {
+    connected: 0,
+    connects: 0,
+    disconnects: 0,
+    connect_errors: 0,
+    records_out: 0,
+    in_doubt: 0,
+    resent_messages: 0,
+    in_doubt_released: 0,
+  };
   /** bytes kept in doubt before a message counts as read */
   readonly windowBytes: number;
   private readonly bufferBound: number;
@@ -86,12 +97,20 @@ export class StreamTransport {
   /** told how many more records, in send order, are known read (or released from doubt) */
   onConfirm: (records: number) => void = () => {};
 
-  constructor(private readonly cfg: ResolvedSyslogConfig, private readonly log: Logger, bufferBound = socketBufferBound()) {
+  constructor(
+    private readonly cfg: ResolvedSyslogConfig,
+    private readonly log: Logger,
+    bufferBound = socketBufferBound(),
+  ) {
     this.tlsOptions = cfg.protocol === 'tls' ? buildTlsOptions(cfg) : null;
     this.bufferBound = bufferBound;
     this.windowBytes = cfg.resendBytes ?? bufferBound;
     if (this.windowBytes < bufferBound) {
-      log.warn('syslog resend_bytes is smaller than the socket buffers: a receiver that dies without reading can lose records', { output: cfg.name, resend_bytes: this.windowBytes, socket_buffers: bufferBound });
+      log.warn('syslog resend_bytes is smaller than the socket buffers: a receiver that dies without reading can lose records', {
+        output: cfg.name,
+        resend_bytes: this.windowBytes,
+        socket_buffers: bufferBound,
+      });
     }
   }
 
@@ -134,7 +153,11 @@ export class StreamTransport {
     while (this.backlog > 0 && Date.now() < deadlineMs) await new Promise((r) => setTimeout(r, 20));
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    const err = new AuditflowError('AF_ERR_OUTPUT', `closed with ${this.backlog} undelivered writes (${this.lastError || 'receiver not reachable'})`, this.cfg.name);
+    const err = new AuditflowError(
+      'AF_ERR_OUTPUT',
+      `closed with ${this.backlog} undelivered writes (${this.lastError || 'receiver not reachable'})`,
+      this.cfg.name,
+    );
     for (const c of [...this.inflight.splice(0), ...this.pending.splice(0)]) c.done?.(err);
     const s = this.socket;
     this.socket = null;
@@ -142,10 +165,18 @@ export class StreamTransport {
     if (s && !this.connecting) {
       confirmed = await new Promise<boolean>((resolve) => {
         let peerEnded = false;
-        s.once('end', () => { peerEnded = true; });
+        s.once('end', () => {
+          peerEnded = true;
+        });
         s.once('close', (hadError) => resolve(peerEnded && !hadError));
         s.end();
-        setTimeout(() => { s.destroy(); resolve(false); }, Math.max(0, deadlineMs - Date.now())).unref();
+        setTimeout(
+          () => {
+            s.destroy();
+            resolve(false);
+          },
+          Math.max(0, deadlineMs - Date.now()),
+        ).unref();
       });
     } else {
       s?.destroy();
@@ -164,9 +195,7 @@ export class StreamTransport {
     if (this.closed) return;
     this.connecting = true;
     const { host, port } = this.cfg;
-    const s = this.tlsOptions
-      ? tls.connect({ ...this.tlsOptions, host, port })
-      : net.connect({ host, port });
+    const s = this.tlsOptions ? tls.connect({ ...this.tlsOptions, host, port }) : net.connect({ host, port });
     s.setNoDelay(true);
     s.setKeepAlive(true, 30000);
     this.socket = s;
@@ -182,8 +211,12 @@ export class StreamTransport {
     });
     // receivers never talk back; reading lets us see their FIN ('end') as soon as it arrives
     s.on('data', () => {});
-    s.on('end', () => { if (this.socket === s) s.destroy(); });
-    s.on('error', (err) => { this.lastError = err.message; });
+    s.on('end', () => {
+      if (this.socket === s) s.destroy();
+    });
+    s.on('error', (err) => {
+      this.lastError = err.message;
+    });
     s.on('close', () => this.onClose(s));
   }
 
@@ -203,11 +236,14 @@ export class StreamTransport {
     if (again.length) this.pending.unshift(...again);
     const delay = Math.min(this.cfg.reconnectMaxMs, this.cfg.reconnectInitialMs * 2 ** Math.min(this.attempt, 20));
     this.attempt++;
-    const jittered = Math.round(delay / 2 + Math.random() * delay / 2);
+    const jittered = Math.round(delay / 2 + (Math.random() * delay) / 2);
     if (wasConnected || this.attempt === 1 || this.attempt % 10 === 0) {
       this.log.warn('syslog connection lost, retrying', { output: this.cfg.name, error: this.lastError, retry_ms: jittered, resending: again.length });
     }
-    this.timer = setTimeout(() => { this.timer = null; this.connect(); }, jittered);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.connect();
+    }, jittered);
   }
 
   private flush(): void {
@@ -248,7 +284,9 @@ export class StreamTransport {
 function buildTlsOptions(cfg: ResolvedSyslogConfig): tls.ConnectionOptions {
   const t = cfg.tls;
   const read = (f: string, what: string) => {
-    try { return readFileSync(f); } catch (err) {
+    try {
+      return readFileSync(f);
+    } catch (err) {
       throw new AuditflowError('AF_ERR_CONFIG', `cannot read ${what} ${f}: ${(err as Error).message}`, `${cfg.name}.tls`);
     }
   };

@@ -15,7 +15,10 @@ export class UdpTransport {
   private socket: dgram.Socket | null = null;
   private lastErrorLog = 0;
 
-  constructor(private readonly cfg: ResolvedSyslogConfig, private readonly log: Logger) {}
+  constructor(
+    private readonly cfg: ResolvedSyslogConfig,
+    private readonly log: Logger,
+  ) {}
 
   async start(): Promise<void> {
     const s = dgram.createSocket(net.isIPv6(this.cfg.host) ? 'udp6' : 'udp4');
@@ -39,7 +42,11 @@ export class UdpTransport {
         if (--left === 0) resolve();
       };
       for (const m of messages) {
-        try { s.send(m, cb); } catch (err) { cb(err as Error); }
+        try {
+          s.send(m, cb);
+        } catch (err) {
+          cb(err as Error);
+        }
       }
     });
   }

@@ -15,10 +15,7 @@ export interface Batch {
   errors: (string | null)[];
 }
 
-export type ToLane =
-  | { kind: 'init'; setup: NormalizeSetup; logLevel: string }
-  | ({ kind: 'batch'; seq: number } & Batch)
-  | { kind: 'end' };
+export type ToLane = { kind: 'init'; setup: NormalizeSetup; logLevel: string } | ({ kind: 'batch'; seq: number } & Batch) | { kind: 'end' };
 
 export type FromLane =
   | { kind: 'out'; seq: number; bytes: Uint8Array }

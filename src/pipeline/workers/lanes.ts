@@ -20,9 +20,13 @@ const LANE_YOUNG_MB = 8;
 const here = import.meta.url;
 const fromSource = here.endsWith('.ts');
 const laneUrl = new URL(fromSource ? './normalize-lane.ts' : './normalize-lane.js', here);
-const newLane = (limits: { maxYoungGenerationSizeMb: number }) => fromSource
-  ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(laneUrl.href)}); })`, { eval: true, resourceLimits: limits })
-  : new Worker(laneUrl, { resourceLimits: limits });
+const newLane = (limits: { maxYoungGenerationSizeMb: number }) =>
+  fromSource
+    ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(laneUrl.href)}); })`, {
+        eval: true,
+        resourceLimits: limits,
+      })
+    : new Worker(laneUrl, { resourceLimits: limits });
 
 export interface LanesOptions {
   lanes: number;
@@ -52,7 +56,9 @@ export class NormalizeLanes {
       const w = newLane({ maxYoungGenerationSizeMb: LANE_YOUNG_MB });
       w.on('message', (m: FromLane) => this.message(i, m));
       w.on('error', (err) => this.fail(err));
-      w.on('exit', (code) => { if (code !== 0) this.fail(new Error(`normalize lane ${i} exited with ${code}`)); });
+      w.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`normalize lane ${i} exited with ${code}`));
+      });
       this.send(w, { kind: 'init', setup: opts.setup, logLevel: opts.logLevel });
       this.workers.push(w);
     }
@@ -91,7 +97,10 @@ export class NormalizeLanes {
   async close(): Promise<void> {
     try {
       await this.flush();
-      const ended = new Promise<void>((resolve, reject) => { this.onEnded = resolve; this.endFailed = reject; });
+      const ended = new Promise<void>((resolve, reject) => {
+        this.onEnded = resolve;
+        this.endFailed = reject;
+      });
       for (const w of this.workers) this.send(w, { kind: 'end' });
       await ended;
       for (const b of this.endedBytes) await this.write(b);
@@ -112,7 +121,10 @@ export class NormalizeLanes {
   }
 
   private message(lane: number, m: FromLane): void {
-    if (m.kind === 'log') { this.opts.log(m.line); return; }
+    if (m.kind === 'log') {
+      this.opts.log(m.line);
+      return;
+    }
     if (m.kind === 'ended') {
       this.endedBytes[lane] = m.bytes;
       if (++this.ended === this.workers.length) this.onEnded?.();
@@ -145,7 +157,9 @@ export class NormalizeLanes {
   private write(bytes: Uint8Array): Promise<void> {
     if (bytes.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const ok = this.opts.out.write(bytes, (err) => { if (err) reject(err); });
+      const ok = this.opts.out.write(bytes, (err) => {
+        if (err) reject(err);
+      });
       if (ok) resolve();
       else this.opts.out.once('drain', resolve);
     });

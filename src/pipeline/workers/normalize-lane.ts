@@ -27,7 +27,9 @@ class EncodeOutput implements Output {
     return Promise.resolve();
   }
   async close(): Promise<void> {}
-  stats() { return { written: this.written }; }
+  stats() {
+    return { written: this.written };
+  }
   /** The bytes gathered since the last call. */
   take(): Uint8Array {
     return this.encoder.take();
@@ -52,9 +54,13 @@ async function handle(m: ToLane): Promise<void> {
   }
   if (m.kind === 'batch') {
     const records: NormalizedRecord[] = [];
-    unpack(m, (recs) => records.push(normalizer!.normalize(recs)), (code, message, where) => {
-      records.push(pipelineErrorRecord(new AuditflowError(code as AuditflowError['code'], message, where), 'normalize'));
-    });
+    unpack(
+      m,
+      (recs) => records.push(normalizer!.normalize(recs)),
+      (code, message, where) => {
+        records.push(pipelineErrorRecord(new AuditflowError(code as AuditflowError['code'], message, where), 'normalize'));
+      },
+    );
     if (records.length > 0) await pipeline!.push({ records });
     const bytes = output.take();
     send({ kind: 'out', seq: m.seq, bytes }, [bytes.buffer as ArrayBuffer]);
