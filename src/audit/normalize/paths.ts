@@ -117,13 +117,13 @@ export function pathName(rec: AuditRecord): string | undefined {
 }
 
 const fileTypes: Record<number, string> = {
-  26411: 'socket',
-  21609: 'symlink',
-  16807: 'file',
-  14406: 'block',
-  9604: 'dir',
-  4802: 'char',
-  2401: 'fifo',
+  0o140000: 'socket',
+  0o120000: 'symlink',
+  0o100000: 'file',
+  0o060000: 'block',
+  0o040000: 'dir',
+  0o020000: 'char',
+  0o010000: 'fifo',
 };
 
 /** `mode=0100644` → { perms: '0644', type: 'file' } */
