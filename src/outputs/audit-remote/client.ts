@@ -9,113 +9,57 @@
 // output holds what arrives meanwhile.
 
 import net from 'node:net';
-import type { Logger } from '../../log.js';
-import { formatHostPort, type HostPort } from '../../net/address.js';
+import type { HostPort } from '../../net/address.js';
 import { RMW_FATAL_MASK, RMW_REPLY_MASK, RMW_TYPE, RMW_WARN_MASK, RmwDecoder, rmwFrame } from '../../net/rmw.js';
+import { WindowedClient, type WindowedClientOptions } from '../../net/windowed-client.js';
 
-export interface RemoteClientOptions {
-  name: string;
-  servers: HostPort[];
-  window: number;
-  ackTimeoutMs: number;
-  connectTimeoutMs: number;
+export interface RemoteClientOptions extends WindowedClientOptions {
   heartbeatMs: number;
-  maxBackoffMs: number;
-  log: Logger;
 }
 
-interface Msg {
-  line: string | null;
-  seq: number;
-  done: () => void;
-}
-
-export class RemoteClient {
-  /** not yet acknowledged, oldest first; the first `inFlight` of them are on the wire */
-  private queue: Msg[] = [];
-  private head = 0;
-  private inFlight = 0;
-  private socket: net.Socket | null = null;
-  private connecting = false;
-  private server = 0;
-  private failuresInRow = 0;
+export class RemoteClient extends WindowedClient<string> {
   private seq = 0;
-  private ackTimer: NodeJS.Timeout | null = null;
   private heartbeatTimer: NodeJS.Timeout | null = null;
-  private retryTimer: NodeJS.Timeout | null = null;
-  private closed = false;
-  private lastActivity = Date.now();
   counters = { acked: 0, resent: 0, failovers: 0, heartbeats: 0, disk_low_warnings: 0, refused: 0, connects: 0 };
 
-  constructor(private readonly o: RemoteClientOptions) {}
-
-  /** Resolves when every line is acknowledged by a server. */
-  send(lines: readonly string[]): Promise<void> {
-    if (lines.length === 0) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      let left = lines.length;
-      const done = () => {
-        if (--left === 0) resolve();
-      };
-      for (const line of lines) this.queue.push({ line, seq: 0, done });
-      this.pump();
-    });
+  constructor(private readonly o: RemoteClientOptions) {
+    super(o, 'audit_remote');
   }
 
-  get pending(): number {
-    return this.queue.length - this.head;
-  }
-  get current(): string {
-    return formatHostPort(this.o.servers[this.server]);
-  }
-
-  start(): void {
+  override start(): void {
     if (this.o.heartbeatMs > 0) {
       this.heartbeatTimer = setInterval(
         () => {
-          if (this.socket && !this.connecting && this.inFlight === 0 && Date.now() - this.lastActivity >= this.o.heartbeatMs) {
+          if (this.ready && this.inFlight === 0 && Date.now() - this.lastActivity >= this.o.heartbeatMs) {
             this.counters.heartbeats++;
-            this.queue.push({ line: null, seq: 0, done: () => {} });
-            this.pump();
+            this.sendControl();
           }
         },
         Math.max(100, this.o.heartbeatMs / 2),
       );
       this.heartbeatTimer.unref();
     }
-    this.connect();
+    super.start();
   }
 
-  /** Waits for the queue to empty until the deadline, then drops the connection. */
-  async close(deadlineMs: number): Promise<void> {
-    while (this.pending > 0 && Date.now() < deadlineMs) await new Promise((r) => setTimeout(r, 10));
-    this.closed = true;
-    for (const t of [this.ackTimer, this.retryTimer]) if (t) clearTimeout(t);
+  override async close(deadlineMs: number): Promise<void> {
+    await super.close(deadlineMs);
     if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
-    this.socket?.end();
-    this.socket?.destroy();
-    this.socket = null;
   }
 
-  private connect(): void {
-    if (this.closed || this.socket || this.connecting) return;
-    this.connecting = true;
-    const target = this.o.servers[this.server];
-    const socket = net.connect({ host: target.host, port: target.port, noDelay: true });
-    socket.setTimeout(this.o.connectTimeoutMs);
-    socket.once('timeout', () => socket.destroy(new Error('connect timed out')));
+  protected dial(target: HostPort): net.Socket {
+    return net.connect({ host: target.host, port: target.port, noDelay: true });
+  }
+
+  protected connected(): void {
+    this.counters.connects++;
+    this.lastActivity = Date.now();
+    this.established();
+  }
+
+  protected reader(socket: net.Socket): (chunk: Buffer) => void {
     const decoder = new RmwDecoder();
-    socket.once('connect', () => {
-      socket.setTimeout(0);
-      socket.setKeepAlive(true);
-      this.connecting = false;
-      this.socket = socket;
-      this.failuresInRow = 0;
-      this.counters.connects++;
-      this.lastActivity = Date.now();
-      this.pump();
-    });
-    socket.on('data', (chunk: Buffer) => {
+    return (chunk) => {
       decoder.push(chunk);
       for (let f = decoder.next(); f !== null; f = decoder.next()) {
         if (f.kind !== 'managed') {
@@ -124,11 +68,22 @@ export class RemoteClient {
         }
         if (!this.reply(socket, f.type, f.seq, f.payload)) return;
       }
-    });
-    socket.on('error', () => {
-      /* close follows */
-    });
-    socket.on('close', () => this.lost(socket, 'connection closed'));
+    };
+  }
+
+  protected nextId(): number {
+    this.seq = this.seq >= 0xffffffff ? 1 : this.seq + 1;
+    return this.seq;
+  }
+
+  /** a null line is a heartbeat */
+  protected frame(seq: number, line: string | null): Buffer {
+    return line === null ? rmwFrame(RMW_TYPE.HEARTBEAT, seq) : rmwFrame(RMW_TYPE.MESSAGE, seq, line);
+  }
+
+  protected hangUp(socket: net.Socket): void {
+    socket.end();
+    socket.destroy();
   }
 
   /** false when the connection was dropped */
@@ -147,88 +102,7 @@ export class RemoteClient {
     if (type & RMW_WARN_MASK) {
       if (this.counters.disk_low_warnings++ === 0) this.o.log.warn(`audit_remote server ${this.current} warns: ${text || 'disk low'}`, { output: this.o.name });
     }
-    // replies come in order; a reply for an older sequence was for a message already resent
-    let i = this.head;
-    const end = this.head + this.inFlight;
-    while (i < end && this.queue[i].seq !== seq) i++;
-    if (i === end) return true;
-    for (let j = this.head; j <= i; j++) {
-      const m = this.queue[j];
-      if (m.line !== null) this.counters.acked++;
-      m.done();
-    }
-    const n = i - this.head + 1;
-    this.head += n;
-    this.inFlight -= n;
-    if (this.head > 4096 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
-    this.armAckTimer();
-    this.pump();
+    this.acked(seq);
     return true;
-  }
-
-  private pump(): void {
-    if (!this.socket) {
-      this.connect();
-      return;
-    }
-    const s = this.socket;
-    const chunks: Buffer[] = [];
-    while (this.inFlight < this.o.window && this.head + this.inFlight < this.queue.length) {
-      const m = this.queue[this.head + this.inFlight];
-      this.seq = this.seq >= 0xffffffff ? 1 : this.seq + 1;
-      m.seq = this.seq;
-      chunks.push(m.line === null ? rmwFrame(RMW_TYPE.HEARTBEAT, m.seq) : rmwFrame(RMW_TYPE.MESSAGE, m.seq, m.line));
-      this.inFlight++;
-    }
-    if (chunks.length === 0) return;
-    this.lastActivity = Date.now();
-    s.write(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
-    this.armAckTimer();
-  }
-
-  private armAckTimer(): void {
-    if (this.ackTimer) {
-      clearTimeout(this.ackTimer);
-      this.ackTimer = null;
-    }
-    if (this.inFlight === 0 || !this.socket) return;
-    const s = this.socket;
-    this.ackTimer = setTimeout(() => this.drop(s, `no acknowledgement within ${this.o.ackTimeoutMs} ms`), this.o.ackTimeoutMs);
-  }
-
-  private drop(socket: net.Socket, why: string): void {
-    this.lost(socket, why);
-    socket.destroy();
-  }
-
-  /** The connection is gone: what it had not acked goes again, to the next server. */
-  private lost(socket: net.Socket, why: string): void {
-    const wasUp = this.socket === socket;
-    if (!wasUp && !this.connecting) return;
-    if (!wasUp && this.socket) return; // an older socket closing late
-    this.socket = null;
-    this.connecting = false;
-    if (this.ackTimer) {
-      clearTimeout(this.ackTimer);
-      this.ackTimer = null;
-    }
-    this.counters.resent += this.inFlight;
-    this.inFlight = 0;
-    if (this.closed) return;
-    const from = formatHostPort(this.o.servers[this.server]);
-    this.server = (this.server + 1) % this.o.servers.length;
-    this.counters.failovers++;
-    this.failuresInRow++;
-    this.o.log.warn(`audit_remote ${from}: ${why}; trying ${this.current}`, { output: this.o.name, pending: this.pending });
-    // a full round of failures backs off; a single failure tries the next server at once
-    const rounds = Math.floor((this.failuresInRow - 1) / this.o.servers.length);
-    const delay = rounds === 0 ? 0 : Math.min(this.o.maxBackoffMs, 100 * 2 ** (rounds - 1));
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      this.connect();
-    }, delay);
   }
 }
