@@ -6,24 +6,10 @@ import { join } from 'node:path';
 import { silentLogger } from '../src/log.js';
 import type { Input, Output } from '../src/pipeline/types.js';
 import type { NormalizedRecord } from '../src/record.js';
-import { AuditStream } from '../src/audit/stream.js';
 import { freeTcpPort, needTool } from './support/rsyslog.js';
 import { AUDITD, auditNetlinkSockets, startAuditdListener } from './support/auditd-listener.js';
-import { buildInput, buildOutput, eventsByHost, recordingSink, sampleLines, waitFor } from './support/fleet.js';
+import { buildInput, buildOutput, eventsByHost, recordingSink, sampleEvents, sampleLines, waitFor } from './support/fleet.js';
 
-/** The sample as the agent's pipeline would hand it over: normalized events with their records. */
-function sampleEvents(): NormalizedRecord[] {
-  const out: NormalizedRecord[] = [];
-  const s = new AuditStream({
-    onRecord: (r) => {
-      if (r.event.action !== 'lost-events') out.push(r);
-    },
-    onError: () => {},
-  });
-  sampleLines.forEach((l, i) => s.line(l, `sample:${i + 1}`, i));
-  s.flush();
-  return out;
-}
 const serials = (recs: readonly NormalizedRecord[]) => new Set(recs.map((r) => r.event.sequence));
 
 describe('audit_remote output (agent for auditd remote logging)', function () {

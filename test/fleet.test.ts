@@ -18,31 +18,16 @@ import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../src/log.js';
 import type { Output } from '../src/pipeline/types.js';
 import type { NormalizedRecord } from '../src/record.js';
-import { AuditStream } from '../src/audit/stream.js';
 import { freeTcpPort, needTool } from './support/rsyslog.js';
 import { RelpRelay } from './support/rsyslog-relp.js';
 import { REDIS_SERVER, startRedis, type RedisServer } from './support/redis.js';
 import { AUDISP_REMOTE, startAudispRemote } from './support/audisp-remote.js';
-import { buildOutput, sampleLines, waitFor } from './support/fleet.js';
+import { buildOutput, sampleEvents, sampleLines, waitFor } from './support/fleet.js';
 
 const cli = fileURLToPath(new URL('./support/run-cli.ts', import.meta.url));
 
 /** The capture as host `h` would produce it: normalized events, in the order reassembly emits them. */
-function hostEvents(host: string): NormalizedRecord[] {
-  const out: NormalizedRecord[] = [];
-  const s = new AuditStream({
-    onRecord: (r) => {
-      if (r.event.action !== 'lost-events') {
-        r.host = { name: host };
-        out.push(r);
-      }
-    },
-    onError: () => {},
-  });
-  sampleLines.forEach((l, i) => s.line(`node=${host} ${l}`, `sample:${i + 1}`, i));
-  s.flush();
-  return out;
-}
+const hostEvents = (host: string) => sampleEvents(host, { node: true });
 
 interface Collector {
   dir: string;

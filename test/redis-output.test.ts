@@ -4,24 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, silentLogger } from '../src/log.js';
 import type { Output } from '../src/pipeline/types.js';
-import type { NormalizedRecord } from '../src/record.js';
-import { AuditStream } from '../src/audit/stream.js';
 import { freeTcpPort, makePki, needTool } from './support/rsyslog.js';
 import { REDIS_SERVER, startRedis, type RedisServer } from './support/redis.js';
-import { buildOutput, sampleLines } from './support/fleet.js';
-
-function sampleEvents(): NormalizedRecord[] {
-  const out: NormalizedRecord[] = [];
-  const s = new AuditStream({
-    onRecord: (r) => {
-      if (r.event.action !== 'lost-events') out.push(r);
-    },
-    onError: () => {},
-  });
-  sampleLines.forEach((l, i) => s.line(l, `sample:${i + 1}`, i));
-  s.flush();
-  return out;
-}
+import { buildOutput, sampleEvents } from './support/fleet.js';
 
 describe('redis output (real redis-server)', function () {
   this.timeout(30000);

@@ -6,28 +6,12 @@ import { join } from 'node:path';
 import { silentLogger } from '../src/log.js';
 import type { Input, Output } from '../src/pipeline/types.js';
 import type { NormalizedRecord } from '../src/record.js';
-import { AuditStream } from '../src/audit/stream.js';
 import { RelpDecoder, relpFrame } from '../src/net/relp.js';
 import { parseSyslog } from '../src/net/syslog-message.js';
 import { freeTcpPort, makePki, needTool, type TestPki } from './support/rsyslog.js';
 import { RelpRelay } from './support/rsyslog-relp.js';
-import { buildInput, buildOutput, eventsByHost, recordingSink, sampleLines, waitFor } from './support/fleet.js';
+import { buildInput, buildOutput, eventsByHost, recordingSink, sampleEvents, sampleLines, waitFor } from './support/fleet.js';
 
-function sampleEvents(host: string): NormalizedRecord[] {
-  const out: NormalizedRecord[] = [];
-  const s = new AuditStream({
-    onRecord: (r) => {
-      if (r.event.action !== 'lost-events') {
-        r.host = { name: host };
-        out.push(r);
-      }
-    },
-    onError: () => {},
-  });
-  sampleLines.forEach((l, i) => s.line(l, `sample:${i + 1}`, i));
-  s.flush();
-  return out;
-}
 const serials = (recs: readonly NormalizedRecord[]) => new Set(recs.map((r) => r.event.sequence));
 const relpModule = ['/usr/lib/x86_64-linux-gnu/rsyslog/imrelp.so', '/usr/lib/aarch64-linux-gnu/rsyslog/imrelp.so'].some(existsSync);
 

@@ -3,6 +3,7 @@
 // stop reading), close cleanly, or are killed along with the process: every record must arrive at
 // least once, and the duplicates a restart makes are counted (`replayed`).
 import assert from 'node:assert/strict';
+import { octetCountedSequences } from './support/syslog-frames.js';
 import net from 'node:net';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,20 +33,11 @@ async function listener(port: number, readBytes = Infinity): Promise<{ seqs: num
   const server = net.createServer({ pauseOnConnect: true }, (c) => {
     conns.push(c);
     if (readBytes === 0) return;
-    let buf = Buffer.alloc(0);
     let read = 0;
+    const frames = octetCountedSequences((n) => seqs.push(n));
     c.on('data', (d) => {
       read += d.length;
-      buf = Buffer.concat([buf, d]);
-      for (;;) {
-        const sp = buf.indexOf(32);
-        if (sp < 0) break;
-        const len = Number(buf.toString('latin1', 0, sp));
-        if (buf.length < sp + 1 + len) break;
-        const msg = buf.toString('utf8', sp + 1, sp + 1 + len);
-        seqs.push(JSON.parse(msg.slice(msg.indexOf('] {') + 2)).event.sequence);
-        buf = buf.subarray(sp + 1 + len);
-      }
+      frames(d);
       if (read >= readBytes) c.pause();
     });
     c.on('end', () => c.end());

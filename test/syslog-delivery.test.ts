@@ -2,6 +2,7 @@
 // what the kernel took. These tests use a listener that accepts and never reads (so the bytes sit
 // in both kernels' socket buffers), then dies; every record must still reach the next receiver.
 import assert from 'node:assert/strict';
+import { octetCountedSequences } from './support/syslog-frames.js';
 import net from 'node:net';
 import { SyslogOutput } from '../src/outputs/syslog/sink.js';
 import { silentLogger } from '../src/log.js';
@@ -17,19 +18,10 @@ const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => 1
 function goodListener(port: number): Promise<{ server: net.Server; seqs: number[] }> {
   const seqs: number[] = [];
   const server = net.createServer((c) => {
-    let buf = Buffer.alloc(0);
-    c.on('data', (d) => {
-      buf = Buffer.concat([buf, d]);
-      for (;;) {
-        const sp = buf.indexOf(32);
-        if (sp < 0) break;
-        const len = Number(buf.toString('latin1', 0, sp));
-        if (buf.length < sp + 1 + len) break;
-        const msg = buf.toString('utf8', sp + 1, sp + 1 + len);
-        seqs.push(JSON.parse(msg.slice(msg.indexOf('] {') + 2)).event.sequence);
-        buf = buf.subarray(sp + 1 + len);
-      }
-    });
+    c.on(
+      'data',
+      octetCountedSequences((n) => seqs.push(n)),
+    );
     c.on('end', () => c.end());
   });
   return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve({ server, seqs })));

@@ -1,7 +1,9 @@
 // Shared bits of the fleet tests: the real sample capture, waiting, and building components the
 // way the daemon does (schema defaults applied).
 import { readFileSync } from 'node:fs';
-import { resolveComponent } from '../../src/config/resolve.js';
+import { buildComponent } from '../../src/config/resolve.js';
+import { AuditStream } from '../../src/audit/stream.js';
+import { waitFor as wait } from './wait.js';
 import { inputDefs } from '../../src/inputs/index.js';
 import { outputDefs } from '../../src/outputs/index.js';
 import type { BuildContext, Input, InputSink, Output } from '../../src/pipeline/types.js';
@@ -12,22 +14,30 @@ export const sampleLines: string[] = readFileSync(new URL('../fixtures/samples/a
   .split('\n')
   .filter((l) => l);
 
-export async function waitFor(what: string, cond: () => boolean, timeoutMs = 15000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The shared wait helper, with the longer default the fleet's multi-process runs need. */
+export const waitFor = (what: string, cond: () => boolean, timeoutMs = 15000) => wait(what, cond, timeoutMs);
 
-export function buildInput(item: Record<string, unknown>, ctx: BuildContext): Input {
-  const def = inputDefs.find((d) => d.type === item.type)!;
-  return def.build(resolveComponent(def, item, 'inputs[0]').config, ctx);
-}
+export const buildInput = (item: Record<string, unknown>, ctx: BuildContext): Input => buildComponent(inputDefs, item, ctx, 'inputs[0]');
+export const buildOutput = (item: Record<string, unknown>, ctx: BuildContext): Output => buildComponent(outputDefs, item, ctx, 'outputs[0]');
 
-export function buildOutput(item: Record<string, unknown>, ctx: BuildContext): Output {
-  const def = outputDefs.find((d) => d.type === item.type)!;
-  return def.build(resolveComponent(def, item, 'outputs[0]').config, ctx);
+/**
+ * The sample as a host's pipeline hands it over: normalized events with their records, in the
+ * order reassembly emits them. `host` is stamped into host.name, and with `node` also into every
+ * line as auditd's node= prefix.
+ */
+export function sampleEvents(host?: string, opts: { node?: boolean } = {}): NormalizedRecord[] {
+  const out: NormalizedRecord[] = [];
+  const s = new AuditStream({
+    onRecord: (r) => {
+      if (r.event.action === 'lost-events') return;
+      if (host !== undefined) r.host = { name: host };
+      out.push(r);
+    },
+    onError: () => {},
+  });
+  sampleLines.forEach((l, i) => s.line(opts.node ? `node=${host} ${l}` : l, `sample:${i + 1}`, i));
+  s.flush();
+  return out;
 }
 
 /** A sink that keeps what it gets and acks at once (or never, to stand for a crash). */
