@@ -61,11 +61,17 @@ export interface TlsFiles {
   key_file?: string;
 }
 
+export interface TlsMaterial {
+  ca?: Buffer;
+  cert?: Buffer;
+  key?: Buffer;
+}
+
 /**
  * Loads the TLS material as the connection will (node's own parser), so a garbage certificate,
- * a key that does not match its certificate or an unreadable file is found now.
+ * a key that does not match its certificate or an unreadable file is found now; returns it.
  */
-export function checkTlsMaterial(key: string, tls: TlsFiles): void {
+export function checkTlsMaterial(key: string, tls: TlsFiles): TlsMaterial {
   const ca = tls.ca_file ? readConfiguredFile(`${key}.ca_file`, tls.ca_file) : undefined;
   const cert = tls.cert_file ? readConfiguredFile(`${key}.cert_file`, tls.cert_file) : undefined;
   const privateKey = tls.key_file ? readConfiguredFile(`${key}.key_file`, tls.key_file) : undefined;
@@ -87,6 +93,7 @@ export function checkTlsMaterial(key: string, tls: TlsFiles): void {
   } catch (err) {
     throw configError(`${key}.cert_file`, `${tls.cert_file} with ${tls.key_file}: not a usable certificate and key (${(err as Error).message})`);
   }
+  return { ca, cert, key: privateKey };
 }
 
 /** A URL the component will connect to. */

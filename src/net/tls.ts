@@ -1,8 +1,8 @@
 // TLS settings shared by the fleet components (redis, relp): one schema, one way to turn the
-// files into node:tls options.
-import { readFileSync } from 'node:fs';
+// files into node:tls options, loaded and checked as check-config checks them.
 import type tls from 'node:tls';
 import { configError } from '../errors.js';
+import { checkTlsMaterial } from '../config/preflight.js';
 
 export interface TlsConfig {
   ca_file?: string;
@@ -25,21 +25,10 @@ export const tlsSchema = {
   dependencies: { cert_file: ['key_file'], key_file: ['cert_file'] },
 } as const;
 
-function read(where: string, path: string | undefined): Buffer | undefined {
-  if (path === undefined) return undefined;
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw configError(where, `cannot read ${path}: ${(err as Error).message}`);
-  }
-}
-
 /** Options for tls.connect (client side). */
 export function clientTlsOptions(cfg: TlsConfig, where: string, host: string): tls.ConnectionOptions {
   return {
-    ca: read(`${where}.ca_file`, cfg.ca_file),
-    cert: read(`${where}.cert_file`, cfg.cert_file),
-    key: read(`${where}.key_file`, cfg.key_file),
+    ...checkTlsMaterial(where, cfg),
     servername: cfg.server_name ?? (/^[\d.]+$|:/.test(host) ? undefined : host),
     rejectUnauthorized: cfg.verify !== false,
   };
@@ -48,10 +37,10 @@ export function clientTlsOptions(cfg: TlsConfig, where: string, host: string): t
 /** Options for tls.createServer: the certificate is required; a CA means clients must present one. */
 export function serverTlsOptions(cfg: TlsConfig, where: string): tls.TlsOptions {
   if (!cfg.cert_file || !cfg.key_file) throw configError(where, 'a TLS listener needs cert_file and key_file');
-  const ca = read(`${where}.ca_file`, cfg.ca_file);
+  const { ca, cert, key } = checkTlsMaterial(where, cfg);
   return {
-    cert: read(`${where}.cert_file`, cfg.cert_file),
-    key: read(`${where}.key_file`, cfg.key_file),
+    cert,
+    key,
     ca,
     requestCert: ca !== undefined,
     rejectUnauthorized: ca !== undefined && cfg.verify !== false,
