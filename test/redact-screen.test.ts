@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { AuditStream } from '../src/audit/stream.js';
 import { RedactFilter } from '../src/filters/redact/filter.js';
-import type { NormalizedRecord } from '../src/record.js';
+import { kRaw, type NormalizedRecord } from '../src/record.js';
+import type { AuditRecord } from '../src/audit/record.js';
 
 const hex = (s: string) => Buffer.from(s).toString('hex').toUpperCase();
 
@@ -45,5 +46,30 @@ describe('redaction screening', () => {
       assert.equal(r.redacted, undefined);
     }
     assert.equal(f.stats().modified, 0);
+  });
+
+  it('redacts a repeated command line in every event (argv, command line, summary, raw EXECVE), each record with its own argv', () => {
+    // the same mysql client run twice by a script, then a clean grep that screens positive (/etc/passwd)
+    const exec = (serial: number, args: string[]) => [
+      `type=SYSCALL msg=audit(1481077231.371:${serial}): arch=c000003e syscall=59 success=yes exit=0 a0=1 a1=2 a2=3 a3=4 items=1 ppid=1 pid=${serial} auid=1000 uid=1000 gid=1000 euid=1000 suid=1000 fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=pts0 ses=3 comm="${args[0]}" exe="/usr/bin/${args[0]}" key=(null)`,
+      `type=EXECVE msg=audit(1481077231.371:${serial}): argc=${args.length} ${args.map((a, i) => `a${i}="${a}"`).join(' ')}`,
+      `type=PROCTITLE msg=audit(1481077231.371:${serial}): proctitle=${hex(args.join('\0'))}`,
+    ];
+    const f = new RedactFilter();
+    const lines = [...exec(300, ['mysql', '-uroot', '-pHunter2']), ...exec(301, ['mysql', '-uroot', '-pHunter2']), ...exec(302, ['grep', 'x', '/etc/passwd'])];
+    const recs = events(lines).map((r) => f.apply(r));
+    assert.equal(recs.length, 3);
+    for (const r of recs.slice(0, 2)) {
+      assert.deepEqual(r.process!.args, ['mysql', '-uroot', '-p****']);
+      assert.equal(r.process!.command_line, 'mysql -uroot -p****');
+      assert.equal(r.process!.title, 'mysql -uroot -p****');
+      assert.ok(!JSON.stringify(r).includes('Hunter2'), JSON.stringify(r));
+      const raw = r[kRaw] as AuditRecord[];
+      assert.equal(raw.find((x) => x.type === 'EXECVE')!.fields.a2, '"-p****"');
+    }
+    assert.notEqual(recs[0].process!.args, recs[1].process!.args);
+    assert.deepEqual(recs[2].process!.args, ['grep', 'x', '/etc/passwd']);
+    assert.equal(recs[2].redacted, undefined);
+    assert.equal(f.stats().modified, 2);
   });
 });

@@ -33,13 +33,6 @@ export class RedactFilter implements Filter {
   /** a process's every event repeats its title: redact each distinct one once */
   private readonly titles = new Memo<string | null>();
   private readonly proctitles = new Memo<string>();
-  /**
-   * suspect strings → their redacted form (null: clean). A server repeats the same few messages
-   * and PAM fields ("authenticated alice from HOST"), and most that screen positive hold no
-   * secret, so each distinct one is scanned once.
-   */
-  private readonly texts = new Memo<string | null>(1024);
-
   constructor(cfg: Omit<RedactConfig, 'type'> = {}, where = 'redact') {
     this.redactor = new Redactor(cfg, where);
   }
@@ -49,19 +42,6 @@ export class RedactFilter implements Filter {
     if (!l.includes(field)) l.push(field);
     this.byField.set(field, (this.byField.get(field) ?? 0) + 1);
     return l;
-  }
-
-  /** The string with its secrets replaced, or undefined when it holds none; short ones memoized. */
-  private text(s: string): string | undefined {
-    const r = this.redactor;
-    if (!r.suspect(s)) return undefined;
-    if (s.length > MEMO_MAX_CHARS) return r.text(s);
-    let t = this.texts.get(s);
-    if (t === undefined) {
-      t = r.text(s) ?? null;
-      this.texts.set(s, t);
-    }
-    return t ?? undefined;
   }
 
   /** Redacts the string values of a flat string map (snoopy.*, audit.data.*) in place. */
@@ -77,7 +57,7 @@ export class RedactFilter implements Filter {
       const v = map[k];
       if (typeof v === 'string') {
         if (fixed?.has(k)) continue;
-        const red = this.text(v);
+        const red = this.redactor.text(v);
         if (red !== undefined) {
           map[k] = red;
           list = this.touched(rec, `${prefix}.${k}`, list);
@@ -103,12 +83,12 @@ export class RedactFilter implements Filter {
    * (` (cwd /srv)` after `htpasswd -b f u PW`) are never read as its arguments.
    */
   private around(s: string, from: string | undefined, to: string | undefined): string | undefined {
-    if (from === undefined || to === undefined || from === '') return this.text(s);
+    if (from === undefined || to === undefined || from === '') return this.redactor.text(s);
     const at = s.indexOf(from);
-    if (at < 0) return this.text(s);
+    if (at < 0) return this.redactor.text(s);
     const pre = s.slice(0, at);
     const post = s.slice(at + from.length);
-    const out = (this.text(pre) ?? pre) + to + (this.text(post) ?? post);
+    const out = (this.redactor.text(pre) ?? pre) + to + (this.redactor.text(post) ?? post);
     return out === s ? undefined : out;
   }
 
@@ -201,7 +181,7 @@ export class RedactFilter implements Filter {
     // a pipeline_error quotes the line it could not read
     const err = rec.error;
     if (err !== undefined && typeof err.message === 'string') {
-      const t = this.text(err.message);
+      const t = this.redactor.text(err.message);
       if (t !== undefined) {
         err.message = t;
         list = this.touched(rec, 'error.message', list);
@@ -210,7 +190,7 @@ export class RedactFilter implements Filter {
     // PAM's acct is whatever was typed at the login prompt: sometimes the password
     const target = rec.user?.target;
     if (target?.name !== undefined) {
-      const t = this.text(target.name);
+      const t = this.redactor.text(target.name);
       if (t !== undefined) {
         target.name = t;
         list = this.touched(rec, 'user.target.name', list);
@@ -242,9 +222,6 @@ export class RedactFilter implements Filter {
     return { kept: this.seen, dropped: 0, modified: this.modified, slow: this.slow, fields: Object.fromEntries(this.byField) };
   }
 }
-
-/** strings longer than this (a TTY record's keystrokes, a long original) are not worth keeping */
-const MEMO_MAX_CHARS = 512;
 
 /**
  * audit.data fields whose values come from a fixed vocabulary or from the system, never from

@@ -10,6 +10,7 @@ import { builtinPatterns, builtinTrigger, compileUserRule, secretSpan, type Patt
 import { isSecretName } from './names.js';
 import { KEYTOOL_SECRET, Secret, toolOf, type ToolSpec } from './tools.js';
 import { shellWords, WordKind, type ShellWord } from '../../shell-words.js';
+import { Memo } from './memo.js';
 
 export interface RedactorOptions {
   /** What a secret becomes. Default `****`. */
@@ -108,6 +109,8 @@ const OPENSSL_VALUE_OPTS = new Set(['-salt', '-in', '-rand', '-writerand']);
 const NOT_SECRET_OPTIONS = new Set(['key', 'keyfile', 'pass-file', 'sig']);
 /** how deep `sh -c '... sh -c "..."'` scripts are read */
 const MAX_DEPTH = 3;
+/** longer strings (a TTY record's keystrokes, a long original) are scanned each time, not kept */
+const MEMO_MAX_CHARS = 512;
 
 const hasBlank = (s: string): boolean => s.includes(' ') || s.includes('\t') || s.includes('\n');
 
@@ -222,6 +225,13 @@ export class Redactor {
   private readonly patterns: PatternRule[];
   private readonly builtin: boolean;
   private readonly userTrigger: { test(s: string): boolean } | undefined;
+  /**
+   * Answers for strings and argvs that screened positive (null: clean after all), each distinct
+   * one scanned once: a server repeats its few messages, PAM fields and command lines, and most
+   * of what screens positive (`/etc/passwd`, `authenticated`) holds no secret.
+   */
+  private readonly texts = new Memo<string | null>(1024);
+  private readonly argvs = new Memo<string[] | null>(256);
 
   constructor(opts: RedactorOptions = {}, where = 'redact') {
     this.marker = opts.marker ?? '****';
@@ -239,6 +249,16 @@ export class Redactor {
   /** The string with its secrets replaced, or undefined when it holds none. */
   text(s: string): string | undefined {
     if (!this.suspect(s)) return undefined;
+    if (s.length > MEMO_MAX_CHARS) return this.scanText(s);
+    let t = this.texts.get(s);
+    if (t === undefined) {
+      t = this.scanText(s) ?? null;
+      this.texts.set(s, t);
+    }
+    return t ?? undefined;
+  }
+
+  private scanText(s: string): string | undefined {
     const spans: number[] = [];
     this.patternSpans(s, spans);
     this.scanLine(s, spans, 0);
@@ -250,6 +270,19 @@ export class Redactor {
     let any = false;
     for (let i = 0; i < argv.length && !any; i++) any = this.suspect(argv[i]);
     if (!any) return undefined;
+    // the arguments joined by NUL name the argv exactly, since no argument of an exec holds one
+    let key: string | undefined = argv.join('\0');
+    if (key.length > MEMO_MAX_CHARS * 4 || argv.some((a) => a.includes('\0'))) key = undefined;
+    let out = key !== undefined ? this.argvs.get(key) : undefined;
+    if (out === undefined) {
+      out = this.scanArgs(argv) ?? null;
+      if (key !== undefined) this.argvs.set(key, out);
+    }
+    // a copy: the caller keeps it as the record's own argv
+    return out === null ? undefined : out.slice();
+  }
+
+  private scanArgs(argv: readonly string[]): string[] | undefined {
     const spansOf: number[][] = argv.map(() => []);
     this.scanWords(argv, undefined, spansOf, 0);
     let out: string[] | undefined;
