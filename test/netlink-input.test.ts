@@ -56,6 +56,7 @@ describe('netlink input config', () => {
       mode: 'unicast',
       rules: [],
       receive_buffer: 8388608,
+      receive_ring: 67108864,
       max_batch: 1024,
       status_interval_ms: 1000,
       exclude_self: true,

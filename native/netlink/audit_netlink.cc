@@ -3,7 +3,11 @@
 // (nlmsghdr framing, ACKs, struct audit_status, rule bytes) lives in src/netlink/*.ts.
 //
 // A batch is handed to JS as one Buffer holding the datagrams back to back plus a Uint32Array
-// of [offset, length] pairs, so JS is called once per poll wake-up, not once per record.
+// of [offset, length] pairs, so JS is called once per chunk of datagrams, not once per record.
+//
+// While started, a reader thread of the addon's own drains the socket into a bounded ring and
+// wakes JS (uv_async). A JS thread busy with a batch, a GC pause or a paused pipeline then no
+// longer leaves the socket unread: the kernel's backlog only fills once the ring is full.
 
 #include <napi.h>
 #include <uv.h>
@@ -11,11 +15,17 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/netlink.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -34,6 +44,13 @@ Napi::Error SysError(Napi::Env env, const char* call, int err) {
   return e;
 }
 
+// Datagrams back to back plus [offset, length] per datagram: what one JS call receives.
+struct Chunk {
+  std::vector<char> data;
+  std::vector<uint32_t> meta;
+  size_t count() const { return meta.size() / 2; }
+};
+
 class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
  public:
   static Napi::Function Init(Napi::Env env) {
@@ -43,18 +60,21 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
       InstanceMethod<&AuditSocket::Send>("send"),
       InstanceMethod<&AuditSocket::Receive>("receive"),
       InstanceMethod<&AuditSocket::Start>("start"),
+      InstanceMethod<&AuditSocket::Pause>("pause"),
       InstanceMethod<&AuditSocket::Stop>("stop"),
       InstanceMethod<&AuditSocket::Close>("close"),
       InstanceMethod<&AuditSocket::Stats>("stats"),
     });
   }
 
-  // new AuditSocket(groups, maxBatch)
+  // new AuditSocket(groups, maxBatch, ringBytes)
   explicit AuditSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<AuditSocket>(info) {
     Napi::Env env = info.Env();
     uint32_t groups = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : 0;
     max_batch_ = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : 1024;
     if (max_batch_ == 0) max_batch_ = 1;
+    if (info.Length() > 2 && info[2].IsNumber()) ring_limit_ = static_cast<size_t>(info[2].As<Napi::Number>().Int64Value());
+    if (ring_limit_ < kSlots * kSlotSize) ring_limit_ = kSlots * kSlotSize;
     fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_AUDIT);
     if (fd_ < 0) {
       SysError(env, "socket(AF_NETLINK, NETLINK_AUDIT)", errno).ThrowAsJavaScriptException();
@@ -78,28 +98,43 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
   }
 
   ~AuditSocket() override {
-    // The poll handle owns itself once closed; a socket dropped without close() still must
-    // not leave the fd behind.
-    if (poll_ != nullptr) {
-      uv_poll_stop(poll_);
-      uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-      poll_ = nullptr;
-    }
+    StopReader();
+    // The async handle is freed by libuv once closed; a socket dropped without close() still
+    // must not leave the fd behind.
+    CloseAsync();
     if (fd_ >= 0) ::close(fd_);
+    if (wake_fd_ >= 0) ::close(wake_fd_);
   }
 
  private:
   int fd_ = -1;
   uint32_t max_batch_;
+  // Receive slots: the reader thread's while it runs, receive()'s otherwise (never both).
   std::vector<char> slots_;
   iovec iov_[kSlots];
   mmsghdr msgs_[kSlots];
-  std::vector<char> batch_;
-  std::vector<uint32_t> meta_;
-  uv_poll_t* poll_ = nullptr;
+
+  // The ring between the reader thread and JS: chunks in arrival order, at most ring_limit_
+  // bytes of datagrams. mu_ guards everything in this group.
+  std::mutex mu_;
+  std::condition_variable room_;
+  std::deque<Chunk> ready_;
+  std::vector<Chunk> spare_;
+  size_t queued_ = 0;
+  size_t ring_limit_ = 64u << 20;
+  int reader_err_ = 0;
+  const char* reader_call_ = nullptr;
+
+  std::thread reader_;
+  std::atomic<bool> stopping_{false};
+  int wake_fd_ = -1;
+  uv_async_t* async_ = nullptr;
+  bool delivering_ = false;
   Napi::FunctionReference callback_;
   Napi::ObjectReference self_;
-  double enobufs_ = 0, datagrams_ = 0, wakeups_ = 0, truncated_ = 0, batches_ = 0;
+
+  std::atomic<uint64_t> enobufs_{0}, datagrams_{0}, truncated_{0}, ring_full_{0}, ring_peak_{0};
+  double wakeups_ = 0, batches_ = 0;
 
   bool CheckOpen(Napi::Env env) {
     if (fd_ >= 0) return true;
@@ -156,15 +191,11 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
     return Napi::Number::New(env, static_cast<double>(n));
   }
 
-  // Reads what is queued, up to max_batch_ datagrams, into batch_/meta_. ENOBUFS means the
-  // kernel dropped datagrams for us: counted, and reading goes on. Returns errno of a real
-  // failure, else 0.
-  int Drain() {
-    batch_.clear();
-    meta_.clear();
-    uint32_t count = 0;
-    while (count < max_batch_) {
-      unsigned want = max_batch_ - count < kSlots ? max_batch_ - count : kSlots;
+  // One recvmmsg into the slots, without waiting. ENOBUFS means the kernel dropped datagrams
+  // for us (it reports that once): counted, and reading goes on. Returns the datagrams read,
+  // 0 when none are queued, -errno on a real failure.
+  int RecvSlots(unsigned want) {
+    for (;;) {
       for (unsigned i = 0; i < want; i++) {
         memset(&msgs_[i].msg_hdr, 0, sizeof msgs_[i].msg_hdr);
         msgs_[i].msg_hdr.msg_iov = &iov_[i];
@@ -172,44 +203,154 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
         msgs_[i].msg_len = 0;
       }
       int n = recvmmsg(fd_, msgs_, want, MSG_DONTWAIT, nullptr);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno == ENOBUFS) { enobufs_++; continue; }
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        return errno;
+      if (n >= 0) {
+        datagrams_ += n;
+        return n;
       }
-      for (int i = 0; i < n; i++) {
-        uint32_t len = msgs_[i].msg_len;
-        if (msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) { truncated_++; if (len > kSlotSize) len = kSlotSize; }
-        meta_.push_back(static_cast<uint32_t>(batch_.size()));
-        meta_.push_back(len);
-        const char* p = static_cast<const char*>(iov_[i].iov_base);
-        batch_.insert(batch_.end(), p, p + len);
-      }
-      count += static_cast<uint32_t>(n);
-      datagrams_ += n;
-      if (static_cast<unsigned>(n) < want) break;
+      if (errno == EINTR) continue;
+      if (errno == ENOBUFS) { enobufs_++; continue; }
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+      return -errno;
     }
-    return 0;
   }
 
-  Napi::Value BatchValue(Napi::Env env) {
+  // Appends the n datagrams in the slots to `c`.
+  size_t AppendSlots(Chunk& c, int n) {
+    size_t bytes = 0;
+    for (int i = 0; i < n; i++) {
+      uint32_t len = msgs_[i].msg_len;
+      if (msgs_[i].msg_hdr.msg_flags & MSG_TRUNC) { truncated_++; if (len > kSlotSize) len = kSlotSize; }
+      c.meta.push_back(static_cast<uint32_t>(c.data.size()));
+      c.meta.push_back(len);
+      const char* p = static_cast<const char*>(iov_[i].iov_base);
+      c.data.insert(c.data.end(), p, p + len);
+      bytes += len;
+    }
+    return bytes;
+  }
+
+  // Caller holds mu_. A chunk to fill: the newest one while it has room, else a spare.
+  Chunk& TailChunk() {
+    if (ready_.empty() || ready_.back().count() >= max_batch_) {
+      if (spare_.empty()) {
+        ready_.emplace_back();
+      } else {
+        ready_.push_back(std::move(spare_.back()));
+        spare_.pop_back();
+      }
+    }
+    return ready_.back();
+  }
+
+  void Recycle(Chunk&& c) {
+    c.data.clear();
+    c.meta.clear();
+    std::lock_guard<std::mutex> lk(mu_);
+    if (spare_.size() < 4) spare_.push_back(std::move(c));
+  }
+
+  // The reader thread: waits for datagrams, moves them into the ring, wakes JS. When the ring
+  // is full it stops reading, so the kernel queues (socket buffer, then its backlog) as before.
+  void ReadLoop() {
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lk(mu_);
+        if (queued_ >= ring_limit_ && !stopping_) {
+          ring_full_++;
+          room_.wait(lk, [this] { return stopping_.load() || queued_ < ring_limit_; });
+        }
+        if (stopping_) return;
+      }
+      pollfd p[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+      int r = ::poll(p, 2, -1);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        Fail("poll", errno);
+        return;
+      }
+      if (stopping_) return;
+      if (p[0].revents == 0) continue;
+      for (;;) {
+        int n = RecvSlots(kSlots);
+        if (n < 0) {
+          Fail("recvmmsg(NETLINK_AUDIT)", -n);
+          return;
+        }
+        if (n == 0) break;
+        bool full;
+        {
+          std::lock_guard<std::mutex> lk(mu_);
+          queued_ += AppendSlots(TailChunk(), n);
+          if (queued_ > ring_peak_) ring_peak_ = queued_;
+          full = queued_ >= ring_limit_;
+        }
+        uv_async_send(async_);
+        if (full || stopping_ || static_cast<unsigned>(n) < kSlots) break;
+      }
+    }
+  }
+
+  void Fail(const char* call, int err) {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      reader_err_ = err;
+      reader_call_ = call;
+    }
+    uv_async_send(async_);
+  }
+
+  void StopReader() {
+    if (!reader_.joinable()) return;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      stopping_ = true;
+    }
+    room_.notify_all();
+    uint64_t one = 1;
+    (void)!write(wake_fd_, &one, sizeof one);
+    reader_.join();
+    uint64_t v;
+    (void)!read(wake_fd_, &v, sizeof v);
+    stopping_ = false;
+  }
+
+  void CloseAsync() {
+    if (async_ == nullptr) return;
+    async_->data = nullptr;
+    uv_close(reinterpret_cast<uv_handle_t*>(async_), [](uv_handle_t* h) { delete reinterpret_cast<uv_async_t*>(h); });
+    async_ = nullptr;
+  }
+
+  Napi::Value ChunkValue(Napi::Env env, const Chunk& c) {
     Napi::Object out = Napi::Object::New(env);
-    out.Set("data", Napi::Buffer<char>::Copy(env, batch_.data(), batch_.size()));
-    Napi::Uint32Array meta = Napi::Uint32Array::New(env, meta_.size());
-    if (!meta_.empty()) memcpy(meta.Data(), meta_.data(), meta_.size() * sizeof(uint32_t));
+    out.Set("data", Napi::Buffer<char>::Copy(env, c.data.data(), c.data.size()));
+    Napi::Uint32Array meta = Napi::Uint32Array::New(env, c.meta.size());
+    if (!c.meta.empty()) memcpy(meta.Data(), c.meta.data(), c.meta.size() * sizeof(uint32_t));
     out.Set("meta", meta);
     return out;
   }
 
-  // receive(timeoutMs): for request/ACK exchanges outside the event loop's poll. Returns a
-  // batch, or undefined when nothing arrived in time.
+  // receive(timeoutMs): for request/ACK exchanges, and for draining at stop. What the reader
+  // thread already took comes first. Returns a batch, or undefined when nothing arrived in time.
   Napi::Value Receive(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!CheckOpen(env)) return env.Undefined();
-    if (poll_ != nullptr) {
-      Napi::Error::New(env, "receive() while start() is polling the socket").ThrowAsJavaScriptException();
+    if (reader_.joinable()) {
+      Napi::Error::New(env, "receive() while start() is reading the socket").ThrowAsJavaScriptException();
       return env.Undefined();
+    }
+    {
+      std::unique_lock<std::mutex> lk(mu_);
+      if (!ready_.empty()) {
+        Chunk c = std::move(ready_.front());
+        ready_.pop_front();
+        queued_ -= c.data.size();
+        lk.unlock();
+        batches_++;
+        Napi::Value v = ChunkValue(env, c);
+        Recycle(std::move(c));
+        return v;
+      }
     }
     int timeout = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 1000;
     pollfd p{fd_, POLLIN, 0};
@@ -220,50 +361,67 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
       return env.Undefined();
     }
     if (r == 0) return env.Undefined();
-    int err = Drain();
-    if (err) {
-      SysError(env, "recvmmsg(NETLINK_AUDIT)", err).ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    if (meta_.empty()) return env.Undefined();
-    batches_++;
-    return BatchValue(env);
-  }
-
-  static void OnReadable(uv_poll_t* handle, int status, int events) {
-    AuditSocket* self = static_cast<AuditSocket*>(handle->data);
-    if (self == nullptr || self->callback_.IsEmpty()) return;
-    Napi::Env env = self->Env();
-    Napi::HandleScope scope(env);
-    self->wakeups_++;
-    if (status == UV_EBADF) {
-      // libuv reports POLLERR as EBADF and stops the handle. On a netlink socket POLLERR is the
-      // pending ENOBUFS of an overrun (the kernel dropped datagrams for us): take the error
-      // (which clears it), count it, and keep polling; anything else is a real failure.
-      int soerr = 0;
-      socklen_t len = sizeof soerr;
-      if (getsockopt(self->fd_, SOL_SOCKET, SO_ERROR, &soerr, &len) == 0 && (soerr == ENOBUFS || soerr == 0)) {
-        if (soerr == ENOBUFS) self->enobufs_++;
-        int r = uv_poll_start(handle, UV_READABLE, OnReadable);
-        status = r < 0 ? r : 0;
-      } else {
-        status = soerr ? -soerr : UV_EBADF;
+    Chunk c;
+    while (c.count() < max_batch_) {
+      unsigned left = max_batch_ - static_cast<unsigned>(c.count());
+      int n = RecvSlots(left < kSlots ? left : kSlots);
+      if (n < 0) {
+        SysError(env, "recvmmsg(NETLINK_AUDIT)", -n).ThrowAsJavaScriptException();
+        return env.Undefined();
       }
+      if (n == 0) break;
+      AppendSlots(c, n);
     }
-    int err = status < 0 ? -status : self->Drain();
-    if (err == 0 && self->meta_.empty()) return;
-    Napi::Value arg;
-    if (err) {
-      Napi::Error e = SysError(env, status < 0 ? "uv_poll" : "recvmmsg(NETLINK_AUDIT)", err);
-      arg = e.Value();
-      self->callback_.MakeCallback(self->Value(), {arg, env.Undefined()});
-    } else {
-      self->batches_++;
-      self->callback_.MakeCallback(self->Value(), {env.Null(), self->BatchValue(env)});
-    }
+    if (c.count() == 0) return env.Undefined();
+    batches_++;
+    return ChunkValue(env, c);
   }
 
-  // start(callback(err, batch)): polls the socket on the Node event loop.
+  static void OnAsync(uv_async_t* handle) {
+    AuditSocket* self = static_cast<AuditSocket*>(handle->data);
+    if (self != nullptr && self->delivering_) self->Deliver();
+  }
+
+  // On the JS thread: hands the oldest chunk to the callback, then gives the event loop a turn
+  // (timers, the pipeline's promises, a pause) before the next one, as one poll wake-up did.
+  // Taking it out frees its room in the ring at once.
+  void Deliver() {
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    Chunk c;
+    int err = 0;
+    const char* call = nullptr;
+    bool more;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      if (!ready_.empty()) {
+        c = std::move(ready_.front());
+        ready_.pop_front();
+        queued_ -= c.data.size();
+      } else if (reader_err_) {
+        err = reader_err_;
+        call = reader_call_;
+        reader_err_ = 0;
+      } else {
+        return;
+      }
+      more = !ready_.empty() || reader_err_;
+    }
+    room_.notify_one();
+    wakeups_++;
+    if (more) uv_async_send(async_);
+    if (err) {
+      callback_.MakeCallback(Value(), {SysError(env, call, err).Value(), env.Undefined()});
+      return;
+    }
+    batches_++;
+    Napi::Value batch = ChunkValue(env, c);
+    Recycle(std::move(c));
+    callback_.MakeCallback(Value(), {env.Null(), batch});
+  }
+
+  // start(callback(err, batch)): a reader thread drains the socket into the ring; JS gets
+  // what it took, one call per chunk of up to maxBatch datagrams.
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!CheckOpen(env)) return env.Undefined();
@@ -272,59 +430,86 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
       return env.Undefined();
     }
     callback_ = Napi::Persistent(info[0].As<Napi::Function>());
-    if (poll_ == nullptr) {
+    if (async_ == nullptr) {
       uv_loop_t* loop = nullptr;
       napi_get_uv_event_loop(env, &loop);
-      poll_ = new uv_poll_t;
-      int r = uv_poll_init(loop, poll_, fd_);
+      async_ = new uv_async_t;
+      int r = uv_async_init(loop, async_, OnAsync);
       if (r < 0) {
-        delete poll_;
-        poll_ = nullptr;
-        SysError(env, "uv_poll_init", -r).ThrowAsJavaScriptException();
+        delete async_;
+        async_ = nullptr;
+        SysError(env, "uv_async_init", -r).ThrowAsJavaScriptException();
         return env.Undefined();
       }
-      poll_->data = this;
-      // The JS object must outlive a running poll even when the caller drops it.
-      self_ = Napi::Persistent(Value());
+      async_->data = this;
     }
-    int r = uv_poll_start(poll_, UV_READABLE, OnReadable);
-    if (r < 0) {
-      SysError(env, "uv_poll_start", -r).ThrowAsJavaScriptException();
-      return env.Undefined();
+    uv_ref(reinterpret_cast<uv_handle_t*>(async_));
+    // The JS object must outlive a running reader even when the caller drops it.
+    if (self_.IsEmpty()) self_ = Napi::Persistent(Value());
+    delivering_ = true;
+    if (!reader_.joinable()) {
+      if (wake_fd_ < 0) wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+      if (wake_fd_ < 0) {
+        SysError(env, "eventfd", errno).ThrowAsJavaScriptException();
+        return env.Undefined();
+      }
+      reader_ = std::thread([this] { ReadLoop(); });
     }
+    // what the ring held while JS paused (or since a previous session stopped) comes first
+    uv_async_send(async_);
     return env.Undefined();
   }
 
-  void StopPoll() {
-    if (poll_ == nullptr) return;
-    uv_poll_stop(poll_);
-    poll_->data = nullptr;
-    uv_close(reinterpret_cast<uv_handle_t*>(poll_), [](uv_handle_t* h) { delete reinterpret_cast<uv_poll_t*>(h); });
-    poll_ = nullptr;
+  // pause(): no more calls until start(); the reader keeps filling the ring up to its limit.
+  Napi::Value Pause(const Napi::CallbackInfo& info) {
+    delivering_ = false;
+    return info.Env().Undefined();
+  }
+
+  // stop(): the reader thread ends; what it took stays in the ring for receive() or start().
+  void StopAll() {
+    delivering_ = false;
+    StopReader();
+    if (async_ != nullptr) uv_unref(reinterpret_cast<uv_handle_t*>(async_));
     callback_.Reset();
     self_.Reset();
   }
 
   Napi::Value Stop(const Napi::CallbackInfo& info) {
-    StopPoll();
+    StopAll();
     return info.Env().Undefined();
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    StopPoll();
+    StopAll();
+    CloseAsync();
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      ready_.clear();
+      spare_.clear();
+      queued_ = 0;
+    }
     return info.Env().Undefined();
   }
 
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
-    o.Set("enobufs", enobufs_);
-    o.Set("datagrams", datagrams_);
+    size_t queued;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      queued = queued_;
+    }
+    o.Set("enobufs", static_cast<double>(enobufs_.load()));
+    o.Set("datagrams", static_cast<double>(datagrams_.load()));
     o.Set("wakeups", wakeups_);
     o.Set("batches", batches_);
-    o.Set("truncated", truncated_);
+    o.Set("truncated", static_cast<double>(truncated_.load()));
+    o.Set("ring_bytes", static_cast<double>(queued));
+    o.Set("ring_peak", static_cast<double>(ring_peak_.load()));
+    o.Set("ring_full", static_cast<double>(ring_full_.load()));
     return o;
   }
 };

@@ -41,6 +41,8 @@ export interface NetlinkInputConfig {
   enabled?: 0 | 1;
   /** SO_RCVBUF(FORCE) of the event socket, bytes */
   receive_buffer: number;
+  /** bytes of datagrams the addon's reader thread holds while the JS thread is busy or paused */
+  receive_ring: number;
   /** datagrams drained per wake-up at most */
   max_batch: number;
   /** how often AUDIT_GET is polled for lost/backlog */
@@ -94,6 +96,12 @@ export const netlinkSchema = {
         'wins over -e in rules files (unset: 1 in unicast mode); 2 (immutable) is only possible through -e 2 in a rules file with rules load --force-immutable',
     },
     receive_buffer: { type: 'integer', minimum: 4096, default: 8388608 },
+    receive_ring: {
+      type: 'integer',
+      minimum: 1048576,
+      default: 67108864,
+      description: 'bytes of records read off the socket and held for a busy pipeline before the kernel backlog has to hold them',
+    },
     max_batch: { type: 'integer', minimum: 1, maximum: 65536, default: 1024 },
     status_interval_ms: { type: 'integer', minimum: 50, default: 1000 },
     exclude_self: { type: 'boolean', default: true },
@@ -123,6 +131,10 @@ export interface NetlinkCounters {
   malformed: number;
   batches_pushed: number;
   paused: number;
+  /** most bytes the addon's reader held for JS at once */
+  ring_peak: number;
+  /** times that ring was full, so the kernel had to queue */
+  ring_full: number;
 }
 
 export class NetlinkInput implements Input {
@@ -141,6 +153,8 @@ export class NetlinkInput implements Input {
     malformed: 0,
     batches_pushed: 0,
     paused: 0,
+    ring_peak: 0,
+    ring_full: 0,
   };
   private session: KernelSession | undefined;
   private stream: AuditStream | undefined;
@@ -200,6 +214,7 @@ export class NetlinkInput implements Input {
       mode: cfg.mode,
       maxBatch: cfg.max_batch,
       receiveBuffer: cfg.receive_buffer,
+      receiveRing: cfg.receive_ring,
       settings,
       rules: cfg.rules,
       excludeSelf: cfg.exclude_self,
@@ -230,11 +245,12 @@ export class NetlinkInput implements Input {
     });
   }
 
+  /** The addon's reader thread goes on taking records off the socket into its ring meanwhile. */
   private pause(): void {
     if (!this.polling || !this.session) return;
     this.polling = false;
     this.counters.paused++;
-    this.session.events.stop();
+    this.session.events.pause();
   }
 
   private onBatch(batch: RawBatch): void {
@@ -276,8 +292,9 @@ export class NetlinkInput implements Input {
   }
 
   /**
-   * Hands what is ready to the pipeline. One push at a time; while it waits (backpressure) the
-   * socket is not read, so the kernel queues (its backlog) instead of this process's memory.
+   * Hands what is ready to the pipeline. One push at a time; while it waits (backpressure) no
+   * batch is taken from the addon, whose reader fills its bounded ring (receive_ring) and then
+   * leaves the kernel to queue (socket buffer, backlog) instead of this process's memory.
    */
   private flushPending(): void {
     if (this.pushing || this.pending.length === 0 || !this.sink) return;
@@ -329,7 +346,7 @@ export class NetlinkInput implements Input {
       this.pending.push(lostEventsRecord(n, 'kernel', Date.now()));
     }
     this.lastLost = s.lost;
-    this.counters.enobufs = this.session.events.stats().enobufs;
+    this.takeSocketStats();
     this.scheduleFlush();
     this.writeState(s);
   }
@@ -344,8 +361,16 @@ export class NetlinkInput implements Input {
     }
   }
 
+  private takeSocketStats(): void {
+    if (!this.session) return;
+    const s = this.session.events.stats();
+    this.counters.enobufs = s.enobufs;
+    this.counters.ring_peak = s.ring_peak;
+    this.counters.ring_full = s.ring_full;
+  }
+
   stats(): Record<string, number> {
-    if (this.session) this.counters.enobufs = this.session.events.stats().enobufs;
+    this.takeSocketStats();
     return { ...this.counters };
   }
 
@@ -358,12 +383,11 @@ export class NetlinkInput implements Input {
     this.batchTimer = undefined;
     const session = this.session;
     if (session) {
-      // drain what the kernel already queued for us before letting go of the pid
-      if (this.polling) {
-        session.events.stop();
-        this.polling = false;
-      }
-      for (let i = 0; i < 64; i++) {
+      // drain what the reader's ring and the kernel already hold for us before letting go of the pid
+      session.events.stop();
+      this.polling = false;
+      this.takeSocketStats();
+      for (let i = 0; i < 64 || session.events.stats().ring_bytes > 0; i++) {
         let batch: RawBatch | undefined;
         try {
           batch = session.events.receive(0);

@@ -32,6 +32,8 @@ export interface KernelSessionOptions {
   maxBatch: number;
   /** SO_RCVBUF(FORCE) of the event socket, bytes */
   receiveBuffer: number;
+  /** bytes the addon's reader thread may hold for a busy JS thread before the kernel queues again */
+  receiveRing: number;
   /** settings the config sets explicitly: they win over rules files (see settings.ts) */
   settings: KernelSettings;
   /** rules files or directories, auditctl syntax */
@@ -183,7 +185,7 @@ export class KernelSession {
           initialEnabled: initial.enabled,
           enabledChanged: false,
           log: opts.log,
-          events: new native.AuditSocket(opts.mode === 'unicast' ? 0 : native.AUDIT_NLGRP_READLOG, opts.maxBatch),
+          events: new native.AuditSocket(opts.mode === 'unicast' ? 0 : native.AUDIT_NLGRP_READLOG, opts.maxBatch, opts.receiveRing),
         };
       }
       hold(held);

@@ -14,6 +14,11 @@ export interface RawSocketStats {
   batches: number;
   /** datagrams longer than the receive slot (never expected: the kernel caps records at 8970) */
   truncated: number;
+  /** bytes of datagrams the reader thread holds for JS now, and at most so far */
+  ring_bytes: number;
+  ring_peak: number;
+  /** times the reader found the ring full and left the socket to the kernel until JS caught up */
+  ring_full: number;
 }
 
 export interface RawAuditSocket {
@@ -21,16 +26,25 @@ export interface RawAuditSocket {
   /** Sets SO_RCVBUFFORCE (SO_RCVBUF without CAP_NET_ADMIN); returns the size the kernel granted. */
   setReceiveBuffer(bytes: number): number;
   send(bytes: Uint8Array): number;
-  /** Waits up to timeoutMs for datagrams; undefined when none came. Not while start()ed. */
+  /**
+   * Waits up to timeoutMs for datagrams; undefined when none came. What the reader thread took
+   * before a stop() comes first. Not while start()ed.
+   */
   receive(timeoutMs: number): RawBatch | undefined;
-  /** Polls on the event loop; one call per wake-up with everything drained (up to maxBatch). */
+  /**
+   * A reader thread drains the socket into the ring (at most ringBytes); the callback gets what
+   * it took on the event loop, one call per batch of up to maxBatch datagrams.
+   */
   start(callback: (err: (Error & { code?: string }) | null, batch?: RawBatch) => void): void;
+  /** No calls until start() again; the reader goes on filling the ring up to its limit. */
+  pause(): void;
+  /** Ends the reader thread; what it took stays for receive() or the next start(). */
   stop(): void;
   close(): void;
   stats(): RawSocketStats;
 }
 
 export interface NativeModule {
-  AuditSocket: new (groups: number, maxBatch: number) => RawAuditSocket;
+  AuditSocket: new (groups: number, maxBatch: number, ringBytes?: number) => RawAuditSocket;
   AUDIT_NLGRP_READLOG: number;
 }
