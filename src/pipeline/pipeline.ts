@@ -116,8 +116,8 @@ export class Pipeline {
     return out;
   }
 
-  async push(batch: Batch): Promise<void> {
-    if (this.closed) throw new Error('pipeline is stopped');
+  push(batch: Batch): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('pipeline is stopped'));
     this.counters.batches++;
     this.counters.recordsIn += batch.records.length;
     const kept = this.filter(batch.records);
@@ -137,18 +137,24 @@ export class Pipeline {
       this.wakeOne();
       if (ok) ack?.();
     });
-    if (this.full()) {
-      await new Promise<void>((resolve) => this.waiters.push(resolve));
-    }
+    // (not an async function either: waiting here must not keep the batch)
+    if (!this.full()) return Promise.resolve();
+    return new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
-  private async deliver(records: NormalizedRecord[]): Promise<boolean> {
+  private deliver(records: NormalizedRecord[]): Promise<boolean> {
     const n = records.length;
-    if (n === 0) return true;
-    // a loop, not outputs.map((o) => o.write(records)): a closure would keep the records in this
-    // function's context until every write is done
+    if (n === 0) return Promise.resolve(true);
+    // A loop, not outputs.map((o) => o.write(records)), and not an async function: a closure, or
+    // an async function's suspended frame (which keeps its parameters), would hold the records
+    // until every write is done, so records outputs have already encoded would survive
+    // young-generation collections. From here on only the count is kept.
     const writes: Promise<void>[] = [];
     for (const o of this.opts.outputs) writes.push(o.write(records));
+    return this.settleWrites(writes, n);
+  }
+
+  private async settleWrites(writes: Promise<void>[], n: number): Promise<boolean> {
     const results = await Promise.allSettled(writes);
     let ok = true;
     for (let i = 0; i < results.length; i++) {
