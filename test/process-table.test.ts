@@ -56,6 +56,28 @@ describe('process table', () => {
     assert.equal(t.stats().evicted, 1);
   });
 
+  it('keeps evicting the least recently used through many turns of a full table', () => {
+    const t = new ProcessTable({ proc: false, maxEntries: 64 });
+    for (let pid = 1000; pid < 1064; pid++) t.observe(exec(pid, undefined, 'a'));
+    // the table is full: each new process pushes out the oldest; 1000 is used again first, so
+    // it moves to the young end and outlives everything inserted before it
+    for (let pid = 1064; pid < 1100; pid++) t.observe(exec(pid, undefined, 'b'));
+    assert.ok(t.lookup(1040), '1040 was among the youngest 64');
+    for (let pid = 1100; pid < 1163; pid++) t.observe(exec(pid, undefined, 'c'));
+    assert.equal(t.size, 64);
+    assert.equal(t.stats().evicted, 1163 - 1000 - 64);
+    assert.ok(t.lookup(1040), 'used again before the last 63 came: still here');
+    for (let pid = 1000; pid < 1100; pid++) if (pid !== 1040) assert.equal(t.lookup(pid), undefined, `${pid} was older`);
+    for (let pid = 1100; pid < 1163; pid++) assert.ok(t.lookup(pid), `${pid} is among the youngest`);
+    // and a full turn more: the order holds after the map has compacted itself
+    for (let pid = 2000; pid < 2640; pid++) t.observe(exec(pid, undefined, 'd'));
+    assert.deepEqual(
+      Array.from({ length: 64 }, (_, i) => t.peek(2576 + i)?.pid),
+      Array.from({ length: 64 }, (_, i) => 2576 + i),
+    );
+    assert.equal(t.size, 64);
+  });
+
   it('prunes entries idle for long whose process is gone', () => {
     let now = 0;
     const t = new ProcessTable({ proc: false, idleMs: 1000, now: () => now });
