@@ -18,6 +18,8 @@ export interface AuditStreamOptions extends NormalizerOptions {
   onParsed?(rec: AuditRecord): void;
   /** Each complete event's records, just before they are normalized. */
   onEvent?(records: AuditRecord[]): void;
+  /** false: complete events only go to onEvent (normalized elsewhere: the daemon's lanes). */
+  normalize?: boolean;
   maxInFlight?: number;
   timeoutMs?: number;
 }
@@ -40,7 +42,7 @@ export class AuditStream {
       onEvent: (records: AuditRecord[]) => {
         this.events++;
         opts.onEvent?.(records);
-        opts.onRecord(normalizer.normalize(records));
+        if (opts.normalize !== false) opts.onRecord(normalizer.normalize(records));
       },
       onLost: opts.onLost,
     });
