@@ -163,6 +163,7 @@ export class NetlinkInput implements Input {
   private pending: NormalizedRecord[] = [];
   private pushing: Promise<void> | undefined;
   private polling = false;
+  private statusInFlight = false;
   private stopped = false;
   private statusTimer: NodeJS.Timeout | undefined;
   private batchTimer: NodeJS.Timeout | undefined;
@@ -327,16 +328,44 @@ export class NetlinkInput implements Input {
     });
   }
 
-  /** AUDIT_GET: kernel lost/backlog into counters and records; `final` is the one at stop(). */
-  private pollStatus(final = false): void {
-    if (!this.session || (this.stopped && !final)) return;
+  /**
+   * The status timer: AUDIT_GET answered without holding the event loop (the kernel's reply
+   * takes tens of ms on a busy host, records would wait meanwhile); one request at a time.
+   */
+  private pollStatus(): void {
+    const session = this.session;
+    if (!session || this.stopped || this.statusInFlight) return;
+    this.statusInFlight = true;
+    session.statusAsync().then(
+      (s) => {
+        this.statusInFlight = false;
+        if (s && !this.stopped) this.takeStatus(s);
+      },
+      (err) => {
+        this.statusInFlight = false;
+        if (!this.stopped) this.statusError(err);
+      },
+    );
+  }
+
+  /** The last AUDIT_GET, at stop(): synchronous, the session is closed right after. */
+  private finalStatus(session: KernelSession): void {
     let s: AuditStatus;
     try {
-      s = this.session.status();
+      s = session.status();
     } catch (err) {
-      this.sink?.error(err instanceof AuditflowError ? err : new AuditflowError('AF_ERR_NETLINK', (err as Error).message, this.name));
+      this.statusError(err);
       return;
     }
+    this.takeStatus(s);
+  }
+
+  private statusError(err: unknown): void {
+    this.sink?.error(err instanceof AuditflowError ? err : new AuditflowError('AF_ERR_NETLINK', (err as Error).message, this.name));
+  }
+
+  /** Kernel lost/backlog into counters and records. */
+  private takeStatus(s: AuditStatus): void {
     this.counters.backlog = s.backlog;
     if (s.backlog > this.counters.backlog_max) this.counters.backlog_max = s.backlog;
     // the counter only grows (until --reset-lost); a drop means someone reset it
@@ -397,7 +426,7 @@ export class NetlinkInput implements Input {
         if (!batch) break;
         this.onBatch(batch);
       }
-      this.pollStatus(true);
+      this.finalStatus(session);
       this.session = undefined;
       session.close(this.cfg.reload_handoff_ms);
     }

@@ -321,7 +321,16 @@ export class KernelSession {
 
   /** AUDIT_GET; reports (once) when the audit pid is no longer ours: records then go elsewhere. */
   status(): AuditStatus {
-    const s = this.control.getStatus();
+    return this.checkOwner(this.control.getStatus());
+  }
+
+  /** status() without holding the event loop while the kernel answers; undefined: no answer in time. */
+  async statusAsync(): Promise<AuditStatus | undefined> {
+    const s = await this.control.getStatusAsync();
+    return s && !this.closed ? this.checkOwner(s) : undefined;
+  }
+
+  private checkOwner(s: AuditStatus): AuditStatus {
     if (this.held.registered && s.pid !== process.pid) {
       this.held.registered = false;
       this.opts.onError(

@@ -107,6 +107,42 @@ export class AuditClient {
     return out;
   }
 
+  /**
+   * AUDIT_GET without blocking the event loop. The kernel answers every request from a thread
+   * it starts for the reply, which takes tens of milliseconds on a busy host: request() would
+   * hold the daemon's only JS thread that long while records queue. Here the socket is looked
+   * at every `everyMs` instead; undefined when no answer came in time (or a synchronous request
+   * meanwhile took it).
+   */
+  async getStatusAsync(everyMs = 2): Promise<AuditStatus | undefined> {
+    const seq = (this.seq = (this.seq + 1) >>> 0);
+    try {
+      this.socket.send(encodeRequest(AUDIT_GET, NLM_F_REQUEST | NLM_F_ACK, seq, undefined));
+    } catch (err) {
+      const code = (err as { code?: string }).code ?? 'EIO';
+      throw new NetlinkError('AUDIT_GET', code, (err as Error).message);
+    }
+    let status: AuditStatus | undefined;
+    let acked = false;
+    const deadline = Date.now() + this.timeoutMs;
+    while (!(acked && status) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, everyMs));
+      for (let batch = this.socket.receive(0); batch; batch = this.socket.receive(0)) {
+        for (const m of splitBatch(batch)) {
+          if (m.seq !== seq) continue;
+          if (m.type === NLMSG_ERROR) {
+            const code = m.payload.length >= 4 ? m.payload.readInt32LE(0) : 0;
+            if (code !== 0) throw new NetlinkError('AUDIT_GET', errnoName(-code));
+            acked = true;
+          } else if (m.type === AUDIT_GET) {
+            status = decodeStatus(m.payload);
+          }
+        }
+      }
+    }
+    return status;
+  }
+
   getStatus(): AuditStatus {
     const replies = this.request(AUDIT_GET, undefined, { reply: AUDIT_GET });
     return decodeStatus(replies.find((m) => m.type === AUDIT_GET)!.payload);
