@@ -9,6 +9,7 @@ import {
   decodeBytes,
   encodeValue,
   recordTypeName,
+  writableFields,
   type AuditRecord,
   type ParseResult,
 } from '../src/audit/record.js';
@@ -249,6 +250,33 @@ describe('audit record parser', () => {
       const r = parseNetlink(1300, 'arch=c000003e syscall=59');
       assert.ok(isFailure(r));
       assert.match(r.error, /audit\(/);
+    });
+  });
+
+  describe('records with the same body', () => {
+    const line = (serial: number) =>
+      `type=PATH msg=audit(1795395184.672:${serial}): item=0 name="/etc/shadow" inode=1835 dev=08:01 mode=0100640 ouid=0 ogid=42 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0 cap_frootid=0`;
+
+    it('give each record its own header and the same fields', () => {
+      const a = parseLine(line(10)) as AuditRecord;
+      const b = parseLine(line(11)) as AuditRecord;
+      assert.equal(a.serial, 10);
+      assert.equal(b.serial, 11);
+      assert.deepEqual({ ...b.fields }, { ...a.fields });
+      assert.equal(b.fields.name, '"/etc/shadow"');
+    });
+
+    it('keep a change made through writableFields() to the record it was made on', () => {
+      const a = parseLine(line(20)) as AuditRecord;
+      const b = parseLine(line(21)) as AuditRecord;
+      const w = writableFields(a);
+      w.name = '"/etc/passwd"';
+      delete w.inode;
+      assert.equal(a.fields.name, '"/etc/passwd"');
+      assert.equal(writableFields(a), w, 'made its own once');
+      assert.equal(b.fields.name, '"/etc/shadow"');
+      assert.equal(b.fields.inode, '1835');
+      assert.equal((parseLine(line(22)) as AuditRecord).fields.name, '"/etc/shadow"');
     });
   });
 

@@ -19,6 +19,7 @@ export interface AuditRecord {
    * Field values exactly as written after `=` (quotes kept, hex left as hex), by field name.
    * The first occurrence of a name wins. User messages' `msg='...'` is unpacked into the same
    * map (and kept whole under `msg`). Use decode() for encoded (quoted-or-hex) fields.
+   * Records with the same body may share this object: read-only, see writableFields().
    */
   fields: Record<string, string>;
   /** Interpreted values of the ENRICHED format (after 0x1D), by field name (UID -> "root"). */
@@ -169,7 +170,23 @@ function parseHeaderAndBody(line: string, i: number, type: string, typeId: numbe
   return withFields(type, typeId, node, sec * 1000 + ms, serial, line.slice(i));
 }
 
-function withFields(type: string, typeId: number, node: string | undefined, time: number, serial: number, body: string): AuditRecord {
+interface ParsedBody {
+  fields: Record<string, string>;
+  enriched: Record<string, string> | undefined;
+}
+
+// Bodies repeat exactly: the PATH, CWD and PROCTITLE records of a command run again, systemd's
+// SERVICE_START/STOP of a unit, cron's PAM messages (half the records of this project's real
+// Debian capture repeat an earlier record's body). Their fields are the same, so each distinct
+// recent body is scanned once and its field maps shared by every record with that text: they are
+// read-only (writableFields() gives a record its own copy before anything changes one).
+const BODY_CACHE_SIZE = 2048;
+/** longer bodies (an EXECVE of a long command) are scanned each time, not kept */
+const BODY_CACHE_MAX_CHARS = 2048;
+let bodies = new Map<string, ParsedBody>();
+const owned = new WeakSet<object>();
+
+function parseBody(body: string): ParsedBody {
   const fields = new FieldMap();
   let enriched: Record<string, string> | undefined;
   const gs = body.indexOf('\x1d');
@@ -180,7 +197,35 @@ function withFields(type: string, typeId: number, node: string | undefined, time
   } else {
     scanFields(body, 0, body.length, fields, KERNEL);
   }
-  return { type, typeId, node, time, serial, fields, enriched, body };
+  return { fields, enriched };
+}
+
+function withFields(type: string, typeId: number, node: string | undefined, time: number, serial: number, body: string): AuditRecord {
+  let parsed: ParsedBody | undefined;
+  if (body.length <= BODY_CACHE_MAX_CHARS) {
+    parsed = bodies.get(body);
+    if (parsed === undefined) {
+      parsed = parseBody(body);
+      if (bodies.size >= BODY_CACHE_SIZE) bodies = new Map();
+      bodies.set(body, parsed);
+    }
+  } else {
+    parsed = parseBody(body);
+    owned.add(parsed.fields);
+  }
+  return { type, typeId, node, time, serial, fields: parsed.fields, enriched: parsed.enriched, body };
+}
+
+/**
+ * The record's fields, made its own first if other records share them (see parseBody's cache):
+ * what a caller changes here changes this record only.
+ */
+export function writableFields(rec: AuditRecord): Record<string, string> {
+  if (owned.has(rec.fields)) return rec.fields;
+  const copy = new FieldMap();
+  for (const k in rec.fields) copy[k] = rec.fields[k];
+  owned.add(copy);
+  return (rec.fields = copy);
 }
 
 /** A record rebuilt from what an audit.log line keeps (the disk spool stores records so). */

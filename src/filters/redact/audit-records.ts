@@ -7,7 +7,7 @@ import type { AuditRecord } from '../../audit/record.js';
 import type { Redactor } from './redactor.js';
 import type { Memo } from './memo.js';
 import { bytesToText } from '../../bytes-text.js';
-import { decode } from '../../audit/record.js';
+import { decode, writableFields } from '../../audit/record.js';
 
 const DQ = 34;
 
@@ -68,9 +68,11 @@ function rewriteBody(rec: AuditRecord, name: string, old: string, next: string |
 function setField(rec: AuditRecord, name: string, next: string | undefined, subs: Substitutions | undefined): void {
   const old = rec.fields[name];
   if (old === undefined) return;
+  // records with the same text share their fields: this one's change must stay its own
+  const fields = writableFields(rec);
   rewriteBody(rec, name, old, next, subs);
-  if (next === undefined) delete rec.fields[name];
-  else rec.fields[name] = next;
+  if (next === undefined) delete fields[name];
+  else fields[name] = next;
 }
 
 interface Piece {
