@@ -5,10 +5,10 @@
 // so a drifting machine moves them alike; each variant's output is hashed to show it is the same.
 //
 //   node --import tsx bench/tail-cpu.bench.ts [--lines 200000] [--runs 3] [--input FILE]
-//        [--variant 'NAME=CMD ARG...|INPUT YAML'] ... [--top 'TOP-LEVEL YAML']
+//        [--variant 'NAME=CMD ARG...|TOP-LEVEL YAML'] ... [--top 'TOP-LEVEL YAML']
 //
 // CMD is what starts auditflow (default: node bin/auditflow.js); ` run --config FILE` is appended.
-// After a `|`, YAML added to the input's config for that variant (`|threads: 2`). --top adds
+// After a `|`, top-level YAML for that variant's config (`|threads: 2`). --top adds
 // top-level YAML to every variant's config: `--top 'enrich: {process: false, container: false}'`
 // makes the output independent of this host's /proc, so the hashes can be compared.
 
@@ -67,10 +67,10 @@ async function once(v: (typeof variants)[number], run: number) {
   mkdirSync(dir);
   const out = join(dir, 'out.jsonl');
   const conf = join(dir, 'config.yaml');
-  const extra = v.extra ? `    ${v.extra}\n` : '';
+  const extra = v.extra ? `${v.extra}\n` : '';
   writeFileSync(
     conf,
-    `state_dir: ${dir}/state\nlog_level: warn\n${top ? `${top}\n` : ''}inputs:\n  - type: auditlog\n    path: ${src}\n${extra}outputs:\n  - type: file\n    path: ${out}\n`,
+    `state_dir: ${dir}/state\nlog_level: warn\n${top ? `${top}\n` : ''}${extra}inputs:\n  - type: auditlog\n    path: ${src}\noutputs:\n  - type: file\n    path: ${out}\n`,
   );
   const t0 = performance.now();
   const p = spawn(v.cmd[0], [...v.cmd.slice(1), 'run', '--config', conf], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -17,6 +17,9 @@ import { createContext, kRemote, type ContextStage } from './context/index.js';
 import { RedactFilter } from './filters/redact/filter.js';
 import type { Redactor } from './filters/redact/redactor.js';
 import { buildComponent } from './config/resolve.js';
+import { hostname } from 'node:os';
+import { EventLanes } from './pipeline/workers/event-lanes.js';
+import { laneSafe, type NormalizeSetup } from './pipeline/workers/normalize-setup.js';
 
 interface Graph {
   inputs: Input[];
@@ -50,6 +53,7 @@ export class Daemon {
     redactor = filters.find((f): f is RedactFilter => f instanceof RedactFilter)?.redactor;
     const inputs = config.inputs.map((item, i) => buildComponent(inputDefs, item, ctx, `inputs[${i}]`));
     const remote = new Set(inputs.filter((_, i) => !LOCAL_INPUTS.has(config.inputs[i].type)));
+    const lanes = laneCount(config, outputs);
     const pipeline = new Pipeline({
       filters,
       outputs,
@@ -57,8 +61,29 @@ export class Daemon {
       decorate: createDecorator(config.host),
       context: context.apply,
       errorRecords: config.error_records,
+      lanes: lanes > 0 ? this.startLanes(config, lanes) : undefined,
     });
     return { inputs, filters, outputs, pipeline, context, remote };
+  }
+
+  /**
+   * The lanes get what shapes a record here: the input's normalizer options, the host
+   * decorations, the context stage (live, this host's /proc) and the filter chain.
+   */
+  private startLanes(config: Config, lanes: number): EventLanes {
+    const input = config.inputs[0] as { keep_original?: boolean; resolve_names?: boolean };
+    const setup: NormalizeSetup = {
+      filters: config.filters,
+      host: { ...config.host, name: config.host.name ?? hostname() },
+      stateDir: config.state_dir,
+      includeOriginal: input.keep_original ?? false,
+      resolveNames: input.resolve_names ?? true,
+      live: true,
+      enrich: config.enrich,
+      hostId: config.host.id ?? machineId(),
+    };
+    this.log.info('lanes', { lanes });
+    return new EventLanes(lanes, setup, this.log, config.log_level);
   }
 
   /** One daemon per state_dir: a second one is refused while the first is alive. */
@@ -163,6 +188,21 @@ export class Daemon {
     }
     this.lockPath = undefined;
   }
+}
+
+/**
+ * Worker lanes for config `threads`, or 0. They serve an audit.log input that is the only input
+ * (the context stage's process table and stateful filters must see every record, and other
+ * inputs' records would not pass through the lanes), when every output takes JSON lines as bytes
+ * (file), and input errors are not records (they would overtake the lanes' batches). The process
+ * table and filters that keep state across records run in the one lane then, in event order; with
+ * neither, records are split between `threads` lanes.
+ */
+export function laneCount(config: Config, outputs: readonly Output[]): number {
+  if (config.threads === 0 || config.inputs.length !== 1 || config.inputs[0].type !== 'auditlog' || config.error_records) return 0;
+  if (!outputs.every((o) => typeof o.writeLines === 'function')) return 0;
+  const stateful = config.enrich.process || config.enrich.container || !laneSafe(config.filters);
+  return stateful ? 1 : config.threads;
 }
 
 /** Records of another host's events: the context stage must not read this host's /proc for them. */

@@ -33,6 +33,8 @@ export interface Config {
   metrics?: MetricsConfig;
   /** context from the process table (src/context/); schema defaults fill it */
   enrich: EnrichConfig;
+  /** worker lanes for an audit.log input (src/daemon.ts laneCount); schema default 0 */
+  threads: number;
   /** old spellings that were accepted, each naming its key: the caller logs them */
   warnings: string[];
 }

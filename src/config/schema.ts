@@ -32,5 +32,13 @@ export const topSchema: Record<string, unknown> = {
     error_records: { type: 'boolean', default: false, description: 'ship input errors (unparseable lines...) as event.kind: pipeline_error records' },
     metrics: metricsSchema,
     enrich: enrichSchema,
+    threads: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 16,
+      default: 0,
+      description:
+        'worker lanes for an audit.log input (the only input, file outputs only, no error_records): the main thread reads, parses and reassembles, lanes normalize, enrich, filter and serialize; one lane while enrichment or a filter keeps state across records; 0: one thread',
+    },
   },
 };

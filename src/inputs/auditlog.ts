@@ -16,6 +16,7 @@ import type { ComponentDef, Input, BuildContext } from '../pipeline/types.js';
 import type { NormalizedRecord } from '../record.js';
 import { AuditStream } from '../audit/stream.js';
 import type { AuditRecord } from '../audit/record.js';
+import { BatchBuilder } from '../pipeline/workers/lane-protocol.js';
 import { createTailInput, tailSchemaProperties, type LineReader, type TailInputConfig } from './tail/input.js';
 
 export interface AuditlogInputConfig extends TailInputConfig {
@@ -70,8 +71,12 @@ export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext)
   return createTailInput(
     full,
     ctx,
-    (_file, onError): LineReader => {
+    (_file, onError, lanes): LineReader => {
       let out: NormalizedRecord[] = [];
+      // with lanes: complete events go out as the lines they were read from (lanes normalize)
+      const batch = lanes ? new BatchBuilder() : undefined;
+      const lineOf = lanes ? new WeakMap<AuditRecord, string>() : undefined;
+      let current = '';
       // per node: the serials its sequence stood at (plus one) when auditd last stopped, started,
       // rotated or resumed; a gap beginning at one is the time nobody was writing. A gap is
       // counted when it settles, maybe after the next boundary, so a few are kept.
@@ -81,7 +86,9 @@ export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext)
         resolveNames: cfg.resolve_names ?? true,
         maxInFlight: cfg.max_in_flight,
         timeoutMs: cfg.reassembly_timeout_ms,
+        normalize: !lanes,
         onParsed: (r) => {
+          lineOf?.set(r, current);
           if (!isWritingBoundary(r)) return;
           const next = stream.nextSerial(r.node);
           if (next === undefined) return;
@@ -90,8 +97,9 @@ export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext)
           if (list.length === BOUNDARIES_KEPT) list.shift();
           list.push(next);
         },
-        onEvent: () => {
+        onEvent: (records) => {
           events++;
+          if (batch) batch.event(records.map((r) => lineOf!.get(r)!));
         },
         onRecord: (rec) => out.push(rec),
         onError: (where, message) => {
@@ -107,6 +115,7 @@ export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext)
       return {
         line(line, where, sink) {
           out = sink;
+          current = line.text;
           stream.line(line.text, where, line.start);
         },
         idle(idleMs, sink) {
@@ -114,6 +123,7 @@ export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext)
           stream.maintain(idleMs);
         },
         heldFrom: () => stream.heldFrom(),
+        events: batch && (() => (batch.empty ? undefined : batch.take())),
       };
     },
     () => ({ events, serial_gaps: serialGaps, serials_skipped: serialsSkipped, parse_errors: parseErrors }),

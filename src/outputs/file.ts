@@ -71,6 +71,13 @@ export class FileOutput implements Output {
     });
   }
 
+  writeLines(lines: Uint8Array, records: number): Promise<void> {
+    if (lines.length === 0) return Promise.resolve();
+    return this.file.appendLines(lines).then(() => {
+      this.written += records;
+    });
+  }
+
   close(deadlineMs?: number): Promise<void> {
     return this.file.close(deadlineMs);
   }

@@ -148,6 +148,15 @@ export class RotatingFile {
     return this.serial(() => this.appendUnits(batch));
   }
 
+  /** Appends bytes that are whole newline-terminated units already (JSON lines made elsewhere). */
+  appendLines(bytes: Uint8Array): Promise<void> {
+    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const ends: number[] = [];
+    for (let at = buf.indexOf(0x0a); at >= 0; at = buf.indexOf(0x0a, at + 1)) ends.push(at + 1);
+    if (ends.length === 0) return this.chain;
+    return this.serial(() => this.appendUnits({ bytes: buf.subarray(0, ends[ends.length - 1]), ends }));
+  }
+
   /** For logrotate's copy-less rotation: the file was renamed away, write to a new one. */
   reopen(): Promise<void> {
     return this.serial(async () => {

@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import type { NormalizedRecord } from '../record.js';
 import type { Batch, Filter, Input, InputSink, Output } from './types.js';
 import { WarningLimiter } from '../inputs/warning-limit.js';
+import type { EventLanes, LaneAnswer } from './workers/event-lanes.js';
 
 export interface PipelineOptions {
   filters: Filter[];
@@ -23,6 +24,12 @@ export interface PipelineOptions {
   errorRecords?: boolean;
   /** How often filters' drain() runs (throttle summaries). */
   drainIntervalMs?: number;
+  /**
+   * Worker lanes that normalize, enrich, filter and serialize batches of audit events (Batch.events;
+   * config `threads`); every output must have writeLines. The lanes run their own context stage
+   * and filters: this pipeline's see only the records pushed as records.
+   */
+  lanes?: EventLanes;
 }
 
 export interface PipelineCounters {
@@ -61,6 +68,8 @@ export class Pipeline {
   private readonly maxInFlight: number;
   private readonly maxInFlightRecords: number;
   private waiters: (() => void)[] = [];
+  /** with lanes: resolves once the last pushed batch was handed to the outputs */
+  private writeOrder: Promise<unknown> = Promise.resolve();
   private ackChain: Promise<void> = Promise.resolve();
   private drainTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -83,6 +92,7 @@ export class Pipeline {
   /** The sink an input pushes into; errors are counted under the input's name. */
   sinkFor(input: Pick<Input, 'name'>): InputSink {
     return {
+      lanes: this.opts.lanes !== undefined,
       push: (batch) => this.push(batch),
       error: (err: AuditflowError) => {
         this.counters.inputErrors++;
@@ -122,10 +132,17 @@ export class Pipeline {
     this.counters.recordsIn += batch.records.length;
     const kept = this.filter(batch.records);
     this.counters.dropped += batch.records.length - kept.length;
-    const n = kept.length;
+    let n = kept.length;
+    let delivered: Promise<boolean>;
+    if (this.opts.lanes) {
+      let events = 0;
+      if (batch.events) for (const lines of batch.events.shape) if (lines > 0) events++;
+      this.counters.recordsIn += events;
+      n += events;
+      delivered = this.deliverInOrder(kept, events, batch.events ? this.opts.lanes.run(batch.events) : undefined);
+    } else delivered = this.deliver(kept);
     this.counters.inFlight++;
     this.counters.recordsInFlight += n;
-    const delivered = this.deliver(kept);
     // Acks go back in push order even if outputs resolve out of order. The ack holds the count
     // and the callback, not the batch: records an output has already encoded are garbage while
     // its write is still in progress, instead of surviving young-generation collections.
@@ -152,6 +169,35 @@ export class Pipeline {
     const writes: Promise<void>[] = [];
     for (const o of this.opts.outputs) writes.push(o.write(records));
     return this.settleWrites(writes, n);
+  }
+
+  /**
+   * With lanes: a batch's records and its events' JSON lines are handed to the outputs once
+   * every batch pushed before it has been (its lanes' answer may come first), so the outputs
+   * see push order whichever lane was quicker.
+   */
+  private deliverInOrder(records: NormalizedRecord[], events: number, answer: Promise<LaneAnswer> | undefined): Promise<boolean> {
+    const outputs = this.opts.outputs;
+    const started = Promise.all([this.writeOrder, answer]).then(([, a]) => {
+      const writes: Promise<void>[] = [];
+      if (records.length > 0) for (const o of outputs) writes.push(o.write(records));
+      if (a !== undefined) {
+        this.counters.dropped += events - a.records;
+        if (a.records > 0) for (const o of outputs) writes.push(o.writeLines!(a.bytes, a.records));
+      }
+      const n = records.length + (a?.records ?? 0);
+      records = []; // not kept by this closure while the writes are in progress
+      return { writes, n };
+    });
+    this.writeOrder = started.catch(() => {});
+    return started.then(
+      ({ writes, n }) => this.settleWrites(writes, n),
+      (err: Error) => {
+        this.counters.outputErrors++;
+        this.opts.log.error(`lanes failed: ${err.message}`);
+        return false;
+      },
+    );
   }
 
   private async settleWrites(writes: Promise<void>[], n: number): Promise<boolean> {
@@ -198,6 +244,20 @@ export class Pipeline {
     return this.deliver(produced);
   }
 
+  /** Stops the lanes; what their filters held back (throttle summaries) goes out last. */
+  private async closeLanes(lanes: EventLanes): Promise<void> {
+    for (const bytes of await lanes.close()) {
+      let lines = 0;
+      for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) lines++;
+      this.counters.recordsIn += lines;
+      this.counters.recordsOut += lines;
+      await Promise.all(this.opts.outputs.map((o) => o.writeLines!(bytes, lines))).catch((err) => {
+        this.counters.outputErrors++;
+        this.opts.log.error(`output failed: ${(err as Error).message}`);
+      });
+    }
+  }
+
   /** Waits for everything pushed to be acked (or failed). */
   async settle(): Promise<void> {
     let chain;
@@ -219,6 +279,7 @@ export class Pipeline {
     // outputs are closed at the deadline with whatever they still hold
     await Promise.race([this.drainFilters(true).then(() => this.settle()), deadline]);
     clearTimeout(timer);
+    if (this.opts.lanes) await this.closeLanes(this.opts.lanes);
     this.closed = true;
     for (const line of this.warnings.flush()) this.opts.log.warn(line);
     await Promise.all(

@@ -4,10 +4,16 @@
 import type { AuditflowError } from '../errors.js';
 import type { NormalizedRecord } from '../record.js';
 import type { Logger } from '../log.js';
+import type { Batch as EventBatch } from './workers/lane-protocol.js';
 
 /** A group of records an input hands over at once, with the way to tell it they are delivered. */
 export interface Batch {
   records: NormalizedRecord[];
+  /**
+   * Complete audit events as their lines, for a pipeline with lanes (InputSink.lanes): the lanes
+   * normalize, filter and serialize them; they are written after `records`.
+   */
+  events?: EventBatch;
   /**
    * Called exactly once, after every output has accepted the batch (delivered, or durably
    * spooled), including when filters dropped every record. Tailing inputs advance their
@@ -21,6 +27,8 @@ export interface InputSink {
   push(batch: Batch): Promise<void>;
   /** A counted, logged error about the input (bad line, unreadable file); processing goes on. */
   error(err: AuditflowError): void;
+  /** Audit events may be pushed as lines (Batch.events): worker lanes normalize them. */
+  readonly lanes?: boolean;
 }
 
 export interface Input {
@@ -54,6 +62,11 @@ export interface Output {
    * are the output's to retry and count; rejecting means the output is unusable.
    */
   write(records: readonly NormalizedRecord[]): Promise<void>;
+  /**
+   * The same for records already serialized as JSON lines (by the daemon's lanes), `records`
+   * lines in `lines`. Only outputs that write exactly JSON lines have it.
+   */
+  writeLines?(lines: Uint8Array, records: number): Promise<void>;
   /**
    * For an output whose write() resolves before delivery is known (syslog over TCP: the kernel
    * took the bytes, the receiver may never read them). `cb(n)` says the next n records, in write

@@ -9,6 +9,7 @@ import { AuditflowError } from '../../errors.js';
 import { formatNames, sniffFormat, type LineFormat } from '../read/format.js';
 import type { NormalizedRecord } from '../../record.js';
 import type { BuildContext, Input, InputSink } from '../../pipeline/types.js';
+import type { Batch as EventBatch } from '../../pipeline/workers/lane-protocol.js';
 import { Tailer, type TailChunk, type TailedFile, type TailLine } from './tail.js';
 
 export interface LineReader {
@@ -18,6 +19,11 @@ export interface LineReader {
   idle(idleMs: number, out: NormalizedRecord[]): void;
   /** Start offset of the first line whose records are still held back, or undefined if none. */
   heldFrom(): number | undefined;
+  /**
+   * A reader for a pipeline with lanes (InputSink.lanes) hands complete audit events over as
+   * their lines instead of records: those that became complete since the last call.
+   */
+  events?(): EventBatch | undefined;
 }
 
 /** A line parser that may hold an entry back until its continuation lines have come. */
@@ -132,7 +138,7 @@ export interface TailInputStats {
 export function createTailInput(
   cfg: TailInputConfig,
   ctx: BuildContext,
-  newReader: (file: TailedFile, sinkError: (err: AuditflowError) => void) => LineReader,
+  newReader: (file: TailedFile, sinkError: (err: AuditflowError) => void, lanes: boolean) => LineReader,
   extraStats?: () => Record<string, number>,
 ): Input & { tailer(): Tailer | undefined } {
   const c = withTailDefaults(cfg);
@@ -175,7 +181,7 @@ export function createTailInput(
     let r = readers.get(file);
     if (!r || r.gen !== gen) {
       if (r) r.reader.idle(Infinity, out);
-      r = { gen, reader: newReader(file, sinkError), lastCommit: -1, lastLines: undefined };
+      r = { gen, reader: newReader(file, sinkError, sink?.lanes === true), lastCommit: -1, lastLines: undefined };
       readers.set(file, r);
     }
     return r;
@@ -219,8 +225,10 @@ export function createTailInput(
     const held = r.reader.heldFrom();
     const offset = held ?? lastEnd;
     const advances = offset !== undefined && offset > r.lastCommit;
-    if (!out.length && !advances) return;
+    const events = r.reader.events?.();
+    if (!out.length && !events && !advances) return;
     records += out.length;
+    if (events) for (const lines of events.shape) if (lines > 0) records++;
     // Every batch is tracked, even one that does not move the offset: if it fails, a later
     // batch of the same file must not carry the checkpoint past its lines.
     if (advances) {
@@ -231,6 +239,7 @@ export function createTailInput(
     pending.push(entry);
     await sink!.push({
       records: out,
+      events,
       ack: () => {
         entry.acked = true;
         settle();

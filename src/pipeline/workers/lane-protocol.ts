@@ -18,7 +18,8 @@ export interface Batch {
 export type ToLane = { kind: 'init'; setup: NormalizeSetup; logLevel: string } | ({ kind: 'batch'; seq: number } & Batch) | { kind: 'end' };
 
 export type FromLane =
-  | { kind: 'out'; seq: number; bytes: Uint8Array }
+  /** `records`: how many lines `bytes` holds (what passed the filters) */
+  | { kind: 'out'; seq: number; bytes: Uint8Array; records: number }
   /** After `end`: what the filters held back (throttle summaries), then the lane exits. */
   | { kind: 'ended'; bytes: Uint8Array }
   | { kind: 'log'; line: string };

@@ -13,14 +13,14 @@ const BATCH_RECORDS = 256;
 /** Batches sent and not yet written, per lane, before the reader waits. */
 const IN_FLIGHT_PER_LANE = 4;
 /** A lane's young generation: its garbage is short-lived, and each MiB here is RSS per lane. */
-const LANE_YOUNG_MB = 8;
+export const LANE_YOUNG_MB = 8;
 
 // Running from source (tests, tsx) the lane is a .ts file: the worker registers tsx's loader
 // itself, since a worker does not take the parent's `--import tsx` hooks on Node 20.
 const here = import.meta.url;
 const fromSource = here.endsWith('.ts');
 const laneUrl = new URL(fromSource ? './normalize-lane.ts' : './normalize-lane.js', here);
-const newLane = (limits: { maxYoungGenerationSizeMb: number }) =>
+export const newLane = (limits: { maxYoungGenerationSizeMb: number }) =>
   fromSource
     ? new Worker(`import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(laneUrl.href)}); })`, {
         eval: true,

@@ -1,5 +1,6 @@
-// A normalize lane: a worker thread that turns batches of reassembled events into JSON lines.
-// Normalizer, decoration, filters (redaction) and serialization run here; the main thread only
+// A normalize lane: a worker thread that turns batches of reassembled events into JSON lines,
+// for `normalize --threads N` and the daemon's `threads:`. Normalizer, decoration, the context
+// stage (the daemon's single lane), filters (redaction) and serialization run here; the main thread only
 // reads, parses, reassembles and writes, so `normalize` keeps two cores busy. Batches are
 // answered in the order they came.
 
@@ -12,6 +13,9 @@ import type { NormalizedRecord } from '../../record.js';
 import { pipelineErrorRecord, type Pipeline } from '../pipeline.js';
 import type { Output } from '../types.js';
 import type { FromLane, ToLane } from './lane-protocol.js';
+import type { ContextStage } from '../../context/index.js';
+import { RedactFilter } from '../../filters/redact/filter.js';
+import type { Redactor } from '../../filters/redact/redactor.js';
 import { unpack } from './lane-protocol.js';
 import { normalizePipeline } from './normalize-setup.js';
 
@@ -41,6 +45,8 @@ const send = (m: FromLane, transfer?: ArrayBuffer[]) => port.postMessage(m, tran
 const output = new EncodeOutput();
 let pipeline: Pipeline | undefined;
 let normalizer: ReturnType<typeof createNormalizer> | undefined;
+/** lines answered so far */
+let written = 0;
 /** Messages are handled one after another even where the pipeline awaits. */
 let chain: Promise<void> = Promise.resolve();
 
@@ -48,7 +54,15 @@ async function handle(m: ToLane): Promise<void> {
   if (m.kind === 'init') {
     const log = createLogger(m.logLevel as Level, (line) => send({ kind: 'log', line }));
     normalizer = createNormalizer({ includeOriginal: m.setup.includeOriginal, resolveNames: m.setup.resolveNames });
-    pipeline = normalizePipeline(m.setup, output, log).pipeline;
+    let context: ContextStage | undefined;
+    let redactor: Redactor | undefined;
+    if (m.setup.enrich) {
+      const { createContext } = await import('../../context/index.js');
+      context = createContext(m.setup.enrich, { live: m.setup.live === true, hostId: m.setup.hostId, redactArgs: (a) => redactor?.args(a) });
+    }
+    const built = normalizePipeline(m.setup, output, log, context);
+    pipeline = built.pipeline;
+    redactor = built.filters.find((f): f is RedactFilter => f instanceof RedactFilter)?.redactor;
     await pipeline.start();
     return;
   }
@@ -62,8 +76,10 @@ async function handle(m: ToLane): Promise<void> {
       },
     );
     if (records.length > 0) await pipeline!.push({ records });
+    const kept = output.stats().written - written;
+    written += kept;
     const bytes = output.take();
-    send({ kind: 'out', seq: m.seq, bytes }, [bytes.buffer as ArrayBuffer]);
+    send({ kind: 'out', seq: m.seq, bytes, records: kept }, [bytes.buffer as ArrayBuffer]);
     return;
   }
   await pipeline!.stop(Date.now() + 5000);

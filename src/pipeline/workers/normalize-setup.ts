@@ -2,6 +2,7 @@
 // normalize lane (a worker thread), so both paths filter and decorate a record identically.
 
 import type { ContextStage } from '../../context/index.js';
+import type { EnrichConfig } from '../../context/config.js';
 import type { Logger } from '../../log.js';
 import { buildFilterChain } from '../../filters/index.js';
 import { createDecorator, type HostConfig } from '../decorate.js';
@@ -16,12 +17,17 @@ export interface NormalizeSetup {
   stateDir: string;
   includeOriginal: boolean;
   resolveNames: boolean;
+  /** the daemon's lanes: records of this host, whose /proc may answer for their pids */
+  live?: boolean;
+  /** the daemon's one lane: the context stage (process table) runs there, in event order */
+  enrich?: EnrichConfig;
+  hostId?: string;
 }
 
 /** Throws AuditflowError (AF_ERR_CONFIG) for a filter the config gets wrong. */
 export function normalizePipeline(setup: NormalizeSetup, output: Output, log: Logger, context?: ContextStage): { pipeline: Pipeline; filters: Filter[] } {
   // replayed logs name pids of another time (or host): the live /proc must not answer for them
-  const filters = buildFilterChain(setup.filters, { stateDir: setup.stateDir, hostName: '', log, procTable: false, processTable: context });
+  const filters = buildFilterChain(setup.filters, { stateDir: setup.stateDir, hostName: '', log, procTable: setup.live === true, processTable: context });
   const pipeline = new Pipeline({
     filters,
     outputs: [output],
