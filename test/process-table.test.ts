@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessTable } from '../src/context/process-table.js';
-import { parseStat, readStat } from '../src/context/proc.js';
+import { parseStat, readStat, readText } from '../src/context/proc.js';
 import { buildFilterChain } from '../src/filters/index.js';
 import type { NormalizedRecord } from '../src/record.js';
 import { silentLogger } from '../src/log.js';
@@ -114,6 +114,25 @@ describe('process table', () => {
   it('reads a pid that is gone as gone, live pids as they are', () => {
     assert.equal(readStat('/proc', 4_194_305), undefined, 'above any pid_max');
     assert.equal(readStat('/proc', process.pid)!.ppid, process.ppid);
+    assert.equal(readText('/proc', 4_194_305, 'cgroup'), undefined);
+    assert.equal(readText('/proc', process.pid, 'cgroup'), readFileSync(`/proc/${process.pid}/cgroup`, 'utf8'));
+  });
+
+  it('reads a /proc file larger than its read buffer whole, and the next small one as it is', () => {
+    const root = mkdtempSync(join(tmpdir(), 'af-proc-'));
+    try {
+      // a cgroup file of many hierarchies with long paths (v1, deep slices): 20,000 bytes, é included
+      const big = Array.from({ length: 200 }, (_, i) => `${i}:name=h${i}:/${'é'.padEnd(90, 'x')}\n`).join('');
+      mkdirSync(join(root, '7'));
+      writeFileSync(join(root, '7', 'cgroup'), big);
+      mkdirSync(join(root, '8'));
+      writeFileSync(join(root, '8', 'sessionid'), '42');
+      assert.equal(readText(root, 7, 'cgroup'), big);
+      assert.equal(readText(root, 8, 'sessionid'), '42');
+      assert.equal(readText(root, 7, 'cgroup'), big);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('learns every exec of the real sample with its parent', () => {
