@@ -135,6 +135,33 @@ describe('process table', () => {
     }
   });
 
+  it('reads /proc once for a pid seen free: its older records are of a process gone by then, even once the pid is taken again', () => {
+    const root = mkdtempSync(join(tmpdir(), 'af-proc-'));
+    try {
+      const t = new ProcessTable({ procRoot: root, cgroups: false });
+      const login = (ms: number): NormalizedRecord => ({
+        '@timestamp': new Date(ms).toISOString(),
+        event: { module: 'auditd', kind: 'event', action: 'logged-in' },
+        process: { pid: 4242 },
+      });
+      const past = Date.now() - 60_000;
+      assert.equal(t.observe(login(past)), undefined);
+      assert.deepEqual([t.stats().procReads, t.stats().procGone, t.stats().procGoneKnown], [1, 1, 0]);
+      // a new process takes pid 4242: it is not the one the log's records are of
+      mkdirSync(join(root, '4242'));
+      writeFileSync(join(root, '4242', 'stat'), '4242 (login) S 1 4242 4242 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 200');
+      assert.equal(t.observe(login(past + 1000)), undefined);
+      assert.deepEqual([t.stats().procReads, t.stats().procGone, t.stats().procGoneKnown], [1, 2, 1]);
+      // a record from after the pid was seen free is read as ever, and finds the new process
+      const e = t.observe(login(Date.now() + 1000));
+      assert.equal(e?.startTicks, 987654);
+      assert.equal(e?.comm, 'login');
+      assert.equal(t.stats().procReads, 3, '4242, then its parent (pid 1, absent from this /proc)');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('learns every exec of the real sample with its parent', () => {
     const t = new ProcessTable({ proc: false });
     const recs = auditRecords();

@@ -83,6 +83,8 @@ export interface ProcessTableCounters {
   procReads: number;
   /** unknown pids whose /proc entry was already gone: known only from their records */
   procGone: number;
+  /** of those, how many needed no read: the pid was seen free after the record's time */
+  procGoneKnown: number;
   /** of those, how many took their cgroup (container, pod, unit) from their parent */
   cgroupFromParent: number;
 }
@@ -129,6 +131,13 @@ export class ProcessTable implements AncestryLookup {
   /** the last process of each recently freed pid: a successor started in the same tick needs another id */
   private readonly retired = new Map<number, ProcEntry>();
   private readonly bootMs: number | undefined;
+  /**
+   * Pids /proc showed free, with the wall time (ms) just before it was asked. A record from
+   * before that time is of a process that was gone by then for good (a process keeps its pid for
+   * life), so /proc cannot tell anything about it any more: a log replayed from another time
+   * names the same gone pids again and again, and each costs a lookup only once.
+   */
+  private readonly freeAt = new Map<number, number>();
   readonly counters: ProcessTableCounters = {
     entries: 0,
     created: 0,
@@ -138,6 +147,7 @@ export class ProcessTable implements AncestryLookup {
     pruned: 0,
     procReads: 0,
     procGone: 0,
+    procGoneKnown: 0,
     cgroupFromParent: 0,
   };
 
@@ -222,9 +232,21 @@ export class ProcessTable implements AncestryLookup {
 
   /**
    * A live process read from /proc; undefined (counted) when it is already gone. `rec` is the
-   * record that revealed it: what it says (exe, args of an exec) spares reads.
+   * record that revealed it: what it says (exe, args of an exec) spares reads. `atMs`: when a
+   * record showed this pid in use (epoch ms), if one did.
    */
-  private fromProc(pid: number, rec: NormalizedRecord | undefined, depth: number): ProcEntry | undefined {
+  private fromProc(pid: number, rec: NormalizedRecord | undefined, depth: number, atMs?: number): ProcEntry | undefined {
+    let asked: number | undefined;
+    if (atMs !== undefined) {
+      const free = this.freeAt.get(pid);
+      // strictly before: both times are whole ms, the event anywhere in its ms
+      if (free !== undefined && atMs < free) {
+        this.counters.procGone++;
+        this.counters.procGoneKnown++;
+        return undefined;
+      }
+      asked = Date.now();
+    }
     this.counters.procReads++;
     const st = readStat(this.root, pid);
     const p = rec?.process;
@@ -232,6 +254,10 @@ export class ProcessTable implements AncestryLookup {
     // the pid may have been reused between the event and now: /proc then shows a process under
     // another parent (not merely reparented to init), which is not the record's
     if (st === undefined || (ppid !== undefined && st.ppid !== ppid && st.ppid !== 1)) {
+      if (st === undefined && asked !== undefined) {
+        if (this.freeAt.size >= 4096) this.freeAt.clear();
+        this.freeAt.set(pid, asked);
+      }
       this.counters.procGone++;
       return undefined;
     }
@@ -331,7 +357,7 @@ export class ProcessTable implements AncestryLookup {
   }
 
   /** An entry known only from a record (no /proc, or the process is gone). */
-  private fromRecord(rec: NormalizedRecord, pid: number, ppid: number, seedMs: number | undefined): ProcEntry {
+  private fromRecord(rec: NormalizedRecord, pid: number, ppid: number, seedMs: number | undefined, atMs: number): ProcEntry {
     const p = rec.process!;
     const e = this.blank(pid, ppid, undefined, seedMs);
     e.comm = this.shared.str(p.name ?? (p.executable !== undefined ? baseName(p.executable) : undefined));
@@ -340,7 +366,7 @@ export class ProcessTable implements AncestryLookup {
     const ses = rec.audit?.session;
     e.ses = ses === undefined || ses === UNSET_SESSION ? undefined : this.shared.str(ses);
     this.put(e);
-    if (ppid > 0 && ppid !== pid && !this.map.has(ppid) && (!this.proc || this.fromProc(ppid, undefined, 0) === undefined)) {
+    if (ppid > 0 && ppid !== pid && !this.map.has(ppid) && (!this.proc || this.fromProc(ppid, undefined, 0, atMs) === undefined)) {
       // a parent known only by what its child's record says of it (snoopy's rpname, the kernel's
       // ppid): enough to link siblings and to name it
       const pe = this.blank(ppid, 0, undefined, seedMs);
@@ -378,10 +404,11 @@ export class ProcessTable implements AncestryLookup {
     if (e !== undefined && (execOk || (ppid !== undefined && ppid !== e.ppid))) e = this.recheck(e, rec, ppid);
     if (e === undefined) {
       fresh = true;
-      e = this.proc ? this.fromProc(pid, rec, 0) : undefined;
+      const atMs = eventMs !== 0 ? eventMs : Date.parse(rec['@timestamp']);
+      e = this.proc ? this.fromProc(pid, rec, 0, atMs) : undefined;
       if (e === undefined) {
         if (p.name === undefined && p.executable === undefined && !exec) return undefined;
-        e = this.fromRecord(rec, pid, ppid ?? 0, eventMs);
+        e = this.fromRecord(rec, pid, ppid ?? 0, eventMs, atMs);
       }
     } else {
       this.touch(e);
