@@ -129,15 +129,21 @@ class NodeState {
   confirmed = 0;
   /** Open gaps, oldest (lowest serial) first. */
   gaps: Gap[] = [];
-  /** Serials of recently emitted events, and their timestamps, to tell late records from new events. */
+  /**
+   * Serials of recently emitted events and their timestamps, to tell late records from new
+   * events: a ring of both, and each serial's place in it (a small integer, where a timestamp
+   * as a Map value would be a heap number per event).
+   */
   private readonly recentRing: Uint32Array;
+  private readonly recentStamps: Float64Array;
   private recentPos = 0;
   private recentCount = 0;
-  private readonly recentStamps = new Map<number, number>();
+  private readonly recentAt = new Map<number, number>();
 
   constructor(name: string | undefined, recentSize: number) {
     this.name = name;
     this.recentRing = new Uint32Array(recentSize);
+    this.recentStamps = new Float64Array(recentSize);
   }
 
   /** The candidate within `window` of serial, removed from the list; -1 if none. */
@@ -169,21 +175,24 @@ class NodeState {
   }
 
   wasEmitted(serial: number, stamp: number): boolean {
-    return this.recentStamps.get(serial) === stamp;
+    const at = this.recentAt.get(serial);
+    return at !== undefined && this.recentStamps[at] === stamp;
   }
 
   remember(serial: number, stamp: number): void {
-    const stamps = this.recentStamps;
-    if (stamps.has(serial)) {
-      stamps.set(serial, stamp); // a reused serial: the newer event is the one records can be late for
+    const at = this.recentAt.get(serial);
+    if (at !== undefined) {
+      this.recentStamps[at] = stamp; // a reused serial: the newer event is the one records can be late for
       return;
     }
     const ring = this.recentRing;
-    if (this.recentCount === ring.length) stamps.delete(ring[this.recentPos]);
+    const pos = this.recentPos;
+    if (this.recentCount === ring.length) this.recentAt.delete(ring[pos]);
     else this.recentCount++;
-    ring[this.recentPos] = serial;
-    this.recentPos = this.recentPos + 1 === ring.length ? 0 : this.recentPos + 1;
-    stamps.set(serial, stamp);
+    ring[pos] = serial;
+    this.recentStamps[pos] = stamp;
+    this.recentAt.set(serial, pos);
+    this.recentPos = pos + 1 === ring.length ? 0 : pos + 1;
   }
 }
 
