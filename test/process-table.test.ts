@@ -162,6 +162,35 @@ describe('process table', () => {
     }
   });
 
+  it('gives a process that took the pid of one gone when first met, under the same parent, an entity id of its own', () => {
+    const root = mkdtempSync(join(tmpdir(), 'af-proc-'));
+    try {
+      mkdirSync(join(root, '500'));
+      writeFileSync(join(root, '500', 'stat'), '500 (sh) S 1 500 500 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 4000 1000 200');
+      const t = new ProcessTable({ procRoot: root, cgroups: false });
+      const run = (ms: number, module = 'auditd'): NormalizedRecord => ({
+        '@timestamp': new Date(ms).toISOString(),
+        event: { module, kind: 'event', action: 'executed', outcome: 'success' },
+        process: { pid: 4243, parent: { pid: 500 }, name: 'true', executable: '/usr/bin/true', args: ['true'] },
+      });
+      const now = Date.now();
+      const first = t.observe(run(now - 10_000))!;
+      assert.equal(first.parent?.pid, 500);
+      assert.equal(first.startTicks, undefined, 'gone before /proc was read');
+      // the same process again (it exec'd once more before it ended): the same entry
+      assert.equal(t.observe(run(now - 9_000)), first);
+      // the pid came round again to another child of the same shell
+      const second = t.observe(run(now + 5_000))!;
+      assert.notEqual(second.entityId, first.entityId);
+      assert.equal(second.parent, first.parent);
+      assert.equal(t.stats().reused, 1);
+      // a snoopy line's time may be when it was read, not when it ran: it never tells a new process
+      assert.equal(t.observe(run(now + 9_000, 'snoopy')), second);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it('learns every exec of the real sample with its parent', () => {
     const t = new ProcessTable({ proc: false });
     const recs = auditRecords();

@@ -49,6 +49,11 @@ export interface ProcEntry {
   seen: number;
   /** the table's move count when it last went to the young end */
   moved: number;
+  /**
+   * Live, for a process /proc no longer showed when it was first met: the epoch ms by which it
+   * was gone, so a record from after that is of a later process on the same pid (0: not known).
+   */
+  goneBy: number;
 }
 
 export interface ProcessTableOptions {
@@ -138,6 +143,8 @@ export class ProcessTable implements AncestryLookup {
    * names the same gone pids again and again, and each costs a lookup only once.
    */
   private readonly freeAt = new Map<number, number>();
+  /** set by fromProc when it found the record's process gone: the epoch ms just after it asked (0: it did not ask) */
+  private goneAsked = 0;
   readonly counters: ProcessTableCounters = {
     entries: 0,
     created: 0,
@@ -237,6 +244,7 @@ export class ProcessTable implements AncestryLookup {
    */
   private fromProc(pid: number, rec: NormalizedRecord | undefined, depth: number, atMs?: number): ProcEntry | undefined {
     let asked: number | undefined;
+    this.goneAsked = 0;
     if (atMs !== undefined) {
       const free = this.freeAt.get(pid);
       // strictly before: both times are whole ms, the event anywhere in its ms
@@ -254,9 +262,12 @@ export class ProcessTable implements AncestryLookup {
     // the pid may have been reused between the event and now: /proc then shows a process under
     // another parent (not merely reparented to init), which is not the record's
     if (st === undefined || (ppid !== undefined && st.ppid !== ppid && st.ppid !== 1)) {
-      if (st === undefined && asked !== undefined) {
-        if (this.freeAt.size >= 4096) this.freeAt.clear();
-        this.freeAt.set(pid, asked);
+      if (asked !== undefined) {
+        this.goneAsked = Date.now();
+        if (st === undefined) {
+          if (this.freeAt.size >= 4096) this.freeAt.clear();
+          this.freeAt.set(pid, asked);
+        }
       }
       this.counters.procGone++;
       return undefined;
@@ -309,6 +320,7 @@ export class ProcessTable implements AncestryLookup {
       entryLeader: undefined,
       seen: this.clock(),
       moved: 0,
+      goneBy: 0,
     };
   }
 
@@ -357,9 +369,10 @@ export class ProcessTable implements AncestryLookup {
   }
 
   /** An entry known only from a record (no /proc, or the process is gone). */
-  private fromRecord(rec: NormalizedRecord, pid: number, ppid: number, seedMs: number | undefined, atMs: number): ProcEntry {
+  private fromRecord(rec: NormalizedRecord, pid: number, ppid: number, seedMs: number, atMs: number | undefined): ProcEntry {
     const p = rec.process!;
     const e = this.blank(pid, ppid, undefined, seedMs);
+    e.goneBy = this.goneAsked;
     e.comm = this.shared.str(p.name ?? (p.executable !== undefined ? baseName(p.executable) : undefined));
     e.exe = this.shared.str(p.executable);
     if (rec.event.action === 'executed') e.args = this.keepArgs(p.args);
@@ -370,6 +383,7 @@ export class ProcessTable implements AncestryLookup {
       // a parent known only by what its child's record says of it (snoopy's rpname, the kernel's
       // ppid): enough to link siblings and to name it
       const pe = this.blank(ppid, 0, undefined, seedMs);
+      pe.goneBy = this.goneAsked;
       pe.comm = this.shared.str(p.parent?.name);
       pe.exe = this.shared.str(p.parent?.executable);
       this.put(pe);
@@ -398,13 +412,19 @@ export class ProcessTable implements AncestryLookup {
     const exec = action === 'executed';
     // a failed exec did not replace the image; its record may name the file it tried
     const execOk = exec && rec.event.outcome !== 'failure';
+    // an audit record's time is its event's, to the ms; snoopy's and bash's may be when the line
+    // was read: only the first says when a pid was in use
+    const timed = rec.event.module === 'auditd';
     let e = this.map.get(pid);
     let fresh = false;
-    const eventMs = e === undefined || execOk ? Date.parse(rec['@timestamp']) : 0;
+    let eventMs = e === undefined || execOk || (timed && e.goneBy !== 0) ? Date.parse(rec['@timestamp']) : 0;
+    // its process was gone by then: a record from after that is of another that took the pid
+    if (e !== undefined && timed && e.goneBy !== 0 && eventMs > e.goneBy) e = this.replaced(e);
     if (e !== undefined && (execOk || (ppid !== undefined && ppid !== e.ppid))) e = this.recheck(e, rec, ppid);
     if (e === undefined) {
       fresh = true;
-      const atMs = eventMs !== 0 ? eventMs : Date.parse(rec['@timestamp']);
+      if (eventMs === 0) eventMs = Date.parse(rec['@timestamp']);
+      const atMs = timed ? eventMs : undefined;
       e = this.proc ? this.fromProc(pid, rec, 0, atMs) : undefined;
       if (e === undefined) {
         if (p.name === undefined && p.executable === undefined && !exec) return undefined;
