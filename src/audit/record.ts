@@ -64,6 +64,20 @@ function typeIdOf(name: string): number {
   return 0;
 }
 
+// The type names of recent lines, as written and as the table's own string: a line's type is
+// found without a slice and a Map lookup, and every record of a type carries the same string,
+// which later lookups by type (actions, switch on type) compare and hash at no cost.
+const TYPE_SLOTS = 512;
+const typeTexts: string[] = new Array<string>(TYPE_SLOTS).fill('');
+const typeNames: string[] = new Array<string>(TYPE_SLOTS).fill('');
+const typeNumbers = new Uint16Array(TYPE_SLOTS);
+
+function typeSlot(s: string, from: number, to: number): number {
+  let h = to - from;
+  for (let i = from; i < to; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
+  return (h ^ (h >>> 15)) & (TYPE_SLOTS - 1);
+}
+
 const SP = 0x20,
   DQ = 0x22,
   SQ = 0x27,
@@ -91,18 +105,32 @@ export function parseLine(line: string): ParseResult {
   if (!line.startsWith('type=', i)) return { error: 'no type= field', offset: i };
   const typeEnd = line.indexOf(' ', i + 5);
   if (typeEnd < 0) return { error: 'nothing after type=', offset: i };
-  let type = line.slice(i + 5, typeEnd);
+  let type: string;
   let typeId: number;
-  const c = type.charCodeAt(0);
+  const c = line.charCodeAt(i + 5);
   if (c >= 48 && c <= 57) {
     // the kernel's own form gives the number
-    typeId = Number(type);
+    typeId = Number(line.slice(i + 5, typeEnd));
     if (!Number.isInteger(typeId) || typeId > 0xffff) return { error: 'bad numeric type', offset: i + 5 };
     type = recordTypeName(typeId);
   } else {
-    typeId = typeIdOf(type);
-    // old auditd writes UNKNOWN[1327] for types newer than itself: the number has a name now
-    if (typeId !== 0 && type.charCodeAt(0) === 0x55 /* U */) type = recordTypeName(typeId);
+    const slot = typeSlot(line, i + 5, typeEnd);
+    const seen = typeTexts[slot];
+    if (seen.length === typeEnd - i - 5 && line.startsWith(seen, i + 5)) {
+      type = typeNames[slot];
+      typeId = typeNumbers[slot];
+    } else {
+      const text = line.slice(i + 5, typeEnd);
+      typeId = typeIdOf(text);
+      // the table's own string (old auditd writes UNKNOWN[1327] for types newer than itself:
+      // the number has a name now)
+      type = typeId !== 0 ? recordTypeName(typeId) : text;
+      if (typeId !== 0) {
+        typeTexts[slot] = text;
+        typeNames[slot] = type;
+        typeNumbers[slot] = typeId;
+      }
+    }
   }
   i = typeEnd + 1;
   if (line.startsWith('msg=', i)) i += 4;
