@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { NetlinkInput, netlinkInput, type NetlinkInputConfig } from '../src/inputs/netlink.js';
@@ -15,6 +15,7 @@ import { runAs, waitFor } from './fixtures/netlink/workload.js';
 import { spawnSync } from 'node:child_process';
 
 const AUID = 61001;
+const PYTHON = '/usr/bin/python3';
 
 /** The input as the daemon builds it: through the config resolver, schema defaults filled in. */
 function netlink(item: Record<string, unknown>, ctx: { stateDir: string; hostName: string; log: Logger }): NetlinkInput {
@@ -131,6 +132,56 @@ describe('netlink input against the kernel (unicast)', function () {
     assert.equal(s.enabled, 0, 'enabled restored');
     assert.equal(auditctlList(), 'No rules\n', 'rules removed');
     assert.ok(input.stats().records > 0);
+  });
+
+  it('keeps reading the socket while the pipeline holds a batch and the JS thread is busy: nothing lost, every open delivered once', async () => {
+    const flood = path.join(dir, 'ring');
+    mkdirSync(flood);
+    const rules = path.join(dir, 'ring.rules');
+    writeFileSync(rules, `-a always,exit -F arch=b64 -S openat -F dir=${flood} -F auid=${AUID} -k af-ring\n`);
+    // 20,001 opens are ~100,000 records: more than this backlog and a 4 KiB socket buffer hold,
+    // so they arrive only if something reads the socket while JS does not
+    const input = netlink(
+      { mode: 'unicast', rules: [rules], exclude_self: false, reload_handoff_ms: 0, receive_buffer: 4096, backlog_limit: 65536, batch_max_wait_ms: 0 },
+      { stateDir: dir, hostName: 'test', log: silentLogger },
+    );
+    const records: NormalizedRecord[] = [];
+    const errors: AuditflowError[] = [];
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let pushes = 0;
+    await input.start({
+      push: async (b) => {
+        pushes++;
+        await held;
+        records.push(...b.records);
+      },
+      error: (e) => errors.push(e),
+    });
+    try {
+      const open = (n: number) =>
+        runAs(AUID, [PYTHON, '-c', `import os\np = os.path.join(${JSON.stringify(flood)}, "f")\nfor i in range(${n}):\n    os.close(os.open(p, os.O_RDONLY | os.O_CREAT, 0o600))\n`]);
+      assert.equal(open(1).status, 0);
+      await waitFor(() => (pushes > 0 && input.stats().paused > 0 ? true : undefined), 10000, 'the first batch to wait in the pipeline');
+      const lostBefore = auditctlStatus().lost;
+      // runAs waits synchronously: the JS thread does nothing until the storm is over
+      assert.equal(open(20000).status, 0);
+      assert.equal(auditctlStatus().lost - lostBefore, 0, 'the kernel lost nothing');
+      assert.ok(input.stats().ring_peak > 4096, `the reader held what JS could not take (ring_peak ${input.stats().ring_peak})`);
+      release();
+      const count = () => records.filter((r) => r.audit?.keys?.includes('af-ring')).length;
+      await waitFor(() => (count() >= 20001 ? true : undefined), 30000, `every open (${count()} so far)`);
+      await input.stop();
+      assert.equal(count(), 20001);
+      assert.deepEqual(
+        records.filter((r) => r.event.action === 'lost-events'),
+        [],
+      );
+      assert.deepEqual(errors, []);
+    } finally {
+      release();
+      await input.stop();
+    }
   });
 
   it('takes over its own rules left loaded by a crashed run and removes them at stop', async () => {

@@ -13,7 +13,9 @@
 #include <uv.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -44,6 +46,51 @@ Napi::Error SysError(Napi::Env env, const char* call, int err) {
   return e;
 }
 
+// sendto() on libuv's thread pool. A request the kernel answers (AUDIT_GET) returns only once
+// the kernel has started the thread that sends the reply, tens of milliseconds on a busy host:
+// the daemon's periodic status request must not hold the JS thread that long.
+class SendWorker : public Napi::AsyncWorker {
+ public:
+  // The worker sends on a duplicate of the socket: a close() meanwhile cannot hand its number
+  // to another file.
+  SendWorker(Napi::Function cb, int fd, const uint8_t* data, size_t len)
+      : Napi::AsyncWorker(cb, "auditflow:netlink-send"), fd_(fcntl(fd, F_DUPFD_CLOEXEC, 0)), bytes_(data, data + len) {}
+
+  ~SendWorker() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  void Execute() override {
+    if (fd_ < 0) {
+      err_ = EBADF;
+      return;
+    }
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    ssize_t n;
+    do {
+      n = sendto(fd_, bytes_.data(), bytes_.size(), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) err_ = errno;
+    sent_ = n;
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (err_) {
+      Callback().Call({SysError(env, "sendto(NETLINK_AUDIT)", err_).Value(), env.Undefined()});
+    } else {
+      Callback().Call({env.Null(), Napi::Number::New(env, static_cast<double>(sent_))});
+    }
+  }
+
+ private:
+  int fd_;
+  std::vector<uint8_t> bytes_;
+  int err_ = 0;
+  ssize_t sent_ = 0;
+};
+
 // Datagrams back to back plus [offset, length] per datagram: what one JS call receives.
 struct Chunk {
   std::vector<char> data;
@@ -58,6 +105,7 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
       InstanceMethod<&AuditSocket::PortId>("portId"),
       InstanceMethod<&AuditSocket::SetReceiveBuffer>("setReceiveBuffer"),
       InstanceMethod<&AuditSocket::Send>("send"),
+      InstanceMethod<&AuditSocket::SendAsync>("sendAsync"),
       InstanceMethod<&AuditSocket::Receive>("receive"),
       InstanceMethod<&AuditSocket::Start>("start"),
       InstanceMethod<&AuditSocket::Pause>("pause"),
@@ -122,6 +170,7 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
   std::vector<Chunk> spare_;
   size_t queued_ = 0;
   size_t ring_limit_ = 64u << 20;
+  unsigned linger_us_ = 2000;
   int reader_err_ = 0;
   const char* reader_call_ = nullptr;
 
@@ -191,6 +240,19 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
     return Napi::Number::New(env, static_cast<double>(n));
   }
 
+  // sendAsync(bytes, callback(err, sent)): send() off the JS thread (see SendWorker).
+  Napi::Value SendAsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!CheckOpen(env)) return env.Undefined();
+    if (!info[0].IsTypedArray() || !info[1].IsFunction()) {
+      Napi::TypeError::New(env, "sendAsync(bytes, callback): bytes must be a Buffer or Uint8Array").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+    (new SendWorker(info[1].As<Napi::Function>(), fd_, bytes.Data(), bytes.ByteLength()))->Queue();
+    return env.Undefined();
+  }
+
   // One recvmmsg into the slots, without waiting. ENOBUFS means the kernel dropped datagrams
   // for us (it reports that once): counted, and reading goes on. Returns the datagrams read,
   // 0 when none are queued, -errno on a real failure.
@@ -252,6 +314,8 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
   // The reader thread: waits for datagrams, moves them into the ring, wakes JS. When the ring
   // is full it stops reading, so the kernel queues (socket buffer, then its backlog) as before.
   void ReadLoop() {
+    // named, so top -H and /proc/PID/task show what the reader costs apart from JS
+    pthread_setname_np(pthread_self(), "af-netlink-rd");
     for (;;) {
       {
         std::unique_lock<std::mutex> lk(mu_);
@@ -270,6 +334,10 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
       }
       if (stopping_) return;
       if (p[0].revents == 0) continue;
+      // The kernel queues an event's records one datagram at a time; waiting a moment lets
+      // them (and the next events) be read and handed on together, one wake-up of each thread
+      // per few events instead of per record. Records wait that long at most.
+      if (linger_us_ > 0) usleep(linger_us_);
       for (;;) {
         int n = RecvSlots(kSlots);
         if (n < 0) {

@@ -109,19 +109,20 @@ export class AuditClient {
 
   /**
    * AUDIT_GET without blocking the event loop. The kernel answers every request from a thread
-   * it starts for the reply, which takes tens of milliseconds on a busy host: request() would
-   * hold the daemon's only JS thread that long while records queue. Here the socket is looked
-   * at every `everyMs` instead; undefined when no answer came in time (or a synchronous request
+   * it starts for the reply (send() returns once it is started), which takes tens of
+   * milliseconds on a busy host: request() would hold the daemon's only JS thread that long
+   * while records queue. Here the request is sent from libuv's thread pool and the socket is
+   * looked at every `everyMs`; undefined when no answer came in time (or a synchronous request
    * meanwhile took it).
    */
   async getStatusAsync(everyMs = 2): Promise<AuditStatus | undefined> {
     const seq = (this.seq = (this.seq + 1) >>> 0);
-    try {
-      this.socket.send(encodeRequest(AUDIT_GET, NLM_F_REQUEST | NLM_F_ACK, seq, undefined));
-    } catch (err) {
-      const code = (err as { code?: string }).code ?? 'EIO';
-      throw new NetlinkError('AUDIT_GET', code, (err as Error).message);
-    }
+    const request = encodeRequest(AUDIT_GET, NLM_F_REQUEST | NLM_F_ACK, seq, undefined);
+    await new Promise<void>((resolve, reject) =>
+      this.socket.sendAsync(request, (err) =>
+        err ? reject(new NetlinkError('AUDIT_GET', err.code ?? 'EIO', err.message)) : resolve(),
+      ),
+    );
     let status: AuditStatus | undefined;
     let acked = false;
     const deadline = Date.now() + this.timeoutMs;

@@ -26,6 +26,8 @@ export interface RawAuditSocket {
   /** Sets SO_RCVBUFFORCE (SO_RCVBUF without CAP_NET_ADMIN); returns the size the kernel granted. */
   setReceiveBuffer(bytes: number): number;
   send(bytes: Uint8Array): number;
+  /** send() on libuv's thread pool, for requests whose answer the kernel is slow to start */
+  sendAsync(bytes: Uint8Array, callback: (err: (Error & { code?: string }) | null, sent?: number) => void): void;
   /**
    * Waits up to timeoutMs for datagrams; undefined when none came. What the reader thread took
    * before a stop() comes first. Not while start()ed.
