@@ -143,7 +143,7 @@ export class ProcessTable implements AncestryLookup {
    * names the same gone pids again and again, and each costs a lookup only once.
    */
   private readonly freeAt = new Map<number, number>();
-  /** set by fromProc when it found the record's process gone: the epoch ms just after it asked (0: it did not ask) */
+  /** set by fromProc when it found the pid free: the epoch ms just after it asked (0: it did not ask, or the pid was taken) */
   private goneAsked = 0;
   readonly counters: ProcessTableCounters = {
     entries: 0,
@@ -262,12 +262,12 @@ export class ProcessTable implements AncestryLookup {
     // the pid may have been reused between the event and now: /proc then shows a process under
     // another parent (not merely reparented to init), which is not the record's
     if (st === undefined || (ppid !== undefined && st.ppid !== ppid && st.ppid !== 1)) {
-      if (asked !== undefined) {
+      // only a free pid says the record's process is gone for sure (one under another parent may
+      // be it, reparented to a subreaper)
+      if (asked !== undefined && st === undefined) {
         this.goneAsked = Date.now();
-        if (st === undefined) {
-          if (this.freeAt.size >= 4096) this.freeAt.clear();
-          this.freeAt.set(pid, asked);
-        }
+        if (this.freeAt.size >= 4096) this.freeAt.clear();
+        this.freeAt.set(pid, asked);
       }
       this.counters.procGone++;
       return undefined;
