@@ -23,6 +23,7 @@
 #include <linux/netlink.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -170,7 +171,6 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
   std::vector<Chunk> spare_;
   size_t queued_ = 0;
   size_t ring_limit_ = 64u << 20;
-  unsigned linger_us_ = 2000;
   int reader_err_ = 0;
   const char* reader_call_ = nullptr;
 
@@ -313,9 +313,19 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
 
   // The reader thread: waits for datagrams, moves them into the ring, wakes JS. When the ring
   // is full it stops reading, so the kernel queues (socket buffer, then its backlog) as before.
+  //
+  // The socket is read as soon as anything arrives, but JS is woken at most every kLinger
+  // (or once kWakeAt datagrams are waiting): the kernel queues an event's records one datagram
+  // at a time, and one JS wake-up per few events instead of per record is what a slow rate
+  // costs least with. Records wait that long at most.
   void ReadLoop() {
+    using Clock = std::chrono::steady_clock;
+    constexpr auto kLinger = std::chrono::microseconds(2000);
+    constexpr unsigned kWakeAt = 256;
     // named, so top -H and /proc/PID/task show what the reader costs apart from JS
     pthread_setname_np(pthread_self(), "af-netlink-rd");
+    unsigned unsignaled = 0;  // datagrams in the ring JS was not woken for yet
+    Clock::time_point since;
     for (;;) {
       {
         std::unique_lock<std::mutex> lk(mu_);
@@ -326,34 +336,39 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
         if (stopping_) return;
       }
       pollfd p[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
-      int r = ::poll(p, 2, -1);
+      timespec wait{};
+      if (unsignaled) {
+        auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(since + kLinger - Clock::now()).count();
+        if (left > 0) wait.tv_nsec = static_cast<long>(left);
+      }
+      int r = ::ppoll(p, 2, unsignaled ? &wait : nullptr, nullptr);
       if (r < 0) {
         if (errno == EINTR) continue;
         Fail("poll", errno);
         return;
       }
       if (stopping_) return;
-      if (p[0].revents == 0) continue;
-      // The kernel queues an event's records one datagram at a time; waiting a moment lets
-      // them (and the next events) be read and handed on together, one wake-up of each thread
-      // per few events instead of per record. Records wait that long at most.
-      if (linger_us_ > 0) usleep(linger_us_);
-      for (;;) {
+      bool full = false;
+      while (p[0].revents != 0) {
         int n = RecvSlots(kSlots);
         if (n < 0) {
           Fail("recvmmsg(NETLINK_AUDIT)", -n);
           return;
         }
         if (n == 0) break;
-        bool full;
         {
           std::lock_guard<std::mutex> lk(mu_);
           queued_ += AppendSlots(TailChunk(), n);
           if (queued_ > ring_peak_) ring_peak_ = queued_;
           full = queued_ >= ring_limit_;
         }
-        uv_async_send(async_);
+        if (unsignaled == 0) since = Clock::now();
+        unsignaled += static_cast<unsigned>(n);
         if (full || stopping_ || static_cast<unsigned>(n) < kSlots) break;
+      }
+      if (unsignaled && (full || unsignaled >= kWakeAt || Clock::now() - since >= kLinger)) {
+        uv_async_send(async_);
+        unsignaled = 0;
       }
     }
   }
