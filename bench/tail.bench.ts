@@ -4,7 +4,11 @@
 // file with omfile). All three write to a file; one observer (inotify + read) reads each output,
 // so the measuring cost is the same for all of them.
 //
-//   node --import tsx bench/tail.bench.ts [--lines N] [--latency-lines N] [--only snoopy|auditlog] [--inputs-only]
+//   node --import tsx bench/tail.bench.ts [--lines N] [--latency-lines N] [--only snoopy|auditlog] [--inputs-only] [--threads N]
+//
+// --threads N: config `threads: N` for auditflow (lanes for the audit.log input). auditflow's
+// CPU seconds (all threads, /proc/PID/stat) are read when the last line is seen; the CPU-second
+// view of the same path on a file written beforehand, variants side by side: bench/tail-cpu.bench.ts.
 //
 // Throughput: the file is appended to as fast as the disk takes it (64 KiB writes); the time is
 // from the first byte written to the last line seen in the output. Latency: one line per ms, each
@@ -31,6 +35,7 @@ const only = ((): string | undefined => {
 })();
 const LINES = opt('lines', 200_000);
 const LAT_LINES = opt('latency-lines', 2000);
+const THREADS = opt('threads', 0);
 const root = mkdtempSync(join(tmpdir(), 'af-tailbench-'));
 const repo = new URL('..', import.meta.url).pathname;
 const now = () => performance.timeOrigin + performance.now();
@@ -120,7 +125,10 @@ const auditflow: Tool = {
     const dir = join(root, `auditflow-${Date.now()}`);
     mkdirSync(dir);
     const conf = join(dir, 'config.yaml');
-    writeFileSync(conf, `state_dir: ${dir}/state\nlog_level: warn\ninputs:\n  - type: ${kind}\n    path: ${src}\noutputs:\n  - type: file\n    path: ${out}\n`);
+    writeFileSync(
+      conf,
+      `state_dir: ${dir}/state\nlog_level: warn\nthreads: ${THREADS}\ninputs:\n  - type: ${kind}\n    path: ${src}\noutputs:\n  - type: file\n    path: ${out}\n`,
+    );
     return spawn(
       process.execPath,
       ['--import', 'tsx', '-e', `import('./src/cli.ts').then(async (m) => { process.exitCode = await m.main(['run', '--config', ${JSON.stringify(conf)}]); })`],
@@ -197,6 +205,18 @@ function peakRssMiB(pid: number | undefined): number | undefined {
   }
 }
 
+/** user + system seconds of every thread so far (startup and the warm-up line included) */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 async function stopProc(p: ChildProcess) {
   if (p.exitCode !== null) return;
   await new Promise<void>((r) => {
@@ -216,6 +236,7 @@ interface Result {
   p99?: number;
   max?: number;
   rssMiB?: number;
+  cpuS?: number;
 }
 
 async function warm(src: string, out: string, kind: 'snoopy' | 'auditlog', tag: string): Promise<void> {
@@ -256,7 +277,14 @@ async function throughput(tool: Tool, kind: 'snoopy' | 'auditlog'): Promise<Resu
     for (let off = 0; off < data.length; off += 1 << 16) writeSync(fd, data, off, Math.min(1 << 16, data.length - off));
     closeSync(fd);
     const t1 = await done;
-    return { tool: tool.name, input: kind, linesPerSec: Math.round(n / ((t1 - t0) / 1000)), rssMiB: tool === auditflow ? peakRssMiB(p.pid) : undefined };
+    const mine = tool === auditflow;
+    return {
+      tool: tool.name,
+      input: kind,
+      linesPerSec: Math.round(n / ((t1 - t0) / 1000)),
+      rssMiB: mine ? peakRssMiB(p.pid) : undefined,
+      cpuS: mine ? cpuSeconds(p.pid) : undefined,
+    };
   } finally {
     await stopProc(p);
   }
@@ -387,9 +415,11 @@ async function main() {
     console.log(JSON.stringify({ tool: 'auditflow tailer only (in process, no parse)', input: 'snoopy', linesPerSec: await tailerOnly() }));
   for (const kind of kinds)
     console.log(JSON.stringify({ tool: 'auditflow input only (in process: tail + parse, no filters/outputs)', input: kind, ...(await inputOnly(kind)) }));
-  console.log('\n| input | tool | lines/s | append→output p50 ms | p99 ms | max ms | peak RSS MiB |\n|---|---|---:|---:|---:|---:|---:|');
+  console.log('\n| input | tool | lines/s | append→output p50 ms | p99 ms | max ms | peak RSS MiB | CPU s |\n|---|---|---:|---:|---:|---:|---:|---:|');
   for (const r of results)
-    console.log(`| ${r.input} | ${r.tool} | ${r.linesPerSec?.toLocaleString('en-US')} | ${r.p50} | ${r.p99} | ${r.max} | ${r.rssMiB ?? ''} |`);
+    console.log(
+      `| ${r.input} | ${r.tool} | ${r.linesPerSec?.toLocaleString('en-US')} | ${r.p50} | ${r.p99} | ${r.max} | ${r.rssMiB ?? ''} | ${r.cpuS ?? ''} |`,
+    );
 }
 
 main().then(

@@ -77,7 +77,12 @@ async function runToEnd(dir: string, log: string, serials: Set<number>, extra: s
   const out = join(dir, 'events.jsonl');
   const d = start(writeConfig(dir, log, out, extra));
   try {
-    await waitFor('every event in the output', () => new Set(sequences(read(out))).size === serials.size, 60_000, () => d.stderr());
+    await waitFor(
+      'every event in the output',
+      () => new Set(sequences(read(out))).size === serials.size,
+      60_000,
+      () => d.stderr(),
+    );
   } finally {
     d.child.kill('SIGTERM');
     assert.equal(await d.exited, 0, d.stderr());
@@ -108,7 +113,12 @@ describe('daemon lanes (threads)', function () {
     writeFileSync(log, text);
     const config = writeConfig(dir, log, out, ['threads: 2']);
     const first = start(config);
-    await waitFor('the first records', () => read(out).length > 0, 30_000, () => first.stderr());
+    await waitFor(
+      'the first records',
+      () => read(out).length > 0,
+      30_000,
+      () => first.stderr(),
+    );
     first.child.kill('SIGKILL');
     await first.exited;
     const before = new Set(sequences(read(out)));
@@ -142,7 +152,14 @@ describe('daemon lanes (threads)', function () {
     assert.equal(laneCount(cfg({ ...off, threads: 3, filters: [{ type: 'throttle' }] }), [file]), 1, 'a throttle counts every record');
     assert.equal(laneCount(cfg({ ...off, threads: 3 }), [file, other]), 0, 'an output without writeLines');
     assert.equal(laneCount(cfg({ ...off, threads: 3, error_records: true }), [file]), 0, 'error records would overtake the lanes');
-    const two = cfg({ ...off, threads: 3, inputs: [{ type: 'auditlog', path: '/x/a.log' }, { type: 'snoopy', path: '/x/s.log' }] });
+    const two = cfg({
+      ...off,
+      threads: 3,
+      inputs: [
+        { type: 'auditlog', path: '/x/a.log' },
+        { type: 'snoopy', path: '/x/s.log' },
+      ],
+    });
     assert.equal(laneCount(two, [file]), 0, 'records of another input');
     assert.throws(() => cfg({ threads: 17 }), /threads/);
   });
