@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { checkConfig } from '../src/config/load.js';
 import { laneCount } from '../src/daemon.js';
 import type { Output } from '../src/pipeline/types.js';
+import { BatchBuilder, joinBatches, unpack } from '../src/pipeline/workers/lane-protocol.js';
 import { tempDir } from './support/io.js';
 import { waitFor } from './support/wait.js';
 
@@ -138,6 +139,26 @@ describe('daemon lanes (threads)', function () {
       second.child.kill('SIGTERM');
       assert.equal(await second.exited, 0, second.stderr());
     }
+  });
+
+  it("a truncated file's last events, completed by its old reader, go out ahead of the new reader's in one batch", () => {
+    const before = new BatchBuilder();
+    before.event(sample.slice(0, 2));
+    before.error('AF_ERR_PARSE', 'not an audit record', 'audit.log:3');
+    const after = new BatchBuilder();
+    after.event(sample.slice(3, 4));
+    const seen: string[] = [];
+    unpack(
+      joinBatches(before.take(), after.take())!,
+      (records) => seen.push(records.map((r) => `${r.type}:${r.serial}`).join(',')),
+      (code, _message, where) => seen.push(`${code}@${where}`),
+    );
+    const id = (l: string) => {
+      const m = /^type=(\S+) msg=audit\([\d.]+:(\d+)\)/.exec(l)!;
+      return `${m[1]}:${m[2]}`;
+    };
+    assert.deepEqual(seen, [`${id(sample[0])},${id(sample[1])}`, 'AF_ERR_PARSE@audit.log:3', id(sample[3])]);
+    assert.equal(joinBatches(undefined, undefined), undefined);
   });
 
   it('are used for an audit.log alone into files: as many as asked without state across records, else one, else none', () => {

@@ -9,7 +9,7 @@ import { AuditflowError } from '../../errors.js';
 import { formatNames, sniffFormat, type LineFormat } from '../read/format.js';
 import type { NormalizedRecord } from '../../record.js';
 import type { BuildContext, Input, InputSink } from '../../pipeline/types.js';
-import type { Batch as EventBatch } from '../../pipeline/workers/lane-protocol.js';
+import { joinBatches, type Batch as EventBatch } from '../../pipeline/workers/lane-protocol.js';
 import { Tailer, type TailChunk, type TailedFile, type TailLine } from './tail.js';
 
 export interface LineReader {
@@ -151,6 +151,8 @@ export function createTailInput(
     reader: LineReader;
     lastCommit: number;
     lastLines: number | undefined;
+    /** events the previous generation's reader completed when it was replaced (lanes) */
+    carried?: EventBatch;
   }
   const readers = new WeakMap<TailedFile, ReaderState>();
   let records = 0;
@@ -181,7 +183,8 @@ export function createTailInput(
     let r = readers.get(file);
     if (!r || r.gen !== gen) {
       if (r) r.reader.idle(Infinity, out);
-      r = { gen, reader: newReader(file, sinkError, sink?.lanes === true), lastCommit: -1, lastLines: undefined };
+      const carried = r?.reader.events?.();
+      r = { gen, reader: newReader(file, sinkError, sink?.lanes === true), lastCommit: -1, lastLines: undefined, carried };
       readers.set(file, r);
     }
     return r;
@@ -225,7 +228,8 @@ export function createTailInput(
     const held = r.reader.heldFrom();
     const offset = held ?? lastEnd;
     const advances = offset !== undefined && offset > r.lastCommit;
-    const events = r.reader.events?.();
+    const events = joinBatches(r.carried, r.reader.events?.());
+    r.carried = undefined;
     if (!out.length && !events && !advances) return;
     records += out.length;
     if (events) for (const lines of events.shape) if (lines > 0) records++;

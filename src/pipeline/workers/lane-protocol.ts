@@ -55,6 +55,13 @@ export class BatchBuilder {
   }
 }
 
+/** One batch of `a`'s items, then `b`'s (either may be missing). */
+export function joinBatches(a: Batch | undefined, b: Batch | undefined): Batch | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  const text = a.text === '' ? b.text : b.text === '' ? a.text : `${a.text}\n${b.text}`;
+  return { text, shape: [...a.shape, ...b.shape], errors: [...a.errors, ...b.errors] };
+}
+
 /** Walks a batch in order. */
 export function unpack(b: Batch, onEvent: (records: AuditRecord[]) => void, onError: (code: string, message: string, where: string | undefined) => void): void {
   const lines = b.text.split('\n');
