@@ -160,7 +160,11 @@ describe('netlink input against the kernel (unicast)', function () {
     });
     try {
       const open = (n: number) =>
-        runAs(AUID, [PYTHON, '-c', `import os\np = os.path.join(${JSON.stringify(flood)}, "f")\nfor i in range(${n}):\n    os.close(os.open(p, os.O_RDONLY | os.O_CREAT, 0o600))\n`]);
+        runAs(AUID, [
+          PYTHON,
+          '-c',
+          `import os\np = os.path.join(${JSON.stringify(flood)}, "f")\nfor i in range(${n}):\n    os.close(os.open(p, os.O_RDONLY | os.O_CREAT, 0o600))\n`,
+        ]);
       assert.equal(open(1).status, 0);
       await waitFor(() => (pushes > 0 && input.stats().paused > 0 ? true : undefined), 10000, 'the first batch to wait in the pipeline');
       const lostBefore = auditctlStatus().lost;

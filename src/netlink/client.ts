@@ -119,9 +119,7 @@ export class AuditClient {
     const seq = (this.seq = (this.seq + 1) >>> 0);
     const request = encodeRequest(AUDIT_GET, NLM_F_REQUEST | NLM_F_ACK, seq, undefined);
     await new Promise<void>((resolve, reject) =>
-      this.socket.sendAsync(request, (err) =>
-        err ? reject(new NetlinkError('AUDIT_GET', err.code ?? 'EIO', err.message)) : resolve(),
-      ),
+      this.socket.sendAsync(request, (err) => (err ? reject(new NetlinkError('AUDIT_GET', err.code ?? 'EIO', err.message)) : resolve())),
     );
     let status: AuditStatus | undefined;
     let acked = false;
