@@ -212,6 +212,7 @@ const BODY_CACHE_SIZE = 2048;
 /** longer bodies (an EXECVE of a long command) are scanned each time, not kept */
 const BODY_CACHE_MAX_CHARS = 2048;
 let bodies = new Map<string, ParsedBody>();
+/** field maps writableFields() made: a record's own */
 const owned = new WeakSet<object>();
 
 function parseBody(body: string): ParsedBody {
@@ -230,22 +231,20 @@ function parseBody(body: string): ParsedBody {
 
 function withFields(type: string, typeId: number, node: string | undefined, time: number, serial: number, body: string): AuditRecord {
   let parsed: ParsedBody | undefined;
-  if (body.length <= BODY_CACHE_MAX_CHARS) {
+  if (body.length > BODY_CACHE_MAX_CHARS) parsed = parseBody(body);
+  else {
     parsed = bodies.get(body);
     if (parsed === undefined) {
       parsed = parseBody(body);
       if (bodies.size >= BODY_CACHE_SIZE) bodies = new Map();
       bodies.set(body, parsed);
     }
-  } else {
-    parsed = parseBody(body);
-    owned.add(parsed.fields);
   }
   return { type, typeId, node, time, serial, fields: parsed.fields, enriched: parsed.enriched, body };
 }
 
 /**
- * The record's fields, made its own first if other records share them (see parseBody's cache):
+ * The record's fields, made its own first if other records may share them (see the body cache):
  * what a caller changes here changes this record only.
  */
 export function writableFields(rec: AuditRecord): Record<string, string> {
