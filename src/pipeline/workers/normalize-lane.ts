@@ -67,6 +67,9 @@ async function handle(m: ToLane): Promise<void> {
     return;
   }
   if (m.kind === 'batch') {
+    // A busy lane takes its queued batches back to back: I/O the context stage started (an
+    // executable being hashed, answered only to later records) gets its turn between them here.
+    if (m.seq > 0) await new Promise<void>((resolve) => setImmediate(resolve));
     const records: NormalizedRecord[] = [];
     unpack(
       m,
