@@ -53,11 +53,11 @@ const marks = () =>
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function cpuSeconds(pid: number): number {
+function cpuSeconds(pid: number, which: 'all' | 'sys' = 'all'): number {
   try {
     const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return (Number(rest[11]) + Number(rest[12])) / TICK; // utime, stime
+    return ((which === 'sys' ? 0 : Number(rest[11])) + Number(rest[12])) / TICK; // utime, stime
   } catch {
     return 0;
   }
@@ -130,6 +130,8 @@ interface Result {
   execsPerSec: number;
   delivered: number;
   cpuS: number;
+  /** of cpuS, in the kernel (system time) */
+  sysS: number;
   cpuPer10k: number;
   lost: number;
 }
@@ -166,10 +168,12 @@ async function quiet(d: Daemon): Promise<void> {
 async function measure(client: AuditClient, d: Daemon): Promise<Result> {
   await quiet(d);
   const cpu0 = d.pids().reduce((s, p) => s + cpuSeconds(p), 0);
+  const sys0 = d.pids().reduce((s, p) => s + cpuSeconds(p, 'sys'), 0);
   const lost0 = client.getStatus().lost;
   const stormMs = await runStorm();
   await settle(d);
   const cpuS = d.pids().reduce((s, p) => s + cpuSeconds(p), 0) - cpu0;
+  const sysS = d.pids().reduce((s, p) => s + cpuSeconds(p, 'sys'), 0) - sys0;
   const lost = client.getStatus().lost - lost0;
   const delivered = d.delivered();
   return {
@@ -178,6 +182,7 @@ async function measure(client: AuditClient, d: Daemon): Promise<Result> {
     execsPerSec: Math.round(EXECS / (stormMs / 1000)),
     delivered,
     cpuS,
+    sysS,
     cpuPer10k: (cpuS * 10000) / Math.max(1, delivered),
     lost,
   };
@@ -395,7 +400,7 @@ async function main(): Promise<void> {
   console.log(`daemon         ${KIND}s/s   events written   CPU s   CPU s/10k events   kernel lost`);
   for (const r of results) {
     console.log(
-      `${r.name.padEnd(15)} ${String(r.execsPerSec).padStart(7)} ${String(r.delivered).padStart(16)} ${r.cpuS.toFixed(2).padStart(7)} ${r.cpuPer10k.toFixed(2).padStart(18)} ${String(r.lost).padStart(13)}`,
+      `${r.name.padEnd(15)} ${String(r.execsPerSec).padStart(7)} ${String(r.delivered).padStart(16)} ${r.cpuS.toFixed(2).padStart(7)} ${r.cpuPer10k.toFixed(2).padStart(18)} ${String(r.lost).padStart(13)}   (system ${r.sysS.toFixed(2)} s)`,
     );
   }
 }
