@@ -26,7 +26,7 @@ export class EventLanes {
   private onEnded: (() => void) | undefined;
 
   constructor(
-    readonly lanes: number,
+    lanes: number,
     setup: NormalizeSetup,
     private readonly log: Logger,
     logLevel: string,
