@@ -168,7 +168,7 @@ describe('process table', () => {
       mkdirSync(join(root, '500'));
       writeFileSync(join(root, '500', 'stat'), '500 (sh) S 1 500 500 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 4000 1000 200');
       const t = new ProcessTable({ procRoot: root, cgroups: false });
-      const run = (ms: number, module = 'auditd'): NormalizedRecord => ({
+      const run = (ms: number, module: NormalizedRecord['event']['module'] = 'auditd'): NormalizedRecord => ({
         '@timestamp': new Date(ms).toISOString(),
         event: { module, kind: 'event', action: 'executed', outcome: 'success' },
         process: { pid: 4243, parent: { pid: 500 }, name: 'true', executable: '/usr/bin/true', args: ['true'] },
