@@ -235,7 +235,6 @@ class NodeState {
     this.candidatePos = (this.candidatePos + 1) % CANDIDATES;
     return true;
   }
-
 }
 
 function newGap(start: number, len: number, at: number): Gap {
