@@ -3,18 +3,16 @@
 // written every event at least once (its checkpoint never passed a line whose records were not
 // in the file). When the lanes are used at all, and how many, is laneCount's decision.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { checkConfig } from '../src/config/load.js';
 import { laneCount } from '../src/daemon.js';
 import type { Output } from '../src/pipeline/types.js';
 import { BatchBuilder, joinBatches, unpack } from '../src/pipeline/workers/lane-protocol.js';
+import { startDaemon } from './support/daemon-process.js';
 import { tempDir } from './support/io.js';
 import { waitFor } from './support/wait.js';
 
-const cli = fileURLToPath(new URL('./support/run-cli.ts', import.meta.url));
 const sample = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8')
   .split('\n')
   .filter((l) => l.startsWith('type='));
@@ -37,15 +35,7 @@ function auditLog(cycles: number): { text: string; serials: Set<number> } {
   return { text: lines.join('\n') + '\n', serials };
 }
 
-function start(config: string): { child: ChildProcess; exited: Promise<number>; stderr: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d) => {
-    err += d;
-  });
-  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
-  return { child, exited, stderr: () => err };
-}
+const start = startDaemon;
 
 const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '');
 const sequences = (text: string) =>

@@ -2,30 +2,20 @@
 // output, the metrics endpoint and `status` report the same numbers, a second daemon is refused,
 // a bad config on SIGHUP leaves the running one in place, SIGTERM stops cleanly.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { startDaemon } from './support/daemon-process.js';
 import { tempDir } from './support/io.js';
 import { waitFor } from './support/wait.js';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { fetchStatus } from '../src/metrics/index.js';
 
-const cli = fileURLToPath(new URL('./support/run-cli.ts', import.meta.url));
 const sample = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8')
   .split('\n')
   .filter(Boolean);
 
 const serials = (lines: string[]) => new Set(lines.map((l) => /audit\(\d+\.\d+:(\d+)\)/.exec(l)![1]));
 
-function start(config: string): { child: ChildProcess; exited: Promise<number>; stderr: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr!.on('data', (d) => {
-    err += d;
-  });
-  const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
-  return { child, exited, stderr: () => err };
-}
+const start = startDaemon;
 
 const outputLines = (path: string) =>
   existsSync(path)
