@@ -11,6 +11,7 @@ import { prepareKernel, restoreKernel, type SavedAudit } from './fixtures/netlin
 import { runAs, waitFor } from './fixtures/netlink/workload.js';
 import { TestCgroups } from './fixtures/context/cgroups.js';
 import { parseStat } from '../src/context/proc.js';
+import { SNOOPY_LIB, underSnoopy } from './support/snoopy.js';
 
 // Context on the real kernel: the daemon (audit uid DAEMON_AUID, matched by no rule) records what
 // workloads under WORK_AUID do, and every record carries the process table's context. Real
@@ -20,7 +21,6 @@ const WORK_AUID = 62101;
 const cli = fileURLToPath(new URL('./support/run-cli.ts', import.meta.url));
 const root = fileURLToPath(new URL('..', import.meta.url));
 const PYTHON = '/usr/bin/python3';
-const SNOOPY = '/lib/x86_64-linux-gnu/libsnoopy.so';
 const V1 = '/sys/fs/cgroup';
 const V2 = '/sys/fs/cgroup/unified';
 
@@ -95,7 +95,7 @@ describe('context in every record, on the real kernel', function () {
         this.skip();
       }
     }
-    snoopy = existsSync(SNOOPY) && existsSync('/etc/snoopy.ini');
+    snoopy = existsSync(SNOOPY_LIB) && existsSync('/etc/snoopy.ini');
     saved = prepareKernel();
     dir = mkdtempSync(path.join(os.tmpdir(), 'af-ctx-'));
     const rules = path.join(dir, 'ctx.rules');
@@ -169,19 +169,7 @@ describe('context in every record, on the real kernel', function () {
           ini,
           `[snoopy]\noutput = file:${snoopyLog}\nmessage_format = "[pid:%{pid} ppid:%{ppid} uid:%{uid} username:%{username} sid:%{sid} tty:%{tty} cwd:%{cwd} filename:%{filename}]: %{cmdline}"\n`,
         );
-        const s = runAs(WORK_AUID, [
-          'unshare',
-          '--mount',
-          '--propagation',
-          'private',
-          'sh',
-          '-c',
-          'mount --bind "$1" /etc/snoopy.ini && exec env SNOOPY_INI="$1" LD_PRELOAD="$2" sh -c "$3"',
-          'sh',
-          ini,
-          SNOOPY,
-          `/bin/sleep 0.3 snoopy-${tag}; true`,
-        ]);
+        const s = runAs(WORK_AUID, underSnoopy(ini, `/bin/sleep 0.3 snoopy-${tag}; true`));
         assert.equal(s.status, 0, s.stderr);
       }
       // a late exec of an executable seen before: its hash is ready by now

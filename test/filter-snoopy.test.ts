@@ -14,8 +14,8 @@ import type { NormalizedRecord } from '../src/record.js';
 import { silentLogger } from '../src/log.js';
 import { createSnoopyParser } from '../src/inputs/snoopy/parse.js';
 import { ttyDevice } from '../src/tty.js';
+import { SNOOPY_LIB } from './support/snoopy.js';
 
-const LIB = '/lib/x86_64-linux-gnu/libsnoopy.so';
 // The process table reads /proc for what the records do not say: here the test runner and its
 // ancestors (alive, so what /proc says is true), exactly what snoopy's walk reaches past the
 // workload. Every workload process is itself in the records.
@@ -23,7 +23,7 @@ const ctx = { stateDir: '/tmp', hostName: 'test', log: silentLogger };
 
 function unavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'needs root (setpriv, mount namespaces)';
-  if (!existsSync(LIB)) return `snoopy not installed (${LIB})`;
+  if (!existsSync(SNOOPY_LIB)) return `snoopy not installed (${SNOOPY_LIB})`;
   for (const tool of ['unshare', 'mount', 'setpriv', 'script']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} not found`;
   }
@@ -105,7 +105,7 @@ describe('filter_chain decisions against real snoopy 2.5', function () {
         'private',
         '/bin/sh',
         '-c',
-        `mount --bind "${ini}" /etc/snoopy.ini && exec env SHELL=${shell} LD_PRELOAD=${LIB} /bin/sh -c 'exec /bin/sh "${join(dir, 'work.sh')}"'`,
+        `mount --bind "${ini}" /etc/snoopy.ini && exec env SHELL=${shell} LD_PRELOAD=${SNOOPY_LIB} /bin/sh -c 'exec /bin/sh "${join(dir, 'work.sh')}"'`,
       ],
       { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 },
     );

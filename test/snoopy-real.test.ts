@@ -14,11 +14,10 @@ import type { AuditflowError } from '../src/errors.js';
 import type { Input } from '../src/pipeline/types.js';
 import type { Tailer } from '../src/inputs/tail/tail.js';
 import { waitFor } from './support/wait.js';
-
-const LIB = '/lib/x86_64-linux-gnu/libsnoopy.so';
+import { SNOOPY_LIB, underSnoopy } from './support/snoopy.js';
 
 function snoopyUsable(): string | undefined {
-  if (!existsSync(LIB)) return `${LIB} missing (apt-get install snoopy)`;
+  if (!existsSync(SNOOPY_LIB)) return `${SNOOPY_LIB} missing (apt-get install snoopy)`;
   if (!existsSync('/etc/snoopy.ini')) return '/etc/snoopy.ini missing (needed as a bind-mount target)';
   const r = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', 'mount --bind /dev/null /etc/snoopy.ini'], { encoding: 'utf8' });
   if (r.status !== 0) return `cannot make a private mount namespace (needs root): ${r.stderr.trim()}`;
@@ -27,22 +26,8 @@ function snoopyUsable(): string | undefined {
 
 /** Runs `script` under sh with snoopy preloaded and `ini` as its configuration. */
 function runUnderSnoopy(ini: string, script: string, cwd: string): void {
-  execFileSync(
-    'unshare',
-    [
-      '--mount',
-      '--propagation',
-      'private',
-      'sh',
-      '-c',
-      'mount --bind "$1" /etc/snoopy.ini && exec env SNOOPY_INI="$1" LD_PRELOAD="$2" sh -c "$3"',
-      'sh',
-      ini,
-      LIB,
-      script,
-    ],
-    { cwd, timeout: 20000 },
-  );
+  const [cmd, ...args] = underSnoopy(ini, script);
+  execFileSync(cmd, args, { cwd, timeout: 20000 });
 }
 
 describe('snoopy input with real snoopy', function () {
