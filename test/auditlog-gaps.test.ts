@@ -15,6 +15,7 @@ import { createAuditlogInput } from '../src/inputs/auditlog.js';
 import { silentLogger } from '../src/log.js';
 import type { NormalizedRecord } from '../src/record.js';
 import type { AuditflowError } from '../src/errors.js';
+import { collectInto } from './support/collect.js';
 
 const samplePath = fileURLToPath(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url));
 const sample = readFileSync(samplePath, 'utf8').split('\n').filter(Boolean);
@@ -30,13 +31,7 @@ async function viaInput(dir: string, text: string, expected: number) {
     { type: 'auditlog', path, poll_interval_ms: 20, reassembly_timeout_ms: 100, resolve_names: false },
     { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger },
   );
-  await input.start({
-    push: async (b) => {
-      records.push(...b.records);
-      b.ack?.();
-    },
-    error: (e) => errors.push(e),
-  });
+  await input.start(collectInto(records, errors));
   try {
     await waitFor(`${expected} records`, () => records.length >= expected, 20_000);
     await sleep(400); // past the reassembly timeout: every gap has been settled

@@ -9,6 +9,7 @@ import type { NormalizedRecord } from '../src/record.js';
 import type { AuditflowError } from '../src/errors.js';
 import type { Input } from '../src/pipeline/types.js';
 import { sleep, waitFor } from './support/wait.js';
+import { collectInto } from './support/collect.js';
 
 const sampleLines = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8')
   .split('\n')
@@ -36,13 +37,7 @@ describe('auditlog input', function () {
       { type: 'auditlog', path: join(dir, 'audit.log'), poll_interval_ms: 20, checkpoint_interval_ms: 20, resolve_names: false, ...cfg },
       { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger },
     );
-    await input.start({
-      push: async (b) => {
-        records.push(...b.records);
-        b.ack?.();
-      },
-      error: (e) => errors.push(e),
-    });
+    await input.start(collectInto(records, errors));
   }
   const events = () => records.filter((r) => r.event.action !== 'lost-events');
   /** The checkpoint entries, or one entry at offset -1 before the first write. */

@@ -7,6 +7,7 @@ import { silentLogger } from '../src/log.js';
 import type { NormalizedRecord } from '../src/record.js';
 import type { Input } from '../src/pipeline/types.js';
 import { waitFor } from './support/wait.js';
+import { collectInto } from './support/collect.js';
 
 const syscall = (serial: number, pid: number, comm: string) =>
   `type=SYSCALL msg=audit(1795395190.${String(serial % 1000).padStart(3, '0')}:${serial}): arch=c000003e syscall=59 success=yes exit=0 a0=55d0 a1=55d1 a2=55d2 a3=0 items=2 ppid=1 pid=${pid} auid=1000 uid=1000 gid=1000 euid=1000 suid=1000 fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=pts0 ses=3 comm="${comm}" exe="/usr/bin/${comm}" key=(null)\n`;
@@ -37,13 +38,7 @@ describe('auditlog input at shutdown', function () {
       { type: 'auditlog', path: join(dir, 'audit.log'), poll_interval_ms: 20, checkpoint_interval_ms: 20, resolve_names: false, reassembly_timeout_ms: 600000 },
       { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger },
     );
-    await input.start({
-      push: async (b) => {
-        records.push(...b.records);
-        b.ack?.();
-      },
-      error: () => {},
-    });
+    await input.start(collectInto(records));
   }
   const checkpointOffset = (): number => {
     const d = join(dir, 'state', 'checkpoints');

@@ -15,6 +15,7 @@ import type { Input } from '../src/pipeline/types.js';
 import type { Tailer } from '../src/inputs/tail/tail.js';
 import { waitFor } from './support/wait.js';
 import { SNOOPY_LIB, underSnoopy } from './support/snoopy.js';
+import { collectInto } from './support/collect.js';
 
 function snoopyUsable(): string | undefined {
   if (!existsSync(SNOOPY_LIB)) return `${SNOOPY_LIB} missing (apt-get install snoopy)`;
@@ -54,13 +55,7 @@ describe('snoopy input with real snoopy', function () {
       { type: 'snoopy', path: log, poll_interval_ms: 20 },
       { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger },
     ) as Input & { tailer(): Tailer | undefined };
-    await input.start({
-      push: async (b) => {
-        records.push(...b.records);
-        b.ack?.();
-      },
-      error: (e) => errors.push(e),
-    });
+    await input.start(collectInto(records, errors));
     try {
       act();
       // act() has returned, so the log is complete: done once every byte of it is acknowledged

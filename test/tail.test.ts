@@ -27,6 +27,7 @@ import type { NormalizedRecord } from '../src/record.js';
 import type { AuditflowError } from '../src/errors.js';
 import { silentLogger } from '../src/log.js';
 import { sleep, waitFor } from './support/wait.js';
+import { collectInto } from './support/collect.js';
 
 interface Harness {
   tailer: Tailer;
@@ -555,13 +556,7 @@ describe('a file input built from {type, path} alone (schema defaults)', functio
     writeFileSync(f, '[uid:0 sid:1 tty:(none) cwd:/]: ls\n');
     const input = createSnoopyInput({ type: 'snoopy', path: f }, { stateDir: join(dir, 'state'), hostName: 'h', log: silentLogger });
     const records: NormalizedRecord[] = [];
-    await input.start({
-      push: async (b) => {
-        records.push(...b.records);
-        b.ack?.();
-      },
-      error: () => {},
-    });
+    await input.start(collectInto(records));
     try {
       await waitFor('1 record', () => records.length === 1);
       const cpDir = join(dir, 'state', 'checkpoints');
