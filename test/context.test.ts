@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 import { parseCgroup } from '../src/context/cgroup.js';
+import { entityId } from '../src/context/entity.js';
 import { PodsDirectory, parsePodDir } from '../src/context/pods.js';
 import { ProcessTable } from '../src/context/process-table.js';
 import { createContext, defaultEnrichConfig } from '../src/context/index.js';
@@ -38,6 +40,28 @@ describe('cgroup layouts', () => {
     ['a short hex id is not a container', '4:memory:/process_api/ec9e18f422858ed036ee69f4c565bc0f\n0::/\n', {}],
   ];
   for (const [name, text, want] of cases) it(name, () => assert.deepEqual(parseCgroup(text), want));
+});
+
+describe('entity ids', () => {
+  // the definition: the first 12 bytes of sha256("host:pid:start"), base64url
+  const sha = (text: string) => createHash('sha256').update(text).digest().toString('base64url', 0, 12);
+  const machineId = 'b6f2a3c94d1e4f0a8c7d6e5f4a3b2c1d';
+  it('is sha256 of host, pid and start tick (live), or @ and the ms first seen (events), with .gen after a reuse in one tick', () => {
+    assert.equal(entityId(machineId, 14049, 1234567), sha(`${machineId}:14049:1234567`));
+    assert.equal(entityId(machineId, 1, 0), sha(`${machineId}:1:0`));
+    assert.equal(entityId('', 4194304, 1795395191672, true), sha(':4194304:@1795395191672'));
+    assert.equal(entityId(machineId, 300, 99, false, 2), sha(`${machineId}:300:99.2`));
+    assert.equal(entityId('', 300, 1795395191672, true, 1), sha(':300:@1795395191672.1'));
+  });
+  it('is the same digest for hosts of every length across the block boundaries, non-ASCII hosts and odd numbers', () => {
+    for (let n = 0; n < 260; n++) {
+      const host = 'h'.repeat(n);
+      assert.equal(entityId(host, 77, 123456789), sha(`${host}:77:123456789`), `host of ${n} characters`);
+    }
+    assert.equal(entityId('hôte-é', 5, 10), sha('hôte-é:5:10'));
+    assert.equal(entityId('h', 5, Number.NaN, true), sha('h:5:@NaN'));
+    assert.equal(entityId('h', 5, 2 ** 60), sha(`h:5:${2 ** 60}`));
+  });
 });
 
 describe('kubelet pod log directories', () => {

@@ -304,7 +304,7 @@ export class ProcessTable implements AncestryLookup {
     return {
       pid,
       ppid,
-      entityId: entityId(this.hostId, pid, `${known ? startTicks : `@${seedMs ?? this.now()}`}${gen === 0 ? '' : `.${gen}`}`),
+      entityId: known ? entityId(this.hostId, pid, startTicks, false, gen) : entityId(this.hostId, pid, seedMs ?? this.now(), true, gen),
       gen,
       start,
       startTicks: known ? startTicks : undefined,
