@@ -183,7 +183,7 @@ class Run {
         onRecord: this.emit,
         onError: this.parseFailed,
       });
-      return { line: (t, n) => stream.line(t, `${name}:${n}`), end: () => stream.flush() };
+      return { line: (t, n) => stream.fileLine(t, name, n), end: () => stream.flush() };
     }
     const parser =
       format === 'snoopy'
