@@ -1,7 +1,7 @@
 // The rotating writer encodes a batch's units straight into bytes: sizes are UTF-8 bytes, not
 // characters, a unit that would pass max size opens the next file, and nothing is lost or split.
 import { strict as assert } from 'node:assert';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../src/log.js';
 import { RotatingFile } from '../src/outputs/rotating-file.js';
@@ -52,5 +52,41 @@ describe('rotating writer bytes', () => {
     }
     // 16 units of 59 bytes fit in 1000: 100 units fill 7 files, then the giant's and the last
     assert.ok(files.length >= 7 + 2);
+  });
+
+  const writer = (path: string) =>
+    new RotatingFile({ path, mode: 0o600, dirMode: 0o700, maxBytes: 0, maxAgeMs: 0, keep: 5, fsync: 'never', fsyncIntervalMs: 0, log: silentLogger });
+
+  it('joins appends made while a write is queued into one write, each promise resolving once its units are in', async () => {
+    const path = join(tempDir('af-rot-'), 'out.jsonl');
+    const f = writer(path);
+    await f.open();
+    const units = Array.from({ length: 100 }, (_, i) => `{"n":${i}}`);
+    const done: number[] = [];
+    await Promise.all(units.map((u, i) => f.append([u], true).then(() => done.push(i))));
+    assert.equal(f.stats().writes, 1);
+    assert.deepEqual(done, [...units.keys()]);
+    // awaited one by one, nothing is waiting to be joined: one write each
+    for (const u of units) await f.append([u], true);
+    await f.appendLines(Buffer.from('{"n":"a"}\n{"n":"b"}\n'));
+    assert.equal(f.stats().writes, 102);
+    await f.close();
+    assert.equal(readFileSync(path, 'utf8'), `${units.join('\n')}\n${units.join('\n')}\n{"n":"a"}\n{"n":"b"}\n`);
+  });
+
+  it('an append made after reopen() goes to the new file even when it comes before the reopen ran', async () => {
+    const dir = tempDir('af-rot-');
+    const path = join(dir, 'out.jsonl');
+    const f = writer(path);
+    await f.open();
+    await f.append(['before'], true);
+    renameSync(path, `${path}.moved`);
+    const a = f.append(['old file'], true);
+    const r = f.reopen();
+    const b = f.append(['new file'], true);
+    await Promise.all([a, r, b]);
+    await f.close();
+    assert.equal(readFileSync(`${path}.moved`, 'utf8'), 'before\nold file\n');
+    assert.equal(readFileSync(path, 'utf8'), 'new file\n');
   });
 });

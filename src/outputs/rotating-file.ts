@@ -41,6 +41,8 @@ export interface RotatingFileStats {
   bytes: number;
   file_bytes: number;
   rotations: number;
+  /** buffers handed to write(2) (appends made while one was in flight share the next) */
+  writes: number;
   fsyncs: number;
   write_errors: number;
   /** torn last lines cut off when opening a file (after a crash or a failed truncate) */
@@ -56,35 +58,61 @@ interface EncodedUnits {
 }
 
 /**
- * Encodes units straight into one buffer (`text += unit` then Buffer.from cost ten times as
- * much: a rope flattened and scanned twice; bench/PROFILE.md). Sized for ASCII plus room for the
- * largest unit's worst case, so it grows only for text that is mostly multi-byte.
+ * Appends waiting for the same write: their units encoded one after another into one buffer
+ * (so they become one write(2)), and each caller's promise with the index of its last unit.
  */
-function encodeUnits(units: readonly string[], newline: boolean): EncodedUnits {
-  let total = 0;
-  let longest = 0;
-  for (let i = 0; i < units.length; i++) {
-    const n = units[i].length;
-    total += n;
-    if (n > longest) longest = n;
+class Group {
+  buf: Buffer;
+  used = 0;
+  readonly ends: number[] = [];
+  readonly waiters: { last: number; resolve(): void; reject(err: Error): void }[] = [];
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafeSlow(size);
   }
-  let buf = Buffer.allocUnsafeSlow(total + units.length + 2 * longest + 1);
-  const ends = new Array<number>(units.length);
-  let used = 0;
-  for (let i = 0; i < units.length; i++) {
-    const unit = units[i];
-    // UTF-8 needs at most 3 bytes per UTF-16 unit (a surrogate pair's 4 bytes are 2 units)
-    const most = unit.length * 3 + 1;
-    if (used + most > buf.length) {
-      const next = Buffer.allocUnsafeSlow(Math.max(used + most, buf.length * 2));
-      buf.copy(next, 0, 0, used);
-      buf = next;
+
+  /**
+   * Encodes units straight into the buffer (`text += unit` then Buffer.from cost ten times as
+   * much: a rope flattened and scanned twice; bench/PROFILE.md). It grows only when the next
+   * unit's worst case (3 bytes per UTF-16 unit) might not fit.
+   */
+  addUnits(units: readonly string[], newline: boolean): void {
+    for (let i = 0; i < units.length; i++) {
+      const unit = units[i];
+      this.room(unit.length * 3 + 1);
+      this.used += this.buf.write(unit, this.used, 'utf8');
+      if (newline) this.buf[this.used++] = 0x0a;
+      this.ends.push(this.used);
     }
-    used += buf.write(unit, used, 'utf8');
-    if (newline) buf[used++] = 0x0a;
-    ends[i] = used;
   }
-  return { bytes: buf.subarray(0, used), ends };
+
+  /** Bytes that are whole newline-terminated units already; returns false if there are none. */
+  addLines(bytes: Buffer): boolean {
+    const before = this.ends.length;
+    const base = this.used;
+    for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) this.ends.push(base + at + 1);
+    if (this.ends.length === before) return false;
+    const n = this.ends[this.ends.length - 1] - base;
+    this.room(n);
+    bytes.copy(this.buf, base, 0, n);
+    this.used += n;
+    return true;
+  }
+
+  wait(): Promise<void> {
+    return new Promise((resolve, reject) => this.waiters.push({ last: this.ends.length - 1, resolve, reject }));
+  }
+
+  encoded(): EncodedUnits {
+    return { bytes: this.buf.subarray(0, this.used), ends: this.ends };
+  }
+
+  private room(n: number): void {
+    if (this.used + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafeSlow(Math.max(this.used + n, this.buf.length * 2));
+    this.buf.copy(next, 0, 0, this.used);
+    this.buf = next;
+  }
 }
 
 export class RotatingFile {
@@ -98,11 +126,14 @@ export class RotatingFile {
   private dirty = false;
   private closing = false;
   private chain: Promise<void> = Promise.resolve();
+  /** appends not yet being written: they go out together in the next write */
+  private group: Group | undefined;
+  private typicalGroup = 64 << 10;
   private syncTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | null = null;
   private lastErrorLog = 0;
   private readonly now: () => number;
-  private readonly counters = { bytes: 0, rotations: 0, fsyncs: 0, write_errors: 0, torn_tails: 0 };
+  private readonly counters = { bytes: 0, rotations: 0, writes: 0, fsyncs: 0, write_errors: 0, torn_tails: 0 };
 
   constructor(private readonly o: RotatingFileOptions) {
     this.now = o.now ?? Date.now;
@@ -138,27 +169,60 @@ export class RotatingFile {
    * synced, per the policy). Failed writes are retried until they succeed or close() gives up.
    * `newline`: each unit is followed by a newline here (JSON.stringify's strings as they are:
    * `s + '\n'` makes a rope that is flattened, a second copy of the line, before encoding).
-   * The units are encoded now, not when their turn comes: while earlier batches are being
-   * written (an fsync can take a while) a batch waits as bytes outside the JS heap instead of as
-   * strings that survive young-generation collections.
+   * One write is in flight at a time, and everything appended meanwhile is joined into the
+   * next one: a busy pipeline's small batches cost one write(2) (and one fsync check) per turn
+   * of the disk, not one each. The units are encoded now, not when their turn comes: a waiting
+   * batch is bytes outside the JS heap instead of strings that survive young-generation GCs.
    */
   append(units: readonly string[], newline = false): Promise<void> {
     if (units.length === 0) return this.chain;
-    const batch = encodeUnits(units, newline);
-    return this.serial(() => this.appendUnits(batch));
+    const g = this.openGroup(units.length * 128);
+    g.addUnits(units, newline);
+    return g.wait();
   }
 
   /** Appends bytes that are whole newline-terminated units already (JSON lines made elsewhere). */
   appendLines(bytes: Uint8Array): Promise<void> {
-    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const ends: number[] = [];
-    for (let at = buf.indexOf(0x0a); at >= 0; at = buf.indexOf(0x0a, at + 1)) ends.push(at + 1);
-    if (ends.length === 0) return this.chain;
-    return this.serial(() => this.appendUnits({ bytes: buf.subarray(0, ends[ends.length - 1]), ends }));
+    const g = this.openGroup(bytes.byteLength);
+    if (!g.addLines(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) return this.chain;
+    return g.wait();
+  }
+
+  /** The group the next write takes, queued behind whatever is being written now. */
+  private openGroup(sizeHint: number): Group {
+    let g = this.group;
+    if (g === undefined) {
+      const fresh = new Group(Math.max(4096, sizeHint, this.typicalGroup));
+      this.group = g = fresh;
+      void this.serial(() => {
+        if (this.group === fresh) this.group = undefined;
+        return this.writeGroup(fresh);
+      }).catch(() => {});
+    }
+    return g;
+  }
+
+  private async writeGroup(g: Group): Promise<void> {
+    if (g.ends.length === 0) return;
+    // the next group starts near this one's size (a batch is encoded into it without growing)
+    this.typicalGroup = Math.min(8 << 20, Math.max(4096, (this.typicalGroup + g.used) >> 1));
+    const batch = g.encoded();
+    let written = 0;
+    try {
+      await this.appendUnits(batch, (n) => {
+        written = n;
+      });
+    } catch (err) {
+      // given up at close: those whose units all reached the file are written, the rest failed
+      for (const w of g.waiters) w.last < written ? w.resolve() : w.reject(err as Error);
+      return;
+    }
+    for (const w of g.waiters) w.resolve();
   }
 
   /** For logrotate's copy-less rotation: the file was renamed away, write to a new one. */
   reopen(): Promise<void> {
+    this.group = undefined; // what is appended from now on goes to the new file
     return this.serial(async () => {
       if (this.o.fsync !== 'never') await this.sync(true).catch(() => {});
       await this.closeFile();
@@ -195,7 +259,8 @@ export class RotatingFile {
     return next;
   }
 
-  private async appendUnits(batch: EncodedUnits): Promise<void> {
+  /** `progress(n)`: the first n units are in the file. */
+  private async appendUnits(batch: EncodedUnits, progress: (n: number) => void): Promise<void> {
     const count = batch.ends.length;
     let from = 0;
     let failures = 0;
@@ -203,6 +268,7 @@ export class RotatingFile {
       try {
         if (!this.fh) await this.openFile();
         from = await this.writeFrom(batch, from);
+        progress(from);
         failures = 0;
       } catch (err) {
         this.counters.write_errors++;
@@ -240,6 +306,7 @@ export class RotatingFile {
       }
     }
     const buf = bytes.subarray(start, end === 0 ? 0 : ends[end - 1]);
+    this.counters.writes++;
     let off = 0;
     // write(2) is short when the disk fills mid-buffer; the next call reports the error
     while (off < buf.length) {
