@@ -135,6 +135,30 @@ describe('the process table from events alone', () => {
     }
   });
 
+  it("siblings' records share their leader's object and their ancestry; an exec or a reparenting shows in later records only", () => {
+    const ctx = createContext(defaultEnrichConfig(), { live: false });
+    const init = rec(50, 1, '/sbin/init-ish');
+    const reaper = rec(60, 1, '/sbin/reaper', {}, 1);
+    const sh = rec(100, 50, '/bin/sh', { audit: { node: 'elsewhere', session: '8' } }, 2);
+    const a = rec(201, 100, '/bin/ls', { audit: { node: 'elsewhere', session: '8' } }, 10);
+    const b = rec(202, 100, '/bin/cat', { audit: { node: 'elsewhere', session: '8' } }, 20);
+    for (const r of [init, reaper, sh, a, b]) ctx.apply(r);
+    const [idInit, idSh] = [init.process.entity_id, sh.process.entity_id];
+    assert.equal(a.process.entry_leader, b.process.entry_leader, 'one object for their leader');
+    assert.deepEqual(b.process.entry_leader, { pid: 100, entity_id: idSh, executable: '/bin/sh', name: 'sh' }, 'sh began session 8');
+    assert.equal(a.process.Ext.ancestry, b.process.Ext.ancestry, 'one array for siblings');
+    assert.deepEqual(b.process.Ext.ancestry, [idSh, idInit, init.process.parent.entity_id]);
+    // sh execs bash, then its parent dies and it is reparented to the reaper
+    ctx.apply(rec(100, 50, '/bin/bash', { audit: { node: 'elsewhere', session: '8' } }, 30));
+    ctx.apply({ ...rec(100, 60, '/bin/bash', { audit: { node: 'elsewhere', session: '8' } }, 40), event: { module: 'auditd', action: 'connected-to' } });
+    const c = rec(203, 100, '/bin/id', { audit: { node: 'elsewhere', session: '8' } }, 50);
+    ctx.apply(c);
+    assert.deepEqual(c.process.entry_leader, { pid: 100, entity_id: idSh, executable: '/bin/bash', name: 'bash' });
+    assert.deepEqual(c.process.Ext.ancestry, [idSh, reaper.process.entity_id, init.process.parent.entity_id]);
+    assert.equal(a.process.entry_leader.executable, '/bin/sh', 'records made before keep what was true then');
+    assert.deepEqual(a.process.Ext.ancestry, [idSh, idInit, init.process.parent.entity_id]);
+  });
+
   it('an exec under another parent is another process; the same exec from another source is the same one', () => {
     const t = new ProcessTable({ proc: false });
     const a = t.observe(rec(500, 10, '/bin/a'))!;

@@ -45,10 +45,19 @@ interface LeaderRef {
   name?: string;
 }
 
+/**
+ * One object per leader, shared by every record it leads (thousands per session): made on first
+ * use and again after the leader's image changes (the table resets asLeader then). Like the
+ * shared argv of process.parent.args, never written to after.
+ */
 function ref(e: ProcEntry): LeaderRef {
-  const r: LeaderRef = { pid: e.pid, entity_id: e.entityId };
-  if (e.exe !== undefined) r.executable = e.exe;
-  if (e.comm !== undefined) r.name = e.comm;
+  let r = e.asLeader as LeaderRef | undefined;
+  if (r === undefined) {
+    r = { pid: e.pid, entity_id: e.entityId };
+    if (e.exe !== undefined) r.executable = e.exe;
+    if (e.comm !== undefined) r.name = e.comm;
+    e.asLeader = Object.freeze(r);
+  }
   return r;
 }
 
@@ -126,8 +135,11 @@ export class ContextStage implements AncestryLookup {
     if (e.sessionLeader !== undefined) p.session_leader = ref(e.sessionLeader);
     if (e.groupLeader !== undefined) p.group_leader = ref(e.groupLeader);
     if (e.entryLeader !== undefined) p.entry_leader = ref(e.entryLeader);
-    const ancestry = table.ancestryOf(e);
-    if (ancestry.length > 0) (p.Ext ??= {}).ancestry = ancestry;
+    const ancestry = table.sharedAncestry(e);
+    if (ancestry !== undefined) {
+      if (p.Ext === undefined) p.Ext = ancestry.ext;
+      else p.Ext.ancestry = ancestry.ids;
+    }
     if (e.labels !== undefined) rec.tags = rec.tags === undefined ? e.labels.slice() : [...new Set([...rec.tags, ...e.labels])];
     const hasher = this.opts.hasher;
     if (hasher !== undefined && e.exe !== undefined && table === this.opts.live) {

@@ -43,6 +43,10 @@ export interface ProcEntry {
   sessionLeader: ProcEntry | undefined;
   groupLeader: ProcEntry | undefined;
   entryLeader: ProcEntry | undefined;
+  /** what records show of it as their leader, made on first use and shared (see ContextStage); reset when its image changes */
+  asLeader: object | undefined;
+  /** the ancestry of its children (itself first), shared by all their records while `epoch` is the table's lineage epoch */
+  kidsAncestry: SharedAncestry | undefined;
   /** how many processes before it had the same pid and start tick (see blank()) */
   gen: number;
   /** last time a record touched it: ms since the table was made (a small integer, stored unboxed) */
@@ -54,6 +58,13 @@ export interface ProcEntry {
    * was gone, so a record from after that is of a later process on the same pid (0: not known).
    */
   goneBy: number;
+}
+
+/** An ancestry list and the process.Ext object that holds it in records, both shared and frozen. */
+export interface SharedAncestry {
+  epoch: number;
+  ids: readonly string[];
+  ext: Readonly<{ ancestry: readonly string[] }>;
 }
 
 export interface ProcessTableOptions {
@@ -105,6 +116,7 @@ export interface AncestryLookup {
 }
 
 const UNSET_SESSION = '4294967295';
+const NO_ANCESTRY: readonly string[] = Object.freeze([]);
 const EXIT_SYSCALLS = new Set(['exit_group']);
 const FORK_SYSCALLS = new Set(['clone', 'clone3', 'fork', 'vfork']);
 
@@ -124,6 +136,8 @@ export class ProcessTable implements AncestryLookup {
   private readonly shared = new Interner();
   /** what `seen` counts from */
   private readonly epoch: number;
+  /** bumped whenever a known process gets another parent: every shared ancestry made before is stale */
+  private lineage = 0;
   /** LRU moves so far (see touch()) */
   private moves = 0;
   /**
@@ -318,6 +332,8 @@ export class ProcessTable implements AncestryLookup {
       sessionLeader: undefined,
       groupLeader: undefined,
       entryLeader: undefined,
+      asLeader: undefined,
+      kidsAncestry: undefined,
       seen: this.clock(),
       moved: 0,
       goneBy: 0,
@@ -432,8 +448,14 @@ export class ProcessTable implements AncestryLookup {
       }
     } else {
       this.touch(e);
-      if (e.comm === undefined && p.name !== undefined) e.comm = this.shared.str(p.name);
-      if (e.exe === undefined && p.executable !== undefined) e.exe = this.shared.str(p.executable);
+      if (e.comm === undefined && p.name !== undefined) {
+        e.comm = this.shared.str(p.name);
+        e.asLeader = undefined;
+      }
+      if (e.exe === undefined && p.executable !== undefined) {
+        e.exe = this.shared.str(p.executable);
+        e.asLeader = undefined;
+      }
     }
     if (execOk) this.exec(e, rec, fresh);
     const syscall = rec.audit?.syscall;
@@ -486,6 +508,7 @@ export class ProcessTable implements AncestryLookup {
     if (ppid === e.ppid) return;
     e.ppid = ppid;
     e.parent = this.lookup(ppid);
+    this.lineage++;
   }
 
   /** The image changed: what the exec says replaces what the entry knew (`fresh`: made from this record, args taken). */
@@ -494,6 +517,7 @@ export class ProcessTable implements AncestryLookup {
     if (p.executable !== undefined) e.exe = this.shared.str(p.executable);
     if (p.name !== undefined) e.comm = this.shared.str(p.name);
     else if (p.executable !== undefined) e.comm = this.shared.str(baseName(p.executable));
+    e.asLeader = undefined;
     if (p.args !== undefined && !fresh) e.args = this.keepArgs(p.args);
     if (this.labels !== undefined) e.labels = this.labels.onExec(e.labels, e.exe, p.command_line);
   }
@@ -525,16 +549,29 @@ export class ProcessTable implements AncestryLookup {
   }
 
   /**
-   * Entity ids of the ancestors, nearest first, at most maxAncestry: made per record (a few
-   * pointer hops), as the record's own array, rather than kept by every entry.
+   * Entity ids of the ancestors, nearest first, at most maxAncestry. Siblings have the same, so
+   * the parent keeps one array for all its children's records (a storm's thousands of children
+   * of one shell share it) rather than each record or each entry making its own; any reparenting
+   * in the table makes them all again. Shared: never written to.
    */
-  ancestryOf(e: ProcEntry): string[] {
-    const out: string[] = [];
-    for (let a = e.parent; a !== undefined && out.length < this.maxAncestry; a = a.parent) {
-      out.push(a.entityId);
+  ancestryOf(e: ProcEntry): readonly string[] {
+    return this.sharedAncestry(e)?.ids ?? NO_ANCESTRY;
+  }
+
+  /** The ancestry with the process.Ext object records carry it in; undefined when none is known. */
+  sharedAncestry(e: ProcEntry): SharedAncestry | undefined {
+    const parent = e.parent;
+    if (parent === undefined || this.maxAncestry === 0) return undefined;
+    const kept = parent.kidsAncestry;
+    if (kept !== undefined && kept.epoch === this.lineage) return kept;
+    const ids: string[] = [];
+    for (let a: ProcEntry | undefined = parent; a !== undefined && ids.length < this.maxAncestry; a = a.parent) {
+      ids.push(a.entityId);
       if (a.pid <= 1) break;
     }
-    return out;
+    Object.freeze(ids);
+    parent.kidsAncestry = { epoch: this.lineage, ids, ext: Object.freeze({ ancestry: ids }) };
+    return parent.kidsAncestry;
   }
 
   /**
