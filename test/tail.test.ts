@@ -501,6 +501,47 @@ describe('tailer', function () {
     assert.deepEqual(h.texts(), ['first', 'second']);
   });
 
+  it('a busy directory: writes to other files in it wake nothing; a write to the tailed file, and a rotation, are seen at once', async () => {
+    mkdirSync(join(dir, 'logs'));
+    const f = join(dir, 'logs', 'audit.log');
+    const other = join(dir, 'logs', 'events.jsonl');
+    writeFileSync(f, 'first\n');
+    const h = await start(dir, { include: [f], pollMs: 60_000, safetyPollMs: 60_000, scanMs: 60_000, rotateWaitMs: 60_000 });
+    await waitFor('1 line', () => h.lines.length === 1);
+    const parked = h.tailer as unknown as { watching: boolean; wakeResolve?: () => void };
+    await waitFor('the watcher ready and the loop asleep', () => parked.watching && parked.wakeResolve !== undefined);
+    const before = h.tailer.stats().wakeups;
+    for (let i = 0; i < 50; i++) {
+      appendFileSync(other, `{"n":${i}}\n`);
+      writeFileSync(join(dir, 'logs', `tmp-${i % 3}`), 'x');
+      renameSync(join(dir, 'logs', `tmp-${i % 3}`), join(dir, 'logs', `done-${i % 3}`));
+    }
+    await sleep(200); // time is the point: events about other files must not wake the loop
+    assert.equal(h.tailer.stats().wakeups, before, 'no wakeup for other files');
+    appendFileSync(f, 'second\n');
+    await waitFor('the write read (only a notification can wake the loop before 60 s)', () => h.lines.length === 2);
+    renameSync(f, `${f}.1`);
+    appendFileSync(`${f}.1`, 'late\n');
+    writeFileSync(f, 'new\n');
+    await waitFor('the late line and the new file read', () => h.lines.length === 4);
+    assert.deepEqual(h.texts().slice(0, 2), ['first', 'second']);
+    assert.deepEqual(new Set(h.texts().slice(2)), new Set(['late', 'new']));
+  });
+
+  it('a tailed path whose directory appears later is read once it does, and watched from then on', async () => {
+    const f = join(dir, 'later', 'audit.log');
+    const h = await start(dir, { include: [f], pollMs: 20, safetyPollMs: 60_000, scanMs: 50 });
+    const w = h.tailer as unknown as { watching: boolean };
+    assert.equal(w.watching, false, 'a missing directory cannot be watched: polled');
+    mkdirSync(join(dir, 'later'));
+    writeFileSync(f, 'one\n');
+    await waitFor('the file found', () => h.lines.length === 1);
+    await waitFor('the directory watched', () => w.watching);
+    appendFileSync(f, 'two\n');
+    await waitFor('the write read', () => h.lines.length === 2);
+    assert.deepEqual(h.texts(), ['one', 'two']);
+  });
+
   it('per-file fairness: a flood and a giant line in one file do not hold back another file', async () => {
     const flood = join(dir, 'flood.log');
     const quiet = join(dir, 'quiet.log');

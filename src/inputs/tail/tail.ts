@@ -34,6 +34,7 @@ import type { Logger } from '../../log.js';
 import { CheckpointStore, idKey } from './checkpoint.js';
 import { compilePattern, expand, matchesAny, type PathPattern } from './discover.js';
 import { FINGERPRINT_BYTES, identify, sameHead, type FileIdentity } from './identity.js';
+import { DirWatches } from './watch.js';
 
 /** A line (src/inputs/read/lines.ts); committing its `end` means the line is done. */
 export type TailLine = Line;
@@ -152,8 +153,13 @@ export class Tailer {
   private wakePending = false;
   private checkpointTimer: NodeJS.Timeout | undefined;
   private scanRequested = true;
+  /** globs: chokidar on their base directories */
   private watcher: FSWatcher | undefined;
-  /** notifications are trusted once chokidar is ready, until it reports an error */
+  /** plain paths: their directories (src/inputs/tail/watch.ts) */
+  private dirWatches: DirWatches | undefined;
+  private globsWatched = true;
+  private dirsWatched = true;
+  /** notifications are trusted while every watch is up (chokidar ready, each directory watched) */
   private watching = false;
   private readonly buf: Buffer;
   private readonly counters: TailStats = {
@@ -220,6 +226,7 @@ export class Tailer {
     ]);
     clearTimeout(timer);
     await this.watcher?.close();
+    this.dirWatches?.close();
     clearTimeout(this.checkpointTimer);
     this.checkpointTimer = undefined;
     this.flushCheckpoints();
@@ -353,24 +360,44 @@ export class Tailer {
   }
 
   private startWatcher(): void {
-    const bases = [...new Set(this.patterns.map((p) => p.base))];
-    const maxDepth = Math.min(8, Math.max(...this.patterns.map((p) => (p.depth === Infinity ? 8 : p.depth))));
+    const plain = this.patterns.filter((p) => !p.isGlob);
+    const globs = this.patterns.filter((p) => p.isGlob);
+    if (plain.length > 0) {
+      this.dirWatches = new DirWatches(
+        plain.map((p) => p.pattern),
+        (kind) => {
+          if (kind === 'rename') this.scanRequested = true; // change: the quick scan covers it
+          this.wake();
+        },
+      );
+      this.dirsWatched = this.dirWatches.check();
+    }
+    if (globs.length > 0) this.watchGlobs(globs);
+    this.watching = this.globsWatched && this.dirsWatched;
+  }
+
+  private watchGlobs(globs: PathPattern[]): void {
+    this.globsWatched = false;
+    const bases = [...new Set(globs.map((p) => p.base))];
+    const maxDepth = Math.min(8, Math.max(...globs.map((p) => (p.depth === Infinity ? 8 : p.depth))));
     this.watcher = watch(bases, {
       ignoreInitial: true,
       persistent: true,
       depth: maxDepth,
       // Only the files we tail (and the directories on the way to them) are worth a watch.
-      ignored: (path: string, stats?: Stats) => !!stats?.isFile() && !matchesAny(path, this.patterns, this.o.exclude),
+      ignored: (path: string, stats?: Stats) => !!stats?.isFile() && !matchesAny(path, globs, this.o.exclude),
     });
     this.watcher.on('all', (event) => {
       if (event !== 'change') this.scanRequested = true; // change: the quick scan covers it
       this.wake();
     });
     this.watcher.on('ready', () => {
-      this.watching = true;
+      this.globsWatched = true;
+      this.watching = this.dirsWatched;
     });
     this.watcher.on('error', (err) => {
       // notifications can no longer be trusted to come: poll every pollMs from now on
+      this.globsWatched = false;
       this.watching = false;
       this.o.log.debug('tail watcher error (polling continues)', { error: String(err) });
     });
@@ -384,6 +411,11 @@ export class Tailer {
    * a rotation is noticed within one poll interval even without watcher events.
    */
   private scan(full = true): void {
+    if (full && this.dirWatches) {
+      // a directory that was missing (or replaced) is watched from the next full scan on
+      this.dirsWatched = this.dirWatches.check();
+      this.watching = this.globsWatched && this.dirsWatched;
+    }
     const paths = full ? expand(this.patterns, this.o.exclude) : this.quickPaths();
     const examined = new Set(paths);
     const seen = new Set<string>();
