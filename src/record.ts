@@ -8,6 +8,24 @@ import type { TtyDevice } from './tty.js';
 /** Raw source of a record (audit records of the event, or the log line), kept off the JSON. */
 export const kRaw: unique symbol = Symbol.for('auditflow.raw');
 
+/**
+ * What the records of one single-record event shape (same record type, node and body) share, kept
+ * with the body by the normalizer (NormalizerOptions.templates): whether redaction leaves such a
+ * record alone, and its JSON text around `@timestamp` and `event.sequence`, the only parts that
+ * differ. On a record only while it is exactly as normalized: a stage that changes the record
+ * must set this to undefined (the redact filter does; normalize enables templates only when no
+ * other stage runs).
+ */
+export const kTemplate: unique symbol = Symbol('auditflow.template');
+
+export interface RecordTemplate {
+  /** redaction changed nothing in such a record (true) or did (false); undefined until known */
+  clean?: boolean;
+  /** UTF-8 JSON after the `@timestamp` value up to the `event.sequence` value, and after it */
+  head?: Buffer;
+  tail?: Buffer;
+}
+
 export type EventModule = 'auditd' | 'snoopy' | 'bash' | 'auditflow';
 export type Outcome = 'success' | 'failure' | 'unknown';
 
@@ -114,6 +132,7 @@ export interface NormalizedRecord {
   /** static decorations from config (host.fields) land at top level like osquery's decorations */
   [extra: string]: unknown;
   [kRaw]?: AuditRecord[] | string;
+  [kTemplate]?: RecordTemplate | undefined;
 }
 
 /** ISO 8601 UTC with milliseconds, from epoch milliseconds. */

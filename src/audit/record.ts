@@ -201,6 +201,8 @@ function parseHeaderAndBody(line: string, i: number, type: string, typeId: numbe
 interface ParsedBody {
   fields: Record<string, string>;
   enriched: Record<string, string> | undefined;
+  /** what a later stage derived from this body alone (see bodyMemo) */
+  memo: unknown;
 }
 
 // Bodies repeat exactly: the PATH, CWD and PROCTITLE records of a command run again, systemd's
@@ -226,7 +228,7 @@ function parseBody(body: string): ParsedBody {
   } else {
     scanFields(body, 0, body.length, fields, KERNEL);
   }
-  return { fields, enriched };
+  return { fields, enriched, memo: undefined };
 }
 
 function withFields(type: string, typeId: number, node: string | undefined, time: number, serial: number, body: string): AuditRecord {
@@ -241,6 +243,17 @@ function withFields(type: string, typeId: number, node: string | undefined, time
     }
   }
   return { type, typeId, node, time, serial, fields: parsed.fields, enriched: parsed.enriched, body };
+}
+
+/**
+ * The body cache's entry for the record's body, while the record still shares its fields: a
+ * place to keep what is derived from the body alone (the normalizer's record templates), which
+ * lives as long as the body stays cached. Undefined for a body too long to cache, or one whose
+ * fields were made the record's own.
+ */
+export function bodyMemo(rec: AuditRecord): { memo: unknown } | undefined {
+  const parsed = bodies.get(rec.body);
+  return parsed !== undefined && parsed.fields === rec.fields ? parsed : undefined;
 }
 
 /**

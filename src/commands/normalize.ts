@@ -134,6 +134,8 @@ class Run {
     private readonly opts: Options,
     private readonly errorRecords = false,
     private readonly startLanes?: () => NormalizeLanes,
+    /** records may carry templates (NormalizerOptions.templates): redaction is the only stage */
+    private readonly templates = false,
   ) {}
 
   /** A bad line: counted, shown (the first few per file), shipped as a record if configured. */
@@ -180,6 +182,7 @@ class Run {
       const stream = new AuditStream({
         includeOriginal: this.opts.original,
         resolveNames: this.opts.resolveNames,
+        templates: this.templates,
         onRecord: this.emit,
         onError: this.parseFailed,
       });
@@ -354,7 +357,10 @@ export const normalizeCommand: Command = {
               log: (l) => io.stderr.write(l),
             });
     await pipeline.start();
-    const run = new Run(io, pipeline, opts, config?.error_records === true, startLanes);
+    // Templates are kept valid by the redact filter alone: not with other filters, host fields
+    // (decorate) or context, which change records the filter never sees change.
+    const templates = !opts.enrich && laneSafe(items) && (config?.host === undefined || Object.keys(config.host).length === 0);
+    const run = new Run(io, pipeline, opts, config?.error_records === true, startLanes, templates);
     const started = Date.now();
     const progress = io.stderr.isTTY
       ? setInterval(

@@ -4,7 +4,7 @@
 // made from.
 // `redacted[]` names the fields it changed (never the secret).
 import type { Filter, FilterStats } from '../../pipeline/types.js';
-import { kRaw, type NormalizedRecord } from '../../record.js';
+import { kRaw, kTemplate, type NormalizedRecord } from '../../record.js';
 import type { UserRuleConfig } from './rules.js';
 import { Redactor } from './redactor.js';
 import { Memo } from './memo.js';
@@ -70,10 +70,20 @@ export class RedactFilter implements Filter {
   }
 
   apply(rec: NormalizedRecord): NormalizedRecord {
-    const t0 = performance.now();
     this.seen++;
-    this.redact(rec);
+    // a record exactly as normalized, of a shape this filter found nothing in before: the same
+    // text again, the same answer
+    const template = rec[kTemplate];
+    if (template?.clean === true) return rec;
+    const t0 = performance.now();
+    const changed = this.redact(rec);
     if (performance.now() - t0 > SLOW_MS) this.slow++;
+    if (template !== undefined) {
+      if (changed) {
+        template.clean = false;
+        rec[kTemplate] = undefined;
+      } else template.clean ??= true;
+    }
     return rec;
   }
 
@@ -92,7 +102,8 @@ export class RedactFilter implements Filter {
     return out === s ? undefined : out;
   }
 
-  private redact(rec: NormalizedRecord): void {
+  /** Redacts rec in place; whether anything in it changed. */
+  private redact(rec: NormalizedRecord): boolean {
     const r = this.redactor;
     let list: string[] | undefined;
     const p = rec.process;
@@ -215,7 +226,9 @@ export class RedactFilter implements Filter {
       }
     }
     if (rawChanged) this.byField.set('raw', (this.byField.get('raw') ?? 0) + 1);
-    if (list !== undefined || rawChanged) this.modified++;
+    if (list === undefined && !rawChanged) return false;
+    this.modified++;
+    return true;
   }
 
   stats(): FilterStats & { slow: number; fields: Record<string, number> } {

@@ -1,0 +1,95 @@
+// Record templates (NormalizerOptions.templates): a single-record event's shape (type, node,
+// body) keeps whether redaction changed such a record and its JSON around the time and serial.
+// They must change nothing: the same bytes, the same redactions and counts as without them.
+import { strict as assert } from 'node:assert';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AuditStream } from '../src/audit/stream.js';
+import { RedactFilter } from '../src/filters/redact/filter.js';
+import { JsonLinesEncoder } from '../src/outputs/json-lines.js';
+import { kTemplate, type NormalizedRecord } from '../src/record.js';
+import { runCli, tempDir } from './support/io.js';
+
+const auditSample = fileURLToPath(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url));
+const hex = (s: string) => Buffer.from(s).toString('hex').toUpperCase();
+
+// single-record events that carry secrets (sudo's command, a password typed as the user name,
+// a TTY record's keystrokes), and a clean one, beside the real capture
+const crafted = [
+  `type=USER_CMD msg=audit(1795395190.001:200001): pid=1 uid=0 auid=1000 ses=5 msg='cwd="/root" cmd=${hex('mysql -u root -pSecret123 db')} exe="/usr/bin/sudo" terminal=pts/0 res=success'`,
+  `type=USER_AUTH msg=audit(1795395190.002:200002): pid=2 uid=0 auid=4294967295 ses=4294967295 msg='op=PAM:authentication grantors=? acct="password=hunter2" exe="/usr/sbin/sshd" hostname=10.0.0.9 addr=10.0.0.9 terminal=ssh res=failed'`,
+  `type=TTY msg=audit(1795395190.003:200003): tty pid=3 uid=0 auid=1000 ses=5 major=136 minor=0 comm="bash" data=${hex('export TOKEN=ghp_FAKEtoken1234567890\r')}`,
+  `type=USER_ACCT msg=audit(1795395190.004:200004): pid=4 uid=0 auid=4294967295 ses=4294967295 msg='op=PAM:accounting grantors=pam_unix acct="alice" exe="/usr/sbin/sshd" hostname=10.0.0.9 addr=10.0.0.9 terminal=ssh res=success'`,
+];
+
+/** The lines `copies` times over, serials and times moved on per copy, so every event is new. */
+function replicated(lines: string[], copies: number): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < copies; k++) {
+    for (const l of lines) {
+      out.push(l.replace(/audit\((\d+)\.(\d+):(\d+)\)/, (_, sec, ms, serial) => `audit(${Number(sec) + k * 100}.${ms}:${Number(serial) + k * 300_000})`));
+    }
+  }
+  return out;
+}
+
+function run(lines: string[], templates: boolean) {
+  const records: NormalizedRecord[] = [];
+  const stream = new AuditStream({ templates, onRecord: (r) => records.push(r), onError: () => assert.fail('no bad line here') });
+  lines.forEach((l, i) => stream.line(l, `test:${i + 1}`));
+  stream.flush();
+  const filter = new RedactFilter();
+  for (const r of records) filter.apply(r);
+  const encoder = new JsonLinesEncoder();
+  const bytes = encoder.encode(records);
+  return { records, bytes, stats: filter.stats() };
+}
+
+describe('normalize record templates', () => {
+  const lines = replicated([...readFileSync(auditSample, 'utf8').split('\n').filter(Boolean), ...crafted], 3);
+
+  it('give the same bytes, redactions and redaction counts as records without them', () => {
+    const plain = run(lines, false);
+    const fast = run(lines, true);
+    assert.deepEqual(fast.bytes, plain.bytes);
+    const { slow: _a, ...fastStats } = fast.stats;
+    const { slow: _b, ...plainStats } = plain.stats;
+    assert.deepEqual(fastStats, plainStats);
+    // and they were used: lone records after the first of their shape carry a learned template
+    const learned = fast.records.filter((r) => r[kTemplate]?.tail !== undefined).length;
+    assert.ok(learned > 20, `${learned} records with a learned template`);
+    assert.equal(plain.records.filter((r) => r[kTemplate] !== undefined).length, 0);
+  });
+
+  it('redact every record of a secret-bearing shape, not only the first, and leave the template off them', () => {
+    const { records, bytes } = run(replicated(crafted, 4), true);
+    const text = bytes.toString();
+    for (const secret of ['Secret123', 'hunter2', 'ghp_FAKEtoken1234567890']) assert.ok(!text.includes(secret), `${secret} leaked`);
+    const cmds = records.filter((r) => r.audit?.record_types?.[0] === 'USER_CMD');
+    assert.equal(cmds.length, 4);
+    for (const r of cmds) {
+      assert.ok(r.redacted !== undefined && r.redacted.length > 0);
+      assert.equal(r[kTemplate], undefined);
+    }
+    const clean = records.filter((r) => r.audit?.record_types?.[0] === 'USER_ACCT');
+    assert.equal(clean.length, 4);
+    assert.ok(clean.slice(1).every((r) => r[kTemplate]?.clean === true && r.redacted === undefined));
+  });
+
+  it('normalize prints what the template-free path gives, and none when host fields are configured', async () => {
+    const dir = tempDir('af-templates-');
+    const file = join(dir, 'audit.log');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const { code, stdout, stderr } = await runCli(['normalize', '--threads', '0', file]);
+    assert.equal(code, 0, stderr);
+    assert.equal(stdout, run(lines, false).bytes.toString());
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ host: { fields: { env: 'test' } } }));
+    const decorated = await runCli(['normalize', '--threads', '0', '--config', config, file]);
+    assert.equal(decorated.code, 0, decorated.stderr);
+    const recs = decorated.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    assert.equal(recs.length, run(lines, false).records.length);
+    assert.ok(recs.every((r) => r.labels?.env === 'test' && r.host?.name !== undefined));
+  });
+});
