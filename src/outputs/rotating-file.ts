@@ -50,6 +50,7 @@ export interface RotatingFileStats {
 }
 
 const TAIL_CHUNK = 65536;
+const MAX_SPARE_BYTES = 16 << 20;
 
 /** A batch's units as UTF-8 bytes, and where each ends. */
 interface EncodedUnits {
@@ -62,14 +63,11 @@ interface EncodedUnits {
  * (so they become one write(2)), and each caller's promise with the index of its last unit.
  */
 class Group {
-  buf: Buffer;
   used = 0;
   readonly ends: number[] = [];
   readonly waiters: { last: number; resolve(): void; reject(err: Error): void }[] = [];
 
-  constructor(size: number) {
-    this.buf = Buffer.allocUnsafeSlow(size);
-  }
+  constructor(public buf: Buffer) {}
 
   /**
    * Encodes units straight into the buffer (`text += unit` then Buffer.from cost ten times as
@@ -128,7 +126,13 @@ export class RotatingFile {
   private chain: Promise<void> = Promise.resolve();
   /** appends not yet being written: they go out together in the next write */
   private group: Group | undefined;
-  private typicalGroup = 64 << 10;
+  /**
+   * The buffer of the last group written, for the next one: two buffers take turns (one being
+   * written, one being filled). A new one per group (~1 MiB under load) outlived young-generation
+   * GCs while its write was in progress and was freed only by the next mark-compact: +10-15 MiB
+   * peak RSS tailing 200,000 lines.
+   */
+  private spare: Buffer | undefined;
   private syncTimer: NodeJS.Timeout | undefined;
   private wake: (() => void) | null = null;
   private lastErrorLog = 0;
@@ -192,7 +196,10 @@ export class RotatingFile {
   private openGroup(sizeHint: number): Group {
     let g = this.group;
     if (g === undefined) {
-      const fresh = new Group(Math.max(4096, sizeHint, this.typicalGroup));
+      let buf = this.spare;
+      this.spare = undefined;
+      if (buf === undefined || buf.length < sizeHint) buf = Buffer.allocUnsafeSlow(Math.max(64 << 10, sizeHint));
+      const fresh = new Group(buf);
       this.group = g = fresh;
       void this.serial(() => {
         if (this.group === fresh) this.group = undefined;
@@ -203,19 +210,20 @@ export class RotatingFile {
   }
 
   private async writeGroup(g: Group): Promise<void> {
-    if (g.ends.length === 0) return;
-    // the next group starts near this one's size (a batch is encoded into it without growing)
-    this.typicalGroup = Math.min(8 << 20, Math.max(4096, (this.typicalGroup + g.used) >> 1));
-    const batch = g.encoded();
     let written = 0;
     try {
-      await this.appendUnits(batch, (n) => {
-        written = n;
-      });
+      if (g.ends.length > 0) {
+        await this.appendUnits(g.encoded(), (n) => {
+          written = n;
+        });
+      }
     } catch (err) {
       // given up at close: those whose units all reached the file are written, the rest failed
       for (const w of g.waiters) w.last < written ? w.resolve() : w.reject(err as Error);
       return;
+    } finally {
+      // no longer in a write: the next group fills it (a rare huge one is let go)
+      if (g.buf.length <= MAX_SPARE_BYTES && (this.spare === undefined || this.spare.length < g.buf.length)) this.spare = g.buf;
     }
     for (const w of g.waiters) w.resolve();
   }
