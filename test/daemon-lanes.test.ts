@@ -151,6 +151,26 @@ describe('daemon lanes (threads)', function () {
     assert.equal(joinBatches(undefined, undefined), undefined);
   });
 
+  it('a batch carries lines that are not ASCII across unchanged, whatever their length', () => {
+    const b = new BatchBuilder();
+    const odd = [
+      `type=USER_CMD msg=audit(1700000000.001:7): pid=1 uid=0 msg='cwd="/home/jörg/名前" cmd=ls terminal=pts/0 res=success'`,
+      `type=USER_CMD msg=audit(1700000000.002:8): pid=1 uid=0 msg='cwd="/${'é'.repeat(40_000)}😀" cmd=ls terminal=pts/0 res=success'`,
+    ];
+    b.event(odd.slice(0, 1));
+    b.event(odd.slice(1));
+    const bodies: string[] = [];
+    unpack(
+      b.take(),
+      (records) => bodies.push(...records.map((r) => r.body)),
+      () => assert.fail('no errors'),
+    );
+    assert.deepEqual(
+      bodies,
+      odd.map((l) => l.slice(l.indexOf('): ') + 3)),
+    );
+  });
+
   it('are used for an audit.log alone into files: as many as asked without state across records, else one, else none', () => {
     const file = { writeLines: () => Promise.resolve() } as unknown as Output;
     const other = {} as Output;
