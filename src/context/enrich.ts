@@ -135,7 +135,7 @@ export class ContextStage implements AncestryLookup {
     if (e.sessionLeader !== undefined) p.session_leader = ref(e.sessionLeader);
     if (e.groupLeader !== undefined) p.group_leader = ref(e.groupLeader);
     if (e.entryLeader !== undefined) p.entry_leader = ref(e.entryLeader);
-    const ancestry = table.sharedAncestry(e);
+    const ancestry = table.ancestryOf(e);
     if (ancestry !== undefined) {
       if (p.Ext === undefined) p.Ext = ancestry.ext;
       else p.Ext.ancestry = ancestry.ids;

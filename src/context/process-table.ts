@@ -116,7 +116,6 @@ export interface AncestryLookup {
 }
 
 const UNSET_SESSION = '4294967295';
-const NO_ANCESTRY: readonly string[] = Object.freeze([]);
 const EXIT_SYSCALLS = new Set(['exit_group']);
 const FORK_SYSCALLS = new Set(['clone', 'clone3', 'fork', 'vfork']);
 
@@ -549,17 +548,13 @@ export class ProcessTable implements AncestryLookup {
   }
 
   /**
-   * Entity ids of the ancestors, nearest first, at most maxAncestry. Siblings have the same, so
-   * the parent keeps one array for all its children's records (a storm's thousands of children
-   * of one shell share it) rather than each record or each entry making its own; any reparenting
-   * in the table makes them all again. Shared: never written to.
+   * Entity ids of the ancestors, nearest first, at most maxAncestry (undefined when none is
+   * known). Siblings have the same, so the parent keeps one frozen array, and the process.Ext
+   * object records carry it in, for all its children's records (a storm's thousands of children
+   * of one shell share them) rather than each record or each entry making its own; any
+   * reparenting in the table makes them all again.
    */
-  ancestryOf(e: ProcEntry): readonly string[] {
-    return this.sharedAncestry(e)?.ids ?? NO_ANCESTRY;
-  }
-
-  /** The ancestry with the process.Ext object records carry it in; undefined when none is known. */
-  sharedAncestry(e: ProcEntry): SharedAncestry | undefined {
+  ancestryOf(e: ProcEntry): SharedAncestry | undefined {
     const parent = e.parent;
     if (parent === undefined || this.maxAncestry === 0) return undefined;
     const kept = parent.kidsAncestry;
