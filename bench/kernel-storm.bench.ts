@@ -18,7 +18,7 @@
 //   (kind=open: openat storm in a rule-scoped directory, as fast as it goes or paced at rate=)
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, openSync, readSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, openSync, readSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,6 +63,63 @@ function cpuSeconds(pid: number, which: 'all' | 'sys' = 'all'): number {
   } catch {
     return 0;
   }
+}
+
+/** Per thread (by name): CPU ticks and context switches, to see which thread a storm costs. */
+interface ThreadSample {
+  ticks: number;
+  voluntary: number;
+  involuntary: number;
+  count: number;
+}
+
+function threadSamples(pids: number[]): Map<string, ThreadSample> {
+  const out = new Map<string, ThreadSample>();
+  for (const pid of pids) {
+    let tids: string[] = [];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        // the main thread apart from the helpers that share its name (V8's, libuv's pool)
+        const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const name = `${pid === pids[0] ? '' : 'child:'}${tid === String(pid) ? `${comm} (main)` : comm}`;
+        const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+        const num = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+        const t = out.get(name) ?? { ticks: 0, voluntary: 0, involuntary: 0, count: 0 };
+        t.ticks += Number(rest[11]) + Number(rest[12]);
+        t.voluntary += num('voluntary_ctxt_switches');
+        t.involuntary += num('nonvoluntary_ctxt_switches');
+        t.count++;
+        out.set(name, t);
+      } catch {
+        /* the thread ended */
+      }
+    }
+  }
+  return out;
+}
+
+/** What each thread (by name) spent between two samples, per 10,000 events. */
+function threadTable(before: Map<string, ThreadSample>, after: Map<string, ThreadSample>, events: number): string[] {
+  const per = 10000 / Math.max(1, events);
+  const rows: string[] = [];
+  for (const [name, a] of after) {
+    const b = before.get(name) ?? { ticks: 0, voluntary: 0, involuntary: 0, count: 0 };
+    const cpu = (a.ticks - b.ticks) / TICK;
+    const vol = a.voluntary - b.voluntary;
+    const inv = a.involuntary - b.involuntary;
+    if (cpu === 0 && vol === 0 && inv === 0) continue;
+    rows.push(
+      `  ${`${name} x${a.count}`.padEnd(24)} ${(cpu * per).toFixed(2).padStart(8)} ${Math.round(vol * per).toString().padStart(10)} ${Math.round(inv * per).toString().padStart(10)}`,
+    );
+  }
+  return rows;
 }
 
 function children(pid: number): number[] {
@@ -149,6 +206,8 @@ interface Result {
   sysS: number;
   cpuPer10k: number;
   lost: number;
+  /** per thread name: CPU s, voluntary and involuntary context switches per 10k events */
+  threads: string[];
 }
 
 /** Samples the daemons' CPU until it stops growing (they have written what they got). */
@@ -185,12 +244,14 @@ async function measure(client: AuditClient, d: Daemon): Promise<Result> {
   const cpu0 = d.pids().reduce((s, p) => s + cpuSeconds(p), 0);
   const sys0 = d.pids().reduce((s, p) => s + cpuSeconds(p, 'sys'), 0);
   const lost0 = client.getStatus().lost;
+  const threads0 = threadSamples(d.pids());
   const stormMs = await runStorm();
   await settle(d);
   const cpuS = d.pids().reduce((s, p) => s + cpuSeconds(p), 0) - cpu0;
   const sysS = d.pids().reduce((s, p) => s + cpuSeconds(p, 'sys'), 0) - sys0;
   const lost = client.getStatus().lost - lost0;
   const delivered = d.delivered();
+  const threads = threadTable(threads0, threadSamples(d.pids()), delivered);
   return {
     name: d.name,
     stormMs,
@@ -200,6 +261,7 @@ async function measure(client: AuditClient, d: Daemon): Promise<Result> {
     sysS,
     cpuPer10k: (cpuS * 10000) / Math.max(1, delivered),
     lost,
+    threads,
   };
 }
 
@@ -418,6 +480,8 @@ async function main(): Promise<void> {
       `${r.name.padEnd(15)} ${String(r.execsPerSec).padStart(7)} ${String(r.delivered).padStart(16)} ${r.cpuS.toFixed(2).padStart(7)} ${r.cpuPer10k.toFixed(2).padStart(18)} ${String(r.lost).padStart(13)}   (system ${r.sysS.toFixed(2)} s)`,
     );
   }
+  console.log('per 10k events, by thread: CPU s, voluntary and involuntary context switches');
+  for (const r of results) console.log(`${r.name}\n${r.threads.join('\n')}`);
 }
 
 await main();

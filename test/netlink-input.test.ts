@@ -134,59 +134,69 @@ describe('netlink input against the kernel (unicast)', function () {
     assert.ok(input.stats().records > 0);
   });
 
-  it('keeps reading the socket while the pipeline holds a batch and the JS thread is busy: nothing lost, every open delivered once', async () => {
-    const flood = path.join(dir, 'ring');
-    mkdirSync(flood);
-    const rules = path.join(dir, 'ring.rules');
-    writeFileSync(rules, `-a always,exit -F arch=b64 -S openat -F dir=${flood} -F auid=${AUID} -k af-ring\n`);
-    // 20,001 opens are ~100,000 records: more than this backlog and a 4 KiB socket buffer hold,
-    // so they arrive only if something reads the socket while JS does not
-    const input = netlink(
-      { mode: 'unicast', rules: [rules], exclude_self: false, reload_handoff_ms: 0, receive_buffer: 4096, backlog_limit: 65536, batch_max_wait_ms: 0 },
-      { stateDir: dir, hostName: 'test', log: silentLogger },
-    );
-    const records: NormalizedRecord[] = [];
-    const errors: AuditflowError[] = [];
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let pushes = 0;
-    await input.start({
-      push: async (b) => {
-        pushes++;
-        await held;
-        records.push(...b.records);
-      },
-      error: (e) => errors.push(e),
-    });
-    try {
-      const open = (n: number) =>
-        runAs(AUID, [
-          PYTHON,
-          '-c',
-          `import os\np = os.path.join(${JSON.stringify(flood)}, "f")\nfor i in range(${n}):\n    os.close(os.open(p, os.O_RDONLY | os.O_CREAT, 0o600))\n`,
-        ]);
-      assert.equal(open(1).status, 0);
-      await waitFor(() => (pushes > 0 && input.stats().paused > 0 ? true : undefined), 10000, 'the first batch to wait in the pipeline');
-      const lostBefore = auditctlStatus().lost;
-      // runAs waits synchronously: the JS thread does nothing until the storm is over
-      assert.equal(open(20000).status, 0);
-      assert.equal(auditctlStatus().lost - lostBefore, 0, 'the kernel lost nothing');
-      assert.ok(input.stats().ring_peak > 4096, `the reader held what JS could not take (ring_peak ${input.stats().ring_peak})`);
-      release();
-      const count = () => records.filter((r) => r.audit?.keys?.includes('af-ring')).length;
-      await waitFor(() => (count() >= 20001 ? true : undefined), 30000, `every open (${count()} so far)`);
-      await input.stop();
-      assert.equal(count(), 20001);
-      assert.deepEqual(
-        records.filter((r) => r.event.action === 'lost-events'),
-        [],
+  // A 4 KiB socket buffer, the reader waking JS per read (batch_max_wait_ms 0): it must take each
+  // record as it comes. The default 8 MiB and the default linger: the reader sleeps for as long
+  // as the buffer safely holds what the storm sends meanwhile, and loses nothing either.
+  for (const [buffer, backlog, wait] of [
+    [4096, 65536, 0],
+    [8388608, 8192, 20],
+  ])
+    it(`keeps reading the socket while the pipeline holds a batch and the JS thread is busy: nothing lost, every open delivered once (receive_buffer ${buffer}, backlog_limit ${backlog}, batch_max_wait_ms ${wait})`, async () => {
+      const flood = path.join(dir, `ring-${buffer}-${wait}`);
+      mkdirSync(flood);
+      const rules = path.join(dir, 'ring.rules');
+      writeFileSync(rules, `-a always,exit -F arch=b64 -S openat -F dir=${flood} -F auid=${AUID} -k af-ring\n`);
+      // 20,001 opens are ~100,000 records: more than the backlog and the socket buffer hold (a
+      // queued record costs the buffer a few KiB), so they arrive only if something reads the
+      // socket while JS does not
+      const input = netlink(
+        { mode: 'unicast', rules: [rules], exclude_self: false, reload_handoff_ms: 0, receive_buffer: buffer, backlog_limit: backlog, batch_max_wait_ms: wait },
+        { stateDir: dir, hostName: 'test', log: silentLogger },
       );
-      assert.deepEqual(errors, []);
-    } finally {
-      release();
-      await input.stop();
-    }
-  });
+      const records: NormalizedRecord[] = [];
+      const errors: AuditflowError[] = [];
+      let release!: () => void;
+      const held = new Promise<void>((r) => (release = r));
+      let pushes = 0;
+      await input.start({
+        push: async (b) => {
+          pushes++;
+          await held;
+          records.push(...b.records);
+        },
+        error: (e) => errors.push(e),
+      });
+      try {
+        const open = (n: number) =>
+          runAs(AUID, [
+            PYTHON,
+            '-c',
+            `import os\np = os.path.join(${JSON.stringify(flood)}, "f")\nfor i in range(${n}):\n    os.close(os.open(p, os.O_RDONLY | os.O_CREAT, 0o600))\n`,
+          ]);
+        assert.equal(open(1).status, 0);
+        await waitFor(() => (pushes > 0 && input.stats().paused > 0 ? true : undefined), 10000, 'the first batch to wait in the pipeline');
+        const lostBefore = auditctlStatus().lost;
+        // runAs waits synchronously: the JS thread does nothing until the storm is over
+        assert.equal(open(20000).status, 0);
+        assert.equal(auditctlStatus().lost - lostBefore, 0, 'the kernel lost nothing');
+        assert.ok(input.stats().ring_peak > buffer, `the reader held what JS could not take (ring_peak ${input.stats().ring_peak})`);
+        if (wait > 0) assert.ok(input.stats().naps > 0, 'the reader slept on the big buffer');
+        else assert.equal(input.stats().naps, 0, 'no sleeping on 4 KiB');
+        release();
+        const count = () => records.filter((r) => r.audit?.keys?.includes('af-ring')).length;
+        await waitFor(() => (count() >= 20001 ? true : undefined), 30000, `every open (${count()} so far)`);
+        await input.stop();
+        assert.equal(count(), 20001);
+        assert.deepEqual(
+          records.filter((r) => r.event.action === 'lost-events'),
+          [],
+        );
+        assert.deepEqual(errors, []);
+      } finally {
+        release();
+        await input.stop();
+      }
+    });
 
   it('takes over its own rules left loaded by a crashed run and removes them at stop', async () => {
     const rules = path.join(dir, 'left.rules');

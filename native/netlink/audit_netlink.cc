@@ -21,7 +21,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/netlink.h>
+#include <linux/sock_diag.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -176,13 +178,15 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
 
   std::thread reader_;
   std::atomic<bool> stopping_{false};
+  // how long a datagram may wait in the ring before JS is woken for it (start()'s lingerMs)
+  std::atomic<int64_t> linger_us_{2000};
   int wake_fd_ = -1;
   uv_async_t* async_ = nullptr;
   bool delivering_ = false;
   Napi::FunctionReference callback_;
   Napi::ObjectReference self_;
 
-  std::atomic<uint64_t> enobufs_{0}, datagrams_{0}, truncated_{0}, ring_full_{0}, ring_peak_{0};
+  std::atomic<uint64_t> enobufs_{0}, datagrams_{0}, truncated_{0}, ring_full_{0}, ring_peak_{0}, naps_{0};
   double wakeups_ = 0, batches_ = 0;
 
   bool CheckOpen(Napi::Env env) {
@@ -311,21 +315,50 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
     if (spare_.size() < 4) spare_.push_back(std::move(c));
   }
 
+  // How full the socket's receive buffer is, and its size, in the kernel's own accounting
+  // (skb truesize: a record costs a few KiB however short its text). False where SO_MEMINFO is
+  // missing (before Linux 4.6): the reader then never sleeps on the socket.
+  bool BufferUse(uint32_t& used, uint32_t& size) {
+    uint32_t info[SK_MEMINFO_VARS] = {};
+    socklen_t len = sizeof info;
+    if (getsockopt(fd_, SOL_SOCKET, SO_MEMINFO, info, &len) < 0 || len <= SK_MEMINFO_RCVBUF * sizeof(uint32_t)) return false;
+    used = info[SK_MEMINFO_RMEM_ALLOC];
+    size = info[SK_MEMINFO_RCVBUF];
+    return true;
+  }
+
   // The reader thread: waits for datagrams, moves them into the ring, wakes JS. When the ring
   // is full it stops reading, so the kernel queues (socket buffer, then its backlog) as before.
   //
-  // The socket is read as soon as anything arrives, but JS is woken at most every kLinger
-  // (or once kWakeAt datagrams are waiting): the kernel queues an event's records one datagram
-  // at a time, and one JS wake-up per few events instead of per record is what a slow rate
-  // costs least with. Records wait that long at most.
+  // JS is woken at most every linger (start()'s lingerMs; or once kWakeAt datagrams wait): the
+  // kernel queues an event's records one datagram at a time, and on this kind of host every
+  // wake-up of a thread costs more than handling a record, so one wake-up per few events is
+  // what a slow rate costs least with. Records wait that long at most.
+  //
+  // Within the linger the reader sleeps instead of waking per datagram, for as long as the
+  // socket's buffer safely holds what arrives meanwhile. The buffer is charged a few KiB per
+  // record however short its text (about 6 KiB here: the default 16 MiB holds ~2,600 records),
+  // and a storm may start during any nap, so a nap is never longer than half the buffer takes
+  // to fill at kMaxRate, and in a storm no longer than an eighth of it at the rate it was seen
+  // filling lately (decaying by a quarter per read). A small buffer leaves no time to sleep and
+  // the reader takes each datagram as it arrives, as before: a reader that slept regardless
+  // starved a 4 KiB buffer and the kernel lost records.
   void ReadLoop() {
     using Clock = std::chrono::steady_clock;
-    constexpr auto kLinger = std::chrono::microseconds(2000);
     constexpr unsigned kWakeAt = 256;
+    // bytes of receive buffer per second: the fastest the kernel is taken to fill it (about
+    // 150,000 records/s; an unpaced open storm here fills it at ~400 MB/s)
+    constexpr double kMaxRate = 1e9;
+    constexpr auto kMinSleep = std::chrono::microseconds(200);
     // named, so top -H and /proc/PID/task show what the reader costs apart from JS
     pthread_setname_np(pthread_self(), "af-netlink-rd");
     unsigned unsignaled = 0;  // datagrams in the ring JS was not woken for yet
-    Clock::time_point since;
+    Clock::time_point since, drained = Clock::now();
+    double rate = kMaxRate;
+    // A buffer too small to nap on (under ~400 KB) costs no SO_MEMINFO call per read:
+    // with a few KiB the reader must take each datagram the moment it comes.
+    uint32_t used = 0, size = 0;
+    const bool may_sleep = BufferUse(used, size) && size / 2.0 / kMaxRate >= std::chrono::duration<double>(kMinSleep).count();
     for (;;) {
       {
         std::unique_lock<std::mutex> lk(mu_);
@@ -335,11 +368,15 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
         }
         if (stopping_) return;
       }
+      const auto linger = std::chrono::microseconds(linger_us_.load());
       pollfd p[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
       timespec wait{};
       if (unsignaled) {
-        auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(since + kLinger - Clock::now()).count();
-        if (left > 0) wait.tv_nsec = static_cast<long>(left);
+        auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(since + linger - Clock::now()).count();
+        if (left > 0) {
+          wait.tv_sec = static_cast<time_t>(left / 1000000000);
+          wait.tv_nsec = static_cast<long>(left % 1000000000);
+        }
       }
       int r = ::ppoll(p, 2, unsignaled ? &wait : nullptr, nullptr);
       if (r < 0) {
@@ -349,24 +386,55 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
       }
       if (stopping_) return;
       bool full = false;
-      while (p[0].revents != 0) {
-        int n = RecvSlots(kSlots);
-        if (n < 0) {
-          Fail("recvmmsg(NETLINK_AUDIT)", -n);
-          return;
+      if (p[0].revents != 0) {
+        // (the clock is read only where needed: on a small buffer every call counts)
+        bool known = may_sleep && linger >= kMinSleep && BufferUse(used, size);
+        Clock::time_point now = known || unsignaled == 0 ? Clock::now() : since;
+        if (unsignaled == 0) since = now;
+        if (known) {
+          double secs = std::min(size / 2.0 / kMaxRate, size / 8.0 / std::max(rate, 1e6));
+          auto budget = std::chrono::duration<double>(secs);
+          auto nap = std::chrono::duration_cast<std::chrono::nanoseconds>(since + linger - now);
+          if (budget < nap) nap = std::chrono::duration_cast<std::chrono::nanoseconds>(budget);
+          if (nap >= kMinSleep && used < size / 8) {
+            naps_++;
+            pollfd w{wake_fd_, POLLIN, 0};
+            timespec t{static_cast<time_t>(nap.count() / 1000000000), static_cast<long>(nap.count() % 1000000000)};
+            while (::ppoll(&w, 1, &t, nullptr) < 0 && errno == EINTR) {
+            }
+            if (stopping_) return;
+            known = BufferUse(used, size);
+            now = Clock::now();
+          }
         }
-        if (n == 0) break;
-        {
-          std::lock_guard<std::mutex> lk(mu_);
-          queued_ += AppendSlots(TailChunk(), n);
-          if (queued_ > ring_peak_) ring_peak_ = queued_;
-          full = queued_ >= ring_limit_;
+        if (known) {
+          // what filled the buffer since the last drain emptied it; a buffer found half full
+          // may have overflowed meanwhile: assume the worst
+          double secs = std::chrono::duration<double>(now - drained).count();
+          double seen = used >= size / 2 ? kMaxRate : used / (secs > 1e-6 ? secs : 1e-6);
+          rate = seen > rate * 0.75 ? seen : rate * 0.75;
         }
-        if (unsignaled == 0) since = Clock::now();
-        unsignaled += static_cast<unsigned>(n);
-        if (full || stopping_ || static_cast<unsigned>(n) < kSlots) break;
+        for (;;) {
+          uint64_t lost_before = enobufs_.load();
+          int n = RecvSlots(kSlots);
+          if (enobufs_.load() != lost_before) rate = kMaxRate;
+          if (n < 0) {
+            Fail("recvmmsg(NETLINK_AUDIT)", -n);
+            return;
+          }
+          if (n == 0) break;
+          {
+            std::lock_guard<std::mutex> lk(mu_);
+            queued_ += AppendSlots(TailChunk(), n);
+            if (queued_ > ring_peak_) ring_peak_ = queued_;
+            full = queued_ >= ring_limit_;
+          }
+          unsignaled += static_cast<unsigned>(n);
+          if (full || stopping_ || static_cast<unsigned>(n) < kSlots) break;
+        }
+        if (may_sleep) drained = Clock::now();
       }
-      if (unsignaled && (full || unsignaled >= kWakeAt || Clock::now() - since >= kLinger)) {
+      if (unsignaled && (full || unsignaled >= kWakeAt || linger.count() == 0 || Clock::now() - since >= linger)) {
         uv_async_send(async_);
         unsignaled = 0;
       }
@@ -503,8 +571,9 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
     callback_.MakeCallback(Value(), {env.Null(), batch});
   }
 
-  // start(callback(err, batch)): a reader thread drains the socket into the ring; JS gets
-  // what it took, one call per chunk of up to maxBatch datagrams.
+  // start(callback(err, batch), lingerMs = 2): a reader thread drains the socket into the
+  // ring; JS gets what it took, one call per chunk of up to maxBatch datagrams, woken at most
+  // every lingerMs (see ReadLoop).
   Napi::Value Start(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (!CheckOpen(env)) return env.Undefined();
@@ -513,6 +582,10 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
       return env.Undefined();
     }
     callback_ = Napi::Persistent(info[0].As<Napi::Function>());
+    if (info.Length() > 1 && info[1].IsNumber()) {
+      double ms = info[1].As<Napi::Number>().DoubleValue();
+      linger_us_ = ms > 0 ? static_cast<int64_t>(ms * 1000) : 0;
+    }
     if (async_ == nullptr) {
       uv_loop_t* loop = nullptr;
       napi_get_uv_event_loop(env, &loop);
@@ -593,6 +666,7 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
     o.Set("ring_bytes", static_cast<double>(queued));
     o.Set("ring_peak", static_cast<double>(ring_peak_.load()));
     o.Set("ring_full", static_cast<double>(ring_full_.load()));
+    o.Set("naps", static_cast<double>(naps_.load()));
     return o;
   }
 };

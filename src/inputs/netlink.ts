@@ -135,6 +135,8 @@ export interface NetlinkCounters {
   ring_peak: number;
   /** times that ring was full, so the kernel had to queue */
   ring_full: number;
+  /** times the reader slept while the socket buffer held what arrived, instead of waking per record */
+  naps: number;
 }
 
 export class NetlinkInput implements Input {
@@ -155,6 +157,7 @@ export class NetlinkInput implements Input {
     paused: 0,
     ring_peak: 0,
     ring_full: 0,
+    naps: 0,
   };
   private session: KernelSession | undefined;
   private stream: AuditStream | undefined;
@@ -237,13 +240,15 @@ export class NetlinkInput implements Input {
   private resume(): void {
     if (this.polling || this.stopped || !this.session) return;
     this.polling = true;
+    // the reader thread holds records up to batch_max_wait_ms before waking this thread, so a
+    // batch it hands over has already waited for company (see onBatch)
     this.session.events.start((err, batch) => {
       if (err) {
         this.sink?.error(new AuditflowError('AF_ERR_NETLINK', err.message, this.name));
         return;
       }
       if (batch) this.onBatch(batch);
-    });
+    }, this.cfg.batch_max_wait_ms);
   }
 
   /** The addon's reader thread goes on taking records off the socket into its ring meanwhile. */
@@ -269,7 +274,9 @@ export class NetlinkInput implements Input {
         this.sink?.error(parseError(`${this.name} datagram`, `${len} bytes, shorter than a netlink header`));
       },
     );
-    this.scheduleFlush();
+    // no second wait here: the addon woke this thread only once the batch's first record had
+    // waited batch_max_wait_ms (or enough had come), and a timer per batch is one more wake-up
+    this.flushPending();
   }
 
   /**
@@ -396,6 +403,7 @@ export class NetlinkInput implements Input {
     this.counters.enobufs = s.enobufs;
     this.counters.ring_peak = s.ring_peak;
     this.counters.ring_full = s.ring_full;
+    this.counters.naps = s.naps;
   }
 
   stats(): Record<string, number> {

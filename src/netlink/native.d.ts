@@ -19,6 +19,8 @@ export interface RawSocketStats {
   ring_peak: number;
   /** times the reader found the ring full and left the socket to the kernel until JS caught up */
   ring_full: number;
+  /** times the reader slept through part of its linger (the socket buffer holding what came) */
+  naps: number;
 }
 
 export interface RawAuditSocket {
@@ -35,9 +37,10 @@ export interface RawAuditSocket {
   receive(timeoutMs: number): RawBatch | undefined;
   /**
    * A reader thread drains the socket into the ring (at most ringBytes); the callback gets what
-   * it took on the event loop, one call per batch of up to maxBatch datagrams.
+   * it took on the event loop, one call per batch of up to maxBatch datagrams, at most every
+   * lingerMs (default 2; sooner once 256 datagrams wait) after the first of them arrived.
    */
-  start(callback: (err: (Error & { code?: string }) | null, batch?: RawBatch) => void): void;
+  start(callback: (err: (Error & { code?: string }) | null, batch?: RawBatch) => void, lingerMs?: number): void;
   /** No calls until start() again; the reader goes on filling the ring up to its limit. */
   pause(): void;
   /** Ends the reader thread; what it took stays for receive() or the next start(). */
