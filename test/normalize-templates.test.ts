@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AuditStream } from '../src/audit/stream.js';
+import { recordCopier } from '../src/audit/normalize/record-copier.js';
 import { RedactFilter } from '../src/filters/redact/filter.js';
 import { JsonLinesEncoder } from '../src/outputs/json-lines.js';
 import { kTemplate, type NormalizedRecord } from '../src/record.js';
@@ -47,7 +48,8 @@ function run(lines: string[], templates: boolean) {
 }
 
 describe('normalize record templates', () => {
-  const lines = replicated([...readFileSync(auditSample, 'utf8').split('\n').filter(Boolean), ...crafted], 3);
+  // enough copies for a repeated shape's records to be copied rather than built (COPY_AFTER)
+  const lines = replicated([...readFileSync(auditSample, 'utf8').split('\n').filter(Boolean), ...crafted], 20);
 
   it('give the same bytes, redactions and redaction counts as records without them', () => {
     const plain = run(lines, false);
@@ -75,6 +77,26 @@ describe('normalize record templates', () => {
     const clean = records.filter((r) => r.audit?.record_types?.[0] === 'USER_ACCT');
     assert.equal(clean.length, 4);
     assert.ok(clean.slice(1).every((r) => r[kTemplate]?.clean === true && r.redacted === undefined));
+  });
+
+  it('copy a record all through, with its own time and serial, keys in the same order', () => {
+    const rec = {
+      '@timestamp': '2016-12-07T02:16:25.414Z',
+      event: { module: 'auditd', kind: 'event', action: 'x', sequence: 6, category: ['iam'] },
+      audit: { data: { '10': 'ten', b: 'bee', '2': 'two', socket: { port: 22 } } },
+      message: 'm "quoted" \u2028',
+      skipped: undefined,
+    };
+    const copy = recordCopier(rec)!;
+    const a = copy('2020-01-01T00:00:00.000Z', 4294967295) as typeof rec;
+    const b = copy('2021-01-01T00:00:00.000Z', 0) as typeof rec;
+    assert.equal(JSON.stringify(a), JSON.stringify({ ...rec, '@timestamp': '2020-01-01T00:00:00.000Z', event: { ...rec.event, sequence: 4294967295 } }));
+    assert.equal(b.event.sequence, 0);
+    assert.notEqual(a.audit, b.audit);
+    assert.notEqual(a.audit.data.socket, rec.audit.data.socket);
+    assert.notEqual(a.event.category, b.event.category);
+    assert.equal(recordCopier({ ...rec, when: new Date(0) }), undefined);
+    assert.equal(recordCopier(JSON.parse('{"audit":{"data":{"__proto__":"x"}}}')), undefined);
   });
 
   it('normalize prints what the template-free path gives, and none when host fields are configured', async () => {

@@ -17,6 +17,7 @@ import { execArgs } from './execve.js';
 import { pickExec } from './paths.js';
 import { dataOf, fillGenericType, fillRecordType } from './record-types.js';
 import { fillSubject } from './subject.js';
+import { recordCopier } from './record-copier.js';
 import { fillSyscallAudit, fillSyscallObject, sockaddrOf, socketData, syscallInfo, uringInfo } from './syscall.js';
 
 export interface NormalizerOptions {
@@ -73,8 +74,14 @@ class AuditNormalizer implements Normalizer {
     let out: NormalizedRecord;
     let template: RecordTemplate | undefined;
     try {
-      out = build(records, this.namer, this.clock);
-      if (this.templates && records.length === 1) template = templateOf(records[0]);
+      const slot = this.templates && records.length === 1 ? slotOf(records[0]) : undefined;
+      if (slot?.copy !== undefined) out = slot.copy(this.clock.iso(records[0].time), records[0].serial) as NormalizedRecord;
+      else {
+        out = build(records, this.namer, this.clock);
+        // a shape seen often enough is worth a copier made for its record (a compile each)
+        if (slot !== undefined && ++slot.seen === COPY_AFTER) slot.copy = recordCopier(out);
+      }
+      template = slot?.template;
     } catch (err) {
       this.errors++;
       out = unreadable(records, err);
@@ -86,25 +93,35 @@ class AuditNormalizer implements Normalizer {
   }
 }
 
-/** What build() reads of a lone record besides its time and serial: the template's key. */
+/**
+ * A lone record's shape: what build() reads of it besides its time and serial (type, node, body),
+ * its template, how many records of it were built, and, once that is COPY_AFTER, the copier of
+ * the record build() made of it.
+ */
 interface TemplateSlot {
   type: string;
   node: string | undefined;
   template: RecordTemplate;
+  seen: number;
+  copy: ((time: string, serial: number) => object) | undefined;
 }
 
+/** Records of a shape built before the rest are copied (making a copier compiles a function). */
+const COPY_AFTER = 16;
+
 /**
- * The template of a lone record's shape, kept with its body in the parser's body cache: build()
+ * The slot of a lone record's shape, kept with its body in the parser's body cache: build()
  * makes the same record from the same type, node and body, but for @timestamp (the time) and
  * event.sequence (the serial).
  */
-function templateOf(rec: AuditRecord): RecordTemplate | undefined {
+function slotOf(rec: AuditRecord): TemplateSlot | undefined {
   const entry = bodyMemo(rec);
   if (entry === undefined) return undefined;
   let slot = entry.memo as TemplateSlot | undefined;
-  if (slot === undefined || slot.type !== rec.type || slot.node !== rec.node) entry.memo = slot = { type: rec.type, node: rec.node, template: {} };
-  return slot.template;
+  if (slot === undefined || slot.type !== rec.type || slot.node !== rec.node) entry.memo = slot = { type: rec.type, node: rec.node, template: {}, seen: 0, copy: undefined };
+  return slot;
 }
+
 
 function build(records: AuditRecord[], namer: IdNamer, clock: IsoClock): NormalizedRecord {
   if (records.length === 0) throw new Error('event with no records');
