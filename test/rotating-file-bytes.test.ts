@@ -74,6 +74,50 @@ describe('rotating writer bytes', () => {
     assert.equal(readFileSync(path, 'utf8'), `${units.join('\n')}\n${units.join('\n')}\n{"n":"a"}\n{"n":"b"}\n`);
   });
 
+  it('one write of strings and ready-made lines mixed, rotating inside it, keeps every unit whole and in order', async () => {
+    const path = join(tempDir('af-rot-'), 'out.jsonl');
+    const f = new RotatingFile({
+      path,
+      mode: 0o600,
+      dirMode: 0o700,
+      maxBytes: 4096,
+      maxAgeMs: 0,
+      keep: 50,
+      fsync: 'never',
+      fsyncIntervalMs: 0,
+      log: silentLogger,
+    });
+    await f.open();
+    const want: string[] = [];
+    const pending: Promise<void>[] = [];
+    for (let i = 0; i < 30; i++) {
+      const units = [`s${i}-${'x'.repeat(i * 37)}`, `t${i}-€`];
+      pending.push(f.append(units, true));
+      want.push(...units);
+      const lines = [`l${i}-${'y'.repeat(i * 53)}`, `m${i}-😀`];
+      pending.push(f.appendLines(Buffer.from(`${lines.join('\n')}\n`)));
+      want.push(...lines);
+    }
+    // larger than the scratch buffer: it grows in the middle of the group
+    const big = 'z'.repeat(100_000);
+    pending.push(f.append([big, 'after-big'], true));
+    want.push(big, 'after-big');
+    await Promise.all(pending);
+    assert.equal(f.stats().rotations > 5, true, `${f.stats().rotations} rotations`);
+    await f.close();
+    const files = [...Array.from({ length: 50 }, (_, i) => `${path}.${50 - i}`), path].filter((p) => {
+      try {
+        statSync(p);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    const text = files.map((p) => readFileSync(p, 'utf8')).join('');
+    assert.equal(text, `${want.join('\n')}\n`);
+    for (const p of files) assert.ok(readFileSync(p, 'utf8').endsWith('\n'), p);
+  });
+
   it('an append made after reopen() goes to the new file even when it comes before the reopen ran', async () => {
     const dir = tempDir('af-rot-');
     const path = join(dir, 'out.jsonl');

@@ -52,48 +52,55 @@ export interface RotatingFileStats {
 const TAIL_CHUNK = 65536;
 const MAX_SPARE_BYTES = 16 << 20;
 
-/** A batch's units as UTF-8 bytes, and where each ends. */
+/** A batch's units as UTF-8 bytes (pieces, in order), and where each unit ends in them. */
 interface EncodedUnits {
-  bytes: Buffer;
+  pieces: Buffer[];
   ends: number[];
 }
 
 /**
- * Appends waiting for the same write: their units encoded one after another into one buffer
- * (so they become one write(2)), and each caller's promise with the index of its last unit.
+ * Appends waiting for the same write: their units (one after another, so they become one
+ * write(2)), and each caller's promise with the index of its last unit. Strings are encoded
+ * into a scratch buffer; bytes that are lines already (the lanes' answers) are kept as pieces
+ * of their own, not copied.
  */
 class Group {
-  used = 0;
+  /** bytes before the scratch's uncut part */
+  private cut: Buffer[] = [];
+  private cutBytes = 0;
+  /** where the scratch's bytes not yet in `cut` begin */
+  private from = 0;
+  private used = 0;
   readonly ends: number[] = [];
   readonly waiters: { last: number; resolve(): void; reject(err: Error): void }[] = [];
 
-  constructor(public buf: Buffer) {}
+  constructor(public scratch: Buffer) {}
 
   /**
-   * Encodes units straight into the buffer (`text += unit` then Buffer.from cost ten times as
-   * much: a rope flattened and scanned twice; bench/PROFILE.md). It grows only when the next
-   * unit's worst case (3 bytes per UTF-16 unit) might not fit.
+   * Encodes units straight into the scratch buffer (`text += unit` then Buffer.from cost ten
+   * times as much: a rope flattened and scanned twice; bench/PROFILE.md). It grows only when
+   * the next unit's worst case (3 bytes per UTF-16 unit) might not fit.
    */
   addUnits(units: readonly string[], newline: boolean): void {
     for (let i = 0; i < units.length; i++) {
       const unit = units[i];
-      this.room(unit.length * 3 + 1);
-      this.used += this.buf.write(unit, this.used, 'utf8');
-      if (newline) this.buf[this.used++] = 0x0a;
-      this.ends.push(this.used);
+      const most = unit.length * 3 + 1;
+      if (this.used + most > this.scratch.length) this.grow(most);
+      this.used += this.scratch.write(unit, this.used, 'utf8');
+      if (newline) this.scratch[this.used++] = 0x0a;
+      this.ends.push(this.cutBytes - this.from + this.used);
     }
   }
 
   /** Bytes that are whole newline-terminated units already; returns false if there are none. */
   addLines(bytes: Buffer): boolean {
-    const before = this.ends.length;
-    const base = this.used;
-    for (let at = bytes.indexOf(0x0a); at >= 0; at = bytes.indexOf(0x0a, at + 1)) this.ends.push(base + at + 1);
-    if (this.ends.length === before) return false;
-    const n = this.ends[this.ends.length - 1] - base;
-    this.room(n);
-    bytes.copy(this.buf, base, 0, n);
-    this.used += n;
+    const last = bytes.lastIndexOf(0x0a);
+    if (last < 0) return false;
+    this.cutScratch();
+    const base = this.cutBytes;
+    for (let at = bytes.indexOf(0x0a); at >= 0 && at <= last; at = bytes.indexOf(0x0a, at + 1)) this.ends.push(base + at + 1);
+    this.cut.push(bytes.subarray(0, last + 1));
+    this.cutBytes += last + 1;
     return true;
   }
 
@@ -102,15 +109,39 @@ class Group {
   }
 
   encoded(): EncodedUnits {
-    return { bytes: this.buf.subarray(0, this.used), ends: this.ends };
+    this.cutScratch();
+    return { pieces: this.cut, ends: this.ends };
   }
 
-  private room(n: number): void {
-    if (this.used + n <= this.buf.length) return;
-    const next = Buffer.allocUnsafeSlow(Math.max(this.used + n, this.buf.length * 2));
-    this.buf.copy(next, 0, 0, this.used);
-    this.buf = next;
+  private cutScratch(): void {
+    if (this.used === this.from) return;
+    this.cut.push(this.scratch.subarray(this.from, this.used));
+    this.cutBytes += this.used - this.from;
+    this.from = this.used;
   }
+
+  /** A larger scratch; the old one's cut bytes stay where they are (pieces refer to them). */
+  private grow(need: number): void {
+    const uncut = this.used - this.from;
+    const next = Buffer.allocUnsafeSlow(Math.max(uncut + need, this.scratch.length * 2));
+    this.scratch.copy(next, 0, this.from, this.used);
+    this.scratch = next;
+    this.from = 0;
+    this.used = uncut;
+  }
+}
+
+/** The bytes from `start` to `end` of the pieces, as slices of them (nothing copied). */
+function slicesOf(pieces: readonly Buffer[], start: number, end: number): Buffer[] {
+  const out: Buffer[] = [];
+  let at = 0;
+  for (let i = 0; i < pieces.length && at < end; i++) {
+    const p = pieces[i];
+    const next = at + p.length;
+    if (next > start) out.push(p.subarray(Math.max(0, start - at), Math.min(p.length, end - at)));
+    at = next;
+  }
+  return out;
 }
 
 export class RotatingFile {
@@ -187,7 +218,7 @@ export class RotatingFile {
 
   /** Appends bytes that are whole newline-terminated units already (JSON lines made elsewhere). */
   appendLines(bytes: Uint8Array): Promise<void> {
-    const g = this.openGroup(bytes.byteLength);
+    const g = this.openGroup(0);
     if (!g.addLines(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))) return this.chain;
     return g.wait();
   }
@@ -223,7 +254,7 @@ export class RotatingFile {
       return;
     } finally {
       // no longer in a write: the next group fills it (a rare huge one is let go)
-      if (g.buf.length <= MAX_SPARE_BYTES && (this.spare === undefined || this.spare.length < g.buf.length)) this.spare = g.buf;
+      if (g.scratch.length <= MAX_SPARE_BYTES && (this.spare === undefined || this.spare.length < g.scratch.length)) this.spare = g.scratch;
     }
     for (const w of g.waiters) w.resolve();
   }
@@ -301,7 +332,7 @@ export class RotatingFile {
    * index of the first unit not yet written; throws with the file holding only whole units.
    */
   private async writeFrom(batch: EncodedUnits, from: number): Promise<number> {
-    const { bytes, ends } = batch;
+    const { pieces, ends } = batch;
     const start = from === 0 ? 0 : ends[from - 1];
     let end = from;
     if (this.o.maxBytes === 0 ? this.ageDue() : this.size > 0 && this.ageDue()) await this.rotate();
@@ -313,12 +344,12 @@ export class RotatingFile {
         await this.rotate();
       }
     }
-    const buf = bytes.subarray(start, end === 0 ? 0 : ends[end - 1]);
+    const stop = end === 0 ? 0 : ends[end - 1];
     this.counters.writes++;
-    let off = 0;
     // write(2) is short when the disk fills mid-buffer; the next call reports the error
-    while (off < buf.length) {
-      const { bytesWritten } = await this.fh!.write(buf, off, buf.length - off, null);
+    for (let off = start; off < stop; ) {
+      const slices = slicesOf(pieces, off, stop);
+      const { bytesWritten } = slices.length === 1 ? await this.fh!.write(slices[0], 0, slices[0].length, null) : await this.fh!.writev(slices);
       off += bytesWritten;
       this.size += bytesWritten;
     }
@@ -326,7 +357,7 @@ export class RotatingFile {
     if (this.o.fsync === 'batch') await this.sync(true);
     else if (this.o.fsync === 'interval' && this.now() - this.lastSync >= this.o.fsyncIntervalMs) await this.sync(true);
     this.goodSize = this.size;
-    this.counters.bytes += buf.length;
+    this.counters.bytes += stop - start;
     return end;
   }
 
