@@ -1,66 +1,85 @@
 // Context (src/context/) cost, side by side with it off:
 //   node --expose-gc --import tsx bench/context.bench.ts [events] [rounds]   (LIVE_ONLY=1: skip part 1)
-// 1. normalize events/s on the real sample (parse + reassemble + normalize), without and with the
-//    context stage built from events alone (what `normalize --enrich` adds), alternating off and
-//    on for `rounds` rounds (default 5) in one process, medians; each replay shifts the pids so
-//    the table keeps meeting new processes, as a long log does.
+// 1. normalize on the real sample (parse + reassemble + normalize + JSON lines, what `normalize`
+//    does but the output's write), without and with the context stage built from events alone
+//    (what `normalize --enrich` adds), alternating off and on for `rounds` rounds (default 7) in
+//    one process: CPU time (user + system; the machine is shared), medians and the median of the
+//    per-pair ratios. Each replay shifts pids and ppids, so the table keeps meeting new processes,
+//    as a long log does (every record's process is new: the table's worst case).
 // 2. the live stage per exec record of processes already gone (the exec storm's common case:
-//    one failed /proc read each), with the table full, and of a live process (a Map hit).
+//    one failed /proc probe each), with the table full, and of a live process (a Map hit).
 // 3. process table memory at 100,000 processes (heap after GC, exec records with 3 args).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AuditStream } from '../src/audit/stream.js';
 import { createContext, defaultEnrichConfig } from '../src/context/index.js';
+import { JsonLinesEncoder } from '../src/outputs/json-lines.js';
 import type { NormalizedRecord } from '../src/record.js';
 
 const target = Number(process.argv[2] ?? 100_000);
-const rounds = Number(process.argv[3] ?? 5);
+const rounds = Number(process.argv[3] ?? 7);
 const sample = readFileSync(fileURLToPath(new URL('../test/fixtures/samples/audit-raw.sample.log', import.meta.url)), 'utf8');
 const lines = sample.split('\n').filter((l) => l !== '');
-const shift = (l: string, by: number) => (by === 0 ? l : l.replace(/ (pp)?id=(\d+)/g, (_m, pp, n) => ` ${pp ?? ''}id=${Number(n) + by}`));
+const shift = (l: string, by: number) => (by === 0 ? l : l.replace(/ (pp|p)?id=(\d+)/g, (_m, pp, n) => ` ${pp ?? ''}id=${Number(n) + by}`));
+// shifted copies prepared once, outside the timing
+const copies: string[][] = [];
+for (let i = 0; copies.length * 300 < target && copies.length < 1000; i++) copies.push(lines.map((l) => shift(l, i * 100_000)));
 
-function run(enrich: boolean): { events: number; ms: number } {
+interface Cpu {
+  events: number;
+  user: number;
+  system: number;
+}
+
+/** CPU seconds of one pass over `target` events, user and system apart. */
+function run(enrich: boolean): Cpu {
   const ctx = enrich ? createContext(defaultEnrichConfig(), { live: false }) : undefined;
+  const enc = new JsonLinesEncoder();
   let events = 0;
   const onRecord = (r: NormalizedRecord) => {
     events++;
     ctx?.apply(r);
+    enc.add(r);
+    if (enc.pending > 1 << 20) enc.take();
   };
   const stream = new AuditStream({ onRecord, onError: () => {} });
-  // shifted copies prepared outside the timing
-  const rounds: string[][] = [];
-  for (let i = 0; events < target && rounds.length < 1000; i++) {
-    rounds.push(lines.map((l) => shift(l, i * 100_000)));
-    if (rounds.length * 400 > target) break;
-  }
-  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   for (let i = 0; events < target; i++) {
-    const ls = rounds[i % rounds.length];
+    const ls = copies[i % copies.length];
     for (let j = 0; j < ls.length; j++) stream.line(ls[j], 'bench');
     stream.flush();
   }
-  return { events, ms: Number(process.hrtime.bigint() - t0) / 1e6 };
+  enc.take();
+  const c = process.cpuUsage(c0);
+  return { events, user: c.user / 1e6, system: c.system / 1e6 };
 }
 
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
+const perEventUs = (c: Cpu) => ((c.user + c.system) * 1e6) / c.events;
 if (!process.env.LIVE_ONLY) {
   run(false);
   run(true); // warm up
-  const offRates: number[] = [];
-  const onRates: number[] = [];
+  const off: Cpu[] = [];
+  const on: Cpu[] = [];
   for (let i = 0; i < rounds; i++) {
-    for (const [enrich, into] of [
-      [false, offRates],
-      [true, onRates],
-    ] as const) {
-      const r = run(enrich);
-      into.push(r.events / (r.ms / 1000));
-    }
+    // ABBA: neither side always runs first (the heap and the machine drift through a run)
+    const order = i % 2 === 0 ? [false, true] : [true, false];
+    for (const enrich of order) (enrich ? on : off).push(run(enrich));
   }
-  const [off, on] = [median(offRates), median(onRates)];
-  console.log(`normalize, context off: ${Math.round(off)} events/s (median of ${rounds}: ${offRates.map(Math.round).join(' ')})`);
+  const show = (name: string, xs: Cpu[]) => {
+    const user = median(xs.map((c) => (c.user * 1e6) / c.events));
+    const system = median(xs.map((c) => (c.system * 1e6) / c.events));
+    const total = median(xs.map(perEventUs));
+    console.log(
+      `normalize, context ${name}: ${total.toFixed(2)} µs CPU per event, ${Math.round(1e6 / total)} events per CPU second ` +
+        `(medians; user ${user.toFixed(2)}, system ${system.toFixed(2)}; rounds ${xs.map((c) => perEventUs(c).toFixed(2)).join(' ')})`,
+    );
+  };
+  show('off', off);
+  show('on (events alone)', on);
+  const ratios = on.map((c, i) => perEventUs(c) / perEventUs(off[i]));
   console.log(
-    `normalize, context on (events alone): ${Math.round(on)} events/s (median of ${rounds}: ${onRates.map(Math.round).join(' ')}), ${((1 - on / off) * 100).toFixed(1)}% slower`,
+    `normalize on/off CPU: ${(median(on.map(perEventUs)) / median(off.map(perEventUs))).toFixed(3)} (medians), per pair ${ratios.map((r) => r.toFixed(3)).join(' ')} (median ${median(ratios).toFixed(3)})`,
   );
 }
 
@@ -76,14 +95,14 @@ const execRec = (pid: number, ppid: number): NormalizedRecord => ({
 const n = 20_000;
 // a long storm: the table is full (max_processes 32,768), so every new process evicts one
 for (let i = 0; i < 40_000; i++) live.apply(execRec(3_000_000 + i, me));
-// CPU time (user + system: the /proc probes are system calls), not wall time: the machine is shared
-const cpuUs = (from: NodeJS.CpuUsage) => {
+// CPU time, user and system apart (the /proc probes are system calls), not wall time: the machine is shared
+const cpuUs = (from: NodeJS.CpuUsage, per: number) => {
   const c = process.cpuUsage(from);
-  return c.user + c.system;
+  return { user: c.user / per, system: c.system / per, total: (c.user + c.system) / per };
 };
 let c0 = process.cpuUsage();
 for (let i = 0; i < n; i++) live.apply(execRec(4_000_000 + i, me));
-const goneUs = cpuUs(c0) / n;
+const gone = cpuUs(c0, n);
 const syscallRec = (): NormalizedRecord => ({
   '@timestamp': '2026-11-23T00:53:05.000Z',
   event: { module: 'auditd', action: 'connected-to' },
@@ -91,9 +110,10 @@ const syscallRec = (): NormalizedRecord => ({
 });
 c0 = process.cpuUsage();
 for (let i = 0; i < n; i++) live.apply(syscallRec());
-const hitUs = cpuUs(c0) / n;
+const hit = cpuUs(c0, n);
 console.log(
-  `live stage, CPU: ${goneUs.toFixed(2)} µs per exec of a gone process (${(goneUs * 10).toFixed(1)} ms CPU per 10k), ${hitUs.toFixed(2)} µs per record of a known process`,
+  `live stage, CPU: ${gone.total.toFixed(2)} µs per exec of a gone process (user ${gone.user.toFixed(2)}, system ${gone.system.toFixed(2)}; ` +
+    `${(gone.total * 10).toFixed(1)} ms per 10k), ${hit.total.toFixed(2)} µs per record of a known process`,
 );
 
 // 3. memory
