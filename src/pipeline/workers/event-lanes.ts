@@ -6,7 +6,7 @@
 
 import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../../log.js';
-import { transferOf, type Batch, type FromLane, type ToLane } from './lane-protocol.js';
+import type { Batch, FromLane, ToLane } from './lane-protocol.js';
 import { LANE_YOUNG_MB, newLane } from './lanes.js';
 import type { NormalizeSetup } from './normalize-setup.js';
 
@@ -49,7 +49,7 @@ export class EventLanes {
     const seq = this.nextSeq++;
     return new Promise((resolve, reject) => {
       this.waiting.set(seq, { resolve, reject });
-      this.workers[seq % this.workers.length].postMessage({ kind: 'batch', seq, ...batch } satisfies ToLane, transferOf(batch));
+      this.workers[seq % this.workers.length].postMessage({ kind: 'batch', seq, ...batch } satisfies ToLane);
     });
   }
 

@@ -1,16 +1,14 @@
 // Messages between `normalize`'s main thread and its normalize lanes. A batch is its events'
-// lines as UTF-8 bytes in one buffer that is transferred, not copied (thousands of small strings
-// or parsed records cost more than the lane's work on them; one string, built by `+=`, was
-// flattened, serialized and copied again by postMessage: 0.95 s of the daemon's main thread per
-// 200,000 lines), the count of lines of each item, and the input errors among them. The lane
-// parses the lines again with the same parser.
+// lines joined into one string (one copy across threads, where thousands of small strings or
+// parsed records cost more than the lane's work on them), the count of lines of each item, and
+// the input errors among them. The lane parses the lines again with the same parser.
 
 import { parseLine, isFailure, type AuditRecord } from '../../audit/record.js';
 import type { NormalizeSetup } from './normalize-setup.js';
 
 export interface Batch {
-  /** the records' lines in UTF-8, each ended by "\n" (a line never holds one: it was split there) */
-  bytes: Uint8Array;
+  /** the records' lines, "\n" between them (a line never holds one: it was split there) */
+  text: string;
   /** per item: its number of lines (an event), or 0 (an input error, next in `errors`) */
   shape: number[];
   /** code, message (without its `where: ` prefix), where; three per error */
@@ -28,26 +26,13 @@ export type FromLane =
 
 /** A batch being filled on the main thread. */
 export class BatchBuilder {
-  private buf = Buffer.allocUnsafeSlow(64 << 10);
-  private used = 0;
+  private text = '';
   private shape: number[] = [];
   private errors: (string | null)[] = [];
   lines = 0;
 
   event(lines: readonly string[]): void {
-    for (let i = 0; i < lines.length; i++) {
-      const line = lines[i];
-      // UTF-8 needs at most 3 bytes per UTF-16 unit (a surrogate pair's 4 bytes are 2 units)
-      const most = this.used + line.length * 3 + 1;
-      if (most > this.buf.length) {
-        const next = Buffer.allocUnsafeSlow(Math.max(most, this.buf.length * 2));
-        this.buf.copy(next, 0, 0, this.used);
-        this.buf = next;
-      }
-      this.used += this.buf.write(line, this.used, 'utf8');
-      this.buf[this.used++] = 0x0a;
-    }
-    this.lines += lines.length;
+    for (let i = 0; i < lines.length; i++) this.text += this.lines++ === 0 ? lines[i] : `\n${lines[i]}`;
     this.shape.push(lines.length);
   }
 
@@ -60,12 +45,9 @@ export class BatchBuilder {
     return this.shape.length === 0;
   }
 
-  /** The batch; its bytes sit in their own ArrayBuffer, so they can be transferred. */
   take(): Batch {
-    const b = { bytes: this.buf.subarray(0, this.used), shape: this.shape, errors: this.errors };
-    // the next batch starts at about this one's size
-    this.buf = Buffer.allocUnsafeSlow(Math.max(4096, this.used + (this.used >> 2)));
-    this.used = 0;
+    const b = { text: this.text, shape: this.shape, errors: this.errors };
+    this.text = '';
     this.shape = [];
     this.errors = [];
     this.lines = 0;
@@ -73,22 +55,16 @@ export class BatchBuilder {
   }
 }
 
-/** What postMessage should transfer with a batch: its bytes' buffer. */
-export const transferOf = (b: Batch): ArrayBuffer[] => [b.bytes.buffer as ArrayBuffer];
-
 /** One batch of `a`'s items, then `b`'s (either may be missing). */
 export function joinBatches(a: Batch | undefined, b: Batch | undefined): Batch | undefined {
   if (a === undefined || b === undefined) return a ?? b;
-  const bytes = new Uint8Array(a.bytes.length + b.bytes.length);
-  bytes.set(a.bytes, 0);
-  bytes.set(b.bytes, a.bytes.length);
-  return { bytes, shape: [...a.shape, ...b.shape], errors: [...a.errors, ...b.errors] };
+  const text = a.text === '' ? b.text : b.text === '' ? a.text : `${a.text}\n${b.text}`;
+  return { text, shape: [...a.shape, ...b.shape], errors: [...a.errors, ...b.errors] };
 }
 
 /** Walks a batch in order. */
 export function unpack(b: Batch, onEvent: (records: AuditRecord[]) => void, onError: (code: string, message: string, where: string | undefined) => void): void {
-  const bytes = b.bytes;
-  const lines = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8').split('\n');
+  const lines = b.text.split('\n');
   let line = 0;
   let err = 0;
   for (const n of b.shape) {

@@ -5,7 +5,7 @@
 
 import { Worker } from 'node:worker_threads';
 import type { AuditflowError } from '../../errors.js';
-import { BatchBuilder, transferOf, type FromLane, type ToLane } from './lane-protocol.js';
+import { BatchBuilder, type FromLane, type ToLane } from './lane-protocol.js';
 import type { NormalizeSetup } from './normalize-setup.js';
 
 /** A batch goes out at this many records (or at a file's end). */
@@ -113,12 +113,11 @@ export class NormalizeLanes {
   private dispatch(): void {
     if (this.batch.empty) return;
     const seq = this.nextSeq++;
-    const batch = this.batch.take();
-    this.send(this.workers[seq % this.workers.length], { kind: 'batch', seq, ...batch }, transferOf(batch));
+    this.send(this.workers[seq % this.workers.length], { kind: 'batch', seq, ...this.batch.take() });
   }
 
-  private send(w: Worker, m: ToLane, transfer?: ArrayBuffer[]): void {
-    w.postMessage(m, transfer);
+  private send(w: Worker, m: ToLane): void {
+    w.postMessage(m);
   }
 
   private message(lane: number, m: FromLane): void {
