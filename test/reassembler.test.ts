@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { parseLine, parseNetlink, isFailure, type AuditRecord } from '../src/audit/record.js';
 import { Reassembler, type ReassemblerOptions } from '../src/audit/reassembler.js';
+import { EventTable, type TableEntry } from '../src/audit/event-table.js';
 import { sleep } from './support/wait.js';
 
 const fixtures = new URL('./fixtures/samples/', import.meta.url);
@@ -705,5 +706,52 @@ describe('audit event reassembler', () => {
       });
       assert.equal(h.r.counters.lost, 0);
     });
+  });
+});
+
+describe('EventTable (the reassembler\'s open events)', () => {
+  interface Ev extends TableEntry<Ev> {
+    id: number;
+  }
+  const nodes = [{}, {}, {}];
+
+  it('agrees with a Map and an arrival-order list over 200,000 random adds and removes, across the uint32 wrap and a grow', () => {
+    // a small first size, so it has to grow; serials near 2^32 and colliding ones on other nodes
+    const table = new EventTable<Ev>(8);
+    const ref = new Map<string, Ev>();
+    const order: Ev[] = [];
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    for (let i = 0; i < 200_000; i++) {
+      const ns = nodes[rand(3)];
+      const serial = (0xfffffff0 + rand(64)) >>> 0;
+      const key = `${nodes.indexOf(ns)}:${serial}`;
+      const have = ref.get(key);
+      assert.equal(table.get(ns, serial), have);
+      if (have !== undefined && rand(3) > 0) {
+        table.remove(have);
+        ref.delete(key);
+        order.splice(order.indexOf(have), 1);
+      } else if (have === undefined && ref.size < 100) {
+        const ev: Ev = { ns, serial, prev: undefined, next: undefined, slot: -1, id: i };
+        table.add(ev);
+        ref.set(key, ev);
+        order.push(ev);
+      }
+      assert.equal(table.size, ref.size);
+      if (i % 1000 === 0) {
+        const walked: Ev[] = [];
+        for (let e = table.first; e !== undefined; e = e.next) walked.push(e);
+        assert.deepEqual(walked.map((e) => e.id), order.map((e) => e.id));
+        assert.equal(table.last, order[order.length - 1]);
+      }
+    }
+    table.clear();
+    assert.equal(table.size, 0);
+    assert.equal(table.first, undefined);
+    for (const ev of order) assert.equal(table.get(ev.ns, ev.serial), undefined);
   });
 });

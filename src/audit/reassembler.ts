@@ -38,6 +38,7 @@
 // `resyncs`, not as billions of lost events. A jump never confirmed is counted in `outliers`.
 
 import type { AuditRecord } from './record.js';
+import { EventTable, type TableEntry } from './event-table.js';
 import { AUDIT_EOE, AUDIT_PROCTITLE, AUDIT_SYSCALL, AUDIT_URINGOP, isDaemonRecord, isUserMessage } from './record-types.js';
 
 export interface ReassemblerOptions {
@@ -79,10 +80,9 @@ export interface ReassemblerCounters {
   outliers: number;
 }
 
-interface OpenEvent {
-  key: number | string;
-  /** The map holding it: `open`, or `strays` for an outlier's event. */
-  map: Map<number | string, OpenEvent>;
+interface OpenEvent extends TableEntry<OpenEvent> {
+  /** The table holding it: `open`, or `strays` for an outlier's event (kept once it is out). */
+  table: EventTable<OpenEvent>;
   ns: NodeState;
   serial: number;
   /** The records' own timestamp: with node and serial, what names the event. */
@@ -274,10 +274,10 @@ export class Reassembler {
 
   /** Emitted events' objects, for open1() to reuse (see emit()). */
   private readonly spare: OpenEvent[] = [];
-  /** Open events in arrival order of their first record (Map keeps insertion order). */
-  private readonly open = new Map<number | string, OpenEvent>();
+  /** Open events in arrival order of their first record. */
+  private readonly open: EventTable<OpenEvent>;
   /** Open events of outlier serials, in arrival order. */
-  private readonly strays = new Map<number | string, OpenEvent>();
+  private readonly strays = new EventTable<OpenEvent>(STRAY_LIMIT + 1);
   private readonly nodes = new Map<string | undefined, NodeState>();
   private lastNodeName: string | undefined = undefined;
   private lastNode: NodeState | undefined;
@@ -293,6 +293,7 @@ export class Reassembler {
     this.maxGap = Math.max(1, Math.min(0x3fffffff, Math.floor(opts.maxGap ?? 1_000_000)));
     this.onEvent = opts.onEvent;
     this.onLost = opts.onLost;
+    this.open = new EventTable<OpenEvent>(Math.min(this.maxInFlight + 1, 4096));
   }
 
   /** Open events right now. */
@@ -336,15 +337,14 @@ export class Reassembler {
     if (seq !== OUTLIER && stamp > this.clock) this.clock = stamp;
     if (ns.gaps.length > 0) this.settleGaps(ns, this.clock, false);
 
-    const key = rec.node === undefined ? serial : rec.node + '\0' + serial;
     // the jump's first record was held as a stray: its event is a real one after all
-    if (seq === CONFIRMED_JUMP && this.strays.size > 0) this.promote(rec.node, ns.confirmed);
-    let ev = this.open.get(key);
-    if (ev === undefined && this.strays.size > 0) ev = this.strays.get(key);
+    if (seq === CONFIRMED_JUMP && this.strays.size > 0) this.promote(ns, ns.confirmed);
+    let ev = this.open.get(ns, serial);
+    if (ev === undefined && this.strays.size > 0) ev = this.strays.get(ns, serial);
     if (ev !== undefined && ev.stamp !== stamp) {
       // the same serial at another time is another event (the counter restarted): the held one
       // has seen its last record
-      ev.map.delete(ev.key);
+      ev.table.remove(ev);
       this.emit(ev);
       ev = undefined;
     }
@@ -356,7 +356,7 @@ export class Reassembler {
         // an EOE alone: every other record of the event was dropped (a multicast reader's full
         // buffer), or they are still to come (a garbled stream). Its serial was seen, so no gap
         // counts it: it waits as an empty event, and one that closes still empty is counted lost.
-        this.open1(seq === OUTLIER ? this.strays : this.open, key, ns, serial, stamp, from, undefined, false);
+        this.open1(seq === OUTLIER ? this.strays : this.open, ns, serial, stamp, from, undefined, false);
       }
       this.expireOldest();
       return;
@@ -367,7 +367,7 @@ export class Reassembler {
         // more of an event already out: these records become one late event, which closes like
         // any other (PROCTITLE still ends it: its SYSCALL came with the part already emitted)
         this.counters.late++;
-        ev = this.open1(this.open, key, ns, serial, stamp, from, rec, true);
+        ev = this.open1(this.open, ns, serial, stamp, from, rec, true);
       } else if (isUserMessage(typeId)) {
         // one record, one event: no need to open it
         if (seq !== OUTLIER) {
@@ -378,7 +378,7 @@ export class Reassembler {
         this.expireOldest();
         return;
       } else {
-        ev = this.open1(seq === OUTLIER ? this.strays : this.open, key, ns, serial, stamp, from, rec, false);
+        ev = this.open1(seq === OUTLIER ? this.strays : this.open, ns, serial, stamp, from, rec, false);
       }
     } else {
       if (ev.late) this.counters.late++;
@@ -390,10 +390,9 @@ export class Reassembler {
     this.expireOldest();
   }
 
-  /** Opens an event in `map` (open, or strays for an outlier's serial); `rec` undefined for a lone EOE. */
+  /** Opens an event in `table` (open, or strays for an outlier's serial); `rec` undefined for a lone EOE. */
   private open1(
-    map: Map<number | string, OpenEvent>,
-    key: number | string,
+    table: EventTable<OpenEvent>,
     ns: NodeState,
     serial: number,
     stamp: number,
@@ -406,10 +405,9 @@ export class Reassembler {
     const time = this.clock === -Infinity ? stamp : this.clock;
     const records = rec === undefined ? [] : [rec];
     let ev = this.spare.pop();
-    if (ev === undefined) ev = { key, map, ns, serial, stamp, time, from, records, hasSyscall: late, late };
+    if (ev === undefined) ev = { table, ns, serial, stamp, time, from, records, hasSyscall: late, late, prev: undefined, next: undefined, slot: -1 };
     else {
-      ev.key = key;
-      ev.map = map;
+      ev.table = table;
       ev.ns = ns;
       ev.serial = serial;
       ev.stamp = stamp;
@@ -419,7 +417,7 @@ export class Reassembler {
       ev.hasSyscall = late;
       ev.late = late;
     }
-    map.set(key, ev);
+    table.add(ev);
     if (time < this.floor) this.floor = time;
     if (this.open.size > this.maxInFlight) this.evictOldest();
     if (this.strays.size > STRAY_LIMIT) this.emitOldest(this.strays);
@@ -435,8 +433,8 @@ export class Reassembler {
     // open events are in arrival order but for promoted strays, so all are looked at (callers
     // ask once per batch of lines, not per line)
     let min = Infinity;
-    for (const map of [this.open, this.strays]) {
-      for (const ev of map.values()) if (ev.from >= 0 && ev.from < min) min = ev.from;
+    for (const table of [this.open, this.strays]) {
+      for (let ev = table.first; ev !== undefined; ev = ev.next) if (ev.from >= 0 && ev.from < min) min = ev.from;
     }
     return min === Infinity ? undefined : min;
   }
@@ -448,9 +446,9 @@ export class Reassembler {
    */
   release(): AuditRecord[][] {
     const held: AuditRecord[][] = [];
-    for (const map of [this.open, this.strays]) {
-      for (const ev of map.values()) if (ev.records.length > 0) held.push(ev.records);
-      map.clear();
+    for (const table of [this.open, this.strays]) {
+      for (let ev = table.first; ev !== undefined; ev = ev.next) if (ev.records.length > 0) held.push(ev.records);
+      table.clear();
     }
     for (const ns of this.nodes.values()) ns.gaps = [];
     return held;
@@ -473,14 +471,14 @@ export class Reassembler {
    * settles all gaps.
    */
   flush(): void {
-    for (const map of [this.open, this.strays]) {
+    for (const table of [this.open, this.strays]) {
       const byNode = new Map<NodeState, OpenEvent[]>();
-      for (const ev of map.values()) {
+      for (let ev = table.first; ev !== undefined; ev = ev.next) {
         let list = byNode.get(ev.ns);
         if (list === undefined) byNode.set(ev.ns, (list = []));
         list.push(ev);
       }
-      map.clear();
+      table.clear();
       for (const list of byNode.values()) {
         // rollover-aware: 4294967295 sorts before 0
         list.sort((a, b) => serialDiff(b.serial, a.serial));
@@ -554,16 +552,15 @@ export class Reassembler {
   }
 
   /** The stray event of a serial whose jump was confirmed joins the real open events. */
-  private promote(node: string | undefined, serial: number): void {
-    const key = node === undefined ? serial : node + '\0' + serial;
-    const ev = this.strays.get(key);
+  private promote(ns: NodeState, serial: number): void {
+    const ev = this.strays.get(ns, serial);
     if (ev === undefined) return;
-    this.strays.delete(key);
-    ev.map = this.open;
+    this.strays.remove(ev);
+    ev.table = this.open;
     // a stray may have opened before the clock started; it is as fresh as the confirmation
     ev.time = this.clock;
     if (ev.time < this.floor) this.floor = ev.time;
-    this.open.set(key, ev);
+    this.open.add(ev);
   }
 
   /** A serial behind the newest arrived: if it was in a gap, it was out of order, not lost. */
@@ -622,15 +619,17 @@ export class Reassembler {
   }
 
   private complete(ev: OpenEvent): void {
-    ev.map.delete(ev.key);
-    if (ev.map === this.open) this.closeOlder(ev.ns, ev.serial);
+    ev.table.remove(ev);
+    if (ev.table === this.open) this.closeOlder(ev.ns, ev.serial);
     this.emit(ev);
   }
 
   /** Closes open events of the node `window` serials or more behind a completed serial. */
   private closeOlder(ns: NodeState, serial: number): void {
     let scanned = 0;
-    for (const ev of this.open.values()) {
+    let next: OpenEvent | undefined;
+    for (let ev = this.open.first; ev !== undefined; ev = next) {
+      next = ev.next;
       if (++scanned > WINDOW_SCAN_LIMIT) break;
       if (ev.ns !== ns) continue;
       const d = serialDiff(ev.serial, serial);
@@ -638,7 +637,7 @@ export class Reassembler {
       // ahead of the completed serial (interleaved) or too far from it to compare is passed over
       if (d < 0 || d > this.maxGap) continue;
       if (d < this.window) break;
-      this.open.delete(ev.key);
+      this.open.remove(ev);
       this.emit(ev);
     }
   }
@@ -648,12 +647,11 @@ export class Reassembler {
     this.emitOldest(this.open);
   }
 
-  private emitOldest(map: Map<number | string, OpenEvent>): void {
-    for (const ev of map.values()) {
-      map.delete(ev.key);
-      this.emit(ev);
-      return;
-    }
+  private emitOldest(table: EventTable<OpenEvent>): void {
+    const ev = table.first;
+    if (ev === undefined) return;
+    table.remove(ev);
+    this.emit(ev);
   }
 
   /** Emits the events that have timed out; on most records one comparison says there are none. */
@@ -665,22 +663,25 @@ export class Reassembler {
   private expireUpTo(now: number): void {
     // real events open in arrival order at a clock that only grows: stop at the first fresh one
     let floor = Infinity;
-    for (const ev of this.open.values()) {
+    let next: OpenEvent | undefined;
+    for (let ev = this.open.first; ev !== undefined; ev = next) {
+      next = ev.next;
       if (!(now - ev.time > this.timeoutMs)) {
         floor = ev.time;
         break;
       }
-      this.open.delete(ev.key);
+      this.open.remove(ev);
       this.counters.expired++;
       this.emit(ev);
     }
     // strays can open before the clock starts, at their own times: all of them (few) are looked at
-    for (const ev of this.strays.values()) {
+    for (let ev = this.strays.first; ev !== undefined; ev = next) {
+      next = ev.next;
       if (!(now - ev.time > this.timeoutMs)) {
         if (ev.time < floor) floor = ev.time;
         continue;
       }
-      this.strays.delete(ev.key);
+      this.strays.remove(ev);
       this.counters.expired++;
       this.emit(ev);
     }
@@ -689,21 +690,19 @@ export class Reassembler {
 
   private emit(ev: OpenEvent): void {
     // a stray's serial is not the node's: remembering it would make a restart's records late
-    if (ev.map === this.open) ev.ns.remember(ev.serial, ev.stamp);
+    if (ev.table === this.open) ev.ns.remember(ev.serial, ev.stamp);
     if (ev.records.length === 0) {
       // a stray EOE never confirmed is a garbled serial, not an event
-      if (ev.map === this.open) {
+      if (ev.table === this.open) {
         this.counters.lost++;
         this.onLost?.(1, ev.ns.name, ev.serial, true);
       }
       return;
     }
-    // Let go of the records, and keep the emptied event for the next one to open: a Map's old
-    // backing store keeps the entries it had when the map rehashed (and links to the next one),
-    // so an event already out can stay reachable from the old generation until the next full
-    // GC, and its records (and their lines) with it, promoted by every scavenge. Dropping them
-    // here took normalize's peak RSS on 250,000 server-log lines from 115 to 98 MiB; reusing
-    // the event objects keeps the ones that stay reachable from being new garbage each time.
+    // Let go of the records, and keep the emptied event for the next one to open: an event that
+    // outlives its emission (a young-generation GC finds it referenced from the old generation,
+    // as the Map that held open events did from its old hash tables) keeps no records alive,
+    // and the events themselves are not new garbage each time.
     const records = ev.records;
     ev.records = NO_RECORDS;
     this.deliver(records);
