@@ -297,6 +297,10 @@ export class Tailer {
       this.retireIdle();
       this.scheduleCheckpoint();
       if (!progressed && this.running) await this.sleep(this.idleWait(holding, nextScan));
+      // A busy round lets I/O run before the next one: otherwise, while the pipeline has room,
+      // rounds follow each other in microtasks, and what waits for I/O (the context stage's
+      // executable hashing, answered to later records; write completions) waits for the file's end.
+      else if (this.running) await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
