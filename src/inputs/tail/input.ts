@@ -267,9 +267,6 @@ export function createTailInput(
         rotateWaitMs: c.rotate_wait_ms,
         maxLineBytes: c.max_line_bytes,
         fingerprintBytes: c.fingerprint_bytes,
-        // with lanes a chunk's events are one message to a lane: fewer, larger ones (postMessage
-        // costs per message); one thread gained nothing from larger chunks (bench/PROFILE.md)
-        maxChunkLines: s.lanes ? 1024 : undefined,
         onError: sinkError,
         onChunk: async (chunk: TailChunk) => {
           checkFormat(chunk);
