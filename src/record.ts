@@ -19,8 +19,8 @@ export const kRaw: unique symbol = Symbol.for('auditflow.raw');
 export const kTemplate: unique symbol = Symbol('auditflow.template');
 
 export interface RecordTemplate {
-  /** redaction changed nothing in such a record (true) or did (false); undefined until known */
-  clean?: boolean;
+  /** the redact filter that last found nothing to change in such a record */
+  cleanFor?: object;
   /** UTF-8 JSON after the `@timestamp` value up to the `event.sequence` value, and after it */
   head?: Buffer;
   tail?: Buffer;

@@ -71,18 +71,16 @@ export class RedactFilter implements Filter {
 
   apply(rec: NormalizedRecord): NormalizedRecord {
     this.seen++;
-    // a record exactly as normalized, of a shape this filter found nothing in before: the same
-    // text again, the same answer
+    // a record exactly as normalized, of a shape this filter (these rules) found nothing in
+    // before: the same text again, the same answer
     const template = rec[kTemplate];
-    if (template?.clean === true) return rec;
+    if (template !== undefined && template.cleanFor === this) return rec;
     const t0 = performance.now();
     const changed = this.redact(rec);
     if (performance.now() - t0 > SLOW_MS) this.slow++;
     if (template !== undefined) {
-      if (changed) {
-        template.clean = false;
-        rec[kTemplate] = undefined;
-      } else template.clean ??= true;
+      if (changed) rec[kTemplate] = undefined;
+      else template.cleanFor = this;
     }
     return rec;
   }
