@@ -14,6 +14,7 @@
 //
 // Run as root: node --import tsx bench/kernel-storm.bench.ts [kind=exec|open] [execs=20000 | opens=100000] [workers=2]
 //   [backlog=8192] [only=auditflow,auditd,laurel] [flush=INCREMENTAL_ASYNC|NONE] [rate=opens/s] [prof=DIR] [enrich=on|off] [auid=61200]
+//   [node=--flag,--flag] (node flags for auditflow)
 //   (enrich=off: auditflow with `enrich: {process: false, container: false, hash: false}`)
 //   (kind=open: openat storm in a rule-scoped directory, as fast as it goes or paced at rate=)
 
@@ -41,6 +42,9 @@ const RATE = arg('rate', 0);
 // prof=DIR: auditflow runs with --cpu-prof into DIR (written when it stops)
 const profDir = process.argv.find((a) => a.startsWith('prof='))?.slice(5);
 const PROF = profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`] : [];
+// node=FLAGS: node flags for auditflow, comma-separated (e.g. node=--single-threaded-gc; some are
+// refused in NODE_OPTIONS)
+const NODE_FLAGS = process.argv.find((a) => a.startsWith('node='))?.slice(5).split(',').filter(Boolean) ?? [];
 let stormDir = '';
 const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 const rule = () =>
@@ -194,6 +198,8 @@ interface Daemon {
   pids: () => number[];
   delivered: () => number;
   stop: () => Promise<void>;
+  /** what the daemon says about itself (auditflow: the netlink input's counters) */
+  report?: () => string;
 }
 
 interface Result {
@@ -208,6 +214,7 @@ interface Result {
   lost: number;
   /** per thread name: CPU s, voluntary and involuntary context switches per 10k events */
   threads: string[];
+  report: string;
 }
 
 /** Samples the daemons' CPU until it stops growing (they have written what they got). */
@@ -262,6 +269,7 @@ async function measure(client: AuditClient, d: Daemon): Promise<Result> {
     cpuPer10k: (cpuS * 10000) / Math.max(1, delivered),
     lost,
     threads,
+    report: d.report?.() ?? '',
   };
 }
 
@@ -282,7 +290,7 @@ async function startAuditflow(dir: string): Promise<Daemon> {
   // under the bench uid, so its self-exclusion rule is scoped like every rule here
   const child = spawn(
     '/bin/sh',
-    ['-c', `echo ${AUID} > /proc/self/loginuid && exec "$@"`, 'sh', process.execPath, ...PROF, '--import', 'tsx', cli, 'run', '--config', cfg],
+    ['-c', `echo ${AUID} > /proc/self/loginuid && exec "$@"`, 'sh', process.execPath, ...PROF, ...NODE_FLAGS, '--import', 'tsx', cli, 'run', '--config', cfg],
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const client = new AuditClient();
@@ -296,6 +304,13 @@ async function startAuditflow(dir: string): Promise<Daemon> {
     name: 'auditflow',
     pids: () => [child.pid!],
     delivered: () => countLines(out, '"af-storm"', marks().auditflow),
+    report: () => {
+      try {
+        return readFileSync(path.join(dir, 'af-state', 'netlink-status.json'), 'utf8').trim();
+      } catch {
+        return '';
+      }
+    },
     stop: () => stopChild(child),
   };
 }
@@ -482,6 +497,7 @@ async function main(): Promise<void> {
   }
   console.log('per 10k events, by thread: CPU s, voluntary and involuntary context switches');
   for (const r of results) console.log(`${r.name}\n${r.threads.join('\n')}`);
+  for (const r of results) if (r.report) console.log(`${r.name} counters: ${r.report}`);
 }
 
 await main();
