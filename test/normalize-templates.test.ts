@@ -126,7 +126,10 @@ describe('normalize record templates', () => {
     writeFileSync(config, JSON.stringify({ host: { fields: { env: 'test' } } }));
     const decorated = await runCli(['normalize', '--threads', '0', '--config', config, file]);
     assert.equal(decorated.code, 0, decorated.stderr);
-    const recs = decorated.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const recs = decorated.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.equal(recs.length, run(lines, false).records.length);
     assert.ok(recs.every((r) => r.labels?.env === 'test' && r.host?.name !== undefined));
   });

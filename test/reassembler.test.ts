@@ -709,7 +709,7 @@ describe('audit event reassembler', () => {
   });
 });
 
-describe('EventTable (the reassembler\'s open events)', () => {
+describe("EventTable (the reassembler's open events)", () => {
   interface Ev extends TableEntry<Ev> {
     id: number;
   }
@@ -745,7 +745,10 @@ describe('EventTable (the reassembler\'s open events)', () => {
       if (i % 1000 === 0) {
         const walked: Ev[] = [];
         for (let e = table.first; e !== undefined; e = e.next) walked.push(e);
-        assert.deepEqual(walked.map((e) => e.id), order.map((e) => e.id));
+        assert.deepEqual(
+          walked.map((e) => e.id),
+          order.map((e) => e.id),
+        );
         assert.equal(table.last, order[order.length - 1]);
       }
     }

@@ -32,7 +32,7 @@ export class EventTable<E extends TableEntry<E>> {
   }
 
   private home(serial: number): number {
-    return Math.imul(serial, 0x9e3779b1) >>> 0 & this.mask;
+    return (Math.imul(serial, 0x9e3779b1) >>> 0) & this.mask;
   }
 
   get(ns: object, serial: number): E | undefined {

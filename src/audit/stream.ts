@@ -59,8 +59,7 @@ export class AuditStream {
 
   /**
    * One line of `file` (1-based `lineNo`): as line(), with the "file:line" name made only for
-   * an error. A name made for every line was a sixth of what young-generation GCs promoted on
-   * the server log.
+   * an error, not a string per line for nothing.
    */
   fileLine(text: string, file: string, lineNo: number): void {
     if (text.length === 0) return;

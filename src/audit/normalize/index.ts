@@ -33,9 +33,9 @@ export interface NormalizerOptions {
   /**
    * Give each record of a single-record event its shape's RecordTemplate (kTemplate), kept with
    * the body: the redact filter and the JSON lines encoder then do their work once per shape
-   * instead of once per record. Only for a caller whose later stages are those two alone
-   * (normalize without --enrich, host fields or other filters). Not with includeOriginal or
-   * resolveNames.
+   * instead of once per record, and a shape's later records are copies of its record rather
+   * than normalized again. Only for a caller whose later stages are those two alone (normalize
+   * without --enrich, host fields or other filters). Not with includeOriginal or resolveNames.
    */
   templates?: boolean;
   /** passwd/group files to resolve from (default /etc/passwd, /etc/group). */
@@ -118,10 +118,10 @@ function slotOf(rec: AuditRecord): TemplateSlot | undefined {
   const entry = bodyMemo(rec);
   if (entry === undefined) return undefined;
   let slot = entry.memo as TemplateSlot | undefined;
-  if (slot === undefined || slot.type !== rec.type || slot.node !== rec.node) entry.memo = slot = { type: rec.type, node: rec.node, template: {}, seen: 0, copy: undefined };
+  if (slot === undefined || slot.type !== rec.type || slot.node !== rec.node)
+    entry.memo = slot = { type: rec.type, node: rec.node, template: {}, seen: 0, copy: undefined };
   return slot;
 }
-
 
 function build(records: AuditRecord[], namer: IdNamer, clock: IsoClock): NormalizedRecord {
   if (records.length === 0) throw new Error('event with no records');
