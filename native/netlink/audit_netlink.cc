@@ -339,8 +339,9 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
   // socket's buffer safely holds what arrives meanwhile. The buffer is charged a few KiB per
   // record however short its text (about 6 KiB here: the default 16 MiB holds ~2,600 records),
   // and a storm may start during any nap, so a nap is never longer than half the buffer takes
-  // to fill at kMaxRate, and in a storm no longer than an eighth of it at the rate it was seen
-  // filling lately (decaying by a quarter per read). A small buffer leaves no time to sleep and
+  // to fill at kMaxRate, and in a storm no longer than 1/32 of it at the rate it was seen
+  // filling lately (decaying by a quarter per read): a fast storm leaves no time to nap, and a
+  // reader that naps through one loses records when it is not scheduled at once afterwards. A small buffer leaves no time to sleep and
   // the reader takes each datagram as it arrives, as before: a reader that slept regardless
   // starved a 4 KiB buffer and the kernel lost records.
   void ReadLoop() {
@@ -392,7 +393,7 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
         Clock::time_point now = known || unsignaled == 0 ? Clock::now() : since;
         if (unsignaled == 0) since = now;
         if (known) {
-          double secs = std::min(size / 2.0 / kMaxRate, size / 8.0 / std::max(rate, 1e6));
+          double secs = std::min(size / 2.0 / kMaxRate, size / 32.0 / std::max(rate, 1e6));
           auto budget = std::chrono::duration<double>(secs);
           auto nap = std::chrono::duration_cast<std::chrono::nanoseconds>(since + linger - now);
           if (budget < nap) nap = std::chrono::duration_cast<std::chrono::nanoseconds>(budget);
