@@ -19,7 +19,20 @@
 //   (kind=open: openat storm in a rule-scoped directory, as fast as it goes or paced at rate=)
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, openSync, readSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  closeSync,
+  existsSync,
+  openSync,
+  readSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
@@ -44,7 +57,12 @@ const profDir = process.argv.find((a) => a.startsWith('prof='))?.slice(5);
 const PROF = profDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profDir)}`] : [];
 // node=FLAGS: node flags for auditflow, comma-separated (e.g. node=--single-threaded-gc; some are
 // refused in NODE_OPTIONS)
-const NODE_FLAGS = process.argv.find((a) => a.startsWith('node='))?.slice(5).split(',').filter(Boolean) ?? [];
+const NODE_FLAGS =
+  process.argv
+    .find((a) => a.startsWith('node='))
+    ?.slice(5)
+    .split(',')
+    .filter(Boolean) ?? [];
 let stormDir = '';
 const TICK = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
 const rule = () =>
@@ -120,7 +138,11 @@ function threadTable(before: Map<string, ThreadSample>, after: Map<string, Threa
     const inv = a.involuntary - b.involuntary;
     if (cpu === 0 && vol === 0 && inv === 0) continue;
     rows.push(
-      `  ${`${name} x${a.count}`.padEnd(24)} ${(cpu * per).toFixed(2).padStart(8)} ${Math.round(vol * per).toString().padStart(10)} ${Math.round(inv * per).toString().padStart(10)}`,
+      `  ${`${name} x${a.count}`.padEnd(24)} ${(cpu * per).toFixed(2).padStart(8)} ${Math.round(vol * per)
+        .toString()
+        .padStart(10)} ${Math.round(inv * per)
+        .toString()
+        .padStart(10)}`,
     );
   }
   return rows;
