@@ -6,6 +6,8 @@
 // Each record's flat string is encoded straight into a reused scratch buffer instead.
 // V8's own JSON.stringify stays the serializer: a JS walker written for the record's shape
 // measured slower than it on the single-record server log and no faster on the multi-record one.
+// A record that carries its shape's template (kTemplate, from normalize) is written from the
+// shape's bytes around its own time and serial, with no serializing at all.
 import { kTemplate, type NormalizedRecord, type RecordTemplate } from '../record.js';
 
 const TIME_KEY_TEXT = '{"@timestamp":"';
@@ -31,8 +33,8 @@ function writeDigits(b: Buffer, at: number, n: number): number {
 
 /**
  * Fills in a template from the first record of its shape to be written (`line`: its JSON, UTF-8,
- * no newline): the bytes before and after its time and serial, kept only if they give back this
- * very line.
+ * no newline): the bytes before and after its time and serial, when the line has the form the
+ * normalizer gives (time first, then event with its sequence).
  */
 function learn(template: RecordTemplate, rec: NormalizedRecord, line: Buffer): void {
   const time = rec['@timestamp'];
