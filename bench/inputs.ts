@@ -1,6 +1,10 @@
 // Bench inputs: a real audit.log replicated to about N records. Each copy's serials and times
 // are shifted past the previous copy's, so every event stays unique and in time order and the
 // reassembler sees the same event shapes the original has (multi-record or single-record).
+// With `shiftPids`, each copy's pid= and ppid= values are moved too (copy k: pid + k), so a
+// record's body repeats only within its copy, as on a real host where every login, cron run or
+// service start is a new process: what caches keyed on a record's exact text can gain is then
+// what they gain on the original, not on its replication.
 
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -14,12 +18,15 @@ export interface BenchInput {
 
 const stamp = /audit\((\d+)\.(\d+):(\d+)\)/;
 
-export async function replicate(source: string, targetRecords: number, outDir: string): Promise<BenchInput> {
+const pidField = / (p?pid)=(\d+)/g;
+const PID_MAX = 4194304; // the kernel's pid_max ceiling on 64-bit
+
+export async function replicate(source: string, targetRecords: number, outDir: string, shiftPids = false): Promise<BenchInput> {
   const lines = readFileSync(source, 'utf8')
     .split('\n')
     .filter((l) => stamp.test(l));
   const copies = Math.max(1, Math.round(targetRecords / lines.length));
-  const path = join(outDir, `${basename(source).replace(/\.log$/, '')}-${copies}x.log`);
+  const path = join(outDir, `${basename(source).replace(/\.log$/, '')}-${copies}x${shiftPids ? '-pids' : ''}.log`);
   const events = new Set(lines.map((l) => stamp.exec(l)![0])).size * copies;
   const result = { path, events, records: lines.length * copies, source };
   if (existsSync(path)) return result;
@@ -40,8 +47,10 @@ export async function replicate(source: string, targetRecords: number, outDir: s
   const w = createWriteStream(path);
   for (let k = 0; k < copies; k++) {
     let chunk = '';
-    for (const p of parsed)
-      chunk += `${p.pre}audit(${base + k * secRank.size + secRank.get(p.sec)!}.${p.ms}:${1 + k * serialRank.size + serialRank.get(p.serial)!})${p.post}\n`;
+    for (const p of parsed) {
+      const post = shiftPids ? p.post.replace(pidField, (_, key: string, n: string) => ` ${key}=${((Number(n) - 1 + k) % PID_MAX) + 1}`) : p.post;
+      chunk += `${p.pre}audit(${base + k * secRank.size + secRank.get(p.sec)!}.${p.ms}:${1 + k * serialRank.size + serialRank.get(p.serial)!})${post}\n`;
+    }
     if (!w.write(chunk)) await new Promise<void>((r) => w.once('drain', () => r()));
   }
   await new Promise<void>((r) => w.end(() => r()));
