@@ -4,7 +4,7 @@
 // with the storm's rate (a busy machine runs the storm slower, each event then wakes the daemon's
 // threads on its own and costs more), so a single pair says little: the median of the pairs
 // does, with each run's rate and wake-ups printed beside it to show when a pair is not like for like.
-//   node --import tsx bench/context-storm.bench.ts [pairs=6] [execs=6000] [auid=62101] [lock=FILE]
+//   node --import tsx bench/context-storm.bench.ts [pairs=6] [execs=6000] [auid=62101] [rate=0] [lock=FILE]
 //   (lock=FILE: each run under `flock FILE`, released between runs; run as root, as the storm bench)
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -14,6 +14,8 @@ const PAIRS = Number(arg('pairs', '6'));
 const EXECS = Number(arg('execs', '6000'));
 const AUID = arg('auid', '62101');
 const LOCK = arg('lock', '');
+/** execs/s in all (0: as fast as the shells go); a paced storm gives on and off the same arrival pattern */
+const RATE = arg('rate', '0');
 const storm = fileURLToPath(new URL('./kernel-storm.bench.ts', import.meta.url));
 
 interface Run {
@@ -26,7 +28,7 @@ interface Run {
 }
 
 function once(enrich: 'on' | 'off'): Run {
-  const cmd = [process.execPath, '--import', 'tsx', storm, 'only=auditflow', `auid=${AUID}`, 'kind=exec', `execs=${EXECS}`, `enrich=${enrich}`];
+  const cmd = [process.execPath, '--import', 'tsx', storm, 'only=auditflow', `auid=${AUID}`, 'kind=exec', `execs=${EXECS}`, `rate=${RATE}`, `enrich=${enrich}`];
   const r = LOCK ? spawnSync('flock', [LOCK, ...cmd], { encoding: 'utf8' }) : spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8' });
   const out = `${r.stdout}`;
   const m = /^auditflow\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+\d+\s+\(system ([\d.]+) s\)/m.exec(out);

@@ -13,10 +13,11 @@
 // exit the rules are deleted, the daemons stopped, the audit pid released, enabled 0, limits back.
 //
 // Run as root: node --import tsx bench/kernel-storm.bench.ts [kind=exec|open] [execs=20000 | opens=100000] [workers=2]
-//   [backlog=8192] [only=auditflow,auditd,laurel] [flush=INCREMENTAL_ASYNC|NONE] [rate=opens/s] [prof=DIR] [enrich=on|off] [auid=61200]
+//   [backlog=8192] [only=auditflow,auditd,laurel] [flush=INCREMENTAL_ASYNC|NONE] [rate=per s] [prof=DIR] [enrich=on|off] [auid=61200]
 //   [node=--flag,--flag] (node flags for auditflow)
 //   (enrich=off: auditflow with `enrich: {process: false, container: false, hash: false}`)
-//   (kind=open: openat storm in a rule-scoped directory, as fast as it goes or paced at rate=)
+//   (kind=open: openat storm in a rule-scoped directory, as fast as it goes or paced at rate=;
+//   kind=exec with rate=: python3 loops posix_spawn /bin/true at that pace instead of shells as fast as they go)
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import {
@@ -201,7 +202,18 @@ for i in range(${per}):
         d = t0 + (i + 1) / rate - time.monotonic()
         if d > 0: time.sleep(d)
 "`
-      : `i=0; while [ $i -lt ${per} ]; do /bin/true; i=$((i+1)); done`;
+      : RATE
+        ? // paced: the same arrival pattern whatever else the machine does, so runs compare like for like
+          `exec /usr/bin/python3 -c "
+import os, time
+rate = ${RATE / WORKERS}
+t0 = time.monotonic()
+for i in range(${per}):
+    os.waitpid(os.posix_spawn('/bin/true', ['true'], {}), 0)
+    d = t0 + (i + 1) / rate - time.monotonic()
+    if d > 0: time.sleep(d)
+"`
+        : `i=0; while [ $i -lt ${per} ]; do /bin/true; i=$((i+1)); done`;
   await Promise.all(
     Array.from(
       { length: WORKERS },
@@ -508,7 +520,7 @@ async function main(): Promise<void> {
   console.log(
     KIND === 'open'
       ? `open storm: ${EXECS} openat calls from ${WORKERS} parallel python3 loops${RATE ? ` paced at ${RATE}/s in all` : ''}, ${os.cpus().length} cores`
-      : `exec storm: ${EXECS} execs of /bin/true from ${WORKERS} parallel shells, ${os.cpus().length} cores`,
+      : `exec storm: ${EXECS} execs of /bin/true from ${WORKERS} parallel ${RATE ? `python3 loops paced at ${RATE}/s in all` : 'shells'}, ${os.cpus().length} cores`,
   );
   console.log(`kernel backlog_limit ${Math.max(BACKLOG, 8192)}, backlog_wait_time 0`);
   console.log(`daemon         ${KIND}s/s   events written   CPU s   CPU s/10k events   kernel lost`);
