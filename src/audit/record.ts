@@ -212,8 +212,8 @@ interface ParsedBody {
 // read-only (writableFields() gives a record its own copy before anything changes one).
 // 512 bodies: on that capture 46% of records hit (49% at 2,048, 43% at 256), and where bodies do
 // not repeat (a server log whose every login is a new pid) a larger cache only keeps entries long
-// enough to be promoted: 2,048 took 12-20 CPU s and 141 MiB for 1M such records, 512 10-11 s
-// and 110 MiB (bench/normalize.bench.ts, server-pids).
+// enough to be promoted: 2,048 took 12.8-21.1 CPU s and 117-139 MiB for 1M such records, 512
+// 10.8-12.0 s and 107-108 MiB (bench/normalize.bench.ts, server-pids).
 const BODY_CACHE_SIZE = 512;
 /** longer bodies (an EXECVE of a long command) are scanned each time, not kept */
 const BODY_CACHE_MAX_CHARS = 2048;
