@@ -7,20 +7,14 @@ import { silentLogger } from '../src/log.js';
 import { RotatingFile } from '../src/outputs/rotating-file.js';
 import { tempDir } from './support/io.js';
 
+/** A writer rotating at maxBytes (0: never), keeping `keep` old files, no fsync. */
+const writer = (path: string, maxBytes: number, keep: number) =>
+  new RotatingFile({ path, mode: 0o600, dirMode: 0o700, maxBytes, maxAgeMs: 0, keep, fsync: 'never', fsyncIntervalMs: 0, log: silentLogger });
+
 describe('rotating writer bytes', () => {
   it('rotates on UTF-8 byte sizes with multi-byte units, keeping every unit whole and in order', async () => {
     const path = join(tempDir('af-rot-'), 'out.jsonl');
-    const f = new RotatingFile({
-      path,
-      mode: 0o600,
-      dirMode: 0o700,
-      maxBytes: 1000,
-      maxAgeMs: 0,
-      keep: 20,
-      fsync: 'never',
-      fsyncIntervalMs: 0,
-      log: silentLogger,
-    });
+    const f = writer(path, 1000, 20);
     // 3-byte and 4-byte characters: 100 units of 59 bytes but 27 UTF-16 units each
     const units = Array.from({ length: 100 }, (_, i) => `${String(i).padStart(3, '0')} ${'€'.repeat(10)}${'😀'.repeat(6)}\n`);
     assert.equal(Buffer.byteLength(units[0]), 4 + 30 + 24 + 1);
@@ -54,12 +48,9 @@ describe('rotating writer bytes', () => {
     assert.ok(files.length >= 7 + 2);
   });
 
-  const writer = (path: string) =>
-    new RotatingFile({ path, mode: 0o600, dirMode: 0o700, maxBytes: 0, maxAgeMs: 0, keep: 5, fsync: 'never', fsyncIntervalMs: 0, log: silentLogger });
-
   it('joins appends made while a write is queued into one write, each promise resolving once its units are in', async () => {
     const path = join(tempDir('af-rot-'), 'out.jsonl');
-    const f = writer(path);
+    const f = writer(path, 0, 5);
     await f.open();
     const units = Array.from({ length: 100 }, (_, i) => `{"n":${i}}`);
     const done: number[] = [];
@@ -76,17 +67,7 @@ describe('rotating writer bytes', () => {
 
   it('one write of strings and ready-made lines mixed, rotating inside it, keeps every unit whole and in order', async () => {
     const path = join(tempDir('af-rot-'), 'out.jsonl');
-    const f = new RotatingFile({
-      path,
-      mode: 0o600,
-      dirMode: 0o700,
-      maxBytes: 4096,
-      maxAgeMs: 0,
-      keep: 50,
-      fsync: 'never',
-      fsyncIntervalMs: 0,
-      log: silentLogger,
-    });
+    const f = writer(path, 4096, 50);
     await f.open();
     const want: string[] = [];
     const pending: Promise<void>[] = [];
@@ -121,7 +102,7 @@ describe('rotating writer bytes', () => {
   it('an append made after reopen() goes to the new file even when it comes before the reopen ran', async () => {
     const dir = tempDir('af-rot-');
     const path = join(dir, 'out.jsonl');
-    const f = writer(path);
+    const f = writer(path, 0, 5);
     await f.open();
     await f.append(['before'], true);
     renameSync(path, `${path}.moved`);
