@@ -49,6 +49,17 @@ Napi::Error SysError(Napi::Env env, const char* call, int err) {
   return e;
 }
 
+// One datagram to the kernel (port 0); bytes sent, or -errno.
+ssize_t SendToKernel(int fd, const uint8_t* data, size_t len) {
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  ssize_t n;
+  do {
+    n = sendto(fd, data, len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel);
+  } while (n < 0 && errno == EINTR);
+  return n < 0 ? -errno : n;
+}
+
 // sendto() on libuv's thread pool. A request the kernel answers (AUDIT_GET) returns only once
 // the kernel has started the thread that sends the reply, tens of milliseconds on a busy host:
 // the daemon's periodic status request must not hold the JS thread that long.
@@ -68,13 +79,8 @@ class SendWorker : public Napi::AsyncWorker {
       err_ = EBADF;
       return;
     }
-    sockaddr_nl kernel{};
-    kernel.nl_family = AF_NETLINK;
-    ssize_t n;
-    do {
-      n = sendto(fd_, bytes_.data(), bytes_.size(), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) err_ = errno;
+    ssize_t n = SendToKernel(fd_, bytes_.data(), bytes_.size());
+    if (n < 0) err_ = static_cast<int>(-n);
     sent_ = n;
   }
 
@@ -231,14 +237,9 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
       return env.Undefined();
     }
     Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
-    sockaddr_nl kernel{};
-    kernel.nl_family = AF_NETLINK;
-    ssize_t n;
-    do {
-      n = sendto(fd_, bytes.Data(), bytes.ByteLength(), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel);
-    } while (n < 0 && errno == EINTR);
+    ssize_t n = SendToKernel(fd_, bytes.Data(), bytes.ByteLength());
     if (n < 0) {
-      SysError(env, "sendto(NETLINK_AUDIT)", errno).ThrowAsJavaScriptException();
+      SysError(env, "sendto(NETLINK_AUDIT)", static_cast<int>(-n)).ThrowAsJavaScriptException();
       return env.Undefined();
     }
     return Napi::Number::New(env, static_cast<double>(n));
