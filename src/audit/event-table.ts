@@ -1,5 +1,5 @@
-// The reassembler's open events, found by node and serial and walked in the order they opened:
-// what a Map did, without its garbage. A Map that events pass through by the thousand swaps its
+// Entries found by node and serial and walked in the order they were added: the reassembler's
+// open events, and each node's recently emitted serials. What a Map did, without its garbage. A Map that events pass through by the thousand swaps its
 // hash table every few of them as it grows and shrinks, and a table that reached the old
 // generation keeps the next one (and the events in it) alive until a full GC: on the 1,000,000-
 // line server log that was 30 MB promoted. Here one slot array, sized once, holds the events

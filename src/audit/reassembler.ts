@@ -115,6 +115,11 @@ interface Gap {
   reported: boolean;
 }
 
+/** An emitted event's serial and timestamp (see NodeState.remember()). */
+interface RecentEvent extends TableEntry<RecentEvent> {
+  stamp: number;
+}
+
 /** Per-node sequence state. */
 class NodeState {
   readonly name: string | undefined;
@@ -135,81 +140,40 @@ class NodeState {
   gaps: Gap[] = [];
   /**
    * Serials of recently emitted events and their timestamps, to tell late records from new
-   * events: a ring of both, oldest overwritten first, and an open-addressing index from serial
-   * to ring position (typed arrays: a Map churned once per event cost more than the rest of
-   * the reassembler's work on a user message).
+   * events: a ring of entries, oldest reused first, found by serial through an EventTable (a Map
+   * churned once per event cost more than the rest of the reassembler's work on a user message;
+   * the entries are made once and reused, so remembering makes no garbage).
    */
-  private readonly recentRing: Uint32Array;
-  private readonly recentStamps: Float64Array;
+  private readonly recent: EventTable<RecentEvent>;
+  private readonly recentRing: RecentEvent[] = [];
+  private readonly recentSize: number;
   private recentPos = 0;
-  private recentCount = 0;
-  /** index slots: a serial and its ring position (-1: empty slot) */
-  private readonly slotSerial: Uint32Array;
-  private readonly slotPos: Int32Array;
-  private readonly slotShift: number;
 
   constructor(name: string | undefined, recentSize: number) {
     this.name = name;
-    this.recentRing = new Uint32Array(recentSize);
-    this.recentStamps = new Float64Array(recentSize);
-    // at most half full: probes stay short
-    let bits = 1;
-    while (1 << bits < 2 * recentSize) bits++;
-    this.slotSerial = new Uint32Array(1 << bits);
-    this.slotPos = new Int32Array(1 << bits).fill(-1);
-    this.slotShift = 32 - bits;
-  }
-
-  private home(serial: number): number {
-    return Math.imul(serial, 0x9e3779b1) >>> this.slotShift;
-  }
-
-  /** The index slot holding serial, or -1. */
-  private slotOf(serial: number): number {
-    const mask = this.slotPos.length - 1;
-    for (let i = this.home(serial); this.slotPos[i] >= 0; i = (i + 1) & mask) if (this.slotSerial[i] === serial) return i;
-    return -1;
-  }
-
-  /** Empties slot i, moving later entries of its probe run back so none is cut off from its home. */
-  private unslot(i: number): void {
-    const mask = this.slotPos.length - 1;
-    const pos = this.slotPos;
-    const ser = this.slotSerial;
-    for (let j = (i + 1) & mask; pos[j] >= 0; j = (j + 1) & mask) {
-      const h = this.home(ser[j]);
-      // the entry at j may fill the hole at i unless its home lies cyclically in (i, j]
-      if (i <= j ? h > i && h <= j : h > i || h <= j) continue;
-      ser[i] = ser[j];
-      pos[i] = pos[j];
-      i = j;
-    }
-    pos[i] = -1;
+    this.recentSize = recentSize;
+    this.recent = new EventTable<RecentEvent>(recentSize);
   }
 
   wasEmitted(serial: number, stamp: number): boolean {
-    const slot = this.slotOf(serial);
-    return slot >= 0 && this.recentStamps[this.slotPos[slot]] === stamp;
+    return this.recent.get(this, serial)?.stamp === stamp;
   }
 
   remember(serial: number, stamp: number): void {
-    const slot = this.slotOf(serial);
-    if (slot >= 0) {
-      this.recentStamps[this.slotPos[slot]] = stamp; // a reused serial: the newer event is the one records can be late for
+    const known = this.recent.get(this, serial);
+    if (known !== undefined) {
+      known.stamp = stamp; // a reused serial: the newer event is the one records can be late for
       return;
     }
-    const ring = this.recentRing;
-    const pos = this.recentPos;
-    if (this.recentCount === ring.length) this.unslot(this.slotOf(ring[pos]));
-    else this.recentCount++;
-    ring[pos] = serial;
-    this.recentStamps[pos] = stamp;
-    const mask = this.slotPos.length - 1;
-    let i = this.home(serial);
-    while (this.slotPos[i] >= 0) i = (i + 1) & mask;
-    this.slotSerial[i] = serial;
-    this.slotPos[i] = pos;
-    this.recentPos = pos + 1 === ring.length ? 0 : pos + 1;
+    let r = this.recentRing[this.recentPos];
+    if (r === undefined) this.recentRing.push((r = { ns: this, serial, stamp, prev: undefined, next: undefined, slot: -1 }));
+    else {
+      this.recent.remove(r);
+      r.serial = serial;
+      r.stamp = stamp;
+    }
+    this.recent.add(r);
+    this.recentPos = this.recentPos + 1 === this.recentSize ? 0 : this.recentPos + 1;
   }
 
   /** The candidate within `window` of serial, removed from the list; -1 if none. */
