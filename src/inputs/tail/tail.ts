@@ -157,10 +157,9 @@ export class Tailer {
   private watcher: FSWatcher | undefined;
   /** plain paths: their directories (src/inputs/tail/watch.ts) */
   private dirWatches: DirWatches | undefined;
-  private globsWatched = true;
-  private dirsWatched = true;
-  /** notifications are trusted while every watch is up (chokidar ready, each directory watched) */
-  private watching = false;
+  /** chokidar is ready (or there are no globs), each plain path's directory is watched (or there are none) */
+  private globsWatched = false;
+  private dirsWatched = false;
   private readonly buf: Buffer;
   private readonly counters: TailStats = {
     files: 0,
@@ -374,14 +373,18 @@ export class Tailer {
           this.wake();
         },
       );
-      this.dirsWatched = this.dirWatches.check();
     }
+    this.dirsWatched = this.dirWatches?.check() ?? true;
+    this.globsWatched = globs.length === 0;
     if (globs.length > 0) this.watchGlobs(globs);
-    this.watching = this.globsWatched && this.dirsWatched;
+  }
+
+  /** Notifications are trusted while every watch is up; otherwise the tailer polls. */
+  private get watching(): boolean {
+    return this.globsWatched && this.dirsWatched;
   }
 
   private watchGlobs(globs: PathPattern[]): void {
-    this.globsWatched = false;
     const bases = [...new Set(globs.map((p) => p.base))];
     const maxDepth = Math.min(8, Math.max(...globs.map((p) => (p.depth === Infinity ? 8 : p.depth))));
     this.watcher = watch(bases, {
@@ -397,12 +400,10 @@ export class Tailer {
     });
     this.watcher.on('ready', () => {
       this.globsWatched = true;
-      this.watching = this.dirsWatched;
     });
     this.watcher.on('error', (err) => {
       // notifications can no longer be trusted to come: poll every pollMs from now on
       this.globsWatched = false;
-      this.watching = false;
       this.o.log.debug('tail watcher error (polling continues)', { error: String(err) });
     });
   }
@@ -418,7 +419,6 @@ export class Tailer {
     if (full && this.dirWatches) {
       // a directory that was missing (or replaced) is watched from the next full scan on
       this.dirsWatched = this.dirWatches.check();
-      this.watching = this.globsWatched && this.dirsWatched;
     }
     const paths = full ? expand(this.patterns, this.o.exclude) : this.quickPaths();
     const examined = new Set(paths);
