@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { ProcessTable } from '../src/context/process-table.js';
 import { parseStat, readStat, readText } from '../src/context/proc.js';
 import { buildFilterChain } from '../src/filters/index.js';
+import { baseName } from '../src/filters/fields.js';
 import type { NormalizedRecord } from '../src/record.js';
 import { silentLogger } from '../src/log.js';
 import { auditRecords } from './fixtures/filters/records.js';
@@ -21,7 +22,8 @@ function exec(pid: number, ppid: number | undefined, name: string): NormalizedRe
 describe('process table', () => {
   it('reads /proc/PID/stat, where comm may hold spaces and parentheses', () => {
     const line = '1234 (my (odd) prog) S 99 1230 1200 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 1000 200';
-    assert.deepEqual(parseStat(line), { pid: 1234, comm: 'my (odd) prog', ppid: 99, pgid: 1230, sid: 1200, startTicks: 987654 });
+    assert.deepEqual(parseStat(line), { pid: 1234, comm: 'my (odd) prog', ppid: 99, pgid: 1230, sid: 1200, startTicks: 987654, zombie: false });
+    assert.equal(parseStat('1234 (sh) Z 99 1230 1200 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 0 0')?.zombie, true);
     assert.equal(parseStat('garbage'), undefined);
   });
 
@@ -186,6 +188,54 @@ describe('process table', () => {
       assert.equal(t.stats().reused, 1);
       // a snoopy line's time may be when it was read, not when it ran: it never tells a new process
       assert.equal(t.observe(run(now + 9_000, 'snoopy')), second);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("a snoopy line read after the kernel's records of its process's whole life is of that process, not a new one", () => {
+    const t = new ProcessTable({ proc: false });
+    const kernel = (syscall: string, ms: number): NormalizedRecord => ({
+      '@timestamp': new Date(ms).toISOString(),
+      event: { module: 'auditd', kind: 'event', action: syscall === 'execve' ? 'executed' : 'ended', outcome: 'success' },
+      process: { pid: 4300, parent: { pid: 4299 }, name: 'sleep', executable: '/usr/bin/sleep', args: ['/bin/sleep', '0.3'] },
+      audit: { syscall },
+    });
+    const snoopy = (filename: string): NormalizedRecord => ({
+      '@timestamp': new Date().toISOString(),
+      event: { module: 'snoopy', kind: 'event', action: 'executed', outcome: 'unknown' },
+      process: { pid: 4300, parent: { pid: 4299 }, name: baseName(filename), executable: filename, args: [filename, '0.3'] },
+    });
+    const now = Date.now();
+    const ran = t.observe(kernel('execve', now - 400))!;
+    assert.equal(t.observe(kernel('exit_group', now - 100)), ran);
+    assert.equal(t.stats().exited, 1);
+    // snoopy names the path as given (/bin), the kernel the one resolved (/usr/bin)
+    assert.equal(t.observe(snoopy('/bin/sleep')), ran);
+    assert.equal(t.stats().entries, 1, 'its parent only: the gone process is not put back');
+    // another program on that pid under that parent is another process
+    assert.notEqual(t.observe(snoopy('/bin/true'))?.entityId, ran.entityId);
+  });
+
+  it('an exited process /proc still shows (a zombie, not reaped yet) keeps its entity id', () => {
+    const root = mkdtempSync(join(tmpdir(), 'af-proc-'));
+    const stat = (state: string) => `4400 (sleep) ${state} 1 4400 4400 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 5000 1000 200`;
+    try {
+      mkdirSync(join(root, '4400'));
+      writeFileSync(join(root, '4400', 'stat'), stat('S'));
+      const t = new ProcessTable({ procRoot: root, cgroups: false });
+      const rec = (module: 'auditd' | 'snoopy', syscall?: string): NormalizedRecord => ({
+        '@timestamp': new Date().toISOString(),
+        event: { module, kind: 'event', action: syscall === 'exit_group' ? 'ended' : 'executed', outcome: 'success' },
+        process: { pid: 4400, parent: { pid: 1 }, name: 'sleep', executable: '/usr/bin/sleep', args: ['sleep', '1'] },
+        audit: syscall === undefined ? undefined : { syscall },
+      });
+      const live = t.observe(rec('auditd', 'execve'))!;
+      assert.equal(live.startTicks, 5000);
+      t.observe(rec('auditd', 'exit_group'));
+      writeFileSync(join(root, '4400', 'stat'), stat('Z'));
+      // same pid, same start tick: a successor born within the tick would get another id; a zombie is the same process
+      assert.equal(t.observe(rec('snoopy'))?.entityId, live.entityId);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -10,6 +10,8 @@ export interface ProcStat {
   sid: number;
   /** start time in clock ticks since boot (field 22): with the pid, what makes a process unique */
   startTicks: number;
+  /** exited, not yet reaped by its parent (state Z) */
+  zombie: boolean;
 }
 
 /** USER_HZ: what /proc's tick fields count in; 100 on every Linux architecture Node runs on. */
@@ -43,7 +45,7 @@ export function parseStat(text: string): ProcStat | undefined {
     start = end + 1;
   }
   if (!Number.isFinite(pid) || !Number.isFinite(ppid)) return undefined;
-  return { pid, comm: text.slice(open + 1, close), ppid, pgid, sid, startTicks };
+  return { pid, comm: text.slice(open + 1, close), ppid, pgid, sid, startTicks, zombie: text.charCodeAt(close + 2) === 0x5a };
 }
 
 /**

@@ -285,6 +285,10 @@ export class ProcessTable implements AncestryLookup {
       this.counters.procGone++;
       return undefined;
     }
+    // exited and retired already, waiting for its parent to reap it: the same process, not a
+    // successor that took the pid within the same tick
+    const was = st.zombie ? this.retired.get(pid) : undefined;
+    if (was !== undefined && was.startTicks === st.startTicks) return was;
     const isExec = rec !== undefined && rec.event.action === 'executed';
     const e = this.blank(pid, st.ppid, st.startTicks);
     e.comm = this.shared.str(p?.name ?? st.comm);
@@ -442,6 +446,10 @@ export class ProcessTable implements AncestryLookup {
       const atMs = timed ? eventMs : undefined;
       e = this.proc ? this.fromProc(pid, rec, 0, atMs) : undefined;
       if (e === undefined) {
+        if (!timed) {
+          const gone = this.lateLineOf(pid, ppid, p);
+          if (gone !== undefined) return gone;
+        }
         if (p.name === undefined && p.executable === undefined && !exec) return undefined;
         e = this.fromRecord(rec, pid, ppid ?? 0, eventMs, atMs);
       }
@@ -463,6 +471,20 @@ export class ProcessTable implements AncestryLookup {
       else if (EXIT_SYSCALLS.has(syscall)) this.exited(e);
     }
     return e;
+  }
+
+  /**
+   * The gone process a line from snoopy (or bash) is of when it was read after the kernel's
+   * records of that process's whole life: snoopy writes its line before the exec, but its file
+   * is read on its own schedule. It is the pid's last process, retired, if that one had the same
+   * parent and ran the program the line names (by base name: snoopy has the path as given,
+   * the kernel the one resolved). Anything less sure is left to a new entry, not guessed.
+   */
+  private lateLineOf(pid: number, ppid: number | undefined, p: NonNullable<NormalizedRecord['process']>): ProcEntry | undefined {
+    const r = this.retired.get(pid);
+    if (r === undefined || ppid === undefined || r.ppid !== ppid || r.exe === undefined) return undefined;
+    const name = p.executable !== undefined ? baseName(p.executable) : p.name;
+    return name !== undefined && name === baseName(r.exe) ? r : undefined;
   }
 
   /** A known pid whose record may be of another process now; the entry that holds for it. */
