@@ -6,8 +6,6 @@ import { join } from 'node:path';
 import { AuditflowError } from './errors.js';
 import type { Logger } from './log.js';
 import type { Config } from './config/load.js';
-import { inputDefs } from './inputs/index.js';
-import { outputDefs } from './outputs/index.js';
 import { buildFilterChain } from './filters/index.js';
 import { applyQueue } from './outputs/spool/index.js';
 import { Pipeline } from './pipeline/pipeline.js';
@@ -17,6 +15,8 @@ import { createContext, kRemote, type ContextStage } from './context/index.js';
 import { RedactFilter } from './filters/redact/filter.js';
 import type { Redactor } from './filters/redact/redactor.js';
 import { buildComponent } from './config/resolve.js';
+import { registriesFor } from './config/registries.js';
+import type { Registries } from './config/validate.js';
 import { hostname } from 'node:os';
 import { EventLanes } from './pipeline/workers/event-lanes.js';
 import { laneSafe, type NormalizeSetup } from './pipeline/workers/normalize-setup.js';
@@ -42,16 +42,17 @@ export class Daemon {
     private readonly log: Logger,
   ) {}
 
-  private assemble(config: Config): Graph {
+  /** `registries`: the component types the config names, loaded (registriesFor). */
+  private assemble(config: Config, registries: Registries): Graph {
     const ctx: BuildContext = { stateDir: config.state_dir, hostName: config.host.name ?? '', log: this.log };
     // network outputs get a disk-backed queue by default: the kernel input cannot replay
-    const outputs = config.outputs.map((o, i) => applyQueue(buildComponent(outputDefs, o, ctx, `outputs[${i}]`), o, ctx));
+    const outputs = config.outputs.map((o, i) => applyQueue(buildComponent(registries.outputs, o, ctx, `outputs[${i}]`), o, ctx));
     // the table keeps argv for children's process.parent.args: redacted like the records' own
     let redactor: Redactor | undefined;
     const context = createContext(config.enrich, { live: true, hostId: config.host.id ?? machineId(), redactArgs: (a) => redactor?.args(a) });
     const filters = buildFilterChain(config.filters, { ...ctx, processTable: context });
     redactor = filters.find((f): f is RedactFilter => f instanceof RedactFilter)?.redactor;
-    const inputs = config.inputs.map((item, i) => buildComponent(inputDefs, item, ctx, `inputs[${i}]`));
+    const inputs = config.inputs.map((item, i) => buildComponent(registries.inputs, item, ctx, `inputs[${i}]`));
     const remote = new Set(inputs.filter((_, i) => !LOCAL_INPUTS.has(config.inputs[i].type)));
     const lanes = laneCount(config, outputs);
     const pipeline = new Pipeline({
@@ -113,7 +114,7 @@ export class Daemon {
   async start(): Promise<void> {
     this.lock();
     try {
-      this.graph = this.assemble(this.config);
+      this.graph = this.assemble(this.config, await registriesFor(this.config));
       await this.startGraph(this.graph);
     } catch (err) {
       this.unlock();
@@ -141,7 +142,7 @@ export class Daemon {
     const old = this.graph;
     let fresh: Graph;
     try {
-      fresh = this.assemble(next);
+      fresh = this.assemble(next, await registriesFor(next));
     } catch (err) {
       this.log.error(`reload refused, keeping the running config: ${(err as Error).message}`);
       return;

@@ -2,6 +2,11 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkConfig, loadConfig, parseConfigText } from '../src/config/load.js';
+import { loadConfigNeeded, registriesFor } from '../src/config/registries.js';
+import { inputDefs } from '../src/inputs/index.js';
+import { inputLoaders } from '../src/inputs/registry.js';
+import { outputDefs } from '../src/outputs/index.js';
+import { outputLoaders } from '../src/outputs/registry.js';
 import { AuditflowError } from '../src/errors.js';
 import { runCli, tempDir } from './support/io.js';
 
@@ -66,6 +71,62 @@ describe('config', () => {
     const bad = await runCli(['check-config', join(dir, 'bad.yaml')]);
     assert.equal(bad.code, 78);
     assert.match(bad.stderr, /outputs\[0\]\.mode: must match pattern/);
+  });
+});
+
+describe('config: the daemon loads only the component types its config names', () => {
+  it('the loaders hold every type check-config knows, with the same schemas', async () => {
+    assert.deepEqual(Object.keys(inputLoaders).sort(), inputDefs.map((d) => d.type).sort());
+    assert.deepEqual(Object.keys(outputLoaders).sort(), outputDefs.map((d) => d.type).sort());
+    for (const d of inputDefs) assert.deepEqual((await inputLoaders[d.type]()).schema, d.schema);
+    // outputs' schemas get the queue key in both
+    for (const d of outputDefs) assert.deepEqual((await outputLoaders[d.type]()).schema, d.schema);
+  });
+
+  it('loads the named inputs and outputs (stdout when none is named), every filter', async () => {
+    const r = await registriesFor({ inputs: [{ type: 'auditlog' }, { type: 'auditlog' }], outputs: [{ type: 'file' }, { type: 'syslog' }] });
+    assert.deepEqual(
+      r.inputs.map((d) => d.type),
+      ['auditlog'],
+    );
+    assert.deepEqual(
+      r.outputs.map((d) => d.type),
+      ['file', 'syslog'],
+    );
+    assert.ok(r.filters.some((d) => d.type === 'redact'));
+    assert.deepEqual(
+      (await registriesFor({})).outputs.map((d) => d.type),
+      ['stdout'],
+    );
+  });
+
+  it('validates a file as check-config does: the same config, the same messages', async () => {
+    const dir = tempDir('af-config-');
+    const good = join(dir, 'good.yaml');
+    writeFileSync(
+      good,
+      `state_dir: ${dir}\ninputs:\n  - { type: auditlog, path: ${dir}/audit.log, event_timeout_ms: 500 }\noutputs:\n  - { type: file, path: ${dir}/o.jsonl }\n`,
+    );
+    assert.deepEqual((await loadConfigNeeded(good)).config, loadConfig(good));
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'outputs:\n  - type: kafka\n  - type: file\n    colour: red\n');
+    const message = (f: () => unknown) => {
+      try {
+        f();
+      } catch (err) {
+        return (err as Error).message;
+      }
+      assert.fail('accepted');
+    };
+    const lazy = await loadConfigNeeded(bad).then(
+      () => assert.fail('accepted'),
+      (err: Error) => err.message,
+    );
+    assert.equal(
+      lazy,
+      message(() => loadConfig(bad)),
+    );
+    assert.match(lazy, /outputs\[0\]\.type: unknown type "kafka" \(known: stdout, file, auditlog, syslog/);
   });
 });
 

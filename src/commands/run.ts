@@ -1,9 +1,9 @@
 import { AuditflowError } from '../errors.js';
 import { createLogger, silentLogger } from '../log.js';
-import { preflightConfig } from '../config/preflight-all.js';
-import { defaultConfigPath, loadConfig } from '../config/load.js';
+import { defaultConfigPath } from '../config/validate.js';
+import { loadConfigNeeded, preflightWith } from '../config/registries.js';
 import { Daemon } from '../daemon.js';
-import { startMetrics, type MetricsServer } from '../metrics/index.js';
+import type { MetricsServer } from '../metrics/index.js';
 import { EX_CONFIG, EX_SOFTWARE, EX_TEMPFAIL, EX_USAGE, type Command } from './types.js';
 
 export const runCommand: Command = {
@@ -22,8 +22,9 @@ export const runCommand: Command = {
     }
     let config;
     try {
-      config = loadConfig(path);
-      preflightConfig(config, { stateDir: config.state_dir, hostName: config.host.name ?? '', log: silentLogger });
+      const loaded = await loadConfigNeeded(path);
+      config = loaded.config;
+      preflightWith(config, { stateDir: config.state_dir, hostName: config.host.name ?? '', log: silentLogger }, loaded.registries);
     } catch (err) {
       if (!(err instanceof AuditflowError)) throw err;
       io.stderr.write(`auditflow: ${err.message}\n`);
@@ -35,7 +36,8 @@ export const runCommand: Command = {
     let metrics: MetricsServer | null = null;
     try {
       await daemon.start();
-      if (config.metrics) metrics = await startMetrics(config.metrics, () => daemon.stats(), log);
+      // loaded only when configured: the Prometheus client is start-up time and memory
+      if (config.metrics) metrics = await (await import('../metrics/index.js')).startMetrics(config.metrics, () => daemon.stats(), log);
     } catch (err) {
       if (err instanceof AuditflowError) {
         log.error(err.message, { code: err.code });
@@ -73,8 +75,8 @@ export const runCommand: Command = {
       const onHup = () => {
         busy = busy.then(async () => {
           try {
-            const next = loadConfig(path);
-            preflightConfig(next, { stateDir: next.state_dir, hostName: next.host.name ?? '', log });
+            const { config: next, registries } = await loadConfigNeeded(path);
+            preflightWith(next, { stateDir: next.state_dir, hostName: next.host.name ?? '', log }, registries);
             for (const w of next.warnings) log.warn(`${path}: ${w}`);
             await daemon.reload(next);
           } catch (err) {

@@ -1,7 +1,7 @@
 // The top level of the config. Each list item is validated against its own component's schema by
 // the loader (src/config/resolve.ts), so adding an input, filter or output type never touches this
 // file.
-import { metricsSchema } from '../metrics/index.js';
+import { metricsSchema } from '../metrics/config.js';
 import { enrichSchema } from '../context/config.js';
 
 const list = { type: 'array', items: { type: 'object' } };

@@ -1,4 +1,5 @@
-// The one place input types are registered: `type:` in config → factory + schema.
+// Every input type loaded at once (check-config, status, the tests); the daemon loads only the
+// ones its config names through src/inputs/registry.ts.
 import type { ComponentDef, Input } from '../pipeline/types.js';
 import { snoopyInput } from './snoopy/input.js';
 import { bashInput } from './bash/input.js';

@@ -1,6 +1,5 @@
-// The one place output types are registered: `type:` in config → factory + schema. Every output
-// accepts `queue:` (src/outputs/spool): queueing wraps whatever the factory builds, so the key is
-// added to each schema here rather than in each output.
+// Every output type loaded at once (check-config, status, the tests); the daemon loads only the
+// ones its config names through src/outputs/registry.ts, which also adds the `queue:` key.
 import type { ComponentDef, Output } from '../pipeline/types.js';
 import { stdoutOutput } from './stdout.js';
 import { fileOutput } from './file.js';
@@ -10,12 +9,7 @@ import { elasticsearchOutput } from './elasticsearch/index.js';
 import { auditRemoteOutput } from './audit-remote/index.js';
 import { redisOutput } from './redis/index.js';
 import { relpOutput } from './relp/index.js';
-import { queueSchema } from './spool/config.js';
-
-const withQueueKey = (def: ComponentDef<Output>): ComponentDef<Output> => {
-  const props = (def.schema.properties ?? {}) as Record<string, unknown>;
-  return 'queue' in props ? def : { ...def, schema: { ...def.schema, properties: { ...props, queue: queueSchema } } };
-};
+import { withQueueKey } from './registry.js';
 
 export const outputDefs: ComponentDef<Output>[] = [
   stdoutOutput,
