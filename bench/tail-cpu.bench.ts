@@ -61,6 +61,7 @@ function peakMiB(pid: number): number {
 }
 const sizeOf = (p: string) => (existsSync(p) ? statSync(p).size : 0);
 
+/** each variant's output size, from its first run (variants may differ: enrichment off, other filters) */
 const expected = new Map<string, number>();
 async function once(v: (typeof variants)[number], run: number) {
   const dir = join(root, `${v.name}-${run}`);
@@ -75,7 +76,7 @@ async function once(v: (typeof variants)[number], run: number) {
   const t0 = performance.now();
   const p = spawn(v.cmd[0], [...v.cmd.slice(1), 'run', '--config', conf], { stdio: ['ignore', 'ignore', 'inherit'] });
   const pid = p.pid!;
-  // done: the expected size (known after the first run), or (the first run) no growth for 5 s
+  // done: the expected size (known after the variant's first run), or (its first run) no growth for 5 s
   let last = -1;
   let since = performance.now();
   let cpu = 0;
@@ -85,7 +86,7 @@ async function once(v: (typeof variants)[number], run: number) {
     await sleep(20);
     if (p.exitCode !== null) throw new Error(`${v.name} exited with ${p.exitCode}`);
     const s = sizeOf(out);
-    const want = expected.get('size');
+    const want = expected.get(v.name);
     if (s !== last) {
       last = s;
       since = performance.now();
@@ -100,7 +101,7 @@ async function once(v: (typeof variants)[number], run: number) {
   p.kill('SIGTERM');
   await new Promise((r) => p.once('exit', r));
   const hash = createHash('sha1').update(readFileSync(out)).digest('hex').slice(0, 12);
-  if (!expected.has('size')) expected.set('size', last);
+  if (!expected.has(v.name)) expected.set(v.name, last);
   const wall = (tDone - t0) / 1000;
   return { variant: v.name, run, cpuS: cpu, wallS: Math.round(wall * 100) / 100, linesPerCpuS: Math.round(LINES / cpu), peakMiB: rss, bytes: last, sha1: hash };
 }
