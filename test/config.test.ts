@@ -7,6 +7,9 @@ import { inputDefs } from '../src/inputs/index.js';
 import { inputLoaders } from '../src/inputs/registry.js';
 import { outputDefs } from '../src/outputs/index.js';
 import { outputLoaders } from '../src/outputs/registry.js';
+import { filterDefs } from '../src/filters/index.js';
+import { topSchema } from '../src/config/schema.js';
+import { Ajv } from 'ajv';
 import { AuditflowError } from '../src/errors.js';
 import { runCli, tempDir } from './support/io.js';
 
@@ -81,6 +84,17 @@ describe('config: the daemon loads only the component types its config names', (
     for (const d of inputDefs) assert.deepEqual((await inputLoaders[d.type]()).schema, d.schema);
     // outputs' schemas get the queue key in both
     for (const d of outputDefs) assert.deepEqual((await outputLoaders[d.type]()).schema, d.schema);
+  });
+
+  it('every schema is valid JSON Schema (the daemon compiles them without checking)', () => {
+    const ajv = new Ajv({ strict: false, validateSchema: true });
+    for (const schema of [topSchema, ...[...inputDefs, ...filterDefs, ...outputDefs].map((d) => d.schema)]) {
+      assert.ok(
+        ajv.validateSchema(schema),
+        `${(schema as { properties?: { type?: unknown } }).properties?.type ? JSON.stringify((schema as { properties: { type: unknown } }).properties.type) : 'top'}: ${ajv.errorsText()}`,
+      );
+    }
+    assert.equal(ajv.validateSchema({ type: 'object', properties: { a: { type: 'strnig' } } }), false, 'a broken schema is seen');
   });
 
   it('loads the named inputs and outputs (stdout when none is named), every filter', async () => {

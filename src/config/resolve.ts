@@ -9,7 +9,9 @@ import type { ComponentDef } from '../pipeline/types.js';
 
 // useDefaults fills `default:` of properties that are absent. Defaults inside oneOf branches are
 // not applied by Ajv; schemas keep their defaults on plain properties for that reason.
-const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
+// validateSchema: false: the schemas are this program's own, checked against the meta-schema by
+// the tests (test/config.test.ts); checking them at every start was ~40% of compiling them.
+const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, validateSchema: false });
 const compiled = new WeakMap<object, ValidateFunction>();
 
 export function compile(schema: Record<string, unknown>): ValidateFunction {
