@@ -86,7 +86,12 @@ export class JsonLinesEncoder {
     if (need > this.scratch.length) this.grow(need);
     const at = this.used;
     this.used += this.scratch.write(s, at, 'utf8');
-    if (template !== undefined && template.tail === undefined) learn(template, rec, this.scratch.subarray(at, this.used));
+    // learned from a shape's second record: on a real host most lone records' bodies (a new pid
+    // each login) are never seen again, and learning costs about what one use saves
+    if (template !== undefined && template.tail === undefined) {
+      if (template.written === true) learn(template, rec, this.scratch.subarray(at, this.used));
+      else template.written = true;
+    }
     this.scratch[this.used++] = 0x0a;
   }
 
