@@ -16,9 +16,6 @@ import { StdoutOutput } from '../outputs/stdout.js';
 import type { NormalizedRecord } from '../record.js';
 import { AuditStream } from '../audit/stream.js';
 import { AuditEvents } from '../audit/events.js';
-import { createSnoopyParser } from '../inputs/snoopy/parse.js';
-import { createBashHistoryParser } from '../inputs/bash/parse.js';
-import { historyOwner } from '../inputs/bash/input.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type Line } from '../inputs/read/lines.js';
 import { enoughToSniff, sniffFormat, type LineFormat } from '../inputs/read/format.js';
 import { EX_CONFIG, EX_DATAERR, EX_NOINPUT, EX_USAGE, type Command, type CommandIO } from './types.js';
@@ -164,7 +161,11 @@ class Run {
     await this.pipeline.push({ records });
   }
 
-  private decoderFor(format: Format, name: string): LineDecoder {
+  /**
+   * snoopy's and bash's parsers load when such a file is read: the bash input brings the tail
+   * input and its watcher along, ~2.5 MiB resident that an audit log never uses.
+   */
+  private async decoderFor(format: Format, name: string): Promise<LineDecoder> {
     if (format === 'auditlog' && this.startLanes) {
       // parse and reassemble here; normalize, filter and serialize in the lanes
       const lanes = (this.lanes ??= this.startLanes());
@@ -190,14 +191,14 @@ class Run {
     }
     const parser =
       format === 'snoopy'
-        ? createSnoopyParser({
+        ? (await import('../inputs/snoopy/parse.js')).createSnoopyParser({
             keepOriginal: this.opts.original,
             onError: (err) => {
               this.parseErrors++;
               this.error(err);
             },
           })
-        : createBashHistoryParser({ file: name, user: historyOwner(name, ownerOf(name)), keepOriginal: this.opts.original, fallbackTime: () => mtimeOf(name) });
+        : await this.bashParser(name);
     const take = (recs: NormalizedRecord[]) => {
       for (const r of recs) this.emit(r);
     };
@@ -213,6 +214,11 @@ class Run {
     };
   }
 
+  private async bashParser(name: string) {
+    const [{ createBashHistoryParser }, { historyOwner }] = await Promise.all([import('../inputs/bash/parse.js'), import('../inputs/bash/input.js')]);
+    return createBashHistoryParser({ file: name, user: historyOwner(name, ownerOf(name)), keepOriginal: this.opts.original, fallbackTime: () => mtimeOf(name) });
+  }
+
   /** Reads one file (or stdin) through the daemon's own line splitting and format detection. */
   async file(name: string): Promise<void> {
     const stream = name === '-' ? this.io.stdin : createReadStream(name, { highWaterMark: 1 << 16 });
@@ -223,17 +229,17 @@ class Run {
     let decoder: LineDecoder | undefined;
     this.fileErrors = 0;
     this.laned = false;
-    const open = (head: readonly Line[]): LineDecoder => {
+    const open = (head: readonly Line[]): Promise<LineDecoder> => {
       const format = this.opts.from !== 'auto' ? this.opts.from : sniffFormat(head.map((l) => l.text));
       if (!format) throw new AuditflowError('AF_ERR_INPUT', 'cannot tell the format (not audit.log, snoopy or bash history); use --from', label);
       return this.decoderFor(format, label);
     };
     // Lines wait in `lines` until the format is known (auto: enough lines to tell, or the end).
-    const feed = (final: boolean) => {
+    const feed = async (final: boolean) => {
       if (!decoder) {
         if (!final && this.opts.from === 'auto' && !enoughToSniff(lines.map((l) => l.text))) return;
         if (lines.length === 0) return;
-        decoder = open(lines);
+        decoder = await open(lines);
       }
       for (const l of lines) {
         if (l.truncated) {
@@ -256,11 +262,11 @@ class Run {
         const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
         split.push(buf, buf.length, offset, lines);
         offset += buf.length;
-        feed(false);
+        await feed(false);
         await this.pushPending();
       }
       split.end(lines);
-      feed(true);
+      await feed(true);
       decoder?.end();
       await this.pushPending();
     } catch (err) {
