@@ -554,6 +554,32 @@ describe('tailer', function () {
     assert.equal(h.tailer.stats().long_lines, 1);
   });
 
+  it('a flood goes out in small chunks, several per round of the loop (one fstat and one pause for I/O per round)', async () => {
+    const f = join(dir, 'flood.log');
+    writeFileSync(f, '');
+    const line = (i: number) => `${String(i).padStart(6, '0')} ${'x'.repeat(56)}\n`; // 64 bytes
+    // reads of 4 KiB (64 lines) cut chunks of at least 16 lines: one read each, four reads a round
+    const h = await start(dir, { include: [f], readBytes: 4096, maxChunkLines: 16, watch: false, pollMs: 50 });
+    const sizes: number[] = [];
+    const o = (h.tailer as unknown as { o: TailOptions }).o;
+    const onChunk = o.onChunk;
+    o.onChunk = (c) => {
+      if (c.lines.length) sizes.push(c.lines.length);
+      return onChunk(c);
+    };
+    const before = h.tailer.stats().wakeups;
+    writeFileSync(f, Array.from({ length: 1024 }, (_, i) => line(i)).join(''));
+    await waitFor('every line', () => h.lines.length === 1024);
+    const rounds = h.tailer.stats().wakeups - before;
+    assert.deepEqual(
+      h.texts(),
+      Array.from({ length: 1024 }, (_, i) => line(i).slice(0, -1)),
+    );
+    assert.deepEqual(sizes, Array(16).fill(64));
+    // one chunk a round would be 16 rounds
+    assert.ok(rounds <= 8, `${rounds} rounds for 16 chunks`);
+  });
+
   it('closes a rotated file once drained and rotate_wait_ms passed (its descriptor is gone from /proc/self/fd)', async () => {
     const f = join(dir, 'app.log');
     writeFileSync(f, 'a1\n');

@@ -637,22 +637,31 @@ export class Tailer {
     }
     if (f.readOffset >= st.size) return false;
 
-    const lines: TailLine[] = [];
+    // Small chunks (a read or two, about maxChunkLines lines: their records die young), several
+    // per round until the round's budget is spent: the round's own work (fstat, letting I/O run)
+    // is paid once for them, and the output joins what they append while a write is in flight.
     let budget = this.o.readBytes * 4;
-    while (f.readOffset < st.size && lines.length < this.o.maxChunkLines && budget > 0) {
-      const want = Math.min(this.buf.length, st.size - f.readOffset);
-      const n = readSync(f.fd, this.buf, 0, want, f.readOffset);
-      if (n === 0) break;
-      f.lines.push(this.buf, n, f.readOffset, lines);
-      f.readOffset += n;
-      budget -= n;
-      this.counters.bytes += n;
+    let ended = false;
+    while (f.readOffset < st.size && budget > 0 && !ended && this.running) {
+      const lines: TailLine[] = [];
+      while (f.readOffset < st.size && lines.length < this.o.maxChunkLines && budget > 0) {
+        const want = Math.min(this.buf.length, st.size - f.readOffset);
+        const n = readSync(f.fd, this.buf, 0, want, f.readOffset);
+        if (n === 0) {
+          ended = true; // shorter than fstat said: the next round sees what happened
+          break;
+        }
+        f.lines.push(this.buf, n, f.readOffset, lines);
+        f.readOffset += n;
+        budget -= n;
+        this.counters.bytes += n;
+      }
+      f.lastDataAt = Date.now();
+      this.counters.lines += lines.length;
+      for (const line of lines) if (line.truncated) this.longLine(f, line);
+      const atEof = f.readOffset >= st.size;
+      if (lines.length || atEof) await this.o.onChunk({ file: f, gen: f.gen, lines, atEof });
     }
-    f.lastDataAt = Date.now();
-    this.counters.lines += lines.length;
-    for (const line of lines) if (line.truncated) this.longLine(f, line);
-    const atEof = f.readOffset >= st.size;
-    if (lines.length || atEof) await this.o.onChunk({ file: f, gen: f.gen, lines, atEof });
     return true;
   }
 
