@@ -14,7 +14,10 @@
 //
 // Run as root: node --import tsx bench/kernel-storm.bench.ts [kind=exec|open] [execs=20000 | opens=100000] [workers=2]
 //   [backlog=8192] [only=auditflow,auditd,laurel] [flush=INCREMENTAL_ASYNC|NONE] [rate=per s] [prof=DIR] [enrich=on|off] [auid=61200]
-//   [node=--flag,--flag] (node flags for auditflow)
+//   [node=--flag,--flag] (node flags for auditflow) [warmup=N]
+//   (warmup=N: each daemon first handles a storm of N, not counted, so the figures are its steady
+//   state: a fresh auditflow runs its code unoptimized and spends its V8 threads compiling it
+//   through the first few thousand events, a cost a long-running daemon pays once)
 //   (enrich=off: auditflow with `enrich: {process: false, container: false, hash: false}`)
 //   (kind=open: openat storm in a rule-scoped directory, as fast as it goes or paced at rate=;
 //   kind=exec with rate=: python3 loops posix_spawn /bin/true at that pace instead of shells as fast as they go)
@@ -47,6 +50,7 @@ const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.st
 const KIND = process.argv.find((a) => a.startsWith('kind='))?.slice(5) === 'open' ? 'open' : 'exec';
 const EXECS = arg(KIND === 'open' ? 'opens' : 'execs', KIND === 'open' ? 100000 : 20000);
 const WORKERS = arg('workers', 2);
+const WARMUP = arg('warmup', 0);
 // auditd's flush: INCREMENTAL_ASYNC (Debian's default) or NONE (the man page's least effort)
 const AUDITD_FLUSH = process.argv.find((a) => a.startsWith('flush='))?.slice(6) ?? 'INCREMENTAL_ASYNC';
 const BACKLOG = arg('backlog', 8192);
@@ -186,9 +190,9 @@ async function waitFor(check: () => boolean, ms: number, what: string): Promise<
   }
 }
 
-async function runStorm(): Promise<number> {
+async function runStorm(count = EXECS): Promise<number> {
   const t0 = Date.now();
-  const per = Math.ceil(EXECS / WORKERS);
+  const per = Math.ceil(count / WORKERS);
   const loop =
     KIND === 'open'
       ? `exec /usr/bin/python3 -c "
@@ -281,7 +285,12 @@ async function quiet(d: Daemon): Promise<void> {
 }
 
 async function measure(client: AuditClient, d: Daemon): Promise<Result> {
+  if (WARMUP > 0) {
+    await runStorm(WARMUP);
+    await settle(d);
+  }
   await quiet(d);
+  const delivered0 = d.delivered();
   const cpu0 = d.pids().reduce((s, p) => s + cpuSeconds(p), 0);
   const sys0 = d.pids().reduce((s, p) => s + cpuSeconds(p, 'sys'), 0);
   const lost0 = client.getStatus().lost;
@@ -291,7 +300,7 @@ async function measure(client: AuditClient, d: Daemon): Promise<Result> {
   const cpuS = d.pids().reduce((s, p) => s + cpuSeconds(p), 0) - cpu0;
   const sysS = d.pids().reduce((s, p) => s + cpuSeconds(p, 'sys'), 0) - sys0;
   const lost = client.getStatus().lost - lost0;
-  const delivered = d.delivered();
+  const delivered = d.delivered() - delivered0;
   const threads = threadTable(threads0, threadSamples(d.pids()), delivered);
   return {
     name: d.name,
@@ -522,6 +531,7 @@ async function main(): Promise<void> {
       ? `open storm: ${EXECS} openat calls from ${WORKERS} parallel python3 loops${RATE ? ` paced at ${RATE}/s in all` : ''}, ${os.cpus().length} cores`
       : `exec storm: ${EXECS} execs of /bin/true from ${WORKERS} parallel ${RATE ? `python3 loops paced at ${RATE}/s in all` : 'shells'}, ${os.cpus().length} cores`,
   );
+  if (WARMUP > 0) console.log(`after a warm-up storm of ${WARMUP} per daemon, not counted`);
   console.log(`kernel backlog_limit ${Math.max(BACKLOG, 8192)}, backlog_wait_time 0`);
   console.log(`daemon         ${KIND}s/s   events written   CPU s   CPU s/10k events   kernel lost`);
   for (const r of results) {
