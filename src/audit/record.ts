@@ -210,14 +210,33 @@ interface ParsedBody {
 // Debian capture repeat an earlier record's body). Their fields are the same, so each distinct
 // recent body is scanned once and its field maps shared by every record with that text: they are
 // read-only (writableFields() gives a record its own copy before anything changes one).
-// 512 bodies: on that capture 46% of records hit (49% at 2,048, 43% at 256), and where bodies do
-// not repeat (a server log whose every login is a new pid) a larger cache only keeps entries long
-// enough to be promoted: 2,048 took 12.8-21.1 CPU s and 117-139 MiB for 1M such records, 512
-// 10.8-12.0 s and 107-108 MiB (bench/normalize.bench.ts, server-pids).
-const BODY_CACHE_SIZE = 512;
+// Where bodies do not repeat (a server log whose every login is a new pid) a large cache only
+// keeps entries long enough to be promoted: 2,048 took 12.8-21.1 CPU s and 117-139 MiB for 1M
+// such records, 512 10.8-12.0 s and 107-108 MiB (bench/normalize.bench.ts, server-pids). So
+// the cache is two generations of 256: a full one becomes the older and a new one starts, and a
+// body found in the older moves to the current. A body seen once is gone after at most 512 new
+// ones, as with one Map of 512 cleared when full, but one that keeps coming back (a cron job's
+// PATH, a server's CONFIG_CHANGE) keeps its fields and what was derived from them (record
+// templates) instead of losing them at every clear among thousands of one-off bodies. Records
+// that hit: this project's real capture 48.9% (one Map of 512: 46.6%, of 2,048: 49.4%),
+// server-pids 37.5% (35.3%).
+const BODY_GENERATION = 256;
 /** longer bodies (an EXECVE of a long command) are scanned each time, not kept */
 const BODY_CACHE_MAX_CHARS = 2048;
 let bodies = new Map<string, ParsedBody>();
+let olderBodies = new Map<string, ParsedBody>();
+
+function cached(body: string): ParsedBody | undefined {
+  return bodies.get(body) ?? olderBodies.get(body);
+}
+
+function keep(body: string, parsed: ParsedBody): void {
+  if (bodies.size >= BODY_GENERATION) {
+    olderBodies = bodies;
+    bodies = new Map();
+  }
+  bodies.set(body, parsed);
+}
 /** field maps writableFields() made: a record's own */
 const owned = new WeakSet<object>();
 
@@ -241,9 +260,9 @@ function withFields(type: string, typeId: number, node: string | undefined, time
   else {
     parsed = bodies.get(body);
     if (parsed === undefined) {
-      parsed = parseBody(body);
-      if (bodies.size >= BODY_CACHE_SIZE) bodies = new Map();
-      bodies.set(body, parsed);
+      parsed = olderBodies.get(body);
+      if (parsed === undefined) parsed = parseBody(body);
+      keep(body, parsed);
     }
   }
   return { type, typeId, node, time, serial, fields: parsed.fields, enriched: parsed.enriched, body };
@@ -256,7 +275,7 @@ function withFields(type: string, typeId: number, node: string | undefined, time
  * fields were made the record's own.
  */
 export function bodyMemo(rec: AuditRecord): { memo: unknown } | undefined {
-  const parsed = bodies.get(rec.body);
+  const parsed = cached(rec.body);
   return parsed !== undefined && parsed.fields === rec.fields ? parsed : undefined;
 }
 
