@@ -27,7 +27,7 @@
 
 import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
+import type { FSWatcher } from 'chokidar';
 import { AuditflowError } from '../../errors.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type Line } from '../read/lines.js';
 import type { Logger } from '../../log.js';
@@ -387,6 +387,17 @@ export class Tailer {
   private watchGlobs(globs: PathPattern[]): void {
     const bases = [...new Set(globs.map((p) => p.base))];
     const maxDepth = Math.min(8, Math.max(...globs.map((p) => (p.depth === Infinity ? 8 : p.depth))));
+    // chokidar is loaded only for globs (start-up time and memory a plain path has no use for);
+    // until it is ready the tailer polls, as it does until any watcher is ready
+    import('chokidar').then(
+      ({ watch }) => {
+        if (this.running) this.attachGlobWatcher(watch, bases, maxDepth, globs);
+      },
+      (err) => this.o.log.debug('tail watcher unavailable (polling continues)', { error: String(err) }),
+    );
+  }
+
+  private attachGlobWatcher(watch: typeof import('chokidar').watch, bases: string[], maxDepth: number, globs: PathPattern[]): void {
     this.watcher = watch(bases, {
       ignoreInitial: true,
       persistent: true,
