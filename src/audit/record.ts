@@ -225,6 +225,11 @@ const BODY_GENERATION = 256;
 const BODY_CACHE_MAX_CHARS = 2048;
 let bodies = new Map<string, ParsedBody>();
 let olderBodies = new Map<string, ParsedBody>();
+/**
+ * The entry of the last cached body parsed: a user-space message is normalized as soon as it is
+ * parsed, so bodyMemo() finds its entry here without hashing and comparing the body again.
+ */
+let lastCached: ParsedBody | undefined;
 
 function cached(body: string): ParsedBody | undefined {
   return bodies.get(body) ?? olderBodies.get(body);
@@ -264,6 +269,7 @@ function withFields(type: string, typeId: number, node: string | undefined, time
       if (parsed === undefined) parsed = parseBody(body);
       keep(body, parsed);
     }
+    lastCached = parsed;
   }
   return { type, typeId, node, time, serial, fields: parsed.fields, enriched: parsed.enriched, body };
 }
@@ -275,6 +281,7 @@ function withFields(type: string, typeId: number, node: string | undefined, time
  * fields were made the record's own.
  */
 export function bodyMemo(rec: AuditRecord): { memo: unknown } | undefined {
+  if (lastCached !== undefined && lastCached.fields === rec.fields) return lastCached;
   const parsed = cached(rec.body);
   return parsed !== undefined && parsed.fields === rec.fields ? parsed : undefined;
 }
