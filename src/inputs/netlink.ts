@@ -139,6 +139,9 @@ export interface NetlinkCounters {
   naps: number;
 }
 
+/** how often incomplete events are looked at for the reassembly timeout */
+const MAINTAIN_MS = 250;
+
 export class NetlinkInput implements Input {
   readonly name: string;
   readonly counters: NetlinkCounters = {
@@ -171,6 +174,7 @@ export class NetlinkInput implements Input {
   private statusTimer: NodeJS.Timeout | undefined;
   private batchTimer: NodeJS.Timeout | undefined;
   private maintainTimer: NodeJS.Timeout | undefined;
+  private lastMaintain = 0;
   private readonly statePath: string;
 
   constructor(
@@ -230,10 +234,14 @@ export class NetlinkInput implements Input {
 
     this.resume();
     this.statusTimer = setInterval(() => this.pollStatus(), cfg.status_interval_ms);
+    // while batches come, onBatch maintains and pushes this timer back: it fires only when the
+    // input is idle (a timer that fires is one more wake-up of the JS thread, ~100 µs here)
+    this.lastMaintain = Date.now();
     this.maintainTimer = setInterval(() => {
+      this.lastMaintain = Date.now();
       this.stream?.maintain();
       this.scheduleFlush();
-    }, 250);
+    }, MAINTAIN_MS);
     this.ctx.log.info('netlink input started', { mode: this.mode, pid: process.pid, rules: this.session.ruleCount });
   }
 
@@ -274,6 +282,12 @@ export class NetlinkInput implements Input {
         this.sink?.error(parseError(`${this.name} datagram`, `${len} bytes, shorter than a netlink header`));
       },
     );
+    this.maintainTimer?.refresh();
+    const now = Date.now();
+    if (now - this.lastMaintain >= MAINTAIN_MS) {
+      this.lastMaintain = now;
+      stream.maintain();
+    }
     // no second wait here: the addon woke this thread only once the batch's first record had
     // waited batch_max_wait_ms (or enough had come), and a timer per batch is one more wake-up
     this.flushPending();
@@ -416,6 +430,7 @@ export class NetlinkInput implements Input {
     this.stopped = true;
     clearInterval(this.statusTimer);
     clearInterval(this.maintainTimer);
+    this.maintainTimer = undefined;
     clearTimeout(this.batchTimer);
     this.batchTimer = undefined;
     const session = this.session;
