@@ -1,11 +1,14 @@
 // Context (src/context/) cost, side by side with it off:
 //   node --expose-gc --import tsx bench/context.bench.ts [events] [rounds]   (LIVE_ONLY=1: skip part 1)
 // 1. normalize on the real sample (parse + reassemble + normalize + JSON lines, what `normalize`
-//    does but the output's write), without and with the context stage built from events alone
-//    (what `normalize --enrich` adds), alternating off and on for `rounds` rounds (default 7) in
-//    one process: CPU time (user + system; the machine is shared), medians and the median of the
-//    per-pair ratios. Each replay shifts pids and ppids, so the table keeps meeting new processes,
-//    as a long log does (every record's process is new: the table's worst case).
+//    does but the output's write) three ways: context off; the table only (every record feeds the
+//    table built from events alone, nothing is written into records: what keeping it costs); and
+//    on (what `normalize --enrich` adds: the table, the fields written, their JSON). Rotated in one
+//    process for `rounds` rounds (default 7): CPU time (user + system; the machine is shared),
+//    medians and the medians of the per-round ratios to off. Two inputs: the sample replicated as
+//    it is (its processes met again in every copy, as a long log of one host meets its shells and
+//    daemons), and each copy with pids and ppids moved (every record's process new: the table's
+//    worst case).
 // 2. the live stage per exec record of processes already gone (the exec storm's common case:
 //    one failed /proc probe each), with the table full, and of a live process (a Map hit).
 // 3. process table memory at 100,000 processes (heap after GC, exec records with 3 args).
@@ -24,6 +27,7 @@ const shift = (l: string, by: number) => (by === 0 ? l : l.replace(/ (pp|p)?id=(
 // shifted copies prepared once, outside the timing
 const copies: string[][] = [];
 for (let i = 0; copies.length * 300 < target && copies.length < 1000; i++) copies.push(lines.map((l) => shift(l, i * 100_000)));
+const inputs = { 'sample as is': [lines], 'every process new': copies };
 
 interface Cpu {
   events: number;
@@ -31,9 +35,14 @@ interface Cpu {
   system: number;
 }
 
+type Side = 'off' | 'table only' | 'on';
+const SIDES: Side[] = ['off', 'table only', 'on'];
+
 /** CPU seconds of one pass over `target` events, user and system apart. */
-function run(enrich: boolean): Cpu {
-  const ctx = enrich ? createContext(defaultEnrichConfig(), { live: false }) : undefined;
+function run(side: Side, input: string[][]): Cpu {
+  const ctx = side === 'off' ? undefined : createContext({ ...defaultEnrichConfig(), process: side === 'on', container: side === 'on' }, { live: false });
+  // fed by every record, as for a filter that walks the table, but writing nothing
+  if (side === 'table only') ctx!.retain();
   const enc = new JsonLinesEncoder();
   let events = 0;
   const onRecord = (r: NormalizedRecord) => {
@@ -45,7 +54,7 @@ function run(enrich: boolean): Cpu {
   const stream = new AuditStream({ onRecord, onError: () => {} });
   const c0 = process.cpuUsage();
   for (let i = 0; events < target; i++) {
-    const ls = copies[i % copies.length];
+    const ls = input[i % input.length];
     for (let j = 0; j < ls.length; j++) stream.line(ls[j], 'bench');
     stream.flush();
   }
@@ -57,30 +66,27 @@ function run(enrich: boolean): Cpu {
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[xs.length >> 1];
 const perEventUs = (c: Cpu) => ((c.user + c.system) * 1e6) / c.events;
 if (!process.env.LIVE_ONLY) {
-  run(false);
-  run(true); // warm up
-  const off: Cpu[] = [];
-  const on: Cpu[] = [];
-  for (let i = 0; i < rounds; i++) {
-    // ABBA: neither side always runs first (the heap and the machine drift through a run)
-    const order = i % 2 === 0 ? [false, true] : [true, false];
-    for (const enrich of order) (enrich ? on : off).push(run(enrich));
+  for (const [name, input] of Object.entries(inputs)) {
+    for (const side of SIDES) run(side, input); // warm up
+    const cpu: Record<Side, Cpu[]> = { off: [], 'table only': [], on: [] };
+    for (let i = 0; i < rounds; i++) {
+      // rotated: no side always runs first (the heap and the machine drift through a run)
+      for (let k = 0; k < SIDES.length; k++) {
+        const side = SIDES[(i + k) % SIDES.length];
+        cpu[side].push(run(side, input));
+      }
+    }
+    console.log(`normalize, ${name}, ${rounds} rounds:`);
+    for (const side of SIDES) {
+      const xs = cpu[side];
+      const ratios = xs.map((c, i) => perEventUs(c) / perEventUs(cpu.off[i]));
+      console.log(
+        `  ${side.padEnd(10)} ${median(xs.map(perEventUs)).toFixed(2)} µs CPU per event (median; user ${median(xs.map((c) => (c.user * 1e6) / c.events)).toFixed(2)}, ` +
+          `system ${median(xs.map((c) => (c.system * 1e6) / c.events)).toFixed(2)})` +
+          (side === 'off' ? '' : `, /off per round ${ratios.map((r) => r.toFixed(3)).join(' ')} (median ${median(ratios).toFixed(3)})`),
+      );
+    }
   }
-  const show = (name: string, xs: Cpu[]) => {
-    const user = median(xs.map((c) => (c.user * 1e6) / c.events));
-    const system = median(xs.map((c) => (c.system * 1e6) / c.events));
-    const total = median(xs.map(perEventUs));
-    console.log(
-      `normalize, context ${name}: ${total.toFixed(2)} µs CPU per event, ${Math.round(1e6 / total)} events per CPU second ` +
-        `(medians; user ${user.toFixed(2)}, system ${system.toFixed(2)}; rounds ${xs.map((c) => perEventUs(c).toFixed(2)).join(' ')})`,
-    );
-  };
-  show('off', off);
-  show('on (events alone)', on);
-  const ratios = on.map((c, i) => perEventUs(c) / perEventUs(off[i]));
-  console.log(
-    `normalize on/off CPU: ${(median(on.map(perEventUs)) / median(off.map(perEventUs))).toFixed(3)} (medians), per pair ${ratios.map((r) => r.toFixed(3)).join(' ')} (median ${median(ratios).toFixed(3)})`,
-  );
 }
 
 // 2. live stage, per record
