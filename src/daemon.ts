@@ -18,7 +18,7 @@ import { buildComponent } from './config/resolve.js';
 import { registriesFor } from './config/registries.js';
 import type { Registries } from './config/validate.js';
 import { hostname } from 'node:os';
-import { EventLanes } from './pipeline/workers/event-lanes.js';
+import type { EventLanes } from './pipeline/workers/event-lanes.js';
 import { laneSafe, type NormalizeSetup } from './pipeline/workers/normalize-setup.js';
 
 interface Graph {
@@ -43,7 +43,7 @@ export class Daemon {
   ) {}
 
   /** `registries`: the component types the config names, loaded (registriesFor). */
-  private assemble(config: Config, registries: Registries): Graph {
+  private async assemble(config: Config, registries: Registries): Promise<Graph> {
     const ctx: BuildContext = { stateDir: config.state_dir, hostName: config.host.name ?? '', log: this.log };
     // network outputs get a disk-backed queue by default: the kernel input cannot replay
     const outputs = config.outputs.map((o, i) => applyQueue(buildComponent(registries.outputs, o, ctx, `outputs[${i}]`), o, ctx));
@@ -62,7 +62,7 @@ export class Daemon {
       decorate: createDecorator(config.host),
       context: context.apply,
       errorRecords: config.error_records,
-      lanes: lanes > 0 ? this.startLanes(config, lanes) : undefined,
+      lanes: lanes > 0 ? await this.startLanes(config, lanes) : undefined,
     });
     return { inputs, filters, outputs, pipeline, context, remote };
   }
@@ -71,7 +71,7 @@ export class Daemon {
    * The lanes get what shapes a record here: the input's normalizer options, the host
    * decorations, the context stage (live, this host's /proc) and the filter chain.
    */
-  private startLanes(config: Config, lanes: number): EventLanes {
+  private async startLanes(config: Config, lanes: number): Promise<EventLanes> {
     const input = config.inputs[0] as { keep_original?: boolean; resolve_names?: boolean };
     const setup: NormalizeSetup = {
       filters: config.filters,
@@ -84,6 +84,8 @@ export class Daemon {
       hostId: config.host.id ?? machineId(),
     };
     this.log.info('lanes', { lanes });
+    // loaded only for lanes: worker_threads and the lanes' code are memory one thread has no use for
+    const { EventLanes } = await import('./pipeline/workers/event-lanes.js');
     return new EventLanes(lanes, setup, this.log, config.log_level);
   }
 
@@ -114,7 +116,7 @@ export class Daemon {
   async start(): Promise<void> {
     this.lock();
     try {
-      this.graph = this.assemble(this.config, await registriesFor(this.config));
+      this.graph = await this.assemble(this.config, await registriesFor(this.config));
       await this.startGraph(this.graph);
     } catch (err) {
       this.unlock();
@@ -142,7 +144,7 @@ export class Daemon {
     const old = this.graph;
     let fresh: Graph;
     try {
-      fresh = this.assemble(next, await registriesFor(next));
+      fresh = await this.assemble(next, await registriesFor(next));
     } catch (err) {
       this.log.error(`reload refused, keeping the running config: ${(err as Error).message}`);
       return;
