@@ -4,10 +4,11 @@
 // file with omfile). All three write to a file; one observer (inotify + read) reads each output,
 // so the measuring cost is the same for all of them.
 //
-//   node --import tsx bench/tail.bench.ts [--lines N] [--latency-lines N] [--only snoopy|auditlog] [--inputs-only] [--threads N] [--bin FILE]
+//   node --import tsx bench/tail.bench.ts [--lines N] [--latency-lines N] [--only snoopy|auditlog] [--inputs-only] [--threads N] [--bin FILE] [--node-flags FLAGS]
 //
 // --bin FILE: start auditflow as `node FILE run ...` (bin/auditflow.js after `npm run build`: what a
 // host runs) instead of from the sources through tsx (~0.5 CPU s and ~20 MiB more per run).
+// --node-flags 'FLAGS': node flags for auditflow with --bin (e.g. --max-semi-space-size=8).
 // --threads N: config `threads: N` for auditflow (lanes for the audit.log input). auditflow's
 // CPU seconds (all threads, /proc/PID/stat) are read when the last line is seen; the CPU-second
 // view of the same path on a file written beforehand, variants side by side: bench/tail-cpu.bench.ts.
@@ -41,6 +42,10 @@ const THREADS = opt('threads', 0);
 const BIN = ((): string | undefined => {
   const i = args.indexOf('--bin');
   return i >= 0 ? args[i + 1] : undefined;
+})();
+const NODE_FLAGS = ((): string[] => {
+  const i = args.indexOf('--node-flags');
+  return i >= 0 ? args[i + 1].split(/\s+/).filter(Boolean) : [];
 })();
 const root = mkdtempSync(join(tmpdir(), 'af-tailbench-'));
 const repo = new URL('..', import.meta.url).pathname;
@@ -135,7 +140,7 @@ const auditflow: Tool = {
       conf,
       `state_dir: ${dir}/state\nlog_level: warn\n${THREADS ? `threads: ${THREADS}\n` : ''}inputs:\n  - type: ${kind}\n    path: ${src}\noutputs:\n  - type: file\n    path: ${out}\n`,
     );
-    if (BIN) return spawn(process.execPath, [BIN, 'run', '--config', conf], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (BIN) return spawn(process.execPath, [...NODE_FLAGS, BIN, 'run', '--config', conf], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
     return spawn(
       process.execPath,
       ['--import', 'tsx', '-e', `import('./src/cli.ts').then(async (m) => { process.exitCode = await m.main(['run', '--config', ${JSON.stringify(conf)}]); })`],
