@@ -9,6 +9,7 @@
 // mangling records. A torn last line left by a crash is cut off when the file is opened; the
 // records it held were never acknowledged, so the input sends them again.
 
+import { writeSync, writevSync } from 'node:fs';
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { AuditflowError } from '../errors.js';
@@ -51,6 +52,8 @@ export interface RotatingFileStats {
 
 const TAIL_CHUNK = 65536;
 const MAX_SPARE_BYTES = 16 << 20;
+/** writes up to this size are made on the JS thread (see writeFrom) */
+const SYNC_WRITE_MAX = 16 << 10;
 
 /** A batch's units as UTF-8 bytes (pieces, in order), and where each unit ends in them. */
 interface EncodedUnits {
@@ -349,7 +352,14 @@ export class RotatingFile {
     // write(2) is short when the disk fills mid-buffer; the next call reports the error
     for (let off = start; off < stop; ) {
       const slices = slicesOf(pieces, off, stop);
-      const { bytesWritten } = slices.length === 1 ? await this.fh!.write(slices[0], 0, slices[0].length, null) : await this.fh!.writev(slices);
+      // a small write costs ~20 µs in place against ~85 µs and two thread wake-ups through libuv's
+      // pool (a live input's trickle of batches); big ones stay off this thread
+      const bytesWritten =
+        stop - off <= SYNC_WRITE_MAX
+          ? slices.length === 1
+            ? writeSync(this.fh!.fd, slices[0], 0, slices[0].length)
+            : writevSync(this.fh!.fd, slices)
+          : (slices.length === 1 ? await this.fh!.write(slices[0], 0, slices[0].length, null) : await this.fh!.writev(slices)).bytesWritten;
       off += bytesWritten;
       this.size += bytesWritten;
     }
