@@ -189,6 +189,65 @@ describe('the process table from events alone', () => {
   });
 });
 
+describe('the live context stage', () => {
+  const stat = (pid: number, comm: string, ppid: number, start: number) => `${pid} (${comm}) S ${ppid} ${pid} ${pid} 0 -1 4194560 1 0 0 0 1 1 0 0 20 0 1 0 ${start} 1000 200`;
+
+  it('gives records of one cgroup the same container and systemd objects, and records of one executable the same hash', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'af-live-ctx-'));
+    try {
+      writeFileSync(join(root, 'stat'), 'cpu  1 2 3\nbtime 1700000000\n');
+      const proc = (pid: number, comm: string, ppid: number, cgroup: string) => {
+        mkdirSync(join(root, String(pid)));
+        writeFileSync(join(root, String(pid), 'stat'), stat(pid, comm, ppid, 1000 + pid));
+        writeFileSync(join(root, String(pid), 'cgroup'), cgroup);
+        writeFileSync(join(root, String(pid), 'sessionid'), '4294967295');
+      };
+      proc(700, 'dockerd-child', 1, `0::/system.slice/docker-${ID}.scope\n`);
+      proc(701, 'worker', 700, `0::/system.slice/docker-${ID}.scope\n`);
+      proc(702, 'worker', 700, `0::/system.slice/docker-${ID}.scope\n`);
+      proc(703, 'cron', 1, '0::/system.slice/cron.service\n');
+      const exe = join(root, 'worker-bin');
+      writeFileSync(exe, 'not really a program\n');
+      const ctx = createContext(defaultEnrichConfig(), { live: true, hostId: 'host', procRoot: root });
+      const rec = (pid: number, extra: Partial<NormalizedRecord> = {}): NormalizedRecord => ({
+        '@timestamp': new Date().toISOString(),
+        event: { module: 'auditd', action: 'connected-to' },
+        process: { pid, executable: exe },
+        ...extra,
+      });
+      ctx.apply(rec(701));
+      for (let i = 0; i < 100 && (ctx.stats().hash_queued ?? 0) > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      const [a, b, cron] = [rec(701), rec(702), rec(703)];
+      for (const r of [a, b, cron]) ctx.apply(r);
+      assert.deepEqual(a.container, { id: ID, runtime: 'docker' });
+      assert.equal(a.container, b.container, 'one object for the container');
+      assert.ok(Object.isFrozen(a.container));
+      assert.equal(a.systemd, undefined, "a container's scope is not a unit");
+      assert.deepEqual(cron.systemd, { unit: 'cron.service' });
+      assert.equal(rec(703).systemd, undefined);
+      const again = rec(703);
+      ctx.apply(again);
+      assert.equal(again.systemd, cron.systemd, 'one object for the unit');
+      const sha = createHash('sha256').update('not really a program\n').digest('hex');
+      assert.deepEqual(a.process?.hash, { sha256: sha });
+      assert.equal(a.process?.hash, b.process?.hash, 'one object for the hash');
+      assert.equal(
+        JSON.stringify(a).slice(JSON.stringify(a).indexOf('"container"')),
+        `"container":{"id":"${ID}","runtime":"docker"}}`,
+        'the same JSON as a record of its own',
+      );
+      // a record that already has a container object (a decoration) keeps it, with the names written in
+      const own = { runtime: 'from-config' };
+      const decorated = rec(702, { container: own });
+      ctx.apply(decorated);
+      assert.equal(decorated.container, own);
+      assert.deepEqual(own, { runtime: 'docker', id: ID });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the context stage with enrichment off', () => {
   const off = { ...defaultEnrichConfig(), process: false, container: false, hash: false };
   const recs = () => auditRecords();

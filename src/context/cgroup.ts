@@ -77,18 +77,36 @@ export function parseCgroup(text: string): CgroupContext {
 }
 
 /**
+ * A cgroup's context as the table keeps it: the names, and the objects records carry for them,
+ * made once per cgroup and shared (frozen) by every record of its processes, as leaders and
+ * ancestries are, rather than a new container and systemd object per record.
+ */
+export interface CgroupEntry extends CgroupContext {
+  container?: Readonly<{ id: string; runtime?: string }>;
+  systemd?: Readonly<{ unit: string }>;
+}
+
+function entry(cg: CgroupContext): Readonly<CgroupEntry> {
+  const out: CgroupEntry = cg;
+  if (cg.containerId !== undefined)
+    out.container = Object.freeze(cg.containerRuntime === undefined ? { id: cg.containerId } : { id: cg.containerId, runtime: cg.containerRuntime });
+  if (cg.systemdUnit !== undefined) out.systemd = Object.freeze({ unit: cg.systemdUnit });
+  return Object.freeze(out);
+}
+
+/**
  * Parsed cgroup texts, shared: the thousands of processes of a host sit in a few dozen cgroups,
  * so each gets the same frozen object. Bounded: when full it starts over (a rare re-parse).
  */
 export class CgroupCache {
-  private readonly map = new Map<string, Readonly<CgroupContext>>();
+  private readonly map = new Map<string, Readonly<CgroupEntry>>();
   constructor(private readonly max = 4096) {}
 
-  get(text: string): Readonly<CgroupContext> {
+  get(text: string): Readonly<CgroupEntry> {
     let hit = this.map.get(text);
     if (hit === undefined) {
       if (this.map.size >= this.max) this.map.clear();
-      hit = Object.freeze(parseCgroup(text));
+      hit = entry(parseCgroup(text));
       this.map.set(text, hit);
     }
     return hit;

@@ -144,17 +144,19 @@ export class ContextStage implements AncestryLookup {
     const hasher = this.opts.hasher;
     if (hasher !== undefined && e.exe !== undefined && table === this.opts.live) {
       const h = hasher.get(e.exe);
-      if (h !== undefined) p.hash = { sha256: h };
+      if (h !== undefined) p.hash = h;
       else this.counters.hash_pending++;
     }
   }
 
   private writeContainer(rec: NormalizedRecord, e: ProcEntry): void {
     const cg = e.cgroup!;
-    if (cg.containerId !== undefined) {
-      const c = (rec.container ??= {});
-      c.id = cg.containerId;
-      if (cg.containerRuntime !== undefined) c.runtime = cg.containerRuntime;
+    if (cg.container !== undefined) {
+      if (rec.container === undefined) rec.container = cg.container as NormalizedRecord['container'];
+      else {
+        rec.container.id = cg.container.id;
+        if (cg.container.runtime !== undefined) rec.container.runtime = cg.container.runtime;
+      }
     }
     if (cg.podUid !== undefined) {
       const k = (rec.kubernetes ??= {});
@@ -166,7 +168,10 @@ export class ContextStage implements AncestryLookup {
         k.namespace = named.namespace;
       }
     }
-    if (cg.systemdUnit !== undefined) (rec.systemd ??= {}).unit = cg.systemdUnit;
+    if (cg.systemd !== undefined) {
+      if (rec.systemd === undefined) rec.systemd = cg.systemd as NormalizedRecord['systemd'];
+      else rec.systemd.unit = cg.systemd.unit;
+    }
   }
 
   /** Feeds the record's table without writing anything (exclude_spawns_of without enrichment). */

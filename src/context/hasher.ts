@@ -16,16 +16,19 @@ export interface HasherOptions {
   now?: () => number;
 }
 
+/** What records carry as process.hash: one frozen object per hash, shared by every record of it. */
+export type HashField = Readonly<{ sha256: string }>;
+
 interface PathState {
   /** dev:ino:size:mtime of the file when it was hashed */
   key: string;
-  hash: string | undefined;
+  hash: HashField | undefined;
   checkedAt: number;
 }
 
 export class ExecutableHasher {
   private readonly byPath = new Map<string, PathState>();
-  private readonly byKey = new Map<string, string>();
+  private readonly byKey = new Map<string, HashField>();
   private readonly queue: string[] = [];
   private readonly queued = new Set<string>();
   private running = false;
@@ -48,7 +51,7 @@ export class ExecutableHasher {
   }
 
   /** The hash if known now; otherwise undefined, and the file is queued for hashing. */
-  get(path: string): string | undefined {
+  get(path: string): HashField | undefined {
     const st = this.byPath.get(path);
     if (st !== undefined && this.now() - st.checkedAt < this.recheckMs) return st.hash;
     this.enqueue(path);
@@ -103,7 +106,7 @@ export class ExecutableHasher {
     if (hash !== undefined) this.cacheHits++;
     else if (s.size > this.maxFileBytes) this.tooLarge++;
     else {
-      hash = await sha256File(path);
+      hash = Object.freeze({ sha256: await sha256File(path) });
       this.hashed++;
       if (this.byKey.size >= 65536) this.byKey.clear();
       this.byKey.set(key, hash);

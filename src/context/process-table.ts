@@ -17,7 +17,7 @@ import { readdirSync } from 'node:fs';
 import type { NormalizedRecord } from '../record.js';
 import { baseName } from '../filters/fields.js';
 import { CLOCK_TICKS_PER_SECOND, bootTimeMs, readCmdline, readExe, readStat, readText } from './proc.js';
-import { CgroupCache, type CgroupContext } from './cgroup.js';
+import { CgroupCache, type CgroupEntry } from './cgroup.js';
 import { entityId } from './entity.js';
 import { Interner } from './intern.js';
 import type { LabelRules } from './labels.js';
@@ -37,7 +37,7 @@ export interface ProcEntry {
   args: readonly string[] | undefined;
   /** audit session id (ses=), undefined when unset */
   ses: string | undefined;
-  cgroup: Readonly<CgroupContext> | undefined;
+  cgroup: Readonly<CgroupEntry> | undefined;
   labels: readonly string[] | undefined;
   parent: ProcEntry | undefined;
   sessionLeader: ProcEntry | undefined;
