@@ -6,7 +6,7 @@
 //           across copies: what normalize's caches of exact record text gain on a real log
 // On a shared machine absolute times drift, so runs alternate laurel, auditflow, laurel, ... and
 // the table gives medians and the ratio of medians. Peak RSS is GNU time's max resident set.
-//   node --import tsx bench/normalize.bench.ts [--records N] [--runs N] [--variants "--threads 0|--threads 2"] [--only multi|server|server-pids] [--cli PATH]
+//   node --import tsx bench/normalize.bench.ts [--records N] [--runs N] [--variants "--threads 0|--threads 2"] [--only multi|server|server-pids] [--cli PATH|PATH...]
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -32,10 +32,16 @@ const runs = Number(arg('--runs', '3'));
 const variants = arg('--variants', arg('--args', ''))
   .split('|')
   .map((v) => v.split(' ').filter(Boolean));
-const label = (v: string[]) => (v.length ? `auditflow ${v.join(' ')}` : 'auditflow');
 const only = arg('--only', '');
-/** the auditflow entry point: bin/auditflow.js runs dist/, so build first (or name another build) */
-const cli = arg('--cli', join(root, 'bin', 'auditflow.js'));
+/**
+ * the auditflow entry point: bin/auditflow.js runs dist/, so build first (or name another build);
+ * several, `|` between them, run in turn in each round: two builds against laurel in one run
+ */
+const clis = arg('--cli', join(root, 'bin', 'auditflow.js')).split('|');
+const label = (v: string[], cli: string) =>
+  `auditflow${clis.length > 1 ? ` (${cli.replace(/\/bin\/auditflow\.js$/, '')})` : ''}${v.length ? ` ${v.join(' ')}` : ''}`;
+/** every auditflow build with every variant */
+const tools = clis.flatMap((cli) => variants.map((v) => ({ cli, v, name: label(v, cli) })));
 
 // laurel in its fastest documented configuration (laurel(8), 0.5.1): JSON to its own log file,
 // no translation, no enrichment of any kind, no labels, no filters. What the docs do not let one
@@ -95,9 +101,9 @@ function bench(name: string, input: BenchInput, laurel: string | undefined): voi
       res.laurel.push(timed(laurel, ['--config', join(out, 'laurel.toml')], input.path, '/dev/null'));
       written.laurel = lines(join(dir, 'audit.log'));
     }
-    for (const v of variants) {
-      (res[label(v)] ??= []).push(timed(process.execPath, [cli, 'normalize', ...v, input.path], undefined, join(out, 'auditflow.jsonl')));
-      written[label(v)] = lines(join(out, 'auditflow.jsonl'));
+    for (const { cli, v, name: tool } of tools) {
+      (res[tool] ??= []).push(timed(process.execPath, [cli, 'normalize', ...v, input.path], undefined, join(out, 'auditflow.jsonl')));
+      written[tool] = lines(join(out, 'auditflow.jsonl'));
     }
   }
   console.log(
@@ -121,11 +127,11 @@ function bench(name: string, input: BenchInput, laurel: string | undefined): voi
     );
   }
   if (laurel) {
-    for (const v of variants) {
-      const af = res[label(v)];
+    for (const { name: tool } of tools) {
+      const af = res[tool];
       const ratios = res.laurel.map((l, i) => l.seconds / af[i].seconds);
       console.log(
-        `${label(v)} / laurel events/s: ${(median(res.laurel.map((r) => r.seconds)) / median(af.map((r) => r.seconds))).toFixed(2)}x (per run: ${ratios.map((r) => r.toFixed(2)).join(' ')}); laurel CPU s / auditflow CPU s: ${(median(res.laurel.map((r) => r.cpu)) / median(af.map((r) => r.cpu))).toFixed(2)}x`,
+        `${tool} / laurel events/s: ${(median(res.laurel.map((r) => r.seconds)) / median(af.map((r) => r.seconds))).toFixed(2)}x (per run: ${ratios.map((r) => r.toFixed(2)).join(' ')}); laurel CPU s / auditflow CPU s: ${(median(res.laurel.map((r) => r.cpu)) / median(af.map((r) => r.cpu))).toFixed(2)}x`,
       );
     }
   }
