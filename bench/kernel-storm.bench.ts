@@ -14,7 +14,7 @@
 //
 // Run as root: node --import tsx bench/kernel-storm.bench.ts [kind=exec|open] [execs=20000 | opens=100000] [workers=2]
 //   [backlog=8192] [only=auditflow,auditd,laurel] [flush=INCREMENTAL_ASYNC|NONE] [rate=per s] [prof=DIR] [enrich=on|off] [auid=61200]
-//   [node=--flag,--flag] (node flags for auditflow) [warmup=N]
+//   [node=--flag,--flag] (node flags for auditflow) [warmup=N] [receive_buffer=BYTES] (auditflow's; default its own)
 //   (warmup=N: each daemon first handles a storm of N, not counted, so the figures are its steady
 //   state: a fresh auditflow runs its code unoptimized and spends its V8 threads compiling it
 //   through the first few thousand events, a cost a long-running daemon pays once)
@@ -51,6 +51,7 @@ const KIND = process.argv.find((a) => a.startsWith('kind='))?.slice(5) === 'open
 const EXECS = arg(KIND === 'open' ? 'opens' : 'execs', KIND === 'open' ? 100000 : 20000);
 const WORKERS = arg('workers', 2);
 const WARMUP = arg('warmup', 0);
+const RECEIVE_BUFFER = arg('receive_buffer', 0);
 // auditd's flush: INCREMENTAL_ASYNC (Debian's default) or NONE (the man page's least effort)
 const AUDITD_FLUSH = process.argv.find((a) => a.startsWith('flush='))?.slice(6) ?? 'INCREMENTAL_ASYNC';
 const BACKLOG = arg('backlog', 8192);
@@ -325,7 +326,16 @@ async function startAuditflow(dir: string): Promise<Daemon> {
     cfg,
     JSON.stringify({
       state_dir: path.join(dir, 'af-state'),
-      inputs: [{ type: 'netlink', mode: 'unicast', rules: [rules], status_interval_ms: 1000, backlog_limit: BACKLOG }],
+      inputs: [
+        {
+          type: 'netlink',
+          mode: 'unicast',
+          rules: [rules],
+          status_interval_ms: 1000,
+          backlog_limit: BACKLOG,
+          ...(RECEIVE_BUFFER ? { receive_buffer: RECEIVE_BUFFER } : {}),
+        },
+      ],
       outputs: [{ type: 'file', path: out }],
       ...(ENRICH ? {} : { enrich: { process: false, container: false, hash: false } }),
     }),
