@@ -13,7 +13,12 @@
 // three ways: the median of the per-pair ratios (all pairs, and only the pairs whose two runs'
 // rates are within 5%), and a least-squares fit over all runs of
 //   main CPU per 10k = a + b * (wake-ups per 10k) + d * (enrich on)
-// whose d is enrichment's main-thread CPU per 10k events at the same wake-ups.
+// whose d is enrichment's main-thread CPU per 10k events at the same wake-ups. (A busier machine
+// also runs the storm slower and makes each event dearer; fitting on 1/rate instead of wake-ups
+// gave the same d within 3% on 12 runs under load 7-11.) What d is made of: the context stage
+// meets a few records per wake-up with its code and data out of the CPU's caches, where it costs
+// several times what it does back to back (bench/context.bench.ts measures both). Runs under
+// --cpu-prof (prof=) showed no difference: measure without it.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
