@@ -54,7 +54,9 @@ describe('normalize record templates', () => {
   // the rest), as a server's repeated messages do
   const lines = [
     ...replicated([...readFileSync(auditSample, 'utf8').split('\n').filter(Boolean), ...crafted], 20),
-    ...replicated(crafted, 20).map((l) => l.replace(/audit\((\d+)\.(\d+):(\d+)\)/, (_, sec, ms, serial) => `audit(${Number(sec) + 5000}.${ms}:${Number(serial) + 7_000_000})`)),
+    ...replicated(crafted, 20).map((l) =>
+      l.replace(/audit\((\d+)\.(\d+):(\d+)\)/, (_, sec, ms, serial) => `audit(${Number(sec) + 5000}.${ms}:${Number(serial) + 7_000_000})`),
+    ),
   ];
 
   it('give the same bytes, redactions and redaction counts as records without them', () => {

@@ -216,7 +216,12 @@ class Run {
 
   private async bashParser(name: string) {
     const [{ createBashHistoryParser }, { historyOwner }] = await Promise.all([import('../inputs/bash/parse.js'), import('../inputs/bash/input.js')]);
-    return createBashHistoryParser({ file: name, user: historyOwner(name, ownerOf(name)), keepOriginal: this.opts.original, fallbackTime: () => mtimeOf(name) });
+    return createBashHistoryParser({
+      file: name,
+      user: historyOwner(name, ownerOf(name)),
+      keepOriginal: this.opts.original,
+      fallbackTime: () => mtimeOf(name),
+    });
   }
 
   /** Reads one file (or stdin) through the daemon's own line splitting and format detection. */
