@@ -163,7 +163,7 @@ class Run {
 
   /**
    * snoopy's and bash's parsers load when such a file is read: the bash input brings the tail
-   * input and its watcher along, ~2.5 MiB resident that an audit log never uses.
+   * input and its watcher along, 7 modules an audit log never uses (startup 0.05 CPU s, 0.3 MiB).
    */
   private async decoderFor(format: Format, name: string): Promise<LineDecoder> {
     if (format === 'auditlog' && this.startLanes) {
