@@ -32,7 +32,7 @@ function writeDigits(b: Buffer, at: number, n: number): number {
 }
 
 /**
- * Fills in a template from the first record of its shape to be written (`line`: its JSON, UTF-8,
+ * Fills in a template from a record of its shape as written (`line`: its JSON, UTF-8,
  * no newline): the bytes before and after its time and serial, when the line has the form the
  * normalizer gives (time first, then event with its sequence).
  */
