@@ -190,7 +190,8 @@ describe('the process table from events alone', () => {
 });
 
 describe('the live context stage', () => {
-  const stat = (pid: number, comm: string, ppid: number, start: number) => `${pid} (${comm}) S ${ppid} ${pid} ${pid} 0 -1 4194560 1 0 0 0 1 1 0 0 20 0 1 0 ${start} 1000 200`;
+  const stat = (pid: number, comm: string, ppid: number, start: number) =>
+    `${pid} (${comm}) S ${ppid} ${pid} ${pid} 0 -1 4194560 1 0 0 0 1 1 0 0 20 0 1 0 ${start} 1000 200`;
 
   it('gives records of one cgroup the same container and systemd objects, and records of one executable the same hash', async () => {
     const root = mkdtempSync(join(tmpdir(), 'af-live-ctx-'));
@@ -242,6 +243,33 @@ describe('the live context stage', () => {
       ctx.apply(decorated);
       assert.equal(decorated.container, own);
       assert.deepEqual(own, { runtime: 'docker', id: ID });
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("an exec record of a process that already exited (a zombie: /proc shows it in the root cgroups) gets its parent's container", () => {
+    const root = mkdtempSync(join(tmpdir(), 'af-live-ctx-'));
+    try {
+      writeFileSync(join(root, 'stat'), 'cpu  1 2 3\nbtime 1700000000\n');
+      const proc = (pid: number, comm: string, ppid: number, state: string, cgroup: string) => {
+        mkdirSync(join(root, String(pid)));
+        writeFileSync(join(root, String(pid), 'stat'), stat(pid, comm, ppid, 1000 + pid).replace(') S ', `) ${state} `));
+        writeFileSync(join(root, String(pid), 'cgroup'), cgroup);
+        writeFileSync(join(root, String(pid), 'sessionid'), '4294967295');
+      };
+      proc(710, 'sh', 1, 'S', `0::/system.slice/docker-${ID}.scope\n`);
+      proc(711, 'true', 710, 'Z', '0::/\n');
+      const ctx = createContext({ ...defaultEnrichConfig(), hash: false }, { live: true, hostId: 'host', procRoot: root });
+      const rec: NormalizedRecord = {
+        '@timestamp': new Date().toISOString(),
+        event: { module: 'auditd', action: 'executed', outcome: 'success' },
+        process: { pid: 711, parent: { pid: 710 }, name: 'true', executable: '/usr/bin/true', args: ['true'] },
+      };
+      ctx.apply(rec);
+      assert.deepEqual(rec.container, { id: ID, runtime: 'docker' });
+      assert.equal(rec.process?.entry_leader?.pid, 710, "the container's first process, not the exited one");
+      assert.equal((ctx.stats() as Record<string, number>).table_cgroupFromParent, 1);
     } finally {
       rmSync(root, { recursive: true, force: true });
     }

@@ -296,12 +296,13 @@ export class ProcessTable implements AncestryLookup {
     e.args = this.keepArgs(isExec ? p?.args : undefined) ?? this.keepArgs(readCmdline(this.root, pid));
     const ses = (rec?.audit?.session as string | undefined) ?? readText(this.root, pid, 'sessionid');
     e.ses = ses === undefined || ses === UNSET_SESSION ? undefined : this.shared.str(ses);
-    if (this.cgroups) {
+    // a zombie has left its cgroups: /proc shows it in every hierarchy's root
+    if (this.cgroups && !st.zombie) {
       const text = readText(this.root, pid, 'cgroup');
       if (text !== undefined) e.cgroup = this.cgroupCache.get(text);
     }
     this.put(e);
-    this.link(e, depth, st.sid, st.pgid);
+    this.link(e, depth, st.sid, st.pgid, st.zombie);
     return e;
   }
 
@@ -356,10 +357,19 @@ export class ProcessTable implements AncestryLookup {
     return this.shared.args(this.redactArgs?.(args) ?? args);
   }
 
-  /** Parent, leaders (from /proc's session and group ids) and inherited labels of a new entry. */
-  private link(e: ProcEntry, depth: number, sid?: number, pgid?: number): void {
+  /**
+   * Parent, leaders (from /proc's session and group ids) and inherited labels of a new entry;
+   * `gone`: its own cgroup could not be read (it had exited), so it takes its parent's.
+   */
+  private link(e: ProcEntry, depth: number, sid?: number, pgid?: number, gone = false): void {
     const parent = e.ppid > 0 && e.ppid !== e.pid && depth < 256 ? this.lookup(e.ppid, depth + 1) : undefined;
     e.parent = parent;
+    if (gone && this.cgroups && parent?.cgroup !== undefined) {
+      // it was born in its parent's cgroup (fork), and runtimes never move a container's
+      // processes out, so the parent's container is its container
+      e.cgroup = parent.cgroup;
+      this.counters.cgroupFromParent++;
+    }
     if (this.labels !== undefined && parent !== undefined) e.labels = this.labels.inherited(parent.labels);
     if (sid !== undefined && Number.isFinite(sid)) e.sessionLeader = sid === e.pid ? e : this.leader(sid, depth);
     if (pgid !== undefined && Number.isFinite(pgid)) e.groupLeader = pgid === e.pid ? e : this.leader(pgid, depth);
@@ -407,13 +417,7 @@ export class ProcessTable implements AncestryLookup {
       pe.exe = this.shared.str(p.parent?.executable);
       this.put(pe);
     }
-    this.link(e, 0);
-    if (this.cgroups && e.parent?.cgroup !== undefined) {
-      // gone before /proc was read: it was born in its parent's cgroup (fork), and runtimes
-      // never move a container's processes out, so the parent's container is its container
-      e.cgroup = e.parent.cgroup;
-      this.counters.cgroupFromParent++;
-    }
+    this.link(e, 0, undefined, undefined, true);
     return e;
   }
 
