@@ -1,6 +1,6 @@
 // Context cost in the live exec storm, as alternating pairs: bench/kernel-storm.bench.ts with
 // enrich=on and enrich=off in turn (ABBA: on/off, off/on, ...), each run its own daemon.
-//   node --import tsx bench/context-storm.bench.ts [pairs=8] [execs=4000] [auid=62101] [rate=150] [lock=FILE]
+//   node --import tsx bench/context-storm.bench.ts [pairs=8] [execs=4000] [auid=62101] [rate=150] [lock=FILE] [bin=FILE] [warmup=N]
 //   (lock=FILE: each run under `flock FILE`, released between runs; run as root, as the storm bench)
 //
 // What moves the figure besides enrichment is the storm's own rate. The daemon's main thread pays
@@ -32,6 +32,8 @@ const RATE = arg('rate', '150');
 /** two runs' storm rates closer than this are like for like */
 const LIKE = 0.05;
 const storm = fileURLToPath(new URL('./kernel-storm.bench.ts', import.meta.url));
+/** passed on to kernel-storm.bench.ts as they are (bin=FILE: the built daemon; warmup=N) */
+const PASS = process.argv.filter((a) => a.startsWith('bin=') || a.startsWith('warmup='));
 
 interface Run {
   side: 'on' | 'off';
@@ -45,7 +47,19 @@ interface Run {
 }
 
 function once(side: 'on' | 'off'): Run {
-  const cmd = [process.execPath, '--import', 'tsx', storm, 'only=auditflow', `auid=${AUID}`, 'kind=exec', `execs=${EXECS}`, `rate=${RATE}`, `enrich=${side}`];
+  const cmd = [
+    process.execPath,
+    '--import',
+    'tsx',
+    storm,
+    'only=auditflow',
+    `auid=${AUID}`,
+    'kind=exec',
+    `execs=${EXECS}`,
+    `rate=${RATE}`,
+    `enrich=${side}`,
+    ...PASS,
+  ];
   const r = LOCK ? spawnSync('flock', [LOCK, ...cmd], { encoding: 'utf8' }) : spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8' });
   const out = `${r.stdout}`;
   const m = /^auditflow\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+(\d+)\s+\(system ([\d.]+) s\)/m.exec(out);

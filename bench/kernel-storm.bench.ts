@@ -15,6 +15,7 @@
 // Run as root: node --import tsx bench/kernel-storm.bench.ts [kind=exec|open] [execs=20000 | opens=100000] [workers=2]
 //   [backlog=8192] [only=auditflow,auditd,laurel] [flush=INCREMENTAL_ASYNC|NONE] [rate=per s] [prof=DIR] [enrich=on|off] [auid=61200]
 //   [node=--flag,--flag] (node flags for auditflow) [warmup=N] [receive_buffer=BYTES] (auditflow's; default its own)
+//   [bin=bin/auditflow.js] (the built daemon, as a host runs it; default: the sources through tsx)
 //   (warmup=N: each daemon first handles a storm of N, not counted, so the figures are its steady
 //   state: a fresh auditflow runs its code unoptimized and spends its V8 threads compiling it
 //   through the first few thousand events, a cost a long-running daemon pays once)
@@ -46,6 +47,10 @@ const AUID = Number(process.argv.find((a) => a.startsWith('auid='))?.slice(5) ??
 const ENRICH = process.argv.find((a) => a.startsWith('enrich='))?.slice(7) !== 'off';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const cli = path.join(root, 'test/support/run-cli.ts');
+// bin=FILE: start auditflow as `node FILE run ...` (bin/auditflow.js after `npm run build`: what a
+// host runs) instead of from the sources through tsx (its loader thread and source maps)
+const BIN = process.argv.find((a) => a.startsWith('bin='))?.slice(4);
+const LAUNCH = BIN ? [path.resolve(BIN)] : ['--import', 'tsx', cli];
 const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1) ?? dflt);
 const KIND = process.argv.find((a) => a.startsWith('kind='))?.slice(5) === 'open' ? 'open' : 'exec';
 const EXECS = arg(KIND === 'open' ? 'opens' : 'execs', KIND === 'open' ? 100000 : 20000);
@@ -343,7 +348,7 @@ async function startAuditflow(dir: string): Promise<Daemon> {
   // under the bench uid, so its self-exclusion rule is scoped like every rule here
   const child = spawn(
     '/bin/sh',
-    ['-c', `echo ${AUID} > /proc/self/loginuid && exec "$@"`, 'sh', process.execPath, ...PROF, ...NODE_FLAGS, '--import', 'tsx', cli, 'run', '--config', cfg],
+    ['-c', `echo ${AUID} > /proc/self/loginuid && exec "$@"`, 'sh', process.execPath, ...PROF, ...NODE_FLAGS, ...LAUNCH, 'run', '--config', cfg],
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   const client = new AuditClient();
