@@ -42,6 +42,7 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import path from 'node:path';
 import { AuditClient } from '../src/netlink/client.js';
+import { shebangFlags } from './bin-flags.js';
 
 const AUID = Number(process.argv.find((a) => a.startsWith('auid='))?.slice(5) ?? 61200);
 const ENRICH = process.argv.find((a) => a.startsWith('enrich='))?.slice(7) !== 'off';
@@ -50,7 +51,7 @@ const cli = path.join(root, 'test/support/run-cli.ts');
 // bin=FILE: start auditflow as `node FILE run ...` (bin/auditflow.js after `npm run build`: what a
 // host runs) instead of from the sources through tsx (its loader thread and source maps)
 const BIN = process.argv.find((a) => a.startsWith('bin='))?.slice(4);
-const LAUNCH = BIN ? [path.resolve(BIN)] : ['--import', 'tsx', cli];
+const LAUNCH = BIN ? [...shebangFlags(BIN), path.resolve(BIN)] : ['--import', 'tsx', cli];
 const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1) ?? dflt);
 const KIND = process.argv.find((a) => a.startsWith('kind='))?.slice(5) === 'open' ? 'open' : 'exec';
 const EXECS = arg(KIND === 'open' ? 'opens' : 'execs', KIND === 'open' ? 100000 : 20000);

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { replicate, type BenchInput } from './inputs.js';
+import { shebangFlags } from './bin-flags.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'bench', 'out');
@@ -102,7 +103,7 @@ function bench(name: string, input: BenchInput, laurel: string | undefined): voi
       written.laurel = lines(join(dir, 'audit.log'));
     }
     for (const { cli, v, name: tool } of tools) {
-      (res[tool] ??= []).push(timed(process.execPath, [cli, 'normalize', ...v, input.path], undefined, join(out, 'auditflow.jsonl')));
+      (res[tool] ??= []).push(timed(process.execPath, [...shebangFlags(cli), cli, 'normalize', ...v, input.path], undefined, join(out, 'auditflow.jsonl')));
       written[tool] = lines(join(out, 'auditflow.jsonl'));
     }
   }

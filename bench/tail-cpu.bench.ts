@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { shebangFlags } from './bin-flags.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -36,7 +37,8 @@ for (let i = 0; i < args.length; i++)
     const [cmd, extra = ''] = v.slice(eq + 1).split('|');
     variants.push({ name: v.slice(0, eq), cmd: cmd.trim().split(/\s+/), extra: extra.trim() });
   }
-if (variants.length === 0) variants.push({ name: 'auditflow', cmd: [process.execPath, join(repo, 'bin/auditflow.js')], extra: '' });
+if (variants.length === 0)
+  variants.push({ name: 'auditflow', cmd: [process.execPath, ...shebangFlags(join(repo, 'bin/auditflow.js')), join(repo, 'bin/auditflow.js')], extra: '' });
 if (!existsSync(input)) throw new Error(`${input}: missing (node --import tsx bench/normalize.bench.ts makes it)`);
 
 const root = mkdtempSync(join(tmpdir(), 'af-tailcpu-'));

@@ -6,7 +6,7 @@
 //
 //   node --import tsx bench/tail.bench.ts [--lines N] [--latency-lines N] [--only snoopy|auditlog] [--inputs-only] [--threads N] [--bin FILE] [--node-flags FLAGS]
 //
-// --bin FILE: start auditflow as `node FILE run ...` (bin/auditflow.js after `npm run build`: what a
+// --bin FILE: start auditflow as `node FLAGS FILE run ...` (FLAGS: those of its shebang) (bin/auditflow.js after `npm run build`: what a
 // host runs) instead of from the sources through tsx (~0.5 CPU s and ~20 MiB more per run).
 // --node-flags 'FLAGS': node flags for auditflow with --bin (e.g. --max-semi-space-size=8).
 // --threads N: config `threads: N` for auditflow (lanes for the audit.log input). auditflow's
@@ -26,6 +26,7 @@ import { Tailer } from '../src/inputs/tail/tail.js';
 import { silentLogger } from '../src/log.js';
 import { createSnoopyInput } from '../src/inputs/snoopy/input.js';
 import { createAuditlogInput } from '../src/inputs/auditlog.js';
+import { shebangFlags } from './bin-flags.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -140,7 +141,11 @@ const auditflow: Tool = {
       conf,
       `state_dir: ${dir}/state\nlog_level: warn\n${THREADS ? `threads: ${THREADS}\n` : ''}inputs:\n  - type: ${kind}\n    path: ${src}\noutputs:\n  - type: file\n    path: ${out}\n`,
     );
-    if (BIN) return spawn(process.execPath, [...NODE_FLAGS, BIN, 'run', '--config', conf], { cwd: repo, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (BIN)
+      return spawn(process.execPath, [...shebangFlags(BIN), ...NODE_FLAGS, BIN, 'run', '--config', conf], {
+        cwd: repo,
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
     return spawn(
       process.execPath,
       ['--import', 'tsx', '-e', `import('./src/cli.ts').then(async (m) => { process.exitCode = await m.main(['run', '--config', ${JSON.stringify(conf)}]); })`],
