@@ -99,6 +99,16 @@ function cpuSeconds(pid: number, which: 'all' | 'sys' = 'all'): number {
   }
 }
 
+/** The process's peak resident set (VmHWM), MiB; 0 once it is gone. */
+function peakRssMiB(pid: number): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m === null ? 0 : Number(m[1]) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
 /** Per thread (by name): CPU ticks and context switches, to see which thread a storm costs. */
 interface ThreadSample {
   ticks: number;
@@ -257,6 +267,8 @@ interface Result {
   sysS: number;
   cpuPer10k: number;
   lost: number;
+  /** the largest daemon process's peak resident set over the whole run (VmHWM), MiB */
+  peakMiB: number;
   /** per thread name: CPU s, voluntary and involuntary context switches per 10k events */
   threads: string[];
   report: string;
@@ -309,7 +321,10 @@ async function measure(client: AuditClient, d: Daemon): Promise<Result> {
   const lost = client.getStatus().lost - lost0;
   const delivered = d.delivered() - delivered0;
   const threads = threadTable(threads0, threadSamples(d.pids()), delivered);
+  // each process's own peak (auditd and laurel are two), as GNU time gives it
+  const peakMiB = Math.max(...d.pids().map(peakRssMiB));
   return {
+    peakMiB,
     name: d.name,
     stormMs,
     execsPerSec: Math.round(EXECS / (stormMs / 1000)),
@@ -555,6 +570,7 @@ async function main(): Promise<void> {
       `${r.name.padEnd(15)} ${String(r.execsPerSec).padStart(7)} ${String(r.delivered).padStart(16)} ${r.cpuS.toFixed(2).padStart(7)} ${r.cpuPer10k.toFixed(2).padStart(18)} ${String(r.lost).padStart(13)}   (system ${r.sysS.toFixed(2)} s)`,
     );
   }
+  console.log(`peak RSS (the largest process, whole run): ${results.map((r) => `${r.name} ${Math.round(r.peakMiB)} MiB`).join(', ')}`);
   console.log('per 10k events, by thread: CPU s, voluntary and involuntary context switches');
   for (const r of results) console.log(`${r.name}\n${r.threads.join('\n')}`);
   for (const r of results) if (r.report) console.log(`${r.name} counters: ${r.report}`);
