@@ -19,6 +19,7 @@ import { AuditStream } from '../src/audit/stream.js';
 import type { NormalizedRecord } from '../src/record.js';
 import { auditRemoteOutput } from '../src/outputs/audit-remote/index.js';
 import { resolveComponent } from '../src/config/resolve.js';
+import { cpuSeconds } from './proc.js';
 
 const lines = readFileSync(new URL('../test/fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8')
   .split('\n')
@@ -49,13 +50,6 @@ const agent = (port: number, window: number, node: string, stateDir: string) =>
     hostName: node,
     log: silentLogger,
   });
-
-/** utime + stime of a process, in seconds. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
-  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime; CLK_TCK 100 on Linux
-}
 
 if (process.argv[2] === '--agents') {
   // an agent process: builds its hosts' events, says "ready", sends on "go", says "done CPU-SECONDS"
@@ -156,7 +150,7 @@ if (process.argv[2] === '--agents') {
   while (!said.every((s) => s.includes('ready'))) await sleep(50);
 
   const total = perHost * hosts.length;
-  const cpu0 = cpuSeconds(collector.pid!);
+  const cpu0 = cpuSeconds(collector.pid!) ?? Number.NaN;
   const t0 = performance.now();
   for (const p of procs) p.stdin!.write('go\n');
   while (linesSeen < total) {
@@ -164,7 +158,7 @@ if (process.argv[2] === '--agents') {
     await sleep(20);
   }
   const secs = (performance.now() - t0) / 1000;
-  const cpu = cpuSeconds(collector.pid!) - cpu0;
+  const cpu = (cpuSeconds(collector.pid!) ?? Number.NaN) - cpu0;
   while (!said.every((s) => s.some((l) => l.startsWith('done')))) await sleep(50);
   const agentCpu = said.reduce((t, s) => t + Number(s.find((l) => l.startsWith('done'))!.split(' ')[1]), 0);
   console.log(

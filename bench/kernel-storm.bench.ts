@@ -43,6 +43,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AuditClient } from '../src/netlink/client.js';
 import { shebangFlags } from './bin-flags.js';
+import { cpuSeconds, peakRssMiB } from './proc.js';
 
 const AUID = Number(process.argv.find((a) => a.startsWith('auid='))?.slice(5) ?? 61200);
 const ENRICH = process.argv.find((a) => a.startsWith('enrich='))?.slice(7) !== 'off';
@@ -88,26 +89,6 @@ const marks = () =>
     : { auditflow: '"executed"', auditd: 'type=SYSCALL', laurel: '"EXECVE"' };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function cpuSeconds(pid: number, which: 'all' | 'sys' = 'all'): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-    return ((which === 'sys' ? 0 : Number(rest[11])) + Number(rest[12])) / TICK; // utime, stime
-  } catch {
-    return 0;
-  }
-}
-
-/** The process's peak resident set (VmHWM), MiB; 0 once it is gone. */
-function peakRssMiB(pid: number): number {
-  try {
-    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m === null ? 0 : Number(m[1]) / 1024;
-  } catch {
-    return 0;
-  }
-}
 
 /** Per thread (by name): CPU ticks and context switches, to see which thread a storm costs. */
 interface ThreadSample {
@@ -293,7 +274,7 @@ async function settle(d: Daemon): Promise<void> {
  * here it is the bench's own and would land in the first seconds of the storm).
  */
 async function quiet(d: Daemon): Promise<void> {
-  const cpu = () => d.pids().reduce((s, p) => s + cpuSeconds(p), 0);
+  const cpu = () => d.pids().reduce((s, p) => s + (cpuSeconds(p) ?? 0), 0);
   let last = cpu();
   for (let i = 0, still = 0; i < 60 && still < 3; i++) {
     await sleep(250);
@@ -310,19 +291,19 @@ async function measure(client: AuditClient, d: Daemon): Promise<Result> {
   }
   await quiet(d);
   const delivered0 = d.delivered();
-  const cpu0 = d.pids().reduce((s, p) => s + cpuSeconds(p), 0);
-  const sys0 = d.pids().reduce((s, p) => s + cpuSeconds(p, 'sys'), 0);
+  const cpu0 = d.pids().reduce((s, p) => s + (cpuSeconds(p) ?? 0), 0);
+  const sys0 = d.pids().reduce((s, p) => s + (cpuSeconds(p, 'sys') ?? 0), 0);
   const lost0 = client.getStatus().lost;
   const threads0 = threadSamples(d.pids());
   const stormMs = await runStorm();
   await settle(d);
-  const cpuS = d.pids().reduce((s, p) => s + cpuSeconds(p), 0) - cpu0;
-  const sysS = d.pids().reduce((s, p) => s + cpuSeconds(p, 'sys'), 0) - sys0;
+  const cpuS = d.pids().reduce((s, p) => s + (cpuSeconds(p) ?? 0), 0) - cpu0;
+  const sysS = d.pids().reduce((s, p) => s + (cpuSeconds(p, 'sys') ?? 0), 0) - sys0;
   const lost = client.getStatus().lost - lost0;
   const delivered = d.delivered() - delivered0;
   const threads = threadTable(threads0, threadSamples(d.pids()), delivered);
   // each process's own peak (auditd and laurel are two), as GNU time gives it
-  const peakMiB = Math.max(...d.pids().map(peakRssMiB));
+  const peakMiB = Math.max(...d.pids().map((p) => peakRssMiB(p) ?? 0));
   return {
     peakMiB,
     name: d.name,

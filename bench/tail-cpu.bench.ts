@@ -18,6 +18,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shebangFlags } from './bin-flags.js';
+import { cpuSeconds, peakRssMiB } from './proc.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string) => {
@@ -50,17 +51,7 @@ const src = join(root, 'audit.log');
   writeFileSync(src, end > 0 ? text.slice(0, end) : text, 'latin1');
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const ticks = 100; // USER_HZ
 
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / ticks;
-}
-function peakMiB(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-}
 const sizeOf = (p: string) => (existsSync(p) ? statSync(p).size : 0);
 
 /** each variant's output size, from its first run (variants may differ: enrichment off, other filters) */
@@ -92,8 +83,8 @@ async function once(v: (typeof variants)[number], run: number) {
     if (s !== last) {
       last = s;
       since = performance.now();
-      cpu = cpuSeconds(pid);
-      rss = peakMiB(pid);
+      cpu = cpuSeconds(pid) ?? Number.NaN;
+      rss = Math.round(peakRssMiB(pid) ?? Number.NaN);
       tDone = since;
       if (want !== undefined && s === want) break;
       // with enrichment on, records carry what this host's /proc says at the time: sizes differ a little

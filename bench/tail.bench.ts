@@ -27,6 +27,7 @@ import { silentLogger } from '../src/log.js';
 import { createSnoopyInput } from '../src/inputs/snoopy/input.js';
 import { createAuditlogInput } from '../src/inputs/auditlog.js';
 import { shebangFlags } from './bin-flags.js';
+import { cpuSeconds, peakRssMiB } from './proc.js';
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: number) => {
@@ -212,27 +213,7 @@ async function waitForToken(out: string, token: string, timeoutMs: number): Prom
   });
 }
 
-function peakRssMiB(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** user + system seconds of every thread so far (startup and the warm-up line included) */
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (!pid) return undefined;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
 
 async function stopProc(p: ChildProcess) {
   if (p.exitCode !== null) return;
@@ -299,8 +280,8 @@ async function throughput(tool: Tool, kind: 'snoopy' | 'auditlog'): Promise<Resu
       tool: tool.name,
       input: kind,
       linesPerSec: Math.round(n / ((t1 - t0) / 1000)),
-      rssMiB: mine ? peakRssMiB(p.pid) : undefined,
-      cpuS: mine ? cpuSeconds(p.pid) : undefined,
+      rssMiB: mine && p.pid ? Math.round(peakRssMiB(p.pid) ?? Number.NaN) : undefined,
+      cpuS: mine && p.pid ? cpuSeconds(p.pid) : undefined,
     };
   } finally {
     await stopProc(p);
