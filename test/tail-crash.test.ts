@@ -106,7 +106,7 @@ class Received {
     } finally {
       closeSync(fd);
     }
-    const end = buf.lastIndexOf(10) + 1; // a batch is one write: a torn tail is not there yet
+    const end = buf.lastIndexOf(10) + 1; // a line still being written, or torn by a SIGKILL (the next start cuts it), is not read yet
     if (end === 0) return;
     for (const line of buf.subarray(0, end).toString('utf8').split('\n')) {
       if (!line) continue;
