@@ -12,6 +12,7 @@ import { runAs, waitFor } from './fixtures/netlink/workload.js';
 import { TestCgroups } from './fixtures/context/cgroups.js';
 import { parseStat } from '../src/context/proc.js';
 import { SNOOPY_LIB, underSnoopy } from './support/snoopy.js';
+import { writtenJsonLines } from './support/io.js';
 
 // Context on the real kernel: the daemon (audit uid DAEMON_AUID, matched by no rule) records what
 // workloads under WORK_AUID do, and every record carries the process table's context. Real
@@ -27,12 +28,7 @@ const V2 = '/sys/fs/cgroup/unified';
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const hex64 = () => randomBytes(32).toString('hex');
 
-function jsonl(file: string): any[] {
-  if (!existsSync(file)) return [];
-  const lines = readFileSync(file, 'utf8').split('\n');
-  lines.pop();
-  return lines.filter((l) => l).map((l) => JSON.parse(l));
-}
+const jsonl = writtenJsonLines;
 
 /** The 4-level tree: sh → bash → python → (a connect, an exec of sh, an exec of true). */
 const treePython = `

@@ -10,7 +10,7 @@ import { laneCount } from '../src/daemon.js';
 import type { Output } from '../src/pipeline/types.js';
 import { BatchBuilder, joinBatches, unpack } from '../src/pipeline/workers/lane-protocol.js';
 import { startDaemon } from './support/daemon-process.js';
-import { tempDir } from './support/io.js';
+import { tempDir, writtenJsonLines } from './support/io.js';
 import { waitFor } from './support/wait.js';
 
 const sample = readFileSync(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url), 'utf8')
@@ -38,11 +38,7 @@ function auditLog(cycles: number): { text: string; serials: Set<number> } {
 const start = startDaemon;
 
 const read = (path: string) => (existsSync(path) ? readFileSync(path, 'utf8') : '');
-const sequences = (text: string) =>
-  text
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l).event.sequence as number);
+const sequences = (path: string) => writtenJsonLines(path).map((r) => r.event.sequence as number);
 
 function writeConfig(dir: string, log: string, out: string, extra: string[]): string {
   const config = join(dir, 'auditflow.yaml');
@@ -70,7 +66,7 @@ async function runToEnd(dir: string, log: string, serials: Set<number>, extra: s
   try {
     await waitFor(
       'every event in the output',
-      () => new Set(sequences(read(out))).size === serials.size,
+      () => new Set(sequences(out)).size === serials.size,
       60_000,
       () => d.stderr(),
     );
@@ -112,14 +108,14 @@ describe('daemon lanes (threads)', function () {
     );
     first.child.kill('SIGKILL');
     await first.exited;
-    const before = new Set(sequences(read(out)));
+    const before = new Set(sequences(out));
     assert.ok(before.size < serials.size, `killed after the whole log was written (${before.size} events): not mid-stream`);
     const second = start(config);
     try {
       await waitFor(
         'every event after the restart',
         () => {
-          const seen = new Set(sequences(read(out)));
+          const seen = new Set(sequences(out));
           return [...serials].every((s) => seen.has(s));
         },
         60_000,

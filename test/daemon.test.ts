@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { startDaemon } from './support/daemon-process.js';
-import { tempDir } from './support/io.js';
+import { tempDir, writtenJsonLines } from './support/io.js';
 import { waitFor } from './support/wait.js';
 import { join } from 'node:path';
 import { fetchStatus } from '../src/metrics/index.js';
@@ -17,13 +17,7 @@ const serials = (lines: string[]) => new Set(lines.map((l) => /audit\(\d+\.\d+:(
 
 const start = startDaemon;
 
-const outputLines = (path: string) =>
-  existsSync(path)
-    ? readFileSync(path, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l))
-    : [];
+const outputLines = writtenJsonLines;
 
 describe('auditflow run (file inputs)', function () {
   this.timeout(60_000);

@@ -10,7 +10,7 @@
 // list and the stream back the way Logstash's redis input would.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { silentLogger } from '../src/log.js';
 import type { Output } from '../src/pipeline/types.js';
 import type { NormalizedRecord } from '../src/record.js';
 import { freeTcpPort, needTool } from './support/rsyslog.js';
+import { writtenJsonLines } from './support/io.js';
 import { RelpRelay } from './support/rsyslog-relp.js';
 import { REDIS_SERVER, startRedis, type RedisServer } from './support/redis.js';
 import { AUDISP_REMOTE, startAudispRemote } from './support/audisp-remote.js';
@@ -43,12 +44,7 @@ function startCollector(c: Collector): void {
   c.child = child;
 }
 
-const lines = (path: string): NormalizedRecord[] => {
-  if (!existsSync(path)) return [];
-  const t = readFileSync(path, 'utf8').split('\n');
-  t.pop();
-  return t.filter(Boolean).map((l) => JSON.parse(l));
-};
+const lines = (path: string): NormalizedRecord[] => writtenJsonLines(path);
 
 const relpModule = ['/usr/lib/x86_64-linux-gnu/rsyslog/imrelp.so', '/usr/lib/aarch64-linux-gnu/rsyslog/imrelp.so'].some(existsSync);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
@@ -10,6 +10,7 @@ import { requireKernel, auditctlList, auditctlStatus } from './fixtures/netlink/
 import { prepareKernel, restoreKernel, type SavedAudit } from './fixtures/netlink/audit-state.js';
 import { runAs, waitFor } from './fixtures/netlink/workload.js';
 import { statusCommand } from '../src/commands/status.js';
+import { writtenJsonLines } from './support/io.js';
 
 // The daemon (`auditflow run`) against the real kernel. It runs under the test audit uid, so its
 // self-exclusion rule names that uid too, and the file rule covers the daemon's own state dir:
@@ -51,13 +52,7 @@ async function stopDaemon(d: Daemon): Promise<number | null> {
   return code;
 }
 
-/** The complete lines of a JSON-lines file the daemon is still writing. */
-function jsonl(file: string): any[] {
-  if (!existsSync(file)) return [];
-  const lines = readFileSync(file, 'utf8').split('\n');
-  lines.pop(); // '' after the last newline, or a line still being written
-  return lines.filter((l) => l).map((l) => JSON.parse(l));
-}
+const jsonl = writtenJsonLines;
 
 /** Another process that holds the audit pid (unicast) and reads and drops what it gets. */
 function startHolder() {

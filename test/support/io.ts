@@ -1,5 +1,5 @@
 // Runs a CLI command in-process with captured streams.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
@@ -32,6 +32,16 @@ export function jsonLines(text: string): any[] {
     .split('\n')
     .filter((l) => l.length > 0)
     .map((l) => JSON.parse(l));
+}
+
+/**
+ * The complete lines of a JSON-lines file a daemon may still be writing: a last line without its
+ * newline (being written, or torn by a kill) is not read.
+ */
+export function writtenJsonLines(path: string): any[] {
+  if (!existsSync(path)) return [];
+  const text = readFileSync(path, 'utf8');
+  return jsonLines(text.slice(0, text.lastIndexOf('\n') + 1));
 }
 
 const tempDirs: string[] = [];
