@@ -11,7 +11,7 @@ import { applyQueue } from './outputs/spool/index.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { createDecorator, machineId } from './pipeline/decorate.js';
 import type { BuildContext, Filter, Input, InputSink, Output } from './pipeline/types.js';
-import { createContext, kRemote, type ContextStage } from './context/index.js';
+import { createContext, kRemote, liveSnapshots, type ContextStage } from './context/index.js';
 import { RedactFilter } from './filters/redact/filter.js';
 import type { Redactor } from './filters/redact/redactor.js';
 import { buildComponent } from './config/resolve.js';
@@ -44,12 +44,18 @@ export class Daemon {
 
   /** `registries`: the component types the config names, loaded (registriesFor). */
   private async assemble(config: Config, registries: Registries): Promise<Graph> {
-    const ctx: BuildContext = { stateDir: config.state_dir, hostName: config.host.name ?? '', log: this.log };
+    const procSnapshots = liveSnapshots(config.enrich);
+    const ctx: BuildContext = { stateDir: config.state_dir, hostName: config.host.name ?? '', log: this.log, procSnapshots };
     // network outputs get a disk-backed queue by default: the kernel input cannot replay
     const outputs = config.outputs.map((o, i) => applyQueue(buildComponent(registries.outputs, o, ctx, `outputs[${i}]`), o, ctx));
     // the table keeps argv for children's process.parent.args: redacted like the records' own
     let redactor: Redactor | undefined;
-    const context = createContext(config.enrich, { live: true, hostId: config.host.id ?? machineId(), redactArgs: (a) => redactor?.args(a) });
+    const context = createContext(config.enrich, {
+      live: true,
+      hostId: config.host.id ?? machineId(),
+      redactArgs: (a) => redactor?.args(a),
+      snapshots: procSnapshots,
+    });
     const filters = buildFilterChain(config.filters, { ...ctx, processTable: context });
     redactor = filters.find((f): f is RedactFilter => f instanceof RedactFilter)?.redactor;
     const inputs = config.inputs.map((item, i) => buildComponent(registries.inputs, item, ctx, `inputs[${i}]`));

@@ -168,6 +168,10 @@ describe('context in every record, on the real kernel', function () {
         const s = runAs(WORK_AUID, underSnoopy(ini, `/bin/sleep 0.3 snoopy-${tag}; true`));
         assert.equal(s.status, 0, s.stderr);
       }
+      // processes that exit 5 ms after their exec, reaped at once: gone when the JS thread gets
+      // to their events a batch (batch_max_wait_ms, 20) later
+      const brief = runAs(WORK_AUID, ['/bin/sh', '-c', `for i in 0 1 2 3 4 5 6 7 8 9; do /bin/sh -c 'sleep 0.005' brief-$i-${tag}; done`]);
+      assert.equal(brief.status, 0, brief.stderr);
       // a late exec of an executable seen before: its hash is ready by now
       await new Promise((res) => setTimeout(res, 1500));
       assert.equal(runAs(WORK_AUID, ['/bin/true', `late-${tag}`]).status, 0);
@@ -283,6 +287,17 @@ describe('context in every record, on the real kernel', function () {
     const unit = exec(`unit-${tag}`);
     assert.deepEqual(unit.systemd, { unit: 'af-ctx-test.service' });
     assert.equal(unit.container, undefined);
+  });
+
+  it('knows when a process that exited before its event was handled started: the reader read its /proc as the event came', () => {
+    const brief = Array.from({ length: 10 }, (_, i) => exec(`brief-${i}-${tag}`));
+    const started = brief.filter((r) => r.process.start !== undefined);
+    // the reader thread reads within microseconds; 2 of 10 may miss on a starved machine
+    assert.ok(started.length >= 8, `${started.length} of 10 have process.start: ${JSON.stringify(brief.map((r) => r.process.start))}`);
+    for (const r of started) {
+      const lag = Date.parse(r['@timestamp']) - Date.parse(r.process.start);
+      assert.ok(lag >= -10 && lag < 1000, `started ${lag} ms before its exec event`);
+    }
   });
 
   it('hashes executables off the hot path: a later exec carries the sha256', () => {

@@ -4,6 +4,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessTable } from '../src/context/process-table.js';
+import { ProcSnapshots } from '../src/context/proc-snapshots.js';
 import { parseStat, readStat, readText } from '../src/context/proc.js';
 import { buildFilterChain } from '../src/filters/index.js';
 import { baseName } from '../src/filters/fields.js';
@@ -239,6 +240,49 @@ describe('process table', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it("reads an exec's process from the netlink reader's snapshot of /proc, only for the event it was taken for", () => {
+    const root = mkdtempSync(join(tmpdir(), 'af-proc-'));
+    const stat = '4500 (sleep) S 4499 4499 4000 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 7000 1000 200';
+    const cgroup = `0::/system.slice/docker-${'a'.repeat(64)}.scope\n`;
+    // as the addon hands them over: [pid, serial, stat at, stat length, cgroup at, cgroup length]
+    const raw = (pid: number, serial: number) => ({
+      data: Buffer.from(stat + cgroup),
+      meta: new Uint32Array([pid, serial, 0, Buffer.byteLength(stat), Buffer.byteLength(stat), Buffer.byteLength(cgroup)]),
+    });
+    const run = (pid: number, sequence: number): NormalizedRecord => ({
+      '@timestamp': new Date().toISOString(),
+      event: { module: 'auditd', kind: 'event', action: 'executed', outcome: 'success', sequence },
+      process: { pid, parent: { pid: 4499 }, name: 'sleep', executable: '/usr/bin/sleep', args: ['sleep', '0.005'] },
+    });
+    try {
+      const snapshots = new ProcSnapshots(true);
+      // the process is gone from this /proc (an empty directory)
+      const t = new ProcessTable({ procRoot: root, snapshots });
+      snapshots.add(raw(4500, 77));
+      const e = t.observe(run(4500, 77))!;
+      assert.equal(e.startTicks, 7000);
+      assert.equal(e.ses, undefined);
+      assert.deepEqual(e.cgroup?.container, { id: 'a'.repeat(64), runtime: 'docker' });
+      assert.equal(t.stats().procSnapshots, 1);
+      assert.equal(snapshots.size, 0, 'taken once');
+      // another event of that pid is not answered by an earlier event's snapshot
+      snapshots.add(raw(4501, 80));
+      assert.equal(t.observe(run(4501, 81))?.startTicks, undefined);
+      assert.equal(t.stats().procSnapshots, 1);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps at most max snapshots nobody asked for, dropping the oldest', () => {
+    const s = new ProcSnapshots(false, 2);
+    const one = (pid: number) => ({ data: Buffer.from('x'), meta: new Uint32Array([pid, pid, 0, 1, 1, 0]) });
+    for (const pid of [1, 2, 3]) s.add(one(pid));
+    assert.equal(s.size, 2);
+    assert.equal(s.take(1, 1), undefined);
+    assert.deepEqual(s.take(3, 3), { serial: 3, stat: 'x', cgroup: undefined });
   });
 
   it('learns every exec of the real sample with its parent', () => {

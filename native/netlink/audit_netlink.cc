@@ -100,12 +100,69 @@ class SendWorker : public Napi::AsyncWorker {
   ssize_t sent_ = 0;
 };
 
-// Datagrams back to back plus [offset, length] per datagram: what one JS call receives.
+// Datagrams back to back plus [offset, length] per datagram: what one JS call receives; and the
+// /proc snapshots taken of its exec events' processes (see SnapshotExecs).
 struct Chunk {
   std::vector<char> data;
   std::vector<uint32_t> meta;
+  std::vector<char> procs;
+  // [pid, serial, stat offset, stat length, cgroup offset, cgroup length] per snapshot; a
+  // missing cgroup has length 0
+  std::vector<uint32_t> proc_meta;
   size_t count() const { return meta.size() / 2; }
 };
+
+constexpr uint16_t kAuditSyscall = 1300, kAuditExecve = 1309;
+
+// The decimal number after `key` in [p, end); false when absent.
+bool FieldNumber(const char* p, const char* end, const char* key, size_t key_len, uint64_t& out) {
+  const char* at = static_cast<const char*>(memmem(p, end - p, key, key_len));
+  if (at == nullptr) return false;
+  at += key_len;
+  uint64_t v = 0;
+  const char* d = at;
+  while (d < end && *d >= '0' && *d <= '9') v = v * 10 + static_cast<uint64_t>(*d++ - '0');
+  out = v;
+  return d > at;
+}
+
+// The serial of "audit(SECONDS.MS:SERIAL): ..."; false when the text does not start so.
+bool RecordSerial(const char* p, const char* end, uint32_t& serial) {
+  const char* colon = static_cast<const char*>(memchr(p, ':', std::min<ptrdiff_t>(end - p, 40)));
+  uint64_t v = 0;
+  if (colon == nullptr || !FieldNumber(colon, end, ":", 1, v)) return false;
+  serial = static_cast<uint32_t>(v);
+  return true;
+}
+
+// Appends a small /proc file (read whole: stat and cgroup are made on the first read); its
+// length, 0 when it cannot be read.
+uint32_t AppendProcFile(const char* path, std::vector<char>& out) {
+  constexpr size_t kMax = 64u << 10;
+  int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  const size_t at = out.size();
+  size_t n = 0;
+  bool ok = true;
+  for (;;) {
+    if (out.size() - at - n < 1024) out.resize(at + n + 4096);
+    ssize_t got = ::read(fd, out.data() + at + n, out.size() - at - n);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      ok = got == 0;
+      break;
+    }
+    n += static_cast<size_t>(got);
+    if (n > kMax) {
+      ok = false;
+      break;
+    }
+  }
+  ::close(fd);
+  if (!ok) n = 0;
+  out.resize(at + n);
+  return static_cast<uint32_t>(n);
+}
 
 class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
  public:
@@ -121,6 +178,7 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
       InstanceMethod<&AuditSocket::Stop>("stop"),
       InstanceMethod<&AuditSocket::Close>("close"),
       InstanceMethod<&AuditSocket::Stats>("stats"),
+      InstanceMethod<&AuditSocket::SnapshotExecsOption>("snapshotExecs"),
     });
   }
 
@@ -192,6 +250,16 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
   Napi::FunctionReference callback_;
   Napi::ObjectReference self_;
 
+  // 0: no /proc snapshots; 1: stat of each exec's process; 2: stat and cgroup (see SnapshotExecs)
+  std::atomic<int> snapshot_mode_{0};
+  // the reader thread's own: snapshots of the datagrams it holds, before they join a chunk, and
+  // the latest SYSCALL records' [serial, pid] (an event's EXECVE follows its SYSCALL closely)
+  std::vector<char> snap_procs_;
+  std::vector<uint32_t> snap_meta_;
+  uint32_t recent_[8][2] = {};
+  unsigned recent_next_ = 0;
+
+  std::atomic<uint64_t> snapshots_{0}, snapshots_gone_{0};
   std::atomic<uint64_t> enobufs_{0}, datagrams_{0}, truncated_{0}, ring_full_{0}, ring_peak_{0}, naps_{0};
   double wakeups_ = 0, batches_ = 0;
 
@@ -296,6 +364,73 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
     return bytes;
   }
 
+  // The reader thread, before the datagrams in the slots join a chunk: reads /proc/PID/stat (and
+  // cgroup) of the process of each exec event among them. Most processes of an exec storm have
+  // exited by the time the JS thread gets to their event, a batch (batch_max_wait_ms) later, and
+  // then only their records say who they were: no start time (so no stable entity id), no
+  // session or container of their own. Read here, a few microseconds after the kernel sent the
+  // event, nearly all are still there; and it costs this thread a few microseconds in C where
+  // the JS thread paid several times that to learn the pid was gone.
+  void SnapshotExecs(int n) {
+    const bool cgroups = snapshot_mode_.load(std::memory_order_relaxed) >= 2;
+    for (int i = 0; i < n; i++) {
+      const char* p = static_cast<const char*>(iov_[i].iov_base);
+      uint32_t len = std::min<uint32_t>(msgs_[i].msg_len, kSlotSize);
+      if (len < sizeof(nlmsghdr)) continue;
+      nlmsghdr h;
+      memcpy(&h, p, sizeof h);
+      if (h.nlmsg_type != kAuditSyscall && h.nlmsg_type != kAuditExecve) continue;
+      if (h.nlmsg_len >= sizeof h && h.nlmsg_len < len) len = h.nlmsg_len;
+      const char* text = p + sizeof h;
+      const char* end = p + len;
+      uint32_t serial;
+      if (!RecordSerial(text, end, serial)) continue;
+      if (h.nlmsg_type == kAuditSyscall) {
+        uint64_t pid;
+        if (!FieldNumber(text, end, " pid=", 5, pid)) continue;
+        recent_[recent_next_][0] = serial;
+        recent_[recent_next_][1] = static_cast<uint32_t>(pid);
+        recent_next_ = (recent_next_ + 1) % 8;
+        continue;
+      }
+      for (auto& r : recent_) {
+        if (r[0] != serial || r[1] == 0) continue;
+        Snapshot(r[1], serial, cgroups);
+        r[1] = 0;
+        break;
+      }
+    }
+  }
+
+  void Snapshot(uint32_t pid, uint32_t serial, bool cgroups) {
+    char path[48];
+    snprintf(path, sizeof path, "/proc/%u/stat", pid);
+    const uint32_t stat_at = static_cast<uint32_t>(snap_procs_.size());
+    const uint32_t stat_len = AppendProcFile(path, snap_procs_);
+    if (stat_len == 0) {
+      snapshots_gone_++;
+      return;
+    }
+    snapshots_++;
+    uint32_t cg_len = 0;
+    if (cgroups) {
+      snprintf(path, sizeof path, "/proc/%u/cgroup", pid);
+      cg_len = AppendProcFile(path, snap_procs_);
+    }
+    snap_meta_.insert(snap_meta_.end(), {pid, serial, stat_at, stat_len, stat_at + stat_len, cg_len});
+  }
+
+  // Caller holds mu_. Moves the reader's snapshots into `c`.
+  void AppendSnapshots(Chunk& c) {
+    const uint32_t base = static_cast<uint32_t>(c.procs.size());
+    c.procs.insert(c.procs.end(), snap_procs_.begin(), snap_procs_.end());
+    for (size_t i = 0; i < snap_meta_.size(); i += 6) {
+      c.proc_meta.insert(c.proc_meta.end(), {snap_meta_[i], snap_meta_[i + 1], snap_meta_[i + 2] + base, snap_meta_[i + 3], snap_meta_[i + 4] + base, snap_meta_[i + 5]});
+    }
+    snap_procs_.clear();
+    snap_meta_.clear();
+  }
+
   // Caller holds mu_. A chunk to fill: the newest one while it has room, else a spare.
   Chunk& TailChunk() {
     if (ready_.empty() || ready_.back().count() >= max_batch_) {
@@ -312,6 +447,8 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
   void Recycle(Chunk&& c) {
     c.data.clear();
     c.meta.clear();
+    c.procs.clear();
+    c.proc_meta.clear();
     std::lock_guard<std::mutex> lk(mu_);
     if (spare_.size() < 4) spare_.push_back(std::move(c));
   }
@@ -425,9 +562,12 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
             return;
           }
           if (n == 0) break;
+          if (snapshot_mode_.load(std::memory_order_relaxed) != 0) SnapshotExecs(n);
           {
             std::lock_guard<std::mutex> lk(mu_);
-            queued_ += AppendSlots(TailChunk(), n);
+            Chunk& c = TailChunk();
+            queued_ += AppendSlots(c, n);
+            if (!snap_meta_.empty()) AppendSnapshots(c);
             if (queued_ > ring_peak_) ring_peak_ = queued_;
             full = queued_ >= ring_limit_;
           }
@@ -480,6 +620,14 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
     Napi::Uint32Array meta = Napi::Uint32Array::New(env, c.meta.size());
     if (!c.meta.empty()) memcpy(meta.Data(), c.meta.data(), c.meta.size() * sizeof(uint32_t));
     out.Set("meta", meta);
+    if (!c.proc_meta.empty()) {
+      Napi::Object procs = Napi::Object::New(env);
+      procs.Set("data", Napi::Buffer<char>::Copy(env, c.procs.data(), c.procs.size()));
+      Napi::Uint32Array pm = Napi::Uint32Array::New(env, c.proc_meta.size());
+      memcpy(pm.Data(), c.proc_meta.data(), c.proc_meta.size() * sizeof(uint32_t));
+      procs.Set("meta", pm);
+      out.Set("procs", procs);
+    }
     return out;
   }
 
@@ -652,6 +800,14 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
     return info.Env().Undefined();
   }
 
+  // snapshotExecs(mode): 0 none, 1 the stat, 2 the stat and cgroup of each exec event's process
+  // (see SnapshotExecs), for the datagrams read from now on.
+  Napi::Value SnapshotExecsOption(const Napi::CallbackInfo& info) {
+    int mode = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+    snapshot_mode_ = mode < 0 ? 0 : mode > 2 ? 2 : mode;
+    return info.Env().Undefined();
+  }
+
   Napi::Value Stats(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     Napi::Object o = Napi::Object::New(env);
@@ -669,6 +825,8 @@ class AuditSocket : public Napi::ObjectWrap<AuditSocket> {
     o.Set("ring_peak", static_cast<double>(ring_peak_.load()));
     o.Set("ring_full", static_cast<double>(ring_full_.load()));
     o.Set("naps", static_cast<double>(naps_.load()));
+    o.Set("proc_snapshots", static_cast<double>(snapshots_.load()));
+    o.Set("proc_snapshots_gone", static_cast<double>(snapshots_gone_.load()));
     return o;
   }
 };

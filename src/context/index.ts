@@ -8,10 +8,12 @@ import { ExecutableHasher } from './hasher.js';
 import { PodsDirectory } from './pods.js';
 import { LabelRules } from './labels.js';
 import type { EnrichConfig } from './config.js';
+import { ProcSnapshots } from './proc-snapshots.js';
 
 export { ContextStage, kRemote } from './enrich.js';
 export { ProcessTable, type ProcEntry } from './process-table.js';
 export { enrichSchema, defaultEnrichConfig, type EnrichConfig } from './config.js';
+export { ProcSnapshots } from './proc-snapshots.js';
 
 export interface ContextOptions {
   /** read this host's /proc, cgroups, executables */
@@ -21,11 +23,18 @@ export interface ContextOptions {
   /** redacts argv before the table keeps it (the redact filter's redactor) */
   redactArgs?: (args: readonly string[]) => string[] | undefined;
   procRoot?: string;
+  /** what the netlink input's reader read of /proc as exec events came (liveSnapshots) */
+  snapshots?: ProcSnapshots;
 }
 
 /** Throws AF_ERR_CONFIG naming the key for what the schema cannot check (label regexes). */
 export function checkEnrich(cfg: EnrichConfig): void {
   void new LabelRules(cfg.labels);
+}
+
+/** The snapshots a live table of this config reads, for the netlink input to fill; undefined when it reads no /proc. */
+export function liveSnapshots(cfg: EnrichConfig): ProcSnapshots | undefined {
+  return cfg.process || cfg.container ? new ProcSnapshots(cfg.container) : undefined;
 }
 
 export function createContext(cfg: EnrichConfig, opts: ContextOptions): ContextStage {
@@ -40,6 +49,7 @@ export function createContext(cfg: EnrichConfig, opts: ContextOptions): ContextS
       labels,
       redactArgs: opts.redactArgs,
       procRoot: opts.procRoot,
+      snapshots: live ? opts.snapshots : undefined,
     });
   const short = hostname().split('.')[0];
   return new ContextStage({

@@ -16,7 +16,8 @@
 import { readdirSync } from 'node:fs';
 import type { NormalizedRecord } from '../record.js';
 import { baseName } from '../filters/fields.js';
-import { CLOCK_TICKS_PER_SECOND, bootTimeMs, readCmdline, readExe, readStat, readText } from './proc.js';
+import { CLOCK_TICKS_PER_SECOND, bootTimeMs, parseStat, readCmdline, readExe, readStat, readText } from './proc.js';
+import type { ProcSnapshot, ProcSnapshots } from './proc-snapshots.js';
 import { CgroupCache, type CgroupEntry } from './cgroup.js';
 import { entityId } from './entity.js';
 import { Interner } from './intern.js';
@@ -84,6 +85,8 @@ export interface ProcessTableOptions {
   /** redacts argv before it is kept (a parent's args reach records the redactor never saw) */
   redactArgs?: (args: readonly string[]) => string[] | undefined;
   procRoot?: string;
+  /** what the netlink reader read of /proc as each exec event came (live only) */
+  snapshots?: ProcSnapshots;
   now?: () => number;
 }
 
@@ -103,6 +106,8 @@ export interface ProcessTableCounters {
   procGoneKnown: number;
   /** of those, how many took their cgroup (container, pod, unit) from their parent */
   cgroupFromParent: number;
+  /** exec records whose process /proc showed as the event came (the netlink reader's snapshot) */
+  procSnapshots: number;
 }
 
 /** What exclude_spawns_of needs of a table (the table itself, or the context stage over two). */
@@ -126,6 +131,7 @@ export class ProcessTable implements AncestryLookup {
   private readonly cgroups: boolean;
   private readonly idleMs: number;
   private readonly root: string;
+  private readonly snapshots: ProcSnapshots | undefined;
   private readonly now: () => number;
   private readonly hostId: string;
   private readonly maxAncestry: number;
@@ -169,6 +175,7 @@ export class ProcessTable implements AncestryLookup {
     procGone: 0,
     procGoneKnown: 0,
     cgroupFromParent: 0,
+    procSnapshots: 0,
   };
 
   constructor(opts: ProcessTableOptions = {}) {
@@ -177,6 +184,7 @@ export class ProcessTable implements AncestryLookup {
     this.cgroups = this.proc && (opts.cgroups ?? true);
     this.idleMs = opts.idleMs ?? 600_000;
     this.root = opts.procRoot ?? '/proc';
+    this.snapshots = this.proc ? opts.snapshots : undefined;
     this.now = opts.now ?? Date.now;
     this.hostId = opts.hostId ?? '';
     this.maxAncestry = opts.maxAncestry ?? 8;
@@ -253,12 +261,13 @@ export class ProcessTable implements AncestryLookup {
   /**
    * A live process read from /proc; undefined (counted) when it is already gone. `rec` is the
    * record that revealed it: what it says (exe, args of an exec) spares reads. `atMs`: when a
-   * record showed this pid in use (epoch ms), if one did.
+   * record showed this pid in use (epoch ms), if one did. `snap`: /proc as the record's event came,
+   * read instead of /proc now.
    */
-  private fromProc(pid: number, rec: NormalizedRecord | undefined, depth: number, atMs?: number): ProcEntry | undefined {
+  private fromProc(pid: number, rec: NormalizedRecord | undefined, depth: number, atMs?: number, snap?: ProcSnapshot): ProcEntry | undefined {
     let asked: number | undefined;
     this.goneAsked = 0;
-    if (atMs !== undefined) {
+    if (atMs !== undefined && snap === undefined) {
       const free = this.freeAt.get(pid);
       // strictly before: both times are whole ms, the event anywhere in its ms
       if (free !== undefined && atMs < free) {
@@ -269,7 +278,7 @@ export class ProcessTable implements AncestryLookup {
       asked = Date.now();
     }
     this.counters.procReads++;
-    const st = readStat(this.root, pid);
+    const st = snap !== undefined ? parseStat(snap.stat) : readStat(this.root, pid);
     const p = rec?.process;
     const ppid = p?.parent?.pid;
     // the pid may have been reused between the event and now: /proc then shows a process under
@@ -298,7 +307,7 @@ export class ProcessTable implements AncestryLookup {
     e.ses = ses === undefined || ses === UNSET_SESSION ? undefined : this.shared.str(ses);
     // a zombie has left its cgroups: /proc shows it in every hierarchy's root
     if (this.cgroups && !st.zombie) {
-      const text = readText(this.root, pid, 'cgroup');
+      const text = snap?.cgroup ?? readText(this.root, pid, 'cgroup');
       if (text !== undefined) e.cgroup = this.cgroupCache.get(text);
     }
     this.put(e);
@@ -443,12 +452,14 @@ export class ProcessTable implements AncestryLookup {
     let eventMs = e === undefined || execOk || (timed && e.goneBy !== 0) ? Date.parse(rec['@timestamp']) : 0;
     // its process was gone by then: a record from after that is of another that took the pid
     if (e !== undefined && timed && e.goneBy !== 0 && eventMs > e.goneBy) e = this.replaced(e);
-    if (e !== undefined && (execOk || (ppid !== undefined && ppid !== e.ppid))) e = this.recheck(e, rec, ppid);
+    const snap = exec && timed && this.snapshots !== undefined && rec.event.sequence !== undefined ? this.snapshots.take(pid, rec.event.sequence) : undefined;
+    if (snap !== undefined) this.counters.procSnapshots++;
+    if (e !== undefined && (execOk || (ppid !== undefined && ppid !== e.ppid))) e = this.recheck(e, rec, ppid, snap);
     if (e === undefined) {
       fresh = true;
       if (eventMs === 0) eventMs = Date.parse(rec['@timestamp']);
       const atMs = timed ? eventMs : undefined;
-      e = this.proc ? this.fromProc(pid, rec, 0, atMs) : undefined;
+      e = this.proc ? this.fromProc(pid, rec, 0, atMs, snap) : undefined;
       if (e === undefined) {
         if (!timed) {
           const gone = this.lateLineOf(pid, ppid, p);
@@ -492,14 +503,14 @@ export class ProcessTable implements AncestryLookup {
   }
 
   /** A known pid whose record may be of another process now; the entry that holds for it. */
-  private recheck(e: ProcEntry, rec: NormalizedRecord, ppid: number | undefined): ProcEntry | undefined {
+  private recheck(e: ProcEntry, rec: NormalizedRecord, ppid: number | undefined, snap: ProcSnapshot | undefined): ProcEntry | undefined {
     if (this.proc) {
       if (e.startTicks === undefined) {
         // known only from records: /proc can still tell whether this pid is that process
         if (ppid !== undefined && e.ppid !== 0 && ppid !== e.ppid) return this.replaced(e);
         return e;
       }
-      const st = readStat(this.root, e.pid);
+      const st = snap !== undefined ? parseStat(snap.stat) : readStat(this.root, e.pid);
       // gone since: the record is of the process we knew (it was in flight)
       if (st === undefined) return e;
       if (st.startTicks !== e.startTicks) return this.replaced(e);

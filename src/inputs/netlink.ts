@@ -137,6 +137,9 @@ export interface NetlinkCounters {
   ring_full: number;
   /** times the reader slept while the socket buffer held what arrived, instead of waking per record */
   naps: number;
+  /** exec events whose process the reader read in /proc as they came; and those gone already */
+  proc_snapshots: number;
+  proc_snapshots_gone: number;
 }
 
 /** how often incomplete events are looked at for the reassembly timeout */
@@ -161,6 +164,8 @@ export class NetlinkInput implements Input {
     ring_peak: 0,
     ring_full: 0,
     naps: 0,
+    proc_snapshots: 0,
+    proc_snapshots_gone: 0,
   };
   private session: KernelSession | undefined;
   private stream: AuditStream | undefined;
@@ -248,6 +253,8 @@ export class NetlinkInput implements Input {
   private resume(): void {
     if (this.polling || this.stopped || !this.session) return;
     this.polling = true;
+    const snapshots = this.ctx.procSnapshots;
+    this.session.events.snapshotExecs(snapshots === undefined ? 0 : snapshots.cgroups ? 2 : 1);
     // the reader thread holds records up to batch_max_wait_ms before waking this thread, so a
     // batch it hands over has already waited for company (see onBatch)
     this.session.events.start((err, batch) => {
@@ -270,6 +277,8 @@ export class NetlinkInput implements Input {
   private onBatch(batch: RawBatch): void {
     const stream = this.stream!;
     this.counters.wakeups++;
+    // before the records: their events may complete in this batch
+    if (batch.procs !== undefined) this.ctx.procSnapshots?.add(batch.procs);
     this.counters.datagrams += batch.meta.length / 2;
     forEachRecord(
       batch,
@@ -418,6 +427,8 @@ export class NetlinkInput implements Input {
     this.counters.ring_peak = s.ring_peak;
     this.counters.ring_full = s.ring_full;
     this.counters.naps = s.naps;
+    this.counters.proc_snapshots = s.proc_snapshots;
+    this.counters.proc_snapshots_gone = s.proc_snapshots_gone;
   }
 
   stats(): Record<string, number> {

@@ -1,9 +1,17 @@
 // Types of the raw addon (native/netlink/audit_netlink.cc). Only src/netlink/load.ts touches it.
 
+/** /proc files read by the reader thread: `meta` is [pid, serial, stat at, stat length, cgroup at, cgroup length] each (cgroup length 0: not read). */
+export interface RawProcSnapshots {
+  data: Buffer;
+  meta: Uint32Array;
+}
+
 /** Datagrams drained in one go: `data` holds them back to back, `meta` is [offset, length] pairs. */
 export interface RawBatch {
   data: Buffer;
   meta: Uint32Array;
+  /** /proc of the batch's exec events' processes, read as they came (snapshotExecs) */
+  procs?: RawProcSnapshots;
 }
 
 export interface RawSocketStats {
@@ -21,6 +29,9 @@ export interface RawSocketStats {
   ring_full: number;
   /** times the reader slept through part of its linger (the socket buffer holding what came) */
   naps: number;
+  /** exec events whose process's /proc the reader read as they came, and those already gone */
+  proc_snapshots: number;
+  proc_snapshots_gone: number;
 }
 
 export interface RawAuditSocket {
@@ -47,6 +58,11 @@ export interface RawAuditSocket {
   stop(): void;
   close(): void;
   stats(): RawSocketStats;
+  /**
+   * From now on the reader reads /proc/PID/stat (mode 1) and cgroup (2) of each exec event's
+   * process as the event comes, for the batch's `procs`; 0: none.
+   */
+  snapshotExecs(mode: 0 | 1 | 2): void;
 }
 
 export interface NativeModule {

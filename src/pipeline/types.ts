@@ -4,6 +4,7 @@
 import type { AuditflowError } from '../errors.js';
 import type { NormalizedRecord } from '../record.js';
 import type { Logger } from '../log.js';
+import type { ProcSnapshots } from '../context/proc-snapshots.js';
 import type { Batch as EventBatch } from './workers/lane-protocol.js';
 
 /** A group of records an input hands over at once, with the way to tell it they are delivered. */
@@ -87,6 +88,8 @@ export interface BuildContext {
   stateDir: string;
   hostName: string;
   log: Logger;
+  /** the live process table's: the netlink input adds what its reader read of /proc as exec events came */
+  procSnapshots?: ProcSnapshots;
 }
 
 /** One entry of a registry: the `type:` name, its config schema (JSON Schema), its factory. */
