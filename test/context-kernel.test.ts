@@ -115,7 +115,7 @@ describe('context in every record, on the real kernel', function () {
         { type: 'netlink', mode: 'unicast', rules: [rules] },
         { type: 'snoopy', path: snoopyLog, poll_interval_ms: 20 },
       ],
-      enrich: { kubernetes: { pods_dir: pods }, labels: [{ label: 'under-bash', exe: '**/bash' }] },
+      enrich: { kubernetes: { pods_dir: pods }, labels: [{ label: 'under-bash', exe: '**/bash' }], read_at_exec: true },
       filters: [{ type: 'drop', where: { 'process.parent.name': 'python3', 'process.command_line': { regex: 'dropped-' } } }],
       outputs: [{ type: 'file', path: events }],
     };

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ProcessTable } from '../src/context/process-table.js';
 import { ProcSnapshots } from '../src/context/proc-snapshots.js';
+import { defaultEnrichConfig, liveSnapshots } from '../src/context/index.js';
 import { parseStat, readStat, readText } from '../src/context/proc.js';
 import { buildFilterChain } from '../src/filters/index.js';
 import { baseName } from '../src/filters/fields.js';
@@ -274,6 +275,13 @@ describe('process table', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  it('reads at exec only when enrich.read_at_exec asks, and cgroups only with enrich.container', () => {
+    assert.equal(liveSnapshots(defaultEnrichConfig()), undefined);
+    assert.equal(liveSnapshots({ ...defaultEnrichConfig(), read_at_exec: true })?.cgroups, true);
+    assert.equal(liveSnapshots({ ...defaultEnrichConfig(), read_at_exec: true, container: false })?.cgroups, false);
+    assert.equal(liveSnapshots({ ...defaultEnrichConfig(), read_at_exec: true, container: false, process: false }), undefined);
   });
 
   it('keeps at most max snapshots nobody asked for, dropping the oldest', () => {

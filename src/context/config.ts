@@ -15,6 +15,11 @@ export interface EnrichConfig {
   labels: LabelRuleConfig[];
   max_processes: number;
   max_ancestry: number;
+  /**
+   * the netlink input reads each exec's process in /proc as its event comes, not a batch later:
+   * short-lived processes keep their start, session, group and cgroup, for more CPU in exec storms
+   */
+  read_at_exec: boolean;
 }
 
 const labelRule = {
@@ -51,6 +56,12 @@ export const enrichSchema: Record<string, unknown> = {
     labels: { type: 'array', items: labelRule, default: [] },
     max_processes: { type: 'integer', minimum: 64, default: 32768 },
     max_ancestry: { type: 'integer', minimum: 0, maximum: 64, default: 8 },
+    read_at_exec: {
+      type: 'boolean',
+      default: false,
+      description:
+        "the netlink input reads each exec's process in /proc as its event comes (short-lived processes keep their start, session and cgroup; more CPU in exec storms)",
+    },
   },
 };
 
@@ -63,4 +74,5 @@ export const defaultEnrichConfig = (): EnrichConfig => ({
   labels: [],
   max_processes: 32768,
   max_ancestry: 8,
+  read_at_exec: false,
 });

@@ -32,9 +32,9 @@ export function checkEnrich(cfg: EnrichConfig): void {
   void new LabelRules(cfg.labels);
 }
 
-/** The snapshots a live table of this config reads, for the netlink input to fill; undefined when it reads no /proc. */
+/** The snapshots a live table of this config reads, for the netlink input to fill (enrich.read_at_exec). */
 export function liveSnapshots(cfg: EnrichConfig): ProcSnapshots | undefined {
-  return cfg.process || cfg.container ? new ProcSnapshots(cfg.container) : undefined;
+  return cfg.read_at_exec && (cfg.process || cfg.container) ? new ProcSnapshots(cfg.container) : undefined;
 }
 
 export function createContext(cfg: EnrichConfig, opts: ContextOptions): ContextStage {
