@@ -1,6 +1,7 @@
 // Context cost in the live exec storm, as alternating pairs: bench/kernel-storm.bench.ts with
 // enrich=on and enrich=off in turn (ABBA: on/off, off/on, ...), each run its own daemon.
 //   node --import tsx bench/context-storm.bench.ts [pairs=8] [execs=4000] [auid=62101] [rate=150] [lock=FILE] [bin=FILE] [warmup=N]
+//   [batch_wait=MS]
 //   (lock=FILE: each run under `flock FILE`, released between runs; run as root, as the storm bench)
 //
 // What moves the figure besides enrichment is the storm's own rate. The daemon's main thread pays
@@ -33,7 +34,7 @@ const RATE = arg('rate', '150');
 const LIKE = 0.05;
 const storm = fileURLToPath(new URL('./kernel-storm.bench.ts', import.meta.url));
 /** passed on to kernel-storm.bench.ts as they are (bin=FILE: the built daemon; warmup=N) */
-const PASS = process.argv.filter((a) => a.startsWith('bin=') || a.startsWith('warmup='));
+const PASS = process.argv.filter((a) => a.startsWith('bin=') || a.startsWith('warmup=') || a.startsWith('batch_wait='));
 
 interface Run {
   side: 'on' | 'off';

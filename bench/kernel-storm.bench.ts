@@ -14,7 +14,8 @@
 //
 // Run as root: node --import tsx bench/kernel-storm.bench.ts [kind=exec|open] [execs=20000 | opens=100000] [workers=2]
 //   [backlog=8192] [only=auditflow,auditd,laurel] [flush=INCREMENTAL_ASYNC|NONE] [rate=per s] [prof=DIR] [enrich=on|off] [auid=61200]
-//   [node=--flag,--flag] (node flags for auditflow) [warmup=N] [receive_buffer=BYTES] (auditflow's; default its own)
+//   [node=--flag,--flag] (node flags for auditflow) [warmup=N] [receive_buffer=BYTES] [batch_wait=MS] (auditflow's
+//   receive_buffer and batch_max_wait_ms; default its own)
 //   [bin=bin/auditflow.js] (the built daemon, as a host runs it; default: the sources through tsx)
 //   (warmup=N: each daemon first handles a storm of N, not counted, so the figures are its steady
 //   state: a fresh auditflow runs its code unoptimized and spends its V8 threads compiling it
@@ -59,6 +60,7 @@ const EXECS = arg(KIND === 'open' ? 'opens' : 'execs', KIND === 'open' ? 100000 
 const WORKERS = arg('workers', 2);
 const WARMUP = arg('warmup', 0);
 const RECEIVE_BUFFER = arg('receive_buffer', 0);
+const BATCH_WAIT = process.argv.find((a) => a.startsWith('batch_wait='))?.slice(11);
 // auditd's flush: INCREMENTAL_ASYNC (Debian's default) or NONE (the man page's least effort)
 const AUDITD_FLUSH = process.argv.find((a) => a.startsWith('flush='))?.slice(6) ?? 'INCREMENTAL_ASYNC';
 const BACKLOG = arg('backlog', 8192);
@@ -336,6 +338,7 @@ async function startAuditflow(dir: string): Promise<Daemon> {
           status_interval_ms: 1000,
           backlog_limit: BACKLOG,
           ...(RECEIVE_BUFFER ? { receive_buffer: RECEIVE_BUFFER } : {}),
+          ...(BATCH_WAIT !== undefined ? { batch_max_wait_ms: Number(BATCH_WAIT) } : {}),
         },
       ],
       outputs: [{ type: 'file', path: out }],

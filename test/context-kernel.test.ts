@@ -169,7 +169,7 @@ describe('context in every record, on the real kernel', function () {
         assert.equal(s.status, 0, s.stderr);
       }
       // processes that exit 5 ms after their exec, reaped at once: gone when the JS thread gets
-      // to their events a batch (batch_max_wait_ms, 20) later
+      // to their events a batch (batch_max_wait_ms, 100) later
       const brief = runAs(WORK_AUID, ['/bin/sh', '-c', `for i in 0 1 2 3 4 5 6 7 8 9; do /bin/sh -c 'sleep 0.005' brief-$i-${tag}; done`]);
       assert.equal(brief.status, 0, brief.stderr);
       // a late exec of an executable seen before: its hash is ready by now

@@ -64,7 +64,7 @@ describe('netlink input config', () => {
       remove_rules_on_stop: true,
       reload_handoff_ms: 1000,
       batch_max_records: 512,
-      batch_max_wait_ms: 20,
+      batch_max_wait_ms: 100,
       max_in_flight: 1000,
       reassembly_timeout_ms: 2000,
       keep_original: false,
@@ -139,7 +139,7 @@ describe('netlink input against the kernel (unicast)', function () {
   // the buffer safely holds what the storm sends meanwhile, and loses nothing either.
   for (const [buffer, wait] of [
     [4096, 0],
-    [8388608, 20],
+    [8388608, 100],
   ])
     it(`keeps reading the socket while the pipeline holds a batch and the JS thread is busy: nothing lost, every open delivered once (receive_buffer ${buffer}, batch_max_wait_ms ${wait})`, async () => {
       const flood = path.join(dir, `ring-${buffer}-${wait}`);

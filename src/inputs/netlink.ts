@@ -108,7 +108,9 @@ export const netlinkSchema = {
     remove_rules_on_stop: { type: 'boolean', default: true },
     reload_handoff_ms: { type: 'integer', minimum: 0, default: 1000, description: 'how long a stopped input keeps the kernel state for the next one (reload)' },
     batch_max_records: { type: 'integer', minimum: 1, default: 512, description: 'records per pipeline batch at most' },
-    batch_max_wait_ms: { type: 'integer', minimum: 0, default: 20, description: 'how long a ready record may wait for others to share its batch' },
+    // 100: at a few hundred events a second a wake-up of the JS thread costs more than the events
+    // it handles (exec storm per 10k events: 3.19-3.56 CPU s at 20 ms, 2.13-2.81 at 100; bench/PROFILE.md)
+    batch_max_wait_ms: { type: 'integer', minimum: 0, default: 100, description: 'how long a ready record may wait for others to share its batch' },
     max_in_flight: { type: 'integer', minimum: 1, maximum: 1000000, default: 1000, description: 'events being reassembled at once at most' },
     reassembly_timeout_ms: { type: 'integer', minimum: 1, default: 2000, description: 'audit time after which an incomplete event is emitted as it stands' },
     keep_original: { type: 'boolean', default: false, description: 'keep the raw records as event.original' },
