@@ -13,7 +13,6 @@ import { ProcSnapshots } from './proc-snapshots.js';
 export { ContextStage, kRemote } from './enrich.js';
 export { ProcessTable, type ProcEntry } from './process-table.js';
 export { enrichSchema, defaultEnrichConfig, type EnrichConfig } from './config.js';
-export { ProcSnapshots } from './proc-snapshots.js';
 
 export interface ContextOptions {
   /** read this host's /proc, cgroups, executables */
