@@ -60,7 +60,7 @@ const EXECS = arg(KIND === 'open' ? 'opens' : 'execs', KIND === 'open' ? 100000 
 const WORKERS = arg('workers', 2);
 const WARMUP = arg('warmup', 0);
 const RECEIVE_BUFFER = arg('receive_buffer', 0);
-const BATCH_WAIT = process.argv.find((a) => a.startsWith('batch_wait='))?.slice(11);
+const BATCH_WAIT = arg('batch_wait', -1);
 // auditd's flush: INCREMENTAL_ASYNC (Debian's default) or NONE (the man page's least effort)
 const AUDITD_FLUSH = process.argv.find((a) => a.startsWith('flush='))?.slice(6) ?? 'INCREMENTAL_ASYNC';
 const BACKLOG = arg('backlog', 8192);
@@ -338,7 +338,7 @@ async function startAuditflow(dir: string): Promise<Daemon> {
           status_interval_ms: 1000,
           backlog_limit: BACKLOG,
           ...(RECEIVE_BUFFER ? { receive_buffer: RECEIVE_BUFFER } : {}),
-          ...(BATCH_WAIT !== undefined ? { batch_max_wait_ms: Number(BATCH_WAIT) } : {}),
+          ...(BATCH_WAIT >= 0 ? { batch_max_wait_ms: BATCH_WAIT } : {}),
         },
       ],
       outputs: [{ type: 'file', path: out }],
