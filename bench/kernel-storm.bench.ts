@@ -269,6 +269,11 @@ async function settle(d: Daemon): Promise<void> {
   }
 }
 
+/** CPU seconds of all the daemon's processes (stime alone: 'sys'). */
+function daemonCpu(d: Daemon, which: 'all' | 'sys' = 'all'): number {
+  return d.pids().reduce((s, p) => s + (cpuSeconds(p, which) ?? 0), 0);
+}
+
 /**
  * Waits until the daemon is idle before the storm's CPU is counted. Its start and `enabled 1`
  * make records of the daemon and of this bench, both `node`: with enrichment on, the daemon
@@ -276,11 +281,10 @@ async function settle(d: Daemon): Promise<void> {
  * here it is the bench's own and would land in the first seconds of the storm).
  */
 async function quiet(d: Daemon): Promise<void> {
-  const cpu = () => d.pids().reduce((s, p) => s + (cpuSeconds(p) ?? 0), 0);
-  let last = cpu();
+  let last = daemonCpu(d);
   for (let i = 0, still = 0; i < 60 && still < 3; i++) {
     await sleep(250);
-    const now = cpu();
+    const now = daemonCpu(d);
     still = now - last <= 0.02 ? still + 1 : 0;
     last = now;
   }
@@ -293,14 +297,14 @@ async function measure(client: AuditClient, d: Daemon): Promise<Result> {
   }
   await quiet(d);
   const delivered0 = d.delivered();
-  const cpu0 = d.pids().reduce((s, p) => s + (cpuSeconds(p) ?? 0), 0);
-  const sys0 = d.pids().reduce((s, p) => s + (cpuSeconds(p, 'sys') ?? 0), 0);
+  const cpu0 = daemonCpu(d);
+  const sys0 = daemonCpu(d, 'sys');
   const lost0 = client.getStatus().lost;
   const threads0 = threadSamples(d.pids());
   const stormMs = await runStorm();
   await settle(d);
-  const cpuS = d.pids().reduce((s, p) => s + (cpuSeconds(p) ?? 0), 0) - cpu0;
-  const sysS = d.pids().reduce((s, p) => s + (cpuSeconds(p, 'sys') ?? 0), 0) - sys0;
+  const cpuS = daemonCpu(d) - cpu0;
+  const sysS = daemonCpu(d, 'sys') - sys0;
   const lost = client.getStatus().lost - lost0;
   const delivered = d.delivered() - delivered0;
   const threads = threadTable(threads0, threadSamples(d.pids()), delivered);
