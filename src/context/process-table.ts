@@ -16,7 +16,7 @@
 import { readdirSync } from 'node:fs';
 import type { NormalizedRecord } from '../record.js';
 import { baseName } from '../filters/fields.js';
-import { CLOCK_TICKS_PER_SECOND, bootTimeMs, parseStat, readCmdline, readExe, readStat, readText } from './proc.js';
+import { CLOCK_TICKS_PER_SECOND, bootTimeMs, parseStat, readCmdline, readExe, readStat, readText, type ProcStat } from './proc.js';
 import type { ProcSnapshot, ProcSnapshots } from './proc-snapshots.js';
 import { CgroupCache, type CgroupEntry } from './cgroup.js';
 import { entityId } from './entity.js';
@@ -278,7 +278,7 @@ export class ProcessTable implements AncestryLookup {
       asked = Date.now();
     }
     this.counters.procReads++;
-    const st = snap !== undefined ? parseStat(snap.stat) : readStat(this.root, pid);
+    const st = this.statOf(pid, snap);
     const p = rec?.process;
     const ppid = p?.parent?.pid;
     // the pid may have been reused between the event and now: /proc then shows a process under
@@ -313,6 +313,11 @@ export class ProcessTable implements AncestryLookup {
     this.put(e);
     this.link(e, depth, st.sid, st.pgid, st.zombie);
     return e;
+  }
+
+  /** /proc/PID/stat as the reader read it at the event (`snap`), else as it is now. */
+  private statOf(pid: number, snap: ProcSnapshot | undefined): ProcStat | undefined {
+    return snap !== undefined ? parseStat(snap.stat) : readStat(this.root, pid);
   }
 
   /**
@@ -510,7 +515,7 @@ export class ProcessTable implements AncestryLookup {
         if (ppid !== undefined && e.ppid !== 0 && ppid !== e.ppid) return this.replaced(e);
         return e;
       }
-      const st = snap !== undefined ? parseStat(snap.stat) : readStat(this.root, e.pid);
+      const st = this.statOf(e.pid, snap);
       // gone since: the record is of the process we knew (it was in flight)
       if (st === undefined) return e;
       if (st.startTicks !== e.startTicks) return this.replaced(e);
