@@ -354,12 +354,10 @@ export class RotatingFile {
       const slices = slicesOf(pieces, off, stop);
       // a small write costs ~20 µs in place against ~85 µs and two thread wake-ups through libuv's
       // pool (a live input's trickle of batches); big ones stay off this thread
-      const bytesWritten =
-        stop - off <= SYNC_WRITE_MAX
-          ? slices.length === 1
-            ? writeSync(this.fh!.fd, slices[0], 0, slices[0].length)
-            : writevSync(this.fh!.fd, slices)
-          : (slices.length === 1 ? await this.fh!.write(slices[0], 0, slices[0].length, null) : await this.fh!.writev(slices)).bytesWritten;
+      const fh = this.fh!;
+      let bytesWritten: number;
+      if (stop - off <= SYNC_WRITE_MAX) bytesWritten = slices.length === 1 ? writeSync(fh.fd, slices[0]) : writevSync(fh.fd, slices);
+      else ({ bytesWritten } = slices.length === 1 ? await fh.write(slices[0]) : await fh.writev(slices));
       off += bytesWritten;
       this.size += bytesWritten;
     }
