@@ -190,23 +190,25 @@ describe('the process table from events alone', () => {
 });
 
 describe('the live context stage', () => {
-  const stat = (pid: number, comm: string, ppid: number, start: number) =>
-    `${pid} (${comm}) S ${ppid} ${pid} ${pid} 0 -1 4194560 1 0 0 0 1 1 0 0 20 0 1 0 ${start} 1000 200`;
+  /** A process in a /proc of the test's own: stat (state S, or Z for a zombie), cgroup, no session. */
+  const writeProc = (root: string, pid: number, comm: string, ppid: number, cgroup: string, state = 'S') => {
+    mkdirSync(join(root, String(pid)));
+    writeFileSync(
+      join(root, String(pid), 'stat'),
+      `${pid} (${comm}) ${state} ${ppid} ${pid} ${pid} 0 -1 4194560 1 0 0 0 1 1 0 0 20 0 1 0 ${1000 + pid} 1000 200`,
+    );
+    writeFileSync(join(root, String(pid), 'cgroup'), cgroup);
+    writeFileSync(join(root, String(pid), 'sessionid'), '4294967295');
+  };
 
   it('gives records of one cgroup the same container and systemd objects, and records of one executable the same hash', async () => {
     const root = mkdtempSync(join(tmpdir(), 'af-live-ctx-'));
     try {
       writeFileSync(join(root, 'stat'), 'cpu  1 2 3\nbtime 1700000000\n');
-      const proc = (pid: number, comm: string, ppid: number, cgroup: string) => {
-        mkdirSync(join(root, String(pid)));
-        writeFileSync(join(root, String(pid), 'stat'), stat(pid, comm, ppid, 1000 + pid));
-        writeFileSync(join(root, String(pid), 'cgroup'), cgroup);
-        writeFileSync(join(root, String(pid), 'sessionid'), '4294967295');
-      };
-      proc(700, 'dockerd-child', 1, `0::/system.slice/docker-${ID}.scope\n`);
-      proc(701, 'worker', 700, `0::/system.slice/docker-${ID}.scope\n`);
-      proc(702, 'worker', 700, `0::/system.slice/docker-${ID}.scope\n`);
-      proc(703, 'cron', 1, '0::/system.slice/cron.service\n');
+      writeProc(root, 700, 'dockerd-child', 1, `0::/system.slice/docker-${ID}.scope\n`);
+      writeProc(root, 701, 'worker', 700, `0::/system.slice/docker-${ID}.scope\n`);
+      writeProc(root, 702, 'worker', 700, `0::/system.slice/docker-${ID}.scope\n`);
+      writeProc(root, 703, 'cron', 1, '0::/system.slice/cron.service\n');
       const exe = join(root, 'worker-bin');
       writeFileSync(exe, 'not really a program\n');
       const ctx = createContext(defaultEnrichConfig(), { live: true, hostId: 'host', procRoot: root });
@@ -252,14 +254,8 @@ describe('the live context stage', () => {
     const root = mkdtempSync(join(tmpdir(), 'af-live-ctx-'));
     try {
       writeFileSync(join(root, 'stat'), 'cpu  1 2 3\nbtime 1700000000\n');
-      const proc = (pid: number, comm: string, ppid: number, state: string, cgroup: string) => {
-        mkdirSync(join(root, String(pid)));
-        writeFileSync(join(root, String(pid), 'stat'), stat(pid, comm, ppid, 1000 + pid).replace(') S ', `) ${state} `));
-        writeFileSync(join(root, String(pid), 'cgroup'), cgroup);
-        writeFileSync(join(root, String(pid), 'sessionid'), '4294967295');
-      };
-      proc(710, 'sh', 1, 'S', `0::/system.slice/docker-${ID}.scope\n`);
-      proc(711, 'true', 710, 'Z', '0::/\n');
+      writeProc(root, 710, 'sh', 1, `0::/system.slice/docker-${ID}.scope\n`);
+      writeProc(root, 711, 'true', 710, '0::/\n', 'Z');
       const ctx = createContext({ ...defaultEnrichConfig(), hash: false }, { live: true, hostId: 'host', procRoot: root });
       const rec: NormalizedRecord = {
         '@timestamp': new Date().toISOString(),
