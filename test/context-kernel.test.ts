@@ -28,8 +28,6 @@ const V2 = '/sys/fs/cgroup/unified';
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const hex64 = () => randomBytes(32).toString('hex');
 
-const jsonl = writtenJsonLines;
-
 /** The 4-level tree: sh → bash → python → (a connect, an exec of sh, an exec of true). */
 const treePython = `
 import socket, subprocess, sys
@@ -177,7 +175,7 @@ describe('context in every record, on the real kernel', function () {
       assert.equal(runAs(WORK_AUID, ['/bin/true', `late-${tag}`]).status, 0);
       all = await waitFor(
         () => {
-          const recs = jsonl(events);
+          const recs = writtenJsonLines(events);
           const has = (arg: string, module = 'auditd') => recs.some((x) => x.event.module === module && x.process?.args?.includes(arg));
           const ok = has(`late-${tag}`) && has(`unit-${tag}`) && has(`second-${tag}`) && (!snoopy || has(`snoopy-${tag}`, 'snoopy'));
           return ok ? recs : undefined;

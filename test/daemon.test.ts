@@ -17,8 +17,6 @@ const serials = (lines: string[]) => new Set(lines.map((l) => /audit\(\d+\.\d+:(
 
 const start = startDaemon;
 
-const outputLines = writtenJsonLines;
-
 describe('auditflow run (file inputs)', function () {
   this.timeout(60_000);
 
@@ -50,14 +48,14 @@ describe('auditflow run (file inputs)', function () {
 
     const d = start(config);
     try {
-      await waitFor('the first part', () => outputLines(out).filter((r) => r.event.action !== 'lost-events').length >= wanted(first).length, 20_000);
+      await waitFor('the first part', () => writtenJsonLines(out).filter((r) => r.event.action !== 'lost-events').length >= wanted(first).length, 20_000);
       const again = start(config);
       assert.equal(await again.exited, 75, again.stderr());
       assert.match(again.stderr(), /already running as pid \d+/);
 
       appendFileSync(log, second.join('\n') + '\n');
       const all = wanted(sample);
-      const events = () => outputLines(out).filter((r) => r.event.action !== 'lost-events');
+      const events = () => writtenJsonLines(out).filter((r) => r.event.action !== 'lost-events');
       await waitFor('every event', () => events().length >= all.length, 20_000);
       const recs = events();
       assert.deepEqual(new Set(recs.map((r) => String(r.event.sequence))), new Set(all));
@@ -72,7 +70,7 @@ describe('auditflow run (file inputs)', function () {
 
       const status = await fetchStatus(`127.0.0.1:${port}`);
       const p = status.pipeline as { recordsOut: number; dropped: number };
-      assert.equal(p.recordsOut, outputLines(out).length);
+      assert.equal(p.recordsOut, writtenJsonLines(out).length);
       assert.equal(p.dropped, serials(sample).size - all.length);
 
       writeFileSync(config, 'outputs: [ { type: nowhere } ]\n');

@@ -52,8 +52,6 @@ async function stopDaemon(d: Daemon): Promise<number | null> {
   return code;
 }
 
-const jsonl = writtenJsonLines;
-
 /** Another process that holds the audit pid (unicast) and reads and drops what it gets. */
 function startHolder() {
   const src = (f: string) => JSON.stringify(path.join(root, f));
@@ -202,7 +200,7 @@ describe('auditflow run against the kernel', function () {
       const py = runAs(AUID, [PYTHON, '-c', workload, String(tcpPort), String(udpPort), unixPath, work]);
       assert.equal(py.status, 0, py.stderr);
 
-      const find = () => jsonl(events);
+      const find = () => writtenJsonLines(events);
       const recs = await waitFor(
         () => {
           const all = find();
@@ -344,7 +342,7 @@ describe('auditflow run against the kernel', function () {
       await new Promise((r) => setTimeout(r, 200));
       const marker = `mc${process.pid}x${Date.now()}`;
       assert.equal(runAs(AUID, ['/bin/echo', marker]).status, 0);
-      const rec = await waitFor(() => jsonl(events).find((r) => r.process?.args?.[1] === marker), 15000, 'the exec via multicast');
+      const rec = await waitFor(() => writtenJsonLines(events).find((r) => r.process?.args?.[1] === marker), 15000, 'the exec via multicast');
       assert.equal(rec.event.action, 'executed');
       assert.equal(auditctlStatus().pid, h.proc.pid, 'the holder kept the audit pid');
       assert.equal(await stopDaemon(d), 0, d.stderr());
@@ -393,10 +391,10 @@ describe('auditflow run against the kernel', function () {
       const marker = `mcafter${process.pid}x${Date.now()}`;
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(runAs(AUID, ['/bin/echo', marker]).status, 0);
-      await waitFor(() => jsonl(events).find((r) => r.process?.args?.[1] === marker), 20000, 'an exec after the drops');
+      await waitFor(() => writtenJsonLines(events).find((r) => r.process?.args?.[1] === marker), 20000, 'an exec after the drops');
       assert.equal(await stopDaemon(d), 0, d.stderr());
       d = undefined;
-      const all = jsonl(events);
+      const all = writtenJsonLines(events);
       const seen = all.filter((r) => r.audit?.keys?.includes('af-mcflood')).length;
       const lost = all.filter((r) => r.event.action === 'lost-events' && r.audit?.data?.source === 'sequence').reduce((n, r) => n + r.audit.lost, 0);
       assert.ok(lost > 0, `serial gaps reported as lost (saw ${seen} of 2000 opens)`);
@@ -449,7 +447,7 @@ describe('auditflow run against the kernel', function () {
       assert.ok(kernelLost > 0, 'the kernel lost records');
       const lostRecs = await waitFor(
         () => {
-          const l = jsonl(events).filter((r) => r.event.action === 'lost-events' && r.audit?.data?.source === 'kernel');
+          const l = writtenJsonLines(events).filter((r) => r.event.action === 'lost-events' && r.audit?.data?.source === 'kernel');
           const sum = l.reduce((n, r) => n + r.audit.lost, 0);
           return sum >= kernelLost ? l : undefined;
         },
@@ -464,10 +462,10 @@ describe('auditflow run against the kernel', function () {
       // still working: a later exec arrives
       const marker = `after${process.pid}x${Date.now()}`;
       assert.equal(runAs(AUID, ['/bin/echo', marker]).status, 0);
-      await waitFor(() => jsonl(events).find((r) => r.process?.args?.[1] === marker), 30000, 'an exec after the overflow').catch((e) => {
+      await waitFor(() => writtenJsonLines(events).find((r) => r.process?.args?.[1] === marker), 30000, 'an exec after the overflow').catch((e) => {
         throw new Error(
           `${e.message}; daemon: ${readFileSync(path.join(dir, 'flood-state', 'netlink-status.json'), 'utf8')} ${d.stderr()} kernel: ${JSON.stringify(auditctlStatus())} ${JSON.stringify(
-            jsonl(events)
+            writtenJsonLines(events)
               .filter((r) => r.event.action === 'executed')
               .map((r) => r.process.args),
           )}`,
