@@ -78,6 +78,9 @@ async function runToEnd(dir: string, log: string, serials: Set<number>, extra: s
   return read(out);
 }
 
+/** An event's records as BatchBuilder takes them: each with its line. */
+const linesOf = (lines: string[]) => lines.map((line) => ({ line }));
+
 describe('daemon lanes (threads)', function () {
   this.timeout(120_000);
   const { text, serials } = auditLog(12);
@@ -129,10 +132,10 @@ describe('daemon lanes (threads)', function () {
 
   it("a truncated file's last events, completed by its old reader, go out ahead of the new reader's in one batch", () => {
     const before = new BatchBuilder();
-    before.event(sample.slice(0, 2));
+    before.event(linesOf(sample.slice(0, 2)));
     before.error('AF_ERR_PARSE', 'not an audit record', 'audit.log:3');
     const after = new BatchBuilder();
-    after.event(sample.slice(3, 4));
+    after.event(linesOf(sample.slice(3, 4)));
     const seen: string[] = [];
     unpack(
       joinBatches(before.take(), after.take())!,
@@ -153,8 +156,8 @@ describe('daemon lanes (threads)', function () {
       `type=USER_CMD msg=audit(1700000000.001:7): pid=1 uid=0 msg='cwd="/home/jörg/名前" cmd=ls terminal=pts/0 res=success'`,
       `type=USER_CMD msg=audit(1700000000.002:8): pid=1 uid=0 msg='cwd="/${'é'.repeat(40_000)}😀" cmd=ls terminal=pts/0 res=success'`,
     ];
-    b.event(odd.slice(0, 1));
-    b.event(odd.slice(1));
+    b.event(linesOf(odd.slice(0, 1)));
+    b.event(linesOf(odd.slice(1)));
     const bodies: string[] = [];
     unpack(
       b.take(),

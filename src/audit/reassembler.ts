@@ -37,11 +37,11 @@
 // one (either way) is a restart — reboot, or logs of two boots concatenated — counted as
 // `resyncs`, not as billions of lost events. A jump never confirmed is counted in `outliers`.
 
-import type { AuditRecord } from './record.js';
+import type { AuditRecord, RecordKey } from './record.js';
 import { EventTable, type TableEntry } from './event-table.js';
 import { AUDIT_EOE, AUDIT_PROCTITLE, AUDIT_SYSCALL, AUDIT_URINGOP, isDaemonRecord, isUserMessage } from './record-types.js';
 
-export interface ReassemblerOptions {
+export interface ReassemblerOptions<R extends RecordKey = AuditRecord> {
   /** Open events kept before the oldest is emitted as it stands. Default 1000. */
   maxInFlight?: number;
   /** Audit-clock milliseconds an event may stay open. Default 2000. */
@@ -51,7 +51,7 @@ export interface ReassemblerOptions {
   /** Largest serial jump still counted as lost events rather than a restart. Default 1,000,000. */
   maxGap?: number;
   /** A complete event: records in arrival order (EOE records are not included). */
-  onEvent(records: AuditRecord[]): void;
+  onEvent(records: R[]): void;
   /**
    * `count` serials of `node` that never arrived. `origin`: the first missing serial when the
    * gap was noticed (a gap settled in parts, or split by a late arrival, keeps it), so a caller
@@ -80,9 +80,10 @@ export interface ReassemblerCounters {
   outliers: number;
 }
 
-interface OpenEvent extends TableEntry<OpenEvent> {
+// biome-ignore lint/suspicious/noExplicitAny: records of any kind share the slot layout
+interface OpenEvent<R extends RecordKey = any> extends TableEntry<OpenEvent<R>> {
   /** The table holding it: `open`, or `strays` for an outlier's event (kept once it is out). */
-  table: EventTable<OpenEvent>;
+  table: EventTable<OpenEvent<R>>;
   ns: NodeState;
   serial: number;
   /** The records' own timestamp: with node and serial, what names the event. */
@@ -91,14 +92,14 @@ interface OpenEvent extends TableEntry<OpenEvent> {
   time: number;
   /** Caller's position of the first record (a file offset), or -1. */
   from: number;
-  records: AuditRecord[];
+  records: R[];
   /** Holds the SYSCALL (or URINGOP) record, after which PROCTITLE is the last one. */
   hasSyscall: boolean;
   /** More records of an event already emitted. */
   late: boolean;
 }
 
-const NO_RECORDS: AuditRecord[] = [];
+const NO_RECORDS: never[] = [];
 /** Emitted events' objects kept for reuse (see Reassembler.emit()). */
 const SPARE_EVENTS = 64;
 
@@ -226,22 +227,22 @@ const STRAY_LIMIT = 256;
 // flood of another node's open events cannot make every completion O(maxInFlight).
 const WINDOW_SCAN_LIMIT = 64;
 
-export class Reassembler {
+export class Reassembler<R extends RecordKey = AuditRecord> {
   readonly counters: ReassemblerCounters = { records: 0, events: 0, lost: 0, evicted: 0, expired: 0, late: 0, resyncs: 0, outliers: 0 };
 
   private readonly maxInFlight: number;
   private readonly timeoutMs: number;
   private readonly window: number;
   private readonly maxGap: number;
-  private readonly onEvent: (records: AuditRecord[]) => void;
-  private readonly onLost: ReassemblerOptions['onLost'];
+  private readonly onEvent: (records: R[]) => void;
+  private readonly onLost: ReassemblerOptions<R>['onLost'];
 
   /** Emitted events' objects, for open1() to reuse (see emit()). */
-  private readonly spare: OpenEvent[] = [];
+  private readonly spare: OpenEvent<R>[] = [];
   /** Open events in arrival order of their first record. */
-  private readonly open: EventTable<OpenEvent>;
+  private readonly open: EventTable<OpenEvent<R>>;
   /** Open events of outlier serials, in arrival order. */
-  private readonly strays = new EventTable<OpenEvent>(STRAY_LIMIT + 1);
+  private readonly strays = new EventTable<OpenEvent<R>>(STRAY_LIMIT + 1);
   private readonly nodes = new Map<string | undefined, NodeState>();
   private lastNodeName: string | undefined = undefined;
   private lastNode: NodeState | undefined;
@@ -250,14 +251,14 @@ export class Reassembler {
   /** No open event opened before this audit time: while clock - floor <= timeout, none expired. */
   private floor = Infinity;
 
-  constructor(opts: ReassemblerOptions) {
+  constructor(opts: ReassemblerOptions<NoInfer<R>>) {
     this.maxInFlight = Math.max(1, Math.floor(opts.maxInFlight ?? 1000));
     this.timeoutMs = Math.max(0, opts.timeoutMs ?? 2000);
     this.window = Math.max(1, Math.floor(opts.windowSerials ?? 64));
     this.maxGap = Math.max(1, Math.min(0x3fffffff, Math.floor(opts.maxGap ?? 1_000_000)));
     this.onEvent = opts.onEvent;
     this.onLost = opts.onLost;
-    this.open = new EventTable<OpenEvent>(Math.min(this.maxInFlight + 1, 4096));
+    this.open = new EventTable<OpenEvent<R>>(Math.min(this.maxInFlight + 1, 4096));
   }
 
   /** Open events right now. */
@@ -283,7 +284,7 @@ export class Reassembler {
    * One record. `from`: where the caller read it (a file offset), so that heldFrom() can say
    * where the oldest event still held began; -1 when there is no such place (netlink).
    */
-  push(rec: AuditRecord, from = -1): void {
+  push(rec: R, from = -1): void {
     this.counters.records++;
     const typeId = rec.typeId;
 
@@ -355,15 +356,7 @@ export class Reassembler {
   }
 
   /** Opens an event in `table` (open, or strays for an outlier's serial); `rec` undefined for a lone EOE. */
-  private open1(
-    table: EventTable<OpenEvent>,
-    ns: NodeState,
-    serial: number,
-    stamp: number,
-    from: number,
-    rec: AuditRecord | undefined,
-    late: boolean,
-  ): OpenEvent {
+  private open1(table: EventTable<OpenEvent<R>>, ns: NodeState, serial: number, stamp: number, from: number, rec: R | undefined, late: boolean): OpenEvent<R> {
     // opened at the audit clock, not the record's own time: an outlier's wild time must not
     // keep it open forever or expire it at once (before the clock starts there is only that)
     const time = this.clock === -Infinity ? stamp : this.clock;
@@ -408,8 +401,8 @@ export class Reassembler {
    * shutdown): the open events are handed back instead of emitted, and no gap is declared
    * lost, so the next run sees them whole and decides then.
    */
-  release(): AuditRecord[][] {
-    const held: AuditRecord[][] = [];
+  release(): R[][] {
+    const held: R[][] = [];
     for (const table of [this.open, this.strays]) {
       for (let ev = table.first; ev !== undefined; ev = ev.next) if (ev.records.length > 0) held.push(ev.records);
       table.clear();
@@ -436,7 +429,7 @@ export class Reassembler {
    */
   flush(): void {
     for (const table of [this.open, this.strays]) {
-      const byNode = new Map<NodeState, OpenEvent[]>();
+      const byNode = new Map<NodeState, OpenEvent<R>[]>();
       for (let ev = table.first; ev !== undefined; ev = ev.next) {
         let list = byNode.get(ev.ns);
         if (list === undefined) byNode.set(ev.ns, (list = []));
@@ -582,7 +575,7 @@ export class Reassembler {
     this.onLost?.(count, ns.name, g.origin, fresh);
   }
 
-  private complete(ev: OpenEvent): void {
+  private complete(ev: OpenEvent<R>): void {
     ev.table.remove(ev);
     if (ev.table === this.open) this.closeOlder(ev.ns, ev.serial);
     this.emit(ev);
@@ -591,7 +584,7 @@ export class Reassembler {
   /** Closes open events of the node `window` serials or more behind a completed serial. */
   private closeOlder(ns: NodeState, serial: number): void {
     let scanned = 0;
-    let next: OpenEvent | undefined;
+    let next: OpenEvent<R> | undefined;
     for (let ev = this.open.first; ev !== undefined; ev = next) {
       next = ev.next;
       if (++scanned > WINDOW_SCAN_LIMIT) break;
@@ -611,7 +604,7 @@ export class Reassembler {
     this.emitOldest(this.open);
   }
 
-  private emitOldest(table: EventTable<OpenEvent>): void {
+  private emitOldest(table: EventTable<OpenEvent<R>>): void {
     const ev = table.first;
     if (ev === undefined) return;
     table.remove(ev);
@@ -627,7 +620,7 @@ export class Reassembler {
   private expireUpTo(now: number): void {
     // real events open in arrival order at a clock that only grows: stop at the first fresh one
     let floor = Infinity;
-    let next: OpenEvent | undefined;
+    let next: OpenEvent<R> | undefined;
     for (let ev = this.open.first; ev !== undefined; ev = next) {
       next = ev.next;
       if (!(now - ev.time > this.timeoutMs)) {
@@ -652,7 +645,7 @@ export class Reassembler {
     this.floor = floor;
   }
 
-  private emit(ev: OpenEvent): void {
+  private emit(ev: OpenEvent<R>): void {
     // a stray's serial is not the node's: remembering it would make a restart's records late
     if (ev.table === this.open) ev.ns.remember(ev.serial, ev.stamp);
     if (ev.records.length === 0) {
@@ -673,7 +666,7 @@ export class Reassembler {
     if (this.spare.length < SPARE_EVENTS) this.spare.push(ev);
   }
 
-  private deliver(records: AuditRecord[]): void {
+  private deliver(records: R[]): void {
     this.counters.events++;
     this.onEvent(records);
   }

@@ -36,7 +36,7 @@ export interface ParseFailure {
 
 export type ParseResult = AuditRecord | ParseFailure;
 
-export function isFailure(r: ParseResult): r is ParseFailure {
+export function isFailure<T>(r: T | ParseFailure): r is ParseFailure {
   return (r as ParseFailure).error !== undefined;
 }
 
@@ -90,6 +90,39 @@ const SP = 0x20,
  * that is not a record gives a ParseFailure saying why.
  */
 export function parseLine(line: string): ParseResult {
+  const failed = scanHeader(line);
+  if (failed !== undefined) return failed;
+  return withFields(head.type, head.typeId, head.node, head.time, head.serial, line.slice(head.bodyAt));
+}
+
+/** What the reassembler reads of a record: the event it belongs to, and its type. */
+export interface RecordKey {
+  typeId: number;
+  node: string | undefined;
+  time: number;
+  serial: number;
+}
+
+/** A record's header and the line it was read from (parseHeader()). */
+export interface RecordHeader extends RecordKey {
+  line: string;
+}
+
+/**
+ * The header of an auditd log line alone, for a thread that only groups records into events and
+ * hands their lines on to be parsed whole elsewhere (normalize's lanes). Fails exactly where and
+ * as parseLine() fails: a body never makes a line unparseable.
+ */
+export function parseHeader(line: string): RecordHeader | ParseFailure {
+  const failed = scanHeader(line);
+  if (failed !== undefined) return failed;
+  return { typeId: head.typeId, node: head.node, time: head.time, serial: head.serial, line };
+}
+
+/** scanHeader()'s result: one object, rewritten per line, so a header costs no allocation. */
+const head = { type: '', typeId: 0, node: undefined as string | undefined, time: 0, serial: 0, bodyAt: 0 };
+
+function scanHeader(line: string): ParseFailure | undefined {
   let i = 0;
   const n = line.length;
   while (i < n && line.charCodeAt(i) === SP) i++;
@@ -135,7 +168,10 @@ export function parseLine(line: string): ParseResult {
   i = typeEnd + 1;
   if (line.startsWith('msg=', i)) i += 4;
   else if (!line.startsWith('audit(', i)) return { error: 'no msg=audit(...) after the type', offset: i };
-  return parseHeaderAndBody(line, i, type, typeId, node);
+  head.type = type;
+  head.typeId = typeId;
+  head.node = node;
+  return scanStamp(line, i);
 }
 
 /**
@@ -150,10 +186,14 @@ export function parseNetlink(typeId: number, payload: string): ParseResult {
     if (c !== 0 && c !== 0x0a) break;
     end--;
   }
-  return parseHeaderAndBody(end === payload.length ? payload : payload.slice(0, end), 0, recordTypeName(typeId), typeId, undefined);
+  const line = end === payload.length ? payload : payload.slice(0, end);
+  const failed = scanStamp(line, 0);
+  if (failed !== undefined) return failed;
+  return withFields(recordTypeName(typeId), typeId, undefined, head.time, head.serial, line.slice(head.bodyAt));
 }
 
-function parseHeaderAndBody(line: string, i: number, type: string, typeId: number, node: string | undefined): ParseResult {
+/** `audit(SEC.MS:SERIAL): ` at i: sets head's time, serial and bodyAt. */
+function scanStamp(line: string, i: number): ParseFailure | undefined {
   if (!line.startsWith('audit(', i)) return { error: 'no audit( timestamp', offset: i };
   i += 6;
   const n = line.length;
@@ -195,7 +235,10 @@ function parseHeaderAndBody(line: string, i: number, type: string, typeId: numbe
   i++;
   if (line.charCodeAt(i) === 0x3a) i++;
   if (line.charCodeAt(i) === SP) i++;
-  return withFields(type, typeId, node, sec * 1000 + ms, serial, line.slice(i));
+  head.time = sec * 1000 + ms;
+  head.serial = serial;
+  head.bodyAt = i;
+  return undefined;
 }
 
 interface ParsedBody {

@@ -171,9 +171,9 @@ class Run {
       const lanes = (this.lanes ??= this.startLanes());
       this.laned = true;
       const events = new AuditEvents({
-        onEvent: (_records, lines) => {
+        onEvent: (records) => {
           this.records++;
-          lanes.event(lines);
+          lanes.event(records);
         },
         onError: this.parseFailed,
       });
@@ -333,6 +333,9 @@ export const normalizeCommand: Command = {
       stateDir: config?.state_dir ?? '/tmp',
       includeOriginal: opts.original,
       resolveNames: opts.resolveNames,
+      // Templates are kept valid by the redact filter alone: not with other filters, host fields
+      // (decorate) or context, which change records the filter never sees change.
+      templates: !opts.enrich && laneSafe(items) && (config?.host === undefined || Object.keys(config.host).length === 0),
     };
     let redactor: Redactor | undefined;
     let context: ContextStage | undefined;
@@ -368,10 +371,7 @@ export const normalizeCommand: Command = {
               log: (l) => io.stderr.write(l),
             });
     await pipeline.start();
-    // Templates are kept valid by the redact filter alone: not with other filters, host fields
-    // (decorate) or context, which change records the filter never sees change.
-    const templates = !opts.enrich && laneSafe(items) && (config?.host === undefined || Object.keys(config.host).length === 0);
-    const run = new Run(io, pipeline, opts, config?.error_records === true, startLanes, templates);
+    const run = new Run(io, pipeline, opts, config?.error_records === true, startLanes, setup.templates);
     const started = Date.now();
     const progress = io.stderr.isTTY
       ? setInterval(

@@ -103,7 +103,7 @@ export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext)
         },
         onEvent: (records) => {
           events++;
-          if (batch) batch.event(records.map((r) => (r as LineNoted)[kLine]!));
+          if (batch) batch.event(records.map((r) => ({ line: (r as LineNoted)[kLine]! })));
         },
         onRecord: (rec) => out.push(rec),
         onError: (where, message) => {

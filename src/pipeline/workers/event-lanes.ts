@@ -49,7 +49,7 @@ export class EventLanes {
     const seq = this.nextSeq++;
     return new Promise((resolve, reject) => {
       this.waiting.set(seq, { resolve, reject });
-      this.workers[seq % this.workers.length].postMessage({ kind: 'batch', seq, ...batch } satisfies ToLane);
+      this.workers[seq % this.workers.length].postMessage({ kind: 'batch', seq, ...batch } satisfies ToLane, [batch.bytes.buffer as ArrayBuffer]);
     });
   }
 

@@ -65,8 +65,8 @@ export class NormalizeLanes {
   }
 
   /** One reassembled event, as the lines its records were read from. */
-  event(lines: readonly string[]): void {
-    this.batch.event(lines);
+  event(records: readonly { line: string }[]): void {
+    this.batch.event(records);
     if (this.batch.lines >= BATCH_RECORDS) this.dispatch();
   }
 
@@ -113,11 +113,12 @@ export class NormalizeLanes {
   private dispatch(): void {
     if (this.batch.empty) return;
     const seq = this.nextSeq++;
-    this.send(this.workers[seq % this.workers.length], { kind: 'batch', seq, ...this.batch.take() });
+    const batch = this.batch.take();
+    this.send(this.workers[seq % this.workers.length], { kind: 'batch', seq, ...batch }, [batch.bytes.buffer as ArrayBuffer]);
   }
 
-  private send(w: Worker, m: ToLane): void {
-    w.postMessage(m);
+  private send(w: Worker, m: ToLane, transfer?: ArrayBuffer[]): void {
+    w.postMessage(m, transfer);
   }
 
   private message(lane: number, m: FromLane): void {
