@@ -80,8 +80,7 @@ export interface ReassemblerCounters {
   outliers: number;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: records of any kind share the slot layout
-interface OpenEvent<R extends RecordKey = any> extends TableEntry<OpenEvent<R>> {
+interface OpenEvent<R extends RecordKey> extends TableEntry<OpenEvent<R>> {
   /** The table holding it: `open`, or `strays` for an outlier's event (kept once it is out). */
   table: EventTable<OpenEvent<R>>;
   ns: NodeState;
