@@ -1,51 +1,55 @@
 // Audit lines (or netlink payloads) in, normalized records out: parser → reassembler →
 // normalizer, with every unparseable line counted and named instead of thrown.
+// RecordStream is the first two alone, for a caller that normalizes somewhere else: with
+// parseHeader it reads only each line's header (all the reassembler needs) and hands complete
+// events on as their records' lines (the lanes: other threads parse them whole).
 
 import type { NormalizedRecord } from '../record.js';
-import { parseLine, parseNetlink, isFailure, type AuditRecord, type ParseResult } from './record.js';
+import { parseLine, parseNetlink, isFailure, type AuditRecord, type ParseFailure, type RecordKey } from './record.js';
 import { Reassembler } from './reassembler.js';
 import { createNormalizer } from './normalize/index.js';
 
 type NormalizerOptions = NonNullable<Parameters<typeof createNormalizer>[0]>;
 
-export interface AuditStreamOptions extends NormalizerOptions {
-  onRecord(rec: NormalizedRecord): void;
+export interface RecordStreamOptions<R extends RecordKey> {
+  /** How a line becomes a record: parseLine, or parseHeader where the lines go on to be parsed elsewhere. */
+  parse(line: string): R | ParseFailure;
   /** A line that is not an audit record; `where` is "file:line" or "netlink". */
   onError(where: string, message: string): void;
   /** Sequence gap: serials the kernel numbered but nobody saw (see Reassembler's onLost). */
   onLost?(count: number, node: string | undefined, origin: number, fresh: boolean): void;
   /** Each parsed record, just before the reassembler takes it (checkpoint bookkeeping). */
-  onParsed?(rec: AuditRecord): void;
-  /** Each complete event's records, just before they are normalized. */
-  onEvent?(records: AuditRecord[]): void;
-  /** false: complete events only go to onEvent (normalized elsewhere: the daemon's lanes). */
-  normalize?: boolean;
+  onParsed?(rec: R): void;
+  /** Each complete event's records, in arrival order. */
+  onEvent?(records: R[]): void;
   maxInFlight?: number;
   timeoutMs?: number;
 }
 
-export class AuditStream {
+export class RecordStream<R extends RecordKey> {
   parseErrors = 0;
   records = 0;
   events = 0;
-  private readonly reassembler: Reassembler;
-  private readonly normalizer: ReturnType<typeof createNormalizer>;
+  private readonly reassembler: Reassembler<R>;
   private sinceMaintain = 0;
   /** Wall time of the last record, so a quiet source still closes what it has open. */
   private lastRecordAt = Date.now();
 
-  constructor(private readonly opts: AuditStreamOptions) {
-    const normalizer = (this.normalizer = createNormalizer(opts));
-    this.reassembler = new Reassembler({
+  constructor(private readonly opts: RecordStreamOptions<R>) {
+    this.reassembler = new Reassembler<R>({
       maxInFlight: opts.maxInFlight,
       timeoutMs: opts.timeoutMs,
-      onEvent: (records: AuditRecord[]) => {
+      onEvent: (records) => {
         this.events++;
-        opts.onEvent?.(records);
-        if (opts.normalize !== false) opts.onRecord(normalizer.normalize(records));
+        this.event(records);
       },
       onLost: opts.onLost,
     });
+  }
+
+  /** A complete event (AuditStream normalizes it too). */
+  protected event(records: R[]): void {
+    this.opts.onEvent?.(records);
   }
 
   /**
@@ -54,7 +58,7 @@ export class AuditStream {
    */
   line(text: string, where: string, offset = -1): void {
     if (text.length === 0) return;
-    this.take(parseLine(text), where, offset);
+    this.take(this.opts.parse(text), where, offset);
   }
 
   /**
@@ -63,17 +67,12 @@ export class AuditStream {
    */
   fileLine(text: string, file: string, lineNo: number): void {
     if (text.length === 0) return;
-    const r = parseLine(text);
+    const r = this.opts.parse(text);
     if (isFailure(r)) this.take(r, `${file}:${lineNo}`, -1);
     else this.take(r, '', -1);
   }
 
-  /** One netlink message: the record type from the netlink header, the text payload. */
-  netlink(typeId: number, payload: string): void {
-    this.take(parseNetlink(typeId, payload), `netlink type ${typeId}`, -1);
-  }
-
-  private take(r: ParseResult, where: string, offset: number): void {
+  protected take(r: R | ParseFailure, where: string, offset: number): void {
     if (isFailure(r)) {
       this.parseErrors++;
       this.opts.onError(where, `not an audit record: ${r.error} (at column ${r.offset + 1})`);
@@ -99,11 +98,6 @@ export class AuditStream {
     this.reassembler.maintain(idleMs);
   }
 
-  /** Events the normalizer could only turn into a generic record with an error. */
-  get normalizeErrors(): number {
-    return this.normalizer.errors;
-  }
-
   /** The serial that would continue `node`'s sequence now (Reassembler.nextSerial). */
   nextSerial(node: string | undefined): number | undefined {
     return this.reassembler.nextSerial(node);
@@ -127,7 +121,37 @@ export class AuditStream {
    * End of input that will be read again from heldFrom() (a file input stopping): the events in
    * flight are handed back, not emitted, so none goes out half.
    */
-  release(): AuditRecord[][] {
+  release(): R[][] {
     return this.reassembler.release();
+  }
+}
+
+export interface AuditStreamOptions extends NormalizerOptions, Omit<RecordStreamOptions<AuditRecord>, 'parse'> {
+  onRecord(rec: NormalizedRecord): void;
+}
+
+export class AuditStream extends RecordStream<AuditRecord> {
+  private readonly normalizer: ReturnType<typeof createNormalizer>;
+  private readonly onRecord: (rec: NormalizedRecord) => void;
+
+  constructor(opts: AuditStreamOptions) {
+    super({ ...opts, parse: parseLine });
+    this.normalizer = createNormalizer(opts);
+    this.onRecord = opts.onRecord;
+  }
+
+  protected override event(records: AuditRecord[]): void {
+    super.event(records);
+    this.onRecord(this.normalizer.normalize(records));
+  }
+
+  /** One netlink message: the record type from the netlink header, the text payload. */
+  netlink(typeId: number, payload: string): void {
+    this.take(parseNetlink(typeId, payload), `netlink type ${typeId}`, -1);
+  }
+
+  /** Events the normalizer could only turn into a generic record with an error. */
+  get normalizeErrors(): number {
+    return this.normalizer.errors;
   }
 }

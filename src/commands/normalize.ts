@@ -14,8 +14,8 @@ import type { Redactor } from '../filters/redact/redactor.js';
 import type { ContextStage } from '../context/index.js';
 import { StdoutOutput } from '../outputs/stdout.js';
 import type { NormalizedRecord } from '../record.js';
-import { AuditStream } from '../audit/stream.js';
-import { AuditEvents } from '../audit/events.js';
+import { AuditStream, RecordStream } from '../audit/stream.js';
+import { parseHeader, type RecordHeader } from '../audit/record.js';
 import { DEFAULT_MAX_LINE_BYTES, LineSplitter, type Line } from '../inputs/read/lines.js';
 import { enoughToSniff, sniffFormat, type LineFormat } from '../inputs/read/format.js';
 import { EX_CONFIG, EX_DATAERR, EX_NOINPUT, EX_USAGE, type Command, type CommandIO } from './types.js';
@@ -170,14 +170,15 @@ class Run {
       // parse and reassemble here; normalize, filter and serialize in the lanes
       const lanes = (this.lanes ??= this.startLanes());
       this.laned = true;
-      const events = new AuditEvents({
+      const events = new RecordStream<RecordHeader>({
+        parse: parseHeader,
         onEvent: (records) => {
           this.records++;
           lanes.event(records);
         },
         onError: this.parseFailed,
       });
-      return { line: (t, n) => events.line(t, `${name}:${n}`), end: () => events.flush() };
+      return { line: (t, n) => events.fileLine(t, name, n), end: () => events.flush() };
     }
     if (format === 'auditlog') {
       const stream = new AuditStream({

@@ -14,8 +14,8 @@
 import { parseError } from '../errors.js';
 import type { ComponentDef, Input, BuildContext } from '../pipeline/types.js';
 import type { NormalizedRecord } from '../record.js';
-import { AuditStream } from '../audit/stream.js';
-import type { AuditRecord } from '../audit/record.js';
+import { AuditStream, RecordStream } from '../audit/stream.js';
+import { isFailure, parseHeader, parseLine, type RecordHeader, type RecordKey } from '../audit/record.js';
 import { BatchBuilder } from '../pipeline/workers/lane-protocol.js';
 import { createTailInput, tailSchemaProperties, type LineReader, type TailInputConfig } from './tail/input.js';
 
@@ -57,14 +57,15 @@ const DAEMON_START = 1200,
   DAEMON_ROTATE = 1205,
   DAEMON_RESUME = 1206;
 const BOUNDARIES_KEPT = 8;
-function isWritingBoundary(r: AuditRecord): boolean {
-  const t = r.typeId;
-  return (t === DAEMON_START || t === DAEMON_END || t === DAEMON_ROTATE || t === DAEMON_RESUME) && r.fields.op !== undefined;
+function isBoundaryType(t: number): boolean {
+  return t === DAEMON_START || t === DAEMON_END || t === DAEMON_ROTATE || t === DAEMON_RESUME;
 }
 
-/** With lanes: the line a record was parsed from, which the lane parses again. */
-const kLine = Symbol('line');
-type LineNoted = AuditRecord & { [kLine]?: string };
+/** The op= of a line read by its header alone (only auditd's own rare records are asked). */
+function opOf(line: string): string | undefined {
+  const r = parseLine(line);
+  return isFailure(r) ? undefined : r.fields.op;
+}
 
 export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext): Input {
   const full = { ...cfg, path: cfg.path ?? '/var/log/audit/audit.log' };
@@ -77,49 +78,56 @@ export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext)
     ctx,
     (_file, onError, lanes): LineReader => {
       let out: NormalizedRecord[] = [];
-      // with lanes: complete events go out as the lines they were read from (lanes normalize)
-      const batch = lanes ? new BatchBuilder() : undefined;
-      let current = '';
       // per node: the serials its sequence stood at (plus one) when auditd last stopped, started,
       // rotated or resumed; a gap beginning at one is the time nobody was writing. A gap is
       // counted when it settles, maybe after the next boundary, so a few are kept.
       const boundaries = new Map<string | undefined, number[]>();
-      const stream: AuditStream = new AuditStream({
-        includeOriginal: cfg.keep_original ?? false,
-        resolveNames: cfg.resolve_names ?? true,
+      const noteBoundary = (r: RecordKey, op: () => string | undefined) => {
+        if (!isBoundaryType(r.typeId) || op() === undefined) return;
+        const next = stream.nextSerial(r.node);
+        if (next === undefined) return;
+        let list = boundaries.get(r.node);
+        if (list === undefined) boundaries.set(r.node, (list = []));
+        if (list.length === BOUNDARIES_KEPT) list.shift();
+        list.push(next);
+      };
+      const common = {
         maxInFlight: cfg.max_in_flight,
         timeoutMs: cfg.reassembly_timeout_ms,
-        normalize: !lanes,
-        onParsed: (r) => {
-          // the line goes with its record to the event (a WeakMap of them cost 2.5 µs a record)
-          if (batch) (r as LineNoted)[kLine] = current;
-          if (!isWritingBoundary(r)) return;
-          const next = stream.nextSerial(r.node);
-          if (next === undefined) return;
-          let list = boundaries.get(r.node);
-          if (list === undefined) boundaries.set(r.node, (list = []));
-          if (list.length === BOUNDARIES_KEPT) list.shift();
-          list.push(next);
-        },
-        onEvent: (records) => {
-          events++;
-          if (batch) batch.event(records.map((r) => ({ line: (r as LineNoted)[kLine]! })));
-        },
-        onRecord: (rec) => out.push(rec),
-        onError: (where, message) => {
+        onError: (where: string, message: string) => {
           parseErrors++;
           onError(parseError(where, message));
         },
-        onLost: (count, node, origin, fresh) => {
+        onLost: (count: number, node: string | undefined, origin: number, fresh: boolean) => {
           if (boundaries.get(node)?.includes(origin)) return;
           serialsSkipped += count;
           if (fresh) serialGaps++;
         },
-      });
+      };
+      // with lanes: only each line's header is read here, and complete events go out as the
+      // lines they were read from (the lanes parse and normalize them)
+      const batch = lanes ? new BatchBuilder() : undefined;
+      const stream: RecordStream<RecordHeader> | AuditStream = batch
+        ? new RecordStream<RecordHeader>({
+            ...common,
+            parse: parseHeader,
+            onParsed: (r) => noteBoundary(r, () => opOf(r.line)),
+            onEvent: (records) => {
+              events++;
+              batch.event(records);
+            },
+          })
+        : new AuditStream({
+            ...common,
+            includeOriginal: cfg.keep_original ?? false,
+            resolveNames: cfg.resolve_names ?? true,
+            onParsed: (r) => noteBoundary(r, () => r.fields.op),
+            onEvent: () => events++,
+            onRecord: (rec) => out.push(rec),
+          });
       return {
         line(line, where, sink) {
           out = sink;
-          current = line.text;
           stream.line(line.text, where, line.start);
         },
         idle(idleMs, sink) {
