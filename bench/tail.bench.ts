@@ -4,7 +4,7 @@
 // file with omfile). All three write to a file; one observer (inotify + read) reads each output,
 // so the measuring cost is the same for all of them.
 //
-//   node --import tsx bench/tail.bench.ts [--lines N] [--latency-lines N] [--only snoopy|auditlog] [--inputs-only] [--threads N] [--bin FILE] [--node-flags FLAGS]
+//   node --import tsx bench/tail.bench.ts [--lines N] [--latency-lines N] [--only snoopy|auditlog] [--inputs-only] [--threads N] [--no-context] [--bin FILE] [--node-flags FLAGS]
 //
 // --bin FILE: start auditflow as `node FLAGS FILE run ...` (FLAGS: those of its shebang) (bin/auditflow.js after `npm run build`: what a
 // host runs) instead of from the sources through tsx (~0.5 CPU s and ~20 MiB more per run).
@@ -12,6 +12,8 @@
 // --threads N: config `threads: N` for auditflow (lanes for the audit.log input). auditflow's
 // CPU seconds (all threads, /proc/PID/stat) are read when the last line is seen; the CPU-second
 // view of the same path on a file written beforehand, variants side by side: bench/tail-cpu.bench.ts.
+// --no-context: auditflow without the process table (enrich process, container and hash off), the
+// only way its lanes can be more than one (the table must see every event in order).
 //
 // Throughput: the file is appended to as fast as the disk takes it (64 KiB writes); the time is
 // from the first byte written to the last line seen in the output. Latency: one line per ms, each
@@ -41,6 +43,7 @@ const only = ((): string | undefined => {
 const LINES = opt('lines', 200_000);
 const LAT_LINES = opt('latency-lines', 2000);
 const THREADS = opt('threads', 0);
+const NO_CONTEXT = args.includes('--no-context');
 const BIN = ((): string | undefined => {
   const i = args.indexOf('--bin');
   return i >= 0 ? args[i + 1] : undefined;
@@ -140,7 +143,7 @@ const auditflow: Tool = {
     const conf = join(dir, 'config.yaml');
     writeFileSync(
       conf,
-      `state_dir: ${dir}/state\nlog_level: warn\n${THREADS ? `threads: ${THREADS}\n` : ''}inputs:\n  - type: ${kind}\n    path: ${src}\noutputs:\n  - type: file\n    path: ${out}\n`,
+      `state_dir: ${dir}/state\nlog_level: warn\n${THREADS ? `threads: ${THREADS}\n` : ''}${NO_CONTEXT ? 'enrich:\n  process: false\n  container: false\n  hash: false\n' : ''}inputs:\n  - type: ${kind}\n    path: ${src}\noutputs:\n  - type: file\n    path: ${out}\n`,
     );
     if (BIN)
       return spawn(process.execPath, [...shebangFlags(BIN), ...NODE_FLAGS, BIN, 'run', '--config', conf], {
