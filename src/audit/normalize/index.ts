@@ -201,6 +201,21 @@ function setPrimaryData(out: NormalizedRecord, rec: AuditRecord): void {
  */
 function proctitle(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
+  // a process's every event repeats its title, and the parser's body cache hands out the same
+  // raw string each time: decoded once, the title is one string too, whose answers later stages
+  // (the redact filter's screen) can keep
+  let title = titles.get(raw);
+  if (title === undefined && !titles.has(raw)) {
+    if (titles.size >= TITLES_KEPT) titles.clear();
+    titles.set(raw, (title = decodeTitle(raw)));
+  }
+  return title;
+}
+
+const TITLES_KEPT = 64;
+const titles = new Map<string, string | undefined>();
+
+function decodeTitle(raw: string): string | undefined {
   if (raw.charCodeAt(0) === 0x22) return decode(raw);
   // Buffer's hex parser stops at the first non-hex digit, so the length check is the validation
   // (one pass instead of a separate isHex scan)

@@ -32,6 +32,8 @@ export class RedactFilter implements Filter {
   private readonly byField = new Map<string, number>();
   /** a process's every event repeats its title: redact each distinct one once */
   private readonly titles = new Memo<string | null>();
+  /** and whether it screens positive at all: the screen was ~6% of an open flood's main thread */
+  private readonly titleScreens = new Memo<boolean>();
   private readonly proctitles = new Memo<string>();
   constructor(cfg: Omit<RedactConfig, 'type'> = {}, where = 'redact') {
     this.redactor = new Redactor(cfg, where);
@@ -119,7 +121,11 @@ export class RedactFilter implements Filter {
         argsSuspect = false;
         for (let i = 0; i < p.args.length && !argsSuspect; i++) argsSuspect = r.suspect(p.args[i]);
       }
-      if (p.title !== undefined) titleSuspect = r.suspect(p.title);
+      if (p.title !== undefined) {
+        let screened = this.titleScreens.get(p.title);
+        if (screened === undefined) this.titleScreens.set(p.title, (screened = r.suspect(p.title)));
+        titleSuspect = screened;
+      }
       // snoopy's and bash's argv are the words of their command line: remade from the redacted line
       const fromLine = !auditd && p.command_line !== undefined && p.args !== undefined;
       if (fromLine) argsSuspect = false;
