@@ -167,7 +167,7 @@ class Run {
    */
   private async decoderFor(format: Format, name: string): Promise<LineDecoder> {
     if (format === 'auditlog' && this.startLanes) {
-      // parse and reassemble here; normalize, filter and serialize in the lanes
+      // headers and reassembly here; parsing whole, normalizing, filtering and serializing in the lanes
       const lanes = (this.lanes ??= this.startLanes());
       this.laned = true;
       const events = new RecordStream<RecordHeader>({

@@ -38,7 +38,7 @@ export const topSchema: Record<string, unknown> = {
       maximum: 16,
       default: 0,
       description:
-        'worker lanes for an audit.log input (the only input, file outputs only, no error_records): the main thread reads, parses and reassembles, lanes normalize, enrich, filter and serialize; one lane while enrichment or a filter keeps state across records; 0: one thread',
+        'worker lanes for an audit.log input (the only input, file outputs only, no error_records): the main thread reads the header of each line and reassembles, lanes parse lines whole, normalize, enrich, filter and serialize; one lane while enrichment or a filter keeps state across records; 0: one thread',
     },
   },
 };

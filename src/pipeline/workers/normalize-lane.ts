@@ -1,7 +1,7 @@
 // A normalize lane: a worker thread that turns batches of reassembled events into JSON lines,
 // for `normalize --threads N` and the daemon's `threads:`. Normalizer, decoration, the context
 // stage (the daemon's single lane), filters (redaction) and serialization run here; the main thread only
-// reads, parses, reassembles and writes, so `normalize` keeps two cores busy. Batches are
+// reads line headers, reassembles and writes, so `normalize` keeps two cores busy. Batches are
 // answered in the order they came.
 
 import { parentPort } from 'node:worker_threads';
