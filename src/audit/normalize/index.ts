@@ -3,6 +3,7 @@
 // event the normalizer cannot read at all still comes out as a generic record carrying the
 // error, so nothing is silently dropped.
 
+import { Recent } from '../../recent.js';
 import { isoTime, kRaw, kTemplate, type NormalizedRecord, type RecordTemplate } from '../../record.js';
 import { IsoClock } from './iso-time.js';
 import type { AuditRecord } from '../record.js';
@@ -201,19 +202,13 @@ function setPrimaryData(out: NormalizedRecord, rec: AuditRecord): void {
  */
 function proctitle(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
-  // a process's every event repeats its title, and the parser's body cache hands out the same
-  // raw string each time: decoded once, the title is one string too, whose answers later stages
-  // (the redact filter's screen) can keep
-  let title = titles.get(raw);
-  if (title === undefined && !titles.has(raw)) {
-    if (titles.size >= TITLES_KEPT) titles.clear();
-    titles.set(raw, (title = decodeTitle(raw)));
-  }
-  return title;
+  // a process's every event repeats its title: decoded once, the title is one string too, whose
+  // answers later stages (the redact filter's screen) can keep
+  const at = titles.find(raw);
+  return at >= 0 ? titles.value(at) : titles.set(raw, decodeTitle(raw));
 }
 
-const TITLES_KEPT = 64;
-const titles = new Map<string, string | undefined>();
+const titles = new Recent<string | undefined>();
 
 function decodeTitle(raw: string): string | undefined {
   if (raw.charCodeAt(0) === 0x22) return decode(raw);

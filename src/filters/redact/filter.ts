@@ -7,6 +7,7 @@ import type { Filter, FilterStats } from '../../pipeline/types.js';
 import { kRaw, kTemplate, type NormalizedRecord } from '../../record.js';
 import type { UserRuleConfig } from './rules.js';
 import { Redactor } from './redactor.js';
+import { Recent } from '../../recent.js';
 import { Memo } from './memo.js';
 import { proctitleText, redactAuditRecords, type Substitutions } from './audit-records.js';
 import { summary } from '../../audit/normalize/message.js';
@@ -33,7 +34,7 @@ export class RedactFilter implements Filter {
   /** a process's every event repeats its title: redact each distinct one once */
   private readonly titles = new Memo<string | null>();
   /** and whether it screens positive at all: the screen was ~6% of an open flood's main thread */
-  private readonly titleScreens = new Memo<boolean>();
+  private readonly titleScreens = new Recent<boolean>();
   private readonly proctitles = new Memo<string>();
   constructor(cfg: Omit<RedactConfig, 'type'> = {}, where = 'redact') {
     this.redactor = new Redactor(cfg, where);
@@ -122,9 +123,8 @@ export class RedactFilter implements Filter {
         for (let i = 0; i < p.args.length && !argsSuspect; i++) argsSuspect = r.suspect(p.args[i]);
       }
       if (p.title !== undefined) {
-        let screened = this.titleScreens.get(p.title);
-        if (screened === undefined) this.titleScreens.set(p.title, (screened = r.suspect(p.title)));
-        titleSuspect = screened;
+        const at = this.titleScreens.find(p.title);
+        titleSuspect = at >= 0 ? this.titleScreens.value(at) : this.titleScreens.set(p.title, r.suspect(p.title));
       }
       // snoopy's and bash's argv are the words of their command line: remade from the redacted line
       const fromLine = !auditd && p.command_line !== undefined && p.args !== undefined;
