@@ -114,11 +114,8 @@ struct Chunk {
 
 constexpr uint16_t kAuditSyscall = 1300, kAuditExecve = 1309;
 
-// The decimal number after `key` in [p, end); false when absent.
-bool FieldNumber(const char* p, const char* end, const char* key, size_t key_len, uint64_t& out) {
-  const char* at = static_cast<const char*>(memmem(p, end - p, key, key_len));
-  if (at == nullptr) return false;
-  at += key_len;
+// The decimal number at `at`; false when there is none.
+bool DigitsAt(const char* at, const char* end, uint64_t& out) {
   uint64_t v = 0;
   const char* d = at;
   while (d < end && *d >= '0' && *d <= '9') v = v * 10 + static_cast<uint64_t>(*d++ - '0');
@@ -126,11 +123,17 @@ bool FieldNumber(const char* p, const char* end, const char* key, size_t key_len
   return d > at;
 }
 
+// The decimal number after `key` in [p, end); false when absent.
+bool FieldNumber(const char* p, const char* end, const char* key, size_t key_len, uint64_t& out) {
+  const char* at = static_cast<const char*>(memmem(p, end - p, key, key_len));
+  return at != nullptr && DigitsAt(at + key_len, end, out);
+}
+
 // The serial of "audit(SECONDS.MS:SERIAL): ..."; false when the text does not start so.
 bool RecordSerial(const char* p, const char* end, uint32_t& serial) {
   const char* colon = static_cast<const char*>(memchr(p, ':', std::min<ptrdiff_t>(end - p, 40)));
   uint64_t v = 0;
-  if (colon == nullptr || !FieldNumber(colon, end, ":", 1, v)) return false;
+  if (colon == nullptr || !DigitsAt(colon + 1, end, v)) return false;
   serial = static_cast<uint32_t>(v);
   return true;
 }

@@ -48,7 +48,7 @@ export function createContext(cfg: EnrichConfig, opts: ContextOptions): ContextS
       labels,
       redactArgs: opts.redactArgs,
       procRoot: opts.procRoot,
-      snapshots: live ? opts.snapshots : undefined,
+      snapshots: opts.snapshots,
     });
   const short = hostname().split('.')[0];
   return new ContextStage({

@@ -85,7 +85,7 @@ export interface ProcessTableOptions {
   /** redacts argv before it is kept (a parent's args reach records the redactor never saw) */
   redactArgs?: (args: readonly string[]) => string[] | undefined;
   procRoot?: string;
-  /** what the netlink reader read of /proc as each exec event came (live only) */
+  /** what the netlink reader read of /proc as each exec event came (used only with `proc`) */
   snapshots?: ProcSnapshots;
   now?: () => number;
 }
