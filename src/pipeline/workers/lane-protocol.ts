@@ -97,8 +97,8 @@ export function unpack(b: Batch, onEvent: (records: AuditRecord[]) => void, onEr
       // would keep the whole batch alive in the body cache
       const r = parseLine(buf.toString('utf8', at, end));
       at = end + 1;
-      // the main thread parsed this very line already; the same parser cannot fail on it now
-      if (isFailure(r)) throw new Error(`lane could not parse a line the reader parsed: ${r.error}`);
+      // the main thread read this line's header already, and a body never fails a line
+      if (isFailure(r)) throw new Error(`lane could not parse a line whose header the reader read: ${r.error}`);
       records[k] = r;
     }
     onEvent(records);
