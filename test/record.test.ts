@@ -278,6 +278,25 @@ describe('audit record parser', () => {
       assert.equal(b.fields.inode, '1835');
       assert.equal((parseLine(line(22)) as AuditRecord).fields.name, '"/etc/shadow"');
     });
+
+    it('of two processes taking turns (same type, same length) each get their own fields', () => {
+      const syscall = (serial: number, pid: number) =>
+        `type=SYSCALL msg=audit(1795395184.672:${serial}): arch=c000003e syscall=257 success=yes exit=3 a0=ffffff9c a1=7f3a1c2b4e10 a2=0 a3=0 items=2 ppid=21990 pid=${pid} auid=4300 comm="python3"`;
+      const seen = new Map<number, Record<string, string>>();
+      for (let serial = 30; serial < 40; serial++) {
+        const pid = serial % 2 === 0 ? 22002 : 22001;
+        const r = parseLine(syscall(serial, pid)) as AuditRecord;
+        assert.equal(r.fields.pid, String(pid));
+        assert.equal(r.serial, serial);
+        const first = seen.get(pid);
+        if (first === undefined) seen.set(pid, r.fields);
+        else assert.equal(r.fields, first, 'parsed once, shared after');
+      }
+      // a third process of the same length displaces the older of the two, and is read right
+      assert.equal((parseLine(syscall(40, 22003)) as AuditRecord).fields.pid, '22003');
+      assert.equal((parseLine(syscall(41, 22001)) as AuditRecord).fields.pid, '22001');
+      assert.equal((parseLine(syscall(42, 22002)) as AuditRecord).fields.pid, '22002');
+    });
   });
 
   describe('value decoding', () => {

@@ -274,6 +274,17 @@ let olderBodies = new Map<string, ParsedBody>();
  */
 let lastCached: ParsedBody | undefined;
 
+// Before the Maps, the last two bodies seen of the same type and length, found by `===`: looking
+// a body up in a Map hashes all of it (V8 hashes every new string in full: ~300 ns for a PATH
+// body), where comparing it with an earlier body costs a memcmp, or nothing when the lengths
+// differ. A storm repeats its bodies event after event: the two PATHs of an open are told apart
+// by their lengths, and two processes' SYSCALLs of the same length share a pair of slots.
+const RECENT_PAIRS = 64;
+const recentBodies: (string | undefined)[] = new Array(RECENT_PAIRS * 2).fill(undefined);
+const recentParsed: (ParsedBody | undefined)[] = new Array(RECENT_PAIRS * 2).fill(undefined);
+/** the first of the pair of slots a body may be in */
+const recentSlot = (typeId: number, body: string): number => ((typeId * 7 + body.length) & (RECENT_PAIRS - 1)) << 1;
+
 function cached(body: string): ParsedBody | undefined {
   return bodies.get(body) ?? olderBodies.get(body);
 }
@@ -306,11 +317,23 @@ function withFields(type: string, typeId: number, node: string | undefined, time
   let parsed: ParsedBody | undefined;
   if (body.length > BODY_CACHE_MAX_CHARS) parsed = parseBody(body);
   else {
-    parsed = bodies.get(body);
-    if (parsed === undefined) {
-      parsed = olderBodies.get(body);
-      if (parsed === undefined) parsed = parseBody(body);
-      keep(body, parsed);
+    const slot = recentSlot(typeId, body);
+    if (recentBodies[slot] === body) parsed = recentParsed[slot]!;
+    else {
+      if (recentBodies[slot + 1] === body) parsed = recentParsed[slot + 1]!;
+      else {
+        parsed = bodies.get(body);
+        if (parsed === undefined) {
+          parsed = olderBodies.get(body);
+          if (parsed === undefined) parsed = parseBody(body);
+          keep(body, parsed);
+        }
+      }
+      // the body found or parsed now first, the one it displaces second
+      recentBodies[slot + 1] = recentBodies[slot];
+      recentParsed[slot + 1] = recentParsed[slot];
+      recentBodies[slot] = body;
+      recentParsed[slot] = parsed;
     }
     lastCached = parsed;
   }
@@ -325,6 +348,9 @@ function withFields(type: string, typeId: number, node: string | undefined, time
  */
 export function bodyMemo(rec: AuditRecord): { memo: unknown } | undefined {
   if (lastCached !== undefined && lastCached.fields === rec.fields) return lastCached;
+  const slot = recentSlot(rec.typeId, rec.body);
+  if (recentParsed[slot]?.fields === rec.fields) return recentParsed[slot];
+  if (recentParsed[slot + 1]?.fields === rec.fields) return recentParsed[slot + 1];
   const parsed = cached(rec.body);
   return parsed !== undefined && parsed.fields === rec.fields ? parsed : undefined;
 }
