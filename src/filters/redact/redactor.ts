@@ -6,8 +6,9 @@
 // Text is split into words the way a shell would (shell-words.ts), so the scanner always sees
 // argv as the program will: `-p'a b c'` is one value, `sh -c '...'` a script read in turn.
 // Clean strings, by far the most, cost one regex scan.
-import { builtinPatterns, builtinTrigger, compileUserRule, secretSpan, type PatternRule, type UserRuleConfig } from './rules.js';
+import { builtinPatterns, compileUserRule, secretSpan, type PatternRule, type UserRuleConfig } from './rules.js';
 import { isSecretName } from './names.js';
+import { builtinSuspect } from './trigger.js';
 import { KEYTOOL_SECRET, Secret, toolOf, type ToolSpec } from './tools.js';
 import { shellWords, WordKind, type ShellWord } from '../../shell-words.js';
 import { Memo } from './memo.js';
@@ -243,7 +244,7 @@ export class Redactor {
 
   /** Whether the string might hold a secret (false means it certainly does not). */
   suspect(s: string): boolean {
-    return (this.builtin && builtinTrigger.test(s)) || this.userTrigger?.test(s) === true;
+    return (this.builtin && builtinSuspect(s)) || this.userTrigger?.test(s) === true;
   }
 
   /** The string with its secrets replaced, or undefined when it holds none. */
