@@ -5,7 +5,7 @@
 // curl, NAME=value, --password=X / --password X, pass:X, `echo X | docker login --password-stdin`).
 // Text is split into words the way a shell would (shell-words.ts), so the scanner always sees
 // argv as the program will: `-p'a b c'` is one value, `sh -c '...'` a script read in turn.
-// Clean strings, by far the most, cost one regex scan.
+// Clean strings, by far the most, cost one scan (builtinSuspect, trigger.ts).
 import { builtinPatterns, compileUserRule, secretSpan, type PatternRule, type UserRuleConfig } from './rules.js';
 import { isSecretName } from './names.js';
 import { builtinSuspect } from './trigger.js';
