@@ -12,22 +12,14 @@ export class Recent<V> {
     this.values = new Array<V | undefined>(size).fill(undefined);
   }
 
-  /** Where `key` is kept, or -1. */
-  find(key: string): number {
+  /** `key`'s kept answer, else `make(key)`, kept in place of the oldest. */
+  get(key: string, make: (key: string) => V): V {
     const keys = this.keys;
-    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return i;
-    return -1;
-  }
-
-  value(at: number): V {
-    return this.values[at] as V;
-  }
-
-  /** Keeps `key`'s answer in place of the oldest. */
-  set(key: string, value: V): V {
-    this.keys[this.next] = key;
+    for (let i = 0; i < keys.length; i++) if (keys[i] === key) return this.values[i] as V;
+    const value = make(key);
+    keys[this.next] = key;
     this.values[this.next] = value;
-    this.next = (this.next + 1) % this.keys.length;
+    this.next = (this.next + 1) % keys.length;
     return value;
   }
 }

@@ -268,12 +268,6 @@ const BODY_GENERATION = 256;
 const BODY_CACHE_MAX_CHARS = 2048;
 let bodies = new Map<string, ParsedBody>();
 let olderBodies = new Map<string, ParsedBody>();
-/**
- * The entry of the last cached body parsed: a user-space message is normalized as soon as it is
- * parsed, so bodyMemo() finds its entry here without hashing and comparing the body again.
- */
-let lastCached: ParsedBody | undefined;
-
 // Before the Maps, the last two bodies seen of the same type and length, found by `===`: looking
 // a body up in a Map hashes all of it (V8 hashes every new string in full: ~300 ns for a PATH
 // body), where comparing it with an earlier body costs a memcmp, or nothing when the lengths
@@ -287,6 +281,17 @@ const recentSlot = (typeId: number, body: string): number => ((typeId * 7 + body
 
 function cached(body: string): ParsedBody | undefined {
   return bodies.get(body) ?? olderBodies.get(body);
+}
+
+/** The body's entry in the Maps (one found in the older moves to the current), else a new one. */
+function fromMaps(body: string): ParsedBody {
+  let parsed = bodies.get(body);
+  if (parsed === undefined) {
+    parsed = olderBodies.get(body);
+    if (parsed === undefined) parsed = parseBody(body);
+    keep(body, parsed);
+  }
+  return parsed;
 }
 
 function keep(body: string, parsed: ParsedBody): void {
@@ -320,22 +325,13 @@ function withFields(type: string, typeId: number, node: string | undefined, time
     const slot = recentSlot(typeId, body);
     if (recentBodies[slot] === body) parsed = recentParsed[slot]!;
     else {
-      if (recentBodies[slot + 1] === body) parsed = recentParsed[slot + 1]!;
-      else {
-        parsed = bodies.get(body);
-        if (parsed === undefined) {
-          parsed = olderBodies.get(body);
-          if (parsed === undefined) parsed = parseBody(body);
-          keep(body, parsed);
-        }
-      }
+      parsed = recentBodies[slot + 1] === body ? recentParsed[slot + 1]! : fromMaps(body);
       // the body found or parsed now first, the one it displaces second
       recentBodies[slot + 1] = recentBodies[slot];
       recentParsed[slot + 1] = recentParsed[slot];
       recentBodies[slot] = body;
       recentParsed[slot] = parsed;
     }
-    lastCached = parsed;
   }
   return { type, typeId, node, time, serial, fields: parsed.fields, enriched: parsed.enriched, body };
 }
@@ -347,7 +343,7 @@ function withFields(type: string, typeId: number, node: string | undefined, time
  * fields were made the record's own.
  */
 export function bodyMemo(rec: AuditRecord): { memo: unknown } | undefined {
-  if (lastCached !== undefined && lastCached.fields === rec.fields) return lastCached;
+  // the body parsed last (a user-space message is normalized as soon as it is parsed) is first in its pair
   const slot = recentSlot(rec.typeId, rec.body);
   if (recentParsed[slot]?.fields === rec.fields) return recentParsed[slot];
   if (recentParsed[slot + 1]?.fields === rec.fields) return recentParsed[slot + 1];

@@ -204,8 +204,7 @@ function proctitle(raw: string | undefined): string | undefined {
   if (raw === undefined) return undefined;
   // a process's every event repeats its title: decoded once, the title is one string too, whose
   // answers later stages (the redact filter's screen) can keep
-  const at = titles.find(raw);
-  return at >= 0 ? titles.value(at) : titles.set(raw, decodeTitle(raw));
+  return titles.get(raw, decodeTitle);
 }
 
 const titles = new Recent<string | undefined>();

@@ -35,6 +35,7 @@ export class RedactFilter implements Filter {
   private readonly titles = new Memo<string | null>();
   /** and whether it screens positive at all: the screen was ~6% of an open flood's main thread */
   private readonly titleScreens = new Recent<boolean>();
+  private readonly screen = (s: string): boolean => this.redactor.suspect(s);
   private readonly proctitles = new Memo<string>();
   constructor(cfg: Omit<RedactConfig, 'type'> = {}, where = 'redact') {
     this.redactor = new Redactor(cfg, where);
@@ -122,10 +123,7 @@ export class RedactFilter implements Filter {
         argsSuspect = false;
         for (let i = 0; i < p.args.length && !argsSuspect; i++) argsSuspect = r.suspect(p.args[i]);
       }
-      if (p.title !== undefined) {
-        const at = this.titleScreens.find(p.title);
-        titleSuspect = at >= 0 ? this.titleScreens.value(at) : this.titleScreens.set(p.title, r.suspect(p.title));
-      }
+      if (p.title !== undefined) titleSuspect = this.titleScreens.get(p.title, this.screen);
       // snoopy's and bash's argv are the words of their command line: remade from the redacted line
       const fromLine = !auditd && p.command_line !== undefined && p.args !== undefined;
       if (fromLine) argsSuspect = false;
