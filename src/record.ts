@@ -9,12 +9,13 @@ import type { TtyDevice } from './tty.js';
 export const kRaw: unique symbol = Symbol.for('auditflow.raw');
 
 /**
- * What the records of one single-record event shape (same record type, node and body) share, kept
- * with the body by the normalizer (NormalizerOptions.templates): whether redaction leaves such a
- * record alone, and its JSON text around `@timestamp` and `event.sequence`, the only parts that
- * differ. On a record only while it is exactly as normalized: a stage that changes the record
- * must set this to undefined (the redact filter does; normalize enables templates only when no
- * other stage runs).
+ * What the records of one event shape (same record types, node and bodies) share, kept with the
+ * first record's body by the normalizer (NormalizerOptions.templates): whether redaction leaves
+ * such a record alone, and its JSON text around `@timestamp` and `event.sequence`, the only parts
+ * that differ. The rule for every stage after the normalizer: one that changes a record other
+ * than as a function of the rest of it (the same for every record of the shape: host
+ * decorations) sets this to undefined (the redact filter does when it redacts) or to a template
+ * of its own for what it wrote (the context stage: src/context/templates.ts).
  */
 export const kTemplate: unique symbol = Symbol('auditflow.template');
 
@@ -26,6 +27,8 @@ export interface RecordTemplate {
   /** UTF-8 JSON after the `@timestamp` value up to the `event.sequence` value, and after it */
   head?: Buffer;
   tail?: Buffer;
+  /** the context stage's variants of this template (src/context/templates.ts) */
+  contexts?: unknown[];
 }
 
 export type EventModule = 'auditd' | 'snoopy' | 'bash' | 'auditflow';

@@ -15,6 +15,12 @@ export interface IdNameTable {
   id(name: string): string | undefined;
   /** Times the file was (re)read; for tests and stats. */
   readonly loads: number;
+  /**
+   * Checks the file as a lookup would (at most every 256 calls and checkIntervalMs) and returns
+   * `loads`: a number that changes whenever a name may have (the normalizer's record templates
+   * hold names looked up at an earlier one).
+   */
+  generation(): number;
 }
 
 export interface IdNameTableOptions {
@@ -52,6 +58,11 @@ class ColonFileTable implements IdNameTable {
   id(name: string): string | undefined {
     this.refresh();
     return this.byName.get(name);
+  }
+
+  generation(): number {
+    this.refresh();
+    return this.loads;
   }
 
   private refresh(): void {

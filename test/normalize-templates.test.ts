@@ -10,6 +10,7 @@ import { recordCopier } from '../src/audit/normalize/record-copier.js';
 import { RedactFilter } from '../src/filters/redact/filter.js';
 import { JsonLinesEncoder } from '../src/outputs/json-lines.js';
 import { kTemplate, type NormalizedRecord } from '../src/record.js';
+import { createContext, defaultEnrichConfig } from '../src/context/index.js';
 import { runCli, tempDir } from './support/io.js';
 
 const auditSample = fileURLToPath(new URL('./fixtures/samples/audit-raw.sample.log', import.meta.url));
@@ -103,6 +104,69 @@ describe('normalize record templates', () => {
     assert.equal(own.stats().modified, 3);
   });
 
+  it('through the context stage: each record gets the context its process has then, in the same bytes as without templates', () => {
+    // pid 300 opens /etc/hosts again and again (the same bodies every time); between runs of those
+    // its parent, pid 200, execs another program: records of one shape with three different parents
+    const at = (n: number) => `msg=audit(1795395200.${String(n).padStart(3, '0')}:${500000 + n}):`;
+    const sc = (n: number, nr: number, pid: number, ppid: number, comm: string, items: number) =>
+      `type=SYSCALL ${at(n)} arch=c000003e syscall=${nr} success=yes exit=${nr === 59 ? 0 : 3} a0=ffffff9c a1=5581e8a0 a2=0 a3=0 items=${items} ppid=${ppid} pid=${pid} auid=1000 uid=1000 gid=1000 euid=1000 suid=1000 fsuid=1000 egid=1000 sgid=1000 fsgid=1000 tty=pts0 ses=5 comm="${comm}" exe="/usr/bin/${comm}" key=(null)`;
+    const exec = (n: number, pid: number, ppid: number, comm: string) => [
+      sc(n, 59, pid, ppid, comm, 1),
+      `type=EXECVE ${at(n)} argc=2 a0="${comm}" a1="--serve"`,
+      `type=CWD ${at(n)} cwd="/srv"`,
+      `type=PATH ${at(n)} item=0 name="/usr/bin/${comm}" inode=${pid} dev=08:01 mode=0100755 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0`,
+      `type=PROCTITLE ${at(n)} proctitle=${hex(`${comm}\0--serve`)}`,
+      `type=EOE ${at(n)}`,
+    ];
+    const open = (n: number) => [
+      sc(n, 257, 300, 200, 'worker', 1),
+      `type=CWD ${at(n)} cwd="/srv"`,
+      `type=PATH ${at(n)} item=0 name="/etc/hosts" inode=77 dev=08:01 mode=0100644 ouid=0 ogid=0 rdev=00:00 nametype=NORMAL cap_fp=0 cap_fi=0 cap_fe=0 cap_fver=0`,
+      `type=PROCTITLE ${at(n)} proctitle=${hex('worker')}`,
+      `type=EOE ${at(n)}`,
+    ];
+    // under a login (pid 100, the session's entry leader), so that the parent's exec changes the
+    // parent's fields alone
+    const lines = [...exec(1, 100, 1, 'login'), ...exec(2, 200, 100, 'server'), ...exec(3, 300, 200, 'worker')];
+    let n = 4;
+    for (let k = 0; k < 20; k++) lines.push(...open(n++));
+    lines.push(...exec(n++, 200, 100, 'reloaded'));
+    for (let k = 0; k < 20; k++) lines.push(...open(n++));
+    lines.push(...exec(n++, 200, 100, 'again'));
+    for (let k = 0; k < 20; k++) lines.push(...open(n++));
+    const through = (templates: boolean) => {
+      const records: NormalizedRecord[] = [];
+      const stream = new AuditStream({ templates, onRecord: (r) => records.push(r), onError: () => assert.fail('no bad line here') });
+      lines.forEach((l, i) => stream.line(l, `test:${i + 1}`));
+      stream.flush();
+      const context = createContext(defaultEnrichConfig(), { live: false });
+      const filter = new RedactFilter();
+      for (const r of records) {
+        context.apply(r);
+        filter.apply(r);
+      }
+      return { records, bytes: new JsonLinesEncoder().encode(records) };
+    };
+    const plain = through(false);
+    const fast = through(true);
+    assert.equal(fast.bytes.toString(), plain.bytes.toString());
+    const opens = plain.bytes
+      .toString()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+      .filter((r) => r.audit.syscall === 'openat');
+    assert.equal(opens.length, 60);
+    const parents = opens.map((r) => r.process.parent.executable);
+    assert.deepEqual([...new Set(parents)], ['/usr/bin/server', '/usr/bin/reloaded', '/usr/bin/again']);
+    assert.deepEqual(
+      [0, 19, 20, 39, 40, 59].map((i) => parents[i]),
+      ['/usr/bin/server', '/usr/bin/server', '/usr/bin/reloaded', '/usr/bin/reloaded', '/usr/bin/again', '/usr/bin/again'],
+    );
+    const learned = fast.records.filter((r) => r[kTemplate]?.tail !== undefined).length;
+    assert.ok(learned >= 45, `${learned} records written from a learned template`);
+  });
+
   it('copy a record all through, with its own time and serial, keys in the same order', () => {
     const rec = {
       '@timestamp': '2016-12-07T02:16:25.414Z',
@@ -123,7 +187,7 @@ describe('normalize record templates', () => {
     assert.equal(recordCopier(JSON.parse('{"audit":{"data":{"__proto__":"x"}}}')), undefined);
   });
 
-  it('normalize prints what the template-free path gives, and none when host fields are configured', async () => {
+  it('normalize prints what the template-free path gives, also with host fields configured', async () => {
     const dir = tempDir('af-templates-');
     const file = join(dir, 'audit.log');
     writeFileSync(file, lines.join('\n') + '\n');

@@ -131,8 +131,6 @@ class Run {
     private readonly opts: Options,
     private readonly errorRecords = false,
     private readonly startLanes?: () => NormalizeLanes,
-    /** records may carry templates (NormalizerOptions.templates): redaction is the only stage */
-    private readonly templates = false,
   ) {}
 
   /** A bad line: counted, shown (the first few per file), shipped as a record if configured. */
@@ -184,7 +182,7 @@ class Run {
       const stream = new AuditStream({
         includeOriginal: this.opts.original,
         resolveNames: this.opts.resolveNames,
-        templates: this.templates,
+        templates: true,
         onRecord: this.emit,
         onError: this.parseFailed,
       });
@@ -334,9 +332,6 @@ export const normalizeCommand: Command = {
       stateDir: config?.state_dir ?? '/tmp',
       includeOriginal: opts.original,
       resolveNames: opts.resolveNames,
-      // Templates are kept valid by the redact filter alone: not with other filters, host fields
-      // (decorate) or context, which change records the filter never sees change.
-      templates: !opts.enrich && laneSafe(items) && (config?.host === undefined || Object.keys(config.host).length === 0),
     };
     let redactor: Redactor | undefined;
     let context: ContextStage | undefined;
@@ -372,7 +367,7 @@ export const normalizeCommand: Command = {
               log: (l) => io.stderr.write(l),
             });
     await pipeline.start();
-    const run = new Run(io, pipeline, opts, config?.error_records === true, startLanes, setup.templates);
+    const run = new Run(io, pipeline, opts, config?.error_records === true, startLanes);
     const started = Date.now();
     const progress = io.stderr.isTTY
       ? setInterval(

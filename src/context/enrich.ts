@@ -7,7 +7,8 @@
 // Records of this host read the live table (/proc behind it); records of other hosts (remote
 // inputs, an audit.log naming another node) read a table built from their events alone, so this
 // host's /proc never lends them context. Known pids cost a Map lookup and field writes.
-import type { NormalizedRecord } from '../record.js';
+import { kTemplate, type NormalizedRecord } from '../record.js';
+import { contextVariant } from './templates.js';
 import type { AncestryLookup, ProcEntry, ProcessTable } from './process-table.js';
 import type { ExecutableHasher } from './hasher.js';
 import type { PodsDirectory } from './pods.js';
@@ -112,6 +113,8 @@ export class ContextStage implements AncestryLookup {
     }
     if (this.opts.process) this.writeProcess(rec, e, table);
     if (live && this.opts.container && e.cgroup !== undefined) this.writeContainer(rec, e);
+    const template = rec[kTemplate];
+    if (template !== undefined) rec[kTemplate] = contextVariant(template, rec, e);
   };
 
   private writeProcess(rec: NormalizedRecord, e: ProcEntry, table: ProcessTable): void {

@@ -121,6 +121,7 @@ export function createAuditlogInput(cfg: AuditlogInputConfig, ctx: BuildContext)
             ...common,
             includeOriginal: cfg.keep_original ?? false,
             resolveNames: cfg.resolve_names ?? true,
+            templates: true,
             onParsed: (r) => noteBoundary(r, () => r.fields.op),
             onEvent: () => events++,
             onRecord: (rec) => out.push(rec),

@@ -202,6 +202,7 @@ export class NetlinkInput implements Input {
     this.stream = new AuditStream({
       resolveNames: cfg.resolve_names,
       includeOriginal: cfg.keep_original,
+      templates: true,
       maxInFlight: cfg.max_in_flight,
       timeoutMs: cfg.reassembly_timeout_ms,
       onRecord: (rec) => {

@@ -6,7 +6,7 @@
 import type { BuildContext, ComponentDef, Output } from '../pipeline/types.js';
 import type { NormalizedRecord } from '../record.js';
 import { silentLogger, type Logger } from '../log.js';
-import { toJsonUnits } from './json-lines.js';
+import { JsonLinesEncoder } from './json-lines.js';
 import { queueSchema, type QueueConfig } from './spool/config.js';
 import { RotatingFile, type FsyncPolicy } from './rotating-file.js';
 import { checkWritablePath } from '../config/preflight.js';
@@ -36,6 +36,7 @@ export interface FileOutputOptions {
 export class FileOutput implements Output {
   readonly name: string;
   private readonly file: RotatingFile;
+  private readonly encoder = new JsonLinesEncoder();
   private written = 0;
 
   constructor(cfg: FileOutputConfig, opts: FileOutputOptions = {}) {
@@ -65,9 +66,12 @@ export class FileOutput implements Output {
     if (n === 0) return Promise.resolve();
     // Not an async function: its parameters would live in the suspended frame until the write is
     // done, keeping every record of every batch in flight alive through young-generation GCs
-    // (promoted, then collected by mark-compacts). Only their text is needed from here on.
-    return this.file.append(toJsonUnits(records), true).then(() => {
+    // (promoted, then collected by mark-compacts). Only their text is needed from here on, as
+    // lines the encoder writes from record templates where it can (each line still its own unit).
+    const lines = this.encoder.encode(records);
+    return this.file.appendLines(lines).then(() => {
       this.written += n;
+      this.encoder.recycle(lines);
     });
   }
 

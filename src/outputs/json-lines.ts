@@ -59,22 +59,14 @@ export function toJsonLines(records: readonly NormalizedRecord[]): string {
   return out;
 }
 
-/**
- * Each record's JSON, one per element and without its newline, for a writer that may rotate
- * between records and ends each line itself (RotatingFile.append(units, true)).
- */
-export function toJsonUnits(records: readonly NormalizedRecord[]): string[] {
-  const out = new Array<string>(records.length);
-  for (let i = 0; i < records.length; i++) out[i] = JSON.stringify(records[i]);
-  return out;
-}
-
 /** Encodes batches of records as UTF-8 JSON lines; one encoder per thread or output. */
 export class JsonLinesEncoder {
   private scratch = Buffer.allocUnsafeSlow(64 << 10);
   private used = 0;
   /** bytes of recent batches, smoothed: the size the next batch's buffer starts at */
   private typical = 64 << 10;
+  /** buffers of batches taken and handed back (recycle()) */
+  private readonly free: Buffer<ArrayBuffer>[] = [];
 
   /** Appends one record's line to the batch being built. */
   add(rec: NormalizedRecord): void {
@@ -135,9 +127,21 @@ export class JsonLinesEncoder {
   take(): Buffer {
     const out = this.scratch.subarray(0, this.used);
     this.typical = Math.max(4096, Math.round(this.typical * 0.75 + this.used * 0.25));
-    this.scratch = Buffer.allocUnsafeSlow(this.typical + (this.typical >> 2));
+    const size = this.typical + (this.typical >> 2);
+    let next = this.free.pop();
+    if (next === undefined || next.length < size) next = Buffer.allocUnsafeSlow(size);
+    this.scratch = next;
     this.used = 0;
     return out;
+  }
+
+  /**
+   * Hands back the bytes of a batch taken earlier once they are written, for a later batch to be
+   * built in: a new buffer per batch is a fresh mapping of a few hundred KiB in a flood, whose
+   * page faults and unmapping cost the daemon more system time than the writes.
+   */
+  recycle(batch: Buffer): void {
+    if (this.free.length < 4 && batch.buffer instanceof ArrayBuffer) this.free.push(Buffer.from(batch.buffer, 0, batch.buffer.byteLength));
   }
 
   /** All of `records` as one Buffer of lines. */

@@ -32,11 +32,11 @@ export interface NormalizerOptions {
   /** Keep the raw records as event.original (joined by \n). Default false. */
   includeOriginal?: boolean;
   /**
-   * Give each record of a single-record event its shape's RecordTemplate (kTemplate), kept with
-   * the body: the redact filter and the JSON lines encoder then do their work once per shape
-   * instead of once per record, and a shape's later records are copies of its record rather
-   * than normalized again. Only for a caller whose later stages are those two alone (normalize
-   * without --enrich, host fields or other filters). Not with includeOriginal or resolveNames.
+   * Give each record its event's shape's RecordTemplate (kTemplate), kept with the first record's
+   * body: the redact filter and the JSON lines encoder then do their work once per shape instead
+   * of once per record, and a shape's later records are copies of its record rather than
+   * normalized again. Only for a caller whose later stages keep to kTemplate's rule (src/record.ts).
+   * Not with includeOriginal.
    */
   templates?: boolean;
   /** passwd/group files to resolve from (default /etc/passwd, /etc/group). */
@@ -59,7 +59,7 @@ export function createNormalizer(opts: NormalizerOptions = {}): Normalizer {
     groupTable = opts.groupFile !== undefined ? createIdNameTable(opts.groupFile) : groups();
   }
   const includeOriginal = opts.includeOriginal === true;
-  return new AuditNormalizer(new IdNamer(resolve, userTable, groupTable), includeOriginal, opts.templates === true && !includeOriginal && !resolve);
+  return new AuditNormalizer(new IdNamer(resolve, userTable, groupTable), includeOriginal, opts.templates === true && !includeOriginal);
 }
 
 class AuditNormalizer implements Normalizer {
@@ -75,7 +75,7 @@ class AuditNormalizer implements Normalizer {
     let out: NormalizedRecord;
     let template: RecordTemplate | undefined;
     try {
-      const slot = this.templates && records.length === 1 ? slotOf(records[0]) : undefined;
+      const slot = this.templates ? slotOf(records, this.namer.generation()) : undefined;
       if (slot?.copy !== undefined) out = slot.copy(this.clock.iso(records[0].time), records[0].serial) as NormalizedRecord;
       else {
         out = build(records, this.namer, this.clock);
@@ -95,33 +95,76 @@ class AuditNormalizer implements Normalizer {
 }
 
 /**
- * A lone record's shape: what build() reads of it besides its time and serial (type, node, body),
- * its template, how many records of it were built, and, once that is COPY_AFTER, the copier of
- * the record build() made of it.
+ * An event's shape: what build() reads of its records besides the first one's time and serial
+ * (their types, node and bodies, and the names looked up for them), its template, how many events
+ * of it were built, and, once that is COPY_AFTER, the copier of the record build() made of it.
  */
 interface TemplateSlot {
-  type: string;
+  types: readonly string[];
   node: string | undefined;
+  /** the body-cache entries (bodyMemo) of the event's other records, in order */
+  rest: readonly object[];
+  /** IdNamer.generation() when it was made */
+  names: number;
   template: RecordTemplate;
   seen: number;
   copy: ((time: string, serial: number) => object) | undefined;
+  /** another shape whose first record has the same body (see slotOf) */
+  next: TemplateSlot | undefined;
 }
 
 /** Records of a shape built before the rest are copied (making a copier compiles a function). */
 const COPY_AFTER = 16;
+/** shapes kept per first body: a process's SYSCALL body comes with the PATHs of each file it opens */
+const SHAPES_PER_BODY = 4;
+const NO_RECORDS: readonly object[] = [];
 
 /**
- * The slot of a lone record's shape, kept with its body in the parser's body cache: build()
- * makes the same record from the same type, node and body, but for @timestamp (the time) and
- * event.sequence (the serial).
+ * The slot of the event's shape, kept with its first record's body in the parser's body cache
+ * (a short list, most recent first): build() makes the same record from the same types, node,
+ * bodies and names, but for @timestamp (the first record's time) and event.sequence (its serial).
+ * Undefined when a body is not cached (too long to keep, or its fields were changed).
  */
-function slotOf(rec: AuditRecord): TemplateSlot | undefined {
-  const entry = bodyMemo(rec);
+function slotOf(records: AuditRecord[], names: number): TemplateSlot | undefined {
+  const first = records[0];
+  const entry = bodyMemo(first);
   if (entry === undefined) return undefined;
-  let slot = entry.memo as TemplateSlot | undefined;
-  if (slot === undefined || slot.type !== rec.type || slot.node !== rec.node)
-    entry.memo = slot = { type: rec.type, node: rec.node, template: {}, seen: 0, copy: undefined };
+  const head = entry.memo as TemplateSlot | undefined;
+  for (let s = head, prev: TemplateSlot | undefined; s !== undefined; prev = s, s = s.next) {
+    if (!sameShape(s, records, names)) continue;
+    if (prev !== undefined) {
+      prev.next = s.next;
+      s.next = head;
+      entry.memo = s;
+    }
+    return s;
+  }
+  let rest = NO_RECORDS;
+  if (records.length > 1) {
+    const memos = new Array<object>(records.length - 1);
+    for (let i = 1; i < records.length; i++) {
+      const m = bodyMemo(records[i]);
+      if (m === undefined) return undefined;
+      memos[i - 1] = m;
+    }
+    rest = memos;
+  }
+  const types = new Array<string>(records.length);
+  for (let i = 0; i < records.length; i++) types[i] = records[i].type;
+  const slot: TemplateSlot = { types, node: first.node, rest, names, template: {}, seen: 0, copy: undefined, next: head };
+  entry.memo = slot;
+  let last = slot;
+  for (let kept = 1; kept < SHAPES_PER_BODY && last.next !== undefined; kept++) last = last.next;
+  last.next = undefined;
   return slot;
+}
+
+function sameShape(s: TemplateSlot, records: AuditRecord[], names: number): boolean {
+  const n = records.length;
+  if (s.types.length !== n || s.node !== records[0].node || s.names !== names) return false;
+  for (let i = 0; i < n; i++) if (records[i].type !== s.types[i]) return false;
+  for (let i = 1; i < n; i++) if (bodyMemo(records[i]) !== s.rest[i - 1]) return false;
+  return true;
 }
 
 function build(records: AuditRecord[], namer: IdNamer, clock: IsoClock): NormalizedRecord {

@@ -28,6 +28,15 @@ export class IdNamer {
     return name === undefined ? { id } : { id, name };
   }
 
+  /**
+   * A number that changes whenever the names it gives may have: the passwd and group files'
+   * load counts, which only grow, added up. 0 when nothing is looked up on this host.
+   */
+  generation(): number {
+    if (!this.resolve) return 0;
+    return (this.users?.generation() ?? 0) + (this.groups?.generation() ?? 0);
+  }
+
   /** uid of a user name (PAM's acct=), when names are resolved on this host. */
   userIdOf(name: string): string | undefined {
     if (!this.resolve || this.users === undefined) return undefined;

@@ -53,7 +53,7 @@ let chain: Promise<void> = Promise.resolve();
 async function handle(m: ToLane): Promise<void> {
   if (m.kind === 'init') {
     const log = createLogger(m.logLevel as Level, (line) => send({ kind: 'log', line }));
-    normalizer = createNormalizer({ includeOriginal: m.setup.includeOriginal, resolveNames: m.setup.resolveNames, templates: m.setup.templates });
+    normalizer = createNormalizer({ includeOriginal: m.setup.includeOriginal, resolveNames: m.setup.resolveNames, templates: true });
     let context: ContextStage | undefined;
     let redactor: Redactor | undefined;
     if (m.setup.enrich) {

@@ -17,8 +17,6 @@ export interface NormalizeSetup {
   stateDir: string;
   includeOriginal: boolean;
   resolveNames: boolean;
-  /** the normalizer may answer repeated lone records from templates (NormalizerOptions.templates) */
-  templates?: boolean;
   /** the daemon's lanes: records of this host, whose /proc may answer for their pids */
   live?: boolean;
   /** the daemon's one lane: the context stage (process table) runs there, in event order */
