@@ -17,7 +17,7 @@ import type { Redactor } from './filters/redact/redactor.js';
 import { buildComponent } from './config/resolve.js';
 import { registriesFor } from './config/registries.js';
 import type { Registries } from './config/validate.js';
-import { hostname } from 'node:os';
+import { getPriority, hostname, setPriority } from 'node:os';
 import type { EventLanes } from './pipeline/workers/event-lanes.js';
 import { laneSafe, type NormalizeSetup } from './pipeline/workers/normalize-setup.js';
 
@@ -121,12 +121,28 @@ export class Daemon {
 
   async start(): Promise<void> {
     this.lock();
+    this.boost();
     try {
       this.graph = await this.assemble(this.config, await registriesFor(this.config));
       await this.startGraph(this.graph);
     } catch (err) {
       this.unlock();
       throw err;
+    }
+  }
+
+  /**
+   * Lowers the nice value by priority_boost, as auditd does, before the netlink reader and any
+   * lane start: Linux keeps a nice value per thread and a new thread takes its creator's. Only
+   * at start (a reload does not change it); refused without CAP_SYS_NICE, which is only logged.
+   */
+  private boost(): void {
+    const boost = this.config.priority_boost;
+    if (boost === 0) return;
+    try {
+      setPriority(Math.max(-20, getPriority() - boost));
+    } catch (err) {
+      this.log.warn('priority_boost: the nice value stays as it is', { error: (err as Error).message });
     }
   }
 

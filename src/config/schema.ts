@@ -29,6 +29,13 @@ export const topSchema: Record<string, unknown> = {
     filters: { ...list, default: [] },
     outputs: { ...list, default: [{ type: 'stdout' }] },
     shutdown_timeout_ms: { type: 'integer', minimum: 0, default: 10_000 },
+    priority_boost: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 20,
+      default: 4,
+      description: "how much the daemon lowers its nice value at start, as auditd.conf's priority_boost (also 4 there): under a storm on a busy host the reader and the main thread keep up; 0: unchanged",
+    },
     error_records: { type: 'boolean', default: false, description: 'ship input errors (unparseable lines...) as event.kind: pipeline_error records' },
     metrics: metricsSchema,
     enrich: enrichSchema,

@@ -29,6 +29,8 @@ export interface Config {
   filters: ComponentConfig[];
   outputs: ComponentConfig[];
   shutdown_timeout_ms: number;
+  /** nice decrement taken at start (schema default 4, as auditd's) */
+  priority_boost: number;
   error_records: boolean;
   metrics?: MetricsConfig;
   /** context from the process table (src/context/); schema defaults fill it */
