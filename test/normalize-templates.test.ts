@@ -67,9 +67,9 @@ describe('normalize record templates', () => {
     const { slow: _a, ...fastStats } = fast.stats;
     const { slow: _b, ...plainStats } = plain.stats;
     assert.deepEqual(fastStats, plainStats);
-    // and they were used: lone records after the second of their shape carry a learned template
+    // and they were used: lone records from the third of their shape on carry a learned template
     const learned = fast.records.filter((r) => r[kTemplate]?.tail !== undefined).length;
-    assert.ok(learned > 20, `${learned} records with a learned template`);
+    assert.ok(learned >= 20, `${learned} records with a learned template`);
     assert.equal(plain.records.filter((r) => r[kTemplate] !== undefined).length, 0);
   });
 

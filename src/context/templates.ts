@@ -24,9 +24,13 @@ const scratch: unknown[] = new Array(KEY_LENGTH).fill(undefined);
 /**
  * The template for `rec` (of template `t`) as the context stage left it: every field the stage
  * writes (ContextStage.writeProcess, writeContainer) is read back here; tags come from the
- * entry's labels.
+ * entry's labels. None for the first record of `t`: most shapes are never seen again.
  */
-export function contextVariant(t: RecordTemplate, rec: NormalizedRecord, e: ProcEntry): RecordTemplate {
+export function contextVariant(t: RecordTemplate, rec: NormalizedRecord, e: ProcEntry): RecordTemplate | undefined {
+  if (t.contexts === undefined) {
+    t.contexts = [];
+    return undefined;
+  }
   const p = rec.process;
   const pp = p?.parent;
   const k = rec.kubernetes;
@@ -50,7 +54,7 @@ export function contextVariant(t: RecordTemplate, rec: NormalizedRecord, e: Proc
   scratch[17] = k?.pod?.name;
   scratch[18] = k?.namespace;
   scratch[19] = rec.systemd?.unit;
-  const variants = (t.contexts ??= []) as Variant[];
+  const variants = t.contexts as Variant[];
   for (let v = 0; v < variants.length; v++) {
     const key = variants[v].key;
     let i = 0;

@@ -118,18 +118,25 @@ const COPY_AFTER = 16;
 /** shapes kept per first body: a process's SYSCALL body comes with the PATHs of each file it opens */
 const SHAPES_PER_BODY = 4;
 const NO_RECORDS: readonly object[] = [];
+/** the memo of a first body seen once: most (a new pid's SYSCALL) never come again */
+const SEEN_ONCE = Symbol('seen once');
 
 /**
  * The slot of the event's shape, kept with its first record's body in the parser's body cache
  * (a short list, most recent first): build() makes the same record from the same types, node,
  * bodies and names, but for @timestamp (the first record's time) and event.sequence (its serial).
- * Undefined when a body is not cached (too long to keep, or its fields were changed).
+ * Undefined when a body is not cached (too long to keep, or its fields were changed), and the
+ * first time a first body is seen: a slot is made when it comes again.
  */
 function slotOf(records: AuditRecord[], names: number): TemplateSlot | undefined {
   const first = records[0];
   const entry = bodyMemo(first);
   if (entry === undefined) return undefined;
-  const head = entry.memo as TemplateSlot | undefined;
+  if (entry.memo === undefined) {
+    entry.memo = SEEN_ONCE;
+    return undefined;
+  }
+  const head = entry.memo === SEEN_ONCE ? undefined : (entry.memo as TemplateSlot);
   for (let s = head, prev: TemplateSlot | undefined; s !== undefined; prev = s, s = s.next) {
     if (!sameShape(s, records, names)) continue;
     if (prev !== undefined) {
