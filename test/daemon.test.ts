@@ -86,7 +86,7 @@ describe('auditflow run (file inputs)', function () {
     }
   });
 
-  it("lowers its nice value by priority_boost at start, as auditd does (4 unless configured)", async function () {
+  it('lowers its nice value by priority_boost at start, as auditd does (4 unless configured)', async function () {
     if (process.getuid?.() !== 0) {
       if (process.env.CI === 'true') assert.fail('CI runs the tests as root: raising a priority needs it');
       this.skip();
@@ -96,13 +96,20 @@ describe('auditflow run (file inputs)', function () {
       return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
     };
     const mine = niceOf(process.pid);
-    for (const [extra, boost] of [['', 4], ['priority_boost: 0', 0], ['priority_boost: 7', 7]] as const) {
+    for (const [extra, boost] of [
+      ['', 4],
+      ['priority_boost: 0', 0],
+      ['priority_boost: 7', 7],
+    ] as const) {
       const dir = tempDir('af-daemon-nice-');
       const log = join(dir, 'audit.log');
       const out = join(dir, 'events.jsonl');
       writeFileSync(log, sample.slice(0, 20).join('\n') + '\n');
       const config = join(dir, 'auditflow.yaml');
-      writeFileSync(config, [`state_dir: ${dir}/state`, extra, 'inputs:', `  - { type: auditlog, path: ${log} }`, 'outputs:', `  - { type: file, path: ${out} }`, ''].join('\n'));
+      writeFileSync(
+        config,
+        [`state_dir: ${dir}/state`, extra, 'inputs:', `  - { type: auditlog, path: ${log} }`, 'outputs:', `  - { type: file, path: ${out} }`, ''].join('\n'),
+      );
       const d = start(config);
       try {
         await waitFor('its first records', () => existsSync(out) && writtenJsonLines(out).length > 0, 20_000, d.stderr);

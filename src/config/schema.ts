@@ -34,7 +34,8 @@ export const topSchema: Record<string, unknown> = {
       minimum: 0,
       maximum: 20,
       default: 4,
-      description: "how much the daemon lowers its nice value at start, as auditd.conf's priority_boost (also 4 there): under a storm on a busy host the reader and the main thread keep up; 0: unchanged",
+      description:
+        "how much the daemon lowers its nice value at start, as auditd.conf's priority_boost (also 4 there): under a storm on a busy host the reader and the main thread keep up; 0: unchanged",
     },
     error_records: { type: 'boolean', default: false, description: 'ship input errors (unparseable lines...) as event.kind: pipeline_error records' },
     metrics: metricsSchema,
