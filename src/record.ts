@@ -22,8 +22,6 @@ export const kTemplate: unique symbol = Symbol('auditflow.template');
 export interface RecordTemplate {
   /** the redact filter that last found nothing to change in such a record */
   cleanFor?: object;
-  /** a record of this shape was written: the next one's JSON is learned (most shapes never repeat) */
-  written?: boolean;
   /** UTF-8 JSON after the `@timestamp` value up to the `event.sequence` value, and after it */
   head?: Buffer;
   tail?: Buffer;

@@ -6,7 +6,7 @@
 // Each record's flat string is encoded straight into a reused scratch buffer instead.
 // V8's own JSON.stringify stays the serializer: a JS walker written for the record's shape
 // measured slower than it on the single-record server log and no faster on the multi-record one.
-// A record that carries its shape's template (kTemplate, from normalize) is written from the
+// A record that carries its shape's template (kTemplate, from the normalizer) is written from the
 // shape's bytes around its own time and serial, with no serializing at all.
 import { kTemplate, type NormalizedRecord, type RecordTemplate } from '../record.js';
 
@@ -78,12 +78,9 @@ export class JsonLinesEncoder {
     if (need > this.scratch.length) this.grow(need);
     const at = this.used;
     this.used += this.scratch.write(s, at, 'utf8');
-    // learned from a shape's second record: on a real host most lone records' bodies (a new pid
-    // each login) are never seen again, and learning costs about what one use saves
-    if (template !== undefined && template.tail === undefined) {
-      if (template.written === true) learn(template, rec, this.scratch.subarray(at, this.used));
-      else template.written = true;
-    }
+    // a record carries a template only from its shape's second sight on (the normalizer and the
+    // context stage make them then), so what is learned here is used again
+    if (template !== undefined && template.tail === undefined) learn(template, rec, this.scratch.subarray(at, this.used));
     this.scratch[this.used++] = 0x0a;
   }
 
