@@ -22,6 +22,7 @@ export class StdoutOutput implements Output {
     return new Promise((resolve, reject) => {
       const ok = this.stream.write(bytes, (err) => {
         if (err) reject(err);
+        else this.encoder.recycle(bytes);
       });
       if (ok) resolve();
       else this.stream.once('drain', resolve);
