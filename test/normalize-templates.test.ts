@@ -1,5 +1,5 @@
-// Record templates (NormalizerOptions.templates): a single-record event's shape (type, node,
-// body) keeps whether redaction changed such a record and its JSON around the time and serial.
+// Record templates (NormalizerOptions.templates): an event's shape (record types, node, bodies)
+// keeps whether redaction changed such a record and its JSON around the time and serial.
 // They must change nothing: the same bytes, the same redactions and counts as without them.
 import { strict as assert } from 'node:assert';
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
-// Copies of one normalized record with another time and serial, for the lone records of a shape
-// that repeats (normalize's templates: same type, node and body, same record but for @timestamp
-// and event.sequence). A generic deep copy walks keys it cannot predict and measured as slow as
+// Copies of one normalized record with another time and serial, for the events of a shape that
+// repeats (the normalizer's templates: same record types, node and bodies, same record but for
+// @timestamp and event.sequence). A generic deep copy walks keys it cannot predict and measured as slow as
 // normalizing again; a function made for the one record's layout builds it from object and array
 // literals, each value read from a flat list, as fast as V8 makes objects.
 
