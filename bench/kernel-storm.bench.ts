@@ -55,6 +55,8 @@ const cli = path.join(root, 'test/support/run-cli.ts');
 const BIN = process.argv.find((a) => a.startsWith('bin='))?.slice(4);
 const LAUNCH = BIN ? [...shebangFlags(BIN), path.resolve(BIN)] : ['--import', 'tsx', cli];
 const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1) ?? dflt);
+// fsync=never|interval|batch: the file output's fsync policy (default its own: interval)
+const FSYNC = process.argv.find((a) => a.startsWith('fsync='))?.slice(6);
 const KIND = process.argv.find((a) => a.startsWith('kind='))?.slice(5) === 'open' ? 'open' : 'exec';
 const EXECS = arg(KIND === 'open' ? 'opens' : 'execs', KIND === 'open' ? 100000 : 20000);
 const WORKERS = arg('workers', 2);
@@ -345,7 +347,7 @@ async function startAuditflow(dir: string): Promise<Daemon> {
           ...(BATCH_WAIT >= 0 ? { batch_max_wait_ms: BATCH_WAIT } : {}),
         },
       ],
-      outputs: [{ type: 'file', path: out }],
+      outputs: [{ type: 'file', path: out, ...(FSYNC ? { fsync: FSYNC } : {}) }],
       ...(ENRICH ? {} : { enrich: { process: false, container: false, hash: false } }),
     }),
   );

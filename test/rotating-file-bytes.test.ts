@@ -2,6 +2,7 @@
 // characters, a unit that would pass max size opens the next file, and nothing is lost or split.
 import { strict as assert } from 'node:assert';
 import { readFileSync, renameSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { silentLogger } from '../src/log.js';
 import { RotatingFile } from '../src/outputs/rotating-file.js';
@@ -113,5 +114,65 @@ describe('rotating writer bytes', () => {
     await f.close();
     assert.equal(readFileSync(`${path}.moved`, 'utf8'), 'before\nold file\n');
     assert.equal(readFileSync(path, 'utf8'), 'new file\n');
+  });
+
+  it('fsync interval: the datasync runs beside the writes after it, one at a time; a failed one is counted and the next interval syncs; close waits for one running', async () => {
+    const path = join(tempDir('af-rot-'), 'out.jsonl');
+    let t = 5000;
+    const f = new RotatingFile({
+      path,
+      mode: 0o600,
+      dirMode: 0o700,
+      maxBytes: 0,
+      maxAgeMs: 0,
+      keep: 0,
+      fsync: 'interval',
+      fsyncIntervalMs: 1000,
+      log: silentLogger,
+      now: () => t,
+    });
+    // every datasync is one the test settles
+    const probe = await open(path, 'w');
+    const proto = Object.getPrototypeOf(probe) as { datasync: () => Promise<void> };
+    await probe.close();
+    const real = proto.datasync;
+    const syncs: { resolve: () => void; reject: (e: Error) => void }[] = [];
+    proto.datasync = () => new Promise<void>((resolve, reject) => syncs.push({ resolve, reject }));
+    const inTime = <T>(p: Promise<T>, what: string) =>
+      Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} waited for the datasync`)), 2000))]);
+    try {
+      await f.open();
+      await inTime(f.append(['a'], true), 'the write that starts a sync');
+      assert.equal(syncs.length, 1);
+      t = 5500;
+      await inTime(f.append(['b'], true), 'a write within the interval');
+      t = 7000;
+      await inTime(f.append(['c'], true), 'a write while a sync runs');
+      assert.equal(syncs.length, 1, 'one datasync at a time');
+      syncs[0].reject(Object.assign(new Error('EIO: i/o error'), { code: 'EIO' }));
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual([f.stats().fsyncs, f.stats().fsync_errors], [0, 1]);
+      t = 8500;
+      await inTime(f.append(['d'], true), 'the write after a failed sync');
+      assert.equal(syncs.length, 2, 'the next interval syncs again');
+      syncs[1].resolve();
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual([f.stats().fsyncs, f.stats().fsync_errors], [1, 1]);
+      t = 10000;
+      await inTime(f.append(['e'], true), 'the write that starts a sync');
+      let closed = false;
+      const closing = f.close().then(() => {
+        closed = true;
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      assert.equal(closed, false, 'the file is not closed under a running datasync');
+      syncs[2].resolve();
+      await closing;
+      assert.equal(syncs.length, 3, 'nothing written after the last sync started: close has nothing to sync');
+      assert.equal(f.stats().fsyncs, 2);
+      assert.equal(readFileSync(path, 'utf8'), 'a\nb\nc\nd\ne\n');
+    } finally {
+      proto.datasync = real;
+    }
   });
 });
