@@ -94,6 +94,23 @@ describe('process table', () => {
     assert.ok(t.lookup(11));
   });
 
+  it('prunes by idle time across the clock moving its epoch (past 2^30 ms), in LRU order', () => {
+    let now = 0;
+    const t = new ProcessTable({ proc: false, idleMs: 1000, now: () => now });
+    t.observe(exec(9, undefined, 'a'));
+    now = 2 ** 30 - 100;
+    t.observe(exec(10, undefined, 'b'));
+    now = 2 ** 30 + 50; // the epoch moves here: 9 and 10 move with it
+    t.observe(exec(11, undefined, 'c'));
+    now = 2 ** 30 + 1000;
+    // idle: 9 for 12 days, 10 for 1,100 ms, 11 for 950 ms
+    assert.equal(t.prune(), 2);
+    assert.deepEqual(
+      [9, 10, 11].map((pid) => t.lookup(pid) !== undefined),
+      [false, false, true],
+    );
+  });
+
   it('keeps one frozen argv for every process that runs the same command line', () => {
     const t = new ProcessTable({ proc: false });
     const run = (pid: number, args: string[]) => t.observe({ ...exec(pid, 1, 'true'), process: { ...exec(pid, 1, 'true').process, args } })!;
