@@ -98,6 +98,25 @@ describe('the process table from events alone', () => {
     ...extra,
   });
 
+  it("gives children their parent's argv as one shared frozen array, the exec's own after it execs again", () => {
+    const ctx = createContext(defaultEnrichConfig(), { live: false });
+    ctx.apply(rec(100, 1, '/bin/sh', { process: { pid: 100, parent: { pid: 1 }, name: 'sh', executable: '/bin/sh', args: ['sh', '-c', 'make all'] } }));
+    const a = rec(200, 100, '/bin/ls', {}, 10);
+    const b = rec(201, 100, '/bin/cat', {}, 20);
+    ctx.apply(a);
+    ctx.apply(b);
+    assert.deepEqual(a.process.parent.args, ['sh', '-c', 'make all']);
+    assert.equal(a.process.parent.args, b.process.parent.args, 'shared');
+    assert.ok(Object.isFrozen(a.process.parent.args));
+    ctx.apply(
+      rec(100, 1, '/usr/bin/make', { process: { pid: 100, parent: { pid: 1 }, name: 'make', executable: '/usr/bin/make', args: ['make', 'all'] } }, 30),
+    );
+    const c = rec(202, 100, '/bin/cc', {}, 40);
+    ctx.apply(c);
+    assert.deepEqual([c.process.parent.executable, c.process.parent.args], ['/usr/bin/make', ['make', 'all']]);
+    assert.deepEqual(a.process.parent.args, ['sh', '-c', 'make all'], 'earlier records keep what was true then');
+  });
+
   it('links children to parents by identity; a clone makes a new process; exit_group frees the pid', () => {
     const ctx = createContext(defaultEnrichConfig(), { live: false });
     const sh = rec(100, 1, '/bin/sh');

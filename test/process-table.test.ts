@@ -117,19 +117,21 @@ describe('process table', () => {
     const a = run(10, ['/usr/bin/true', '--version']);
     const b = run(11, ['/usr/bin/true', '--version']);
     const c = run(12, ['/usr/bin/true', '--help']);
-    assert.equal(a.args, b.args, 'shared, not copied');
-    assert.deepEqual(c.args, ['/usr/bin/true', '--help']);
-    assert.ok(Object.isFrozen(a.args), 'records that carry it as process.parent.args cannot change it for the others');
-    // argv is NUL-free, so ['a b'] and ['a', 'b'] are told apart
-    assert.notEqual(run(13, ['/usr/bin/true a']).args, run(14, ['/usr/bin/true', 'a']).args);
+    assert.equal(a.args, b.args, 'one shared text until a record asks for it');
+    assert.equal(t.argsOf(a), t.argsOf(b), 'shared, not copied');
+    assert.deepEqual(t.argsOf(c), ['/usr/bin/true', '--help']);
+    assert.ok(Object.isFrozen(t.argsOf(a)), 'records that carry it as process.parent.args cannot change it for the others');
+    // argv is NUL-free, so ['a b'] and ['a', 'b'] are told apart; no argument at all and one empty one too
+    assert.notEqual(t.argsOf(run(13, ['/usr/bin/true a'])), t.argsOf(run(14, ['/usr/bin/true', 'a'])));
+    assert.deepEqual([t.argsOf(run(15, [])), t.argsOf(run(16, ['']))], [[], ['']]);
   });
 
   it('redacts argv before keeping it, and keeps the redacted one shared', () => {
     const t = new ProcessTable({ proc: false, redactArgs: (a) => a.map((x) => (x.startsWith('--password=') ? '--password=<redacted>' : x)) });
     const run = (pid: number, pw: string) =>
       t.observe({ ...exec(pid, 1, 'mysql'), process: { ...exec(pid, 1, 'mysql').process, args: ['mysql', `--password=${pw}`] } })!;
-    assert.deepEqual(run(10, 'hunter2').args, ['mysql', '--password=<redacted>']);
-    assert.equal(run(11, 'swordfish').args, t.peek(10)!.args);
+    assert.deepEqual(t.argsOf(run(10, 'hunter2')), ['mysql', '--password=<redacted>']);
+    assert.equal(t.argsOf(run(11, 'swordfish')), t.argsOf(t.peek(10)!));
   });
 
   it('reads a pid that is gone as gone, live pids as they are', () => {

@@ -129,7 +129,8 @@ export class ContextStage implements AncestryLookup {
       pp.entity_id = parent.entityId;
       if (parent.exe !== undefined) pp.executable ??= parent.exe;
       if (parent.comm !== undefined) pp.name ??= parent.comm;
-      if (parent.args !== undefined) pp.args = parent.args as string[];
+      const args = table.argsOf(parent);
+      if (args !== undefined) pp.args = args as string[];
       const pstart = table.startOf(parent);
       if (pstart !== undefined) pp.start = pstart;
     } else if (e.ppid > 0 && p.parent?.pid === undefined) {

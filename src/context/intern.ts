@@ -4,12 +4,13 @@
 // the raw line they were parsed from, and keeping a slice keeps the whole line alive.
 // Bounded: a full map starts over (what is in use stays shared by the entries that hold it).
 
-/** Argument lists this long or longer are kept as they are, not looked up. */
+/** Argument lists this long or longer (joined) are kept as they are, not looked up. */
 const MAX_ARGS_KEY = 4096;
 const WIDE = /[^\x00-\xff]/;
 
 export class Interner {
   private readonly strings = new Map<string, string>();
+  private readonly argTexts = new Map<string, string>();
   private readonly argLists = new Map<string, readonly string[]>();
   constructor(private readonly max = 4096) {}
 
@@ -26,22 +27,38 @@ export class Interner {
     return hit;
   }
 
-  /** One shared, frozen array per distinct argument list (argv never holds NUL: the key is exact). */
-  args(a: readonly string[] | undefined): readonly string[] | undefined {
-    if (a === undefined) return undefined;
-    let len = 0;
-    for (let i = 0; i < a.length; i++) len += a[i].length + 1;
-    if (len >= MAX_ARGS_KEY) return Object.freeze(a.map(own));
+  /**
+   * An argument list as one shared text, its arguments joined by NUL (argv never holds one), or,
+   * when that would not say it exactly (no arguments), the frozen array itself. argList() turns
+   * the text back into the one shared, frozen array.
+   */
+  argText(a: readonly string[]): string | readonly string[] {
+    if (a.length === 0) return NO_ARGS;
     const key = a.join('\0');
-    let hit = this.argLists.get(key);
+    if (key.length >= MAX_ARGS_KEY) return own(key);
+    let hit = this.argTexts.get(key);
+    if (hit === undefined) {
+      if (this.argTexts.size >= this.max) this.argTexts.clear();
+      hit = own(key);
+      this.argTexts.set(hit, hit);
+    }
+    return hit;
+  }
+
+  /** The one shared, frozen array of an argument list argText() gave. */
+  argList(text: string): readonly string[] {
+    if (text.length >= MAX_ARGS_KEY) return Object.freeze(text.split('\0'));
+    let hit = this.argLists.get(text);
     if (hit === undefined) {
       if (this.argLists.size >= this.max) this.argLists.clear();
-      hit = Object.freeze(a.map((s) => this.str(s)));
-      this.argLists.set(key, hit);
+      hit = Object.freeze(text.split('\0').map((s) => this.str(s)));
+      this.argLists.set(text, hit);
     }
     return hit;
   }
 }
+
+const NO_ARGS: readonly string[] = Object.freeze([]);
 
 /**
  * A copy that holds nothing else alive. V8 makes substrings of 13 characters or more views into

@@ -37,8 +37,12 @@ export interface ProcEntry {
   startTicks: number | undefined;
   comm: string | undefined;
   exe: string | undefined;
-  /** shared between entries with the same argv: never written to */
-  args: readonly string[] | undefined;
+  /**
+   * argv, shared between entries with the same one: its arguments joined by NUL until a child's
+   * record asks for it as process.parent.args, then the frozen array (argsOf). Most processes
+   * never have a child: the text is half what an array of strings costs (~48 bytes a process).
+   */
+  args: string | readonly string[] | undefined;
   /** audit session id (ses=), undefined when unset */
   ses: string | undefined;
   cgroup: Readonly<CgroupEntry> | undefined;
@@ -381,9 +385,18 @@ export class ProcessTable implements AncestryLookup {
     return e.start;
   }
 
-  private keepArgs(args: readonly string[] | undefined): readonly string[] | undefined {
+  private keepArgs(args: readonly string[] | undefined): string | readonly string[] | undefined {
     if (args === undefined) return undefined;
-    return this.shared.args(this.redactArgs?.(args) ?? args);
+    return this.shared.argText(this.redactArgs?.(args) ?? args);
+  }
+
+  /** A process's argv as records carry it: one frozen array, shared and never written to. */
+  argsOf(e: ProcEntry): readonly string[] | undefined {
+    const a = e.args;
+    if (typeof a !== 'string') return a;
+    const list = this.shared.argList(a);
+    e.args = list;
+    return list;
   }
 
   /**
