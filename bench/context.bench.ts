@@ -22,6 +22,11 @@ import { createContext, defaultEnrichConfig } from '../src/context/index.js';
 import { JsonLinesEncoder } from '../src/outputs/json-lines.js';
 import type { NormalizedRecord } from '../src/record.js';
 
+if (process.env.MEMORY_ONLY) {
+  tableMemory();
+  process.exit(0);
+}
+
 const target = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 7);
 const sample = readFileSync(fileURLToPath(new URL('../test/fixtures/samples/audit-raw.sample.log', import.meta.url)), 'utf8');
@@ -36,11 +41,6 @@ interface Cpu {
   events: number;
   user: number;
   system: number;
-}
-
-if (process.env.MEMORY_ONLY) {
-  tableMemory();
-  process.exit(0);
 }
 
 type Side = 'off' | 'table only' | 'on';

@@ -16,6 +16,7 @@
 //   [backlog=8192] [only=auditflow,auditd,laurel] [flush=INCREMENTAL_ASYNC|NONE] [rate=per s] [prof=DIR] [enrich=on|off] [auid=61200]
 //   [node=--flag,--flag] (node flags for auditflow) [warmup=N] [receive_buffer=BYTES] [batch_wait=MS] (auditflow's
 //   receive_buffer and batch_max_wait_ms; default its own)
+//   [fsync=never|interval|batch] (auditflow's file output; default its own, interval)
 //   [bin=bin/auditflow.js] (the built daemon, as a host runs it; default: the sources through tsx)
 //   (warmup=N: each daemon first handles a storm of N, not counted, so the figures are its steady
 //   state: a fresh auditflow runs its code unoptimized and spends its V8 threads compiling it
@@ -55,7 +56,6 @@ const cli = path.join(root, 'test/support/run-cli.ts');
 const BIN = process.argv.find((a) => a.startsWith('bin='))?.slice(4);
 const LAUNCH = BIN ? [...shebangFlags(BIN), path.resolve(BIN)] : ['--import', 'tsx', cli];
 const arg = (name: string, dflt: number) => Number(process.argv.find((a) => a.startsWith(`${name}=`))?.slice(name.length + 1) ?? dflt);
-// fsync=never|interval|batch: the file output's fsync policy (default its own: interval)
 const FSYNC = process.argv.find((a) => a.startsWith('fsync='))?.slice(6);
 const KIND = process.argv.find((a) => a.startsWith('kind='))?.slice(5) === 'open' ? 'open' : 'exec';
 const EXECS = arg(KIND === 'open' ? 'opens' : 'execs', KIND === 'open' ? 100000 : 20000);

@@ -233,7 +233,7 @@ export class ProcessTable implements AncestryLookup {
   /**
    * ms since `epoch`, as a small integer: a double written once into `seen` (a subtraction of two
    * Date.now()s is one before the code is optimized) makes V8 box the field in every entry, 16
-   * bytes each (443 -> 425 bytes a process at 100,000). Within ±2^30 it always is; past that the
+   * bytes each (445 -> 427 bytes a process at 100,000). Within ±2^30 it always is; past that the
    * epoch moves so that now is 2^29 (every ~6 days), and every entry's `seen` with it.
    */
   private clock(): number {

@@ -12,9 +12,9 @@
 // fsync `batch`: a batch is acknowledged once it is on disk. `interval` (as auditd's
 // INCREMENTAL_ASYNC): a datasync at most every interval, beside the writes that follow it. A
 // write never waits for it: a datasync of a second's worth of a flood takes a few hundred ms,
-// during which the pipeline filled up and paused its inputs (the netlink reader's ring then grew
-// by that much: +6-12 MiB peak RSS in the open flood). A failed one is counted and logged, and
-// the next interval syncs again.
+// during which the pipeline filled up and paused its inputs, and the netlink reader's ring grew
+// (bench/PROFILE.md, "Tenth round"). A failed one is counted and logged, and the next interval
+// syncs again.
 
 import { writeSync, writevSync } from 'node:fs';
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
@@ -206,9 +206,7 @@ export class RotatingFile {
     }
     if (this.o.fsync === 'interval') {
       // records written since the last sync reach the disk within the interval even when idle
-      this.syncTimer = setInterval(() => {
-        if (this.now() - this.lastSync >= this.o.fsyncIntervalMs) this.syncBeside();
-      }, this.o.fsyncIntervalMs);
+      this.syncTimer = setInterval(() => this.syncBeside(), this.o.fsyncIntervalMs);
       this.syncTimer.unref();
     }
   }
@@ -374,7 +372,7 @@ export class RotatingFile {
     }
     this.dirty = true;
     if (this.o.fsync === 'batch') await this.sync();
-    else if (this.o.fsync === 'interval' && this.now() - this.lastSync >= this.o.fsyncIntervalMs) this.syncBeside();
+    else if (this.o.fsync === 'interval') this.syncBeside();
     this.goodSize = this.size;
     this.counters.bytes += stop - start;
     return end;
@@ -472,10 +470,10 @@ export class RotatingFile {
     this.counters.fsyncs++;
   }
 
-  /** The interval's datasync, started without waiting for it (one at a time). */
+  /** The interval's datasync when one is due, started without waiting for it (one at a time). */
   private syncBeside(): void {
     const fh = this.fh;
-    if (fh === undefined || !this.dirty || this.syncing !== undefined) return;
+    if (fh === undefined || !this.dirty || this.syncing !== undefined || this.now() - this.lastSync < this.o.fsyncIntervalMs) return;
     // what is written from now on is not covered by this sync
     this.dirty = false;
     this.lastSync = this.now();
