@@ -17,14 +17,7 @@ export class Interner {
   str(s: string): string;
   str(s: string | undefined): string | undefined;
   str(s: string | undefined): string | undefined {
-    if (s === undefined) return undefined;
-    let hit = this.strings.get(s);
-    if (hit === undefined) {
-      if (this.strings.size >= this.max) this.strings.clear();
-      hit = own(s);
-      this.strings.set(hit, hit);
-    }
-    return hit;
+    return s === undefined ? undefined : this.keep(this.strings, s);
   }
 
   /**
@@ -35,14 +28,7 @@ export class Interner {
   argText(a: readonly string[]): string | readonly string[] {
     if (a.length === 0) return NO_ARGS;
     const key = a.join('\0');
-    if (key.length >= MAX_ARGS_KEY) return own(key);
-    let hit = this.argTexts.get(key);
-    if (hit === undefined) {
-      if (this.argTexts.size >= this.max) this.argTexts.clear();
-      hit = own(key);
-      this.argTexts.set(hit, hit);
-    }
-    return hit;
+    return key.length >= MAX_ARGS_KEY ? own(key) : this.keep(this.argTexts, key);
   }
 
   /** The one shared, frozen array of an argument list argText() gave. */
@@ -53,6 +39,17 @@ export class Interner {
       if (this.argLists.size >= this.max) this.argLists.clear();
       hit = Object.freeze(text.split('\0').map((s) => this.str(s)));
       this.argLists.set(text, hit);
+    }
+    return hit;
+  }
+
+  /** The one copy of `s` in `map`, made on first sight. */
+  private keep(map: Map<string, string>, s: string): string {
+    let hit = map.get(s);
+    if (hit === undefined) {
+      if (map.size >= this.max) map.clear();
+      hit = own(s);
+      map.set(hit, hit);
     }
     return hit;
   }

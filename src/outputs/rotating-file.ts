@@ -326,7 +326,10 @@ export class RotatingFile {
         await this.undoPartial();
         if (this.closing) throw this.error(`write failed, ${count - from} units not written: ${(err as Error).message}`, err);
         const ms = Math.min(this.o.retryMaxMs ?? 5000, (this.o.retryInitialMs ?? 100) * 2 ** Math.min(failures++, 16));
-        this.logFailure(err as NodeJS.ErrnoException, ms);
+        this.logError('file write failed, the batch is kept and retried', err as NodeJS.ErrnoException, {
+          retry_ms: ms,
+          write_errors: this.counters.write_errors,
+        });
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, ms);
           this.wake = () => {
@@ -486,14 +489,7 @@ export class RotatingFile {
         this.counters.fsync_errors++;
         this.dirty = true;
         this.syncing = undefined;
-        const now = Date.now();
-        if (now - this.lastErrorLog < 10000) return;
-        this.lastErrorLog = now;
-        this.o.log.error('fsync of the output file failed; the next interval tries again', {
-          path: this.o.path,
-          error: err.code ?? err.message,
-          fsync_errors: this.counters.fsync_errors,
-        });
+        this.logError('fsync of the output file failed; the next interval tries again', err, { fsync_errors: this.counters.fsync_errors });
       },
     );
   }
@@ -506,16 +502,12 @@ export class RotatingFile {
     await fh?.close().catch(() => {});
   }
 
-  private logFailure(err: NodeJS.ErrnoException, retryMs: number): void {
+  /** At most one error line every 10 s: a failing disk fails every write and sync. */
+  private logError(message: string, err: NodeJS.ErrnoException, fields: Record<string, number>): void {
     const now = Date.now();
     if (now - this.lastErrorLog < 10000) return;
     this.lastErrorLog = now;
-    this.o.log.error('file write failed, the batch is kept and retried', {
-      path: this.o.path,
-      error: err.code ?? err.message,
-      retry_ms: retryMs,
-      write_errors: this.counters.write_errors,
-    });
+    this.o.log.error(message, { path: this.o.path, error: err.code ?? err.message, ...fields });
   }
 
   private error(message: string, cause: unknown): AuditflowError {
