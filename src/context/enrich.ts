@@ -141,8 +141,8 @@ export class ContextStage implements AncestryLookup {
     if (e.entryLeader !== undefined) p.entry_leader = ref(e.entryLeader);
     const ancestry = table.ancestryOf(e);
     if (ancestry !== undefined) {
-      if (p.Ext === undefined) p.Ext = ancestry.ext;
-      else p.Ext.ancestry = ancestry.ids;
+      if (p.Ext === undefined) p.Ext = ancestry;
+      else p.Ext.ancestry = ancestry.ancestry;
     }
     if (e.labels !== undefined) rec.tags = rec.tags === undefined ? e.labels.slice() : [...new Set([...rec.tags, ...e.labels])];
     const hasher = this.opts.hasher;

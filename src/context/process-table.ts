@@ -53,7 +53,7 @@ export interface ProcEntry {
   entryLeader: ProcEntry | undefined;
   /** what records show of it as their leader, made on first use and shared (see ContextStage); reset when its image changes */
   asLeader: object | undefined;
-  /** the ancestry of its children (itself first), shared by all their records while `epoch` is the table's lineage epoch */
+  /** the ancestry of its children (itself first), shared by all their records while it was made in the table's current lineage epoch */
   kidsAncestry: SharedAncestry | undefined;
   /** how many processes before it had the same pid and start tick (see blank()) */
   gen: number;
@@ -68,11 +68,22 @@ export interface ProcEntry {
   goneBy: number;
 }
 
-/** An ancestry list and the process.Ext object that holds it in records, both shared and frozen. */
-export interface SharedAncestry {
-  epoch: number;
-  ids: readonly string[];
-  ext: Readonly<{ ancestry: readonly string[] }>;
+/** The table's lineage epoch a shared ancestry was made in (see ancestryOf). */
+const kLineage: unique symbol = Symbol('lineage');
+
+/**
+ * The process.Ext object records carry for an ancestry, shared and frozen, with the lineage epoch
+ * it was made in under a non-enumerable symbol (JSON, copies and comparisons of records skip it):
+ * one object per parent instead of a holder beside it (~40 bytes a parent).
+ */
+export class SharedAncestry {
+  readonly ancestry: readonly string[];
+  declare readonly [kLineage]: number;
+  constructor(ids: readonly string[], lineage: number) {
+    this.ancestry = ids;
+    Object.defineProperty(this, kLineage, { value: lineage });
+    Object.freeze(this);
+  }
 }
 
 export interface ProcessTableOptions {
@@ -628,14 +639,13 @@ export class ProcessTable implements AncestryLookup {
     const parent = e.parent;
     if (parent === undefined || this.maxAncestry === 0) return undefined;
     const kept = parent.kidsAncestry;
-    if (kept !== undefined && kept.epoch === this.lineage) return kept;
+    if (kept !== undefined && kept[kLineage] === this.lineage) return kept;
     const ids: string[] = [];
     for (let a: ProcEntry | undefined = parent; a !== undefined && ids.length < this.maxAncestry; a = a.parent) {
       ids.push(a.entityId);
       if (a.pid <= 1) break;
     }
-    Object.freeze(ids);
-    parent.kidsAncestry = { epoch: this.lineage, ids, ext: Object.freeze({ ancestry: ids }) };
+    parent.kidsAncestry = new SharedAncestry(Object.freeze(ids), this.lineage);
     return parent.kidsAncestry;
   }
 
