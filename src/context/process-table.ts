@@ -73,8 +73,10 @@ const kLineage: unique symbol = Symbol('lineage');
 
 /**
  * The process.Ext object records carry for an ancestry, shared and frozen, with the lineage epoch
- * it was made in under a non-enumerable symbol (JSON, copies and comparisons of records skip it):
- * one object per parent instead of a holder beside it (~40 bytes a parent).
+ * it was made in under a non-enumerable symbol (JSON and copies of records skip it): one object
+ * per parent instead of a holder beside it (~40 bytes a parent). A class, so that the symbol gets
+ * a slot in the object; added to a plain object it went to a property array as large as the
+ * holder.
  */
 export class SharedAncestry {
   readonly ancestry: readonly string[];
